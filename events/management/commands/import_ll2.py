@@ -1,0 +1,49 @@
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from spacedevs.ingest import IngestError, ingest_records, parse_document
+
+PROGRESS_THRESHOLD = 500
+
+
+class Command(BaseCommand):
+    help = (
+        "Import LL2 2.3.0 event JSON (one event, a list of events, or a paginated page) from files, "
+        "or from stdin with '-'. Each file is imported in one transaction: a file with a bad record "
+        "changes nothing. Re-importing the same data changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH", help="a JSON file, or - for stdin")
+        parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+
+    def handle(self, *args, paths, no_progress, **options):
+        for path in paths:
+            source = "<stdin>" if path == "-" else path
+            try:
+                text = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+            except OSError as error:
+                raise CommandError(f"{source}: cannot read: {error.strerror}") from None
+            try:
+                records = parse_document(text, source=source)
+                show_progress = not no_progress and len(records) >= PROGRESS_THRESHOLD
+                tally = ingest_records(records, source=source, show_progress=show_progress)
+            except IngestError as error:
+                raise CommandError(str(error)) from None
+            self._report(source, tally)
+
+    def _report(self, source, tally):
+        counts = tally.counts()
+        if not tally.changed:
+            events = counts.get("event", {}).get("unchanged", 0)
+            self.stdout.write(f"{source}: no changes ({events} events already up to date)")
+            return
+        self.stdout.write(self.style.SUCCESS(f"{source}: imported"))
+        width = max(len(kind) for kind in counts)
+        self.stdout.write(f"  {'kind':<{width}}  created  updated  unchanged")
+        for kind, row in counts.items():
+            self.stdout.write(
+                f"  {kind:<{width}}  {row['created']:>7}  {row['updated']:>7}  {row['unchanged']:>9}"
+            )

@@ -1,0 +1,139 @@
+"""An LL2 event, its own children (video and info URLs, updates) and its ordered links to other resources."""
+
+from django.db import models
+
+from agencies.models import Agency
+from astronauts.models import Astronaut
+from config.models import EventType, Image, InfoURLType, Language, NetPrecision, OrderedLink, VidURLType
+from launches.models import Launch
+from programs.models import Program
+from spacestations.models import Expedition, SpaceStation
+
+
+class Event(models.Model):
+    id = models.IntegerField(primary_key=True, help_text="A unique integer value identifying this Event.")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=255, unique=True)
+    type = models.ForeignKey(EventType, on_delete=models.PROTECT, related_name="events")
+    description = models.CharField(max_length=2048, blank=True, default="")
+    webcast_live = models.BooleanField(default=False)
+    location = models.CharField(max_length=100, null=True, blank=True)
+    image = models.ForeignKey(Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    date = models.DateTimeField(db_index=True)
+    date_precision = models.ForeignKey(
+        NetPrecision, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    duration = models.DurationField(null=True, blank=True)
+    last_updated = models.DateTimeField(db_index=True)
+    agencies = models.ManyToManyField(Agency, through="EventAgency", related_name="events")
+    launches = models.ManyToManyField(Launch, through="EventLaunch", related_name="events")
+    expeditions = models.ManyToManyField(Expedition, through="EventExpedition", related_name="events")
+    spacestations = models.ManyToManyField(SpaceStation, through="EventSpaceStation", related_name="events")
+    program = models.ManyToManyField(Program, through="EventProgram", related_name="events")
+    astronauts = models.ManyToManyField(Astronaut, through="EventAstronaut", related_name="events")
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [
+            models.Index(fields=["date", "id"], name="event_date_id"),
+            models.Index(fields=["last_updated", "id"], name="event_last_updated_id"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class EventChild(models.Model):
+    """A row that belongs to one event and keeps its place in the event's list."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+        ordering = ["event", "position"]
+
+
+class VidURL(EventChild):
+    priority = models.IntegerField(default=0)
+    source = models.CharField(max_length=200, null=True, blank=True)
+    publisher = models.CharField(max_length=255, null=True, blank=True)
+    title = models.CharField(max_length=200, null=True, blank=True)
+    description = models.CharField(max_length=800, null=True, blank=True)
+    feature_image = models.URLField(max_length=200, null=True, blank=True)
+    url = models.URLField(max_length=500, db_index=True)
+    type = models.ForeignKey(VidURLType, on_delete=models.PROTECT, related_name="+")
+    language = models.ForeignKey(Language, on_delete=models.PROTECT, related_name="+")
+    start_time = models.DateTimeField(null=True, blank=True)
+    end_time = models.DateTimeField(null=True, blank=True)
+    live = models.BooleanField(default=False)
+
+    class Meta(EventChild.Meta):
+        default_related_name = "vid_urls"
+        verbose_name = "video URL"
+
+    def __str__(self):
+        return self.url
+
+
+class InfoURL(EventChild):
+    priority = models.IntegerField(default=0)
+    source = models.CharField(max_length=200, null=True, blank=True)
+    title = models.CharField(max_length=200, null=True, blank=True)
+    description = models.CharField(max_length=350, null=True, blank=True)
+    feature_image = models.URLField(max_length=200, null=True, blank=True)
+    url = models.URLField(max_length=500)
+    type = models.ForeignKey(InfoURLType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    language = models.ForeignKey(Language, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta(EventChild.Meta):
+        default_related_name = "info_urls"
+        verbose_name = "info URL"
+
+    def __str__(self):
+        return self.url
+
+
+class Update(EventChild):
+    id = models.IntegerField(primary_key=True)
+    profile_image = models.URLField(max_length=500, null=True, blank=True)
+    comment = models.TextField(max_length=40000, null=True, blank=True)
+    info_url = models.URLField(max_length=200, null=True, blank=True)
+    created_by = models.CharField(max_length=255, null=True, blank=True)
+    created_on = models.DateTimeField()
+
+    class Meta(EventChild.Meta):
+        default_related_name = "updates"
+
+    def __str__(self):
+        return self.comment or f"Update {self.id}"
+
+
+class EventAgency(OrderedLink):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE)
+
+
+class EventLaunch(OrderedLink):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+    launch = models.ForeignKey(Launch, on_delete=models.CASCADE)
+
+
+class EventExpedition(OrderedLink):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+    expedition = models.ForeignKey(Expedition, on_delete=models.CASCADE)
+
+
+class EventSpaceStation(OrderedLink):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+    spacestation = models.ForeignKey(SpaceStation, on_delete=models.CASCADE)
+
+
+class EventProgram(OrderedLink):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+    program = models.ForeignKey(Program, on_delete=models.CASCADE)
+
+
+class EventAstronaut(OrderedLink):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+    astronaut = models.ForeignKey(Astronaut, on_delete=models.CASCADE)

@@ -1,0 +1,30 @@
+from django.db import models
+
+from config.models import Image, LaunchStatus, NetPrecision
+
+
+class Launch(models.Model):
+    """A launch as LL2's LaunchBasic form describes it: the form events embed."""
+
+    id = models.UUIDField(primary_key=True)
+    name = models.CharField(max_length=2048)
+    slug = models.SlugField(max_length=2048)
+    launch_designator = models.CharField(max_length=255, null=True, blank=True)
+    status = models.ForeignKey(
+        LaunchStatus, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    last_updated = models.DateTimeField(db_index=True)
+    net = models.DateTimeField(db_index=True)
+    net_precision = models.ForeignKey(
+        NetPrecision, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    window_end = models.DateTimeField()
+    window_start = models.DateTimeField()
+    image = models.ForeignKey(Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    infographic = models.URLField(max_length=500, null=True, blank=True)
+
+    class Meta:
+        ordering = ["net", "id"]
+
+    def __str__(self):
+        return self.name

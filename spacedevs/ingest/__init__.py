@@ -1,0 +1,66 @@
+"""The one ingestion path: LL2 2.3.0 event JSON (files, stdin, upstream pages) → database rows.
+
+Fixtures, tests, `import_ll2` and upstream sync all call `ingest_records` (or `ingest_document`): it
+validates every record, upserts the nested objects lookups first, and runs in one transaction, so a bad
+record anywhere leaves the database as it was.
+"""
+
+import json
+
+from django.db import transaction
+from tqdm import tqdm
+
+from .batch import Batch
+from .errors import IngestError
+from .writer import Tally, write_batch
+
+__all__ = ["IngestError", "Tally", "ingest_document", "ingest_records", "parse_document"]
+
+RECORDS_PER_BATCH = 1000
+
+
+def parse_document(text, *, source):
+    """The event records of an LL2 JSON document: one event, a list of events, or a paginated page."""
+    try:
+        document = json.loads(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
+    except json.JSONDecodeError as error:
+        raise IngestError(
+            f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}", source=source
+        ) from None
+    except UnicodeDecodeError as error:
+        raise IngestError(f"not UTF-8 text: {error.reason} at byte {error.start}", source=source) from None
+    if isinstance(document, dict) and "results" in document:
+        document = document["results"]
+    elif isinstance(document, dict):
+        document = [document]
+    if not isinstance(document, list):
+        raise IngestError(
+            "expected an event object, a list of events or a paginated page with 'results'", source=source
+        )
+    return document
+
+
+def ingest_records(records, *, source, show_progress=False):
+    """Validate and write `records` in one transaction; return the Tally of what changed."""
+    tally = Tally()
+    with (
+        transaction.atomic(),
+        tqdm(total=len(records), unit="event", desc=str(source), disable=not show_progress) as progress,
+    ):
+        for start in range(0, len(records), RECORDS_PER_BATCH):
+            chunk = records[start : start + RECORDS_PER_BATCH]
+            batch = Batch()
+            for number, record in enumerate(chunk, start + 1):
+                try:
+                    batch.add_event(record)
+                except IngestError as error:
+                    record_id = record.get("id") if isinstance(record, dict) else None
+                    raise error.located(source=source, record=number, record_id=record_id) from None
+            write_batch(batch, tally)
+            progress.update(len(chunk))
+    return tally
+
+
+def ingest_document(text, *, source, show_progress=False):
+    """Parse and ingest one LL2 JSON document (bytes or str)."""
+    return ingest_records(parse_document(text, source=source), source=source, show_progress=show_progress)

@@ -1,0 +1,75 @@
+"""Reading LL2 objects into a Batch: the rows, ordered links and child lists to write, all validated."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .errors import IngestError
+from .schema import EVENT, EVENT_KEYS_BY_MODE, ChildList, LinkList, Reference
+
+MODES = tuple(EVENT_KEYS_BY_MODE)
+
+
+@dataclass
+class Batch:
+    """Everything a group of records holds, deduplicated by LL2 id (the last occurrence wins)."""
+
+    rows: dict = field(default_factory=lambda: defaultdict(dict))  # kind -> pk -> {attname: value}
+    links: dict = field(default_factory=lambda: defaultdict(dict))  # LinkList -> owner pk -> [target pk]
+    children: dict = field(default_factory=lambda: defaultdict(dict))  # ChildList -> owner pk -> [values]
+
+    def add_event(self, data):
+        """Read one top-level event; its `response_mode` says which keys it must carry."""
+        if not isinstance(data, dict):
+            raise IngestError(f"expected an event object, got {type(data).__name__}")
+        mode = data.get("response_mode")
+        if mode not in EVENT_KEYS_BY_MODE:
+            raise IngestError(
+                f"unknown mode {mode!r}; expected one of {', '.join(MODES)}", field="response_mode"
+            )
+        return self._read(EVENT, data, "", EVENT_KEYS_BY_MODE[mode])
+
+    def _read(self, kind, data, path, keys=None):
+        values = self._read_values(kind, data, path, keys)
+        pk = values[kind.pk_attname]
+        self.rows[kind][pk] = self.rows[kind].get(pk, {}) | values
+        for key, slot in kind.slots.items():
+            if key in data and (keys is None or key in keys):
+                if isinstance(slot, LinkList):
+                    self.links[slot][pk] = self._read_list(slot.kind, data[key], path + key, self._read)
+                elif isinstance(slot, ChildList):
+                    self.children[slot][pk] = self._read_list(
+                        slot.kind, data[key], path + key, self._read_values
+                    )
+        return pk
+
+    def _read_values(self, kind, data, path, keys=None):
+        """The scalar and foreign-key values of one object (nested objects are read on the way)."""
+        if not isinstance(data, dict):
+            raise IngestError(f"expected an object, got {type(data).__name__}", field=path.rstrip("."))
+        values = {}
+        for key in keys or kind.keys:
+            slot = kind.slots[key]
+            where = path + key
+            if key not in data:
+                raise IngestError("is missing", field=where)
+            value = data[key]
+            if isinstance(slot, LinkList | ChildList):
+                continue
+            if value is None:
+                if not slot.nullable:
+                    raise IngestError("must not be null", field=where)
+                values[slot.attname] = None
+            elif isinstance(slot, Reference):
+                values[slot.attname] = self._read(slot.kind, value, where + ".")
+            else:
+                try:
+                    values[slot.attname] = slot.parse(value)
+                except IngestError as error:
+                    raise IngestError(error.message, field=where) from None
+        return values
+
+    @staticmethod
+    def _read_list(kind, items, path, read_item):
+        if not isinstance(items, list):
+            raise IngestError(f"expected a list, got {type(items).__name__}", field=path)
+        return [read_item(kind, item, f"{path}[{index}].") for index, item in enumerate(items)]

@@ -1,0 +1,33 @@
+class IngestError(Exception):
+    """Input that cannot be imported; `field` is a path such as `vid_urls[0].type.id`."""
+
+    def __init__(self, message, *, field=None, source=None, record=None, record_id=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.source = source
+        self.record = record
+        self.record_id = record_id
+
+    def located(self, *, source=None, record=None, record_id=None):
+        """The same error, with where it happened filled in by the caller that knows."""
+        return IngestError(
+            self.message,
+            field=self.field,
+            source=source or self.source,
+            record=record or self.record,
+            record_id=record_id if record_id is not None else self.record_id,
+        )
+
+    def __str__(self):
+        where = []
+        if self.source:
+            where.append(str(self.source))
+        if self.record is not None:
+            record = f"record {self.record}"
+            if self.record_id is not None:
+                record += f" (id {self.record_id})"
+            where.append(record)
+        if self.field:
+            where.append(f"field '{self.field}'")
+        return ": ".join([*where, self.message])

@@ -1,0 +1,100 @@
+"""Parsers that turn one JSON value into the Python value a model field stores, or raise IngestError."""
+
+import datetime
+import re
+import uuid
+
+from django.db import models
+from django.utils.dateparse import parse_duration
+
+from .errors import IngestError
+
+SLUG_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+
+def _describe(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_integer(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise IngestError(f"expected an integer, got {_describe(value)}")
+    return value
+
+
+def parse_boolean(value):
+    if not isinstance(value, bool):
+        raise IngestError(f"expected true or false, got {_describe(value)}")
+    return value
+
+
+def parse_uuid(value):
+    try:
+        return uuid.UUID(value)
+    except (TypeError, ValueError, AttributeError):
+        raise IngestError(f"expected a UUID, got {_describe(value)}") from None
+
+
+def parse_datetime(value):
+    if not isinstance(value, str):
+        raise IngestError(f"expected an ISO 8601 date-time, got {_describe(value)}")
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise IngestError(f"expected an ISO 8601 date-time, got {_describe(value)}") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=datetime.UTC)
+    return parsed.astimezone(datetime.UTC)
+
+
+def parse_date(value):
+    if not isinstance(value, str):
+        raise IngestError(f"expected an ISO 8601 date, got {_describe(value)}")
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise IngestError(f"expected an ISO 8601 date, got {_describe(value)}") from None
+
+
+def parse_iso_duration(value):
+    parsed = parse_duration(value) if isinstance(value, str) and value.startswith(("P", "-P")) else None
+    if parsed is None:
+        raise IngestError(f"expected an ISO 8601 duration such as 'PT1H5M34S', got {_describe(value)}")
+    return parsed
+
+
+def text_parser(max_length, pattern=None):
+    def parse_text(value):
+        if not isinstance(value, str):
+            raise IngestError(f"expected a string, got {_describe(value)}")
+        if max_length is not None and len(value) > max_length:
+            raise IngestError(f"longer than {max_length} characters ({len(value)})")
+        if pattern is not None and not pattern.match(value):
+            raise IngestError(f"{_describe(value)} does not match {pattern.pattern}")
+        if "\x00" in value:
+            raise IngestError("contains a NUL character")
+        return value
+
+    return parse_text
+
+
+def parser_for(field):
+    """The parser for a concrete model field, chosen by its type (subclasses before their bases)."""
+    if isinstance(field, models.BooleanField):
+        return parse_boolean
+    if isinstance(field, models.IntegerField):
+        return parse_integer
+    if isinstance(field, models.UUIDField):
+        return parse_uuid
+    if isinstance(field, models.DateTimeField):
+        return parse_datetime
+    if isinstance(field, models.DateField):
+        return parse_date
+    if isinstance(field, models.DurationField):
+        return parse_iso_duration
+    if isinstance(field, models.SlugField):
+        return text_parser(field.max_length, SLUG_PATTERN)
+    if isinstance(field, models.CharField | models.TextField):
+        return text_parser(field.max_length)
+    raise TypeError(f"no LL2 parser for {field!r}")

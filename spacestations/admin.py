@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from config.admin import ordered_link_inline
+
+from .models import Expedition, ExpeditionMissionPatch, ExpeditionSpacewalk, SpaceStation, Spacewalk
+
+
+@admin.register(SpaceStation)
+class SpaceStationAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "status", "type", "founded", "deorbited"]
+    list_filter = ["status", "type"]
+    search_fields = ["name"]
+    autocomplete_fields = ["image"]
+
+
+@admin.register(Expedition)
+class ExpeditionAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "spacestation", "start", "end"]
+    list_filter = ["spacestation"]
+    search_fields = ["name"]
+    inlines = [
+        ordered_link_inline(ExpeditionMissionPatch, "mission_patch"),
+        ordered_link_inline(ExpeditionSpacewalk, "spacewalk"),
+    ]
+
+
+@admin.register(Spacewalk)
+class SpacewalkAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "start", "duration", "location"]
+    search_fields = ["name"]

@@ -1,0 +1,184 @@
+"""The ingestion path: whole fixture set, idempotency, atomic failure with a clear error, stdin, updates."""
+
+import copy
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command, execute_from_command_line
+
+from events.models import Event, EventAgency, Update, VidURL
+from spacedevs.ingest import IngestError, ingest_records, parse_document
+
+from .conftest import SEED, fixture_events, fixture_files, snapshot_tables
+
+SEED_EVENT = json.loads(SEED.read_text())
+
+
+def write_json(tmp_path, name, document):
+    path = tmp_path / name
+    path.write_text(json.dumps(document, ensure_ascii=False))
+    return path
+
+
+def test_fixtures_import_every_event(all_fixtures):
+    events = fixture_events()
+    assert len(events) >= 61
+    stored = dict(Event.objects.values_list("id", "slug"))
+    assert stored == {event_id: event["slug"] for event_id, event in events.items()}
+    for event_id, event in events.items():
+        assert VidURL.objects.filter(event_id=event_id).count() == len(event["vid_urls"])
+        assert list(
+            Update.objects.filter(event_id=event_id).order_by("position").values_list("id", flat=True)
+        ) == [update["id"] for update in event["updates"]]
+        assert list(
+            EventAgency.objects.filter(event_id=event_id)
+            .order_by("position")
+            .values_list("agency_id", flat=True)
+        ) == [agency["id"] for agency in event["agencies"]]
+
+
+def test_second_import_changes_nothing_and_says_so(all_fixtures, import_ll2):
+    before = snapshot_tables()
+    output = import_ll2(*fixture_files())
+    assert snapshot_tables() == before
+    assert "imported" not in output
+    assert output.count("no changes") == len(fixture_files())
+    assert f"{SEED}: no changes (1 events already up to date)" in output
+
+
+def test_summary_counts_created_then_unchanged(db, import_ll2):
+    first = import_ll2(SEED)
+    assert "  event                       1        0          0" in first
+    assert "  agency                      5        0          0" in first
+    assert import_ll2(SEED) == f"{SEED}: no changes (1 events already up to date)\n"
+
+
+def test_changed_values_and_reordered_lists_are_updated(seeded, tmp_path, import_ll2):
+    changed = copy.deepcopy(SEED_EVENT)
+    changed["name"] = "HTV-X1 Release"
+    changed["updates"].reverse()
+    changed["program"][0]["agencies"].reverse()
+    output = import_ll2(write_json(tmp_path, "changed.json", changed))
+    assert "  event                       0        1          0" in output
+    assert "  program                     0        1          0" in output
+    event = Event.objects.get(pk=352)
+    assert event.name == "HTV-X1 Release"
+    assert list(event.updates.order_by("position").values_list("id", flat=True)) == [
+        13844,
+        14005,
+        14184,
+        13611,
+    ]
+    assert list(
+        event.program.get().agencies.order_by("programagency__position").values_list("id", flat=True)
+    ) == [
+        63,
+        44,
+        37,
+        27,
+        16,
+    ]
+
+
+def test_lighter_modes_leave_the_fields_they_lack_alone(seeded, tmp_path, import_ll2):
+    as_list = {key: SEED_EVENT[key] for key in list(SEED_EVENT)[:15]} | {"response_mode": "list"}
+    as_list["name"] = "Renamed in list mode"
+    before = snapshot_tables()
+    import_ll2(write_json(tmp_path, "list.json", as_list))
+    after = snapshot_tables()
+    assert Event.objects.get(pk=352).name == "Renamed in list mode"
+    assert after["events.Update"] == before["events.Update"]
+    assert after["events.EventAgency"] == before["events.EventAgency"]
+    assert after["events.EventProgram"] == before["events.EventProgram"]
+
+
+def test_list_mode_creates_a_new_event_with_a_last_updated(db, tmp_path, import_ll2):
+    as_list = {key: SEED_EVENT[key] for key in list(SEED_EVENT)[:15]} | {"response_mode": "list"}
+    import_ll2(write_json(tmp_path, "list.json", as_list))
+    event = Event.objects.get(pk=352)
+    assert event.last_updated is not None
+    assert not event.updates.exists()
+
+
+@pytest.mark.parametrize(
+    ("document", "field", "message"),
+    [
+        (lambda e: e["vid_urls"][1]["type"].update(id="one"), "vid_urls[1].type.id", "expected an integer"),
+        (lambda e: e.pop("slug"), "slug", "is missing"),
+        (lambda e: e.update(date="6 March 2026"), "date", "expected an ISO 8601 date-time"),
+        (lambda e: e.update(duration="1h5m"), "duration", "expected an ISO 8601 duration"),
+        (lambda e: e.update(name=None), "name", "must not be null"),
+        (lambda e: e.update(name="x" * 201), "name", "longer than 200 characters"),
+        (lambda e: e.update(slug="not a slug"), "slug", "does not match"),
+        (lambda e: e.update(webcast_live="no"), "webcast_live", "expected true or false"),
+        (lambda e: e["launches"][0].update(id="8c2412ae"), "launches[0].id", "expected a UUID"),
+        (lambda e: e.update(agencies={}), "agencies", "expected a list"),
+        (lambda e: e["program"][0].update(agencies=[3]), "program[0].agencies[0]", "expected an object"),
+        (lambda e: e.update(response_mode="full"), "response_mode", "unknown mode 'full'"),
+    ],
+)
+def test_a_broken_record_changes_nothing_and_names_record_and_field(db, tmp_path, document, field, message):
+    records = list(fixture_events().values())[:45]
+    broken = copy.deepcopy(SEED_EVENT)
+    document(broken)
+    records[39] = broken
+    path = write_json(tmp_path, "broken.json", records)
+    before = snapshot_tables()
+    with pytest.raises(CommandError) as raised:
+        call_command("import_ll2", str(path))
+    assert snapshot_tables() == before
+    assert str(raised.value).startswith(f"{path}: record 40 (id 352): field '{field}': {message}")
+
+
+def test_command_exits_non_zero_on_a_broken_file(db, tmp_path, capsys):
+    path = write_json(tmp_path, "broken.json", [{**SEED_EVENT, "date": None}])
+    with pytest.raises(SystemExit) as raised:
+        execute_from_command_line(["manage.py", "import_ll2", str(path)])
+    assert raised.value.code == 1
+    assert (
+        capsys.readouterr().err
+        == f"CommandError: {path}: record 1 (id 352): field 'date': must not be null\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[{"id": 1,',
+            "malformed JSON: Expecting property name enclosed in double quotes at line 1 column 11",
+        ),
+        (b"\xff\xfe", "not UTF-8 text"),
+        ("42", "expected an event object, a list of events or a paginated page with 'results'"),
+    ],
+)
+def test_unreadable_documents_name_the_source(text, message):
+    with pytest.raises(IngestError) as raised:
+        parse_document(text, source="dump.json")
+    assert str(raised.value).startswith(f"dump.json: {message}")
+
+
+def test_documents_may_be_an_event_a_list_or_a_page():
+    assert parse_document(json.dumps(SEED_EVENT), source="-") == [SEED_EVENT]
+    assert parse_document(json.dumps([SEED_EVENT]), source="-") == [SEED_EVENT]
+    page = {"count": 1, "next": None, "previous": None, "results": [SEED_EVENT]}
+    assert parse_document(json.dumps(page), source="-") == [SEED_EVENT]
+
+
+def test_reads_stdin(db, monkeypatch, capsys):
+    page = {"count": 1, "next": None, "previous": None, "results": [SEED_EVENT]}
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(json.dumps(page).encode())))
+    call_command("import_ll2", "-")
+    assert "<stdin>: imported" in capsys.readouterr().out
+    assert Event.objects.filter(pk=352).exists()
+
+
+def test_an_update_moving_to_another_event_moves(seeded):
+    other = copy.deepcopy(SEED_EVENT) | {"id": 353, "slug": "htv-x1-other"}
+    other["updates"] = other["updates"][:1]
+    seed_without_first = copy.deepcopy(SEED_EVENT)
+    seed_without_first["updates"] = SEED_EVENT["updates"][1:]
+    ingest_records([seed_without_first, other], source="test")
+    assert Update.objects.get(pk=13611).event_id == 353
+    assert Update.objects.filter(event_id=352).count() == 3
