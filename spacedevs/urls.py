@@ -1,23 +1,37 @@
-"""
-URL configuration for spacedevs project.
-
-The `urlpatterns` list routes URLs to views. For more information please see:
-    https://docs.djangoproject.com/en/5.2/topics/http/urls/
-Examples:
-Function views
-    1. Add an import:  from my_app import views
-    2. Add a URL to urlpatterns:  path('', views.home, name='home')
-Class-based views
-    1. Add an import:  from other_app.views import Home
-    2. Add a URL to urlpatterns:  path('', Home.as_view(), name='home')
-Including another URLconf
-    1. Import the include() function: from django.urls import include, path
-    2. Add a URL to urlpatterns:  path('blog/', include('blog.urls'))
-"""
+"""Every resource under LL2's canonical `/2.3.0/` prefix, and the same views unversioned."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from agencies.urls import routes as agency_routes
+from astronauts.urls import routes as astronaut_routes
+from config.urls import routes as config_routes
+from events.urls import routes as event_routes
+from launches.urls import routes as launch_routes
+from programs.urls import routes as program_routes
+from spacestations.urls import routes as spacestation_routes
+
+from .api.errors import json_not_found, json_server_error
+
+router = DefaultRouter()
+for prefix, viewset, basename in (
+    *event_routes,
+    *agency_routes,
+    *launch_routes,
+    *program_routes,
+    *spacestation_routes,
+    *astronaut_routes,
+    *config_routes,
+):
+    router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
+    path("2.3.0/", include(router.urls)),
     path("admin/", admin.site.urls),
+    # Unversioned aliases; links in responses always use the canonical /2.3.0/ form.
+    path("", include((router.urls, "unversioned"))),
 ]
+
+handler404 = json_not_found
+handler500 = json_server_error

@@ -1,0 +1,35 @@
+from rest_framework import serializers
+
+from config.serializers import AgencyTypeSerializer
+from spacedevs.api.serializers import ModeSerializer
+
+from .models import Agency, MissionPatch
+
+
+class AgencyMiniSerializer(ModeSerializer):
+    """LL2's AgencyMini: the `list` form, which is also how every other resource embeds an agency."""
+
+    mode = "list"
+    url = serializers.HyperlinkedIdentityField(view_name="agency-detail")
+    type = AgencyTypeSerializer()
+
+    class Meta:
+        model = Agency
+        fields = ["response_mode", "id", "url", "name", "abbrev", "type"]
+
+    @classmethod
+    def query_plan(cls):
+        return super().query_plan().one("type", AgencyTypeSerializer)
+
+
+class MissionPatchSerializer(ModeSerializer):
+    mode = "normal"
+    agency = AgencyMiniSerializer()
+
+    class Meta:
+        model = MissionPatch
+        fields = ["id", "name", "priority", "image_url", "agency", "response_mode"]
+
+    @classmethod
+    def query_plan(cls):
+        return super().query_plan().one("agency", AgencyMiniSerializer)

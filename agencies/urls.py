@@ -1,0 +1,3 @@
+from .views import AgencyViewSet
+
+routes = [("agencies", AgencyViewSet, "agency")]

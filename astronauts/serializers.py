@@ -1,0 +1,30 @@
+from rest_framework import serializers
+
+from agencies.serializers import AgencyMiniSerializer
+from config.serializers import AstronautStatusSerializer, ImageSerializer
+from spacedevs.api.serializers import PlannedSerializer
+
+from .models import Astronaut
+
+
+class AstronautNormalSerializer(PlannedSerializer):
+    """LL2's AstronautNormal, the form events embed; it has no `response_mode`."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="astronaut-detail")
+    status = AstronautStatusSerializer()
+    agency = AgencyMiniSerializer()
+    image = ImageSerializer()
+
+    class Meta:
+        model = Astronaut
+        fields = ["id", "url", "name", "status", "agency", "image"]
+
+    @classmethod
+    def query_plan(cls):
+        return (
+            super()
+            .query_plan()
+            .one("status", AstronautStatusSerializer)
+            .one("agency", AgencyMiniSerializer)
+            .one("image", ImageSerializer)
+        )

@@ -1,0 +1,3 @@
+from .views import AstronautViewSet
+
+routes = [("astronauts", AstronautViewSet, "astronaut")]

@@ -1,0 +1,15 @@
+from spacedevs.api.modes import ReadOnlyViewSet
+
+
+def lookup_viewset(serializer_class):
+    """A read-only, paginated viewset over one lookup table, in id order."""
+    model = serializer_class.Meta.model
+    return type(
+        f"{model.__name__}ViewSet",
+        (ReadOnlyViewSet,),
+        {
+            "__doc__": f"LL2's {model._meta.verbose_name_plural}, as events and their relations use them.",
+            "queryset": model.objects.order_by("id"),
+            "serializer_class": serializer_class,
+        },
+    )

@@ -1,0 +1,155 @@
+"""The three LL2 modes of an event: list ⊂ normal ⊂ detailed, each restating its keys in LL2's order."""
+
+from rest_framework import serializers
+
+from agencies.serializers import AgencyMiniSerializer
+from astronauts.serializers import AstronautNormalSerializer
+from config.serializers import (
+    EventTypeSerializer,
+    ImageSerializer,
+    InfoURLTypeSerializer,
+    LanguageSerializer,
+    NetPrecisionSerializer,
+    VidURLTypeSerializer,
+)
+from launches.serializers import LaunchBasicSerializer
+from programs.serializers import ProgramNormalSerializer
+from spacedevs.api.fields import DurationField
+from spacedevs.api.serializers import ModeSerializer, PlannedSerializer
+from spacestations.serializers import ExpeditionNormalSerializer, SpaceStationNormalSerializer
+
+from .models import Event, InfoURL, Update, VidURL
+
+
+class InfoURLSerializer(PlannedSerializer):
+    type = InfoURLTypeSerializer()
+    language = LanguageSerializer()
+
+    class Meta:
+        model = InfoURL
+        fields = ["priority", "source", "title", "description", "feature_image", "url", "type", "language"]
+
+    @classmethod
+    def query_plan(cls):
+        return super().query_plan().one("type", InfoURLTypeSerializer).one("language", LanguageSerializer)
+
+
+class VidURLSerializer(PlannedSerializer):
+    type = VidURLTypeSerializer()
+    language = LanguageSerializer()
+
+    class Meta:
+        model = VidURL
+        fields = [
+            "priority",
+            "source",
+            "publisher",
+            "title",
+            "description",
+            "feature_image",
+            "url",
+            "type",
+            "language",
+            "start_time",
+            "end_time",
+            "live",
+        ]
+
+    @classmethod
+    def query_plan(cls):
+        return super().query_plan().one("type", VidURLTypeSerializer).one("language", LanguageSerializer)
+
+
+class UpdateSerializer(PlannedSerializer):
+    class Meta:
+        model = Update
+        fields = ["id", "profile_image", "comment", "info_url", "created_by", "created_on"]
+
+
+class EventListSerializer(ModeSerializer):
+    mode = "list"
+    url = serializers.HyperlinkedIdentityField(view_name="event-detail")
+    info_urls = InfoURLSerializer(many=True)
+    vid_urls = VidURLSerializer(many=True)
+    image = ImageSerializer()
+    type = EventTypeSerializer()
+    date_precision = NetPrecisionSerializer()
+    duration = DurationField()
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "url",
+            "name",
+            "info_urls",
+            "vid_urls",
+            "image",
+            "date",
+            "slug",
+            "type",
+            "description",
+            "webcast_live",
+            "location",
+            "date_precision",
+            "response_mode",
+            "duration",
+        ]
+
+    @classmethod
+    def query_plan(cls):
+        return (
+            super()
+            .query_plan()
+            .many("info_urls", InfoURLSerializer, "position")
+            .many("vid_urls", VidURLSerializer, "position")
+            .one("image", ImageSerializer)
+            .one("type", EventTypeSerializer)
+            .one("date_precision", NetPrecisionSerializer)
+        )
+
+
+class EventNormalSerializer(EventListSerializer):
+    mode = "normal"
+    updates = UpdateSerializer(many=True)
+
+    class Meta(EventListSerializer.Meta):
+        fields = [*EventListSerializer.Meta.fields, "updates", "last_updated"]
+
+    @classmethod
+    def query_plan(cls):
+        return super().query_plan().many("updates", UpdateSerializer, "position")
+
+
+class EventDetailedSerializer(EventNormalSerializer):
+    mode = "detailed"
+    agencies = AgencyMiniSerializer(many=True)
+    launches = LaunchBasicSerializer(many=True)
+    expeditions = ExpeditionNormalSerializer(many=True)
+    spacestations = SpaceStationNormalSerializer(many=True)
+    program = ProgramNormalSerializer(many=True)
+    astronauts = AstronautNormalSerializer(many=True)
+
+    class Meta(EventNormalSerializer.Meta):
+        fields = [
+            *EventNormalSerializer.Meta.fields,
+            "agencies",
+            "launches",
+            "expeditions",
+            "spacestations",
+            "program",
+            "astronauts",
+        ]
+
+    @classmethod
+    def query_plan(cls):
+        return (
+            super()
+            .query_plan()
+            .many("agencies", AgencyMiniSerializer, "eventagency__position")
+            .many("launches", LaunchBasicSerializer, "eventlaunch__position")
+            .many("expeditions", ExpeditionNormalSerializer, "eventexpedition__position")
+            .many("spacestations", SpaceStationNormalSerializer, "eventspacestation__position")
+            .many("program", ProgramNormalSerializer, "eventprogram__position")
+            .many("astronauts", AstronautNormalSerializer, "eventastronaut__position")
+        )

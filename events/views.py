@@ -1,0 +1,85 @@
+import datetime
+
+from django.utils import timezone
+
+from spacedevs.api.modes import ModeViewSet
+
+from .models import Event
+from .serializers import EventDetailedSerializer, EventListSerializer, EventNormalSerializer
+
+RECENT_GRACE = datetime.timedelta(hours=24)
+
+
+def events_help(path, *, upcoming=False):
+    """LL2's help text for an events route, shown on the browsable API (Markdown)."""
+    filters = ["agency__ids", "date__gt", "date__gte", "date__lt", "date__lte", "day", "expedition__ids"]
+    if upcoming:
+        filters.append("hide_recent_previous")
+    filters += [
+        "id",
+        "last_updated__gte",
+        "last_updated__lte",
+        "launch__ids",
+        "month",
+        "program",
+        "program__ids",
+        "slug",
+        "spacestation__ids",
+        "type",
+        "type__ids",
+        "video_url",
+        "year",
+    ]
+    return f"""
+#### Modes
+Levels of detail in the response - `list`, `normal`, `detailed`
+Example - [/{path}/?mode=list](./?mode=list)
+
+#### Filters
+Parameters - {", ".join(f"`{name}`" for name in filters)}
+Example - [/{path}/?type__ids=2,8](./?type__ids=2,8)
+
+#### Search
+Fields searched - `name`
+Example - [/{path}/?search=Flyby](./?search=Flyby)
+
+#### Ordering
+Fields - `date`, `last_updated`
+Example - [/{path}/?ordering=-last_updated](./?ordering=-last_updated)
+
+#### Number of results
+Use `limit` to control the number of objects in the response (max 100)
+Example - [/{path}/?limit=2](./?limit=2)
+
+#### Format
+Switch to JSON output - [/{path}/?format=json](./?format=json)
+
+#### Help
+Find all the FAQs and support links on the documentation homepage - [ll.thespacedevs.com/docs](https://ll.thespacedevs.com/docs/)
+"""
+
+
+class EventViewSet(ModeViewSet):
+    __doc__ = events_help("events")
+    queryset = Event.objects.order_by("date", "id")
+    serializer_classes = {
+        "list": EventListSerializer,
+        "normal": EventNormalSerializer,
+        "detailed": EventDetailedSerializer,
+    }
+
+
+class UpcomingEventViewSet(EventViewSet):
+    __doc__ = events_help("events/upcoming", upcoming=True)
+
+    def get_queryset(self):
+        # LL2 keeps events in upcoming for 24 hours after their date; "now" is read per request.
+        return super().get_queryset().filter(date__gte=timezone.now() - RECENT_GRACE)
+
+
+class PreviousEventViewSet(EventViewSet):
+    __doc__ = events_help("events/previous")
+    queryset = Event.objects.order_by("-date", "id")
+
+    def get_queryset(self):
+        return super().get_queryset().filter(date__lt=timezone.now())

@@ -1,0 +1,45 @@
+from rest_framework import serializers
+
+from config.serializers import ImageSerializer, LaunchStatusSerializer, NetPrecisionSerializer
+from spacedevs.api.serializers import ModeSerializer
+
+from .models import Launch
+
+
+class LaunchBasicSerializer(ModeSerializer):
+    """LL2's LaunchBasic: the `list` form of a launch, which is also how events embed launches."""
+
+    mode = "list"
+    url = serializers.HyperlinkedIdentityField(view_name="launch-detail")
+    status = LaunchStatusSerializer()
+    net_precision = NetPrecisionSerializer()
+    image = ImageSerializer()
+
+    class Meta:
+        model = Launch
+        fields = [
+            "id",
+            "url",
+            "name",
+            "response_mode",
+            "slug",
+            "launch_designator",
+            "status",
+            "last_updated",
+            "net",
+            "net_precision",
+            "window_end",
+            "window_start",
+            "image",
+            "infographic",
+        ]
+
+    @classmethod
+    def query_plan(cls):
+        return (
+            super()
+            .query_plan()
+            .one("status", LaunchStatusSerializer)
+            .one("net_precision", NetPrecisionSerializer)
+            .one("image", ImageSerializer)
+        )

@@ -1,0 +1,3 @@
+from .views import LaunchViewSet
+
+routes = [("launches", LaunchViewSet, "launch")]

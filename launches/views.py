@@ -1,0 +1,15 @@
+from spacedevs.api.modes import ModeViewSet
+
+from .models import Launch
+from .serializers import LaunchBasicSerializer
+
+
+class LaunchViewSet(ModeViewSet):
+    """Launches, in LL2's `list` form (LaunchBasic): the fields an event response carries.
+
+    Modes - `list`
+    """
+
+    queryset = Launch.objects.order_by("net", "id")
+    serializer_classes = {"list": LaunchBasicSerializer}
+    default_list_mode = default_detail_mode = "list"

@@ -1,0 +1,3 @@
+from .views import ProgramViewSet
+
+routes = [("programs", ProgramViewSet, "program")]

@@ -1,0 +1,15 @@
+from spacedevs.api.modes import ModeViewSet
+
+from .models import Program
+from .serializers import ProgramMiniSerializer, ProgramNormalSerializer
+
+
+class ProgramViewSet(ModeViewSet):
+    """Programs, as LL2 serves them: ProgramMini in `list` mode, ProgramNormal otherwise.
+
+    Modes - `list`, `normal`
+    """
+
+    queryset = Program.objects.order_by("id")
+    serializer_classes = {"list": ProgramMiniSerializer, "normal": ProgramNormalSerializer}
+    default_detail_mode = "normal"

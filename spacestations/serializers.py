@@ -1,0 +1,86 @@
+from rest_framework import serializers
+
+from agencies.serializers import MissionPatchSerializer
+from config.serializers import ImageSerializer, SpaceStationStatusSerializer, SpaceStationTypeSerializer
+from spacedevs.api.fields import DurationField
+from spacedevs.api.serializers import ModeSerializer, PlannedSerializer
+
+from .models import Expedition, SpaceStation, Spacewalk
+
+
+class SpaceStationNormalSerializer(PlannedSerializer):
+    """LL2's SpaceStationNormal, the form events and expeditions embed; it has no `response_mode`."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="spacestation-detail")
+    image = ImageSerializer()
+    status = SpaceStationStatusSerializer()
+    type = SpaceStationTypeSerializer()
+
+    class Meta:
+        model = SpaceStation
+        fields = [
+            "id",
+            "url",
+            "name",
+            "image",
+            "status",
+            "founded",
+            "deorbited",
+            "description",
+            "orbit",
+            "type",
+        ]
+
+    @classmethod
+    def query_plan(cls):
+        return (
+            super()
+            .query_plan()
+            .one("image", ImageSerializer)
+            .one("status", SpaceStationStatusSerializer)
+            .one("type", SpaceStationTypeSerializer)
+        )
+
+
+class SpacewalkListSerializer(ModeSerializer):
+    mode = "list"
+    url = serializers.HyperlinkedIdentityField(view_name="spacewalk-detail")
+    duration = DurationField()
+
+    class Meta:
+        model = Spacewalk
+        fields = ["response_mode", "id", "url", "name", "start", "end", "duration", "location"]
+
+
+class ExpeditionNormalSerializer(ModeSerializer):
+    """LL2's ExpeditionNormal, the form events embed."""
+
+    mode = "normal"
+    url = serializers.HyperlinkedIdentityField(view_name="expedition-detail")
+    spacestation = SpaceStationNormalSerializer()
+    mission_patches = MissionPatchSerializer(many=True)
+    spacewalks = SpacewalkListSerializer(many=True)
+
+    class Meta:
+        model = Expedition
+        fields = [
+            "id",
+            "url",
+            "name",
+            "start",
+            "end",
+            "response_mode",
+            "spacestation",
+            "mission_patches",
+            "spacewalks",
+        ]
+
+    @classmethod
+    def query_plan(cls):
+        return (
+            super()
+            .query_plan()
+            .one("spacestation", SpaceStationNormalSerializer)
+            .many("mission_patches", MissionPatchSerializer, "expeditionmissionpatch__position")
+            .many("spacewalks", SpacewalkListSerializer, "expeditionspacewalk__position")
+        )
