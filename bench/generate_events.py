@@ -47,6 +47,7 @@ Properties of the data:
 
 import argparse
 import bisect
+import functools
 import itertools
 import json
 import random
@@ -731,9 +732,23 @@ def fill(template: str, rng: random.Random, low: int = 1, high: int = 40) -> str
     return template.replace("{n}", str(rng.randint(low, high))) if "{n}" in template else template
 
 
-def pick_count(rng: random.Random, weights: Sequence[int]) -> int:
-    """Pick a list length: index ``i`` is chosen with probability proportional to ``weights[i]``."""
-    return rng.choices(range(len(weights)), weights=weights)[0]
+@functools.cache
+def cumulative(weights: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
+    """Return the cumulative weights and their total (cached: the weight tables are constants)."""
+    sums = tuple(itertools.accumulate(weights))
+    return sums, sums[-1]
+
+
+def pick_weighted(rng: random.Random, items: Sequence[Any], weights: tuple[int, ...]) -> Any:
+    """Pick one item, ``items[i]`` with probability proportional to ``weights[i]``."""
+    sums, total = cumulative(weights)
+    return items[bisect.bisect(sums, rng.random() * total)]
+
+
+def pick_count(rng: random.Random, weights: tuple[int, ...]) -> int:
+    """Pick a list length: ``i`` is chosen with probability proportional to ``weights[i]``."""
+    sums, total = cumulative(weights)
+    return bisect.bisect(sums, rng.random() * total)
 
 
 def pick_distinct(rng: random.Random, pool: Sequence[Any], count: int) -> list[Any]:
@@ -757,7 +772,7 @@ def make_image(rng: random.Random, image_id: int, subject: str, timestamp: int) 
         "image_url": f"{stem}_image_{stamp}.jpeg",
         "thumbnail_url": f"{stem}_image_thumbnail_{stamp}.jpeg",
         "credit": rng.choice((None, "NASA", "SpaceX", "ESA", "JAXA", "CMSA", "Roscosmos", "Rocket Lab")),
-        "license": rng.choices(IMAGE_LICENSES, weights=IMAGE_LICENSE_WEIGHTS)[0],
+        "license": pick_weighted(rng, IMAGE_LICENSES, IMAGE_LICENSE_WEIGHTS),
         "single_use": rng.random() < 0.3,
         "variants": [
             {
@@ -987,7 +1002,7 @@ class Pool:
                     "id": astronaut_id,
                     "url": api_url("astronauts", astronaut_id),
                     "name": name,
-                    "status": rng.choices(ASTRONAUT_STATUSES, weights=ASTRONAUT_STATUS_WEIGHTS)[0],
+                    "status": pick_weighted(rng, ASTRONAUT_STATUSES, ASTRONAUT_STATUS_WEIGHTS),
                     "agency": rng.choice(government) if rng.random() < 0.9 else None,
                     "image": self._image(rng, name, rng.randint(DATE_START, REFERENCE_NOW), 0.15),
                 }
@@ -1024,11 +1039,9 @@ class Pool:
     def _launch_status(rng: random.Random, net: int) -> dict[str, Any]:
         """Return a launch status consistent with the NET relative to ``REFERENCE_NOW``."""
         if net < REFERENCE_NOW:
-            abbrev = rng.choices(
-                ("Success", "Failure", "Partial Failure", "Deployed"), weights=(88, 6, 2, 4)
-            )[0]
+            abbrev = pick_weighted(rng, ("Success", "Failure", "Partial Failure", "Deployed"), (88, 6, 2, 4))
         else:
-            abbrev = rng.choices(("Go", "TBD", "TBC"), weights=(15, 70, 15))[0]
+            abbrev = pick_weighted(rng, ("Go", "TBD", "TBC"), (15, 70, 15))
         return LAUNCH_STATUSES[abbrev]
 
     def _launch(
@@ -1081,7 +1094,7 @@ def precision_for(rng: random.Random, timestamp: int) -> dict[str, Any]:
         choices, weights = ("DAY", "WEEK", "MONTH", "Q1"), (30, 20, 35, 15)
     else:
         choices, weights = ("MONTH", "Q1", "YEAR"), (20, 30, 50)
-    return NET_PRECISIONS[rng.choices(choices, weights=weights)[0]]
+    return NET_PRECISIONS[pick_weighted(rng, choices, weights)]
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -1105,7 +1118,7 @@ class EventContext:
 
 def make_context(rng: random.Random, pool: Pool) -> EventContext:
     """Choose the event type, date and the subjects the event is about."""
-    event_type = rng.choices(EVENT_TYPES, weights=EVENT_TYPE_WEIGHTS)[0]
+    event_type = pick_weighted(rng, EVENT_TYPES, EVENT_TYPE_WEIGHTS)
     timestamp = rng.randrange(DATE_START, DATE_END)
     if rng.random() < 0.7:
         timestamp -= timestamp % MINUTE
@@ -1160,7 +1173,7 @@ def make_vid_urls(rng: random.Random, context: EventContext, name: str, slug: st
     priority = rng.choice((0, 10))
     for _ in range(pick_count(rng, (35, 40, 17, 8))):
         priority += rng.randint(1, 5)
-        host = rng.choices(("youtube", "nasa", "x"), weights=(75, 15, 10))[0]
+        host = pick_weighted(rng, ("youtube", "nasa", "x"), (75, 15, 10))
         if host == "youtube":
             video = "".join(
                 rng.choices("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", k=11)
@@ -1201,8 +1214,8 @@ def make_vid_urls(rng: random.Random, context: EventContext, name: str, slug: st
                 ),
                 "feature_image": feature_image,
                 "url": url,
-                "type": rng.choices(VIDURL_TYPES, weights=VIDURL_TYPE_WEIGHTS)[0],
-                "language": rng.choices(LANGUAGES, weights=LANGUAGE_WEIGHTS)[0],
+                "type": pick_weighted(rng, VIDURL_TYPES, VIDURL_TYPE_WEIGHTS),
+                "language": pick_weighted(rng, LANGUAGES, LANGUAGE_WEIGHTS),
                 "start_time": iso_datetime(start) if start is not None else None,
                 "end_time": iso_datetime(end) if end is not None else None,
                 "live": rng.random() < 0.03,
@@ -1228,9 +1241,7 @@ def make_info_urls(rng: random.Random, context: EventContext, name: str, slug: s
                 "feature_image": f"https://{source}/images/{slug[:60]}.jpg" if rng.random() < 0.4 else None,
                 "url": pattern.format(slug=slug[:80], year=year),
                 "type": rng.choice(INFOURL_TYPES) if rng.random() < 0.8 else None,
-                "language": rng.choices(LANGUAGES, weights=LANGUAGE_WEIGHTS)[0]
-                if rng.random() < 0.8
-                else None,
+                "language": pick_weighted(rng, LANGUAGES, LANGUAGE_WEIGHTS) if rng.random() < 0.8 else None,
             }
         )
     return info_urls

@@ -86,5 +86,6 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "EXCEPTION_HANDLER": "spacedevs.api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "spacedevs.api.pagination.LL2Pagination",
 }

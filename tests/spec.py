@@ -1,0 +1,52 @@
+"""Checks against LL2's own OpenAPI documents: values valid, and exactly the spec's keys in its order."""
+
+import json
+from functools import cache
+from pathlib import Path
+
+from openapi_schema_validator import OAS30Validator
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+EVENTS_SPEC = "ll2-2.3.0-events-openapi-2026.json"
+FULL_SPEC = "ll2-2.3.0-openapi.json"
+
+
+@cache
+def load(name):
+    return json.loads((REFERENCE / name).read_text())
+
+
+def _resolve(document, schema, value):
+    while True:
+        if "discriminator" in schema:
+            discriminator = schema["discriminator"]
+            schema = {"$ref": discriminator["mapping"][value[discriminator["propertyName"]]]}
+        elif "$ref" in schema:
+            schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+        elif "allOf" in schema and len(schema["allOf"]) == 1:
+            schema = schema["allOf"][0]
+        else:
+            return schema
+
+
+def assert_key_order(document, schema, value, path="$"):
+    """Every object in `value` has exactly its schema's properties, in the schema's order."""
+    schema = _resolve(document, schema, value)
+    if isinstance(value, dict):
+        assert list(value) == list(schema["properties"]), f"{path}: keys differ from the spec"
+        for key, item in value.items():
+            assert_key_order(document, schema["properties"][key], item, f"{path}.{key}")
+    elif isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            assert_key_order(document, schema["items"], item, f"{path}[{index}]")
+
+
+def assert_matches_schema(value, schema_name, spec=EVENTS_SPEC):
+    document = load(spec)
+    schema = {"$ref": f"#/components/schemas/{schema_name}"}
+    # The spec's components travel with the schema, so that its "#/components/..." references resolve.
+    validator = OAS30Validator(
+        schema | {"components": document["components"]}, format_checker=OAS30Validator.FORMAT_CHECKER
+    )
+    validator.validate(value)
+    assert_key_order(document, schema, value)

@@ -1,0 +1,39 @@
+"""Errors are JSON, with the status LL2 (DRF) gives them."""
+
+import pytest
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/2.3.0/events/999/",
+        "/2.3.0/events/abc/",
+        "/2.3.0/events/upcoming/352/",
+        "/2.3.0/agencies/1/",
+        "/2.3.0/launches/00000000-0000-0000-0000-000000000000/",
+        "/2.3.0/launches/not-a-uuid/",
+        "/2.3.0/config/event_types/99/",
+        "/2.3.0/nothing-here/",
+        "/no/such/path",
+    ],
+)
+def test_not_found_is_json(client, path):
+    response = client.get(path, HTTP_ACCEPT="application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_past_event_is_found_under_previous(client):
+    assert client.get("/2.3.0/events/previous/352/?format=json").json()["id"] == 352
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("path", ["/2.3.0/events/", "/2.3.0/events/352/", "/2.3.0/config/languages/"])
+def test_writes_are_not_allowed(client, method, path):
+    response = getattr(client, method)(path, HTTP_ACCEPT="application/json")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+    assert response.json() == {"detail": f'Method "{method.upper()}" not allowed.'}

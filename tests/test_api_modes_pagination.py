@@ -1,0 +1,128 @@
+"""Modes, pagination and links on the events routes."""
+
+import pytest
+
+from events.models import Event
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+LIST_KEYS = [
+    "id",
+    "url",
+    "name",
+    "info_urls",
+    "vid_urls",
+    "image",
+    "date",
+    "slug",
+    "type",
+    "description",
+    "webcast_live",
+    "location",
+    "date_precision",
+    "response_mode",
+    "duration",
+]
+NORMAL_KEYS = [*LIST_KEYS, "updates", "last_updated"]
+DETAILED_KEYS = [
+    *NORMAL_KEYS,
+    "agencies",
+    "launches",
+    "expeditions",
+    "spacestations",
+    "program",
+    "astronauts",
+]
+
+
+def clone_seed(count):
+    """`count` more events like the seed (ids 1000…), sharing its related rows, for paging tests."""
+    seed = Event.objects.get(pk=352)
+    for number in range(count):
+        seed.pk, seed.slug = 1000 + number, f"clone-{number}"
+        seed.save(force_insert=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "keys"),
+    [
+        ("", NORMAL_KEYS),
+        ("?mode=list", LIST_KEYS),
+        ("?mode=normal", NORMAL_KEYS),
+        ("?mode=detailed", DETAILED_KEYS),
+        ("?mode=LIST", LIST_KEYS),
+    ],
+)
+@pytest.mark.parametrize("route", ["/2.3.0/events/", "/events/", "/2.3.0/events/previous/"])
+def test_list_modes(client, route, query, keys):
+    result = client.get(route + query, HTTP_ACCEPT="application/json").json()["results"][0]
+    assert list(result) == keys
+
+
+@pytest.mark.parametrize(("query", "keys"), [("", DETAILED_KEYS), ("?mode=list", LIST_KEYS)])
+def test_detail_modes(client, query, keys):
+    assert list(client.get(f"/2.3.0/events/352/{query}", HTTP_ACCEPT="application/json").json()) == keys
+
+
+@pytest.mark.parametrize("route", ["/2.3.0/events/", "/2.3.0/events/352/", "/2.3.0/events/upcoming/"])
+def test_unknown_mode_is_a_400_listing_the_valid_modes(client, route):
+    response = client.get(route + "?mode=full", HTTP_ACCEPT="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "mode": ["'full' is not a valid mode; valid modes are: list, normal, detailed."]
+    }
+
+
+def test_nested_response_modes_are_fixed_whatever_the_mode(client):
+    event = client.get("/2.3.0/events/352/?format=json").json()
+    assert event["agencies"][0]["response_mode"] == "list"
+    assert event["launches"][0]["response_mode"] == "list"
+    assert event["program"][0]["response_mode"] == "normal"
+    assert event["program"][0]["agencies"][0]["response_mode"] == "list"
+    assert "response_mode" not in event["spacestations"][0]
+
+
+def test_default_page_envelope(client):
+    clone_seed(14)
+    page = client.get("/2.3.0/events/?format=json").json()
+    assert list(page) == ["count", "next", "previous", "results"]
+    assert page["count"] == 15
+    assert page["next"] == "http://testserver/2.3.0/events/?format=json&limit=10&offset=10"
+    assert page["previous"] is None
+    assert len(page["results"]) == 10
+
+
+def test_next_and_previous_keep_every_other_parameter(client):
+    clone_seed(14)
+    page = client.get("/2.3.0/events/?mode=list&limit=5&offset=5&format=json").json()
+    assert page["next"] == "http://testserver/2.3.0/events/?format=json&limit=5&mode=list&offset=10"
+    assert page["previous"] == "http://testserver/2.3.0/events/?format=json&limit=5&mode=list"
+
+
+def test_limit_above_100_is_clamped(client):
+    clone_seed(120)
+    page = client.get("/2.3.0/events/?limit=1000&mode=list&format=json").json()
+    assert page["count"] == 121
+    assert len(page["results"]) == 100
+    assert page["next"] == "http://testserver/2.3.0/events/?format=json&limit=100&mode=list&offset=100"
+
+
+def test_default_order_is_date_then_id(client):
+    clone_seed(3)
+    ids = [event["id"] for event in client.get("/2.3.0/events/?mode=list&format=json").json()["results"]]
+    assert ids == [352, 1000, 1001, 1002]
+
+
+def test_format_is_kept_on_every_link(client):
+    body = client.get("/2.3.0/events/352/?format=api").content.decode()
+    for path in ("events/352/", "agencies/37/", "space_stations/4/", "programs/17/"):
+        assert f"/2.3.0/{path}?format=api" in body
+
+
+def test_duration_and_datetimes(client):
+    event = client.get("/2.3.0/events/352/?format=json").json()
+    assert (event["duration"], event["date"], event["last_updated"]) == (
+        "PT1H5M34S",
+        "2026-03-06T17:05:00Z",
+        "2026-03-06T17:54:47Z",
+    )
