@@ -110,7 +110,7 @@ def test_list_mode_creates_a_new_event_with_a_last_updated(db, tmp_path, import_
         (lambda e: e.update(duration="1h5m"), "duration", "expected an ISO 8601 duration"),
         (lambda e: e.update(name=None), "name", "must not be null"),
         (lambda e: e.update(name="x" * 201), "name", "longer than 200 characters"),
-        (lambda e: e.update(slug="not a slug"), "slug", "does not match"),
+        (lambda e: e.update(slug="not a slug"), "slug", "'not a slug' does not match"),
         (lambda e: e.update(webcast_live="no"), "webcast_live", "expected true or false"),
         (lambda e: e["launches"][0].update(id="8c2412ae"), "launches[0].id", "expected a UUID"),
         (lambda e: e.update(agencies={}), "agencies", "expected a list"),
