@@ -6,7 +6,7 @@ import re
 import pytest
 from rest_framework.renderers import JSONRenderer
 
-from .conftest import SEED
+from .conftest import SEED, fixture_events
 from .spec import assert_matches_schema
 
 pytestmark = pytest.mark.usefixtures("seeded")
@@ -66,3 +66,10 @@ def test_each_mode_matches_the_spec(client, mode, schema):
     page = client.get(f"/2.3.0/events/?mode={mode}&format=json").json()
     assert_matches_schema(page, "PaginatedPolymorphicEventsEndpointList")
     assert page["results"] == [detail]
+
+
+def test_every_fixture_event_round_trips_exactly(all_fixtures, client):
+    for event_id, source in fixture_events().items():
+        response = client.get(f"/2.3.0/events/{event_id}/?mode=detailed", HTTP_ACCEPT="application/json")
+        expected = json.loads(json.dumps(source).replace("?format=api", ""))
+        assert_same_json(response.json(), expected)

@@ -1,0 +1,44 @@
+"""Each list route and mode runs a fixed number of queries, however many rows it renders."""
+
+import pytest
+
+ROUTES = ["/2.3.0/events/", "/2.3.0/events/upcoming/", "/2.3.0/events/previous/"]
+
+
+@pytest.mark.parametrize(("mode", "count"), [("list", 5), ("normal", 6), ("detailed", 21)])
+@pytest.mark.parametrize("route", ROUTES)
+def test_query_count_is_the_same_for_1_and_100_rows(
+    client, generated, django_assert_num_queries, route, mode, count
+):
+    # The first row of every route is a rich event, so a one-row page already needs every prefetch.
+    for limit in (1, 100):
+        with django_assert_num_queries(count):
+            response = client.get(f"{route}?mode={mode}&limit={limit}&format=json")
+        assert len(response.json()["results"]) == limit
+        assert response.json()["results"][0]["id"] in (9001, 9002)
+
+
+@pytest.mark.parametrize(
+    ("resource", "count"),
+    [
+        ("agencies", 2),
+        ("launches", 3),
+        ("programs", 5),
+        ("space_stations", 3),
+        ("expeditions", 5),
+        ("astronauts", 3),
+        ("config/event_types", 2),
+    ],
+)
+def test_linked_resources_query_count_does_not_grow(
+    client, generated, django_assert_num_queries, resource, count
+):
+    for limit in (1, 100):
+        with django_assert_num_queries(count):
+            client.get(f"/2.3.0/{resource}/?limit={limit}&format=json")
+
+
+@pytest.mark.parametrize(("mode", "count"), [("list", 4), ("normal", 5), ("detailed", 20)])
+def test_detail_query_count(client, generated, django_assert_num_queries, mode, count):
+    with django_assert_num_queries(count):
+        client.get(f"/2.3.0/events/9001/?mode={mode}&format=json")
