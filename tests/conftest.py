@@ -1,6 +1,5 @@
 import copy
 import datetime
-import importlib.util
 import json
 from pathlib import Path
 
@@ -9,6 +8,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
+from bench import generate_events
 from spacedevs.ingest import ingest_records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,17 +61,9 @@ def all_fixtures(db, import_ll2):
     import_ll2(*fixture_files())
 
 
-def load_generator():
-    """bench/generate_events.py, loaded by path (bench/ holds scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location("generate_events", ROOT / "bench" / "generate_events.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="session")
 def generator():
-    return load_generator()
+    return generate_events
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Benchmark tools: the synthetic LL2 event generator."""
