@@ -6,14 +6,14 @@ from pathlib import Path
 
 from openapi_schema_validator import OAS30Validator
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+CONTRACT = Path(__file__).resolve().parent / "contract"
 EVENTS_SPEC = "ll2-2.3.0-events-openapi-2026.json"
-FULL_SPEC = "ll2-2.3.0-openapi.json"
+PROGRAM_MINI_SPEC = "ll2-2.3.0-program-mini.json"
 
 
 @cache
 def load(name):
-    return json.loads((REFERENCE / name).read_text())
+    return json.loads((CONTRACT / name).read_text())
 
 
 def _resolve(document, schema, value):

@@ -4,7 +4,8 @@ import pytest
 
 from config.urls import LOOKUPS
 
-from .spec import FULL_SPEC, assert_matches_schema
+from .conftest import fixture_events
+from .spec import EVENTS_SPEC, PROGRAM_MINI_SPEC, assert_matches_schema
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -32,20 +33,20 @@ def test_every_url_in_the_seed_resolves_to_the_object_it_names(client):
 
 
 @pytest.mark.parametrize(
-    ("route", "schema"),
+    ("route", "schema", "spec"),
     [
-        ("agencies/?format=json", "AgencyMini"),
-        ("launches/?format=json", "LaunchBasic"),
-        ("programs/?format=json", "ProgramNormal"),
-        ("programs/?mode=list&format=json", "ProgramMini"),
-        ("space_stations/?format=json", "SpaceStationNormal"),
+        ("agencies/?format=json", "AgencyMini", EVENTS_SPEC),
+        ("launches/?format=json", "LaunchBasic", EVENTS_SPEC),
+        ("programs/?format=json", "ProgramNormal", EVENTS_SPEC),
+        ("programs/?mode=list&format=json", "ProgramMini", PROGRAM_MINI_SPEC),
+        ("space_stations/?format=json", "SpaceStationNormal", EVENTS_SPEC),
     ],
 )
-def test_linked_resources_are_paginated_in_their_spec_form(client, route, schema):
+def test_linked_resources_are_paginated_in_their_spec_form(client, route, schema, spec):
     page = client.get(f"/2.3.0/{route}").json()
     assert page["count"] >= 1
     for item in page["results"]:
-        assert_matches_schema(item, schema, spec=FULL_SPEC)
+        assert_matches_schema(item, schema, spec=spec)
 
 
 @pytest.mark.parametrize("name", sorted(LOOKUPS))
@@ -80,3 +81,35 @@ def test_browsable_api_shows_ll2_help_text(client):
     assert '<h5 id="modes">Modes</h5>' in page
     assert '<a href="./?mode=list">/events/upcoming/?mode=list</a>' in page
     assert "<code>expedition__ids</code>, <code>hide_recent_previous</code>, <code>id</code>" in page
+
+
+def test_every_url_in_every_fixture_event_resolves(all_fixtures, client):
+    links = {}
+    for event_id in fixture_events():
+        links.update(linked_objects(client.get(f"/2.3.0/events/{event_id}/?format=json").json()))
+    resources = {url.split("/")[4] for url in links}
+    assert resources == {
+        "events",
+        "agencies",
+        "launches",
+        "programs",
+        "space_stations",
+        "expeditions",
+        "astronauts",
+        "spacewalks",
+    }
+    for url, embedded in links.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.json() == embedded, url
+
+
+@pytest.mark.parametrize(
+    ("resource", "schema"),
+    [("expeditions", "ExpeditionNormal"), ("astronauts", "AstronautNormal"), ("spacewalks", "SpacewalkList")],
+)
+def test_other_linked_resources_match_the_spec(all_fixtures, client, resource, schema):
+    page = client.get(f"/2.3.0/{resource}/?limit=100&format=json").json()
+    assert page["count"] > 0
+    for item in page["results"]:
+        assert_matches_schema(item, schema)
