@@ -12,7 +12,7 @@ from launches.urls import routes as launch_routes
 from programs.urls import routes as program_routes
 from spacestations.urls import routes as spacestation_routes
 
-from .api.errors import json_not_found, json_server_error
+from .api.errors import json_bad_request, json_forbidden, json_not_found, json_server_error
 
 router = DefaultRouter()
 for prefix, viewset, basename in (
@@ -33,5 +33,7 @@ urlpatterns = [
     path("", include((router.urls, "unversioned"))),
 ]
 
+handler400 = json_bad_request
+handler403 = json_forbidden
 handler404 = json_not_found
 handler500 = json_server_error

@@ -37,3 +37,9 @@ def test_writes_are_not_allowed(client, method, path):
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD, OPTIONS"
     assert response.json() == {"detail": f'Method "{method.upper()}" not allowed.'}
+
+
+def test_a_request_for_an_unknown_host_is_a_json_400(client):
+    response = client.get("/2.3.0/events/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Bad request."}

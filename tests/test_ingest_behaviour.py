@@ -44,14 +44,14 @@ def test_second_import_changes_nothing_and_says_so(all_fixtures, import_ll2):
     assert snapshot_tables() == before
     assert "imported" not in output
     assert output.count("no changes") == len(fixture_files())
-    assert f"{SEED}: no changes (1 events already up to date)" in output
+    assert f"{SEED}: no changes (1 event already up to date)" in output
 
 
 def test_summary_counts_created_then_unchanged(db, import_ll2):
     first = import_ll2(SEED)
     assert "  event                       1        0          0" in first
     assert "  agency                      5        0          0" in first
-    assert import_ll2(SEED) == f"{SEED}: no changes (1 events already up to date)\n"
+    assert import_ll2(SEED) == f"{SEED}: no changes (1 event already up to date)\n"
 
 
 def test_changed_values_and_reordered_lists_are_updated(seeded, tmp_path, import_ll2):

@@ -5,6 +5,14 @@ from rest_framework import views
 from rest_framework.exceptions import NotFound
 
 
+def json_bad_request(request, exception=None):
+    return JsonResponse({"detail": "Bad request."}, status=400)
+
+
+def json_forbidden(request, exception=None):
+    return JsonResponse({"detail": "Forbidden."}, status=403)
+
+
 def json_not_found(request, exception=None):
     return JsonResponse({"detail": "Not found."}, status=404)
 

@@ -2,6 +2,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from spacedevs.ingest import IngestError, ingest_records, parse_document
 
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         counts = tally.counts()
         if not tally.changed:
             events = counts.get("event", {}).get("unchanged", 0)
-            self.stdout.write(f"{source}: no changes ({events} events already up to date)")
+            self.stdout.write(f"{source}: no changes ({events} event{pluralize(events)} already up to date)")
             return
         self.stdout.write(self.style.SUCCESS(f"{source}: imported"))
         width = max(len(kind) for kind in counts)
