@@ -22,6 +22,21 @@ SpaceStationTypeSerializer = lookup_serializer(models.SpaceStationType)
 AstronautStatusSerializer = lookup_serializer(models.AstronautStatus)
 ImageVariantTypeSerializer = lookup_serializer(models.ImageVariantType)
 ImageLicenseSerializer = lookup_serializer(models.ImageLicense)
+LOOKUP_SERIALIZERS = (
+    EventTypeSerializer,
+    NetPrecisionSerializer,
+    LaunchStatusSerializer,
+    VidURLTypeSerializer,
+    InfoURLTypeSerializer,
+    LanguageSerializer,
+    AgencyTypeSerializer,
+    ProgramTypeSerializer,
+    SpaceStationStatusSerializer,
+    SpaceStationTypeSerializer,
+    AstronautStatusSerializer,
+    ImageVariantTypeSerializer,
+    ImageLicenseSerializer,
+)
 
 
 class ImageVariantSerializer(PlannedSerializer):

@@ -1,14 +1,15 @@
-"""Which JSON keys of each LL2 object are stored, and how: derived from the models themselves.
+"""Which JSON keys of each LL2 object are stored, and how: derived from the API serializers and the models.
 
-A kind lists the keys LL2 emits for one object type (in LL2's order). Each key names a model field or
-relation, and the relation's type decides how the value is read:
+A kind lists the keys LL2 emits for one object type, taken from the serializer that renders it (so what is
+read is exactly what is served). Each key names a model field or relation, and its type decides how the
+value is read:
 
 - a plain field is a scalar, parsed by its model field type (length and nullability included);
 - a foreign key is a nested object of another kind, or null where the field allows it;
 - a many-to-many through an `OrderedLink` model is an ordered list of nested objects of another kind;
 - a reverse foreign key is a list of children the object owns (video URLs, updates, image variants).
 
-Keys an object has but we derive (`url`, `response_mode`) are not listed and are ignored on input.
+Keys the server derives (an object's own `url`, `response_mode`) are not listed and are ignored on input.
 """
 
 from dataclasses import dataclass, field
@@ -16,13 +17,25 @@ from functools import cached_property
 
 from django.db import models
 
-from agencies.models import Agency, MissionPatch
-from astronauts.models import Astronaut
-from config import models as config_models
-from events.models import Event, InfoURL, Update, VidURL
-from launches.models import Launch
-from programs.models import Program
-from spacestations.models import Expedition, SpaceStation, Spacewalk
+from agencies.serializers import AgencyMiniSerializer, MissionPatchSerializer
+from astronauts.serializers import AstronautNormalSerializer
+from config.serializers import LOOKUP_SERIALIZERS, ImageSerializer, ImageVariantSerializer
+from events.models import Event
+from events.serializers import (
+    EventDetailedSerializer,
+    EventListSerializer,
+    EventNormalSerializer,
+    InfoURLSerializer,
+    UpdateSerializer,
+    VidURLSerializer,
+)
+from launches.serializers import LaunchBasicSerializer
+from programs.serializers import ProgramNormalSerializer
+from spacestations.serializers import (
+    ExpeditionNormalSerializer,
+    SpaceStationNormalSerializer,
+    SpacewalkListSerializer,
+)
 
 from .values import parser_for
 
@@ -147,124 +160,40 @@ def slot_for(model, key):
     return Scalar(model_field.attname, parser_for(model_field), model_field.null)
 
 
-def _lookup_kind(model):
-    return Kind(model, tuple(f.name for f in model._meta.concrete_fields))
+def kind_of(serializer_class):
+    """The kind an API serializer renders: the input format is the output format, so a round trip is exact.
+
+    Keys rendered from the whole object (`source="*"`: the `url`, `response_mode`) are derived, not stored.
+    """
+    fields = serializer_class().fields
+    keys = tuple(name for name, field in fields.items() if field.source != "*")
+    return Kind(serializer_class.Meta.model, keys)
 
 
-LOOKUP_MODELS = (
-    config_models.EventType,
-    config_models.NetPrecision,
-    config_models.LaunchStatus,
-    config_models.VidURLType,
-    config_models.InfoURLType,
-    config_models.Language,
-    config_models.AgencyType,
-    config_models.ProgramType,
-    config_models.SpaceStationStatus,
-    config_models.SpaceStationType,
-    config_models.AstronautStatus,
-    config_models.ImageVariantType,
-    config_models.ImageLicense,
-)
-
-EVENT_LIST_KEYS = (
-    "id",
-    "name",
-    "info_urls",
-    "vid_urls",
-    "image",
-    "date",
-    "slug",
-    "type",
-    "description",
-    "webcast_live",
-    "location",
-    "date_precision",
-    "duration",
-)
-EVENT_NORMAL_KEYS = (*EVENT_LIST_KEYS, "updates", "last_updated")
-EVENT_DETAILED_KEYS = (
-    *EVENT_NORMAL_KEYS,
-    "agencies",
-    "launches",
-    "expeditions",
-    "spacestations",
-    "program",
-    "astronauts",
-)
+EVENT_SERIALIZERS = (EventListSerializer, EventNormalSerializer, EventDetailedSerializer)
 # An event carries more keys the richer its mode; keys a mode lacks are left as they are in the database.
-EVENT_KEYS_BY_MODE = {"list": EVENT_LIST_KEYS, "normal": EVENT_NORMAL_KEYS, "detailed": EVENT_DETAILED_KEYS}
+EVENT_KEYS_BY_MODE = {serializer.mode: kind_of(serializer).keys for serializer in EVENT_SERIALIZERS}
 
 # In write order: everything a kind refers to comes before it.
-KIND_LIST = (
-    *(_lookup_kind(model) for model in LOOKUP_MODELS),
-    Kind(
-        config_models.Image,
-        ("id", "name", "image_url", "thumbnail_url", "credit", "license", "single_use", "variants"),
-    ),
-    Kind(config_models.ImageVariant, ("id", "type", "image_url")),
-    Kind(Agency, ("id", "name", "abbrev", "type")),
-    Kind(MissionPatch, ("id", "name", "priority", "image_url", "agency")),
-    Kind(Astronaut, ("id", "name", "status", "agency", "image")),
-    Kind(
-        Program,
-        (
-            "id",
-            "name",
-            "image",
-            "info_url",
-            "wiki_url",
-            "description",
-            "agencies",
-            "start_date",
-            "end_date",
-            "mission_patches",
-            "type",
-        ),
-    ),
-    Kind(
-        SpaceStation,
-        ("id", "name", "image", "status", "founded", "deorbited", "description", "orbit", "type"),
-    ),
-    Kind(Spacewalk, ("id", "name", "start", "end", "duration", "location")),
-    Kind(Expedition, ("id", "name", "start", "end", "spacestation", "mission_patches", "spacewalks")),
-    Kind(
-        Launch,
-        (
-            "id",
-            "name",
-            "slug",
-            "launch_designator",
-            "status",
-            "last_updated",
-            "net",
-            "net_precision",
-            "window_end",
-            "window_start",
-            "image",
-            "infographic",
-        ),
-    ),
-    Kind(Event, EVENT_DETAILED_KEYS),
-    Kind(
-        VidURL,
-        (
-            "priority",
-            "source",
-            "publisher",
-            "title",
-            "description",
-            "feature_image",
-            "url",
-            "type",
-            "language",
-            "start_time",
-            "end_time",
-            "live",
-        ),
-    ),
-    Kind(InfoURL, ("priority", "source", "title", "description", "feature_image", "url", "type", "language")),
-    Kind(Update, ("id", "profile_image", "comment", "info_url", "created_by", "created_on")),
+KIND_LIST = tuple(
+    kind_of(serializer)
+    for serializer in (
+        *LOOKUP_SERIALIZERS,
+        ImageSerializer,
+        ImageVariantSerializer,
+        AgencyMiniSerializer,
+        MissionPatchSerializer,
+        AstronautNormalSerializer,
+        ProgramNormalSerializer,
+        SpaceStationNormalSerializer,
+        SpacewalkListSerializer,
+        ExpeditionNormalSerializer,
+        LaunchBasicSerializer,
+        EventDetailedSerializer,
+        VidURLSerializer,
+        InfoURLSerializer,
+        UpdateSerializer,
+    )
 )
 KINDS = {kind.model: kind for kind in KIND_LIST}
 EVENT = KINDS[Event]
