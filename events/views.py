@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from spacedevs.api.modes import ModeViewSet
 
+from .filters import EventFilterSet, UpcomingEventFilterSet
 from .models import Event
 from .serializers import EventDetailedSerializer, EventListSerializer, EventNormalSerializer
 
@@ -61,7 +62,11 @@ Find all the FAQs and support links on the documentation homepage - [ll.thespace
 
 class EventViewSet(ModeViewSet):
     __doc__ = events_help("events")
-    queryset = Event.objects.order_by("date", "id")
+    queryset = Event.objects.all()
+    filterset_class = EventFilterSet
+    search_fields = ["name"]
+    ordering_fields = ["date", "last_updated"]
+    ordering = ["date"]
     serializer_classes = {
         "list": EventListSerializer,
         "normal": EventNormalSerializer,
@@ -71,6 +76,7 @@ class EventViewSet(ModeViewSet):
 
 class UpcomingEventViewSet(EventViewSet):
     __doc__ = events_help("events/upcoming", upcoming=True)
+    filterset_class = UpcomingEventFilterSet
 
     def get_queryset(self):
         # LL2 keeps events in upcoming for 24 hours after their date; "now" is read per request.
@@ -79,7 +85,7 @@ class UpcomingEventViewSet(EventViewSet):
 
 class PreviousEventViewSet(EventViewSet):
     __doc__ = events_help("events/previous")
-    queryset = Event.objects.order_by("-date", "id")
+    ordering = ["-date"]
 
     def get_queryset(self):
         return super().get_queryset().filter(date__lt=timezone.now())

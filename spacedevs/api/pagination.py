@@ -1,8 +1,37 @@
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
+
+# Beyond this an offset is no page anyone can reach, and it would overflow the database's OFFSET.
+MAX_OFFSET = 2**31 - 1
 
 
 class LL2Pagination(LimitOffsetPagination):
-    """LL2's limit/offset pages: 10 results unless `limit` asks otherwise, and never more than 100."""
+    """LL2's limit/offset pages: 10 results unless `limit` asks otherwise, and never more than 100.
+
+    A `limit` above 100 is clamped, as LL2 does; a `limit` or `offset` that is not a whole number in range
+    is a 400 naming it (DRF would silently use the default).
+    """
 
     default_limit = 10
     max_limit = 100
+
+    def get_limit(self, request):
+        limit = self._whole_number(request, self.limit_query_param, minimum=1)
+        return self.default_limit if limit is None else min(limit, self.max_limit)
+
+    def get_offset(self, request):
+        return self._whole_number(request, self.offset_query_param, minimum=0, maximum=MAX_OFFSET) or 0
+
+    @staticmethod
+    def _whole_number(request, name, minimum, maximum=None):
+        raw = request.query_params.get(name)
+        if raw is None or raw == "":
+            return None
+        try:
+            value = int(raw, 10)
+        except ValueError:
+            raise ValidationError({name: ["A whole number is required."]}) from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+            raise ValidationError({name: [f"Ensure this value is {bounds}."]})
+        return value

@@ -1,0 +1,108 @@
+"""The filters of LL2's events routes (contract §2): comma lists are any-of, parameters combine with AND."""
+
+import django_filters
+from django.utils import timezone
+
+from programs.models import Program
+from spacedevs.api.filters import (
+    IntegerFilter,
+    IntegerListFilter,
+    RelatedIdChoicesFilter,
+    RelatedIntegerListFilter,
+    RelatedTextListFilter,
+    RelatedUUIDListFilter,
+    StrictBooleanFilter,
+)
+
+from .models import Event
+
+DATE_HELP = (
+    "ISO 8601 date-time, e.g. 2025-01-01T12:00:00Z; an offset or none (UTC) also works, or a date alone."
+)
+
+
+class EventFilterSet(django_filters.FilterSet):
+    agency__ids = RelatedIntegerListFilter(field_name="agencies", help_text="Comma-separated agency IDs.")
+    date__gt = django_filters.DateTimeFilter(
+        field_name="date", lookup_expr="gt", help_text=f"Date is greater than. {DATE_HELP}"
+    )
+    date__gte = django_filters.DateTimeFilter(
+        field_name="date", lookup_expr="gte", help_text=f"Date is greater than or equal to. {DATE_HELP}"
+    )
+    date__lt = django_filters.DateTimeFilter(
+        field_name="date", lookup_expr="lt", help_text=f"Date is less than. {DATE_HELP}"
+    )
+    date__lte = django_filters.DateTimeFilter(
+        field_name="date", lookup_expr="lte", help_text=f"Date is less than or equal to. {DATE_HELP}"
+    )
+    day = IntegerListFilter(
+        field_name="date",
+        lookup_expr="day__in",
+        min_value=1,
+        max_value=31,
+        help_text="Day of the month of the date (UTC), 1-31. Multiple values may be separated by commas.",
+    )
+    expedition__ids = RelatedIntegerListFilter(
+        field_name="expeditions", help_text="Comma-separated expedition IDs."
+    )
+    id = IntegerListFilter(
+        field_name="id", lookup_expr="in", help_text="Event IDs. Multiple values may be separated by commas."
+    )
+    last_updated__gte = django_filters.DateTimeFilter(
+        field_name="last_updated",
+        lookup_expr="gte",
+        help_text=f"Last Update is greater than or equal to. {DATE_HELP}",
+    )
+    last_updated__lte = django_filters.DateTimeFilter(
+        field_name="last_updated",
+        lookup_expr="lte",
+        help_text=f"Last Update is less than or equal to. {DATE_HELP}",
+    )
+    launch__ids = RelatedUUIDListFilter(
+        field_name="launches", help_text="Comma-separated launch IDs (UUIDs)."
+    )
+    month = IntegerListFilter(
+        field_name="date",
+        lookup_expr="month__in",
+        min_value=1,
+        max_value=12,
+        help_text="Month of the date (UTC), 1-12. Multiple values may be separated by commas.",
+    )
+    program = RelatedIdChoicesFilter(
+        field_name="program",
+        queryset=Program.objects.all(),
+        help_text="Program IDs, repeating the parameter (program=1&program=2); an unknown ID is an error.",
+    )
+    program__ids = RelatedIntegerListFilter(field_name="program", help_text="Comma-separated program IDs.")
+    slug = django_filters.CharFilter(field_name="slug", help_text="The event's slug, exactly.")
+    spacestation__ids = RelatedIntegerListFilter(
+        field_name="spacestations", help_text="Comma-separated space station IDs."
+    )
+    type = IntegerFilter(field_name="type_id", help_text="Event type ID (see /2.3.0/config/event_types/).")
+    type__ids = IntegerListFilter(
+        field_name="type_id", lookup_expr="in", help_text="Comma-separated event type IDs."
+    )
+    video_url = RelatedTextListFilter(
+        field_name="vid_urls__url", help_text="Comma-separated video URLs, matched exactly."
+    )
+    year = IntegerListFilter(
+        field_name="date",
+        lookup_expr="year__in",
+        min_value=1,
+        max_value=9999,
+        help_text="Year of the date (UTC). Multiple values may be separated by commas.",
+    )
+
+    class Meta:
+        model = Event
+        fields = []
+
+
+class UpcomingEventFilterSet(EventFilterSet):
+    hide_recent_previous = StrictBooleanFilter(
+        method="hide_recent",
+        help_text="Hide events from the past 24 hours, which are included by default for convenience.",
+    )
+
+    def hide_recent(self, queryset, name, value):
+        return queryset.filter(date__gte=timezone.now()) if value else queryset

@@ -1,0 +1,112 @@
+"""Filters with LL2's semantics and strict input: a bad value is a 400 naming the parameter, never ignored."""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django_filters.constants import EMPTY_VALUES
+from django_filters.fields import BaseCSVField, ModelMultipleChoiceField
+
+# Bounds that keep every value inside what both databases store (LL2 ids are 32-bit integers).
+MAX_INTEGER = 2**31 - 1
+MAX_LIST_ITEMS = 1000
+
+
+class CommaListField(BaseCSVField):
+    """A comma-separated list whose items are cleaned by the field class it is mixed with."""
+
+    def clean(self, value):
+        if value and len(value) > MAX_LIST_ITEMS:
+            raise ValidationError(
+                f"Enter at most {MAX_LIST_ITEMS} comma-separated values (got {len(value)})."
+            )
+        if value and any(item.strip() == "" for item in value):
+            raise ValidationError("Enter comma-separated values without empty items.")
+        return super().clean(value)
+
+
+class CommaListFilter(django_filters.BaseInFilter):
+    """Any-of over a comma-separated list (`?type__ids=2,8`)."""
+
+    base_field_class = CommaListField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number within `min_value`…`max_value` (ids by default: 0…2³¹-1)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, min_value=0, max_value=MAX_INTEGER, **kwargs):
+        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
+
+
+class IntegerListFilter(CommaListFilter, IntegerFilter):
+    """Any-of over comma-separated whole numbers."""
+
+
+class UUIDListFilter(CommaListFilter, django_filters.UUIDFilter):
+    """Any-of over comma-separated UUIDs."""
+
+
+class TextListFilter(CommaListFilter, django_filters.CharFilter):
+    """Any-of over comma-separated strings (exact match)."""
+
+
+class RelatedAnyOfFilter(django_filters.Filter):
+    """Rows related to any of the values, through a to-many path, each row once.
+
+    The match is a subquery on the primary key rather than a join, so a row related to several of the
+    values is neither repeated nor counted twice, and no DISTINCT is needed.
+    """
+
+    def filter(self, queryset, value):
+        if value in EMPTY_VALUES:
+            return queryset
+        matching = queryset.model._default_manager.filter(**{f"{self.field_name}__in": value}).values("pk")
+        return queryset.filter(pk__in=matching)
+
+
+class RelatedIntegerListFilter(RelatedAnyOfFilter, IntegerListFilter):
+    pass
+
+
+class RelatedUUIDListFilter(RelatedAnyOfFilter, UUIDListFilter):
+    pass
+
+
+class RelatedTextListFilter(RelatedAnyOfFilter, TextListFilter):
+    pass
+
+
+class IdChoicesField(ModelMultipleChoiceField):
+    """Repeated ids (`?program=1&program=2`) that must exist; each must be a whole number first."""
+
+    def clean(self, value):
+        id_field = forms.IntegerField(min_value=0, max_value=MAX_INTEGER)
+        for item in value or ():
+            id_field.clean(item)
+        # The objects, already fetched to check they exist; none given is "no filter", not "match nothing".
+        return list(super().clean(value))
+
+
+class RelatedIdChoicesFilter(RelatedAnyOfFilter, django_filters.ModelMultipleChoiceFilter):
+    """Any-of over repeated ids of existing objects, through a to-many path."""
+
+    field_class = IdChoicesField
+
+
+class StrictBooleanField(forms.Field):
+    """`true`/`false`/`1`/`0`, in any case; anything else is an error rather than "not given"."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        normalized = str(value).strip().lower()
+        if normalized in ("true", "1"):
+            return True
+        if normalized in ("false", "0"):
+            return False
+        raise ValidationError("Enter true, false, 1 or 0.")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField

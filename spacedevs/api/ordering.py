@@ -1,0 +1,35 @@
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+
+
+class StableOrderingFilter(OrderingFilter):
+    """DRF's `?ordering=` over the view's `ordering_fields`, strict and stable; off for views without them.
+
+    An unknown field is a 400 naming the valid ones (DRF would silently ignore it), and every ordering ends
+    with `id`, so that rows with equal sort keys keep one order and pages never overlap or skip.
+    """
+
+    tie_breaker = "id"
+
+    def get_ordering(self, request, queryset, view):
+        if getattr(view, "ordering_fields", None) is None:
+            return None  # the view offers no ordering: its queryset's own order stands
+        requested = request.query_params.get(self.ordering_param, "")
+        if not requested.strip():
+            ordering = list(self.get_default_ordering(view) or ())
+        else:
+            ordering = [term.strip() for term in requested.split(",")]
+            valid = [name for name, _label in self.get_valid_fields(queryset, view, {"request": request})]
+            unknown = [term for term in ordering if term.removeprefix("-") not in valid]
+            if unknown:
+                choices = ", ".join(f"{name}, -{name}" for name in valid)
+                raise ValidationError(
+                    {
+                        self.ordering_param: [
+                            f"Unknown ordering field(s): {', '.join(unknown)}. Valid: {choices}."
+                        ]
+                    }
+                )
+        if not any(term.removeprefix("-") == self.tie_breaker for term in ordering):
+            ordering.append(self.tie_breaker)
+        return ordering
