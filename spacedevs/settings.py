@@ -22,6 +22,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "config",
     "agencies",
     "astronauts",
@@ -86,6 +88,18 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_SCHEMA_CLASS": "spacedevs.api.schema.ModeAutoSchema",
     "EXCEPTION_HANDLER": "spacedevs.api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "spacedevs.api.pagination.LL2Pagination",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LL2 events replica",
+    "DESCRIPTION": "A faithful replica of the Launch Library 2 (LL2) 2.3.0 events API.",
+    "VERSION": "2.3.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["spacedevs.api.schema.canonical_paths_only"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from agencies.urls import routes as agency_routes
@@ -27,6 +28,9 @@ for prefix, viewset, basename in (
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
+    path("2.3.0/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("2.3.0/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger"),
+    path("2.3.0/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("2.3.0/", include(router.urls)),
     path("admin/", admin.site.urls),
     # Unversioned aliases; links in responses always use the canonical /2.3.0/ form.

@@ -1,5 +1,6 @@
 """Small fields for LL2's representations."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -20,6 +21,7 @@ def compact_iso_duration(value):
     return f"{sign}P{date_part}{'T' + time_part if time_part else ''}"
 
 
+@extend_schema_field({"type": "string", "nullable": True, "example": "PT1H5M34S"})
 class DurationField(serializers.Field):
     """A timedelta rendered as compact ISO 8601, or null."""
 

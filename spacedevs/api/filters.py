@@ -25,9 +25,13 @@ class CommaListField(BaseCSVField):
 
 
 class CommaListFilter(django_filters.BaseInFilter):
-    """Any-of over a comma-separated list (`?type__ids=2,8`)."""
+    """Any-of over a comma-separated list (`?type__ids=2,8`), typed into a text box in the browsable API."""
 
     base_field_class = CommaListField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
 
 
 class IntegerFilter(django_filters.NumberFilter):

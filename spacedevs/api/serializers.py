@@ -1,5 +1,7 @@
 """Serializer bases shared by every resource."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .queryplan import QueryPlan
@@ -16,6 +18,7 @@ class PlannedSerializer(serializers.ModelSerializer):
         return QueryPlan()
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class ResponseModeField(serializers.Field):
     """The LL2 `response_mode` key: the serializer's own mode, fixed per class, whatever the request asked."""
 

@@ -1,0 +1,40 @@
+"""The OpenAPI schema (drf-spectacular) of LL2's modes: a `mode` parameter and a polymorphic response."""
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer
+
+from .modes import ModeViewSetMixin
+
+
+class ModeAutoSchema(AutoSchema):
+    """Documents `?mode=` and, where a view has several modes, a response that is one of them by
+    `response_mode`, as LL2's own schema does."""
+
+    def get_override_parameters(self):
+        if not isinstance(self.view, ModeViewSetMixin):
+            return super().get_override_parameters()
+        modes = list(self.view.serializer_classes)
+        default = self.view.default_detail_mode if self.view.detail else self.view.default_list_mode
+        mode = OpenApiParameter(
+            self.view.mode_param,
+            enum=modes,
+            default=default,
+            description="Specifies the level of detail for the response (case-insensitive).",
+        )
+        return [*super().get_override_parameters(), mode]
+
+    def get_response_serializers(self):
+        if not isinstance(self.view, ModeViewSetMixin) or len(self.view.serializer_classes) < 2:
+            return super().get_response_serializers()
+        name = self.view.basename.split("-")[0].title().replace("_", "")
+        return PolymorphicProxySerializer(
+            component_name=f"Polymorphic{name}Endpoint",
+            serializers={mode: serializer for mode, serializer in self.view.serializer_classes.items()},
+            resource_type_field_name="response_mode",
+            many=not self.view.detail,
+        )
+
+
+def canonical_paths_only(endpoints, **kwargs):
+    """Preprocessing hook: document the canonical `/2.3.0/` routes, not their unversioned aliases."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/2.3.0/")]

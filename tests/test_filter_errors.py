@@ -1,0 +1,117 @@
+"""Bad input is a 400 with a JSON body naming the parameter; unknown parameters are ignored."""
+
+import pytest
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+ROUTES = ["/2.3.0/events/", "/2.3.0/events/upcoming/", "/2.3.0/events/previous/"]
+ID_LISTS = ["agency__ids", "expedition__ids", "id", "program__ids", "spacestation__ids", "type__ids"]
+NUMBER_LISTS = ["day", "month", "year"]
+DATES = ["date__gt", "date__gte", "date__lt", "date__lte", "last_updated__gte", "last_updated__lte"]
+TEXTS = ["slug", "search", "video_url"]
+ALL = [
+    *ID_LISTS,
+    *NUMBER_LISTS,
+    *DATES,
+    *TEXTS,
+    "launch__ids",
+    "program",
+    "type",
+    "ordering",
+    "limit",
+    "offset",
+    "mode",
+]
+OVERSIZED = "x" * 1_048_576
+
+
+def bad_request(client, route, query):
+    response = client.get(f"{route}?{query}", HTTP_ACCEPT="application/json")
+    assert response.status_code == 400, query[:80]
+    assert response["Content-Type"] == "application/json"
+    return response.json()
+
+
+def cases():
+    for name in [*ID_LISTS, "type"]:
+        for value in ("abc", "-1", "1.5", "2147483648", "1e3"):
+            yield name, value
+    for name in ID_LISTS:
+        yield name, "1,,2"
+        yield name, ",".join(["1"] * 1001)
+    for name, low, high in (("day", "0", "32"), ("month", "0", "13"), ("year", "0", "10000")):
+        yield from ((name, low), (name, high), (name, "x"), (name, "1,x"))
+    for name in DATES:
+        yield from ((name, "2025-13-01"), (name, "yesterday"), (name, "2025-01-01T25:00:00Z"))
+    yield from (("launch__ids", "not-a-uuid"), ("launch__ids", "8c2412ae-fbef-443f-aae8-db538f38eec6,x"))
+    yield from (("program", "abc"), ("program", "999"), ("program", "17,27"), ("program", "-5"))
+    yield from (("program", "99999999999999999999"), ("video_url", ",".join(["u"] * 1001)))
+    yield from (("ordering", "name"), ("ordering", "date,nope"), ("ordering", "-id,"), ("mode", "full"))
+    yield from (("limit", "abc"), ("limit", "-1"), ("limit", "0"), ("offset", "-1"), ("offset", "ten"))
+    yield ("offset", "99999999999999999999")
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize(("name", "value"), list(cases()))
+def test_bad_values_name_their_parameter(client, route, name, value):
+    body = bad_request(client, route, f"{name}={value}")
+    assert list(body) == [name]
+    assert all(isinstance(message, str) and message for message in body[name])
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("a%00b", "Null characters are not allowed."),
+        ("%zz", "Broken percent-encoding: not valid UTF-8 escapes."),
+        ("%ff%fe", "Broken percent-encoding: not valid UTF-8 escapes."),
+        ("x" * 1_048_576, "Ensure this value has at most 10000 characters (it has 1048576)."),
+    ],
+)
+def test_unsafe_raw_values_are_refused_for_every_parameter(client, route, name, raw, message):
+    assert bad_request(client, route, f"{name}={raw}") == {name: [message]}
+
+
+@pytest.mark.parametrize("value", ["yes", "2", "truthy", "on"])
+def test_booleans_are_strict(client, value):
+    body = bad_request(client, "/2.3.0/events/upcoming/", f"hide_recent_previous={value}")
+    assert body == {"hide_recent_previous": ["Enter true, false, 1 or 0."]}
+
+
+def test_each_bad_parameter_is_reported(client):
+    body = bad_request(client, "/2.3.0/events/", "day=32&month=13&id=x&type__ids=1")
+    assert sorted(body) == ["day", "id", "month"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "unknown=%00",
+        "unknown=" + OVERSIZED[:20_000],
+        "hide_recent_previous=maybe",
+        "utm_source=x&fbclid=%zz",
+        "mode=list&limit=5&unknown=1",
+    ],
+)
+def test_unknown_parameters_are_ignored(client, query):
+    response = client.get(f"/2.3.0/events/?{query}", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
+def test_messages_say_what_is_wrong(client):
+    assert bad_request(client, "/2.3.0/events/", "day=32") == {
+        "day": ["Ensure this value is less than or equal to 31."]
+    }
+    assert bad_request(client, "/2.3.0/events/", "id=" + ",".join(["1"] * 1001)) == {
+        "id": ["Enter at most 1000 comma-separated values (got 1001)."]
+    }
+    assert bad_request(client, "/2.3.0/events/", "ordering=name") == {
+        "ordering": ["Unknown ordering field(s): name. Valid: date, -date, last_updated, -last_updated."]
+    }
+    assert bad_request(client, "/2.3.0/events/", "limit=0") == {"limit": ["Ensure this value is at least 1."]}
+    assert bad_request(client, "/2.3.0/events/", "program=999") == {
+        "program": ["Select a valid choice. 999 is not one of the available choices."]
+    }

@@ -1,0 +1,89 @@
+"""Every documented parameter is in the OpenAPI schema and the browsable API, each with a description."""
+
+import pytest
+
+FILTERS = [
+    "agency__ids",
+    "date__gt",
+    "date__gte",
+    "date__lt",
+    "date__lte",
+    "day",
+    "expedition__ids",
+    "id",
+    "last_updated__gte",
+    "last_updated__lte",
+    "launch__ids",
+    "month",
+    "program",
+    "program__ids",
+    "slug",
+    "spacestation__ids",
+    "type",
+    "type__ids",
+    "video_url",
+    "year",
+]
+OTHERS = ["limit", "mode", "offset", "ordering", "search"]
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        return Client().get("/2.3.0/schema/?format=json").json()
+
+
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [
+        ("/2.3.0/events/", []),
+        ("/2.3.0/events/upcoming/", ["hide_recent_previous"]),
+        ("/2.3.0/events/previous/", []),
+    ],
+)
+def test_list_operations_document_every_parameter(schema, path, extra):
+    parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+    assert sorted(parameters) == sorted([*FILTERS, *OTHERS, *extra])
+    for name, parameter in parameters.items():
+        description = parameter.get("description", "")
+        assert description and "\n" not in description, name
+    assert parameters["mode"]["schema"] == {
+        "type": "string",
+        "enum": ["detailed", "list", "normal"],
+        "default": "normal",
+    }
+    assert parameters["program"]["explode"] is True
+    assert parameters["type__ids"]["explode"] is False
+    assert parameters["launch__ids"]["schema"] == {
+        "type": "array",
+        "items": {"type": "string", "format": "uuid"},
+    }
+
+
+def test_detail_operations_default_to_detailed(schema):
+    parameters = {p["name"]: p for p in schema["paths"]["/2.3.0/events/{id}/"]["get"]["parameters"]}
+    assert parameters["mode"]["schema"]["default"] == "detailed"
+
+
+def test_responses_are_polymorphic_by_response_mode(schema):
+    component = schema["components"]["schemas"]["PolymorphicEventEndpoint"]
+    assert component["discriminator"]["propertyName"] == "response_mode"
+    assert sorted(component["discriminator"]["mapping"]) == ["detailed", "list", "normal"]
+
+
+def test_only_canonical_paths_are_documented(schema):
+    assert all(path.startswith("/2.3.0/") for path in schema["paths"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ["/2.3.0/events/", "/2.3.0/events/upcoming/"])
+def test_browsable_filter_form_describes_every_filter(client, route):
+    page = client.get(f"{route}?format=api").content.decode()
+    names = [*FILTERS, *(["hide_recent_previous"] if "upcoming" in route else [])]
+    for name in names:
+        assert f'name="{name}"' in page, name
+        assert f'<span class="helptext" id="id_{name}_helptext">' in page, name
+    assert 'name="search"' in page
+    assert "?ordering=-last_updated" in page
