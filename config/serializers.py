@@ -1,3 +1,4 @@
+from spacedevs.api.queryplan import prefetched
 from spacedevs.api.serializers import PlannedSerializer
 
 from . import models
@@ -53,7 +54,7 @@ class ImageVariantSerializer(PlannedSerializer):
 
 class ImageSerializer(PlannedSerializer):
     license = ImageLicenseSerializer()
-    variants = ImageVariantSerializer(many=True)
+    variants = ImageVariantSerializer(many=True, source=prefetched("variants"))
 
     class Meta:
         model = models.Image

@@ -15,6 +15,7 @@ from config.serializers import (
 from launches.serializers import LaunchBasicSerializer
 from programs.serializers import ProgramNormalSerializer
 from spacedevs.api.fields import DurationField
+from spacedevs.api.queryplan import prefetched
 from spacedevs.api.serializers import ModeSerializer, PlannedSerializer
 from spacestations.serializers import ExpeditionNormalSerializer, SpaceStationNormalSerializer
 
@@ -69,8 +70,8 @@ class UpdateSerializer(PlannedSerializer):
 class EventListSerializer(ModeSerializer):
     mode = "list"
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
-    info_urls = InfoURLSerializer(many=True)
-    vid_urls = VidURLSerializer(many=True)
+    info_urls = InfoURLSerializer(many=True, source=prefetched("info_urls"))
+    vid_urls = VidURLSerializer(many=True, source=prefetched("vid_urls"))
     image = ImageSerializer()
     type = EventTypeSerializer()
     date_precision = NetPrecisionSerializer()
@@ -111,7 +112,7 @@ class EventListSerializer(ModeSerializer):
 
 class EventNormalSerializer(EventListSerializer):
     mode = "normal"
-    updates = UpdateSerializer(many=True)
+    updates = UpdateSerializer(many=True, source=prefetched("updates"))
 
     class Meta(EventListSerializer.Meta):
         fields = [*EventListSerializer.Meta.fields, "updates", "last_updated"]
@@ -123,12 +124,12 @@ class EventNormalSerializer(EventListSerializer):
 
 class EventDetailedSerializer(EventNormalSerializer):
     mode = "detailed"
-    agencies = AgencyMiniSerializer(many=True)
-    launches = LaunchBasicSerializer(many=True)
-    expeditions = ExpeditionNormalSerializer(many=True)
-    spacestations = SpaceStationNormalSerializer(many=True)
-    program = ProgramNormalSerializer(many=True)
-    astronauts = AstronautNormalSerializer(many=True)
+    agencies = AgencyMiniSerializer(many=True, source=prefetched("agencies"))
+    launches = LaunchBasicSerializer(many=True, source=prefetched("launches"))
+    expeditions = ExpeditionNormalSerializer(many=True, source=prefetched("expeditions"))
+    spacestations = SpaceStationNormalSerializer(many=True, source=prefetched("spacestations"))
+    program = ProgramNormalSerializer(many=True, source=prefetched("program"))
+    astronauts = AstronautNormalSerializer(many=True, source=prefetched("astronauts"))
 
     class Meta(EventNormalSerializer.Meta):
         fields = [

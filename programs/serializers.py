@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from agencies.serializers import AgencyMiniSerializer, MissionPatchSerializer
 from config.serializers import ImageSerializer, ProgramTypeSerializer
+from spacedevs.api.queryplan import prefetched
 from spacedevs.api.serializers import ModeSerializer
 
 from .models import Program
@@ -25,8 +26,8 @@ class ProgramNormalSerializer(ProgramMiniSerializer):
     """LL2's ProgramNormal, the form events embed."""
 
     mode = "normal"
-    agencies = AgencyMiniSerializer(many=True)
-    mission_patches = MissionPatchSerializer(many=True)
+    agencies = AgencyMiniSerializer(many=True, source=prefetched("agencies"))
+    mission_patches = MissionPatchSerializer(many=True, source=prefetched("mission_patches"))
     type = ProgramTypeSerializer()
 
     class Meta(ProgramMiniSerializer.Meta):

@@ -3,6 +3,7 @@ from rest_framework import serializers
 from agencies.serializers import MissionPatchSerializer
 from config.serializers import ImageSerializer, SpaceStationStatusSerializer, SpaceStationTypeSerializer
 from spacedevs.api.fields import DurationField
+from spacedevs.api.queryplan import prefetched
 from spacedevs.api.serializers import ModeSerializer, PlannedSerializer
 
 from .models import Expedition, SpaceStation, Spacewalk
@@ -58,8 +59,8 @@ class ExpeditionNormalSerializer(ModeSerializer):
     mode = "normal"
     url = serializers.HyperlinkedIdentityField(view_name="expedition-detail")
     spacestation = SpaceStationNormalSerializer()
-    mission_patches = MissionPatchSerializer(many=True)
-    spacewalks = SpacewalkListSerializer(many=True)
+    mission_patches = MissionPatchSerializer(many=True, source=prefetched("mission_patches"))
+    spacewalks = SpacewalkListSerializer(many=True, source=prefetched("spacewalks"))
 
     class Meta:
         model = Expedition
