@@ -23,21 +23,22 @@ SpaceStationTypeSerializer = lookup_serializer(models.SpaceStationType)
 AstronautStatusSerializer = lookup_serializer(models.AstronautStatus)
 ImageVariantTypeSerializer = lookup_serializer(models.ImageVariantType)
 ImageLicenseSerializer = lookup_serializer(models.ImageLicense)
-LOOKUP_SERIALIZERS = (
-    EventTypeSerializer,
-    NetPrecisionSerializer,
-    LaunchStatusSerializer,
-    VidURLTypeSerializer,
-    InfoURLTypeSerializer,
-    LanguageSerializer,
-    AgencyTypeSerializer,
-    ProgramTypeSerializer,
-    SpaceStationStatusSerializer,
-    SpaceStationTypeSerializer,
-    AstronautStatusSerializer,
-    ImageVariantTypeSerializer,
-    ImageLicenseSerializer,
-)
+# Each lookup by the name LL2 serves it under (/2.3.0/config/<name>/).
+LOOKUP_SERIALIZERS = {
+    "agency_types": AgencyTypeSerializer,
+    "astronaut_statuses": AstronautStatusSerializer,
+    "event_types": EventTypeSerializer,
+    "image_licenses": ImageLicenseSerializer,
+    "image_variant_types": ImageVariantTypeSerializer,
+    "infourl_types": InfoURLTypeSerializer,
+    "languages": LanguageSerializer,
+    "launch_statuses": LaunchStatusSerializer,
+    "net_precisions": NetPrecisionSerializer,
+    "program_types": ProgramTypeSerializer,
+    "space_station_statuses": SpaceStationStatusSerializer,
+    "space_station_types": SpaceStationTypeSerializer,
+    "vidurl_types": VidURLTypeSerializer,
+}
 
 
 class ImageVariantSerializer(PlannedSerializer):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from config.urls import LOOKUPS
+from config.serializers import LOOKUP_SERIALIZERS
 
 from .conftest import fixture_events
 from .spec import EVENTS_SPEC, PROGRAM_MINI_SPEC, assert_matches_schema
@@ -49,7 +49,7 @@ def test_linked_resources_are_paginated_in_their_spec_form(client, route, schema
         assert_matches_schema(item, schema, spec=spec)
 
 
-@pytest.mark.parametrize("name", sorted(LOOKUPS))
+@pytest.mark.parametrize("name", sorted(LOOKUP_SERIALIZERS))
 def test_config_lookups_are_listed(client, name):
     response = client.get(f"/2.3.0/config/{name}/?format=json")
     assert response.status_code == 200

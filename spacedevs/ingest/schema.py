@@ -178,7 +178,7 @@ EVENT_KEYS_BY_MODE = {serializer.mode: kind_of(serializer).keys for serializer i
 KIND_LIST = tuple(
     kind_of(serializer)
     for serializer in (
-        *LOOKUP_SERIALIZERS,
+        *LOOKUP_SERIALIZERS.values(),
         ImageSerializer,
         ImageVariantSerializer,
         AgencyMiniSerializer,
