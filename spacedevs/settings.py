@@ -85,7 +85,7 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "spacedevs.api.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "spacedevs.api.schema.ModeAutoSchema",
