@@ -49,6 +49,8 @@ def cases():
     yield from (("ordering", "name"), ("ordering", "date,nope"), ("ordering", "-id,"), ("mode", "full"))
     yield from (("limit", "abc"), ("limit", "-1"), ("limit", "0"), ("offset", "-1"), ("offset", "ten"))
     yield ("offset", "99999999999999999999")
+    yield from (("ordering", "date,-date"), ("ordering", ",".join(["date"] * 3000)), ("search", "a " * 4000))
+    yield ("program", "17&program=" * 1000 + "17")
 
 
 @pytest.mark.parametrize("route", ROUTES)

@@ -5,6 +5,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import BaseCSVField, ModelMultipleChoiceField
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.filters import SearchFilter
 
 # Bounds that keep every value inside what both databases store (LL2 ids are 32-bit integers).
 MAX_INTEGER = 2**31 - 1
@@ -85,6 +87,8 @@ class IdChoicesField(ModelMultipleChoiceField):
     """Repeated ids (`?program=1&program=2`) that must exist; each must be a whole number first."""
 
     def clean(self, value):
+        if value and len(value) > MAX_LIST_ITEMS:
+            raise ValidationError(f"Enter at most {MAX_LIST_ITEMS} values (got {len(value)}).")
         id_field = forms.IntegerField(min_value=0, max_value=MAX_INTEGER)
         for item in value or ():
             id_field.clean(item)
@@ -114,3 +118,17 @@ class StrictBooleanField(forms.Field):
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
+
+
+class BoundedSearchFilter(SearchFilter):
+    """DRF's search, with a bound on the number of terms (each is one more LIKE in the query)."""
+
+    max_terms = 20
+
+    def get_search_terms(self, request):
+        terms = super().get_search_terms(request)
+        if len(terms) > self.max_terms:
+            raise DRFValidationError(
+                {self.search_param: [f"Enter at most {self.max_terms} search terms (got {len(terms)})."]}
+            )
+        return terms

@@ -3,9 +3,9 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import SearchFilter
 from rest_framework.settings import api_settings
 
+from .filters import BoundedSearchFilter
 from .ordering import StableOrderingFilter
 from .pagination import LL2Pagination
 from .parameters import check_query_parameters
@@ -18,7 +18,7 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     """
 
     pagination_class = LL2Pagination
-    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
+    filter_backends = [DjangoFilterBackend, BoundedSearchFilter, StableOrderingFilter]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

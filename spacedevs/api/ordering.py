@@ -30,6 +30,9 @@ class StableOrderingFilter(OrderingFilter):
                         ]
                     }
                 )
+            fields = [term.removeprefix("-") for term in ordering]
+            if len(set(fields)) < len(fields):
+                raise ValidationError({self.ordering_param: ["Give each ordering field at most once."]})
         if not any(term.removeprefix("-") == self.tie_breaker for term in ordering):
             ordering.append(self.tie_breaker)
         return ordering
