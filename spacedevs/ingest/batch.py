@@ -16,6 +16,7 @@ class Batch:
     rows: dict = field(default_factory=lambda: defaultdict(dict))  # kind -> pk -> {attname: value}
     links: dict = field(default_factory=lambda: defaultdict(dict))  # LinkList -> owner pk -> [target pk]
     children: dict = field(default_factory=lambda: defaultdict(dict))  # ChildList -> owner pk -> [values]
+    seen: dict = field(default_factory=dict)  # (kind, raw id) -> (the object as read, its pk)
 
     def add_event(self, data):
         """Read one top-level event; its `response_mode` says which keys it must carry."""
@@ -29,8 +30,15 @@ class Batch:
         return self._read(EVENT, data, "", EVENT_KEYS_BY_MODE[mode])
 
     def _read(self, kind, data, path, keys=None):
+        # A nested object repeated verbatim (an agency in many events) is read once per batch.
+        seen_key = (kind, data.get("id")) if keys is None and isinstance(data, dict) else None
+        seen = self.seen.get(seen_key)
+        if seen is not None and seen[0] == data:
+            return seen[1]
         values = self._read_values(kind, data, path, keys)
         pk = values[kind.pk_attname]
+        if seen_key is not None:
+            self.seen[seen_key] = (data, pk)
         self.rows[kind][pk] = self.rows[kind].get(pk, {}) | values
         for key, slot in kind.slots.items():
             if key in data and (keys is None or key in keys):
