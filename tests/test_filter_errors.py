@@ -117,3 +117,12 @@ def test_messages_say_what_is_wrong(client):
     assert bad_request(client, "/2.3.0/events/", "program=999") == {
         "program": ["Select a valid choice. 999 is not one of the available choices."]
     }
+
+
+@pytest.mark.parametrize(
+    "query", ["program=", "program=17&program=", "type=", "id=", "search=", "ordering=", "limit="]
+)
+def test_empty_values_mean_no_filter(client, query):
+    response = client.get(f"/2.3.0/events/?{query}", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    assert response.json()["count"] == 1

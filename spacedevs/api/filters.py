@@ -87,10 +87,12 @@ class IdChoicesField(ModelMultipleChoiceField):
     """Repeated ids (`?program=1&program=2`) that must exist; each must be a whole number first."""
 
     def clean(self, value):
-        if value and len(value) > MAX_LIST_ITEMS:
+        # `?program=` alone means "no filter", as an empty value does for every other parameter.
+        value = [item for item in value or () if item != ""]
+        if len(value) > MAX_LIST_ITEMS:
             raise ValidationError(f"Enter at most {MAX_LIST_ITEMS} values (got {len(value)}).")
         id_field = forms.IntegerField(min_value=0, max_value=MAX_INTEGER)
-        for item in value or ():
+        for item in value:
             id_field.clean(item)
         # The objects, already fetched to check they exist; none given is "no filter", not "match nothing".
         return list(super().clean(value))
