@@ -11,26 +11,10 @@ from .serializers import EventDetailedSerializer, EventListSerializer, EventNorm
 RECENT_GRACE = datetime.timedelta(hours=24)
 
 
-def events_help(path, *, upcoming=False):
-    """LL2's help text for an events route, shown on the browsable API (Markdown)."""
-    filters = ["agency__ids", "date__gt", "date__gte", "date__lt", "date__lte", "day", "expedition__ids"]
-    if upcoming:
-        filters.append("hide_recent_previous")
-    filters += [
-        "id",
-        "last_updated__gte",
-        "last_updated__lte",
-        "launch__ids",
-        "month",
-        "program",
-        "program__ids",
-        "slug",
-        "spacestation__ids",
-        "type",
-        "type__ids",
-        "video_url",
-        "year",
-    ]
+def events_help(path, filterset_class):
+    """LL2's help text for an events route, shown on the browsable API (Markdown); LL2 lists the filters
+    in alphabetical order."""
+    filters = sorted(filterset_class.base_filters)
     return f"""
 #### Modes
 Levels of detail in the response - `list`, `normal`, `detailed`
@@ -61,7 +45,7 @@ Find all the FAQs and support links on the documentation homepage - [ll.thespace
 
 
 class EventViewSet(ModeViewSet):
-    __doc__ = events_help("events")
+    __doc__ = events_help("events", EventFilterSet)
     queryset = Event.objects.all()
     filterset_class = EventFilterSet
     search_fields = ["name"]
@@ -75,7 +59,7 @@ class EventViewSet(ModeViewSet):
 
 
 class UpcomingEventViewSet(EventViewSet):
-    __doc__ = events_help("events/upcoming", upcoming=True)
+    __doc__ = events_help("events/upcoming", UpcomingEventFilterSet)
     filterset_class = UpcomingEventFilterSet
 
     def get_queryset(self):
@@ -84,7 +68,7 @@ class UpcomingEventViewSet(EventViewSet):
 
 
 class PreviousEventViewSet(EventViewSet):
-    __doc__ = events_help("events/previous")
+    __doc__ = events_help("events/previous", EventFilterSet)
     ordering = ["-date"]
 
     def get_queryset(self):

@@ -182,3 +182,18 @@ def test_an_update_moving_to_another_event_moves(seeded):
     ingest_records([seed_without_first, other], source="test")
     assert Update.objects.get(pk=13611).event_id == 353
     assert Update.objects.filter(event_id=352).count() == 3
+
+
+def test_long_inputs_show_a_progress_bar(db, generator, tmp_path, capsys):
+    path = write_json(tmp_path, "many.json", list(generator.generate_events(500, seed=1, start_id=1)))
+    call_command("import_ll2", str(path))
+    captured = capsys.readouterr()
+    assert "500/500" in captured.err
+    assert "  event                     500        0          0" in captured.out
+
+
+def test_short_inputs_and_no_progress_show_none(db, generator, tmp_path, capsys):
+    path = write_json(tmp_path, "many.json", list(generator.generate_events(500, seed=1, start_id=1)))
+    call_command("import_ll2", str(path), "--no-progress")
+    call_command("import_ll2", str(SEED))
+    assert capsys.readouterr().err == ""

@@ -87,3 +87,9 @@ def test_browsable_filter_form_describes_every_filter(client, route):
         assert f'<span class="helptext" id="id_{name}_helptext">' in page, name
     assert 'name="search"' in page
     assert "?ordering=-last_updated" in page
+
+
+@pytest.mark.django_db
+def test_help_text_lists_the_filters_as_ll2_does(client):
+    page = client.get("/2.3.0/events/?format=api").content.decode()
+    assert "Parameters - " + ", ".join(f"<code>{name}</code>" for name in FILTERS) + "\n" in page
