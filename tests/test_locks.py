@@ -1,0 +1,23 @@
+"""The lock files agree with pyproject.toml and with each other."""
+
+import re
+import tomllib
+
+from .conftest import ROOT
+
+PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==([^\s;]+)", re.MULTILINE)
+
+
+def pins(text):
+    return {
+        re.sub(r"\[.*\]", "", name).lower().replace("_", "-"): version for name, version in PIN.findall(text)
+    }
+
+
+def test_locks_hold_every_pinned_dependency_at_its_pin():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    production = pins((ROOT / "requirements.lock").read_text())
+    development = pins((ROOT / "requirements-dev.lock").read_text())
+    assert pins("\n".join(project["dependencies"])).items() <= production.items()
+    assert pins("\n".join(project["optional-dependencies"]["dev"])).items() <= development.items()
+    assert production.items() <= development.items()
