@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from programs.models import Program
 from spacedevs.api.filters import (
+    DateTimeFilter,
     IntegerFilter,
     IntegerListFilter,
     RelatedIdChoicesFilter,
@@ -21,20 +22,16 @@ DATE_HELP = (
 )
 
 
+def date_filter(field_name, lookup_expr, meaning):
+    return DateTimeFilter(field_name=field_name, lookup_expr=lookup_expr, help_text=f"{meaning} {DATE_HELP}")
+
+
 class EventFilterSet(django_filters.FilterSet):
     agency__ids = RelatedIntegerListFilter(field_name="agencies", help_text="Comma-separated agency IDs.")
-    date__gt = django_filters.DateTimeFilter(
-        field_name="date", lookup_expr="gt", help_text=f"Date is greater than. {DATE_HELP}"
-    )
-    date__gte = django_filters.DateTimeFilter(
-        field_name="date", lookup_expr="gte", help_text=f"Date is greater than or equal to. {DATE_HELP}"
-    )
-    date__lt = django_filters.DateTimeFilter(
-        field_name="date", lookup_expr="lt", help_text=f"Date is less than. {DATE_HELP}"
-    )
-    date__lte = django_filters.DateTimeFilter(
-        field_name="date", lookup_expr="lte", help_text=f"Date is less than or equal to. {DATE_HELP}"
-    )
+    date__gt = date_filter("date", "gt", "Date is greater than.")
+    date__gte = date_filter("date", "gte", "Date is greater than or equal to.")
+    date__lt = date_filter("date", "lt", "Date is less than.")
+    date__lte = date_filter("date", "lte", "Date is less than or equal to.")
     day = IntegerListFilter(
         field_name="date",
         lookup_expr="day__in",
@@ -48,16 +45,8 @@ class EventFilterSet(django_filters.FilterSet):
     id = IntegerListFilter(
         field_name="id", lookup_expr="in", help_text="Event IDs. Multiple values may be separated by commas."
     )
-    last_updated__gte = django_filters.DateTimeFilter(
-        field_name="last_updated",
-        lookup_expr="gte",
-        help_text=f"Last Update is greater than or equal to. {DATE_HELP}",
-    )
-    last_updated__lte = django_filters.DateTimeFilter(
-        field_name="last_updated",
-        lookup_expr="lte",
-        help_text=f"Last Update is less than or equal to. {DATE_HELP}",
-    )
+    last_updated__gte = date_filter("last_updated", "gte", "Last Update is greater than or equal to.")
+    last_updated__lte = date_filter("last_updated", "lte", "Last Update is less than or equal to.")
     launch__ids = RelatedUUIDListFilter(
         field_name="launches", help_text="Comma-separated launch IDs (UUIDs)."
     )

@@ -126,3 +126,28 @@ def test_empty_values_mean_no_filter(client, query):
     response = client.get(f"/2.3.0/events/?{query}", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("date__gt=9999-12-31T23:59:59-01:00", "date__gt"),
+        ("date__lte=0001-01-01T00:00:00%2B01:00", "date__lte"),
+        ("last_updated__gte=9999-12-31T23:00:00-05:00", "last_updated__gte"),
+        ("limit=1_0", "limit"),
+        ("limit=%EF%BC%93", "limit"),
+        ("offset=%2B5", "offset"),
+        ("limit=%205", "limit"),
+        ("type=1.0", "type"),
+        ("id=%2B1", "id"),
+        ("program=1.0", "program"),
+        ("ordering=date,", "ordering"),
+    ],
+)
+def test_edge_values_are_400s_not_500s(client, query, name):
+    assert list(bad_request(client, "/2.3.0/events/", query)) == [name]
+
+
+@pytest.mark.parametrize("route", ["/2.3.0/agencies/", "/2.3.0/launches/", "/2.3.0/spacewalks/"])
+def test_views_without_search_ignore_it(client, route):
+    assert client.get(f"{route}?search=%00&format=json").status_code == 200

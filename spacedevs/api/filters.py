@@ -1,5 +1,7 @@
 """Filters with LL2's semantics and strict input: a bad value is a 400 naming the parameter, never ignored."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -36,10 +38,37 @@ class CommaListFilter(django_filters.BaseInFilter):
         super().__init__(*args, **kwargs)
 
 
+class WholeNumberField(forms.IntegerField):
+    """Plain ASCII digits only: Django's IntegerField would also take `1.0`, `+1`, `1_0` or other scripts'
+    digits."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value and not (value.isascii() and value.isdigit()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class UTCDateTimeField(forms.DateTimeField):
+    """An ISO 8601 date-time or date, in UTC; one the UTC calendar cannot hold is an error, not a crash."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        try:
+            return result.astimezone(datetime.UTC) if result else result
+        except OverflowError:
+            raise ValidationError(
+                "Enter a date-time that falls between the years 1 and 9999 in UTC."
+            ) from None
+
+
+class DateTimeFilter(django_filters.DateTimeFilter):
+    field_class = UTCDateTimeField
+
+
 class IntegerFilter(django_filters.NumberFilter):
     """A whole number within `min_value`…`max_value` (ids by default: 0…2³¹-1)."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
     def __init__(self, *args, min_value=0, max_value=MAX_INTEGER, **kwargs):
         super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
@@ -91,7 +120,7 @@ class IdChoicesField(ModelMultipleChoiceField):
         value = [item for item in value or () if item != ""]
         if len(value) > MAX_LIST_ITEMS:
             raise ValidationError(f"Enter at most {MAX_LIST_ITEMS} values (got {len(value)}).")
-        id_field = forms.IntegerField(min_value=0, max_value=MAX_INTEGER)
+        id_field = WholeNumberField(min_value=0, max_value=MAX_INTEGER)
         for item in value:
             id_field.clean(item)
         # The objects, already fetched to check they exist; none given is "no filter", not "match nothing".
@@ -126,6 +155,12 @@ class BoundedSearchFilter(SearchFilter):
     """DRF's search, with a bound on the number of terms (each is one more LIKE in the query)."""
 
     max_terms = 20
+
+    def filter_queryset(self, request, queryset, view):
+        # A view without search ignores `search`, as it ignores any parameter it does not know.
+        if not self.get_search_fields(view, request):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
     def get_search_terms(self, request):
         terms = super().get_search_terms(request)

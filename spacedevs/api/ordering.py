@@ -20,6 +20,8 @@ class StableOrderingFilter(OrderingFilter):
         else:
             ordering = [term.strip() for term in requested.split(",")]
             valid = [name for name, _label in self.get_valid_fields(queryset, view, {"request": request})]
+            if "" in ordering:
+                raise ValidationError({self.ordering_param: ["Enter ordering fields without empty items."]})
             unknown = [term for term in ordering if term.removeprefix("-") not in valid]
             if unknown:
                 choices = ", ".join(f"{name}, -{name}" for name in valid)

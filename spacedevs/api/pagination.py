@@ -27,10 +27,9 @@ class LL2Pagination(LimitOffsetPagination):
         raw = request.query_params.get(name)
         if raw is None or raw == "":
             return None
-        try:
-            value = int(raw, 10)
-        except ValueError:
-            raise ValidationError({name: ["A whole number is required."]}) from None
+        if not (raw.isascii() and raw.isdigit()):
+            raise ValidationError({name: ["A whole number is required."]})
+        value = int(raw)
         if value < minimum or (maximum is not None and value > maximum):
             bounds = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
             raise ValidationError({name: [f"Ensure this value is {bounds}."]})
