@@ -22,6 +22,13 @@ DATE_HELP = (
 )
 
 
+def request_now(request):
+    """The request's "now", read once, so that every window of one request agrees."""
+    if not hasattr(request, "ll2_now"):
+        request.ll2_now = timezone.now()
+    return request.ll2_now
+
+
 def date_filter(field_name, lookup_expr, meaning):
     return DateTimeFilter(field_name=field_name, lookup_expr=lookup_expr, help_text=f"{meaning} {DATE_HELP}")
 
@@ -94,4 +101,4 @@ class UpcomingEventFilterSet(EventFilterSet):
     )
 
     def hide_recent(self, queryset, name, value):
-        return queryset.filter(date__gte=timezone.now()) if value else queryset
+        return queryset.filter(date__gte=request_now(self.request)) if value else queryset

@@ -1,10 +1,8 @@
 import datetime
 
-from django.utils import timezone
-
 from spacedevs.api.modes import ModeViewSet
 
-from .filters import EventFilterSet, UpcomingEventFilterSet
+from .filters import EventFilterSet, UpcomingEventFilterSet, request_now
 from .models import Event
 from .serializers import EventDetailedSerializer, EventListSerializer, EventNormalSerializer
 
@@ -64,7 +62,7 @@ class UpcomingEventViewSet(EventViewSet):
 
     def get_queryset(self):
         # LL2 keeps events in upcoming for 24 hours after their date; "now" is read per request.
-        return super().get_queryset().filter(date__gte=timezone.now() - RECENT_GRACE)
+        return super().get_queryset().filter(date__gte=request_now(self.request) - RECENT_GRACE)
 
 
 class PreviousEventViewSet(EventViewSet):
@@ -72,4 +70,4 @@ class PreviousEventViewSet(EventViewSet):
     ordering = ["-date"]
 
     def get_queryset(self):
-        return super().get_queryset().filter(date__lt=timezone.now())
+        return super().get_queryset().filter(date__lt=request_now(self.request))

@@ -197,3 +197,42 @@ def test_short_inputs_and_no_progress_show_none(db, generator, tmp_path, capsys)
     call_command("import_ll2", str(path), "--no-progress")
     call_command("import_ll2", str(SEED))
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"last_updated": "0001-01-01T00:00:00+01:00"},
+            "(id 352): field 'last_updated': '0001-01-01T00:00:00+01:00' falls outside the years 1-9999",
+        ),
+        ({"id": 2**63}, f"record 1 (id {2**63}): field 'id': {2**63} is outside -2147483648…2147483647"),
+        ({"type": {"id": 2**40, "name": "x"}}, f"field 'type.id': {2**40} is outside -2147483648…2147483647"),
+    ],
+)
+def test_values_the_database_cannot_hold_are_clear_errors(db, tmp_path, change, message):
+    path = write_json(tmp_path, "edge.json", [SEED_EVENT | change])
+    with pytest.raises(CommandError) as raised:
+        call_command("import_ll2", str(path))
+    assert message in str(raised.value)
+    assert not Event.objects.exists()
+
+
+def test_a_slug_another_event_holds_is_a_clear_error(seeded, tmp_path):
+    other = copy.deepcopy(SEED_EVENT) | {"id": 353}
+    path = write_json(tmp_path, "slug.json", [other])
+    before = snapshot_tables()
+    with pytest.raises(CommandError) as raised:
+        call_command("import_ll2", str(path))
+    assert str(raised.value) == (
+        f"{path}: field 'slug': event 353: slug 'htv-x1-release-reentry' already belongs to event 352"
+    )
+    assert snapshot_tables() == before
+
+
+def test_two_new_events_with_one_slug_are_a_clear_error(db, tmp_path):
+    path = write_json(tmp_path, "twins.json", [SEED_EVENT, copy.deepcopy(SEED_EVENT) | {"id": 353}])
+    with pytest.raises(CommandError) as raised:
+        call_command("import_ll2", str(path))
+    assert str(raised.value).startswith(f"{path}: conflicts with the stored data: ")
+    assert not Event.objects.exists()

@@ -1,20 +1,20 @@
 """The one ingestion path: LL2 2.3.0 event JSON (files, stdin, upstream pages) → database rows.
 
-Fixtures, tests, `import_ll2` and upstream sync all call `ingest_records` (or `ingest_document`): it
+Fixtures, tests and `import_ll2` all call `ingest_records` (and so will an upstream sync): it
 validates every record, upserts the nested objects lookups first, and runs in one transaction, so a bad
 record anywhere leaves the database as it was.
 """
 
 import json
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from tqdm import tqdm
 
 from .batch import Batch
 from .errors import IngestError
 from .writer import Tally, write_batch
 
-__all__ = ["IngestError", "Tally", "ingest_document", "ingest_records", "parse_document"]
+__all__ = ["IngestError", "Tally", "ingest_records", "parse_document"]
 
 RECORDS_PER_BATCH = 1000
 
@@ -56,11 +56,11 @@ def ingest_records(records, *, source, show_progress=False):
                 except IngestError as error:
                     record_id = record.get("id") if isinstance(record, dict) else None
                     raise error.located(source=source, record=number, record_id=record_id) from None
-            write_batch(batch, tally)
+            try:
+                write_batch(batch, tally)
+            except IngestError as error:
+                raise error.located(source=source) from None
+            except (IntegrityError, DataError) as error:
+                raise IngestError(f"conflicts with the stored data: {error}", source=source) from None
             progress.update(len(chunk))
     return tally
-
-
-def ingest_document(text, *, source, show_progress=False):
-    """Parse and ingest one LL2 JSON document (bytes or str)."""
-    return ingest_records(parse_document(text, source=source), source=source, show_progress=show_progress)

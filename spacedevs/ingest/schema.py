@@ -12,7 +12,7 @@ value is read:
 Keys the server derives (an object's own `url`, `response_mode`) are not listed and are ignored on input.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.db import models
@@ -118,7 +118,6 @@ class ChildList(OrderedRows):
 class Kind:
     model: type
     keys: tuple
-    label: str = field(default="")
 
     @cached_property
     def slots(self):
@@ -138,7 +137,7 @@ class Kind:
         return "id" in self.keys
 
     def __str__(self):
-        return self.label or self.model._meta.verbose_name
+        return str(self.model._meta.verbose_name)
 
 
 def slot_for(model, key):

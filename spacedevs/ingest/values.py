@@ -5,6 +5,7 @@ import re
 import uuid
 
 from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.dateparse import parse_duration
 
 from .errors import IngestError
@@ -17,10 +18,15 @@ def _describe(value):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def parse_integer(value):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise IngestError(f"expected an integer, got {_describe(value)}")
-    return value
+def integer_parser(minimum, maximum):
+    def parse_integer(value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise IngestError(f"expected an integer, got {_describe(value)}")
+        if not minimum <= value <= maximum:
+            raise IngestError(f"{value} is outside {minimum}…{maximum}")
+        return value
+
+    return parse_integer
 
 
 def parse_boolean(value):
@@ -45,7 +51,10 @@ def parse_datetime(value):
         raise IngestError(f"expected an ISO 8601 date-time, got {_describe(value)}") from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=datetime.UTC)
-    return parsed.astimezone(datetime.UTC)
+    try:
+        return parsed.astimezone(datetime.UTC)
+    except OverflowError:
+        raise IngestError(f"{_describe(value)} falls outside the years 1-9999 in UTC") from None
 
 
 def parse_date(value):
@@ -84,7 +93,8 @@ def parser_for(field):
     if isinstance(field, models.BooleanField):
         return parse_boolean
     if isinstance(field, models.IntegerField):
-        return parse_integer
+        # The portable ranges (PostgreSQL's), so that what imports on SQLite imports on PostgreSQL too.
+        return integer_parser(*BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()])
     if isinstance(field, models.UUIDField):
         return parse_uuid
     if isinstance(field, models.DateTimeField):

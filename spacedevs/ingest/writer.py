@@ -5,6 +5,7 @@ from itertools import groupby
 
 from django.utils import timezone
 
+from .errors import IngestError
 from .schema import EVENT, KIND_LIST, ChildList
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -55,7 +56,22 @@ def _creation_defaults(kind):
     return {"last_updated": timezone.now()} if kind is EVENT else {}
 
 
+def _check_unique_values(kind, rows):
+    """A unique value (an event's slug) that another stored row holds is a clear error, not a crash."""
+    for field in kind.model._meta.fields:
+        if not field.unique or field.primary_key:
+            continue
+        wanted = {values[field.attname]: pk for pk, values in rows.items() if field.attname in values}
+        taken = kind.model.objects.filter(**{f"{field.attname}__in": list(wanted)}).exclude(pk__in=list(rows))
+        for other_pk, value in taken.values_list("pk", field.attname)[:1]:
+            raise IngestError(
+                f"{kind} {wanted[value]}: {field.name} {value!r} already belongs to {kind} {other_pk}",
+                field=field.name,
+            )
+
+
 def _upsert_rows(kind, rows, tally):
+    _check_unique_values(kind, rows)
     model = kind.model
     existing = model.objects.in_bulk(list(rows))
     to_create, to_update, changed_fields = [], [], set()
