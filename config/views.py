@@ -9,7 +9,10 @@ def lookup_viewset(serializer_class):
         (ReadOnlyViewSet,),
         {
             "__doc__": f"LL2's {model._meta.verbose_name_plural}, as events and their relations use them.",
-            "queryset": model.objects.order_by("id"),
+            "queryset": model.objects.all(),
             "serializer_class": serializer_class,
+            "search_fields": ["name"],
+            "ordering_fields": ["id", "name"],
+            "ordering": ["id"],
         },
     )

@@ -1,5 +1,6 @@
 """The three LL2 modes of an event: list ⊂ normal ⊂ detailed, each restating its keys in LL2's order."""
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from agencies.serializers import AgencyMiniSerializer
@@ -67,6 +68,7 @@ class UpdateSerializer(PlannedSerializer):
         fields = ["id", "profile_image", "comment", "info_url", "created_by", "created_on"]
 
 
+@extend_schema_serializer(component_name="EventEndpointList")
 class EventListSerializer(ModeSerializer):
     mode = "list"
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
@@ -110,6 +112,7 @@ class EventListSerializer(ModeSerializer):
         )
 
 
+@extend_schema_serializer(component_name="EventEndpointNormal")
 class EventNormalSerializer(EventListSerializer):
     mode = "normal"
     updates = UpdateSerializer(many=True, source=prefetched("updates"))
@@ -122,6 +125,7 @@ class EventNormalSerializer(EventListSerializer):
         return super().query_plan().many("updates", UpdateSerializer, "position")
 
 
+@extend_schema_serializer(component_name="EventEndpointDetailed")
 class EventDetailedSerializer(EventNormalSerializer):
     mode = "detailed"
     agencies = AgencyMiniSerializer(many=True, source=prefetched("agencies"))

@@ -49,6 +49,7 @@ class EventViewSet(ModeViewSet):
     search_fields = ["name"]
     ordering_fields = ["date", "last_updated"]
     ordering = ["date"]
+    polymorphic_component_name = "PolymorphicEventsEndpoint"
     serializer_classes = {
         "list": EventListSerializer,
         "normal": EventNormalSerializer,

@@ -11,5 +11,6 @@ class ProgramViewSet(ModeViewSet):
     """
 
     queryset = Program.objects.order_by("id")
+    polymorphic_component_name = "PolymorphicProgramEndpoint"
     serializer_classes = {"list": ProgramMiniSerializer, "normal": ProgramNormalSerializer}
     default_detail_mode = "normal"

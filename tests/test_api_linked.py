@@ -113,3 +113,12 @@ def test_other_linked_resources_match_the_spec(all_fixtures, client, resource, s
     assert page["count"] > 0
     for item in page["results"]:
         assert_matches_schema(item, schema)
+
+
+def test_config_lookups_search_and_order(client):
+    assert client.get("/2.3.0/config/net_precisions/?search=min&format=json").json()["results"] == [
+        {"id": 1, "name": "Minute", "abbrev": "MIN", "description": "The T-0 is accurate to the minute."}
+    ]
+    ordered = client.get("/2.3.0/config/net_precisions/?ordering=-name&format=json").json()["results"]
+    assert [item["name"] for item in ordered] == ["Second", "Minute"]
+    assert client.get("/2.3.0/config/net_precisions/?ordering=bogus&format=json").status_code == 400

@@ -35,10 +35,14 @@ def test_linked_resources_query_count_does_not_grow(
 ):
     for limit in (1, 100):
         with django_assert_num_queries(count):
-            client.get(f"/2.3.0/{resource}/?limit={limit}&format=json")
+            response = client.get(f"/2.3.0/{resource}/?limit={limit}&format=json")
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == min(limit, response.json()["count"])
+        assert response.json()["count"] > 1
 
 
 @pytest.mark.parametrize(("mode", "count"), [("list", 4), ("normal", 5), ("detailed", 20)])
 def test_detail_query_count(client, generated, django_assert_num_queries, mode, count):
     with django_assert_num_queries(count):
-        client.get(f"/2.3.0/events/9001/?mode={mode}&format=json")
+        response = client.get(f"/2.3.0/events/9001/?mode={mode}&format=json")
+    assert (response.json()["id"], response.json()["response_mode"]) == (9001, mode)

@@ -23,7 +23,7 @@ def write_json(tmp_path, name, document):
 
 def test_fixtures_import_every_event(all_fixtures):
     events = fixture_events()
-    assert len(events) >= 61
+    assert len(events) == 114
     stored = dict(Event.objects.values_list("id", "slug"))
     assert stored == {event_id: event["slug"] for event_id, event in events.items()}
     for event_id, event in events.items():

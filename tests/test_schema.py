@@ -68,9 +68,15 @@ def test_detail_operations_default_to_detailed(schema):
 
 
 def test_responses_are_polymorphic_by_response_mode(schema):
-    component = schema["components"]["schemas"]["PolymorphicEventEndpoint"]
+    components = schema["components"]["schemas"]
+    component = components["PolymorphicEventsEndpoint"]
     assert component["discriminator"]["propertyName"] == "response_mode"
-    assert sorted(component["discriminator"]["mapping"]) == ["detailed", "list", "normal"]
+    assert component["discriminator"]["mapping"] == {
+        mode: f"#/components/schemas/EventEndpoint{mode.title()}" for mode in ("list", "normal", "detailed")
+    }
+    assert "PaginatedPolymorphicEventsEndpointList" in components
+    for name in ("AgencyMini", "LaunchBasic", "ExpeditionNormal", "SpaceStationNormal", "ProgramNormal"):
+        assert name in components
 
 
 def test_only_canonical_paths_are_documented(schema):

@@ -1,5 +1,7 @@
 """`?mode=`: one viewset mixin maps LL2's modes to serializer classes and their query plans."""
 
+from functools import cache
+
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
@@ -37,6 +39,12 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         return names
 
 
+@cache
+def plan_of(serializer_class):
+    """A serializer class's query plan, built once per process."""
+    return serializer_class.query_plan()
+
+
 class ModeViewSetMixin:
     """Serves each request with the serializer class of the mode it asks for.
 
@@ -66,7 +74,7 @@ class ModeViewSetMixin:
         return self.serializer_classes[self.get_mode()]
 
     def get_queryset(self):
-        return self.get_serializer_class().query_plan().apply(super().get_queryset())
+        return plan_of(self.get_serializer_class()).apply(super().get_queryset())
 
     def query_parameter_names(self):
         return super().query_parameter_names() | {self.mode_param}

@@ -8,7 +8,7 @@ from .modes import ModeViewSetMixin
 
 class ModeAutoSchema(AutoSchema):
     """Documents `?mode=` and, where a view has several modes, a response that is one of them by
-    `response_mode`, as LL2's own schema does."""
+    `response_mode` (named by the view's `polymorphic_component_name`), as LL2's own schema does."""
 
     def get_override_parameters(self):
         if not isinstance(self.view, ModeViewSetMixin):
@@ -26,9 +26,8 @@ class ModeAutoSchema(AutoSchema):
     def get_response_serializers(self):
         if not isinstance(self.view, ModeViewSetMixin) or len(self.view.serializer_classes) < 2:
             return super().get_response_serializers()
-        name = self.view.basename.split("-")[0].title().replace("_", "")
         return PolymorphicProxySerializer(
-            component_name=f"Polymorphic{name}Endpoint",
+            component_name=self.view.polymorphic_component_name,
             serializers={mode: serializer for mode, serializer in self.view.serializer_classes.items()},
             resource_type_field_name="response_mode",
             many=not self.view.detail,
