@@ -36,9 +36,10 @@ def cases():
     for name in [*ID_LISTS, "type"]:
         for value in ("abc", "-1", "1.5", "2147483648", "1e3"):
             yield name, value
-    for name in ID_LISTS:
+    for name in [*ID_LISTS, *NUMBER_LISTS]:
         yield name, "1,,2"
         yield name, ",".join(["1"] * 1001)
+    yield "launch__ids", ",".join(["8c2412ae-fbef-443f-aae8-db538f38eec6"] * 1001)
     for name, low, high in (("day", "0", "32"), ("month", "0", "13"), ("year", "0", "10000")):
         yield from ((name, low), (name, high), (name, "x"), (name, "1,x"))
     for name in DATES:
@@ -151,3 +152,9 @@ def test_edge_values_are_400s_not_500s(client, query, name):
 @pytest.mark.parametrize("route", ["/2.3.0/agencies/", "/2.3.0/launches/", "/2.3.0/spacewalks/"])
 def test_views_without_search_ignore_it(client, route):
     assert client.get(f"{route}?search=%00&format=json").status_code == 200
+
+
+@pytest.mark.parametrize("raw", ["a%00b", "%zz", "%ff%fe", "x" * 1_048_576])
+def test_unsafe_raw_values_are_refused_for_hide_recent_previous(client, raw):
+    body = bad_request(client, "/2.3.0/events/upcoming/", f"hide_recent_previous={raw}")
+    assert list(body) == ["hide_recent_previous"]
