@@ -1,4 +1,4 @@
-from spacedevs.api.modes import ReadOnlyViewSet
+from spacedevs.api.viewsets import ReadOnlyViewSet
 
 
 def lookup_viewset(serializer_class):

@@ -1,6 +1,6 @@
 import datetime
 
-from spacedevs.api.modes import ModeViewSet
+from spacedevs.api.viewsets import ModeViewSet
 
 from .filters import EventFilterSet, UpcomingEventFilterSet, request_now
 from .models import Event

@@ -1,4 +1,4 @@
-from spacedevs.api.modes import ModeViewSet
+from spacedevs.api.viewsets import ModeViewSet
 
 from .models import Program
 from .serializers import ProgramMiniSerializer, ProgramNormalSerializer

@@ -1,4 +1,4 @@
-from spacedevs.api.modes import ModeViewSet
+from spacedevs.api.viewsets import ModeViewSet
 
 from .models import Expedition, SpaceStation, Spacewalk
 from .serializers import ExpeditionNormalSerializer, SpaceStationNormalSerializer, SpacewalkListSerializer
