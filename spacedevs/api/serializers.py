@@ -17,6 +17,17 @@ class PlannedSerializer(serializers.ModelSerializer):
     def query_plan(cls):
         return QueryPlan()
 
+    def to_representation(self, instance):
+        # A nested object shared by many rows of a page (an agency, a program, an image) is rendered once
+        # per request: within one request its representation cannot differ.
+        if self.root is self:
+            return super().to_representation(instance)
+        rendered = self.root.__dict__.setdefault("_rendered", {})
+        key = (type(self), instance.pk)
+        if key not in rendered:
+            rendered[key] = super().to_representation(instance)
+        return rendered[key]
+
 
 @extend_schema_field(OpenApiTypes.STR)
 class ResponseModeField(serializers.Field):
