@@ -14,4 +14,5 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input -v0 
 
 USER spacedevs
 EXPOSE 8000
-CMD ["gunicorn", "spacedevs.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+ENV BIND=0.0.0.0:8000
+CMD ["gunicorn", "--config", "python:spacedevs.gunicorn_config"]

@@ -50,6 +50,7 @@ def main():
 
     from bench.generate_events import generate_events
     from events.models import Event
+    from spacedevs.gunicorn_config import tune_garbage_collector
     from spacedevs.ingest import ingest_records
 
     call_command("migrate", verbosity=0)
@@ -58,6 +59,7 @@ def main():
         ingest_records(list(generate_events(arguments.events, seed=0, start_id=1)), source="bench")
     settings.ALLOWED_HOSTS = ["*"]
     client = Client(HTTP_ACCEPT="application/json")
+    tune_garbage_collector()  # as a gunicorn worker does
     print(f"{arguments.events} events in {connection.vendor}; {arguments.repeat} requests each")
     print(f"  {'median ms':>9} {'p95 ms':>7} {'KiB':>6}  request")
     for url in REQUESTS:
