@@ -43,3 +43,14 @@ def test_a_request_for_an_unknown_host_is_a_json_400(client):
     response = client.get("/2.3.0/events/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert response.json() == {"detail": "Bad request."}
+
+
+def test_any_origin_may_read_the_api_but_not_the_admin(client):
+    response = client.get("/2.3.0/events/?format=json", HTTP_ORIGIN="https://dashboard.example")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    preflight = client.options(
+        "/2.3.0/events/", HTTP_ORIGIN="https://dashboard.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET"
+    )
+    assert preflight["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+    admin = client.get("/admin/login/", HTTP_ORIGIN="https://dashboard.example")
+    assert "Access-Control-Allow-Origin" not in admin
