@@ -88,8 +88,12 @@ class LinkList(OrderedRows):
     def kind(self):
         return KINDS[self.target_model]
 
-    def item_of(self, row):
-        return getattr(row, self.target_attname)
+    @property
+    def item_columns(self):
+        return (self.target_attname,)
+
+    def item_of(self, columns):
+        return columns[0]
 
     def build(self, owner, position, item):
         return self.row_model(**{self.owner_attname: owner, self.target_attname: item, "position": position})
@@ -107,8 +111,12 @@ class ChildList(OrderedRows):
     def kind(self):
         return KINDS[self.row_model]
 
-    def item_of(self, row):
-        return {name: getattr(row, name) for name in self.kind.attnames}
+    @property
+    def item_columns(self):
+        return tuple(self.kind.attnames)
+
+    def item_of(self, columns):
+        return dict(zip(self.kind.attnames, columns, strict=True))
 
     def build(self, owner, position, item):
         return self.row_model(**item, **{self.owner_attname: owner, "position": position})

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from itertools import groupby
+from operator import itemgetter
 
 from django.utils import timezone
 
@@ -95,10 +96,14 @@ def _upsert_rows(kind, rows, tally):
 
 def _replace_changed(slot, wanted):
     """Replace the rows of each owner whose list differs from `wanted`; return those owners."""
-    current_rows = slot.owned_by(list(wanted)).order_by(slot.owner_attname, "position")
+    current_rows = (
+        slot.owned_by(list(wanted))
+        .order_by(slot.owner_attname, "position")
+        .values_list(slot.owner_attname, *slot.item_columns)
+    )
     current = {
-        owner: [slot.item_of(row) for row in rows]
-        for owner, rows in groupby(current_rows, key=lambda row: getattr(row, slot.owner_attname))
+        owner: [slot.item_of(row[1:]) for row in rows]
+        for owner, rows in groupby(current_rows, key=itemgetter(0))
     }
     changed = [owner for owner, items in wanted.items() if current.get(owner, []) != items]
     if not changed:
