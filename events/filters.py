@@ -33,18 +33,25 @@ def date_filter(field_name, lookup_expr, meaning):
     return DateTimeFilter(field_name=field_name, lookup_expr=lookup_expr, help_text=f"{meaning} {DATE_HELP}")
 
 
+def date_part_filter(part, minimum, maximum, description):
+    """Any-of over comma-separated values of one part of the date (day, month, year), in UTC."""
+    return IntegerListFilter(
+        field_name="date",
+        lookup_expr=f"{part}__in",
+        min_value=minimum,
+        max_value=maximum,
+        help_text=description,
+    )
+
+
 class EventFilterSet(django_filters.FilterSet):
     agency__ids = RelatedIntegerListFilter(field_name="agencies", help_text="Comma-separated agency IDs.")
     date__gt = date_filter("date", "gt", "Date is greater than.")
     date__gte = date_filter("date", "gte", "Date is greater than or equal to.")
     date__lt = date_filter("date", "lt", "Date is less than.")
     date__lte = date_filter("date", "lte", "Date is less than or equal to.")
-    day = IntegerListFilter(
-        field_name="date",
-        lookup_expr="day__in",
-        min_value=1,
-        max_value=31,
-        help_text="Day of the month of the date (UTC), 1-31. Multiple values may be separated by commas.",
+    day = date_part_filter(
+        "day", 1, 31, "Day of the month of the date (UTC), 1-31. Multiple values may be separated by commas."
     )
     expedition__ids = RelatedIntegerListFilter(
         field_name="expeditions", help_text="Comma-separated expedition IDs."
@@ -57,12 +64,8 @@ class EventFilterSet(django_filters.FilterSet):
     launch__ids = RelatedUUIDListFilter(
         field_name="launches", help_text="Comma-separated launch IDs (UUIDs)."
     )
-    month = IntegerListFilter(
-        field_name="date",
-        lookup_expr="month__in",
-        min_value=1,
-        max_value=12,
-        help_text="Month of the date (UTC), 1-12. Multiple values may be separated by commas.",
+    month = date_part_filter(
+        "month", 1, 12, "Month of the date (UTC), 1-12. Multiple values may be separated by commas."
     )
     program = RelatedIdChoicesFilter(
         field_name="program",
@@ -81,12 +84,8 @@ class EventFilterSet(django_filters.FilterSet):
     video_url = RelatedTextListFilter(
         field_name="vid_urls__url", help_text="Comma-separated video URLs, matched exactly."
     )
-    year = IntegerListFilter(
-        field_name="date",
-        lookup_expr="year__in",
-        min_value=1,
-        max_value=9999,
-        help_text="Year of the date (UTC). Multiple values may be separated by commas.",
+    year = date_part_filter(
+        "year", 1, 9999, "Year of the date (UTC). Multiple values may be separated by commas."
     )
 
     class Meta:
