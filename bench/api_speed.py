@@ -50,8 +50,8 @@ def main():
 
     from bench.generate_events import generate_events
     from events.models import Event
+    from ingest.records import ingest_records
     from spacedevs.gunicorn_config import tune_garbage_collector
-    from spacedevs.ingest import ingest_records
 
     call_command("migrate", verbosity=0)
     if Event.objects.count() != arguments.events:

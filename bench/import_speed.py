@@ -35,7 +35,7 @@ def main():
 
     from bench.generate_events import generate_events
     from events.models import Event
-    from spacedevs.ingest import ingest_records
+    from ingest.records import ingest_records
 
     call_command("migrate", verbosity=0)
     Event.objects.all().delete()

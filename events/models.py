@@ -1,6 +1,7 @@
 """An LL2 event, its own children (video and info URLs, updates) and its ordered links to other resources."""
 
 from django.db import models
+from django.utils import timezone
 
 from agencies.models import Agency
 from astronauts.models import Astronaut
@@ -24,7 +25,8 @@ class Event(models.Model):
         NetPrecision, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     duration = models.DurationField(null=True, blank=True)
-    last_updated = models.DateTimeField(db_index=True)
+    # A list-mode import carries no last_updated: a new event gets the time it was first seen.
+    last_updated = models.DateTimeField(db_index=True, default=timezone.now)
     agencies = models.ManyToManyField(Agency, through="EventAgency", related_name="events")
     launches = models.ManyToManyField(Launch, through="EventLaunch", related_name="events")
     expeditions = models.ManyToManyField(Expedition, through="EventExpedition", related_name="events")

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "spacestations",
     "launches",
     "events",
+    "ingest",
 ]
 
 MIDDLEWARE = [

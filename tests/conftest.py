@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from bench import generate_events
-from spacedevs.ingest import ingest_records
+from ingest.records import ingest_records
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

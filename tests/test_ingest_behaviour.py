@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command, execute_from_command_line
 
 from events.models import Event, EventAgency, Update, VidURL
-from spacedevs.ingest import IngestError, ingest_records, parse_document
+from ingest.records import IngestError, ingest_records, parse_document
 
 from .conftest import SEED, fixture_events, fixture_files, snapshot_tables
 

@@ -8,7 +8,6 @@ record anywhere leaves the database as it was.
 import json
 
 from django.db import DataError, IntegrityError, transaction
-from tqdm import tqdm
 
 from .batch import Batch
 from .errors import IngestError
@@ -40,13 +39,13 @@ def parse_document(text, *, source):
     return document
 
 
-def ingest_records(records, *, source, show_progress=False):
-    """Validate and write `records` in one transaction; return the Tally of what changed."""
+def ingest_records(records, *, source, on_progress=None):
+    """Validate and write `records` in one transaction; return the Tally of what changed.
+
+    `on_progress(count)` is called with the number of records written after each batch of them.
+    """
     tally = Tally()
-    with (
-        transaction.atomic(),
-        tqdm(total=len(records), unit="event", desc=str(source), disable=not show_progress) as progress,
-    ):
+    with transaction.atomic():
         for start in range(0, len(records), RECORDS_PER_BATCH):
             chunk = records[start : start + RECORDS_PER_BATCH]
             batch = Batch()
@@ -62,5 +61,6 @@ def ingest_records(records, *, source, show_progress=False):
                 raise error.located(source=source) from None
             except (IntegrityError, DataError) as error:
                 raise IngestError(f"conflicts with the stored data: {error}", source=source) from None
-            progress.update(len(chunk))
+            if on_progress is not None:
+                on_progress(len(chunk))
     return tally

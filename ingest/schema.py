@@ -15,6 +15,7 @@ Keys the server derives (an object's own `url`, `response_mode`) are not listed 
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from agencies.serializers import AgencyMiniSerializer, MissionPatchSerializer
@@ -140,6 +141,11 @@ class Kind:
         """The columns this kind's keys fill (lists live in other tables)."""
         return [slot.attname for slot in self.slots.values() if isinstance(slot, Scalar | Reference)]
 
+    @cached_property
+    def referenced_models(self):
+        """The models this kind's foreign keys point to: their rows must be written first."""
+        return {slot.model for slot in self.slots.values() if isinstance(slot, Reference)}
+
     @property
     def has_own_id(self):
         return "id" in self.keys
@@ -181,26 +187,49 @@ EVENT_SERIALIZERS = (EventListSerializer, EventNormalSerializer, EventDetailedSe
 # An event carries more keys the richer its mode; keys a mode lacks are left as they are in the database.
 EVENT_KEYS_BY_MODE = {serializer.mode: kind_of(serializer).keys for serializer in EVENT_SERIALIZERS}
 
-# In write order: everything a kind refers to comes before it.
-KIND_LIST = tuple(
-    kind_of(serializer)
-    for serializer in (
-        *LOOKUP_SERIALIZERS.values(),
-        ImageSerializer,
-        ImageVariantSerializer,
-        AgencyMiniSerializer,
-        MissionPatchSerializer,
-        AstronautNormalSerializer,
-        ProgramNormalSerializer,
-        SpaceStationNormalSerializer,
-        SpacewalkListSerializer,
-        ExpeditionNormalSerializer,
-        LaunchBasicSerializer,
-        EventDetailedSerializer,
-        VidURLSerializer,
-        InfoURLSerializer,
-        UpdateSerializer,
-    )
+
+def in_write_order(kinds):
+    """`kinds` ordered so that each comes after every kind its foreign keys point to (otherwise as given).
+
+    A foreign key to a model that no kind stores, or a cycle, is a configuration error.
+    """
+    stored = {kind.model for kind in kinds}
+    remaining, ordered, written = list(kinds), [], set()
+    while remaining:
+        kind = next((kind for kind in remaining if kind.referenced_models <= written | {kind.model}), None)
+        if kind is None:
+            missing = {model for kind in remaining for model in kind.referenced_models} - stored
+            raise ImproperlyConfigured(
+                f"ingest cannot order {', '.join(map(str, remaining))}: "
+                + (f"no kind stores {', '.join(m.__name__ for m in missing)}" if missing else "a cycle")
+            )
+        remaining.remove(kind)
+        ordered.append(kind)
+        written.add(kind.model)
+    return tuple(ordered)
+
+
+KIND_LIST = in_write_order(
+    [
+        kind_of(serializer)
+        for serializer in (
+            *LOOKUP_SERIALIZERS.values(),
+            ImageSerializer,
+            ImageVariantSerializer,
+            AgencyMiniSerializer,
+            MissionPatchSerializer,
+            AstronautNormalSerializer,
+            ProgramNormalSerializer,
+            SpaceStationNormalSerializer,
+            SpacewalkListSerializer,
+            ExpeditionNormalSerializer,
+            LaunchBasicSerializer,
+            EventDetailedSerializer,
+            VidURLSerializer,
+            InfoURLSerializer,
+            UpdateSerializer,
+        )
+    ]
 )
 KINDS = {kind.model: kind for kind in KIND_LIST}
 EVENT = KINDS[Event]

@@ -3,8 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import pluralize
+from tqdm import tqdm
 
-from spacedevs.ingest import IngestError, ingest_records, parse_document
+from ingest.records import IngestError, ingest_records, parse_document
 
 PROGRESS_THRESHOLD = 500
 
@@ -30,7 +31,10 @@ class Command(BaseCommand):
             try:
                 records = parse_document(text, source=source)
                 show_progress = not no_progress and len(records) >= PROGRESS_THRESHOLD
-                tally = ingest_records(records, source=source, show_progress=show_progress)
+                with tqdm(
+                    total=len(records), unit="event", desc=source, disable=not show_progress
+                ) as progress:
+                    tally = ingest_records(records, source=source, on_progress=progress.update)
             except IngestError as error:
                 raise CommandError(str(error)) from None
             self._report(source, tally)

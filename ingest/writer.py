@@ -4,10 +4,8 @@ from collections import defaultdict
 from itertools import groupby
 from operator import itemgetter
 
-from django.utils import timezone
-
 from .errors import IngestError
-from .schema import EVENT, KIND_LIST, ChildList
+from .schema import KIND_LIST, ChildList
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 WRITE_BATCH_SIZE = 500
@@ -52,11 +50,6 @@ def write_batch(batch, tally):
                 tally.record(slot.owner_kind, owner, UPDATED)
 
 
-def _creation_defaults(kind):
-    # A list-mode event has no last_updated; a new row gets the time it was first seen.
-    return {"last_updated": timezone.now()} if kind is EVENT else {}
-
-
 def _check_unique_values(kind, rows):
     """A unique value (an event's slug) that another stored row holds is a clear error, not a crash."""
     for field in kind.model._meta.fields:
@@ -79,7 +72,7 @@ def _upsert_rows(kind, rows, tally):
     for pk, values in rows.items():
         instance = existing.get(pk)
         if instance is None:
-            to_create.append(model(**(_creation_defaults(kind) | values)))
+            to_create.append(model(**values))
             tally.record(kind, pk, CREATED)
             continue
         changed = [name for name, value in values.items() if getattr(instance, name) != value]
