@@ -17,10 +17,6 @@ class AgencyMiniSerializer(ModeSerializer):
         model = Agency
         fields = ["response_mode", "id", "url", "name", "abbrev", "type"]
 
-    @classmethod
-    def query_plan(cls):
-        return super().query_plan().one("type", AgencyTypeSerializer)
-
 
 class MissionPatchSerializer(ModeSerializer):
     mode = "normal"
@@ -29,7 +25,3 @@ class MissionPatchSerializer(ModeSerializer):
     class Meta:
         model = MissionPatch
         fields = ["id", "name", "priority", "image_url", "agency", "response_mode"]
-
-    @classmethod
-    def query_plan(cls):
-        return super().query_plan().one("agency", AgencyMiniSerializer)

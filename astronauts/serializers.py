@@ -18,13 +18,3 @@ class AstronautNormalSerializer(PlannedSerializer):
     class Meta:
         model = Astronaut
         fields = ["id", "url", "name", "status", "agency", "image"]
-
-    @classmethod
-    def query_plan(cls):
-        return (
-            super()
-            .query_plan()
-            .one("status", AstronautStatusSerializer)
-            .one("agency", AgencyMiniSerializer)
-            .one("image", ImageSerializer)
-        )

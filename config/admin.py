@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from spacedevs.positions import positioned_inline
+
 from . import models
 
 for lookup in (
@@ -20,23 +22,9 @@ for lookup in (
     admin.site.register(lookup, search_fields=["name"], list_display=["id", "name"])
 
 
-class ImageVariantInline(admin.TabularInline):
-    model = models.ImageVariant
-    extra = 0
-
-
 @admin.register(models.Image)
 class ImageAdmin(admin.ModelAdmin):
     list_display = ["id", "name", "credit", "license", "single_use"]
     list_filter = ["license", "single_use"]
     search_fields = ["name", "credit"]
-    inlines = [ImageVariantInline]
-
-
-def ordered_link_inline(through, target_field):
-    """A tabular inline for an OrderedLink through model, picking its target by autocomplete."""
-    return type(
-        f"{through.__name__}Inline",
-        (admin.TabularInline,),
-        {"model": through, "extra": 0, "autocomplete_fields": [target_field], "ordering": ["position"]},
-    )
+    inlines = [positioned_inline(models.ImageVariant, None)]

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from spacedevs.positions import PositionedRow, unique_position
+
 
 class Lookup(models.Model):
     """A small LL2 lookup: an LL2 id and a name."""
@@ -103,25 +105,15 @@ class Image(models.Model):
         return self.name
 
 
-class ImageVariant(models.Model):
+class ImageVariant(PositionedRow):
     id = models.IntegerField(primary_key=True)
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="variants")
     type = models.ForeignKey(ImageVariantType, on_delete=models.PROTECT, related_name="variants")
     image_url = models.URLField(max_length=500)
-    position = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        ordering = ["position", "id"]
+    class Meta(PositionedRow.Meta):
+        ordering = ["image", "position"]
+        constraints = [unique_position("image")]
 
     def __str__(self):
         return self.image_url
-
-
-class OrderedLink(models.Model):
-    """Base of the through models: LL2 returns related lists in a meaningful order, so it is kept."""
-
-    position = models.PositiveIntegerField()
-
-    class Meta:
-        abstract = True
-        ordering = ["position"]

@@ -1,4 +1,3 @@
-from spacedevs.api.queryplan import prefetched
 from spacedevs.api.serializers import PlannedSerializer
 
 from . import models
@@ -48,24 +47,11 @@ class ImageVariantSerializer(PlannedSerializer):
         model = models.ImageVariant
         fields = ["id", "type", "image_url"]
 
-    @classmethod
-    def query_plan(cls):
-        return super().query_plan().one("type", ImageVariantTypeSerializer)
-
 
 class ImageSerializer(PlannedSerializer):
     license = ImageLicenseSerializer()
-    variants = ImageVariantSerializer(many=True, source=prefetched("variants"))
+    variants = ImageVariantSerializer(many=True)
 
     class Meta:
         model = models.Image
         fields = ["id", "name", "image_url", "thumbnail_url", "credit", "license", "single_use", "variants"]
-
-    @classmethod
-    def query_plan(cls):
-        return (
-            super()
-            .query_plan()
-            .one("license", ImageLicenseSerializer)
-            .many("variants", ImageVariantSerializer)
-        )

@@ -1,25 +1,8 @@
 from django.contrib import admin
 
-from config.admin import ordered_link_inline
+from spacedevs.positions import positioned_inline
 
 from . import models
-
-
-class EventChildInline(admin.StackedInline):
-    extra = 0
-    ordering = ["position"]
-
-
-class VidURLInline(EventChildInline):
-    model = models.VidURL
-
-
-class InfoURLInline(EventChildInline):
-    model = models.InfoURL
-
-
-class UpdateInline(EventChildInline):
-    model = models.Update
 
 
 @admin.register(models.Event)
@@ -31,13 +14,13 @@ class EventAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["image"]
     inlines = [
-        VidURLInline,
-        InfoURLInline,
-        UpdateInline,
-        ordered_link_inline(models.EventAgency, "agency"),
-        ordered_link_inline(models.EventLaunch, "launch"),
-        ordered_link_inline(models.EventExpedition, "expedition"),
-        ordered_link_inline(models.EventSpaceStation, "spacestation"),
-        ordered_link_inline(models.EventProgram, "program"),
-        ordered_link_inline(models.EventAstronaut, "astronaut"),
+        positioned_inline(models.VidURL, None, base=admin.StackedInline),
+        positioned_inline(models.InfoURL, None, base=admin.StackedInline),
+        positioned_inline(models.Update, None, base=admin.StackedInline),
+        positioned_inline(models.EventAgency, "agency"),
+        positioned_inline(models.EventLaunch, "launch"),
+        positioned_inline(models.EventExpedition, "expedition"),
+        positioned_inline(models.EventSpaceStation, "spacestation"),
+        positioned_inline(models.EventProgram, "program"),
+        positioned_inline(models.EventAstronaut, "astronaut"),
     ]

@@ -100,4 +100,4 @@ class UpcomingEventFilterSet(EventFilterSet):
     )
 
     def hide_recent(self, queryset, name, value):
-        return queryset.filter(date__gte=request_now(self.request)) if value else queryset
+        return queryset.upcoming(request_now(self.request), hide_recent=value)

@@ -1,14 +1,28 @@
 """An LL2 event, its own children (video and info URLs, updates) and its ordered links to other resources."""
 
+import datetime
+
 from django.db import models
 from django.utils import timezone
 
 from agencies.models import Agency
 from astronauts.models import Astronaut
-from config.models import EventType, Image, InfoURLType, Language, NetPrecision, OrderedLink, VidURLType
+from config.models import EventType, Image, InfoURLType, Language, NetPrecision, VidURLType
 from launches.models import Launch
 from programs.models import Program
+from spacedevs.positions import PositionedRow, unique_position
 from spacestations.models import Expedition, SpaceStation
+
+RECENT_GRACE = datetime.timedelta(hours=24)
+
+
+class EventQuerySet(models.QuerySet):
+    def upcoming(self, now, hide_recent=False):
+        """LL2 keeps events in upcoming for 24 hours after their date, unless asked to hide them."""
+        return self.filter(date__gte=now if hide_recent else now - RECENT_GRACE)
+
+    def previous(self, now):
+        return self.filter(date__lt=now)
 
 
 class Event(models.Model):
@@ -34,6 +48,8 @@ class Event(models.Model):
     program = models.ManyToManyField(Program, through="EventProgram", related_name="events")
     astronauts = models.ManyToManyField(Astronaut, through="EventAstronaut", related_name="events")
 
+    objects = EventQuerySet.as_manager()
+
     class Meta:
         ordering = ["date", "id"]
         indexes = [
@@ -45,18 +61,18 @@ class Event(models.Model):
         return self.name
 
 
-class EventChild(models.Model):
-    """A row that belongs to one event and keeps its place in the event's list."""
+class EventRow(PositionedRow):
+    """A row in one of an event's lists: its own children (video and info URLs, updates) and its links."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE)
-    position = models.PositiveIntegerField()
 
-    class Meta:
+    class Meta(PositionedRow.Meta):
         abstract = True
         ordering = ["event", "position"]
+        constraints = [unique_position("event")]
 
 
-class VidURL(EventChild):
+class VidURL(EventRow):
     priority = models.IntegerField(default=0)
     source = models.CharField(max_length=200, null=True, blank=True)
     publisher = models.CharField(max_length=255, null=True, blank=True)
@@ -70,7 +86,7 @@ class VidURL(EventChild):
     end_time = models.DateTimeField(null=True, blank=True)
     live = models.BooleanField(default=False)
 
-    class Meta(EventChild.Meta):
+    class Meta(EventRow.Meta):
         default_related_name = "vid_urls"
         verbose_name = "video URL"
 
@@ -78,7 +94,7 @@ class VidURL(EventChild):
         return self.url
 
 
-class InfoURL(EventChild):
+class InfoURL(EventRow):
     priority = models.IntegerField(default=0)
     source = models.CharField(max_length=200, null=True, blank=True)
     title = models.CharField(max_length=200, null=True, blank=True)
@@ -88,7 +104,7 @@ class InfoURL(EventChild):
     type = models.ForeignKey(InfoURLType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     language = models.ForeignKey(Language, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
-    class Meta(EventChild.Meta):
+    class Meta(EventRow.Meta):
         default_related_name = "info_urls"
         verbose_name = "info URL"
 
@@ -96,7 +112,7 @@ class InfoURL(EventChild):
         return self.url
 
 
-class Update(EventChild):
+class Update(EventRow):
     id = models.IntegerField(primary_key=True)
     profile_image = models.URLField(max_length=500, null=True, blank=True)
     comment = models.TextField(max_length=40000, null=True, blank=True)
@@ -104,38 +120,32 @@ class Update(EventChild):
     created_by = models.CharField(max_length=255, null=True, blank=True)
     created_on = models.DateTimeField()
 
-    class Meta(EventChild.Meta):
+    class Meta(EventRow.Meta):
         default_related_name = "updates"
 
     def __str__(self):
         return self.comment or f"Update {self.id}"
 
 
-class EventAgency(OrderedLink):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+class EventAgency(EventRow):
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE)
 
 
-class EventLaunch(OrderedLink):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+class EventLaunch(EventRow):
     launch = models.ForeignKey(Launch, on_delete=models.CASCADE)
 
 
-class EventExpedition(OrderedLink):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+class EventExpedition(EventRow):
     expedition = models.ForeignKey(Expedition, on_delete=models.CASCADE)
 
 
-class EventSpaceStation(OrderedLink):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+class EventSpaceStation(EventRow):
     spacestation = models.ForeignKey(SpaceStation, on_delete=models.CASCADE)
 
 
-class EventProgram(OrderedLink):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+class EventProgram(EventRow):
     program = models.ForeignKey(Program, on_delete=models.CASCADE)
 
 
-class EventAstronaut(OrderedLink):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+class EventAstronaut(EventRow):
     astronaut = models.ForeignKey(Astronaut, on_delete=models.CASCADE)

@@ -16,7 +16,6 @@ from config.serializers import (
 from launches.serializers import LaunchBasicSerializer
 from programs.serializers import ProgramNormalSerializer
 from spacedevs.api.fields import DurationField
-from spacedevs.api.queryplan import prefetched
 from spacedevs.api.serializers import ModeSerializer, PlannedSerializer
 from spacestations.serializers import ExpeditionNormalSerializer, SpaceStationNormalSerializer
 
@@ -30,10 +29,6 @@ class InfoURLSerializer(PlannedSerializer):
     class Meta:
         model = InfoURL
         fields = ["priority", "source", "title", "description", "feature_image", "url", "type", "language"]
-
-    @classmethod
-    def query_plan(cls):
-        return super().query_plan().one("type", InfoURLTypeSerializer).one("language", LanguageSerializer)
 
 
 class VidURLSerializer(PlannedSerializer):
@@ -57,10 +52,6 @@ class VidURLSerializer(PlannedSerializer):
             "live",
         ]
 
-    @classmethod
-    def query_plan(cls):
-        return super().query_plan().one("type", VidURLTypeSerializer).one("language", LanguageSerializer)
-
 
 class UpdateSerializer(PlannedSerializer):
     class Meta:
@@ -72,8 +63,8 @@ class UpdateSerializer(PlannedSerializer):
 class EventListSerializer(ModeSerializer):
     mode = "list"
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
-    info_urls = InfoURLSerializer(many=True, source=prefetched("info_urls"))
-    vid_urls = VidURLSerializer(many=True, source=prefetched("vid_urls"))
+    info_urls = InfoURLSerializer(many=True)
+    vid_urls = VidURLSerializer(many=True)
     image = ImageSerializer()
     type = EventTypeSerializer()
     date_precision = NetPrecisionSerializer()
@@ -99,41 +90,25 @@ class EventListSerializer(ModeSerializer):
             "duration",
         ]
 
-    @classmethod
-    def query_plan(cls):
-        return (
-            super()
-            .query_plan()
-            .many("info_urls", InfoURLSerializer, "position")
-            .many("vid_urls", VidURLSerializer, "position")
-            .one("image", ImageSerializer)
-            .one("type", EventTypeSerializer)
-            .one("date_precision", NetPrecisionSerializer)
-        )
-
 
 @extend_schema_serializer(component_name="EventEndpointNormal")
 class EventNormalSerializer(EventListSerializer):
     mode = "normal"
-    updates = UpdateSerializer(many=True, source=prefetched("updates"))
+    updates = UpdateSerializer(many=True)
 
     class Meta(EventListSerializer.Meta):
         fields = [*EventListSerializer.Meta.fields, "updates", "last_updated"]
-
-    @classmethod
-    def query_plan(cls):
-        return super().query_plan().many("updates", UpdateSerializer, "position")
 
 
 @extend_schema_serializer(component_name="EventEndpointDetailed")
 class EventDetailedSerializer(EventNormalSerializer):
     mode = "detailed"
-    agencies = AgencyMiniSerializer(many=True, source=prefetched("agencies"))
-    launches = LaunchBasicSerializer(many=True, source=prefetched("launches"))
-    expeditions = ExpeditionNormalSerializer(many=True, source=prefetched("expeditions"))
-    spacestations = SpaceStationNormalSerializer(many=True, source=prefetched("spacestations"))
-    program = ProgramNormalSerializer(many=True, source=prefetched("program"))
-    astronauts = AstronautNormalSerializer(many=True, source=prefetched("astronauts"))
+    agencies = AgencyMiniSerializer(many=True)
+    launches = LaunchBasicSerializer(many=True)
+    expeditions = ExpeditionNormalSerializer(many=True)
+    spacestations = SpaceStationNormalSerializer(many=True)
+    program = ProgramNormalSerializer(many=True)
+    astronauts = AstronautNormalSerializer(many=True)
 
     class Meta(EventNormalSerializer.Meta):
         fields = [
@@ -145,16 +120,3 @@ class EventDetailedSerializer(EventNormalSerializer):
             "program",
             "astronauts",
         ]
-
-    @classmethod
-    def query_plan(cls):
-        return (
-            super()
-            .query_plan()
-            .many("agencies", AgencyMiniSerializer, "eventagency__position")
-            .many("launches", LaunchBasicSerializer, "eventlaunch__position")
-            .many("expeditions", ExpeditionNormalSerializer, "eventexpedition__position")
-            .many("spacestations", SpaceStationNormalSerializer, "eventspacestation__position")
-            .many("program", ProgramNormalSerializer, "eventprogram__position")
-            .many("astronauts", AstronautNormalSerializer, "eventastronaut__position")
-        )

@@ -6,7 +6,7 @@ value is read:
 
 - a plain field is a scalar, parsed by its model field type (length and nullability included);
 - a foreign key is a nested object of another kind, or null where the field allows it;
-- a many-to-many through an `OrderedLink` model is an ordered list of nested objects of another kind;
+- a many-to-many through a `PositionedRow` model is an ordered list of nested objects of another kind;
 - a reverse foreign key is a list of children the object owns (video URLs, updates, image variants).
 
 Keys the server derives (an object's own `url`, `response_mode`) are not listed and are ignored on input.
@@ -125,12 +125,18 @@ class ChildList(OrderedRows):
 
 @dataclass(frozen=True, eq=False)
 class Kind:
+    """One LL2 object type: its JSON `keys`, each read into the model field `sources` names for it."""
+
     model: type
-    keys: tuple
+    sources: dict  # JSON key -> model field name
+
+    @property
+    def keys(self):
+        return tuple(self.sources)
 
     @cached_property
     def slots(self):
-        return {key: slot_for(self.model, key) for key in self.keys}
+        return {key: slot_for(self.model, source) for key, source in self.sources.items()}
 
     @cached_property
     def pk_attname(self):
@@ -179,8 +185,8 @@ def kind_of(serializer_class):
     Keys rendered from the whole object (`source="*"`: the `url`, `response_mode`) are derived, not stored.
     """
     fields = serializer_class().fields
-    keys = tuple(name for name, field in fields.items() if field.source != "*")
-    return Kind(serializer_class.Meta.model, keys)
+    sources = {name: field.source for name, field in fields.items() if field.source != "*"}
+    return Kind(serializer_class.Meta.model, sources)
 
 
 EVENT_SERIALIZERS = (EventListSerializer, EventNormalSerializer, EventDetailedSerializer)

@@ -33,13 +33,3 @@ class LaunchBasicSerializer(ModeSerializer):
             "image",
             "infographic",
         ]
-
-    @classmethod
-    def query_plan(cls):
-        return (
-            super()
-            .query_plan()
-            .one("status", LaunchStatusSerializer)
-            .one("net_precision", NetPrecisionSerializer)
-            .one("image", ImageSerializer)
-        )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from config.admin import ordered_link_inline
+from spacedevs.positions import positioned_inline
 
 from .models import Program, ProgramAgency, ProgramMissionPatch
 
@@ -12,6 +12,6 @@ class ProgramAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["image"]
     inlines = [
-        ordered_link_inline(ProgramAgency, "agency"),
-        ordered_link_inline(ProgramMissionPatch, "mission_patch"),
+        positioned_inline(ProgramAgency, "agency"),
+        positioned_inline(ProgramMissionPatch, "mission_patch"),
     ]

@@ -1,7 +1,8 @@
 from django.db import models
 
 from agencies.models import Agency, MissionPatch
-from config.models import Image, OrderedLink, ProgramType
+from config.models import Image, ProgramType
+from spacedevs.positions import PositionedRow, unique_position
 
 
 class Program(models.Model):
@@ -26,11 +27,17 @@ class Program(models.Model):
         return self.name
 
 
-class ProgramAgency(OrderedLink):
+class ProgramRow(PositionedRow):
     program = models.ForeignKey(Program, on_delete=models.CASCADE)
+
+    class Meta(PositionedRow.Meta):
+        abstract = True
+        constraints = [unique_position("program")]
+
+
+class ProgramAgency(ProgramRow):
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE)
 
 
-class ProgramMissionPatch(OrderedLink):
-    program = models.ForeignKey(Program, on_delete=models.CASCADE)
+class ProgramMissionPatch(ProgramRow):
     mission_patch = models.ForeignKey(MissionPatch, on_delete=models.CASCADE)

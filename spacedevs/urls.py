@@ -5,18 +5,19 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from agencies.urls import routes as agency_routes
-from astronauts.urls import routes as astronaut_routes
-from config.urls import routes as config_routes
-from events.urls import routes as event_routes
-from launches.urls import routes as launch_routes
-from programs.urls import routes as program_routes
-from spacestations.urls import routes as spacestation_routes
+from agencies.routes import routes as agency_routes
+from astronauts.routes import routes as astronaut_routes
+from config.routes import routes as config_routes
+from events.routes import routes as event_routes
+from launches.routes import routes as launch_routes
+from programs.routes import routes as program_routes
+from spacestations.routes import routes as spacestation_routes
 
 from .api.errors import json_bad_request, json_forbidden, json_not_found, json_server_error
+from .api.versions import API_VERSION
 
-router = DefaultRouter()
-for prefix, viewset, basename in (
+# Each app's (prefix, viewset, basename) routes. Ids match only digits or UUIDs, so the order is free.
+ROUTES = [
     *event_routes,
     *agency_routes,
     *launch_routes,
@@ -24,14 +25,23 @@ for prefix, viewset, basename in (
     *spacestation_routes,
     *astronaut_routes,
     *config_routes,
-):
-    router.register(prefix, viewset, basename=basename)
+]
+
+
+def api_router(routes):
+    router = DefaultRouter()
+    for prefix, viewset, basename in routes:
+        router.register(prefix, viewset, basename=basename)
+    return router
+
+
+router = api_router(ROUTES)
 
 urlpatterns = [
-    path("2.3.0/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("2.3.0/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger"),
-    path("2.3.0/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("2.3.0/", include(router.urls)),
+    path(f"{API_VERSION}/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(f"{API_VERSION}/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger"),
+    path(f"{API_VERSION}/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(f"{API_VERSION}/", include(router.urls)),
     path("admin/", admin.site.urls),
     # Unversioned aliases; links in responses always use the canonical /2.3.0/ form.
     path("", include((router.urls, "unversioned"))),

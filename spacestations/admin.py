@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from config.admin import ordered_link_inline
+from spacedevs.positions import positioned_inline
 
 from .models import Expedition, ExpeditionMissionPatch, ExpeditionSpacewalk, SpaceStation, Spacewalk
 
@@ -19,8 +19,8 @@ class ExpeditionAdmin(admin.ModelAdmin):
     list_filter = ["spacestation"]
     search_fields = ["name"]
     inlines = [
-        ordered_link_inline(ExpeditionMissionPatch, "mission_patch"),
-        ordered_link_inline(ExpeditionSpacewalk, "spacewalk"),
+        positioned_inline(ExpeditionMissionPatch, "mission_patch"),
+        positioned_inline(ExpeditionSpacewalk, "spacewalk"),
     ]
 
 

@@ -3,7 +3,8 @@
 from django.db import models
 
 from agencies.models import MissionPatch
-from config.models import Image, OrderedLink, SpaceStationStatus, SpaceStationType
+from config.models import Image, SpaceStationStatus, SpaceStationType
+from spacedevs.positions import PositionedRow, unique_position
 
 
 class SpaceStation(models.Model):
@@ -57,11 +58,17 @@ class Expedition(models.Model):
         return self.name
 
 
-class ExpeditionMissionPatch(OrderedLink):
+class ExpeditionRow(PositionedRow):
     expedition = models.ForeignKey(Expedition, on_delete=models.CASCADE)
+
+    class Meta(PositionedRow.Meta):
+        abstract = True
+        constraints = [unique_position("expedition")]
+
+
+class ExpeditionMissionPatch(ExpeditionRow):
     mission_patch = models.ForeignKey(MissionPatch, on_delete=models.CASCADE)
 
 
-class ExpeditionSpacewalk(OrderedLink):
-    expedition = models.ForeignKey(Expedition, on_delete=models.CASCADE)
+class ExpeditionSpacewalk(ExpeditionRow):
     spacewalk = models.ForeignKey(Spacewalk, on_delete=models.CASCADE)

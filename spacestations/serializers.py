@@ -3,7 +3,6 @@ from rest_framework import serializers
 from agencies.serializers import MissionPatchSerializer
 from config.serializers import ImageSerializer, SpaceStationStatusSerializer, SpaceStationTypeSerializer
 from spacedevs.api.fields import DurationField
-from spacedevs.api.queryplan import prefetched
 from spacedevs.api.serializers import ModeSerializer, PlannedSerializer
 
 from .models import Expedition, SpaceStation, Spacewalk
@@ -32,16 +31,6 @@ class SpaceStationNormalSerializer(PlannedSerializer):
             "type",
         ]
 
-    @classmethod
-    def query_plan(cls):
-        return (
-            super()
-            .query_plan()
-            .one("image", ImageSerializer)
-            .one("status", SpaceStationStatusSerializer)
-            .one("type", SpaceStationTypeSerializer)
-        )
-
 
 class SpacewalkListSerializer(ModeSerializer):
     mode = "list"
@@ -59,8 +48,8 @@ class ExpeditionNormalSerializer(ModeSerializer):
     mode = "normal"
     url = serializers.HyperlinkedIdentityField(view_name="expedition-detail")
     spacestation = SpaceStationNormalSerializer()
-    mission_patches = MissionPatchSerializer(many=True, source=prefetched("mission_patches"))
-    spacewalks = SpacewalkListSerializer(many=True, source=prefetched("spacewalks"))
+    mission_patches = MissionPatchSerializer(many=True)
+    spacewalks = SpacewalkListSerializer(many=True)
 
     class Meta:
         model = Expedition
@@ -75,13 +64,3 @@ class ExpeditionNormalSerializer(ModeSerializer):
             "mission_patches",
             "spacewalks",
         ]
-
-    @classmethod
-    def query_plan(cls):
-        return (
-            super()
-            .query_plan()
-            .one("spacestation", SpaceStationNormalSerializer)
-            .many("mission_patches", MissionPatchSerializer, "expeditionmissionpatch__position")
-            .many("spacewalks", SpacewalkListSerializer, "expeditionspacewalk__position")
-        )

@@ -1,4 +1,4 @@
-"""The apps depend on each other one way, as the README draws it; `spacedevs/` is plumbing that imports no app."""
+"""The apps depend on each other one way, as the README draws it; `spacedevs/` imports no app."""
 
 import ast
 

@@ -4,6 +4,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer
 
 from .modes import ModeViewSetMixin
+from .versions import CANONICAL_PREFIX
 
 
 class ModeAutoSchema(AutoSchema):
@@ -13,12 +14,10 @@ class ModeAutoSchema(AutoSchema):
     def get_override_parameters(self):
         if not isinstance(self.view, ModeViewSetMixin):
             return super().get_override_parameters()
-        modes = list(self.view.serializer_classes)
-        default = self.view.default_detail_mode if self.view.detail else self.view.default_list_mode
         mode = OpenApiParameter(
             self.view.mode_param,
-            enum=modes,
-            default=default,
+            enum=self.view.modes,
+            default=self.view.default_mode(),
             description="Specifies the level of detail for the response (case-insensitive).",
         )
         return [*super().get_override_parameters(), mode]
@@ -36,4 +35,4 @@ class ModeAutoSchema(AutoSchema):
 
 def canonical_paths_only(endpoints, **kwargs):
     """Preprocessing hook: document the canonical `/2.3.0/` routes, not their unversioned aliases."""
-    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/2.3.0/")]
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith(CANONICAL_PREFIX)]

@@ -1,31 +1,76 @@
 """Serializer bases shared by every resource."""
 
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .queryplan import QueryPlan
+from .frozen import freeze
+from .queryplan import derive_plan, prefetched, related_rows
+
+
+class PlannedListSerializer(serializers.ListSerializer):
+    """A nested to-many list, read from the plain list its parent's query plan prefetched or, for an
+    instance that did not go through the plan (the shell, the admin), from the relation itself."""
+
+    def get_attribute(self, instance):
+        try:
+            return instance.__dict__[prefetched(self.source)]
+        except KeyError:
+            return related_rows(instance, self.source, type(self.child))
 
 
 class PlannedSerializer(serializers.ModelSerializer):
-    """A serializer that knows which joins and prefetches it needs to render without extra queries.
+    """A model serializer that knows which joins and prefetches it needs to render without extra queries.
 
-    Subclasses extend `query_plan()` from their parent's, adding one entry per nested serializer.
+    Every field must name a model field, by its name or its `source` (checked when the class is defined).
+    The query plan is derived from the nested serializer fields: a foreign key is joined, a to-many relation
+    prefetched in LL2's order. Override `query_plan()` only for what derivation cannot see.
+
+    A nested object shared by many rows of a page (an agency, a program, an image) is rendered once per
+    request, as a read-only dict: within one request its representation cannot differ.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        meta = getattr(cls, "Meta", None)
+        if meta is None:
+            return
+        meta.list_serializer_class = getattr(meta, "list_serializer_class", PlannedListSerializer)
+        for name in meta.fields:
+            source = getattr(cls._declared_fields.get(name), "source", None) or name
+            if source == "*":
+                continue
+            try:
+                meta.model._meta.get_field(source)
+            except FieldDoesNotExist:
+                raise ImproperlyConfigured(
+                    f"{cls.__name__}.{name}: {meta.model.__name__} has no field '{source}' "
+                    "(name a model field, or give source=)"
+                ) from None
+
+    @classmethod
+    def nested_fields(cls):
+        """(source, serializer class, many) for each nested serializer field, in `Meta.fields` order."""
+        for name in cls.Meta.fields:
+            field = cls._declared_fields.get(name)
+            many = isinstance(field, serializers.ListSerializer)
+            nested = field.child if many else field
+            if isinstance(nested, PlannedSerializer):
+                yield field.source or name, type(nested), many
 
     @classmethod
     def query_plan(cls):
-        return QueryPlan()
+        return derive_plan(cls, cls.nested_fields())
 
     def to_representation(self, instance):
-        # A nested object shared by many rows of a page (an agency, a program, an image) is rendered once
-        # per request: within one request its representation cannot differ.
-        if self.root is self:
-            return super().to_representation(instance)
+        top_level_row = self.parent is self.root and isinstance(self.root, serializers.ListSerializer)
+        if self.root is self or top_level_row:
+            return super().to_representation(instance)  # never shared within the request
         rendered = self.root.__dict__.setdefault("_rendered", {})
         key = (type(self), instance.pk)
         if key not in rendered:
-            rendered[key] = super().to_representation(instance)
+            rendered[key] = freeze(super().to_representation(instance))
         return rendered[key]
 
 

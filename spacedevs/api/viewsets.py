@@ -1,24 +1,53 @@
 """The base viewsets every LL2 resource is served by."""
 
+from django.db import models
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework.settings import api_settings
+from rest_framework.utils import formatting
 
 from .filters import BoundedSearchFilter
+from .help import help_sections
 from .modes import ModeViewSetMixin
 from .ordering import StableOrderingFilter
 from .pagination import LL2Pagination
 from .parameters import check_query_parameters
 
+DIGITS = "[0-9]+"
+UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+def lookup_pattern(model):
+    """The URL pattern of `model`'s ids: digits or a UUID, so that no other path segment (`upcoming/`,
+    `previous/`) can ever be taken for an id, whatever order the routes are registered in."""
+    primary_key = model._meta.pk
+    if isinstance(primary_key, models.UUIDField):
+        return UUID
+    if isinstance(primary_key, models.IntegerField):
+        return DIGITS
+    raise TypeError(f"no id pattern for {primary_key!r}")
+
 
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     """Base of every LL2 resource: GET only, LL2's limit/offset pages, strict query parameters.
 
-    Every parameter the view documents is checked before use; unknown parameters are ignored.
+    Every parameter the view documents is checked before use; unknown parameters are ignored. The help text
+    on the browsable API is the class docstring followed by LL2's sections, built from the view's own modes,
+    filters, search and ordering fields; `filter_example` and `search_example` give its example links.
     """
 
     pagination_class = LL2Pagination
     filter_backends = [DjangoFilterBackend, BoundedSearchFilter, StableOrderingFilter]
+    filterset_class = None
+    search_fields: list = []
+    ordering_fields: list | None = None
+    filter_example: str | None = None
+    search_example: str | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.queryset is not None and "lookup_value_regex" not in cls.__dict__:
+            cls.lookup_value_regex = lookup_pattern(cls.queryset.model)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -28,13 +57,17 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         names = {api_settings.URL_FORMAT_OVERRIDE}
         if self.pagination_class:
             names |= {self.pagination_class.limit_query_param, self.pagination_class.offset_query_param}
-        if getattr(self, "filterset_class", None):
+        if self.filterset_class:
             names |= set(self.filterset_class.base_filters)
-        if getattr(self, "search_fields", None):
+        if self.search_fields:
             names.add(api_settings.SEARCH_PARAM)
-        if getattr(self, "ordering_fields", None):
+        if self.ordering_fields:
             names.add(api_settings.ORDERING_PARAM)
         return names
+
+    def get_view_description(self, html=False):
+        description = "\n\n".join([formatting.dedent(self.__doc__ or ""), *help_sections(self)])
+        return formatting.markup_description(description) if html else description
 
 
 class ModeViewSet(ModeViewSetMixin, ReadOnlyViewSet):
