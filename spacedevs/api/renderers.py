@@ -1,22 +1,109 @@
+import datetime
+import decimal
+import ipaddress
+import re
+import uuid
+from enum import Enum
+
 import orjson
-from django.utils.encoding import force_str
+from django.utils.functional import Promise
 from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
+
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+# What DRF's encoder turns into a string or a number. The rest of what reaches `default` (sets, generators,
+# QuerySets, mappings, dataclasses…) sends the document to DRF untouched: a generator consumed here could
+# not be rendered a second time after a fallback.
+_SCALARS = (
+    Promise,
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+    decimal.Decimal,
+    uuid.UUID,
+    ipaddress.IPv4Address,
+    ipaddress.IPv6Address,
+    ipaddress.IPv4Network,
+    ipaddress.IPv6Network,
+    ipaddress.IPv4Interface,
+    ipaddress.IPv6Interface,
+    bytes,
+)
+# allow_nan=False whatever STRICT_JSON says: a NaN Decimal raises here, and DRF then decides.
+_drf_encoder = JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+# orjson renders these natively, unlike json.dumps: floats below 1e-4 as `1e-7` or `0.00001` (json: `1e-07`,
+# `1e-05`), NaN and infinities as null (DRF refuses them), enum members by value (json: by their str/int/float
+# base, or not at all), Fragments raw.
+_UNLIKE_JSON = (float, Enum, orjson.Fragment)
+
+# U+2028 and U+2029 in UTF-8.
+_JS_LINE_BREAKS = re.compile(b"\xe2\x80[\xa8\xa9]")
 
 
-def _fallback(value):
-    # Lazy translation strings (DRF's error messages) and anything else orjson does not know.
-    return force_str(value)
+def _default(value):
+    if isinstance(value, _SCALARS):
+        return orjson.Fragment(_drf_encoder.encode(value))
+    raise TypeError(f"{type(value).__name__} is left to DRF")
+
+
+def _unlike_json(data):
+    """Whether orjson would render some value in `data` other than json.dumps does.
+
+    No orjson option hands floats to `default`, and a NaN's null cannot be told from None's in the output,
+    so the only exact test is a look at every value. It runs once orjson has succeeded: the data is then
+    acyclic and within orjson's nesting limit, and this walk visits exactly the containers orjson did.
+    """
+    pending = [[data]]
+    while pending:
+        container = pending.pop()
+        for value in container.values() if isinstance(container, dict) else container:
+            if type(value) in _PLAIN:
+                continue
+            if isinstance(value, dict):
+                # json.dumps follows a dict subclass's items() (an OrderedDict's order), orjson the storage.
+                if type(value).items is not dict.items:
+                    return True
+                pending.append(value)
+            elif isinstance(value, list) or type(value) is tuple:
+                pending.append(value)
+            elif isinstance(value, _UNLIKE_JSON):
+                return True
+    return False
 
 
 class FastJSONRenderer(JSONRenderer):
-    """DRF's JSON renderer, encoding compact JSON with orjson: the same bytes, several times faster.
+    """DRF's JSONRenderer, encoding with orjson where that gives the same bytes.
 
-    Indented output (the browsable API, or `Accept: application/json; indent=4`) is left to DRF.
+    Every document renders to exactly the bytes DRF's JSONRenderer would give, or raises the exception DRF
+    would raise. Plain data (dicts, lists, str, int, bool, None, DRF's ReturnDict/ReturnList), and values
+    DRF's encoder turns into strings (dates and times, lazy strings, UUIDs…) or numbers (Decimal), take
+    orjson's path. DRF itself renders indented, non-compact or ASCII-only output, and any document that holds
+    a float, an enum member, a dict subclass with its own items() (OrderedDict), an integer beyond 64 bits, a
+    non-string key, or a value DRF's encoder turns into a list or a dict (sets, generators, QuerySets…).
     """
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        if self.get_indent(accepted_media_type or "", renderer_context or {}):
+        if (
+            self.ensure_ascii
+            or not self.compact
+            # `is not None`: DRF indents for an `indent` of 0 in the renderer context too.
+            or self.get_indent(accepted_media_type or "", renderer_context or {}) is not None
+        ):
             return super().render(data, accepted_media_type, renderer_context)
-        return orjson.dumps(data, default=_fallback)
+        try:
+            content = orjson.dumps(data, default=_default, option=_OPTIONS)
+        except orjson.JSONEncodeError:
+            # Integers beyond 64 bits, non-string keys, lone surrogates, nesting beyond orjson's limit (or
+            # cycles), and whatever `_default` refused: DRF renders them, or raises its own error.
+            return super().render(data, accepted_media_type, renderer_context)
+        if _unlike_json(data):
+            return super().render(data, accepted_media_type, renderer_context)
+        if _JS_LINE_BREAKS.search(content):
+            # DRF escapes them so that the JSON is also valid JavaScript.
+            content = content.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+        return content
