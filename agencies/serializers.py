@@ -1,6 +1,5 @@
-from rest_framework import serializers
-
 from config.serializers import AgencyTypeSerializer
+from spacedevs.api.fields import LinkField
 from spacedevs.api.serializers import ModeSerializer
 
 from .models import Agency, MissionPatch
@@ -10,7 +9,7 @@ class AgencyMiniSerializer(ModeSerializer):
     """LL2's AgencyMini: the `list` form, which is also how every other resource embeds an agency."""
 
     mode = "list"
-    url = serializers.HyperlinkedIdentityField(view_name="agency-detail")
+    url = LinkField(view_name="agency-detail")
     type = AgencyTypeSerializer()
 
     class Meta:

@@ -1,7 +1,6 @@
-from rest_framework import serializers
-
 from agencies.serializers import AgencyMiniSerializer
 from config.serializers import AstronautStatusSerializer, ImageSerializer
+from spacedevs.api.fields import LinkField
 from spacedevs.api.serializers import PlannedSerializer
 
 from .models import Astronaut
@@ -10,7 +9,7 @@ from .models import Astronaut
 class AstronautNormalSerializer(PlannedSerializer):
     """LL2's AstronautNormal, the form events embed; it has no `response_mode`."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="astronaut-detail")
+    url = LinkField(view_name="astronaut-detail")
     status = AstronautStatusSerializer()
     agency = AgencyMiniSerializer()
     image = ImageSerializer()

@@ -1,7 +1,6 @@
 """The three LL2 modes of an event: list ⊂ normal ⊂ detailed, each restating its keys in LL2's order."""
 
 from drf_spectacular.utils import extend_schema_serializer
-from rest_framework import serializers
 
 from agencies.serializers import AgencyMiniSerializer
 from astronauts.serializers import AstronautNormalSerializer
@@ -15,7 +14,7 @@ from config.serializers import (
 )
 from launches.serializers import LaunchBasicSerializer
 from programs.serializers import ProgramNormalSerializer
-from spacedevs.api.fields import DurationField
+from spacedevs.api.fields import DurationField, LinkField
 from spacedevs.api.serializers import ModeSerializer, PlannedSerializer
 from spacestations.serializers import ExpeditionNormalSerializer, SpaceStationNormalSerializer
 
@@ -62,7 +61,7 @@ class UpdateSerializer(PlannedSerializer):
 @extend_schema_serializer(component_name="EventEndpointList")
 class EventListSerializer(ModeSerializer):
     mode = "list"
-    url = serializers.HyperlinkedIdentityField(view_name="event-detail")
+    url = LinkField(view_name="event-detail")
     info_urls = InfoURLSerializer(many=True)
     vid_urls = VidURLSerializer(many=True)
     image = ImageSerializer()

@@ -1,6 +1,5 @@
-from rest_framework import serializers
-
 from config.serializers import ImageSerializer, LaunchStatusSerializer, NetPrecisionSerializer
+from spacedevs.api.fields import LinkField
 from spacedevs.api.serializers import ModeSerializer
 
 from .models import Launch
@@ -10,7 +9,7 @@ class LaunchBasicSerializer(ModeSerializer):
     """LL2's LaunchBasic: the `list` form of a launch, which is also how events embed launches."""
 
     mode = "list"
-    url = serializers.HyperlinkedIdentityField(view_name="launch-detail")
+    url = LinkField(view_name="launch-detail")
     status = LaunchStatusSerializer()
     net_precision = NetPrecisionSerializer()
     image = ImageSerializer()

@@ -1,7 +1,6 @@
-from rest_framework import serializers
-
 from agencies.serializers import AgencyMiniSerializer, MissionPatchSerializer
 from config.serializers import ImageSerializer, ProgramTypeSerializer
+from spacedevs.api.fields import LinkField
 from spacedevs.api.serializers import ModeSerializer
 
 from .models import Program
@@ -9,7 +8,7 @@ from .models import Program
 
 class ProgramMiniSerializer(ModeSerializer):
     mode = "list"
-    url = serializers.HyperlinkedIdentityField(view_name="program-detail")
+    url = LinkField(view_name="program-detail")
     image = ImageSerializer()
 
     class Meta:

@@ -1,8 +1,6 @@
-from rest_framework import serializers
-
 from agencies.serializers import MissionPatchSerializer
 from config.serializers import ImageSerializer, SpaceStationStatusSerializer, SpaceStationTypeSerializer
-from spacedevs.api.fields import DurationField
+from spacedevs.api.fields import DurationField, LinkField
 from spacedevs.api.serializers import ModeSerializer, PlannedSerializer
 
 from .models import Expedition, SpaceStation, Spacewalk
@@ -11,7 +9,7 @@ from .models import Expedition, SpaceStation, Spacewalk
 class SpaceStationNormalSerializer(PlannedSerializer):
     """LL2's SpaceStationNormal, the form events and expeditions embed; it has no `response_mode`."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="spacestation-detail")
+    url = LinkField(view_name="spacestation-detail")
     image = ImageSerializer()
     status = SpaceStationStatusSerializer()
     type = SpaceStationTypeSerializer()
@@ -34,7 +32,7 @@ class SpaceStationNormalSerializer(PlannedSerializer):
 
 class SpacewalkListSerializer(ModeSerializer):
     mode = "list"
-    url = serializers.HyperlinkedIdentityField(view_name="spacewalk-detail")
+    url = LinkField(view_name="spacewalk-detail")
     duration = DurationField()
 
     class Meta:
@@ -46,7 +44,7 @@ class ExpeditionNormalSerializer(ModeSerializer):
     """LL2's ExpeditionNormal, the form events embed."""
 
     mode = "normal"
-    url = serializers.HyperlinkedIdentityField(view_name="expedition-detail")
+    url = LinkField(view_name="expedition-detail")
     spacestation = SpaceStationNormalSerializer()
     mission_patches = MissionPatchSerializer(many=True)
     spacewalks = SpacewalkListSerializer(many=True)

@@ -30,3 +30,13 @@ class DurationField(serializers.Field):
 
     def to_representation(self, value):
         return compact_iso_duration(value)
+
+
+class LinkField(serializers.HyperlinkedIdentityField):
+    """The object's own `url`: absolute when rendered for a request (keeping its `?format=`), and its path
+    when rendered without one (the shell, a script), instead of DRF's assertion error."""
+
+    def to_representation(self, value):
+        if self.context.get("request") is None:
+            return self.get_url(value, self.view_name, None, None)
+        return super().to_representation(value)

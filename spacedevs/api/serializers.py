@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .frozen import freeze
-from .queryplan import derive_plan, prefetched, related_rows
+from .queryplan import derive_plan, plan_of, prefetched, related_rows
 
 
 class PlannedListSerializer(serializers.ListSerializer):
@@ -48,6 +48,7 @@ class PlannedSerializer(serializers.ModelSerializer):
                     f"{cls.__name__}.{name}: {meta.model.__name__} has no field '{source}' "
                     "(name a model field, or give source=)"
                 ) from None
+        plan_of(cls)  # a nested field the plan cannot follow fails here, at import
 
     @classmethod
     def nested_fields(cls):
