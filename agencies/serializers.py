@@ -1,4 +1,5 @@
-from config.serializers import AgencyTypeSerializer
+from config.models import AgencyType
+from config.serializers import lookup_serializer
 from spacedevs.api.fields import LinkField
 from spacedevs.api.serializers import ModeSerializer
 
@@ -10,7 +11,7 @@ class AgencyMiniSerializer(ModeSerializer):
 
     mode = "list"
     url = LinkField(view_name="agency-detail")
-    type = AgencyTypeSerializer()
+    type = lookup_serializer(AgencyType)()
 
     class Meta:
         model = Agency

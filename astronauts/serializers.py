@@ -1,5 +1,6 @@
 from agencies.serializers import AgencyMiniSerializer
-from config.serializers import AstronautStatusSerializer, ImageSerializer
+from config.models import AstronautStatus
+from config.serializers import ImageSerializer, lookup_serializer
 from spacedevs.api.fields import LinkField
 from spacedevs.api.serializers import PlannedSerializer
 
@@ -10,7 +11,7 @@ class AstronautNormalSerializer(PlannedSerializer):
     """LL2's AstronautNormal, the form events embed; it has no `response_mode`."""
 
     url = LinkField(view_name="astronaut-detail")
-    status = AstronautStatusSerializer()
+    status = lookup_serializer(AstronautStatus)()
     agency = AgencyMiniSerializer()
     image = ImageSerializer()
 

@@ -4,21 +4,7 @@ from spacedevs.positions import positioned_inline
 
 from . import models
 
-for lookup in (
-    models.EventType,
-    models.NetPrecision,
-    models.LaunchStatus,
-    models.VidURLType,
-    models.InfoURLType,
-    models.Language,
-    models.AgencyType,
-    models.ProgramType,
-    models.SpaceStationStatus,
-    models.SpaceStationType,
-    models.AstronautStatus,
-    models.ImageVariantType,
-    models.ImageLicense,
-):
+for lookup in models.LOOKUPS.values():
     admin.site.register(lookup, search_fields=["name"], list_display=["id", "name"])
 
 

@@ -117,3 +117,22 @@ class ImageVariant(PositionedRow):
 
     def __str__(self):
         return self.image_url
+
+
+# LL2's config lookups by the name each is served under (/2.3.0/config/<name>/): the one table that their
+# serializers, routes and admin are built from.
+LOOKUPS = {
+    "agency_types": AgencyType,
+    "astronaut_statuses": AstronautStatus,
+    "event_types": EventType,
+    "image_licenses": ImageLicense,
+    "image_variant_types": ImageVariantType,
+    "infourl_types": InfoURLType,
+    "languages": Language,
+    "launch_statuses": LaunchStatus,
+    "net_precisions": NetPrecision,
+    "program_types": ProgramType,
+    "space_station_statuses": SpaceStationStatus,
+    "space_station_types": SpaceStationType,
+    "vidurl_types": VidURLType,
+}

@@ -4,14 +4,8 @@ from drf_spectacular.utils import extend_schema_serializer
 
 from agencies.serializers import AgencyMiniSerializer
 from astronauts.serializers import AstronautNormalSerializer
-from config.serializers import (
-    EventTypeSerializer,
-    ImageSerializer,
-    InfoURLTypeSerializer,
-    LanguageSerializer,
-    NetPrecisionSerializer,
-    VidURLTypeSerializer,
-)
+from config.models import EventType, InfoURLType, Language, NetPrecision, VidURLType
+from config.serializers import ImageSerializer, lookup_serializer
 from launches.serializers import LaunchBasicSerializer
 from programs.serializers import ProgramNormalSerializer
 from spacedevs.api.fields import DurationField, LinkField
@@ -22,8 +16,8 @@ from .models import Event, InfoURL, Update, VidURL
 
 
 class InfoURLSerializer(PlannedSerializer):
-    type = InfoURLTypeSerializer()
-    language = LanguageSerializer()
+    type = lookup_serializer(InfoURLType)()
+    language = lookup_serializer(Language)()
 
     class Meta:
         model = InfoURL
@@ -31,8 +25,8 @@ class InfoURLSerializer(PlannedSerializer):
 
 
 class VidURLSerializer(PlannedSerializer):
-    type = VidURLTypeSerializer()
-    language = LanguageSerializer()
+    type = lookup_serializer(VidURLType)()
+    language = lookup_serializer(Language)()
 
     class Meta:
         model = VidURL
@@ -65,8 +59,8 @@ class EventListSerializer(ModeSerializer):
     info_urls = InfoURLSerializer(many=True)
     vid_urls = VidURLSerializer(many=True)
     image = ImageSerializer()
-    type = EventTypeSerializer()
-    date_precision = NetPrecisionSerializer()
+    type = lookup_serializer(EventType)()
+    date_precision = lookup_serializer(NetPrecision)()
     duration = DurationField()
 
     class Meta:

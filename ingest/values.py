@@ -5,8 +5,9 @@ import re
 import uuid
 
 from django.db import models
-from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.dateparse import parse_duration
+
+from spacedevs.api.numbers import INTEGER_RANGES
 
 from .errors import IngestError
 
@@ -93,8 +94,7 @@ def parser_for(field):
     if isinstance(field, models.BooleanField):
         return parse_boolean
     if isinstance(field, models.IntegerField):
-        # The portable ranges (PostgreSQL's), so that what imports on SQLite imports on PostgreSQL too.
-        return integer_parser(*BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()])
+        return integer_parser(*INTEGER_RANGES[field.get_internal_type()])
     if isinstance(field, models.UUIDField):
         return parse_uuid
     if isinstance(field, models.DateTimeField):

@@ -1,4 +1,5 @@
-from config.serializers import ImageSerializer, LaunchStatusSerializer, NetPrecisionSerializer
+from config.models import LaunchStatus, NetPrecision
+from config.serializers import ImageSerializer, lookup_serializer
 from spacedevs.api.fields import LinkField
 from spacedevs.api.serializers import ModeSerializer
 
@@ -10,8 +11,8 @@ class LaunchBasicSerializer(ModeSerializer):
 
     mode = "list"
     url = LinkField(view_name="launch-detail")
-    status = LaunchStatusSerializer()
-    net_precision = NetPrecisionSerializer()
+    status = lookup_serializer(LaunchStatus)()
+    net_precision = lookup_serializer(NetPrecision)()
     image = ImageSerializer()
 
     class Meta:

@@ -1,5 +1,6 @@
 from agencies.serializers import AgencyMiniSerializer, MissionPatchSerializer
-from config.serializers import ImageSerializer, ProgramTypeSerializer
+from config.models import ProgramType
+from config.serializers import ImageSerializer, lookup_serializer
 from spacedevs.api.fields import LinkField
 from spacedevs.api.serializers import ModeSerializer
 
@@ -22,17 +23,11 @@ class ProgramNormalSerializer(ProgramMiniSerializer):
     mode = "normal"
     agencies = AgencyMiniSerializer(many=True)
     mission_patches = MissionPatchSerializer(many=True)
-    type = ProgramTypeSerializer()
+    type = lookup_serializer(ProgramType)()
 
     class Meta(ProgramMiniSerializer.Meta):
         fields = [
-            "response_mode",
-            "id",
-            "url",
-            "name",
-            "image",
-            "info_url",
-            "wiki_url",
+            *ProgramMiniSerializer.Meta.fields,
             "description",
             "agencies",
             "start_date",

@@ -1,5 +1,6 @@
 from agencies.serializers import MissionPatchSerializer
-from config.serializers import ImageSerializer, SpaceStationStatusSerializer, SpaceStationTypeSerializer
+from config.models import SpaceStationStatus, SpaceStationType
+from config.serializers import ImageSerializer, lookup_serializer
 from spacedevs.api.fields import DurationField, LinkField
 from spacedevs.api.serializers import ModeSerializer, PlannedSerializer
 
@@ -11,8 +12,8 @@ class SpaceStationNormalSerializer(PlannedSerializer):
 
     url = LinkField(view_name="spacestation-detail")
     image = ImageSerializer()
-    status = SpaceStationStatusSerializer()
-    type = SpaceStationTypeSerializer()
+    status = lookup_serializer(SpaceStationStatus)()
+    type = lookup_serializer(SpaceStationType)()
 
     class Meta:
         model = SpaceStation

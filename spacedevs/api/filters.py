@@ -10,8 +10,8 @@ from django_filters.fields import BaseCSVField, ModelMultipleChoiceField
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.filters import SearchFilter
 
-# Bounds that keep every value inside what both databases store (LL2 ids are 32-bit integers).
-MAX_INTEGER = 2**31 - 1
+from .numbers import MAX_INTEGER, is_whole_number
+
 MAX_LIST_ITEMS = 1000
 
 
@@ -43,7 +43,7 @@ class WholeNumberField(forms.IntegerField):
     digits."""
 
     def to_python(self, value):
-        if isinstance(value, str) and value and not (value.isascii() and value.isdigit()):
+        if isinstance(value, str) and value and not is_whole_number(value):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 

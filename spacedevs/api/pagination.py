@@ -1,8 +1,7 @@
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
-# Beyond this an offset is no page anyone can reach, and it would overflow the database's OFFSET.
-MAX_OFFSET = 2**31 - 1
+from .numbers import MAX_INTEGER, is_whole_number
 
 
 class LL2Pagination(LimitOffsetPagination):
@@ -20,14 +19,14 @@ class LL2Pagination(LimitOffsetPagination):
         return self.default_limit if limit is None else min(limit, self.max_limit)
 
     def get_offset(self, request):
-        return self._whole_number(request, self.offset_query_param, minimum=0, maximum=MAX_OFFSET) or 0
+        return self._whole_number(request, self.offset_query_param, minimum=0, maximum=MAX_INTEGER) or 0
 
     @staticmethod
     def _whole_number(request, name, minimum, maximum=None):
         raw = request.query_params.get(name)
         if raw is None or raw == "":
             return None
-        if not (raw.isascii() and raw.isdigit()):
+        if not is_whole_number(raw):
             raise ValidationError({name: ["A whole number is required."]})
         value = int(raw)
         if value < minimum or (maximum is not None and value > maximum):

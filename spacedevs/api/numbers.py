@@ -1,0 +1,20 @@
+"""Whole numbers, as query parameters and LL2 data give them, within what both databases store."""
+
+# PostgreSQL's `integer`: LL2's ids are 32-bit, and an id, offset or position beyond it cannot be stored.
+MAX_INTEGER = 2**31 - 1
+
+# Django's integer fields as PostgreSQL stores them (SQLite takes more), so that what imports on SQLite
+# imports on PostgreSQL too.
+INTEGER_RANGES = {
+    "SmallIntegerField": (-(2**15), 2**15 - 1),
+    "IntegerField": (-(2**31), MAX_INTEGER),
+    "BigIntegerField": (-(2**63), 2**63 - 1),
+    "PositiveSmallIntegerField": (0, 2**15 - 1),
+    "PositiveIntegerField": (0, MAX_INTEGER),
+    "PositiveBigIntegerField": (0, 2**63 - 1),
+}
+
+
+def is_whole_number(text):
+    """Plain ASCII digits only: `int()` would also take `+1`, ` 1`, `1_0` or other scripts' digits."""
+    return text.isascii() and text.isdigit()
