@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -10,8 +12,14 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-set-SECRET_KEY-in-production")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set SECRET_KEY to a long random string (bin/bootstrap writes one into .env for local runs)."
+        )
+    SECRET_KEY = get_random_secret_key()  # DEBUG only: a new one per process
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -104,7 +112,6 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "spacedevs.api.schema.ModeAutoSchema",
     "EXCEPTION_HANDLER": "spacedevs.api.errors.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "spacedevs.api.pagination.LL2Pagination",
 }
 
 SPECTACULAR_SETTINGS = {

@@ -1,0 +1,36 @@
+"""Settings refuse to start unsafely: no public SECRET_KEY, no test host in production."""
+
+import os
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+SHOW = "import django; django.setup(); from django.conf import settings; print(settings.{name})"
+
+
+def start(name, **environment):
+    """Set Django up in a fresh process with `environment`, and print the setting `name`."""
+    env = {key: value for key, value in os.environ.items() if key not in ("ALLOWED_HOSTS", "DEBUG")}
+    env |= {"DJANGO_SETTINGS_MODULE": "spacedevs.settings", **environment}
+    return subprocess.run(
+        [sys.executable, "-c", SHOW.format(name=name)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def test_no_secret_key_without_debug_is_a_clear_start_up_error():
+    result = start("SECRET_KEY", SECRET_KEY="", DEBUG="false")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: Set SECRET_KEY to a long random string" in result.stderr
+
+
+def test_debug_without_a_secret_key_gets_a_random_one():
+    first, second = (start("SECRET_KEY", SECRET_KEY="", DEBUG="true") for _ in range(2))
+    assert first.returncode == second.returncode == 0, first.stderr
+    assert len(first.stdout.strip()) >= 50
+    assert first.stdout != second.stdout
+
+
+def test_production_hosts_do_not_include_the_test_client():
+    result = start("ALLOWED_HOSTS", SECRET_KEY="x" * 50)
+    assert result.stdout.strip() == "['localhost', '127.0.0.1', '[::1]']", result.stderr
