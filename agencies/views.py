@@ -5,10 +5,7 @@ from .serializers import AgencyMiniSerializer
 
 
 class AgencyViewSet(ModeViewSet):
-    """Agencies, in LL2's `list` form (AgencyMini): the fields an event response carries.
-
-    Modes - `list`
-    """
+    """Agencies, in LL2's `list` form (AgencyMini): the fields an event response carries."""
 
     queryset = Agency.objects.order_by("id")
     serializer_classes = {"list": AgencyMiniSerializer}

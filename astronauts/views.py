@@ -5,10 +5,7 @@ from .serializers import AstronautNormalSerializer
 
 
 class AstronautViewSet(ModeViewSet):
-    """Astronauts, in LL2's AstronautNormal form: the fields an event response carries.
-
-    Modes - `normal`
-    """
+    """Astronauts, in LL2's AstronautNormal form: the fields an event response carries."""
 
     queryset = Astronaut.objects.order_by("id")
     serializer_classes = {"normal": AstronautNormalSerializer}

@@ -5,10 +5,7 @@ from .serializers import LaunchBasicSerializer
 
 
 class LaunchViewSet(ModeViewSet):
-    """Launches, in LL2's `list` form (LaunchBasic): the fields an event response carries.
-
-    Modes - `list`
-    """
+    """Launches, in LL2's `list` form (LaunchBasic): the fields an event response carries."""
 
     queryset = Launch.objects.order_by("net", "id")
     serializer_classes = {"list": LaunchBasicSerializer}

@@ -5,10 +5,7 @@ from .serializers import ProgramMiniSerializer, ProgramNormalSerializer
 
 
 class ProgramViewSet(ModeViewSet):
-    """Programs, as LL2 serves them: ProgramMini in `list` mode, ProgramNormal otherwise.
-
-    Modes - `list`, `normal`
-    """
+    """Programs, as LL2 serves them: ProgramMini in `list` mode, ProgramNormal otherwise."""
 
     queryset = Program.objects.order_by("id")
     polymorphic_component_name = "PolymorphicProgramEndpoint"

@@ -5,10 +5,7 @@ from .serializers import ExpeditionNormalSerializer, SpaceStationNormalSerialize
 
 
 class SpaceStationViewSet(ModeViewSet):
-    """Space stations, in LL2's SpaceStationNormal form: the fields an event response carries.
-
-    Modes - `normal`
-    """
+    """Space stations, in LL2's SpaceStationNormal form: the fields an event response carries."""
 
     queryset = SpaceStation.objects.order_by("id")
     serializer_classes = {"normal": SpaceStationNormalSerializer}
@@ -16,10 +13,7 @@ class SpaceStationViewSet(ModeViewSet):
 
 
 class ExpeditionViewSet(ModeViewSet):
-    """Expeditions, in LL2's ExpeditionNormal form: the fields an event response carries.
-
-    Modes - `normal`
-    """
+    """Expeditions, in LL2's ExpeditionNormal form: the fields an event response carries."""
 
     queryset = Expedition.objects.order_by("id")
     serializer_classes = {"normal": ExpeditionNormalSerializer}
@@ -27,10 +21,7 @@ class ExpeditionViewSet(ModeViewSet):
 
 
 class SpacewalkViewSet(ModeViewSet):
-    """Spacewalks, in LL2's `list` form (SpacewalkList): the fields an expedition carries.
-
-    Modes - `list`
-    """
+    """Spacewalks, in LL2's `list` form (SpacewalkList): the fields an expedition carries."""
 
     queryset = Spacewalk.objects.order_by("id")
     serializer_classes = {"list": SpacewalkListSerializer}
