@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from spacedevs.positions import positioned_inline
+from spacedevs.admin_inlines import positioned_inline
 
 from . import models
 

@@ -4,7 +4,6 @@ Each owner has an abstract base with its foreign key (`EventRow`, `ProgramRow`, 
 ordered many-to-manys and the child rows an object owns (video URLs, updates, image variants) extend it.
 """
 
-from django.contrib import admin
 from django.db import models
 
 
@@ -23,11 +22,3 @@ def unique_position(owner_field):
     return models.UniqueConstraint(
         fields=[owner_field, "position"], name="%(app_label)s_%(class)s_unique_position"
     )
-
-
-def positioned_inline(model, target_field, base=admin.TabularInline):
-    """An admin inline for the rows of one owner, in their order, picking `target_field` by autocomplete."""
-    options = {"model": model, "extra": 0, "ordering": ["position"]}
-    if target_field:
-        options["autocomplete_fields"] = [target_field]
-    return type(f"{model.__name__}Inline", (base,), options)
