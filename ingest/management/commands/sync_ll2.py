@@ -1,0 +1,179 @@
+import datetime
+import os
+import signal
+import sys
+import threading
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from ingest.errors import IngestError
+from ingest.models import SyncCheckpoint
+from ingest.sync import (
+    PruneRefused,
+    SyncBusy,
+    SyncStopped,
+    exclusive_sync,
+    prune_events,
+    sync_events,
+    upstream_event_ids,
+)
+from ingest.upstream import LL2_BASE_URL, Budget, Retry, UnreachableError, Upstream, UpstreamError
+from ingest.values import parse_datetime
+
+USAGE = 2
+
+
+def since_value(text):
+    """`auto`, `all`, or an ISO 8601 date or date-time (UTC unless it says otherwise)."""
+    if text in ("auto", "all"):
+        return text
+    try:
+        return parse_datetime(text if "T" in text else f"{text}T00:00:00Z")
+    except IngestError:
+        raise ValueError(f"--since: expected auto, all or an ISO 8601 date, got {text!r}") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill and keep current this mirror from LL2 (or any LL2-compatible server), within its rate limit. "
+        "Each page is imported in one transaction with the sync checkpoint: an interrupted sync resumes "
+        "where it stopped."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--base-url", default=LL2_BASE_URL, help=f"the upstream API (default {LL2_BASE_URL})"
+        )
+        parser.add_argument("--token", help="an LL2 API key (default: $LL2_API_TOKEN)")
+        parser.add_argument(
+            "--since",
+            default="auto",
+            help="auto: after the newest last_updated synced (default); all: everything; or an ISO date",
+        )
+        when = parser.add_mutually_exclusive_group()
+        when.add_argument("--watch", type=float, metavar="SECONDS", help="keep polling, SECONDS apart")
+        when.add_argument("--once", action="store_true", help="one pass, then exit (the default)")
+        parser.add_argument("--prune", action="store_true", help="delete local events gone upstream")
+        parser.add_argument(
+            "--max-prune-fraction",
+            type=float,
+            default=0.1,
+            help="never prune more than this fraction of the local events without --force (default 0.1)",
+        )
+        parser.add_argument("--force", action="store_true", help="prune beyond --max-prune-fraction")
+        parser.add_argument(
+            "--rate",
+            default="15/3600",
+            help="calls/seconds to stay within when the upstream has no /api-throttle/ (default 15/3600)",
+        )
+        parser.add_argument("--timeout", type=float, default=30.0, help="seconds per call (default 30)")
+        parser.add_argument("--retries", type=int, default=6, help="attempts per call (default 6)")
+        parser.add_argument(
+            "--retry-base", type=float, default=1.0, help="first backoff in seconds (default 1)"
+        )
+        parser.add_argument("--status", action="store_true", help="print the checkpoints and exit")
+        parser.add_argument(
+            "--no-progress", action="store_true", help="plain log lines, never a progress bar"
+        )
+
+    def handle(self, *args, **options):
+        if options["status"]:
+            return self.print_status()
+        try:
+            since = since_value(options["since"])
+            fallback = Budget.parse(options["rate"])
+        except ValueError as error:
+            raise CommandError(str(error), returncode=USAGE) from None
+        self.stopping = threading.Event()
+        previous_handler = signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
+        upstream = Upstream(
+            options["base_url"],
+            token=options["token"] or os.environ.get("LL2_API_TOKEN"),
+            fallback_budget=fallback,
+            retry=Retry(attempts=max(1, options["retries"]), base=options["retry_base"]),
+            timeout=options["timeout"],
+            sleep=self.wait,
+            log=self.log,
+        )
+        try:
+            with exclusive_sync():
+                while True:
+                    self.run_once(upstream, since, options)
+                    since = "auto"
+                    if not options["watch"] or self.stopping.wait(options["watch"]):
+                        break
+        except SyncStopped:
+            self.log("stopped")
+        except SyncBusy as error:
+            raise CommandError(str(error)) from None
+        except UnreachableError as error:
+            raise CommandError(str(error), returncode=USAGE) from None
+        except (UpstreamError, IngestError, PruneRefused) as error:
+            raise CommandError(str(error)) from None
+        finally:
+            upstream.close()
+            signal.signal(signal.SIGTERM, previous_handler)
+
+    def run_once(self, upstream, since, options):
+        progress = None
+
+        def on_page(page, summary):
+            nonlocal progress
+            if progress is None:
+                progress = self.progress(page["count"], upstream)
+            progress.update(len(page["results"]))
+            if progress.disable:
+                self.log(f"page {summary.pages}: {len(page['results'])} of {page['count']} events left")
+
+        try:
+            summary = sync_events(
+                upstream,
+                since=None if since == "all" else since,
+                on_page=on_page,
+                should_stop=self.stopping.is_set,
+            )
+        finally:
+            if progress is not None:
+                progress.close()
+        if options["prune"] and not self.stopping.is_set():
+            summary.pruned = prune_events(
+                upstream_event_ids(upstream),
+                max_fraction=options["max_prune_fraction"],
+                force=options["force"],
+            )
+        self.stdout.write(self.style.SUCCESS(f"{upstream.base_url}: {summary}"))
+
+    def progress(self, total, upstream):
+        """A bar on a terminal (its ETA at least what the rate budget allows); plain log lines otherwise."""
+        interactive = sys.stderr.isatty() and not self.no_progress
+        pages = -(-total // 100)
+        budget_eta = datetime.timedelta(seconds=round(max(0, pages - 1) * upstream.budget.interval))
+        bar = tqdm(total=total, unit="event", desc="sync", disable=not interactive)
+        bar.set_postfix_str(f"budget ETA ≥ {budget_eta}")
+        return bar
+
+    def wait(self, seconds):
+        """Sleep between calls, unless SIGTERM comes first: then stop before the next call."""
+        if self.stopping.wait(seconds):
+            raise SyncStopped()
+
+    def log(self, message):
+        self.stderr.write(message)
+
+    def print_status(self):
+        checkpoints = SyncCheckpoint.objects.all()
+        if not checkpoints:
+            self.stdout.write("never synced")
+        for checkpoint in checkpoints:
+            self.stdout.write(
+                f"{checkpoint.upstream}\n"
+                f"  last_updated: {checkpoint.last_updated or '-'} (event {checkpoint.last_id or '-'})\n"
+                f"  last success: {checkpoint.last_success or '-'}\n"
+                f"  last error:   {checkpoint.last_error or '-'}"
+                + (f" ({checkpoint.last_error_at})" if checkpoint.last_error_at else "")
+            )
+
+    def execute(self, *args, **options):
+        self.no_progress = options.get("no_progress", False)
+        return super().execute(*args, **options)

@@ -1,0 +1,24 @@
+"""Where a mirror stands against each upstream it syncs from."""
+
+from django.db import models
+
+
+class SyncCheckpoint(models.Model):
+    """The progress of `sync_ll2` against one upstream, saved in the same transaction as each page.
+
+    `last_updated` is the newest `last_updated` of the events synced so far: the next run asks for events
+    updated at or after it (the ties again, which re-import as unchanged), so nothing is lost between runs.
+    """
+
+    upstream = models.URLField(max_length=500, unique=True)
+    last_updated = models.DateTimeField(null=True, blank=True)
+    last_id = models.IntegerField(null=True, blank=True, help_text="The event synced last.")
+    last_success = models.DateTimeField(null=True, blank=True, help_text="When a page last committed.")
+    last_error = models.TextField(blank=True, default="")
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_success"]
+
+    def __str__(self):
+        return self.upstream

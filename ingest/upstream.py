@@ -1,0 +1,219 @@
+"""An LL2-compatible upstream, called within its rate budget: spaced calls, bounded retries, checked JSON."""
+
+import email.utils
+import json
+import math
+import random
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import httpx
+
+from spacedevs.api.versions import API_VERSION
+
+USER_AGENT = f"spacedevs-events-mirror/{API_VERSION} (sync_ll2; an LL2 events replica)"
+LL2_BASE_URL = f"https://ll.thespacedevs.com/{API_VERSION}"
+
+
+class UpstreamError(Exception):
+    """The upstream cannot be used: unreachable after the retries, or it answers with something that is not
+    LL2 JSON. The message names the URL and the problem."""
+
+
+class UnreachableError(UpstreamError):
+    """No LL2 server at the URL: before any page arrived, nothing answered there, or something that is not
+    LL2 did. A wrong URL rather than a passing fault."""
+
+
+class TransientError(UpstreamError):
+    """A failure worth retrying: a timeout, a lost connection, a 5xx, a 429 or a truncated body."""
+
+    def __init__(self, message, wait=None, unreachable=False):
+        super().__init__(message)
+        self.wait = wait  # seconds the upstream asked us to wait, if it said
+        self.unreachable = unreachable
+
+
+@dataclass
+class Budget:
+    """At most `calls` calls in any `seconds`-long window (a sliding window over the calls made)."""
+
+    calls: int
+    seconds: float
+    made: deque = field(default_factory=deque)
+
+    @classmethod
+    def parse(cls, text):
+        """`15/3600` → 15 calls per 3,600 seconds."""
+        try:
+            calls, seconds = text.split("/")
+            budget = cls(int(calls), float(seconds))
+        except ValueError:
+            raise ValueError(f"expected CALLS/SECONDS such as 15/3600, got {text!r}") from None
+        if not budget.usable:
+            raise ValueError(f"expected at least one call per positive number of seconds, got {text!r}")
+        return budget
+
+    @property
+    def usable(self):
+        return self.calls >= 1 and 0 < self.seconds < math.inf
+
+    def delay(self, now):
+        """How long to wait before the next call may be made."""
+        while self.made and self.made[0] <= now - self.seconds:
+            self.made.popleft()
+        if len(self.made) < self.calls:
+            return 0.0
+        return self.made[0] + self.seconds - now
+
+    def spend(self, now, count=1):
+        self.made.extend([now] * count)
+
+    @property
+    def interval(self):
+        """The average time per call the budget allows, for estimates."""
+        return self.seconds / self.calls
+
+
+@dataclass
+class Retry:
+    """Bounded exponential backoff with full jitter."""
+
+    attempts: int = 6
+    base: float = 1.0
+    cap: float = 60.0
+
+    def delay(self, attempt):
+        return random.uniform(0, min(self.cap, self.base * 2**attempt))
+
+
+def retry_after(response):
+    """Seconds from a `Retry-After` header (seconds or an HTTP date), or LL2's `next_use_secs`, or None."""
+    header = response.headers.get("Retry-After")
+    if header:
+        if header.strip().isdigit():
+            return float(header)
+        try:
+            return max(0.0, email.utils.parsedate_to_datetime(header).timestamp() - time.time())
+        except (TypeError, ValueError):
+            pass
+    try:
+        return float(response.json()["next_use_secs"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+class Upstream:
+    """GETs JSON from an LL2-compatible server, spacing the calls to stay within its budget.
+
+    The budget comes from the server's `/api-throttle/` (LL2 has it) when it answers, else `fallback_budget`.
+    Timeouts, lost connections, 5xx, 429 and truncated bodies are retried with backoff (a 429 waits what the
+    server asks); anything else that is not LL2 JSON stops at once with an UpstreamError naming it.
+    """
+
+    def __init__(
+        self,
+        base_url,
+        *,
+        token=None,
+        fallback_budget,
+        retry=None,
+        timeout=30.0,
+        clock=time.monotonic,
+        sleep=time.sleep,
+        log=None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Token {token}"
+        self.client = httpx.Client(headers=headers, timeout=timeout, follow_redirects=True)
+        self.retry = retry or Retry()
+        self.answered = False  # whether an LL2 page ever arrived: until then, a wrong URL is the likely cause
+        self.clock, self.sleep, self.log = clock, sleep, log or (lambda message: None)
+        self.budget = self._read_budget() or fallback_budget
+
+    def close(self):
+        self.client.close()
+
+    def url(self, path):
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def _read_budget(self):
+        """The budget `/api-throttle/` states, with the calls already used counted as just made."""
+        try:
+            response = self.client.get(self.url("api-throttle/"))
+            state = response.json() if response.status_code == 200 else None
+            budget = Budget(int(state["your_request_limit"]), float(state["limit_frequency_secs"]))
+            used = min(int(state.get("current_use", 0)), budget.calls)
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            return None
+        if not budget.usable:
+            return None
+        budget.spend(self.clock(), used)
+        self.log(f"upstream budget: {budget.calls} calls per {budget.seconds:g} s ({used} used)")
+        return budget
+
+    def get_page(self, url):
+        """One page of LL2 results (`count`, `next`, `results`) from `url`, retried while that may help.
+
+        Until a first page has arrived, a URL where nothing answers, or something that is not LL2 does, is an
+        UnreachableError at once.
+        """
+        for attempt in range(self.retry.attempts):
+            wait = self.budget.delay(self.clock())
+            if wait > 0:
+                self.sleep(wait)
+            self.budget.spend(self.clock())
+            try:
+                page = self._fetch(url)
+            except TransientError as error:
+                if error.unreachable and not self.answered:
+                    raise UnreachableError(str(error)) from None
+                if attempt + 1 == self.retry.attempts:
+                    raise UpstreamError(f"{error} (gave up after {self.retry.attempts} attempts)") from None
+                delay = error.wait if error.wait is not None else self.retry.delay(attempt)
+                self.log(f"{str(error).rstrip('.')}; retrying in {delay:.1f} s")
+                self.sleep(delay)
+            except UpstreamError as error:
+                if not self.answered:
+                    raise UnreachableError(str(error)) from None
+                raise
+            else:
+                self.answered = True
+                return page
+        raise AssertionError("unreachable")
+
+    def _fetch(self, url):
+        try:
+            response = self.client.get(url)
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
+            raise UpstreamError(f"{url}: not a usable URL ({error})") from None
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            raise TransientError(f"{url}: cannot connect ({error})", unreachable=True) from None
+        except httpx.TimeoutException:
+            raise TransientError(f"{url}: timed out") from None
+        except httpx.TransportError as error:
+            raise TransientError(f"{url}: {error or type(error).__name__}") from None
+        if response.status_code == 429:
+            raise TransientError(f"{url}: 429 Too Many Requests", wait=retry_after(response))
+        if response.status_code >= 500:
+            raise TransientError(f"{url}: {response.status_code} {response.reason_phrase}")
+        if response.status_code != 200:
+            raise UpstreamError(f"{url}: {response.status_code} {response.reason_phrase}")
+        content_type = response.headers.get("Content-Type", "")
+        if not content_type.startswith("application/json"):
+            raise UpstreamError(f"{url}: not LL2 JSON (Content-Type {content_type or 'missing'})")
+        try:
+            page = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise TransientError(f"{url}: truncated or malformed JSON ({error})") from None
+        if not (
+            isinstance(page, dict)
+            and isinstance(page.get("results"), list)
+            and isinstance(page.get("count"), int)
+            and (page.get("next") is None or isinstance(page.get("next"), str))
+        ):
+            raise UpstreamError(f"{url}: not an LL2 page (expected count, next and results)")
+        return page

@@ -1,0 +1,314 @@
+"""A small scriptable fake of LL2's events API, for testing `sync_ll2` against faults.
+
+    with FakeLL2(fixture_events().values(), page_size=40) as fake:
+        fake.script(None, ("status", 429, {"Retry-After": "1"}), ("html",))
+        upstream = Upstream(fake.base_url, ...)
+
+It is a `ThreadingHTTPServer` on 127.0.0.1 (a free port) in a daemon thread, serving:
+
+- `GET /2.3.0/events/`: the events sorted by `last_updated` then `id` when asked `ordering=last_updated`
+  (by `date` then `id` otherwise, LL2's default), filtered by `last_updated__gte`, paged by `offset` and
+  `limit` (at most 100; `page_size` overrides the asked limit), with `count`, absolute `next` and
+  `previous` links keeping the other parameters, and `results` in `mode=detailed` (the events as given),
+  `normal` or `list` (the keys of those modes, `response_mode` set accordingly).
+- `GET /2.3.0/api-throttle/` when `throttle` is given: `{your_request_limit, limit_frequency_secs,
+  current_use, next_use_secs, ident}` (current_use counts the calls in the rate limiter's window).
+- anything else: `404 {"detail": "Not found."}`.
+
+Faults are scripted per events request (`script(...)`), consumed in order; `None` serves the request
+normally; once the script is empty, `always` (a fault or None) applies. Faults:
+
+- `("status", code)`, `("status", code, headers)` or `("status", code, headers, body)`: that status with
+  the headers and a JSON body (`{"detail": ...}` unless `body`, a dict, is given).
+- `("sleep", seconds)`: wait, then answer normally (the client's timeout should be shorter).
+- `("truncate",)`: a `Content-Length` longer than the half of the page's body that is sent.
+- `("cut",)`: half of the page's JSON, with a matching `Content-Length`.
+- `("drop",)`: close the connection without answering.
+- `("html",)`: `200 text/html`.
+- `("bad_record", index, mutate)`: the page as usual, but `mutate(record)` is applied to a copy of its
+  record at `index` first.
+
+Rate limiting (`rate=(calls, seconds)`): a sliding window on `clock` (shared with the client under test
+when the test fakes time): a call at time t counts while `now - t < seconds`, the same boundary as
+`ingest.upstream.Budget`; calls beyond `calls` in the window get `429` with `Retry-After` (whole seconds,
+rounded up) and do not count. Only events requests are limited (`/api-throttle/` calls are not counted).
+`ignore_query=True` makes a broken upstream that ignores `last_updated__gte` and `offset`.
+
+Every request is logged in `requests` (a `Call`: path, query, url, real monotonic time, `clock` time,
+fault, status sent; 0 while nothing was, or if nothing ever is: a drop, or a sleep still under way).
+"""
+
+import copy
+import datetime
+import http.server
+import json
+import math
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+API = "/2.3.0"
+EVENTS_PATH = f"{API}/events/"
+THROTTLE_PATH = f"{API}/api-throttle/"
+# The keys of an event in LL2's list and normal modes (detailed has them all).
+LIST_KEYS = (
+    "id", "url", "name", "response_mode", "slug", "type", "date", "date_precision", "duration", "image",
+    "description", "webcast_live", "location", "info_urls", "vid_urls",
+)  # fmt: skip
+NORMAL_KEYS = (*LIST_KEYS, "updates", "last_updated")
+HTML = b"<!doctype html><html><head><title>Welcome</title></head><body><h1>Not an API</h1></body></html>"
+
+
+def stamp(text):
+    """A `last_updated` (or `last_updated__gte`) value as an aware datetime."""
+    value = datetime.datetime.fromisoformat(text.strip().replace(" ", "+"))
+    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+
+
+def sort_key(event):
+    return stamp(event["last_updated"]), event["id"]
+
+
+class FakeClock:
+    """A monotonic clock that only moves when `sleep` is called: pass `clock=fake, sleep=fake.sleep`."""
+
+    def __init__(self, start=1000.0):
+        self.now = start
+        self.sleeps = []
+        self._lock = threading.Lock()
+
+    def __call__(self):
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds):
+        assert seconds >= 0, seconds
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+
+class RateLimiter:
+    """At most `calls` calls in any window of `seconds` on `clock` (sliding; rejected calls don't count)."""
+
+    def __init__(self, calls, seconds, clock):
+        self.calls, self.seconds, self.clock = calls, seconds, clock
+        self.made = deque()
+        self._lock = threading.Lock()
+
+    def _expire(self, now):
+        while self.made and now - self.made[0] >= self.seconds:
+            self.made.popleft()
+
+    def spend(self, count=1):
+        """Count `count` calls as made now (calls made before the test started)."""
+        with self._lock:
+            self.made.extend([self.clock()] * count)
+
+    def in_use(self):
+        with self._lock:
+            self._expire(self.clock())
+            return len(self.made)
+
+    def admit(self):
+        """None if the call may go ahead (and count it), else the seconds until it may."""
+        with self._lock:
+            now = self.clock()
+            self._expire(now)
+            if len(self.made) < self.calls:
+                self.made.append(now)
+                return None
+            return self.made[0] + self.seconds - now
+
+
+@dataclass
+class Call:
+    path: str
+    query: dict
+    url: str
+    time: float  # time.monotonic() when the request arrived
+    clock: float  # the limiter's clock when the request arrived
+    fault: tuple | None = None
+    status: int = 0  # what was sent; 0: nothing (dropped, or the client had gone)
+    headers: dict = field(default_factory=dict)
+
+
+class FakeLL2:
+    def __init__(
+        self,
+        events=(),
+        *,
+        page_size=None,
+        throttle=None,
+        rate=None,
+        clock=time.monotonic,
+        ignore_query=False,
+    ):
+        self.events = sorted((copy.deepcopy(event) for event in events), key=sort_key)
+        self.page_size = page_size
+        self.throttle = throttle  # None: no /api-throttle/ (404); else a dict of the fields to state
+        self.clock = clock
+        self.limiter = RateLimiter(*rate, clock) if rate else None
+        self.ignore_query = ignore_query  # ignore last_updated__gte and offset: always the first page
+        self.faults = deque()
+        self.always = None
+        self.requests = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.server = None
+
+    # --- Scripting and inspecting -------------------------------------------------------------------------
+
+    def script(self, *faults):
+        """Queue faults for the next events requests, in order (None: serve that request normally)."""
+        with self._lock:
+            self.faults.extend(faults)
+
+    def _next_fault(self):
+        with self._lock:
+            return self.faults.popleft() if self.faults else self.always
+
+    def calls(self, path=EVENTS_PATH):
+        """The logged requests to `path` (the events route by default)."""
+        return [call for call in self.requests if call.path == path]
+
+    def url(self, path, query=None):
+        return f"http://127.0.0.1:{self.port}{path}" + (f"?{urlencode(query)}" if query else "")
+
+    # --- Running ------------------------------------------------------------------------------------------
+
+    def __enter__(self):
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                fake._handle(self)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}{API}"
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05})
+        self._thread.daemon = True
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(5)
+
+    # --- Answering ----------------------------------------------------------------------------------------
+
+    def _handle(self, handler):
+        parts = urlsplit(handler.path)
+        query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
+        call = Call(parts.path, query, handler.path, time.monotonic(), self.clock())
+        with self._lock:
+            self.requests.append(call)
+        try:
+            if parts.path == THROTTLE_PATH and self.throttle is not None:
+                self._send_json(handler, call, 200, self._throttle_state())
+            elif parts.path == EVENTS_PATH:
+                self._events(handler, call)
+            else:
+                self._send_json(handler, call, 404, {"detail": "Not found."})
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout): nothing more to send
+
+    def _throttle_state(self):
+        state = {"current_use": self.limiter.in_use() if self.limiter else 0, "next_use_secs": 0}
+        state |= {"ident": "127.0.0.1"} | self.throttle
+        return state
+
+    def _events(self, handler, call):
+        if self.limiter is not None:
+            wait = self.limiter.admit()
+            if wait is not None:
+                seconds = max(1, math.ceil(wait))
+                detail = f"Request was throttled. Expected available in {seconds} seconds."
+                headers = {"Retry-After": str(seconds)}
+                return self._send_json(handler, call, 429, {"detail": detail}, headers)
+        fault = call.fault = self._next_fault()
+        kind = fault[0] if fault else None
+        if kind == "status":
+            code, headers, body = (*fault[1:], {}, None)[:3]
+            return self._send_json(handler, call, code, body or {"detail": f"fault {code}"}, headers)
+        if kind == "html":
+            return self._send(handler, call, 200, HTML, "text/html; charset=utf-8")
+        if kind == "drop":
+            handler.close_connection = True
+            return None
+        if kind == "sleep" and self._stopping.wait(fault[1]):
+            return None
+        try:
+            page = self._page(call.query)
+        except ValueError as error:
+            return self._send_json(handler, call, 400, {"detail": str(error)})
+        if kind == "bad_record":
+            index, mutate = fault[1], fault[2]
+            page["results"][index] = record = copy.deepcopy(page["results"][index])
+            mutate(record)
+        body = json.dumps(page).encode()
+        if kind == "truncate":
+            length = len(body) + 1000
+            return self._send(handler, call, 200, body[: len(body) // 2], length=length)
+        if kind == "cut":
+            return self._send(handler, call, 200, body[: len(body) // 2])
+        return self._send(handler, call, 200, body)
+
+    def _page(self, query):
+        if self.ignore_query:
+            query = {key: value for key, value in query.items() if key not in ("last_updated__gte", "offset")}
+        ordering = query.get("ordering", "")
+        if ordering == "last_updated":
+            events = self.events
+        elif ordering == "":
+            events = sorted(self.events, key=lambda event: (stamp(event["date"]), event["id"]))
+        else:
+            raise ValueError(f"ordering {ordering!r} not supported by the fake")
+        if query.get("last_updated__gte"):
+            since = stamp(query["last_updated__gte"])
+            events = [event for event in events if stamp(event["last_updated"]) >= since]
+        limit = self.page_size or min(int(query.get("limit", 10)), 100)
+        offset = int(query.get("offset", 0))
+        mode = query.get("mode", "normal").lower()
+        results = [self._render(event, mode) for event in events[offset : offset + limit]]
+        next_url = previous_url = None
+        if offset + limit < len(events):
+            next_url = self.url(EVENTS_PATH, query | {"limit": limit, "offset": offset + limit})
+        if offset > 0:
+            back = {key: value for key, value in query.items() if key != "offset"} | {"limit": limit}
+            if offset - limit > 0:
+                back["offset"] = offset - limit
+            previous_url = self.url(EVENTS_PATH, back)
+        return {"count": len(events), "next": next_url, "previous": previous_url, "results": results}
+
+    @staticmethod
+    def _render(event, mode):
+        if mode == "detailed":
+            return event
+        keys = LIST_KEYS if mode == "list" else NORMAL_KEYS
+        return {key: event[key] for key in keys if key in event} | {"response_mode": mode}
+
+    def _send_json(self, handler, call, status, document, headers=None):
+        self._send(handler, call, status, json.dumps(document).encode(), headers=headers)
+
+    def _send(
+        self, handler, call, status, body, content_type="application/json", *, length=None, headers=None
+    ):
+        handler.send_response(status)
+        sent = {"Content-Type": content_type, "Content-Length": str(length or len(body))} | (headers or {})
+        for name, value in sent.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        call.status, call.headers = status, sent
+        handler.wfile.write(body)
+        handler.wfile.flush()
+        handler.close_connection = True

@@ -1,0 +1,549 @@
+"""sync_ll2 against a faulty upstream (tests/fake_upstream.py): retries, stops, budgets and exit statuses.
+
+The fake serves the 114 fixture events in pages of its own size (40 unless a test says otherwise, whatever
+`limit` the client asks), so the sync's keyset pages (`last_updated__gte` + `offset`) are: events 0-39,
+40-79, 80-113 in (last_updated, id) order. The client's waits are real where a test measures them (a
+`Retry-After: 1`, a 0.5 s timeout) and on a fake clock where they would be long (the budget).
+"""
+
+import copy
+import datetime
+import io
+import json
+import re
+import signal
+import socket
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from django.core.management import CommandError, call_command
+
+from events.models import Event
+from ingest.errors import IngestError
+from ingest.models import SyncCheckpoint
+from ingest.sync import sync_events
+from ingest.upstream import Budget, Retry, UnreachableError, Upstream, UpstreamError
+
+from .conftest import fixture_events
+from .fake_upstream import FakeClock, FakeLL2, sort_key, stamp
+
+pytestmark = pytest.mark.django_db
+
+ORDERED = sorted(fixture_events().values(), key=sort_key)
+PAGE = 40
+FIRST_PAGE = [event["id"] for event in ORDERED[:PAGE]]
+# The fixture events without their to-many relations, quicker to import, for the tests where what
+# matters is the pages; SMALL is the first 30 of them, served in pages of 10.
+TO_MANY = ("info_urls", "vid_urls", "updates", "agencies", "launches", "expeditions", "spacestations",
+           "program", "astronauts")  # fmt: skip
+THIN = [event | {key: [] for key in TO_MANY} for event in ORDERED]
+SMALL = THIN[:30]
+HTML_TYPE = "text/html; charset=utf-8"
+
+
+@pytest.fixture
+def fake_ll2():
+    """Start a FakeLL2 (the fixture events, pages of 40 unless told otherwise); stopped after the test."""
+    started = []
+
+    def start(events=ORDERED, **options):
+        fake = FakeLL2(events, **{"page_size": PAGE} | options).__enter__()
+        started.append(fake)
+        return fake
+
+    yield start
+    for fake in started:
+        fake.__exit__(None, None, None)
+
+
+@pytest.fixture
+def connect():
+    """An Upstream on a fake: fast retries (0.01 s doubling, at most 0.05 s), a 0.5 s timeout and a
+    generous fallback budget."""
+    opened = []
+
+    def open_upstream(fake_or_url, *, attempts=9, budget=None, **options):
+        base_url = getattr(fake_or_url, "base_url", fake_or_url)
+        upstream = Upstream(
+            base_url,
+            fallback_budget=budget or Budget(1000, 1),
+            retry=Retry(attempts=attempts, base=0.01, cap=0.05),
+            timeout=0.5,
+            **options,
+        )
+        opened.append(upstream)
+        return upstream
+
+    yield open_upstream
+    for upstream in opened:
+        upstream.close()
+
+
+def page_url(fake, since=None, offset=0):
+    """The URL the sync asks for (written out here rather than taken from ingest.sync)."""
+    url = f"{fake.base_url}/events/?mode=detailed&limit=100&ordering=last_updated"
+    if since is not None:
+        url += "&last_updated__gte=" + since.replace(":", "%3A")
+    return url + (f"&offset={offset}" if offset else "")
+
+
+def full_url(fake, call):
+    return f"http://127.0.0.1:{fake.port}{call.url}"
+
+
+def stored_ids():
+    return sorted(Event.objects.values_list("id", flat=True))
+
+
+def assert_stopped_after_first_page(fake, message):
+    """The database holds page 1 exactly, and the checkpoint stands at its end, naming the error."""
+    assert stored_ids() == sorted(FIRST_PAGE)
+    checkpoint = SyncCheckpoint.objects.get()
+    assert checkpoint.upstream == fake.base_url
+    assert checkpoint.last_updated == stamp(ORDERED[PAGE - 1]["last_updated"])
+    assert checkpoint.last_id == ORDERED[PAGE - 1]["id"] == 165
+    assert checkpoint.last_error == message
+    assert checkpoint.last_error_at is not None
+    assert checkpoint.last_success is not None
+
+
+# --- Faults: retried while it may help, then a stop that keeps every page that arrived ---------------------
+
+SECOND_PAGE_SINCE = "2022-12-14T06:26:02Z"  # the newest last_updated of page 1 (event 165)
+
+
+def test_fixture_pages_are_as_this_module_expects():
+    assert len(ORDERED) == 114
+    assert ORDERED[PAGE - 1]["last_updated"] == SECOND_PAGE_SINCE
+    # No two fixture events share a last_updated, so each next page starts one past the cursor.
+    assert len({event["last_updated"] for event in ORDERED}) == 114
+
+
+def test_transient_faults_are_retried_and_html_stops_the_sync(fake_ll2, connect):
+    fake = fake_ll2()
+    faults = [
+        ("status", 429, {"Retry-After": "1"}),
+        ("status", 500),
+        ("status", 503),
+        ("drop",),
+        ("sleep", 1.5),
+        ("truncate",),
+        ("cut",),
+        ("html",),
+    ]
+    fake.script(None, *faults)
+    messages = []
+    upstream = connect(fake, log=messages.append)
+    second = page_url(fake, SECOND_PAGE_SINCE, offset=1)
+
+    with pytest.raises(UpstreamError) as stopped:
+        sync_events(upstream, since="auto")
+
+    message = f"{second}: not LL2 JSON (Content-Type {HTML_TYPE})"
+    assert str(stopped.value) == message
+    assert type(stopped.value) is UpstreamError
+    calls = fake.calls()
+    assert [call.fault for call in calls] == [None, *faults]
+    # (The hung call's handler may still be asleep: its status is left out.)
+    assert [call.status for call in calls[:5] + calls[6:]] == [200, 429, 500, 503, 0, 200, 200, 200]
+    assert full_url(fake, calls[0]) == page_url(fake)
+    assert {full_url(fake, call) for call in calls[1:]} == {second}
+    # The 429 asked for a second: the next call came at least that much later.
+    assert calls[2].time - calls[1].time >= 1.0
+    # The call that hung was given up after the client's 0.5 s timeout, not the fake's 1.5 s.
+    assert 0.5 <= calls[6].time - calls[5].time < 1.4
+    body = json.dumps(fake._page(calls[1].query)).encode()  # the second page as the fake sends it
+    with pytest.raises(ValueError) as cut:
+        json.loads(body[: len(body) // 2])
+    assert [line.rsplit("; retrying in ", 1)[0] for line in messages] == [
+        f"{second}: 429 Too Many Requests",
+        f"{second}: 500 Internal Server Error",
+        f"{second}: 503 Service Unavailable",
+        f"{second}: Server disconnected without sending a response",
+        f"{second}: timed out",
+        f"{second}: peer closed connection without sending complete message body "
+        f"(received {len(body) // 2} bytes, expected {len(body) + 1000})",
+        f"{second}: truncated or malformed JSON ({cut.value})",
+    ]
+    assert messages[0].endswith("; retrying in 1.0 s")
+    assert all(re.fullmatch(r"\d+\.\d", line.rsplit(" ", 2)[1]) for line in messages)
+    assert_stopped_after_first_page(fake, message)
+
+    # The next run resumes at page 1's newest event (fetched again, unchanged) and loses nothing.
+    summary = sync_events(upstream, since="auto")
+    assert str(summary) == "2 pages: 74 created, 0 updated, 1 unchanged, 0 pruned"
+    assert [full_url(fake, call) for call in fake.calls()[-2:]] == [
+        page_url(fake, SECOND_PAGE_SINCE),
+        page_url(fake, "2025-04-20T02:44:51Z", offset=1),  # event 78 in sync order
+    ]
+    assert stored_ids() == sorted(event["id"] for event in ORDERED)
+    checkpoint = SyncCheckpoint.objects.get()
+    assert (checkpoint.last_updated, checkpoint.last_id, checkpoint.last_error) == (
+        stamp("2026-11-25T21:14:08Z"),
+        463,
+        "",
+    )
+
+
+def set_vid_url_type(record):
+    record["vid_urls"][0]["type"]["id"] = "x"
+
+
+def drop_slug(record):
+    del record["slug"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "problem"),
+    [
+        (set_vid_url_type, "field 'vid_urls[0].type.id': expected an integer, got 'x'"),
+        (drop_slug, "field 'slug': is missing"),
+    ],
+)
+def test_a_bad_record_stops_the_sync_naming_page_record_and_field(fake_ll2, connect, mutate, problem):
+    # Record 3 of page 2 is event 317, the third with a video URL on that page.
+    index = 2
+    assert ORDERED[PAGE + index]["id"] == 317 and ORDERED[PAGE + index]["vid_urls"]
+    fake = fake_ll2()
+    fake.script(None, ("bad_record", index, mutate))
+    second = page_url(fake, SECOND_PAGE_SINCE, offset=1)
+
+    with pytest.raises(IngestError) as stopped:
+        sync_events(connect(fake), since="auto")
+
+    message = f"{second}: record 3 (id 317): {problem}"
+    assert str(stopped.value) == message
+    assert len(fake.calls()) == 2
+    assert_stopped_after_first_page(fake, message)
+
+
+def test_a_bad_record_on_the_first_page_changes_nothing(fake_ll2, connect):
+    fake = fake_ll2()
+    fake.script(("bad_record", 0, drop_slug))
+    with pytest.raises(IngestError) as stopped:
+        sync_events(connect(fake), since="auto")
+    assert str(stopped.value) == f"{page_url(fake)}: record 1 (id 138): field 'slug': is missing"
+    assert stored_ids() == []
+    # A checkpoint is saved with the first page that arrives: none did, so none holds the error.
+    assert not SyncCheckpoint.objects.exists()
+
+
+def test_retries_are_bounded(fake_ll2, connect):
+    fake = fake_ll2(THIN)
+    fake.script(None)
+    fake.always = ("status", 500)
+    second = page_url(fake, SECOND_PAGE_SINCE, offset=1)
+
+    with pytest.raises(UpstreamError) as stopped:
+        sync_events(connect(fake, attempts=3), since="auto")
+
+    message = f"{second}: 500 Internal Server Error (gave up after 3 attempts)"
+    assert str(stopped.value) == message
+    assert [call.status for call in fake.calls()] == [200, 500, 500, 500]
+    assert_stopped_after_first_page(fake, message)
+
+
+def test_a_429_waits_for_next_use_secs_when_there_is_no_retry_after(fake_ll2, connect):
+    clock = FakeClock()
+    fake = fake_ll2(clock=clock)
+    fake.script(("status", 429, {}, {"detail": "Request was throttled.", "next_use_secs": 7}))
+    upstream = connect(fake, clock=clock, sleep=clock.sleep)
+    page = upstream.get_page(page_url(fake))
+    assert [event["id"] for event in page["results"]] == FIRST_PAGE
+    assert clock.sleeps == [7.0]
+    assert [call.status for call in fake.calls()] == [429, 200]
+
+
+def test_the_first_call_to_no_server_is_unreachable_at_once(connect):
+    url = closed_port_url()
+    upstream = connect(url)
+    with pytest.raises(UnreachableError) as stopped:
+        sync_events(upstream, since="auto")
+    assert str(stopped.value) == (
+        f"{url}/events/?mode=detailed&limit=100&ordering=last_updated: cannot connect "
+        "([Errno 111] Connection refused)"
+    )
+    assert not SyncCheckpoint.objects.exists()
+
+
+def test_an_upstream_that_answered_before_and_goes_away_is_retried(fake_ll2, connect):
+    fake = fake_ll2(SMALL, page_size=10)
+    upstream = connect(fake, attempts=2)
+    sync_events(upstream, since="auto")
+    fake.__exit__(None, None, None)  # the upstream restarts, say
+    with pytest.raises(UpstreamError) as stopped:
+        sync_events(upstream, since="auto")
+    assert type(stopped.value) is UpstreamError
+    assert str(stopped.value).endswith("(gave up after 2 attempts)")
+
+
+def test_a_connect_timeout_on_the_first_call_is_unreachable(connect):
+    upstream = connect(closed_port_url(), attempts=2)
+
+    def no_answer(request):
+        raise httpx.ConnectTimeout("timed out", request=request)
+
+    upstream.client.close()
+    upstream.client = httpx.Client(transport=httpx.MockTransport(no_answer))
+    with pytest.raises(UnreachableError):
+        sync_events(upstream, since="auto")
+
+
+# --- Keyset pages: ties and an upstream that changes during the run ----------------------------------------
+
+
+def test_ties_across_pages_are_neither_skipped_nor_repeated(fake_ll2, connect):
+    events = copy.deepcopy(SMALL)
+    for event in events[5:25]:
+        event["last_updated"] = "2024-01-01T00:00:00Z"
+    for number, event in enumerate(events[25:]):
+        event["last_updated"] = f"2024-06-0{number + 1}T00:00:00Z"
+    fake = fake_ll2(events, page_size=8)
+    upstream = connect(fake)
+
+    summary = sync_events(upstream, since=None)
+
+    assert str(summary) == "4 pages: 30 created, 0 updated, 0 unchanged, 0 pruned"
+    assert stored_ids() == sorted(event["id"] for event in events)
+    assert [call.query.get("offset") for call in fake.calls()] == [None, "3", "11", "19"]
+    # The next run asks again from the newest last_updated, where the newest event imports as unchanged.
+    assert str(sync_events(upstream, since="auto")) == "1 page: 0 created, 0 updated, 1 unchanged, 0 pruned"
+
+
+def test_events_updated_upstream_during_the_sync_are_not_lost(fake_ll2, connect):
+    fake = fake_ll2(SMALL, page_size=10)
+    # Once page 1 is in, an event of page 1 and the first of page 2 are updated: both move to the end.
+    moved = {SMALL[0]["id"]: "Renamed during the sync", SMALL[10]["id"]: "Moved past page 2"}
+
+    def update_upstream(page, summary):
+        if summary.pages == 1:
+            for event in fake.events:
+                if event["id"] in moved:
+                    event["name"], event["last_updated"] = moved[event["id"]], "2027-01-01T00:00:00Z"
+            fake.events.sort(key=sort_key)
+
+    summary = sync_events(connect(fake), since="auto", on_page=update_upstream)
+
+    assert str(summary) == "4 pages: 30 created, 1 updated, 0 unchanged, 0 pruned"
+    assert stored_ids() == sorted(event["id"] for event in SMALL)
+    assert [call.query.get("offset") for call in fake.calls()] == [None, "1", "1", "1"]
+    assert dict(Event.objects.filter(id__in=moved).values_list("id", "name")) == moved
+
+
+def test_an_upstream_that_ignores_the_keyset_is_refused(fake_ll2, connect):
+    fake = fake_ll2(SMALL, page_size=10, ignore_query=True)
+    upstream = connect(fake)
+    with pytest.raises((UpstreamError, IngestError)):
+        sync_events(upstream, since="auto", should_stop=lambda: len(fake.calls()) >= 5)
+
+
+# --- The rate budget, on a fake clock ----------------------------------------------------------------------
+
+
+def sync_on_fake_clock(fake_ll2, connect, *, throttle=None, budget, used=0):
+    """A full sync of 12 pages (of one thin event each, to be quick) from a fake allowing 5 calls per 10 s,
+    on a fake clock that only the client's sleeps move."""
+    clock = FakeClock()
+    fake = fake_ll2(THIN[:12], page_size=1, rate=(5, 10), clock=clock, throttle=throttle)
+    fake.limiter.spend(used)
+    messages = []
+    upstream = connect(fake, budget=budget, clock=clock, sleep=clock.sleep, log=messages.append)
+    summary = sync_events(upstream, since="auto")
+    assert str(summary) == "12 pages: 12 created, 0 updated, 0 unchanged, 0 pruned"
+    times = [call.clock - 1000.0 for call in fake.calls()]
+    return SimpleNamespace(fake=fake, clock=clock, messages=messages, times=times)
+
+
+def test_the_fallback_budget_keeps_every_call_within_the_limit(fake_ll2, connect):
+    run = sync_on_fake_clock(fake_ll2, connect, budget=Budget(5, 10))
+    assert [call.status for call in run.fake.calls()] == [200] * 12
+    assert run.times == [0] * 5 + [10] * 5 + [20] * 2
+    assert run.clock.sleeps == [10, 10]
+    assert run.messages == []  # no /api-throttle/ here: the fallback, silently
+
+
+def test_without_a_budget_the_fake_limits_for_real(fake_ll2, connect):
+    # The control: a client allowed 1000 calls a second is answered 429 and waits the Retry-After.
+    run = sync_on_fake_clock(fake_ll2, connect, budget=Budget(1000, 1))
+    assert [call.status for call in run.fake.calls()] == [200] * 5 + [429] + [200] * 5 + [429] + [200] * 2
+    assert run.times == [0] * 6 + [10] * 6 + [20] * 2
+    assert run.clock.sleeps == [10.0, 10.0]
+
+
+def test_the_api_throttle_budget_takes_precedence_over_the_fallback(fake_ll2, connect):
+    # A fallback of one call an hour would take 11 hours here; the upstream's 5 per 10 s takes 20 s.
+    # (The next test has a fallback looser than the upstream's budget.)
+    throttle = {"your_request_limit": 5, "limit_frequency_secs": 10}
+    run = sync_on_fake_clock(fake_ll2, connect, throttle=throttle, budget=Budget(1, 3600))
+    assert [call.status for call in run.fake.calls()] == [200] * 12
+    assert run.times == [0] * 5 + [10] * 5 + [20] * 2
+    assert run.messages == ["upstream budget: 5 calls per 10 s (0 used)"]
+    assert len(run.fake.calls("/2.3.0/api-throttle/")) == 1
+
+
+def test_the_api_throttle_current_use_counts_as_spent(fake_ll2, connect):
+    throttle = {"your_request_limit": 5, "limit_frequency_secs": 10}
+    run = sync_on_fake_clock(fake_ll2, connect, throttle=throttle, budget=Budget(1000, 1), used=3)
+    assert [call.status for call in run.fake.calls()] == [200] * 12
+    assert run.times == [0] * 2 + [10] * 5 + [20] * 5
+    assert run.messages == ["upstream budget: 5 calls per 10 s (3 used)"]
+
+
+# --- The command: exit statuses and messages ---------------------------------------------------------------
+
+
+@pytest.fixture
+def sync_ll2():
+    """Run the command; return its stdout. The SIGTERM handler it sets is put back afterwards."""
+    handler = signal.getsignal(signal.SIGTERM)
+
+    def run(*args):
+        stdout = io.StringIO()
+        call_command("sync_ll2", *args, "--no-progress", stdout=stdout, stderr=io.StringIO())
+        return stdout.getvalue()
+
+    yield run
+    signal.signal(signal.SIGTERM, handler)
+
+
+FAST = ["--rate", "1000/1", "--timeout", "0.5", "--retries", "2", "--retry-base", "0.01"]
+
+
+def closed_port_url():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/2.3.0"
+
+
+def test_command_syncs_then_resumes(fake_ll2, sync_ll2):
+    fake = fake_ll2(SMALL, page_size=10)
+    assert sync_ll2("--base-url", fake.base_url, *FAST) == (
+        f"{fake.base_url}: 3 pages: 30 created, 0 updated, 0 unchanged, 0 pruned\n"
+    )
+    assert sync_ll2("--base-url", fake.base_url, *FAST) == (
+        f"{fake.base_url}: 1 page: 0 created, 0 updated, 1 unchanged, 0 pruned\n"
+    )
+
+
+def test_command_since_a_date(fake_ll2, sync_ll2):
+    fake = fake_ll2(THIN, page_size=10)
+    since = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    expected = [event["id"] for event in ORDERED if stamp(event["last_updated"]) >= since]
+    assert len(expected) == 13
+    output = sync_ll2("--base-url", fake.base_url, "--since", "2026-01-01", *FAST)
+    assert output == f"{fake.base_url}: 2 pages: 13 created, 0 updated, 0 unchanged, 0 pruned\n"
+    assert stored_ids() == sorted(expected)
+    assert fake.calls()[0].query["last_updated__gte"] == "2026-01-01T00:00:00Z"
+
+
+def test_command_prunes_what_the_upstream_dropped(fake_ll2, sync_ll2):
+    fake = fake_ll2(SMALL, page_size=10)
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    dropped = {fake.events[5]["id"], fake.events[15]["id"]}
+    fake.events = [event for event in fake.events if event["id"] not in dropped]
+    output = sync_ll2("--base-url", fake.base_url, "--prune", *FAST)
+    assert output == f"{fake.base_url}: 1 page: 0 created, 0 updated, 1 unchanged, 2 pruned\n"
+    assert stored_ids() == sorted({event["id"] for event in SMALL} - dropped)
+    walk = [call for call in fake.calls() if call.query.get("mode") == "list"]
+    assert [call.query.get("offset") for call in walk] == [None, "10", "20"]
+
+
+def test_command_refuses_to_prune_too_much(fake_ll2, sync_ll2):
+    fake = fake_ll2(SMALL, page_size=10)
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    fake.events = fake.events[4:]
+    with pytest.raises(CommandError) as refused:
+        sync_ll2("--base-url", fake.base_url, "--prune", *FAST)
+    message = "4 of 30 local events are not upstream, more than 10%; not pruning without --force"
+    assert (str(refused.value), refused.value.returncode) == (message, 1)
+    assert len(stored_ids()) == 30
+    output = sync_ll2("--base-url", fake.base_url, "--prune", "--force", *FAST)
+    assert output == f"{fake.base_url}: 1 page: 0 created, 0 updated, 1 unchanged, 4 pruned\n"
+    assert stored_ids() == sorted(event["id"] for event in SMALL[4:])
+
+
+def test_command_unreachable_host_exits_2_with_one_line(sync_ll2):
+    url = closed_port_url()
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", url, *FAST)
+    assert failed.value.returncode == 2
+    assert str(failed.value) == (
+        f"{url}/events/?mode=detailed&limit=100&ordering=last_updated: cannot connect "
+        "([Errno 111] Connection refused)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("since", "message"),
+    [
+        ("yesterday", "--since: expected auto, all or an ISO 8601 date, got 'yesterday'"),
+        ("2024-13-01", "--since: expected auto, all or an ISO 8601 date, got '2024-13-01'"),
+    ],
+)
+def test_command_bad_since_exits_2(sync_ll2, since, message):
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", closed_port_url(), "--since", since)
+    assert (str(failed.value), failed.value.returncode) == (message, 2)
+
+
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [
+        ("15", "expected CALLS/SECONDS such as 15/3600, got '15'"),
+        ("0/10", "expected at least one call per positive number of seconds, got '0/10'"),
+    ],
+)
+def test_command_bad_rate_exits_2(sync_ll2, rate, message):
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", closed_port_url(), "--rate", rate)
+    assert (str(failed.value), failed.value.returncode) == (message, 2)
+
+
+@pytest.mark.parametrize("rate", ["5/nan", "5/inf"])
+def test_a_rate_must_be_finite(rate):
+    with pytest.raises(ValueError):
+        Budget.parse(rate)
+
+
+def not_ll2(fake_ll2, kind):
+    """A server that is not LL2: an HTML page at every path, or a 404 for the events route."""
+    fake = fake_ll2()
+    if kind == "html":
+        fake.always = ("html",)
+        return fake, fake.base_url, f"not LL2 JSON (Content-Type {HTML_TYPE})"
+    return fake, f"http://127.0.0.1:{fake.port}/not-ll2", "404 Not Found"
+
+
+@pytest.mark.parametrize("kind", ["html", "404"])
+def test_command_names_a_url_that_is_not_ll2(fake_ll2, sync_ll2, kind):
+    _, base_url, problem = not_ll2(fake_ll2, kind)
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", base_url, *FAST)
+    assert str(failed.value) == f"{base_url}/events/?mode=detailed&limit=100&ordering=last_updated: {problem}"
+    assert stored_ids() == []
+    assert not SyncCheckpoint.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["html", "404"])
+def test_command_exits_2_for_a_url_that_is_not_ll2(fake_ll2, sync_ll2, kind):
+    _, base_url, _ = not_ll2(fake_ll2, kind)
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", base_url, *FAST)
+    assert failed.value.returncode == 2
+
+
+def test_command_html_after_the_first_page_exits_1_and_status_shows_it(fake_ll2, sync_ll2):
+    fake = fake_ll2(THIN)
+    fake.script(None)
+    fake.always = ("html",)
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", fake.base_url, *FAST)
+    message = f"{page_url(fake, SECOND_PAGE_SINCE, offset=1)}: not LL2 JSON (Content-Type {HTML_TYPE})"
+    assert (str(failed.value), failed.value.returncode) == (message, 1)
+    assert_stopped_after_first_page(fake, message)
+    status = sync_ll2("--status")
+    assert status.splitlines()[0] == fake.base_url
+    assert status.splitlines()[1] == "  last_updated: 2022-12-14 06:26:02+00:00 (event 165)"
+    assert status.splitlines()[3].startswith(f"  last error:   {message} (")
