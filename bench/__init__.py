@@ -1,1 +1,1 @@
-"""Benchmark tools: the synthetic LL2 event generator."""
+"""Benchmarks: import speed and response times over synthetic events (``ingest.synthetic``)."""

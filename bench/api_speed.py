@@ -48,9 +48,9 @@ def main():
     from django.db import connection
     from django.test import Client
 
-    from bench.generate_events import generate_events
     from events.models import Event
     from ingest.records import ingest_records
+    from ingest.synthetic import generate_events
     from spacedevs.gunicorn_config import tune_garbage_collector
 
     call_command("migrate", verbosity=0)

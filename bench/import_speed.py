@@ -1,4 +1,5 @@
-"""Import speed: N synthetic events through the one ingestion path, into the database of $DATABASE_URL.
+"""Import speed: N synthetic events (``ingest.synthetic``) through the one ingestion path, into the database
+of $DATABASE_URL.
 
     eval "$(bin/postgres start)"; export DATABASE_URL
     python bench/import_speed.py 10000
@@ -33,9 +34,9 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
-    from bench.generate_events import generate_events
     from events.models import Event
     from ingest.records import ingest_records
+    from ingest.synthetic import generate_events
 
     call_command("migrate", verbosity=0)
     Event.objects.all().delete()

@@ -1,20 +1,39 @@
+"""Test data, imported once and shared.
+
+A test asks for its data by naming a data set fixture: `seeded` (the seed event alone), `all_fixtures`
+(every event in fixtures/, the seed among them) or `generated` (synthetic events); a test that asks for
+the database (`db`, the `django_db` mark) and names none of them gets an empty database.
+
+A data set is imported once, in a transaction that stays open while consecutive tests use it, and each
+test runs in its own savepoint inside it (pytest-django's per-test transaction), so what a test writes is
+rolled back after it, and the next test sees the data set as imported. When a test needs another data set
+(or none), the transaction is rolled back and the other one imported. Tests run in file order (each xdist
+worker a contiguous run of them: see pyproject.toml), and a file's tests mostly share one data set, so a
+run imports each data set a few times, not once per test.
+"""
+
 import copy
 import datetime
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.utils import timezone
+from pytest_django.fixtures import validate_django_db
 
-from bench import generate_events
 from ingest.records import ingest_records
+from ingest.synthetic import generate_events
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SEED = FIXTURES / "seed-event-352.json"
-PROJECT_APPS = ("config", "agencies", "astronauts", "programs", "spacestations", "launches", "events")
+# The project's own apps: the installed apps that are folders at the top of the repository.
+PROJECT_APPS = tuple(config.label for config in apps.get_app_configs() if Path(config.path).parent == ROOT)
 
 
 def fixture_files():
@@ -31,6 +50,14 @@ def fixture_events():
     return events
 
 
+def project_tables():
+    return [
+        model._meta.db_table
+        for app in PROJECT_APPS
+        for model in apps.get_app_config(app).get_models(include_auto_created=True)
+    ]
+
+
 def snapshot_tables():
     """Every row of every project table, to tell whether anything at all changed."""
     return {
@@ -40,37 +67,18 @@ def snapshot_tables():
     }
 
 
-@pytest.fixture
-def import_ll2(capsys):
-    """Run `import_ll2` on paths and return what it printed."""
-
-    def run(*paths):
-        call_command("import_ll2", *map(str, paths))
-        return capsys.readouterr().out
-
-    return run
+# --- The data sets ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def seeded(db, import_ll2):
-    import_ll2(SEED)
+def import_files(*paths):
+    call_command("import_ll2", *map(str, paths), stdout=io.StringIO())
 
 
-@pytest.fixture
-def all_fixtures(db, import_ll2):
-    import_ll2(*fixture_files())
-
-
-@pytest.fixture(scope="session")
-def generator():
-    return generate_events
-
-
-@pytest.fixture
-def generated(db, generator):
-    """400 synthetic events (ids 1…400) from the benchmark generator, and two events with every relation
-    filled that come first on every route: 9001 (the earliest) and 9002 (an hour ago)."""
-    events = copy.deepcopy(list(generator.generate_events(400, seed=11, start_id=1)))
+def import_generated():
+    """Imports 400 synthetic events (ids 1…400) from the generator, and two events with every relation
+    filled that come first on every route: 9001 (the earliest) and 9002 (an hour before the import); returns
+    them all."""
+    events = copy.deepcopy(list(generate_events(400, seed=11, start_id=1)))
     an_hour_ago = (timezone.now() - datetime.timedelta(hours=1)).isoformat().replace("+00:00", "Z")
     events += [rich_event(events, 9001, "1990-01-01T00:00:00Z"), rich_event(events, 9002, an_hour_ago)]
     ingest_records(events, source="generated")
@@ -94,3 +102,143 @@ def rich_event(events, event_id, date):
         event[key] = copy.deepcopy(max((other[key] for other in events), key=_filled))
     event["updates"] = [update | {"id": event_id * 100 + n} for n, update in enumerate(event["updates"])]
     return event | {"id": event_id, "slug": f"rich-event-{event_id}", "date": date}
+
+
+# Each data set fixture's name → what imports it (and returns the fixture's value).
+DATA_SETS = {
+    "seeded": lambda: import_files(SEED),
+    "all_fixtures": lambda: import_files(*fixture_files()),
+    "generated": import_generated,
+}
+# A data set that holds another one whole serves the tests that name both.
+INCLUDES = {"all_fixtures": {"seeded"}}
+
+
+class SharedData:
+    """The data set in place: imported in a transaction that is still open, or None (an empty database)."""
+
+    def __init__(self, blocker):
+        self.blocker = blocker
+        self.name = self.value = self._atomic = None
+
+    def use(self, name):
+        if name == self.name:
+            return
+        with self.blocker.unblock():
+            if len(connection.atomic_blocks) != (0 if self._atomic is None else 1):
+                raise RuntimeError("the test's transaction was opened before its data set was put in place")
+            self.discard()
+            if name is None:
+                return
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            try:
+                self.value = DATA_SETS[name]()
+                # Check the deferred foreign keys now, outside any savepoint, where PostgreSQL can drop
+                # the checks it has done; otherwise every test's own check (pytest-django's, at its end,
+                # inside its savepoint) walks every row of the data set again.
+                connection.check_constraints()
+                if connection.vendor == "postgresql":
+                    # Statistics of the data set (its own transaction sees it): without them the planner
+                    # guesses from the tables' sizes, swollen by the data sets rolled back before, and
+                    # may JIT-compile a query on a hundred rows for a third of a second. The project's
+                    # tables only: a bare ANALYZE also locks the cluster's shared catalogs until this
+                    # transaction ends, and another worker's ANALYZE would wait for it.
+                    with connection.cursor() as cursor:
+                        tables = ", ".join(map(connection.ops.quote_name, project_tables()))
+                        cursor.execute(f"ANALYZE {tables}")
+            except BaseException:
+                atomic.__exit__(*sys.exc_info())
+                raise
+            self._atomic, self.name = atomic, name
+
+    def discard(self):
+        """Roll the data set back, leaving the database empty."""
+        if self._atomic is not None:
+            transaction.set_rollback(True)
+            self._atomic.__exit__(None, None, None)
+            self.name = self.value = self._atomic = None
+
+
+@pytest.fixture(scope="session")
+def shared_data(django_db_setup, django_db_blocker):
+    data = SharedData(django_db_blocker)
+    yield data
+    with django_db_blocker.unblock():
+        data.discard()
+
+
+def _transactional(request):
+    """Whether pytest-django gives this test a TransactionTestCase (its own rules, in fixtures.py)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional, reset_sequences, *_ = validate_django_db(marker) if marker else (False, False)
+    fixtures = {"transactional_db", "live_server", "django_db_reset_sequences"}
+    return transactional or reset_sequences or bool(fixtures & set(request.fixturenames))
+
+
+@pytest.fixture
+def _data_set(request, shared_data):
+    """Puts this test's data set in place (see the module's docstring)."""
+    names = {name for name in DATA_SETS if name in request.fixturenames}
+    names -= {included for name in names for included in INCLUDES.get(name, ())}
+    if len(names) > 1:
+        pytest.fail(f"a test can use one data set, not {sorted(names)}", pytrace=False)
+    if names and _transactional(request):
+        pytest.fail("the data sets are shared inside a transaction: a transactional test can't use them")
+    shared_data.use(names.pop() if names else None)
+
+
+@pytest.fixture
+def _django_db_helper(_data_set, _django_db_helper):
+    """pytest-django's per-test database access, opened once the test's data set is in place: every way to
+    the database (`db`, `transactional_db`, the `django_db` mark) goes through this fixture."""
+
+
+@pytest.fixture
+def seeded(db):
+    """The seed event alone (fixtures/seed-event-352.json), as `import_ll2` stores it."""
+
+
+@pytest.fixture
+def all_fixtures(db):
+    """Every event in fixtures/, as `import_ll2` stores them."""
+
+
+@pytest.fixture
+def generated(db, shared_data):
+    """The events `import_generated()` imported (treat them as read-only)."""
+    return shared_data.value
+
+
+_DOCUMENTS = {}
+
+
+@pytest.fixture
+def fixture_event_documents(all_fixtures, client):
+    """`GET /2.3.0/events/{id}/` (JSON, so detailed) of every event in fixtures/, keyed by id: fetched once
+    per worker for the tests that read them, since `all_fixtures` is the same whenever it is in place."""
+    if not _DOCUMENTS:
+        for event_id in fixture_events():
+            response = client.get(f"/2.3.0/events/{event_id}/", HTTP_ACCEPT="application/json")
+            assert response.status_code == 200, event_id
+            _DOCUMENTS[event_id] = response.json()
+    return copy.deepcopy(_DOCUMENTS)
+
+
+@pytest.fixture
+def import_ll2(capsys):
+    """Run `import_ll2` on paths and return what it printed."""
+
+    def run(*paths):
+        call_command("import_ll2", *map(str, paths))
+        return capsys.readouterr().out
+
+    return run
+
+
+def pytest_collection_finish(session):
+    """The garbage collector set as in a gunicorn worker: the loaded code and the collected tests frozen
+    out of its scans, and young collections less often, since each request allocates many objects."""
+    from spacedevs.gunicorn_config import tune_garbage_collector
+
+    tune_garbage_collector()

@@ -9,6 +9,12 @@ from openapi_schema_validator import OAS30Validator
 CONTRACT = Path(__file__).resolve().parent / "contract"
 EVENTS_SPEC = "ll2-2.3.0-events-openapi-2026.json"
 PROGRAM_MINI_SPEC = "ll2-2.3.0-program-mini.json"
+# Each mode's event schema in the events document.
+MODE_SCHEMAS = {
+    "list": "EventEndpointList",
+    "normal": "EventEndpointNormal",
+    "detailed": "EventEndpointDetailed",
+}
 
 
 @cache

@@ -2,6 +2,8 @@
 
 import pytest
 
+from events.models import Event
+
 ROUTES = ["/2.3.0/events/", "/2.3.0/events/upcoming/", "/2.3.0/events/previous/"]
 
 
@@ -46,3 +48,8 @@ def test_detail_query_count(client, generated, django_assert_num_queries, mode, 
     with django_assert_num_queries(count):
         response = client.get(f"/2.3.0/events/9001/?mode={mode}&format=json")
     assert (response.json()["id"], response.json()["response_mode"]) == (9001, mode)
+
+
+def test_the_generated_events_import_as_they_are(generated):
+    # Here rather than in test_generator.py: the data set is imported once for the tests that use it.
+    assert Event.objects.count() == len(generated) == 402

@@ -1,26 +1,71 @@
-"""The benchmark generator is deterministic and writes events the importer accepts as they are."""
+"""The synthetic event generator (`ingest.synthetic`, `manage.py generate_events`) is deterministic, and gives
+the bytes it gave in bench/ (tests/test_api_queries.py imports its events as they are)."""
 
 import hashlib
+import io
 import json
 
-from events.models import Event
+import pytest
+from django.core.management import CommandError, call_command
+
+from ingest.synthetic import generate_events
+from ingest.synthetic.output import write_json
 
 
 def digest(events):
     return hashlib.sha256(json.dumps(list(events), sort_keys=False).encode()).hexdigest()
 
 
-def test_same_arguments_give_identical_events(generator):
-    assert digest(generator.generate_events(300, seed=4)) == digest(generator.generate_events(300, seed=4))
+def test_same_arguments_give_identical_events():
+    first = digest(generate_events(300, seed=4))
+    # The events bench/generate_events.py gave, before the generator moved to ingest/synthetic.
+    assert first == "b1fc356b03701b60f19760787958a10bc4a968dc36b9d3e49603e91c963d6621"
+    assert digest(generate_events(300, seed=4)) == first
 
 
-def test_other_seeds_give_other_events(generator):
-    assert digest(generator.generate_events(50, seed=4)) != digest(generator.generate_events(50, seed=5))
+def test_other_seeds_give_other_events():
+    assert digest(generate_events(50, seed=4)) != digest(generate_events(50, seed=5))
 
 
-def test_a_shorter_run_is_a_prefix_of_a_longer_one(generator):
-    assert list(generator.generate_events(20, seed=2)) == list(generator.generate_events(40, seed=2))[:20]
+def test_a_shorter_run_is_a_prefix_of_a_longer_one():
+    assert list(generate_events(20, seed=2)) == list(generate_events(40, seed=2))[:20]
 
 
-def test_generated_events_import_and_count(generated):
-    assert Event.objects.count() == len(generated) == 402
+# The bytes `python -m bench.generate_events 50 --seed 3 --start-id 7 [--format page]` wrote before the move.
+WRITTEN = {
+    "list": "f88443705f0bc795cd71408091100ea5dc84c33a5644ca7b961d85259bbd9153",
+    "page": "40199fb40f0bd40816cc04703a1fe1e1fdb164a92ed4de24d17f0193079077df",
+}
+
+
+@pytest.mark.parametrize("output_format", WRITTEN)
+def test_the_command_writes_the_same_bytes_to_a_file_and_to_stdout(tmp_path, output_format):
+    arguments = ["generate_events", "50", "--seed", "3", "--start-id", "7", "--format", output_format]
+    path = tmp_path / "events.json"
+    call_command(*arguments, "--output", str(path))
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == WRITTEN[output_format]
+    stdout = io.StringIO()
+    call_command(*arguments, stdout=stdout)
+    assert stdout.getvalue().encode() == path.read_bytes()
+    library = io.BytesIO()
+    write_json(generate_events(50, seed=3, start_id=7), 50, output_format, library)
+    assert library.getvalue() == path.read_bytes()
+
+
+def test_the_command_writes_a_page_or_a_list(tmp_path):
+    path = tmp_path / "events.json"
+    call_command("generate_events", "3", "--start-id", "1", "--format", "page", "--output", str(path))
+    page = json.loads(path.read_text())
+    assert (page["count"], [event["id"] for event in page["results"]]) == (3, [1, 2, 3])
+    stdout = io.StringIO()
+    call_command("generate_events", "0", stdout=stdout)
+    assert stdout.getvalue() == "[]\n"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [(["-1"], "N must be >= 0"), (["1", "--start-id", "0"], "--start-id must be >= 1")],
+)
+def test_the_command_refuses_bad_arguments(arguments, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("generate_events", *arguments, stdout=io.StringIO())

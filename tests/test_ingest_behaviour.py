@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command, execute_from_comm
 
 from events.models import Event, EventAgency, Update, VidURL
 from ingest.records import IngestError, ingest_records, parse_document
+from ingest.synthetic import generate_events
 
 from .conftest import SEED, fixture_events, fixture_files, snapshot_tables
 
@@ -184,16 +185,16 @@ def test_an_update_moving_to_another_event_moves(seeded):
     assert Update.objects.filter(event_id=352).count() == 3
 
 
-def test_long_inputs_show_a_progress_bar(db, generator, tmp_path, capsys):
-    path = write_json(tmp_path, "many.json", list(generator.generate_events(500, seed=1, start_id=1)))
+def test_long_inputs_show_a_progress_bar(db, tmp_path, capsys):
+    path = write_json(tmp_path, "many.json", list(generate_events(500, seed=1, start_id=1)))
     call_command("import_ll2", str(path))
     captured = capsys.readouterr()
     assert "500/500" in captured.err
     assert "  event                     500        0          0" in captured.out
 
 
-def test_short_inputs_and_no_progress_show_none(db, generator, tmp_path, capsys):
-    path = write_json(tmp_path, "many.json", list(generator.generate_events(500, seed=1, start_id=1)))
+def test_short_inputs_and_no_progress_show_none(db, tmp_path, capsys):
+    path = write_json(tmp_path, "many.json", list(generate_events(500, seed=1, start_id=1)))
     call_command("import_ll2", str(path), "--no-progress")
     call_command("import_ll2", str(SEED))
     assert capsys.readouterr().err == ""

@@ -1,5 +1,6 @@
 """Assembly of whole events and the public ``generate_events`` stream."""
 
+import functools
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -86,7 +87,8 @@ def make_event(rng: random.Random, pool: Pool, event_id: int) -> dict[str, Any]:
 def generate_events(count: int, seed: int = 0, start_id: int = 100000) -> Iterator[dict[str, Any]]:
     """Return an iterator over ``count`` detailed event objects with ids ``start_id .. start_id + count - 1``.
 
-    The output is a pure function of the arguments. Nested pool objects are shared between events.
+    The output is a pure function of the arguments. Nested pool objects are shared between events, and
+    between the calls with the same seed: treat them as read-only.
     Invalid arguments raise ``ValueError`` immediately, before iteration starts.
     """
     if count < 0:
@@ -96,9 +98,16 @@ def generate_events(count: int, seed: int = 0, start_id: int = 100000) -> Iterat
     return _event_stream(count, seed, start_id)
 
 
+@functools.lru_cache(maxsize=4)
+def _pool(seed: int) -> Pool:
+    """The pool of ``seed``, built once per process: it is read-only, and takes longer to build than a few
+    hundred events."""
+    return Pool(seed)
+
+
 def _event_stream(count: int, seed: int, start_id: int) -> Iterator[dict[str, Any]]:
     """Yield the events of ``generate_events`` (arguments already validated)."""
-    pool = Pool(seed)
+    pool = _pool(seed)
     rng = random.Random(f"ll2-events-stream-{seed}")
     for offset in range(count):
         yield make_event(rng, pool, start_id + offset)
