@@ -78,6 +78,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        self.options = options
         if options["status"]:
             return self.print_status()
         try:
@@ -146,7 +147,7 @@ class Command(BaseCommand):
 
     def progress(self, total, upstream):
         """A bar on a terminal (its ETA at least what the rate budget allows); plain log lines otherwise."""
-        interactive = sys.stderr.isatty() and not self.no_progress
+        interactive = sys.stderr.isatty() and not self.options["no_progress"]
         pages = -(-total // 100)
         budget_eta = datetime.timedelta(seconds=round(max(0, pages - 1) * upstream.budget.interval))
         bar = tqdm(total=total, unit="event", desc="sync", disable=not interactive)
@@ -173,7 +174,3 @@ class Command(BaseCommand):
                 f"  last error:   {checkpoint.last_error or '-'}"
                 + (f" ({checkpoint.last_error_at})" if checkpoint.last_error_at else "")
             )
-
-    def execute(self, *args, **options):
-        self.no_progress = options.get("no_progress", False)
-        return super().execute(*args, **options)
