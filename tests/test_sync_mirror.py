@@ -2,6 +2,7 @@
 
 import copy
 import datetime
+import fcntl
 import json
 import os
 import re
@@ -121,26 +122,37 @@ class Instance:
         return tables
 
 
-@pytest.fixture(scope="module")
-def empty_database(tmp_path_factory):
-    """A migrated SQLite database, copied for each instance (migrating takes longer than a test)."""
-    instance = Instance(tmp_path_factory.mktemp("empty"))
-    instance.manage("migrate", "--no-input")
-    return instance.database
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory, worker_id):
+    """A migrated empty SQLite database and the upstream's (the fixtures imported): built once per run and
+    shared by every xdist worker, then copied for each instance (building them takes longer than a test)."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the workers' base directories share this parent
+    empty, upstream = shared / "empty.sqlite3", shared / "upstream.sqlite3"
+    with open(shared / "sync-databases.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker builds them; the others wait for it
+        if not upstream.exists():
+            builder = Instance(shared / "build")
+            builder.directory.mkdir()
+            builder.manage("migrate", "--no-input")
+            shutil.copyfile(builder.database, empty)
+            builder.manage("import_ll2", *fixture_files())
+            shutil.copyfile(builder.database, upstream)
+    return {"empty": empty, "upstream": upstream}
 
 
 @pytest.fixture(scope="module")
-def upstream(tmp_path_factory, empty_database):
-    instance = Instance.copy_of(empty_database, tmp_path_factory.mktemp("upstream"))
-    instance.manage("import_ll2", *fixture_files())
+def upstream(tmp_path_factory, databases):
+    instance = Instance.copy_of(databases["upstream"], tmp_path_factory.mktemp("upstream"))
     yield instance.serve()
     instance.stop()
 
 
 @pytest.fixture
-def downstream(tmp_path, empty_database):
+def downstream(tmp_path, databases):
     def make(name):
-        return Instance.copy_of(empty_database, tmp_path / name)
+        return Instance.copy_of(databases["empty"], tmp_path / name)
 
     return make
 

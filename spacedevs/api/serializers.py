@@ -9,6 +9,15 @@ from .frozen import freeze
 from .queryplan import derive_plan, plan_of, prefetched, related_rows
 
 
+def _constructed_again(field):
+    """A new, unbound `field` made from the arguments it was made from (a nested list's child too)."""
+    kwargs = {
+        key: _constructed_again(value) if isinstance(value, serializers.Field) else value
+        for key, value in field._kwargs.items()
+    }
+    return type(field)(*field._args, **kwargs)
+
+
 class PlannedListSerializer(serializers.ListSerializer):
     """A nested to-many list, read from the plain list its parent's query plan prefetched or, for an
     instance that did not go through the plan (the shell, the admin), from the relation itself."""
@@ -59,6 +68,16 @@ class PlannedSerializer(serializers.ModelSerializer):
             nested = field.child if many else field
             if isinstance(nested, PlannedSerializer):
                 yield field.source or name, type(nested), many
+
+    def get_fields(self):
+        # ModelSerializer works its fields out from the model for every instance, and a detailed page nests
+        # dozens of serializers per request: work them out once per class, then construct each instance's
+        # fields afresh from the same arguments (what DRF's deepcopy does, without copying the arguments,
+        # which fields only read).
+        cls = type(self)
+        if "_built_fields" not in cls.__dict__:
+            cls._built_fields = super().get_fields()
+        return {name: _constructed_again(field) for name, field in cls._built_fields.items()}
 
     @classmethod
     def query_plan(cls):
