@@ -6,3 +6,5 @@ class IngestConfig(AppConfig):
 
     name = "ingest"
     verbose_name = "LL2 ingestion"
+    # Its sync checkpoints are bookkeeping: saving one changes nothing the API serves.
+    holds_served_data = False

@@ -9,6 +9,9 @@ import json
 
 from django.db import DataError, IntegrityError, transaction
 
+from spacedevs.changes import bulk_write
+from spacedevs.models import DataState
+
 from .batch import Batch
 from .errors import IngestError
 from .writer import Tally, write_batch
@@ -45,7 +48,7 @@ def ingest_records(records, *, source, on_progress=None):
     `on_progress(count)` is called with the number of records written after each batch of them.
     """
     tally = Tally()
-    with transaction.atomic():
+    with transaction.atomic(), bulk_write():
         for start in range(0, len(records), RECORDS_PER_BATCH):
             chunk = records[start : start + RECORDS_PER_BATCH]
             batch = Batch()
@@ -63,4 +66,6 @@ def ingest_records(records, *, source, on_progress=None):
                 raise IngestError(f"conflicts with the stored data: {error}", source=source) from None
             if on_progress is not None:
                 on_progress(len(chunk))
+        if tally.changed:
+            DataState.bump()
     return tally

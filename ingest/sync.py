@@ -17,6 +17,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from events.models import Event
+from spacedevs.changes import bulk_write
+from spacedevs.models import DataState
 
 from .errors import IngestError
 from .models import SyncCheckpoint
@@ -135,6 +137,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                     checkpoint.last_updated, checkpoint.last_id = last_updated, last_id
                 checkpoint.last_success, checkpoint.last_error = timezone.now(), ""
                 checkpoint.save()
+                DataState.synced(upstream.base_url, checkpoint.last_success)
         except SyncStopped:
             raise
         except Exception as error:
@@ -198,6 +201,8 @@ def prune_events(upstream_ids, *, max_fraction, force=False):
             f"{len(gone)} of {len(local)} local events are not upstream, more than {max_fraction:.0%}; "
             "not pruning without --force"
         )
-    with transaction.atomic():
+    with transaction.atomic(), bulk_write():
         Event.objects.filter(id__in=gone).delete()
+        if gone:
+            DataState.bump()
     return len(gone)

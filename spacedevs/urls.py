@@ -14,6 +14,7 @@ from programs.routes import routes as program_routes
 from spacestations.routes import routes as spacestation_routes
 
 from .api.errors import json_bad_request, json_forbidden, json_not_found, json_server_error
+from .api.root import APIRootView
 from .api.versions import API_VERSION
 
 # Each app's (prefix, viewset, basename) routes. Ids match only digits or UUIDs, so the order is free.
@@ -30,6 +31,7 @@ ROUTES = [
 
 def api_router(routes):
     router = DefaultRouter()
+    router.APIRootView = APIRootView
     for prefix, viewset, basename in routes:
         router.register(prefix, viewset, basename=basename)
     return router

@@ -24,6 +24,7 @@ from ingest.errors import IngestError
 from ingest.models import SyncCheckpoint
 from ingest.sync import sync_events
 from ingest.upstream import Budget, Retry, UnreachableError, Upstream, UpstreamError
+from spacedevs.models import DataState
 
 from .conftest import fixture_events
 from .fake_upstream import FakeClock, FakeLL2, sort_key, stamp
@@ -547,3 +548,25 @@ def test_command_html_after_the_first_page_exits_1_and_status_shows_it(fake_ll2,
     assert status.splitlines()[0] == fake.base_url
     assert status.splitlines()[1] == "  last_updated: 2022-12-14 06:26:02+00:00 (event 165)"
     assert status.splitlines()[3].startswith(f"  last error:   {message} (")
+
+
+def test_responses_say_when_and_from_where_the_mirror_synced(fake_ll2, sync_ll2, client):
+    root = "/2.3.0/?format=api"
+    assert "X-Mirror-Synced-At" not in client.get("/2.3.0/events/").headers
+    assert "has not synced from an upstream" in client.get(root).content.decode()
+
+    fake = fake_ll2(SMALL, page_size=10)
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    synced = SyncCheckpoint.objects.get().last_success.replace(microsecond=0)
+    stamp_text = synced.isoformat().replace("+00:00", "Z")
+    for url in ("/2.3.0/events/", "/2.3.0/agencies/?format=json", root, "/2.3.0/events/0/"):
+        assert client.get(url).headers["X-Mirror-Synced-At"] == stamp_text, url
+    link = f'<a href="{fake.base_url}">{fake.base_url}</a>'
+    assert f"Mirrored from {link}, last synced at {stamp_text}." in client.get(root).content.decode()
+
+    # A sync that changes nothing moves the time, not the data version (cached responses stay valid).
+    version = DataState.current().version
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    state = DataState.current()
+    assert (state.version, state.synced_at) == (version, SyncCheckpoint.objects.get().last_success)
+    assert state.synced_at > synced

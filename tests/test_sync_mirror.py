@@ -16,10 +16,11 @@ import time
 
 import httpx
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 
-from .conftest import PROJECT_APPS, ROOT, fixture_events, fixture_files
+from spacedevs.changes import data_models
+
+from .conftest import ROOT, fixture_events, fixture_files
 
 ROUTES = ["events/", "events/upcoming/", "events/previous/"]
 FAST = ["--rate", "1000/1", "--no-progress"]
@@ -105,20 +106,17 @@ class Instance:
         self.manage("import_ll2", path)
 
     def dump(self):
-        """Every row of every project table, leaving out surrogate ids that only number rows."""
+        """Every row of every table of served data, leaving out surrogate ids that only number rows."""
         tables = {}
         with sqlite3.connect(self.database) as database:
-            for app in PROJECT_APPS:
-                for model in apps.get_app_config(app).get_models(include_auto_created=True):
-                    if model._meta.db_table == "ingest_synccheckpoint":
-                        continue
-                    columns = [
-                        field.column
-                        for field in model._meta.concrete_fields
-                        if not (field.primary_key and field.auto_created)
-                    ]
-                    query = f"SELECT {', '.join(columns)} FROM {model._meta.db_table}"
-                    tables[model._meta.db_table] = sorted(map(repr, database.execute(query)))
+            for model in data_models():
+                columns = [
+                    field.column
+                    for field in model._meta.concrete_fields
+                    if not (field.primary_key and field.auto_created)
+                ]
+                query = f"SELECT {', '.join(columns)} FROM {model._meta.db_table}"
+                tables[model._meta.db_table] = sorted(map(repr, database.execute(query)))
         return tables
 
 

@@ -1,0 +1,25 @@
+"""Per-request view of the data state."""
+
+import datetime
+
+from .models import DataState
+
+
+def iso_utc(moment):
+    return moment.astimezone(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class DataStateMiddleware:
+    """Reads the data state once per request (`request.data_state`), for the views and caches that depend
+    on it, and tells every client how fresh a mirror is: `X-Mirror-Synced-At` (ISO 8601 in UTC, like the API's
+    times) once a sync has committed a page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.data_state = state = DataState.current()
+        response = self.get_response(request)
+        if state.synced_at is not None:
+            response.headers["X-Mirror-Synced-At"] = iso_utc(state.synced_at)
+        return response

@@ -1,0 +1,72 @@
+"""The data version goes up with every write to the served data, once per write, in the write's transaction;
+the sync's bookkeeping and writes that change nothing leave it alone."""
+
+import pytest
+from django.urls import reverse
+
+from agencies.models import Agency
+from config.models import EventType
+from events.models import Event, VidURL
+from ingest.errors import IngestError
+from ingest.records import ingest_records
+from spacedevs.changes import bulk_write, data_models
+from spacedevs.models import DataState
+
+from .conftest import PROJECT_APPS, fixture_events
+
+pytestmark = pytest.mark.django_db
+
+
+def version():
+    return DataState.current().version
+
+
+def test_the_served_data_is_every_project_app_but_the_bookkeeping():
+    assert {model._meta.app_label for model in data_models()} == set(PROJECT_APPS) - {"spacedevs", "ingest"}
+    assert Event in data_models() and DataState not in data_models()
+
+
+def test_a_new_database_is_at_version_zero_never_synced():
+    state = DataState.current()
+    assert (state.version, state.changed_at, state.synced_at, state.synced_from) == (0, None, None, "")
+
+
+def test_an_import_bumps_once_and_only_when_it_changes_something():
+    events = list(fixture_events().values())
+    ingest_records(events, source="fixtures")
+    assert version() == 1
+    ingest_records(events, source="fixtures")
+    assert version() == 1
+    ingest_records([events[0] | {"name": "Renamed"}], source="edit")
+    assert version() == 2
+    with pytest.raises(IngestError):
+        ingest_records([events[1] | {"name": "Renamed too"}, {"id": "bad"}], source="bad")
+    assert version() == 2  # rolled back with the import
+
+
+def test_model_writes_bump_and_bulk_writes_leave_it_to_the_writer(seeded):
+    start = version()
+    agency = Agency.objects.first()
+    agency.save()
+    assert version() == start + 1
+    assert VidURL.objects.filter(event_id=352).delete()[0] == 2
+    assert version() == start + 3
+    after = version()
+    with bulk_write():
+        agency.save()
+        Event.objects.get(pk=352).delete()
+    assert version() == after
+
+
+def test_admin_saves_and_deletes_bump(client, django_user_model, seeded):
+    client.force_login(django_user_model.objects.create_superuser("admin", "admin@example.com", None))
+    start = version()
+    event_type = EventType.objects.get(pk=13)
+    response = client.post(reverse("admin:config_eventtype_change", args=[13]), {"id": 13, "name": "Renamed"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert (EventType.objects.get(pk=13).name, version()) == ("Renamed", start + 1)
+    assert event_type.name != "Renamed"
+    response = client.post(reverse("admin:events_event_delete", args=[352]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Event.objects.exists()
+    assert version() > start + 1
