@@ -149,3 +149,19 @@ class EventProgram(EventRow):
 
 class EventAstronaut(EventRow):
     astronaut = models.ForeignKey(Astronaut, on_delete=models.CASCADE)
+
+
+class EventDocument(models.Model):
+    """The event's JSON in each mode, as the serializers render it (links as marked paths: see
+    spacedevs/api/stored.py), rendered whenever the event or anything it embeds is written (see
+    documents.py), so that a page is read, not rendered."""
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, primary_key=True, related_name="document")
+    list = models.TextField()
+    normal = models.TextField()
+    detailed = models.TextField()
+    # Of the code that rendered them: documents of an older rendering are rendered again on migrate.
+    fingerprint = models.CharField(max_length=64)
+
+    def __str__(self):
+        return f"Documents of event {self.event_id}"

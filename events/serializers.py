@@ -113,3 +113,11 @@ class EventDetailedSerializer(EventNormalSerializer):
             "program",
             "astronauts",
         ]
+
+
+# The serializer of each mode, for the views and the stored documents.
+EVENT_MODES = {
+    "list": EventListSerializer,
+    "normal": EventNormalSerializer,
+    "detailed": EventDetailedSerializer,
+}

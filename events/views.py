@@ -1,11 +1,12 @@
+from spacedevs.api.stored import StoredDocumentsMixin
 from spacedevs.api.viewsets import ModeViewSet
 
 from .filters import EventFilterSet, UpcomingEventFilterSet, request_now
 from .models import Event
-from .serializers import EventDetailedSerializer, EventListSerializer, EventNormalSerializer
+from .serializers import EVENT_MODES
 
 
-class EventViewSet(ModeViewSet):
+class EventViewSet(StoredDocumentsMixin, ModeViewSet):
     """Space events: dockings, spacewalks, flybys, landings, press events and more, by date."""
 
     queryset = Event.objects.all()
@@ -16,11 +17,8 @@ class EventViewSet(ModeViewSet):
     filter_example = "type__ids=2,8"
     search_example = "Flyby"
     polymorphic_component_name = "PolymorphicEventsEndpoint"
-    serializer_classes = {
-        "list": EventListSerializer,
-        "normal": EventNormalSerializer,
-        "detailed": EventDetailedSerializer,
-    }
+    serializer_classes = EVENT_MODES
+    documents_relation = "document"
 
 
 class UpcomingEventViewSet(EventViewSet):

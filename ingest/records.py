@@ -9,6 +9,7 @@ import json
 
 from django.db import DataError, IntegrityError, transaction
 
+from events.documents import refresh_documents
 from spacedevs.changes import bulk_write
 from spacedevs.models import DataState
 
@@ -67,5 +68,6 @@ def ingest_records(records, *, source, on_progress=None):
             if on_progress is not None:
                 on_progress(len(chunk))
         if tally.changed:
+            refresh_documents(tally.changed_rows())
             DataState.bump()
     return tally

@@ -35,6 +35,13 @@ class Tally:
                 table[str(kind)] = row
         return table
 
+    def changed_rows(self):
+        """{model: ids of the rows created or changed}."""
+        return {
+            kind.model: [pk for pk, outcome in outcomes.items() if outcome != UNCHANGED]
+            for kind, outcomes in self.outcomes.items()
+        }
+
     @property
     def changed(self):
         return any(o != UNCHANGED for outcomes in self.outcomes.values() for o in outcomes.values())

@@ -28,6 +28,7 @@ from pytest_django.fixtures import validate_django_db
 
 from ingest.records import ingest_records
 from ingest.synthetic import generate_events
+from spacedevs.api.stored import StoredDocumentsMixin
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -242,3 +243,9 @@ def pytest_collection_finish(session):
     from spacedevs.gunicorn_config import tune_garbage_collector
 
     tune_garbage_collector()
+
+
+@pytest.fixture
+def live_rendering(monkeypatch):
+    """Event views render with their serializers, per request, instead of serving stored documents."""
+    monkeypatch.setattr(StoredDocumentsMixin, "_stored", lambda view: False)

@@ -1,7 +1,10 @@
 """Modes, pagination and links on the events routes."""
 
+import copy
+
 import pytest
 
+from events.documents import render_documents
 from events.models import Event
 
 from .spec import MODE_SCHEMAS, assert_matches_schema
@@ -10,11 +13,14 @@ pytestmark = pytest.mark.usefixtures("seeded")
 
 
 def clone_seed(count):
-    """`count` more events like the seed (ids 1000…), sharing its related rows, for paging tests."""
+    """`count` more events like the seed (ids 1000…), sharing its related rows, for paging tests; written
+    as ingestion writes, in bulk, then rendered."""
     seed = Event.objects.get(pk=352)
-    for number in range(count):
-        seed.pk, seed.slug = 1000 + number, f"clone-{number}"
-        seed.save(force_insert=True)
+    clones = [copy.copy(seed) for _ in range(count)]
+    for number, clone in enumerate(clones):
+        clone.pk, clone.slug = 1000 + number, f"clone-{number}"
+    Event.objects.bulk_create(clones)
+    render_documents([clone.pk for clone in clones])
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command, execute_from_command_line
 
 from events.models import Event, EventAgency, Update, VidURL
+from ingest.management.commands import import_ll2 as import_ll2_command
 from ingest.records import IngestError, ingest_records, parse_document
 from ingest.synthetic import generate_events
 
@@ -185,16 +186,23 @@ def test_an_update_moving_to_another_event_moves(seeded):
     assert Update.objects.filter(event_id=352).count() == 3
 
 
-def test_long_inputs_show_a_progress_bar(db, tmp_path, capsys):
-    path = write_json(tmp_path, "many.json", list(generate_events(500, seed=1, start_id=1)))
+@pytest.fixture
+def progress_threshold(monkeypatch):
+    """Inputs of 20 events or more count as long, so that the tests stay quick."""
+    monkeypatch.setattr(import_ll2_command, "PROGRESS_THRESHOLD", 20)
+    return 20
+
+
+def test_long_inputs_show_a_progress_bar(db, tmp_path, capsys, progress_threshold):
+    path = write_json(tmp_path, "many.json", list(generate_events(progress_threshold, seed=1, start_id=1)))
     call_command("import_ll2", str(path))
     captured = capsys.readouterr()
-    assert "500/500" in captured.err
-    assert "  event                     500        0          0" in captured.out
+    assert "20/20" in captured.err
+    assert "  event                      20        0          0" in captured.out
 
 
-def test_short_inputs_and_no_progress_show_none(db, tmp_path, capsys):
-    path = write_json(tmp_path, "many.json", list(generate_events(500, seed=1, start_id=1)))
+def test_short_inputs_and_no_progress_show_none(db, tmp_path, capsys, progress_threshold):
+    path = write_json(tmp_path, "many.json", list(generate_events(progress_threshold, seed=1, start_id=1)))
     call_command("import_ll2", str(path), "--no-progress")
     call_command("import_ll2", str(SEED))
     assert capsys.readouterr().err == ""

@@ -128,7 +128,7 @@ REFUSED = {
 }
 
 
-@pytest.mark.usefixtures("seeded")
+@pytest.mark.usefixtures("seeded", "live_rendering")
 @pytest.mark.parametrize("mode", ["list", "normal", "detailed"])
 def test_same_bytes_as_drf(client, mode):
     response = client.get(f"/2.3.0/events/?mode={mode}&format=json")

@@ -34,9 +34,10 @@ class DurationField(serializers.Field):
 
 class LinkField(serializers.HyperlinkedIdentityField):
     """The object's own `url`: absolute when rendered for a request (keeping its `?format=`), and its path
-    when rendered without one (the shell, a script), instead of DRF's assertion error."""
+    when rendered without one (the shell, a script), instead of DRF's assertion error; a stored document's
+    path follows the context's `link_prefix` (see stored.py)."""
 
     def to_representation(self, value):
         if self.context.get("request") is None:
-            return self.get_url(value, self.view_name, None, None)
+            return self.context.get("link_prefix", "") + self.get_url(value, self.view_name, None, None)
         return super().to_representation(value)

@@ -36,8 +36,9 @@ _drf_encoder = JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",",
 _PLAIN = frozenset({str, int, bool, type(None)})
 # orjson renders these natively, unlike json.dumps: floats below 1e-4 as `1e-7` or `0.00001` (json: `1e-07`,
 # `1e-05`), NaN and infinities as null (DRF refuses them), enum members by value (json: by their str/int/float
-# base, or not at all), Fragments raw.
-_UNLIKE_JSON = (float, Enum, orjson.Fragment)
+# base, or not at all). An orjson.Fragment goes in raw: only stored documents (spacedevs/api/stored.py),
+# rendered by this renderer beforehand, are given to it as Fragments.
+_UNLIKE_JSON = (float, Enum)
 
 # U+2028 and U+2029 in UTF-8.
 _JS_LINE_BREAKS = re.compile(b"\xe2\x80[\xa8\xa9]")
@@ -83,17 +84,13 @@ class FastJSONRenderer(JSONRenderer):
     orjson's path. DRF itself renders indented, non-compact or ASCII-only output, and any document that holds
     a float, an enum member, a dict subclass with its own items() (OrderedDict), an integer beyond 64 bits, a
     non-string key, or a value DRF's encoder turns into a list or a dict (sets, generators, QuerySets…).
+    Stored documents, given as orjson.Fragment on the compact path only, go in as they are.
     """
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        if (
-            self.ensure_ascii
-            or not self.compact
-            # `is not None`: DRF indents for an `indent` of 0 in the renderer context too.
-            or self.get_indent(accepted_media_type or "", renderer_context or {}) is not None
-        ):
+        if not self.renders_compact(accepted_media_type, renderer_context):
             return super().render(data, accepted_media_type, renderer_context)
         try:
             content = orjson.dumps(data, default=_default, option=_OPTIONS)
@@ -107,3 +104,12 @@ class FastJSONRenderer(JSONRenderer):
             # DRF escapes them so that the JSON is also valid JavaScript.
             content = content.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
         return content
+
+    def renders_compact(self, accepted_media_type, renderer_context):
+        """Whether this request's output is compact UTF-8, orjson's (else DRF renders it)."""
+        return (
+            not self.ensure_ascii
+            and self.compact
+            # `is not None`: DRF indents for an `indent` of 0 in the renderer context too.
+            and self.get_indent(accepted_media_type or "", renderer_context or {}) is None
+        )

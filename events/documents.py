@@ -1,0 +1,195 @@
+"""Keeping every event's stored documents (EventDocument) what its serializers would render now.
+
+An event's documents embed other objects (its agencies, launches and their providers, programs, images,
+lookups…). The paths from Event to each embedded model are derived from the mode serializers' nested fields,
+so a write to any row is traced to the events that show it, and those are rendered again, in the same
+transaction. Ingestion reports its writes in bulk (`refresh_documents`); model saves and deletes (the
+admin, the shell) are seen through Django's signals.
+"""
+
+import contextvars
+import hashlib
+from collections import defaultdict
+from functools import cache
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.db.models import signals
+
+from spacedevs.api.stored import render_stored_modes
+from spacedevs.changes import in_bulk_write
+
+from .models import Event, EventDocument
+from .serializers import EVENT_MODES
+
+RENDER_BATCH_SIZE = 500
+
+
+def _paths(serializer_class, prefix=""):
+    for source, nested_class, _many in serializer_class.nested_fields():
+        yield nested_class.Meta.model, f"{prefix}{source}"
+        yield from _paths(nested_class, f"{prefix}{source}__")
+
+
+@cache
+def embedded_paths():
+    """{model: the lookup paths from Event to it} over every mode's serializer."""
+    paths = defaultdict(set)
+    for serializer_class in EVENT_MODES.values():
+        for model, path in _paths(serializer_class):
+            paths[model].add(path)
+    return dict(paths)
+
+
+@cache
+def link_owners():
+    """{through model: (model of the owner, the through's field naming it)} for the many-to-many relations on
+    the embedded paths: a link row written is its owner's list changed."""
+    owners = {}
+    for model in {Event, *embedded_paths()}:
+        for field in model._meta.many_to_many:
+            owners[field.remote_field.through] = (model, field.m2m_field_name())
+    return owners
+
+
+@cache
+def fingerprint():
+    """Of the code the documents are rendered by: every serializer and the shared API plumbing."""
+    digest = hashlib.sha256()
+    sources = [*(Path(config.path) / "serializers.py" for config in apps.get_app_configs())]
+    sources += sorted((Path(settings.BASE_DIR) / "spacedevs" / "api").glob("*.py"))
+    for path in sources:
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def events_showing(model, pks):
+    """The ids of the events whose documents show a row of `model` among `pks`."""
+    pks = list(pks)
+    if model is Event:
+        return set(pks)
+    if model in link_owners():
+        owner_model, owner_field = link_owners()[model]
+        owners = model._default_manager.filter(pk__in=pks).values_list(f"{owner_field}_id", flat=True)
+        return events_showing(owner_model, set(owners))
+    found = set()
+    for path in embedded_paths().get(model, ()):
+        found.update(Event.objects.filter(**{f"{path}__in": pks}).values_list("pk", flat=True))
+    return found
+
+
+def render_documents(event_ids):
+    """Render the documents of `event_ids` (every mode), replacing what was stored, in the caller's
+    transaction."""
+    event_ids = sorted(event_ids)
+    for start in range(0, len(event_ids), RENDER_BATCH_SIZE):
+        chunk = event_ids[start : start + RENDER_BATCH_SIZE]
+        rendered = render_stored_modes(EVENT_MODES, Event.objects.filter(pk__in=chunk))
+        documents = [
+            EventDocument(
+                event_id=pk, fingerprint=fingerprint(), **{mode: rendered[mode][pk] for mode in rendered}
+            )
+            for pk in rendered["detailed"]
+        ]
+        EventDocument.objects.bulk_create(
+            documents,
+            update_conflicts=True,
+            unique_fields=["event"],
+            update_fields=[*EVENT_MODES, "fingerprint"],
+        )
+
+
+def refresh_documents(changes):
+    """Render again the events that show a row written: `changes` is {model: ids of rows created or
+    changed}."""
+    showing = set()
+    for model, pks in changes.items():
+        if pks:
+            showing |= events_showing(model, pks)
+    render_documents(showing)
+
+
+def render_outdated_documents():
+    """Render the events that have no documents, or documents of other code (after a deploy)."""
+    current = EventDocument.objects.filter(fingerprint=fingerprint())
+    render_documents(Event.objects.exclude(pk__in=current.values("pk")).values_list("pk", flat=True))
+
+
+# --- Model writes one by one ---------------------------------------------------------------------------
+
+
+def _render_for_write(event_ids):
+    if not in_bulk_write():
+        render_documents(event_ids)
+
+
+def _saved(sender, instance, **kwargs):
+    _render_for_write(events_showing(sender, [instance.pk]))
+
+
+class _Deletion:
+    """The rows of one delete. Django's Collector sends every pre_delete before the first post_delete, all
+    inside the atomic block it opens: the events showing any of the rows are found before the links go
+    (after, they are gone or nulled), and rendered once, after the last row, leaving out the events deleted.
+    """
+
+    def __init__(self, block):
+        self.block, self.outstanding, self.showing, self.events = block, 0, set(), set()
+
+
+_deletion = contextvars.ContextVar("deletion", default=None)
+
+
+def _innermost_block(using):
+    blocks = transaction.get_connection(using).atomic_blocks
+    return blocks[-1] if blocks else None
+
+
+def _deleting(sender, instance, using, **kwargs):
+    deletion = _deletion.get()
+    if deletion is None or deletion.block is not _innermost_block(using):
+        # A new delete (one that failed half-way leaves its state behind, with its own block).
+        deletion = _Deletion(_innermost_block(using))
+        _deletion.set(deletion)
+    deletion.outstanding += 1
+    deletion.showing |= events_showing(sender, [instance.pk])
+    if sender is Event:
+        deletion.events.add(instance.pk)
+
+
+def _deleted(sender, instance, using, **kwargs):
+    deletion = _deletion.get()
+    if deletion is None or deletion.block is not _innermost_block(using):
+        return
+    deletion.outstanding -= 1
+    if deletion.outstanding == 0:
+        _deletion.set(None)
+        _render_for_write(deletion.showing - deletion.events)
+
+
+def _many_to_many_changed(sender, instance, action, model, pk_set, **kwargs):
+    if action.startswith("post_"):
+        _render_for_write(events_showing(type(instance), [instance.pk]) | events_showing(model, pk_set or ()))
+
+
+def track_writes():
+    """Connect the receivers for every model an event's documents show."""
+    for model in {Event, *embedded_paths(), *link_owners()}:
+        label = model._meta.label
+        signals.post_save.connect(_saved, sender=model, dispatch_uid=f"documents saved {label}")
+        signals.pre_delete.connect(_deleting, sender=model, dispatch_uid=f"documents deleting {label}")
+        signals.post_delete.connect(_deleted, sender=model, dispatch_uid=f"documents deleted {label}")
+        for field in model._meta.many_to_many:
+            if field.remote_field.through._meta.auto_created:
+                signals.m2m_changed.connect(
+                    _many_to_many_changed,
+                    sender=field.remote_field.through,
+                    dispatch_uid=f"documents m2m {field.remote_field.through._meta.label}",
+                )
+
+
+def rendered_after_migrate(sender, **kwargs):
+    render_outdated_documents()

@@ -1,0 +1,105 @@
+"""Documents rendered when their row is written, and served as stored bytes.
+
+A stored document is the serializer's own JSON for one row and mode, rendered without a request: its links
+are paths behind a marker (`"\\u0000/2.3.0/…"`, which no stored text can contain, since ingestion and
+Django's forms refuse NUL characters). Serving splices the request's scheme, host and `?format=` into each
+link, giving the bytes the serializer would have given for that request.
+"""
+
+import re
+
+import orjson
+from django.http import Http404
+from rest_framework.response import Response
+from rest_framework.reverse import preserve_builtin_query_params
+
+from .queryplan import plan_of
+from .renderers import FastJSONRenderer
+
+LINK_MARK = "\x00"
+_LINK = re.compile(rb'"\\u0000(/[^"\\]*)"')
+_renderer = FastJSONRenderer()
+
+
+def stored_context():
+    """The serializer context that renders links as marked paths."""
+    return {"link_prefix": LINK_MARK}
+
+
+def render_stored(serializer_class, instances):
+    """{pk: document} for `instances`, rendered by `serializer_class` as stored documents."""
+    rows = serializer_class(instances, many=True, context=stored_context()).data
+    return {row["id"]: _renderer.render(row).decode() for row in rows}
+
+
+def render_stored_modes(serializer_classes, queryset):
+    """{mode: {pk: document}} for the rows of `queryset`, read once, with the query plan of the mode that
+    extends every other (its plan covers theirs), then rendered in each mode."""
+    classes = serializer_classes.values()
+    widest = next(cls for cls in classes if all(issubclass(cls, other) for other in classes))
+    instances = list(plan_of(widest).apply(queryset))
+    return {mode: render_stored(cls, instances) for mode, cls in serializer_classes.items()}
+
+
+def splice(documents, request):
+    """`documents` (stored JSON, bytes) with each link made absolute for `request`, keeping `?format=`."""
+    origin = request.build_absolute_uri("/").removesuffix("/")
+    suffix = preserve_builtin_query_params("", request)
+    replacement = f'"{origin}\\1{suffix}"'.replace("\\", "\\\\").replace("\\\\1", "\\1").encode()
+    return _LINK.sub(replacement, documents)
+
+
+class StoredDocumentsMixin:
+    """Serves a mode viewset's rows from stored documents instead of rendering them per request.
+
+    `documents_relation` names the one-to-one relation from the model to its documents, one text field per
+    mode. Filters, search, ordering and pagination run on the model as before (the page is a query for ids),
+    then one query reads the page's documents. A request with a format suffix in its path (`.json`), whose
+    links DRF renders with that suffix, is rendered by the serializer.
+    """
+
+    documents_relation: str
+
+    def _stored(self):
+        return self.format_kwarg is None
+
+    def _stored_queryset(self):
+        return self.filter_queryset(self.get_queryset()).select_related(None).prefetch_related(None)
+
+    def _document_field(self):
+        return f"{self.documents_relation}__{self.get_mode()}"
+
+    def list(self, request, *args, **kwargs):
+        if not self._stored():
+            return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self._stored_queryset().values_list("pk", flat=True))
+        documents = dict(
+            self.get_queryset()
+            .model._default_manager.filter(pk__in=page)
+            .values_list("pk", self._document_field())
+        )
+        if None in documents.values() or len(documents) < len(page):
+            return super().list(request, *args, **kwargs)  # not rendered yet: see render_documents
+        body = b"[" + b",".join(documents[pk].encode() for pk in page) + b"]"
+        return self.get_paginated_response(self._results(body))
+
+    def retrieve(self, request, *args, **kwargs):
+        if not self._stored():
+            return super().retrieve(request, *args, **kwargs)
+        lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
+        found = self._stored_queryset().filter(**lookup).values_list(self._document_field(), flat=True)[:1]
+        if not found:
+            raise Http404
+        if found[0] is None:
+            return super().retrieve(request, *args, **kwargs)
+        return Response(self._results(found[0].encode()))
+
+    def _results(self, documents):
+        """The spliced documents: raw for the renderer that would give exactly these bytes, else parsed."""
+        documents = splice(documents, self.request)
+        renderer = self.request.accepted_renderer
+        if isinstance(renderer, FastJSONRenderer) and renderer.renders_compact(
+            self.request.accepted_media_type, self.get_renderer_context()
+        ):
+            return orjson.Fragment(documents)
+        return orjson.loads(documents)

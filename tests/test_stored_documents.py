@@ -1,0 +1,164 @@
+"""Events are served from documents stored when they are written: byte for byte what the serializers render
+per request, for every route, mode, format, host and scheme, and current after every kind of write."""
+
+import copy
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agencies.models import Agency
+from config.models import Image
+from events.documents import fingerprint, render_documents
+from events.models import Event, EventAgency, EventDocument, VidURL
+from events.serializers import EVENT_MODES
+from ingest.records import ingest_records
+from spacedevs.api.queryplan import plan_of
+from spacedevs.api.stored import StoredDocumentsMixin, render_stored
+
+from .conftest import fixture_events
+
+ROUTES = ["/2.3.0/events/", "/2.3.0/events/upcoming/", "/2.3.0/events/previous/", "/events/"]
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+def stored_and_live(client, monkeypatch, url, **request):
+    stored = client.get(url, **request)
+    with monkeypatch.context() as patch:
+        patch.setattr(StoredDocumentsMixin, "_stored", lambda view: False)
+        live = client.get(url, **request)
+    return stored, live
+
+
+def assert_served_as_rendered(client, monkeypatch, url, **request):
+    stored, live = stored_and_live(client, monkeypatch, url, **request)
+    assert (stored.status_code, stored["Content-Type"]) == (live.status_code, live["Content-Type"]), url
+    assert stored.content == live.content, url
+    return stored
+
+
+@pytest.mark.usefixtures("all_fixtures")
+@pytest.mark.parametrize("mode", EVENT_MODES)
+@pytest.mark.parametrize("route", ROUTES)
+def test_pages_are_the_live_render_byte_for_byte(client, monkeypatch, route, mode):
+    for query in (
+        f"mode={mode}&limit=100",
+        f"mode={mode}&limit=7&offset=3&format=json",
+        f"mode={mode}&agency__ids=44&ordering=-last_updated&search=a",
+    ):
+        page = assert_served_as_rendered(client, monkeypatch, f"{route}?{query}", **JSON)
+        assert page.json()["results"], query
+    # Another host and scheme, as a proxy would present them.
+    https = assert_served_as_rendered(
+        client, monkeypatch, f"{route}?mode={mode}&format=json", secure=True, HTTP_HOST="localhost:8443"
+    )
+    assert https.json()["results"][0]["url"].startswith("https://localhost:8443/2.3.0/events/")
+    assert https.json()["results"][0]["url"].endswith("/?format=json")
+
+
+@pytest.mark.usefixtures("all_fixtures")
+def test_an_event_is_its_live_render_in_every_mode(client, monkeypatch):
+    # The pages above hold every event's documents; these take the `{id}/` route's way to them.
+    for event_id in sorted(fixture_events())[::15]:
+        for mode in EVENT_MODES:
+            for query in (f"mode={mode}", f"mode={mode}&format=json"):
+                assert_served_as_rendered(client, monkeypatch, f"/2.3.0/events/{event_id}/?{query}", **JSON)
+
+
+@pytest.mark.usefixtures("seeded")
+def test_other_renderings_read_the_same_documents(client, monkeypatch):
+    # Indented JSON and the browsable API parse the stored documents and render them as DRF does.
+    assert_served_as_rendered(
+        client, monkeypatch, "/2.3.0/events/352/", HTTP_ACCEPT="application/json; indent=2"
+    )
+    stored, live = stored_and_live(client, monkeypatch, "/2.3.0/events/?mode=detailed&format=api")
+    assert stored.status_code == live.status_code == 200
+    without_tokens = re.compile(r'(csrfmiddlewaretoken" value="|"csrfToken": ")[^"]+')
+    assert without_tokens.sub("", stored.content.decode()) == without_tokens.sub("", live.content.decode())
+    # A format suffix keeps DRF's suffixed links: rendered live.
+    suffixed = client.get("/2.3.0/events/352.json")
+    assert suffixed.json()["url"] == "http://testserver/2.3.0/events/352.json"
+
+
+@pytest.mark.usefixtures("seeded")
+def test_an_event_without_documents_is_rendered_live(client, monkeypatch):
+    before = client.get("/2.3.0/events/?mode=detailed", **JSON).content
+    EventDocument.objects.all().delete()
+    assert_served_as_rendered(client, monkeypatch, "/2.3.0/events/?mode=detailed", **JSON)
+    assert client.get("/2.3.0/events/?mode=detailed", **JSON).content == before
+    assert_served_as_rendered(client, monkeypatch, "/2.3.0/events/352/", **JSON)
+
+
+def assert_documents_current():
+    """Every event has its documents, each exactly what its serializer renders now."""
+    for mode, serializer_class in EVENT_MODES.items():
+        expected = render_stored(serializer_class, plan_of(serializer_class).apply(Event.objects.all()))
+        assert dict(EventDocument.objects.values_list("pk", mode)) == expected, mode
+    assert set(EventDocument.objects.values_list("fingerprint", flat=True)) <= {fingerprint()}
+
+
+def detailed(event_id):
+    return EventDocument.objects.get(pk=event_id).detailed
+
+
+def has_nasa(event):
+    return any(agency["id"] == 44 for agency in event["agencies"])
+
+
+def test_an_import_renders_the_events_that_show_what_it_changed(all_fixtures):
+    assert_documents_current()
+    renamed = copy.deepcopy(next(event for event in fixture_events().values() if has_nasa(event)))
+    others = set(Event.objects.filter(agencies=44).exclude(pk=renamed["id"]).values_list("pk", flat=True))
+    assert others
+    next(agency for agency in renamed["agencies"] if agency["id"] == 44)["name"] = "Renamed Agency"
+    ingest_records([renamed], source="edit")  # one event arrives; the agency it shares changes for all
+    assert all('"Renamed Agency"' in detailed(pk) for pk in others)
+    assert_documents_current()
+
+
+@pytest.mark.usefixtures("all_fixtures")
+def test_model_writes_keep_every_document_current(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("admin", "admin@example.com", None))
+    response = client.post(reverse("admin:config_eventtype_change", args=[13]), {"id": 13, "name": "Renamed"})
+    assert response.status_code == 302
+    shared = Image.objects.filter(pk__in=Event.objects.values("image")).first()
+    shared.delete()  # the events' image is set to null, not deleted
+    assert_documents_current()
+
+    Agency.objects.get(pk=44).delete()  # unlinked from every event, launch and program showing it
+
+    link = EventAgency.objects.first()
+    VidURL.objects.filter(event_id=link.event_id).delete()
+    VidURL.objects.create(
+        event_id=link.event_id, position=0, url="https://example.com/v", type_id=1, language_id=1
+    )
+    assert_documents_current()
+
+    response = client.post(reverse("admin:events_event_delete", args=[352]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not EventDocument.objects.filter(pk=352).exists()
+    connection.check_constraints()
+    assert_documents_current()
+
+
+def test_migrate_renders_what_is_missing_or_from_other_code(seeded):
+    EventDocument.objects.all().delete()
+    render_documents([352])
+    EventDocument.objects.update(fingerprint="older code", detailed="{}")
+    call_command("migrate", verbosity=0)
+    assert_documents_current()
+
+
+@pytest.mark.usefixtures("generated")
+def test_rendering_takes_the_same_queries_for_1_and_100_events():
+    # 9001 has every relation filled: one event already needs every prefetch.
+    others = list(Event.objects.exclude(pk=9001).values_list("pk", flat=True)[:99])
+    counts = []
+    for chunk in ([9001], [9001, *others]):
+        with CaptureQueriesContext(connection) as captured:
+            render_documents(chunk)
+        counts.append(len(captured))
+    assert counts[0] == counts[1] > 0
