@@ -149,6 +149,8 @@ def _innermost_block(using):
 
 
 def _deleting(sender, instance, using, **kwargs):
+    if in_bulk_write():
+        return
     deletion = _deletion.get()
     if deletion is None or deletion.block is not _innermost_block(using):
         # A new delete (one that failed half-way leaves its state behind, with its own block).

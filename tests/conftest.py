@@ -161,6 +161,20 @@ class SharedData:
             self.name = self.value = self._atomic = None
 
 
+def data_set_of(item):
+    """The data set a collected test names (the including one, when it names two), or None."""
+    names = [name for name in DATA_SETS if name in getattr(item, "fixturenames", ())]
+    names = [name for name in names if not any(name in INCLUDES.get(other, ()) for other in names)]
+    return names[0] if names else None
+
+
+def pytest_collection_modifyitems(items):
+    """The tests of each data set run together (in file order within it), so that each worker imports a
+    data set a few times, not once for every file or stretch of a file that uses it."""
+    order = {name: rank for rank, name in enumerate([*DATA_SETS, None])}
+    items.sort(key=lambda item: order[data_set_of(item)])
+
+
 @pytest.fixture(scope="session")
 def shared_data(django_db_setup, django_db_blocker):
     data = SharedData(django_db_blocker)

@@ -100,10 +100,17 @@ class Instance:
             self.server.terminate()
             self.server.wait(10)
 
-    def import_events(self, events):
+    def change(self, imported, deleted):
+        """Import the events `imported` and delete the events with ids `deleted`, in one process."""
         path = self.directory / f"import-{time.monotonic_ns()}.json"
-        path.write_text(json.dumps(events))
-        self.manage("import_ll2", path)
+        path.write_text(json.dumps(imported))
+        self.manage(
+            "shell",
+            "-c",
+            "from django.core.management import call_command; from events.models import Event; "
+            f"call_command('import_ll2', {str(path)!r}); "
+            f"Event.objects.filter(pk__in={list(deleted)!r}).delete()",
+        )
 
     def dump(self):
         """Every row of every table of served data, leaving out surrogate ids that only number rows."""
@@ -133,9 +140,15 @@ def databases(tmp_path_factory, worker_id):
         if not upstream.exists():
             builder = Instance(shared / "build")
             builder.directory.mkdir()
-            builder.manage("migrate", "--no-input")
-            shutil.copyfile(builder.database, empty)
-            builder.manage("import_ll2", *fixture_files())
+            # One process (each start of Django costs a second): migrate, keep a copy, import.
+            files = ", ".join(repr(str(path)) for path in fixture_files())
+            builder.manage(
+                "shell",
+                "-c",
+                f"import shutil; from django.core.management import call_command as run; "
+                f"run('migrate', verbosity=0); shutil.copyfile({str(builder.database)!r}, {str(empty)!r}); "
+                f"run('import_ll2', {files}, '--no-progress')",
+            )
             shutil.copyfile(builder.database, upstream)
     return {"empty": empty, "upstream": upstream}
 
@@ -187,8 +200,7 @@ def test_the_mirror_follows_its_upstream(upstream, client, capsys):
     stamp = now.isoformat().replace("+00:00", "Z")
     moved = copy.deepcopy(events[352]) | {"date": "2031-01-02T03:04:05Z", "last_updated": stamp}
     new = copy.deepcopy(events[128]) | {"id": 99001, "slug": "a-new-event-99001", "last_updated": stamp}
-    upstream.import_events([moved, new])
-    upstream.manage("shell", "-c", "from events.models import Event; Event.objects.filter(pk=474).delete()")
+    upstream.change(imported=[moved, new], deleted=[474])
 
     sync("--base-url", upstream.base_url, "--prune")
     # The newest event of the first sync comes again (it shares the checkpoint's last_updated), unchanged.
@@ -210,7 +222,8 @@ def committed_pages(instance):
 
 def test_an_interrupted_sync_resumes_to_the_same_database(upstream, downstream):
     whole = downstream("whole")
-    whole.manage("sync_ll2", "--base-url", upstream.base_url, "--since", "all", *FAST)
+    # The uninterrupted run, alongside the interrupted ones (their own databases; the same upstream).
+    uninterrupted = whole.start("sync_ll2", "--base-url", upstream.base_url, "--since", "all", *FAST)
     interrupted = downstream("interrupted")
     # One call a second: slow enough to be killed during the first page and between the pages.
     for delay in (0.9, 1.6):
@@ -222,6 +235,7 @@ def test_an_interrupted_sync_resumes_to_the_same_database(upstream, downstream):
         process.wait()
         assert committed_pages(interrupted) in (0, 1)  # whole pages only
     interrupted.manage("sync_ll2", "--base-url", upstream.base_url, *FAST)
+    assert uninterrupted.wait(30) == 0
     assert interrupted.dump() == whole.dump()
     assert len(interrupted.dump()["events_event"]) == 114
 

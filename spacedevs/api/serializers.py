@@ -37,7 +37,8 @@ class PlannedSerializer(serializers.ModelSerializer):
     prefetched in LL2's order. Override `query_plan()` only for what derivation cannot see.
 
     A nested object shared by many rows of a page (an agency, a program, an image) is rendered once per
-    request, as a read-only dict: within one request its representation cannot differ.
+    serializer context (a request), as a read-only dict: within one context its representation cannot
+    differ.
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -87,7 +88,9 @@ class PlannedSerializer(serializers.ModelSerializer):
         top_level_row = self.parent is self.root and isinstance(self.root, serializers.ListSerializer)
         if self.root is self or top_level_row:
             return super().to_representation(instance)  # never shared within the request
-        rendered = self.root.__dict__.setdefault("_rendered", {})
+        # Kept in the context: serializers given the same context (a request's, or the modes of a batch of
+        # stored documents) share it, and a nested object renders the same under each of them.
+        rendered = self.context.setdefault("_rendered", {})
         key = (type(self), instance.pk)
         if key not in rendered:
             rendered[key] = freeze(super().to_representation(instance))

@@ -26,9 +26,9 @@ def stored_context():
     return {"link_prefix": LINK_MARK}
 
 
-def render_stored(serializer_class, instances):
+def render_stored(serializer_class, instances, context=None):
     """{pk: document} for `instances`, rendered by `serializer_class` as stored documents."""
-    rows = serializer_class(instances, many=True, context=stored_context()).data
+    rows = serializer_class(instances, many=True, context=context or stored_context()).data
     return {row["id"]: _renderer.render(row).decode() for row in rows}
 
 
@@ -38,7 +38,8 @@ def render_stored_modes(serializer_classes, queryset):
     classes = serializer_classes.values()
     widest = next(cls for cls in classes if all(issubclass(cls, other) for other in classes))
     instances = list(plan_of(widest).apply(queryset))
-    return {mode: render_stored(cls, instances) for mode, cls in serializer_classes.items()}
+    context = stored_context()  # one render of each nested object for every mode
+    return {mode: render_stored(cls, instances, context) for mode, cls in serializer_classes.items()}
 
 
 def splice(documents, request):
