@@ -24,6 +24,16 @@ class EventQuerySet(models.QuerySet):
     def previous(self, now):
         return self.filter(date__lt=now)
 
+    def next_window_change(self, now):
+        """The first moment after `now` at which an event enters or leaves the upcoming or previous window
+        (its date, or its date plus the grace), or None when none will."""
+        changes = self.aggregate(
+            next_date=models.Min("date", filter=models.Q(date__gt=now)),
+            next_in_grace=models.Min("date", filter=models.Q(date__gt=now - RECENT_GRACE)),
+        )
+        moments = [changes["next_date"], changes["next_in_grace"] and changes["next_in_grace"] + RECENT_GRACE]
+        return min((moment for moment in moments if moment is not None), default=None)
+
 
 class Event(models.Model):
     id = models.IntegerField(primary_key=True, help_text="A unique integer value identifying this Event.")

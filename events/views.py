@@ -21,7 +21,15 @@ class EventViewSet(StoredDocumentsMixin, ModeViewSet):
     documents_relation = "document"
 
 
-class UpcomingEventViewSet(EventViewSet):
+class WindowedEventViewSet(EventViewSet):
+    """Base of the routes whose events move with time (see ResponseCacheMiddleware)."""
+
+    @classmethod
+    def response_valid_until(cls, request):
+        return Event.objects.next_window_change(request_now(request))
+
+
+class UpcomingEventViewSet(WindowedEventViewSet):
     """Upcoming events, soonest first; events stay here for 24 hours after their date."""
 
     filterset_class = UpcomingEventFilterSet
@@ -30,7 +38,7 @@ class UpcomingEventViewSet(EventViewSet):
         return super().get_queryset().upcoming(request_now(self.request))
 
 
-class PreviousEventViewSet(EventViewSet):
+class PreviousEventViewSet(WindowedEventViewSet):
     """Past events, latest first."""
 
     ordering = ["-date"]

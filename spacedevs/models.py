@@ -1,5 +1,7 @@
 """The state of the data as a whole: the one row every response's freshness is judged by."""
 
+import uuid
+
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
@@ -15,6 +17,9 @@ class DataState(models.Model):
     sync fields repeat the newest sync checkpoint, so that a request reads all of this in one query.
     """
 
+    # Names this database's line of versions: a database created again (or restored) starts a new one, so
+    # that responses cached for its predecessor's versions (in a shared Redis) can never match.
+    epoch = models.UUIDField(default=uuid.uuid4, null=True)
     version = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField(null=True, blank=True, help_text="When the served data last changed.")
     synced_at = models.DateTimeField(null=True, blank=True, help_text="When a sync page last committed.")
@@ -28,8 +33,13 @@ class DataState(models.Model):
 
     @classmethod
     def current(cls):
-        """The state now; version 0, never synced, on a database nothing was written to."""
-        return cls.objects.filter(pk=THE_ROW).first() or cls(pk=THE_ROW)
+        """The state now; no epoch, version 0, never synced, on a database nothing was written to."""
+        return cls.objects.filter(pk=THE_ROW).first() or cls(pk=THE_ROW, epoch=None)
+
+    @property
+    def tag(self):
+        """Says which data a response was computed from: equal tags, equal data."""
+        return f"{self.epoch or '-'}/{self.version}"
 
     @classmethod
     def _update(cls, **values):

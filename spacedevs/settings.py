@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "spacedevs.middleware.DataStateMiddleware",
+    "spacedevs.response_cache.ResponseCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -78,6 +79,29 @@ WSGI_APPLICATION = "spacedevs.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# API responses are cached by data version (spacedevs/response_cache.py): in each process's memory, or in
+# Redis, shared by every worker and host, when REDIS_URL is set.
+RESPONSE_CACHE_ALIAS = "responses"
+REDIS_URL = env("REDIS_URL", default="")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    RESPONSE_CACHE_ALIAS: (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "responses",
+            # Bounds a worker's memory: an uncompressed detailed page is about half a megabyte.
+            "OPTIONS": {"MAX_ENTRIES": env.int("RESPONSE_CACHE_ENTRIES", default=200)},
+        }
+    ),
+}
+# How long an entry may stay unused before it is dropped (a write makes it unreachable at once anyway).
+RESPONSE_CACHE_TIMEOUT = env.int("RESPONSE_CACHE_TIMEOUT", default=3600)
+# How long clients and proxies may reuse a response without asking again (`Cache-Control: max-age`).
+RESPONSE_MAX_AGE = env.int("RESPONSE_MAX_AGE", default=30)
+GZIP_LEVEL = env.int("GZIP_LEVEL", default=5)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -109,6 +133,9 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 REST_FRAMEWORK = {
+    # A public, read-only API: nobody logs in to it, and its responses are the same for everyone (so they
+    # do not vary by cookie, and caches may share them).
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": [
         "spacedevs.api.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

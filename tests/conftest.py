@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -263,3 +265,10 @@ def pytest_collection_finish(session):
 def live_rendering(monkeypatch):
     """Event views render with their serializers, per request, instead of serving stored documents."""
     monkeypatch.setattr(StoredDocumentsMixin, "_stored", lambda view: False)
+
+
+@pytest.fixture(autouse=True)
+def _empty_response_cache():
+    """Each test starts with no cached responses: data sets are rolled back to the same data version, and
+    tests may change rows in ways no production path does (QuerySet.update)."""
+    caches[settings.RESPONSE_CACHE_ALIAS].clear()

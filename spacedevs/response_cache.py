@@ -1,0 +1,158 @@
+"""Whole API responses, cached and validated by the data version, and compressed once.
+
+A response is a function of the data version, the request's absolute URL (scheme, host, path, every
+parameter), its `Accept` header and the encoding it accepts, and, on routes whose content moves with time
+(upcoming, previous), the time window it was computed in. The hash of those is its cache key and its ETag:
+`If-None-Match` is answered 304 before anything is read or rendered, and a cache hit is served as stored. A
+write to the data bumps the version in its own transaction, so no worker or host can serve a response the
+database no longer agrees with. Responses that set cookies (the browsable API's CSRF token) are compressed
+but neither cached nor validated.
+"""
+
+import gzip
+import hashlib
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from rest_framework.views import APIView
+
+GZIP = "gzip"
+# Bodies below this size are not worth a compression header.
+MIN_COMPRESSED_SIZE = 200
+# Headers kept with a cached response (the rest are added per request: CORS, ETag, caching, sync time).
+STORED_HEADERS = ("Content-Type", "Content-Encoding", "Vary", "Allow", "Content-Language")
+
+
+def accepts_gzip(request):
+    """Whether the client accepts gzip (listed without q=0)."""
+    for coding in request.META.get("HTTP_ACCEPT_ENCODING", "").split(","):
+        name, _, parameters = coding.strip().partition(";")
+        if name.strip().lower() in (GZIP, "*"):
+            quality = parameters.strip().removeprefix("q=").strip()
+            return not quality or float_or_zero(quality) > 0
+    return False
+
+
+def float_or_zero(text):
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
+def api_view_class(request):
+    """The DRF view class serving `request`, or None (the admin, static files, unknown paths)."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    view_class = getattr(match.func, "cls", None)
+    return view_class if isinstance(view_class, type) and issubclass(view_class, APIView) else None
+
+
+class ResponseCacheMiddleware:
+    """Caches, validates (`ETag`, `Last-Modified`) and compresses the API's GET and HEAD responses.
+
+    A view class whose responses change with time alone declares `response_valid_until(request)`: the first
+    moment its answer can differ without a write. It bounds the cache entry, `max-age` and the ETag's window.
+    Needs `request.data_state` (DataStateMiddleware, before this one).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.cache = caches[settings.RESPONSE_CACHE_ALIAS]
+
+    def __call__(self, request):
+        view_class = api_view_class(request) if request.method in ("GET", "HEAD") else None
+        if view_class is None:
+            return self.get_response(request)
+        encoding = GZIP if accepts_gzip(request) else None
+        state = request.data_state
+        valid_until = None
+        if hasattr(view_class, "response_valid_until"):
+            valid_until = view_class.response_valid_until(request)
+        key = hashlib.sha256(
+            "\n".join(
+                [
+                    state.tag,
+                    valid_until.isoformat() if valid_until else "-",
+                    request.build_absolute_uri(),
+                    request.META.get("HTTP_ACCEPT", ""),
+                    encoding or "identity",
+                ]
+            ).encode()
+        ).hexdigest()
+        etag = f'"{key[:40]}"'
+        last_modified = state.changed_at if valid_until is None else None
+
+        if self._not_modified(request, etag, last_modified):
+            response = HttpResponseNotModified()
+        else:
+            stored = self.cache.get(key)
+            if stored is None:
+                response = self.get_response(request)
+                if response.status_code != 200 or response.streaming:
+                    return response
+                if encoding:
+                    self._compress(response)
+                if response.cookies or "Cookie" in response.get("Vary", ""):
+                    return response  # a personal page: not shared, not validated
+                self.cache.set(key, self._stored(response), timeout=self._timeout(valid_until))
+            else:
+                response = self._restored(stored)
+        response.headers["ETag"] = etag
+        if last_modified is not None:
+            response.headers["Last-Modified"] = http_date(last_modified.timestamp())
+        patch_cache_control(response, public=True, max_age=self._max_age(valid_until))
+        patch_vary_headers(response, ["Accept", "Accept-Encoding"])
+        if request.method == "HEAD" and response.status_code == 200:
+            response.headers["Content-Length"] = str(len(response.content))
+            response.content = b""
+        return response
+
+    @staticmethod
+    def _not_modified(request, etag, last_modified):
+        if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+        if if_none_match is not None:
+            tags = parse_etags(if_none_match)
+            return "*" in tags or etag in tags or f"W/{etag}" in tags
+        since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
+        return since is not None and last_modified is not None and int(last_modified.timestamp()) <= since
+
+    @staticmethod
+    def _compress(response):
+        if len(response.content) < MIN_COMPRESSED_SIZE or response.has_header("Content-Encoding"):
+            return
+        # mtime=0: the same body compresses to the same bytes, whichever worker and whenever.
+        response.content = gzip.compress(response.content, compresslevel=settings.GZIP_LEVEL, mtime=0)
+        response.headers["Content-Encoding"] = GZIP
+
+    @staticmethod
+    def _stored(response):
+        headers = {name: response[name] for name in STORED_HEADERS if response.has_header(name)}
+        return headers, response.content
+
+    @staticmethod
+    def _restored(stored):
+        headers, content = stored
+        response = HttpResponse(content)
+        for name, value in headers.items():
+            response.headers[name] = value
+        return response
+
+    @staticmethod
+    def _seconds_until(moment):
+        return max(0, int((moment - timezone.now()).total_seconds()))
+
+    def _timeout(self, valid_until):
+        timeout = settings.RESPONSE_CACHE_TIMEOUT
+        return timeout if valid_until is None else min(timeout, self._seconds_until(valid_until))
+
+    def _max_age(self, valid_until):
+        max_age = settings.RESPONSE_MAX_AGE
+        return max_age if valid_until is None else min(max_age, self._seconds_until(valid_until))

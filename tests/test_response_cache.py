@@ -1,0 +1,187 @@
+"""Responses are cached, validated and compressed, and never staler than the database: each way data is
+written shows in the very next response of every route that shows it, cached or not."""
+
+import copy
+import datetime
+import gzip
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from events.models import Event
+from ingest.records import ingest_records
+
+from .conftest import SEED, fixture_events
+from .fake_upstream import FakeLL2
+
+GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
+JSON = {"HTTP_ACCEPT": "application/json"}
+# The seed event's routes: it is in the past, so on /previous/.
+SEED_ROUTES = [
+    "/2.3.0/events/?mode=detailed",
+    "/2.3.0/events/352/",
+    "/2.3.0/events/previous/?mode=list",
+    "/2.3.0/events/previous/352/?mode=normal",
+    "/events/?search=HTV-X1",
+]
+
+
+def body(response):
+    if response.get("Content-Encoding") == "gzip":
+        return gzip.decompress(response.content)
+    return response.content
+
+
+def warm(client, urls, **headers):
+    """Each URL twice, the second a cache hit; returns the bodies."""
+    bodies = {}
+    for url in urls:
+        first, second = client.get(url, **headers), client.get(url, **headers)
+        assert first.status_code == second.status_code == 200, url
+        assert body(first) == body(second), url
+        assert first["ETag"] == second["ETag"], url
+        bodies[url] = (first["ETag"], body(first))
+    return bodies
+
+
+def assert_all_changed(client, before, **headers):
+    for url, (etag, content) in before.items():
+        response = client.get(url, **headers)
+        assert response["ETag"] != etag, url
+        assert body(response) != content, url
+        assert client.get(url, HTTP_IF_NONE_MATCH=etag, **headers).status_code in (200, 404), url
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize("headers", [JSON, {**JSON, **GZIP}])
+def test_an_import_shows_at_once(client, headers):
+    before = warm(client, SEED_ROUTES, **headers)
+    renamed = copy.deepcopy(fixture_events()[352]) | {"name": "HTV-X1 Release & Reentry (renamed)"}
+    ingest_records([renamed], source="edit")
+    assert_all_changed(client, before, **headers)
+    assert b"(renamed)" in body(client.get("/2.3.0/events/352/", **headers))
+
+
+@pytest.mark.django_db
+def test_a_sync_page_shows_at_once(client):
+    call_command("import_ll2", str(SEED), stdout=io.StringIO())
+    before = warm(client, SEED_ROUTES, **JSON)
+    moved = copy.deepcopy(fixture_events()[352]) | {
+        "name": "Moved upstream",
+        "last_updated": "2031-01-01T00:00:00Z",
+    }
+    with FakeLL2([moved], page_size=10) as fake:
+        call_command(
+            "sync_ll2", "--base-url", fake.base_url, "--rate", "1000/1", "--no-progress", stdout=io.StringIO()
+        )
+    assert_all_changed(client, before, **JSON)
+    assert client.get("/2.3.0/events/352/", **JSON).json()["name"] == "Moved upstream"
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    staff = django_user_model.objects.create_superuser("admin", "admin@example.com", None)
+    staff_client = type(client)()
+    staff_client.force_login(staff)
+    return staff_client
+
+
+@pytest.mark.usefixtures("seeded")
+def test_admin_saves_and_deletes_show_at_once(client, staff_client):
+    routes = [*SEED_ROUTES, "/2.3.0/config/event_types/13/"]
+    before = warm(client, routes, **JSON)
+    response = staff_client.post(
+        reverse("admin:config_eventtype_change", args=[13]), {"id": 13, "name": "Moved"}
+    )
+    assert response.status_code == 302
+    assert_all_changed(client, before, **JSON)
+    assert client.get("/2.3.0/events/352/", **JSON).json()["type"] == {"id": 13, "name": "Moved"}
+
+    before = warm(client, SEED_ROUTES, **JSON)
+    response = staff_client.post(reverse("admin:events_event_delete", args=[352]), {"post": "yes"})
+    assert response.status_code == 302
+    assert client.get("/2.3.0/events/352/", **JSON).status_code == 404
+    assert client.get("/2.3.0/events/?mode=detailed", **JSON).json()["count"] == 0
+    assert (
+        client.get(
+            "/2.3.0/events/?mode=detailed", **JSON, HTTP_IF_NONE_MATCH=before[SEED_ROUTES[0]][0]
+        ).status_code
+        == 200
+    )
+
+
+@pytest.mark.usefixtures("seeded")
+def test_conditional_get():
+    from django.test import Client
+
+    client = Client()
+    first = client.get("/2.3.0/events/", **JSON)
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    not_modified = client.get("/2.3.0/events/", HTTP_IF_NONE_MATCH=etag, **JSON)
+    assert (not_modified.status_code, not_modified.content, not_modified["ETag"]) == (304, b"", etag)
+    assert client.get("/2.3.0/events/", HTTP_IF_NONE_MATCH=f'"other", {etag}', **JSON).status_code == 304
+    assert client.get("/2.3.0/events/", HTTP_IF_NONE_MATCH='"other"', **JSON).status_code == 200
+    assert client.get("/2.3.0/events/", HTTP_IF_MODIFIED_SINCE=modified, **JSON).status_code == 304
+    # Another representation of the same page (gzip, another format) has its own validator.
+    assert client.get("/2.3.0/events/", **JSON, **GZIP)["ETag"] != etag
+    assert client.get("/2.3.0/events/?format=json")["ETag"] != etag
+    # The caching headers.
+    assert first["Cache-Control"] == "public, max-age=30"
+    assert set(first["Vary"].replace(" ", "").lower().split(",")) >= {"accept", "accept-encoding"}
+
+
+@pytest.mark.usefixtures("all_fixtures")
+def test_gzip_decodes_to_the_same_bytes(client):
+    for url in ("/2.3.0/events/?mode=detailed&limit=100", "/2.3.0/events/352/", "/2.3.0/schema/", "/2.3.0/"):
+        plain, compressed = client.get(url), client.get(url, **GZIP)
+        assert compressed["Content-Encoding"] == "gzip", url
+        assert "Content-Encoding" not in plain
+        assert gzip.decompress(compressed.content) == plain.content, url
+        assert len(compressed.content) < len(plain.content) / 2, url
+        assert client.get(url, HTTP_ACCEPT_ENCODING="gzip;q=0").get("Content-Encoding") is None
+
+
+@pytest.mark.usefixtures("seeded")
+def test_head_answers_headers_only(client, django_assert_num_queries):
+    get = client.get("/2.3.0/events/", **JSON)
+    with django_assert_num_queries(1):  # the data state; the page comes from the cache
+        head = client.head("/2.3.0/events/", **JSON)
+    assert (head.status_code, head.content) == (200, b"")
+    assert head["Content-Length"] == str(len(get.content))
+    assert head["ETag"] == get["ETag"]
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_hit_reads_only_the_data_state(client, django_assert_num_queries):
+    client.get("/2.3.0/events/?mode=detailed", **JSON)
+    with django_assert_num_queries(1):
+        assert client.get("/2.3.0/events/?mode=detailed", **JSON).json()["results"][0]["id"] == 352
+
+
+@pytest.mark.usefixtures("seeded")
+def test_browsable_pages_are_compressed_but_not_shared(client):
+    page = client.get("/2.3.0/events/?format=api", **GZIP)
+    assert page["Content-Encoding"] == "gzip"
+    assert b"HTV-X1" in gzip.decompress(page.content)
+    assert "ETag" not in page  # it holds a CSRF token: someone else's copy would be wrong
+
+
+@pytest.mark.usefixtures("seeded")
+def test_windows_that_move_with_time_are_not_served_past_their_end(client, monkeypatch):
+    # The seed event's date: on /upcoming/ for 24 hours after it, then only on /previous/.
+    date = Event.objects.get(pk=352).date
+    leaves_upcoming = date + datetime.timedelta(hours=24)
+    monkeypatch.setattr(timezone, "now", lambda: leaves_upcoming - datetime.timedelta(seconds=5))
+    inside = client.get("/2.3.0/events/upcoming/", **JSON)
+    assert inside.json()["count"] == 1
+    assert inside["Cache-Control"] == "public, max-age=5"  # no longer than the window lasts
+    assert "Last-Modified" not in inside
+    assert client.get("/2.3.0/events/upcoming/", **JSON)["ETag"] == inside["ETag"]
+    monkeypatch.setattr(timezone, "now", lambda: leaves_upcoming + datetime.timedelta(seconds=1))
+    after = client.get("/2.3.0/events/upcoming/", HTTP_IF_NONE_MATCH=inside["ETag"], **JSON)
+    assert after.status_code == 200
+    assert after.json()["count"] == 0
