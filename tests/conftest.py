@@ -272,3 +272,15 @@ def _empty_response_cache():
     """Each test starts with no cached responses: data sets are rolled back to the same data version, and
     tests may change rows in ways no production path does (QuerySet.update)."""
     caches[settings.RESPONSE_CACHE_ALIAS].clear()
+
+
+@pytest.fixture(scope="session")
+def sqlite_databases(tmp_path_factory, worker_id):
+    """For servers run in subprocesses (tests/instances.py): a migrated empty SQLite database and one with
+    the fixtures imported, built once per run for every xdist worker; copy them, never change them."""
+    from .instances import shared_databases
+
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the workers' base directories share this parent
+    return shared_databases(shared)

@@ -2,168 +2,34 @@
 
 import copy
 import datetime
-import fcntl
 import json
-import os
 import re
-import shutil
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 from django.core.management import call_command
 
-from spacedevs.changes import data_models
-
-from .conftest import ROOT, fixture_events, fixture_files
+from .conftest import fixture_events
+from .instances import Instance
 
 ROUTES = ["events/", "events/upcoming/", "events/previous/"]
 FAST = ["--rate", "1000/1", "--no-progress"]
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Instance:
-    """This project run in subprocesses over its own SQLite file: `manage(...)` runs a command on it, and
-    `serve()` starts gunicorn as production does."""
-
-    def __init__(self, directory):
-        self.directory = directory
-        self.database = directory / "db.sqlite3"
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{self.database}",
-            "SECRET_KEY": "test-instance",
-            "ALLOWED_HOSTS": "127.0.0.1",
-        }
-        self.server = None
-
-    @classmethod
-    def copy_of(cls, database, directory):
-        directory.mkdir(parents=True, exist_ok=True)
-        instance = cls(directory)
-        shutil.copyfile(database, instance.database)
-        return instance
-
-    def manage(self, *args, check=True, **kwargs):
-        return subprocess.run(
-            [sys.executable, "manage.py", *map(str, args)],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=check,
-            **kwargs,
-        )
-
-    def start(self, *args):
-        return subprocess.Popen(
-            [sys.executable, "manage.py", *map(str, args)],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def serve(self):
-        port = free_port()
-        self.base_url = f"http://127.0.0.1:{port}/2.3.0"
-        env = {**self.env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
-        self.server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "python:spacedevs.gunicorn_config"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base_url}/events/?limit=1").status_code == 200:
-                    return self
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError("the upstream instance did not start")
-
-    def stop(self):
-        if self.server is not None:
-            self.server.terminate()
-            self.server.wait(10)
-
-    def change(self, imported, deleted):
-        """Import the events `imported` and delete the events with ids `deleted`, in one process."""
-        path = self.directory / f"import-{time.monotonic_ns()}.json"
-        path.write_text(json.dumps(imported))
-        self.manage(
-            "shell",
-            "-c",
-            "from django.core.management import call_command; from events.models import Event; "
-            f"call_command('import_ll2', {str(path)!r}); "
-            f"Event.objects.filter(pk__in={list(deleted)!r}).delete()",
-        )
-
-    def dump(self):
-        """Every row of every table of served data, leaving out surrogate ids that only number rows."""
-        tables = {}
-        with sqlite3.connect(self.database) as database:
-            for model in data_models():
-                columns = [
-                    field.column
-                    for field in model._meta.concrete_fields
-                    if not (field.primary_key and field.auto_created)
-                ]
-                query = f"SELECT {', '.join(columns)} FROM {model._meta.db_table}"
-                tables[model._meta.db_table] = sorted(map(repr, database.execute(query)))
-        return tables
-
-
-@pytest.fixture(scope="session")
-def databases(tmp_path_factory, worker_id):
-    """A migrated empty SQLite database and the upstream's (the fixtures imported): built once per run and
-    shared by every xdist worker, then copied for each instance (building them takes longer than a test)."""
-    shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        shared = shared.parent  # the workers' base directories share this parent
-    empty, upstream = shared / "empty.sqlite3", shared / "upstream.sqlite3"
-    with open(shared / "sync-databases.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker builds them; the others wait for it
-        if not upstream.exists():
-            builder = Instance(shared / "build")
-            builder.directory.mkdir()
-            # One process (each start of Django costs a second): migrate, keep a copy, import.
-            files = ", ".join(repr(str(path)) for path in fixture_files())
-            builder.manage(
-                "shell",
-                "-c",
-                f"import shutil; from django.core.management import call_command as run; "
-                f"run('migrate', verbosity=0); shutil.copyfile({str(builder.database)!r}, {str(empty)!r}); "
-                f"run('import_ll2', {files}, '--no-progress')",
-            )
-            shutil.copyfile(builder.database, upstream)
-    return {"empty": empty, "upstream": upstream}
-
-
 @pytest.fixture(scope="module")
-def upstream(tmp_path_factory, databases):
-    instance = Instance.copy_of(databases["upstream"], tmp_path_factory.mktemp("upstream"))
+def upstream(tmp_path_factory, sqlite_databases):
+    instance = Instance.copy_of(sqlite_databases["imported"], tmp_path_factory.mktemp("upstream"))
     yield instance.serve()
     instance.stop()
 
 
 @pytest.fixture
-def downstream(tmp_path, databases):
+def downstream(tmp_path, sqlite_databases):
     def make(name):
-        return Instance.copy_of(databases["empty"], tmp_path / name)
+        return Instance.copy_of(sqlite_databases["empty"], tmp_path / name)
 
     return make
 

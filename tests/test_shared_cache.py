@@ -1,0 +1,60 @@
+"""Two servers sharing one Redis share their cached responses, and a write shows at once on both."""
+
+import copy
+import json
+import os
+
+import httpx
+import pytest
+import redis
+
+from .conftest import fixture_events
+from .instances import Instance
+
+REDIS_URL = os.environ.get("REDIS_TEST_URL")
+pytestmark = pytest.mark.skipif(
+    not REDIS_URL and not os.environ.get("SPACEDEVS_EXPECT_REDIS"),
+    reason="needs a Redis server: REDIS_TEST_URL (bin/test starts one)",
+)
+
+
+@pytest.fixture
+def two_servers(tmp_path, sqlite_databases):
+    """Two gunicorn instances over the same database and the same Redis (emptied first)."""
+    assert REDIS_URL, "bin/test sets REDIS_TEST_URL"
+    store = redis.Redis.from_url(REDIS_URL)
+    store.flushdb()
+    first = Instance.copy_of(sqlite_databases["imported"], tmp_path, REDIS_URL=REDIS_URL)
+    second = Instance(tmp_path, REDIS_URL=REDIS_URL)
+    yield first.serve(), second.serve(), store
+    first.stop()
+    second.stop()
+    store.flushdb()
+
+
+def get(server, path, **headers):
+    """GET from `server` as a load balancer in front of both would: under one host name."""
+    url = f"{server.base_url.removesuffix('/2.3.0')}{path}"
+    return httpx.get(url, headers={"Host": "127.0.0.1", **headers})
+
+
+def test_servers_share_cached_responses_and_see_every_write_at_once(two_servers):
+    first, second, store = two_servers
+    path = "/2.3.0/events/352/?mode=normal"
+    entries = store.dbsize()  # the servers' own readiness checks are cached too
+    cached = get(first, path)
+    assert cached.status_code == 200
+    assert store.dbsize() == entries + 1
+    shared = get(second, path)
+    assert store.dbsize() == entries + 1  # the second server answered from the first one's entry
+    assert (shared.content, shared.headers["ETag"]) == (cached.content, cached.headers["ETag"])
+    assert get(second, path, **{"If-None-Match": cached.headers["ETag"]}).status_code == 304
+
+    renamed = copy.deepcopy(fixture_events()[352]) | {"name": "Renamed on the shared database"}
+    (first.directory / "renamed.json").write_text(json.dumps(renamed))
+    first.manage("import_ll2", first.directory / "renamed.json", "--no-progress")
+    for server in (first, second):
+        response = get(server, path, **{"If-None-Match": cached.headers["ETag"]})
+        assert response.status_code == 200
+        assert response.json()["name"] == "Renamed on the shared database"
+        assert response.headers["ETag"] != cached.headers["ETag"]
