@@ -3,6 +3,7 @@
 import datetime
 
 from django.db import models
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -65,6 +66,10 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["date", "id"], name="event_date_id"),
             models.Index(fields=["last_updated", "id"], name="event_last_updated_id"),
+            # The day, month and year filters compare parts of the date in UTC.
+            models.Index(ExtractDay("date"), name="event_date_day"),
+            models.Index(ExtractMonth("date"), name="event_date_month"),
+            models.Index(ExtractYear("date"), name="event_date_year"),
         ]
 
     def __str__(self):

@@ -1,0 +1,62 @@
+"""Every filter, search and ordering of the heaviest combinations can use an index: the queries a page
+runs, explained on PostgreSQL with sequential scans priced out, scan no table of events whole."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = [
+    pytest.mark.usefixtures("generated"),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans"),
+]
+
+
+def common(generated, key, field="id"):
+    """The value of `field` most often found in the events' `key` lists."""
+    counts = {}
+    for event in generated:
+        for item in event[key]:
+            counts[item[field]] = counts.get(item[field], 0) + 1
+    return max(counts, key=counts.get)
+
+
+def explained(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute(f"EXPLAIN {sql}", params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET enable_seqscan")
+
+
+def page_queries(client, url):
+    """The statements a page runs on the events and their link tables (the data state's aside)."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, HTTP_ACCEPT="application/json").status_code == 200
+    return [query["sql"] for query in captured if '"events_event"' in query["sql"]]
+
+
+def test_heavy_combinations_use_indexes(client, generated):
+    event = next(event for event in generated if event["id"] == 9001)  # every list filled
+    agency, program, launch = (common(generated, key) for key in ("agencies", "program", "launches"))
+    urls = [
+        f"/2.3.0/events/?agency__ids={agency}&date__gte=2000-01-01&date__lte=2040-01-01"
+        "&ordering=-last_updated&mode=detailed&limit=100",
+        f"/2.3.0/events/?search={event['name'].split()[0]}&mode=normal&limit=100",
+        "/2.3.0/events/upcoming/?hide_recent_previous=true&mode=detailed&limit=100",
+        "/2.3.0/events/?day=1,15&month=3,4&year=2025,2026&mode=list",
+        f"/2.3.0/events/?program__ids={program}&launch__ids={launch}",
+        f"/2.3.0/events/?video_url={event['vid_urls'][0]['url']}&type__ids=1,2,3",
+        "/2.3.0/events/previous/?limit=100&offset=300&ordering=-last_updated",
+        f"/2.3.0/events/{event['id']}/",
+    ]
+    for url in urls:
+        queries = page_queries(client, url)
+        assert queries, url
+        for sql in queries:
+            plan = explained(sql, None)
+            scanned_whole = re.findall(r"Seq Scan on (events_\w+)", plan)
+            assert not scanned_whole, f"{url}\n{sql}\n{plan}"
