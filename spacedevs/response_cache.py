@@ -6,12 +6,13 @@ parameter), its `Accept` header and the encoding it accepts, and, on routes whos
 `If-None-Match` is answered 304 before anything is read or rendered, and a cache hit is served as stored. A
 write to the data bumps the version in its own transaction, so no worker or host can serve a response the
 database no longer agrees with. Responses that set cookies (the browsable API's CSRF token) are compressed
-but neither cached nor validated.
+but neither cached nor validated. Compression is Brotli or gzip, as the client prefers.
 """
 
 import gzip
 import hashlib
 
+import brotli
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseNotModified
@@ -21,21 +22,39 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from rest_framework.views import APIView
 
-GZIP = "gzip"
 # Bodies below this size are not worth a compression header.
 MIN_COMPRESSED_SIZE = 200
 # Headers kept with a cached response (the rest are added per request: CORS, ETag, caching, sync time).
 STORED_HEADERS = ("Content-Type", "Content-Encoding", "Vary", "Allow", "Content-Language")
+# The compressions offered, preferred first when a client accepts several equally. Both are deterministic
+# (gzip without a timestamp), so every worker compresses a body to the same bytes.
+COMPRESSORS = {
+    "br": lambda body: brotli.compress(body, quality=settings.BROTLI_QUALITY),
+    "gzip": lambda body: gzip.compress(body, compresslevel=settings.GZIP_LEVEL, mtime=0),
+}
 
 
-def accepts_gzip(request):
-    """Whether the client accepts gzip (listed without q=0)."""
-    for coding in request.META.get("HTTP_ACCEPT_ENCODING", "").split(","):
-        name, _, parameters = coding.strip().partition(";")
-        if name.strip().lower() in (GZIP, "*"):
-            quality = parameters.strip().removeprefix("q=").strip()
-            return not quality or float_or_zero(quality) > 0
-    return False
+def accepted_codings(header):
+    """{content coding: quality} from an Accept-Encoding header."""
+    qualities = {}
+    for item in header.split(","):
+        name, *parameters = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            key, _, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                quality = float_or_zero(value.strip())
+        if name:
+            qualities[name.lower()] = quality
+    return qualities
+
+
+def negotiated_coding(request):
+    """The compression to answer `request` with (the one it prefers, by quality), or None."""
+    qualities = accepted_codings(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    wildcard = qualities.get("*", 0.0)
+    best = max(COMPRESSORS, key=lambda coding: qualities.get(coding, wildcard))
+    return best if qualities.get(best, wildcard) > 0 else None
 
 
 def float_or_zero(text):
@@ -71,7 +90,7 @@ class ResponseCacheMiddleware:
         view_class = api_view_class(request) if request.method in ("GET", "HEAD") else None
         if view_class is None:
             return self.get_response(request)
-        encoding = GZIP if accepts_gzip(request) else None
+        encoding = negotiated_coding(request)
         state = request.data_state
         valid_until = None
         if hasattr(view_class, "response_valid_until"):
@@ -99,7 +118,7 @@ class ResponseCacheMiddleware:
                 if response.status_code != 200 or response.streaming:
                     return response
                 if encoding:
-                    self._compress(response)
+                    self._compress(response, encoding)
                 if response.cookies or "Cookie" in response.get("Vary", ""):
                     return response  # a personal page: not shared, not validated
                 self.cache.set(key, self._stored(response), timeout=self._timeout(valid_until))
@@ -125,12 +144,11 @@ class ResponseCacheMiddleware:
         return since is not None and last_modified is not None and int(last_modified.timestamp()) <= since
 
     @staticmethod
-    def _compress(response):
+    def _compress(response, coding):
         if len(response.content) < MIN_COMPRESSED_SIZE or response.has_header("Content-Encoding"):
             return
-        # mtime=0: the same body compresses to the same bytes, whichever worker and whenever.
-        response.content = gzip.compress(response.content, compresslevel=settings.GZIP_LEVEL, mtime=0)
-        response.headers["Content-Encoding"] = GZIP
+        response.content = COMPRESSORS[coding](response.content)
+        response.headers["Content-Encoding"] = coding
 
     @staticmethod
     def _stored(response):

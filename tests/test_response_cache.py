@@ -6,18 +6,22 @@ import datetime
 import gzip
 import io
 
+import brotli
 import pytest
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Event
 from ingest.records import ingest_records
+from spacedevs.response_cache import negotiated_coding
 
 from .conftest import SEED, fixture_events
 from .fake_upstream import FakeLL2
 
-GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
+GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate"}
+BROTLI = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
 JSON = {"HTTP_ACCEPT": "application/json"}
 # The seed event's routes: it is in the past, so on /previous/.
 SEED_ROUTES = [
@@ -29,10 +33,12 @@ SEED_ROUTES = [
 ]
 
 
+DECOMPRESS = {"gzip": gzip.decompress, "br": brotli.decompress}
+
+
 def body(response):
-    if response.get("Content-Encoding") == "gzip":
-        return gzip.decompress(response.content)
-    return response.content
+    coding = response.get("Content-Encoding")
+    return DECOMPRESS[coding](response.content) if coding else response.content
 
 
 def warm(client, urls, **headers):
@@ -56,7 +62,7 @@ def assert_all_changed(client, before, **headers):
 
 
 @pytest.mark.usefixtures("seeded")
-@pytest.mark.parametrize("headers", [JSON, {**JSON, **GZIP}])
+@pytest.mark.parametrize("headers", [JSON, {**JSON, **GZIP}, {**JSON, **BROTLI}])
 def test_an_import_shows_at_once(client, headers):
     before = warm(client, SEED_ROUTES, **headers)
     renamed = copy.deepcopy(fixture_events()[352]) | {"name": "HTV-X1 Release & Reentry (renamed)"}
@@ -128,6 +134,7 @@ def test_conditional_get():
     assert client.get("/2.3.0/events/", HTTP_IF_MODIFIED_SINCE=modified, **JSON).status_code == 304
     # Another representation of the same page (gzip, another format) has its own validator.
     assert client.get("/2.3.0/events/", **JSON, **GZIP)["ETag"] != etag
+    assert client.get("/2.3.0/events/", **JSON, **BROTLI)["ETag"] != etag
     assert client.get("/2.3.0/events/?format=json")["ETag"] != etag
     # The caching headers.
     assert first["Cache-Control"] == "public, max-age=30"
@@ -135,14 +142,33 @@ def test_conditional_get():
 
 
 @pytest.mark.usefixtures("all_fixtures")
-def test_gzip_decodes_to_the_same_bytes(client):
+@pytest.mark.parametrize(("accept", "coding"), [(GZIP, "gzip"), (BROTLI, "br")])
+def test_compressed_responses_decode_to_the_same_bytes(client, accept, coding):
     for url in ("/2.3.0/events/?mode=detailed&limit=100", "/2.3.0/events/352/", "/2.3.0/schema/", "/2.3.0/"):
-        plain, compressed = client.get(url), client.get(url, **GZIP)
-        assert compressed["Content-Encoding"] == "gzip", url
+        plain, compressed = client.get(url), client.get(url, **accept)
+        assert compressed["Content-Encoding"] == coding, url
         assert "Content-Encoding" not in plain
-        assert gzip.decompress(compressed.content) == plain.content, url
+        assert DECOMPRESS[coding](compressed.content) == plain.content, url
         assert len(compressed.content) < len(plain.content) / 2, url
-        assert client.get(url, HTTP_ACCEPT_ENCODING="gzip;q=0").get("Content-Encoding") is None
+        assert client.get(url, **accept)["ETag"] == compressed["ETag"] != plain["ETag"]
+
+
+@pytest.mark.parametrize(
+    ("header", "coding"),
+    [
+        ("gzip, deflate, br", "br"),
+        ("br;q=0.5, gzip", "gzip"),
+        ("GZIP", "gzip"),
+        ("gzip;q=0, *", "br"),
+        ("*;q=0.3, gzip;q=0.2", "br"),
+        ("*;q=0", None),
+        ("identity", None),
+        ("", None),
+        ("gzip;q=x", None),
+    ],
+)
+def test_the_client_chooses_the_compression(header, coding):
+    assert negotiated_coding(RequestFactory().get("/", HTTP_ACCEPT_ENCODING=header)) == coding
 
 
 @pytest.mark.usefixtures("seeded")
