@@ -2,11 +2,15 @@
 
 The first query of every request reads the data state (spacedevs/middleware.py); on the routes that move
 with time, the next reads when their window next changes (the response cache's validity). An event page
-then counts the matches, reads the page's ids and then their stored documents; an event, its document."""
+then counts the matches (once per data version and query: see the count tests), reads the page's ids and
+then their stored documents; an event, its document. Each test starts with an empty cache."""
 
 import pytest
+from django.conf import settings
+from django.core.cache import caches
 
 from events.models import Event
+from ingest.records import ingest_records
 
 # Each route's queries for a page.
 ROUTES = {"/2.3.0/events/": 4, "/2.3.0/events/upcoming/": 5, "/2.3.0/events/previous/": 5}
@@ -17,12 +21,25 @@ ROUTES = {"/2.3.0/events/": 4, "/2.3.0/events/upcoming/": 5, "/2.3.0/events/prev
 def test_query_count_is_the_same_for_1_and_100_rows(
     client, generated, django_assert_num_queries, route, count, mode
 ):
-    # The first row of every route is a rich event, so a one-row page already needs every prefetch.
     for limit in (1, 100):
+        caches[settings.RESPONSE_CACHE_ALIAS].clear()  # neither the page nor its count cached
         with django_assert_num_queries(count):
             response = client.get(f"{route}?mode={mode}&limit={limit}&format=json")
         assert len(response.json()["results"]) == limit
         assert response.json()["results"][0]["id"] in (9001, 9002)
+
+
+def test_a_query_is_counted_once_per_data_version(client, generated, django_assert_num_queries):
+    first = client.get("/2.3.0/events/?type__ids=1,2&limit=5", HTTP_ACCEPT="application/json").json()
+    # Another page and another mode of the same query: the data state, the ids, the documents.
+    with django_assert_num_queries(3):
+        other = client.get("/2.3.0/events/?type__ids=1,2&limit=7&offset=5&mode=list&format=json").json()
+    assert other["count"] == first["count"] == Event.objects.filter(type_id__in=[1, 2]).count()
+    # A write: counted again, and exact.
+    added = generated[5] | {"id": 99_999, "slug": "counted-again", "type": {"id": 1, "name": "Docking"}}
+    ingest_records([added], source="test")
+    again = client.get("/2.3.0/events/?type__ids=1,2&limit=7&offset=5&mode=list&format=json").json()
+    assert again["count"] == first["count"] + 1
 
 
 @pytest.mark.parametrize(
@@ -41,6 +58,7 @@ def test_linked_resources_query_count_does_not_grow(
     client, generated, django_assert_num_queries, resource, count
 ):
     for limit in (1, 100):
+        caches[settings.RESPONSE_CACHE_ALIAS].clear()
         with django_assert_num_queries(count):
             response = client.get(f"/2.3.0/{resource}/?limit={limit}&format=json")
         assert response.status_code == 200

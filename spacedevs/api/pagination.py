@@ -1,3 +1,7 @@
+import hashlib
+
+from django.conf import settings
+from django.core.cache import caches
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
@@ -8,11 +12,29 @@ class LL2Pagination(LimitOffsetPagination):
     """LL2's limit/offset pages: 10 results unless `limit` asks otherwise, and never more than 100.
 
     A `limit` above 100 is clamped, as LL2 does; a `limit` or `offset` that is not a whole number in range
-    is a 400 naming it (DRF would silently use the default).
+    is a 400 naming it (DRF would silently use the default). `count` is exact, and counted once per data
+    version and query (every page of a query, in every mode, shares it).
     """
 
     default_limit = 10
     max_limit = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._data_state = getattr(request, "data_state", None)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_count(self, queryset):
+        if self._data_state is None:
+            return super().get_count(queryset)
+        # The query's SQL holds every filter (and a window's "now"): equal SQL, equal data, equal count.
+        statement = f"{self._data_state.tag}\n{queryset.query}"
+        key = f"count:{hashlib.sha256(statement.encode()).hexdigest()}"
+        cache = caches[settings.RESPONSE_CACHE_ALIAS]
+        count = cache.get(key)
+        if count is None:
+            count = super().get_count(queryset)
+            cache.set(key, count, timeout=settings.RESPONSE_CACHE_TIMEOUT)
+        return count
 
     def get_limit(self, request):
         limit = self._whole_number(request, self.limit_query_param, minimum=1)
