@@ -4,6 +4,8 @@ from collections import defaultdict
 from itertools import groupby
 from operator import itemgetter
 
+from spacedevs.bulk import bulk_insert
+
 from .errors import IngestError
 from .schema import KIND_LIST, ChildList
 
@@ -89,7 +91,7 @@ def _upsert_rows(kind, rows, tally):
             to_update.append(instance)
             changed_fields.update(changed)
         tally.record(kind, pk, UPDATED if changed else UNCHANGED)
-    model.objects.bulk_create(to_create, batch_size=WRITE_BATCH_SIZE)
+    bulk_insert(model, to_create)
     if to_update:
         model.objects.bulk_update(to_update, sorted(changed_fields), batch_size=WRITE_BATCH_SIZE)
 
@@ -115,5 +117,5 @@ def _replace_changed(slot, wanted):
     if isinstance(slot, ChildList) and slot.kind.has_own_id:
         # A child with its own LL2 id (an update, an image variant) may be moving from another owner.
         slot.row_model.objects.filter(pk__in=[row.pk for row in new_rows]).delete()
-    slot.row_model.objects.bulk_create(new_rows, batch_size=WRITE_BATCH_SIZE)
+    bulk_insert(slot.row_model, new_rows)
     return changed
