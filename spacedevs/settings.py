@@ -101,8 +101,8 @@ CACHES = {
 RESPONSE_CACHE_TIMEOUT = env.int("RESPONSE_CACHE_TIMEOUT", default=3600)
 # How long clients and proxies may reuse a response without asking again (`Cache-Control: max-age`).
 RESPONSE_MAX_AGE = env.int("RESPONSE_MAX_AGE", default=30)
-GZIP_LEVEL = env.int("GZIP_LEVEL", default=5)
-BROTLI_QUALITY = env.int("BROTLI_QUALITY", default=5)
+GZIP_LEVEL = env.int("GZIP_LEVEL", default=4)
+BROTLI_QUALITY = env.int("BROTLI_QUALITY", default=4)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
