@@ -6,8 +6,6 @@ Django's forms refuse NUL characters). Serving splices the request's scheme, hos
 link, giving the bytes the serializer would have given for that request.
 """
 
-import re
-
 import orjson
 from django.http import Http404
 from rest_framework.response import Response
@@ -17,7 +15,9 @@ from .queryplan import plan_of
 from .renderers import FastJSONRenderer
 
 LINK_MARK = "\x00"
-_LINK = re.compile(rb'"\\u0000(/[^"\\]*)"')
+# How a stored link starts: a string opening with an escaped NUL, which no other string can (see above).
+_LINK_START = b'"\\u0000'
+
 _renderer = FastJSONRenderer()
 
 
@@ -44,10 +44,15 @@ def render_stored_modes(serializer_classes, queryset):
 
 def splice(documents, request):
     """`documents` (stored JSON, bytes) with each link made absolute for `request`, keeping `?format=`."""
-    origin = request.build_absolute_uri("/").removesuffix("/")
-    suffix = preserve_builtin_query_params("", request)
-    replacement = f'"{origin}\\1{suffix}"'.replace("\\", "\\\\").replace("\\\\1", "\\1").encode()
-    return _LINK.sub(replacement, documents)
+    origin = request.build_absolute_uri("/").removesuffix("/").encode()
+    suffix = preserve_builtin_query_params("", request).encode()
+    pieces = documents.split(_LINK_START)
+    if suffix:
+        # Each piece after the first starts with a link's path, up to the quote that ends it.
+        for index in range(1, len(pieces)):
+            end = pieces[index].index(b'"')
+            pieces[index] = pieces[index][:end] + suffix + pieces[index][end:]
+    return (b'"' + origin).join(pieces)
 
 
 class StoredDocumentsMixin:
