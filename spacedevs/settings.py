@@ -78,6 +78,11 @@ TEMPLATES = [
 WSGI_APPLICATION = "spacedevs.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Each worker keeps its connection between requests (opening one costs more than most pages), checked
+# before reuse so that a connection the database dropped is replaced instead of failing a request. A
+# `conn_max_age` in DATABASE_URL wins.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # API responses are cached by data version (spacedevs/response_cache.py): in each process's memory, or in

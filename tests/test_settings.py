@@ -1,4 +1,5 @@
-"""Settings refuse to start unsafely: no public SECRET_KEY, no test host in production."""
+"""Settings refuse to start unsafely (no public SECRET_KEY, no test host in production), and keep
+database connections as configured."""
 
 import os
 import subprocess
@@ -34,3 +35,14 @@ def test_debug_without_a_secret_key_gets_a_random_one():
 def test_production_hosts_do_not_include_the_test_client():
     result = start("ALLOWED_HOSTS", SECRET_KEY="x" * 50)
     assert result.stdout.strip() == "['localhost', '127.0.0.1', '[::1]']", result.stderr
+
+
+def test_workers_keep_their_database_connection_unless_told_otherwise():
+    show = "DATABASES['default']['CONN_MAX_AGE'], settings.DATABASES['default']['CONN_HEALTH_CHECKS']"
+    url = "postgres://user@localhost/spacedevs"
+    kept = start(show, SECRET_KEY="x" * 50, DATABASE_URL=url)
+    assert kept.stdout.strip() == "(60, True)", kept.stderr
+    per_request = start(show, SECRET_KEY="x" * 50, DATABASE_URL=url, CONN_MAX_AGE="0")
+    assert per_request.stdout.strip() == "(0, True)", per_request.stderr
+    in_the_url = start(show, SECRET_KEY="x" * 50, DATABASE_URL=f"{url}?conn_max_age=5", CONN_MAX_AGE="0")
+    assert in_the_url.stdout.strip() == "(5, True)", in_the_url.stderr
