@@ -27,11 +27,21 @@ class EventQuerySet(models.QuerySet):
 
     def next_window_change(self, now):
         """The first moment after `now` at which an event enters or leaves the upcoming or previous window
-        (its date, or its date plus the grace), or None when none will."""
-        changes = self.aggregate(
-            next_date=models.Min("date", filter=models.Q(date__gt=now)),
-            next_in_grace=models.Min("date", filter=models.Q(date__gt=now - RECENT_GRACE)),
+        (its date, or its date plus the grace), or None when none will. One statement of two index lookups
+        (the first date after each bound), whatever the number of events."""
+
+        def first_date_after(moment):
+            return models.Subquery(self.filter(date__gt=moment).order_by("date").values("date")[:1])
+
+        changes = (
+            self.model.objects.annotate(
+                next_date=first_date_after(now), next_in_grace=first_date_after(now - RECENT_GRACE)
+            )
+            .values("next_date", "next_in_grace")
+            .first()
         )
+        if changes is None:
+            return None
         moments = [changes["next_date"], changes["next_in_grace"] and changes["next_in_grace"] + RECENT_GRACE]
         return min((moment for moment in moments if moment is not None), default=None)
 
