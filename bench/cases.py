@@ -1,0 +1,129 @@
+"""The requests measured at each size, and each one's database floor.
+
+The database floor of a request is the time PostgreSQL takes to return its page's data in one statement:
+the view's own filtered and ordered queryset (built by the view from the request, as DRF builds it), turned
+into the statement that reads the page's stored documents (`values_list("document__<mode>")`, sliced by
+offset and limit), executed and fetched on a raw psycopg cursor. The view itself needs more than that (a
+count, the page's ids, then their documents, plus the data state): the floor is what no implementation
+serving these bytes from this database could beat.
+"""
+
+import statistics
+import time
+from dataclasses import asdict, dataclass
+
+import psycopg
+from django.db import connection
+from django.test import RequestFactory
+from django.urls import resolve
+
+API = "/2.3.0/"
+DATABASE_FLOOR_WARMUP = 3
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request: `name` (short, for tables), the path under /2.3.0/, and its mode."""
+
+    name: str
+    path: str
+    mode: str
+    kind: str  # "page", "offset", "filter", "detail"
+
+    @property
+    def url_path(self):
+        return API + self.path
+
+    def as_dict(self):
+        return {**asdict(self), "url_path": self.url_path}
+
+
+def build_cases(size, values):
+    """The cases at `size` events, with the filter values read from the data (dataset.FilterValues)."""
+    cases = [
+        Case(f"{mode} {limit}", f"events/?mode={mode}&limit={limit}", mode, "page")
+        for mode in ("list", "normal", "detailed")
+        for limit in (10, 100)
+    ]
+    agencies = ",".join(str(agency_id) for agency_id in values.agency_ids)
+    cases += [
+        Case(
+            f"list 100 offset {size - 100}",
+            f"events/?mode=list&limit=100&offset={size - 100}",
+            "list",
+            "offset",
+        ),
+        Case(
+            "agencies+dates",
+            f"events/?agency__ids={agencies}&date__gte={values.date_from}&date__lte={values.date_to}"
+            "&ordering=-last_updated&mode=detailed&limit=100",
+            "detailed",
+            "filter",
+        ),
+        Case("search", f"events/?search={values.search_word}&mode=normal&limit=100", "normal", "filter"),
+        Case(
+            "upcoming",
+            "events/upcoming/?hide_recent_previous=true&mode=detailed&limit=100",
+            "detailed",
+            "filter",
+        ),
+        Case("detail", f"events/{values.event_id}/", "detailed", "detail"),
+    ]
+    return cases
+
+
+def page_statement(case):
+    """(sql, params, expected rows) of the one statement that returns the case's stored documents."""
+    match = resolve(case.url_path.split("?")[0])
+    view_function = match.func
+    view = view_function.cls(**view_function.initkwargs)
+    view.action_map = view_function.actions
+    view.args, view.kwargs = (), match.kwargs
+    view.request = view.initialize_request(RequestFactory().get(case.url_path, HTTP_HOST="127.0.0.1"))
+    view.initial(view.request)
+    mode = view.get_mode()
+    queryset = view._stored_queryset()
+    if view.detail:
+        lookup = {view.lookup_field: view.kwargs[view.lookup_url_kwarg or view.lookup_field]}
+        queryset = queryset.filter(**lookup)
+        start, stop = 0, 1
+    else:
+        start = view.paginator.get_offset(view.request)
+        stop = start + view.paginator.get_limit(view.request)
+    page = queryset.values_list(f"{view.documents_relation}__{mode}", flat=True)[start:stop]
+    sql, params = page.query.get_compiler(using=page.db).as_sql()
+    return sql, params, len(page)
+
+
+def database_floor(case, database_url, runs):
+    """Median milliseconds to execute the case's page statement and fetch its rows (after a warm-up), and
+    the statement itself."""
+    sql, params, expected = page_statement(case)
+    timings = []
+    with (
+        psycopg.connect(database_url, autocommit=True, cursor_factory=psycopg.ClientCursor) as raw,
+        raw.cursor() as cursor,
+    ):
+        for run in range(DATABASE_FLOOR_WARMUP + runs):
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            elapsed = time.perf_counter() - started
+            if len(rows) != expected:
+                raise RuntimeError(f"{case.name}: {len(rows)} rows, expected {expected}")
+            if run >= DATABASE_FLOOR_WARMUP:
+                timings.append(elapsed * 1000)
+        statement = cursor.mogrify(sql, params)
+    return {
+        "median_ms": round(statistics.median(timings), 3),
+        "min_ms": round(min(timings), 3),
+        "runs": runs,
+        "rows": expected,
+        "document_bytes": sum(len(row[0].encode()) for row in rows),
+        "statement": statement,
+    }
+
+
+def close_django_connection():
+    """Leave no idle Django connection behind while servers are measured."""
+    connection.close()

@@ -1,0 +1,172 @@
+"""The run's results as tables (printed and in latest.md), latest.json with every figure, and latency.png."""
+
+import json
+
+from bench.quiet import QUIET_CPUS
+from bench.targets import FIRST_PAGES, over_database_floor, share_of_floor
+
+COLUMNS = [
+    "case",
+    "uncached p50 ms",
+    "p95 ms",
+    "req/s",
+    "p50 ÷ db floor",
+    "req/s ÷ floor",
+    "cached p50 ms",
+    "p95 ms",
+    "req/s",
+    "p50 ÷ db floor",
+    "req/s ÷ floor",
+    "304 p50 ms",
+    "db floor ms",
+    "floor req/s",
+    "KiB sent",
+]
+
+
+def case_row(name, case):
+    uncached, cached = case["uncached"], case["cached"]
+    return [
+        f"`{name}`",
+        f"{uncached['latency']['p50_ms']:.2f}",
+        f"{uncached['latency']['p95_ms']:.2f}",
+        f"{uncached['throughput']['requests_per_second']:,.0f}",
+        f"{over_database_floor(case, 'uncached'):.1f}",
+        f"{share_of_floor(case, 'uncached'):.2f}",
+        f"{cached['latency']['p50_ms']:.2f}",
+        f"{cached['latency']['p95_ms']:.2f}",
+        f"{cached['throughput']['requests_per_second']:,.0f}",
+        f"{over_database_floor(case, 'cached'):.1f}",
+        f"{share_of_floor(case, 'cached'):.2f}",
+        f"{case['not_modified']['latency']['p50_ms']:.2f}",
+        f"{case['database_floor']['median_ms']:.2f}",
+        f"{case['transport_floor']['cached']['throughput']['requests_per_second']:,.0f}",
+        f"{case['response']['bytes'] / 1024:.1f}",
+    ]
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def results_tables(results):
+    """Markdown: the import steps, then one table per size, with its workers' memory."""
+    imports = markdown_table(
+        ["events", "added", "seconds", "events/s", "again, unchanged", "seconds", "events/s"],
+        [
+            [
+                f"{step['size']:,}",
+                f"{step['added']:,}",
+                f"{step['seconds']:.1f}",
+                f"{step['events_per_second']:,.0f}",
+                f"{step['reimported']:,}",
+                f"{step['reimport_seconds']:.1f}",
+                f"{step['reimport_events_per_second']:,.0f}",
+            ]
+            for step in results["imports"]
+        ],
+    )
+    parts = ["### Import (`ingest_records`, 100 records a call)", imports]
+    for size, figures in results["sizes"].items():
+        rows = [case_row(name, case) for name, case in figures["cases"].items()]
+        rss = ", ".join(f"{mb:.0f}" for mb in figures["worker_rss_mb"].values())
+        background = figures["background_cpus"]
+        paths = [[f"`{name}`", f"`{case['case']['url_path']}`"] for name, case in figures["cases"].items()]
+        parts += [
+            f"### {int(size):,} events",
+            markdown_table(COLUMNS, rows),
+            f"gunicorn worker RSS after the run: {rss} MB. Other work on the machine before each of the "
+            f"{background['measurements']} wrk runs: at most {background['max']:.2f} CPUs; "
+            f"{background['not_quiet']} started above {QUIET_CPUS} CPUs busy; "
+            f"{background['waited_seconds']:.0f} s waited for quiet.",
+            markdown_table(["case", "path"], paths),
+        ]
+    return "\n\n".join(parts)
+
+
+def verdict_table(verdicts):
+    marks = {True: "held", False: "**missed**", None: "not measured"}
+    return markdown_table(
+        ["target", "size", "measured", "verdict"],
+        [[verdict.target, verdict.where, verdict.value, marks[verdict.held]] for verdict in verdicts],
+    )
+
+
+def write_markdown(path, results, verdicts):
+    machine = results["machine"]
+    settings = results["settings"]
+    text = f"""# Benchmark: the events API over synthetic data
+
+- Date: {results["date"]}
+- Machine: {machine["cpu_count"]} CPUs ({machine["cpu_model"]}), {machine["memory_gb"]:.1f} GB RAM,
+  Linux {machine["kernel"]}; Python {machine["python"]}; PostgreSQL {machine["postgresql"]}; {machine["wrk"]}
+- Command: `{results["command"]}`
+- Code: {code_line(results)}
+- Each measurement: wrk for {settings["duration_seconds"]} s over loopback; latency with one connection
+  (`-t1 -c1`), requests/s with eight (`-t2 -c8`); request headers {settings["request_headers"]}; gunicorn as
+  production runs it (`spacedevs.gunicorn_config`, {settings["workers"]} workers, DATABASE_URL
+  `{settings["server_database_url"]}`); database floor: median of
+  {settings["database_floor_runs"]} runs of the page's one statement on a raw psycopg cursor.
+- Uncached: every request a new URL (`&bench=…`, ignored by the API, part of its cache key). Cached: one URL
+  after warm-up requests. 304: the cached URL with `If-None-Match`. Transport floor ("floor"): the same
+  response bytes served from memory by `bench/floor_app.py` under the same gunicorn settings, the same wrk
+  commands (ratios: uncached ÷ floor with unique URLs, cached ÷ floor with one URL; "floor req/s" shows the
+  latter).
+
+## Targets
+
+{verdict_table(verdicts)}
+
+## Results
+
+{results_tables(results)}
+"""
+    path.write_text(text)
+
+
+def code_line(results):
+    code = results["code"]
+    line = f"`{code['commit']}`"
+    if code["modified"]:
+        line += f", with uncommitted changes to {', '.join(code['modified'])}"
+    if results.get("code_changes"):
+        sizes = ", ".join(f"{change['size']:,}" for change in results["code_changes"])
+        line += f". **The code changed during the run** (before measuring at {sizes} events): not comparable"
+    return line
+
+
+def write_json(path, results, verdicts):
+    path.write_text(json.dumps({**results, "targets": [v.as_dict() for v in verdicts]}, indent=2) + "\n")
+
+
+def write_chart(path, results):
+    """Uncached (solid) and cached (dashed) p50 of each mode's 100-event first page against the size."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot, ticker
+
+    sizes = sorted(int(size) for size in results["sizes"])
+    figure, axes = pyplot.subplots(figsize=(8, 5), dpi=120)
+    for name, colour in zip(FIRST_PAGES, ("tab:blue", "tab:orange", "tab:green"), strict=True):
+        for variant, style in (("uncached", "-"), ("cached", "--")):
+            values = [
+                results["sizes"][str(size)]["cases"][name][variant]["latency"]["p50_ms"] for size in sizes
+            ]
+            axes.plot(sizes, values, style, marker="o", color=colour, label=f"{name}, {variant}")
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xticks(sizes, [f"{size:,}" for size in sizes])
+    axes.xaxis.set_minor_locator(ticker.NullLocator())
+    axes.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _position: f"{value:g}"))
+    axes.yaxis.set_minor_formatter(ticker.FuncFormatter(lambda value, _position: f"{value:g}"))
+    axes.set_xlabel("events in the database")
+    axes.set_ylabel("p50 latency, ms (one connection)")
+    axes.set_title("GET /2.3.0/events/?mode=…&limit=100")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path)
+    pyplot.close(figure)

@@ -1,0 +1,172 @@
+"""The performance targets, evaluated on one run's figures (see run.py for the shape of `results`)."""
+
+from dataclasses import asdict, dataclass
+
+DETAILED_P50_MS = 25
+DETAILED_FLOOR_SHARE = 0.1
+LIST_P50_MS = 10
+DATABASE_FLOOR_FACTOR = 3
+CACHED_FLOOR_SHARE = 0.6
+NOT_MODIFIED_MS = 2
+GROWTH_FACTOR = 1.5
+DEEP_OFFSET_FACTOR = 3
+IMPORT_EVENTS_PER_SECOND = 2000
+WORKER_RSS_MB = 200
+FIRST_PAGES = ("list 100", "normal 100", "detailed 100")
+
+
+@dataclass
+class Verdict:
+    target: str
+    where: str
+    value: str
+    held: bool | None  # None: not measured in this run
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def uncached_p50(case):
+    return case["uncached"]["latency"]["p50_ms"]
+
+
+def share_of_floor(case, variant):
+    """Requests/s of the API ÷ requests/s of the transport floor, for `variant` (uncached or cached)."""
+    floor = case["transport_floor"][variant]["throughput"]["requests_per_second"]
+    return case[variant]["throughput"]["requests_per_second"] / floor
+
+
+def over_database_floor(case, variant):
+    return case[variant]["latency"]["p50_ms"] / case["database_floor"]["median_ms"]
+
+
+def evaluate(results):
+    """Every target at every size it applies to, as Verdicts."""
+    sizes = {int(size): figures for size, figures in results["sizes"].items()}
+    verdicts = []
+    add = verdicts.append
+
+    at_10k = sizes.get(10_000)
+    if at_10k is None:
+        add(Verdict("uncached detailed 100 at 10,000 events", "10,000", "not measured", None))
+    else:
+        detailed = at_10k["cases"]["detailed 100"]
+        p50 = uncached_p50(detailed)
+        add(
+            Verdict(
+                f"uncached `detailed 100` p50 ≤ {DETAILED_P50_MS} ms",
+                "10,000",
+                f"{p50:.1f} ms",
+                p50 <= DETAILED_P50_MS,
+            )
+        )
+        share = share_of_floor(detailed, "uncached")
+        add(
+            Verdict(
+                f"uncached `detailed 100` requests/s ≥ {DETAILED_FLOOR_SHARE}x transport floor",
+                "10,000",
+                f"{share:.3f}x",
+                share >= DETAILED_FLOOR_SHARE,
+            )
+        )
+
+    for size, figures in sizes.items():
+        cases = figures["cases"]
+        p50 = uncached_p50(cases["list 100"])
+        add(
+            Verdict(
+                f"uncached `list 100` p50 ≤ {LIST_P50_MS} ms",
+                f"{size:,}",
+                f"{p50:.1f} ms",
+                p50 <= LIST_P50_MS,
+            )
+        )
+        for name in FIRST_PAGES:
+            factor = over_database_floor(cases[name], "uncached")
+            add(
+                Verdict(
+                    f"uncached `{name}` p50 ≤ {DATABASE_FLOOR_FACTOR}x database floor",
+                    f"{size:,}",
+                    f"{factor:.1f}x ({uncached_p50(cases[name]):.1f} ÷ "
+                    f"{cases[name]['database_floor']['median_ms']:.2f} ms)",
+                    factor <= DATABASE_FLOOR_FACTOR,
+                )
+            )
+        shares = {name: share_of_floor(case, "cached") for name, case in cases.items()}
+        worst = min(shares, key=shares.get)
+        add(
+            Verdict(
+                f"cached requests/s ≥ {CACHED_FLOOR_SHARE}x transport floor, every case",
+                f"{size:,}",
+                f"lowest {shares[worst]:.2f}x (`{worst}`); "
+                f"{sum(share < CACHED_FLOOR_SHARE for share in shares.values())} of {len(shares)} below",
+                shares[worst] >= CACHED_FLOOR_SHARE,
+            )
+        )
+        not_modified = {name: case["not_modified"]["latency"]["p50_ms"] for name, case in cases.items()}
+        slowest = max(not_modified, key=not_modified.get)
+        add(
+            Verdict(
+                f"304 p50 ≤ {NOT_MODIFIED_MS} ms, every case",
+                f"{size:,}",
+                f"slowest {not_modified[slowest]:.2f} ms (`{slowest}`)",
+                not_modified[slowest] <= NOT_MODIFIED_MS,
+            )
+        )
+        deep = next(case for name, case in cases.items() if case["case"]["kind"] == "offset")
+        factor = uncached_p50(deep) / uncached_p50(cases["list 100"])
+        add(
+            Verdict(
+                f"uncached `{deep['case']['name']}` p50 ≤ {DEEP_OFFSET_FACTOR}x first page",
+                f"{size:,}",
+                f"{factor:.2f}x ({uncached_p50(deep):.1f} ÷ {uncached_p50(cases['list 100']):.1f} ms)",
+                factor <= DEEP_OFFSET_FACTOR,
+            )
+        )
+
+    for name in FIRST_PAGES:
+        if 1_000 in sizes and 100_000 in sizes:
+            small, large = (
+                uncached_p50(sizes[1_000]["cases"][name]),
+                uncached_p50(sizes[100_000]["cases"][name]),
+            )
+            add(
+                Verdict(
+                    f"uncached `{name}` p50 at 100,000 ≤ {GROWTH_FACTOR}x at 1,000",
+                    "1,000 → 100,000",
+                    f"{large / small:.2f}x ({large:.1f} ÷ {small:.1f} ms)",
+                    large / small <= GROWTH_FACTOR,
+                )
+            )
+        else:
+            add(
+                Verdict(
+                    f"uncached `{name}` p50 at 100,000 ≤ {GROWTH_FACTOR}x at 1,000",
+                    "1,000 → 100,000",
+                    "not measured",
+                    None,
+                )
+            )
+
+    for step in results["imports"]:
+        rate = step["events_per_second"]
+        add(
+            Verdict(
+                f"import ≥ {IMPORT_EVENTS_PER_SECOND:,} events/s",
+                f"to {step['size']:,}",
+                f"{rate:,.0f} events/s",
+                rate >= IMPORT_EVENTS_PER_SECOND,
+            )
+        )
+
+    for size, figures in sizes.items():
+        largest = max(figures["worker_rss_mb"].values(), default=0)
+        add(
+            Verdict(
+                f"gunicorn worker RSS ≤ {WORKER_RSS_MB} MB",
+                f"{size:,}",
+                f"{largest:.0f} MB (largest of {len(figures['worker_rss_mb'])})",
+                largest <= WORKER_RSS_MB,
+            )
+        )
+    return verdicts
