@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.db import models
+from django.db import InterfaceError, OperationalError, connections, models, router
 from django.db.models import F
 from django.utils import timezone
 
@@ -33,8 +33,28 @@ class DataState(models.Model):
 
     @classmethod
     def current(cls):
-        """The state now; no epoch, version 0, never synced, on a database nothing was written to."""
-        return cls.objects.filter(pk=THE_ROW).first() or cls(pk=THE_ROW, epoch=None)
+        """The state now; no epoch, version 0, never synced, on a database nothing was written to.
+
+        Every request reads it first, so it also stands for Django's connection health check (off in the
+        settings: that check costs a round trip of its own per request). A connection kept from an earlier
+        request that fails here is replaced and the read tried once more, as the check would have done.
+        """
+        connection = connections[router.db_for_read(cls)]
+        kept = connection.connection is not None and not connection.in_atomic_block
+        try:
+            return cls._read()
+        except (InterfaceError, OperationalError):
+            if not kept:
+                raise
+            connection.close()
+            return cls._read()
+
+    @classmethod
+    def _read(cls):
+        # A raw query: the ORM's compilation costs more than the database's answer.
+        table = connections[router.db_for_read(cls)].ops.quote_name(cls._meta.db_table)
+        found = list(cls.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [THE_ROW]))
+        return found[0] if found else cls(pk=THE_ROW, epoch=None)
 
     @property
     def tag(self):

@@ -78,11 +78,11 @@ TEMPLATES = [
 WSGI_APPLICATION = "spacedevs.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-# Each worker keeps its connection between requests (opening one costs more than most pages), checked
-# before reuse so that a connection the database dropped is replaced instead of failing a request. A
-# `conn_max_age` in DATABASE_URL wins.
+# Each worker keeps its connection between requests (opening one costs more than most pages). A connection
+# the database dropped is replaced by the first read of every request (spacedevs.models.DataState.current),
+# not by Django's health check, which would cost each request one more round trip. A `conn_max_age` in
+# DATABASE_URL wins.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # API responses are cached by data version (spacedevs/response_cache.py): in each process's memory, or in
@@ -106,8 +106,9 @@ CACHES = {
 RESPONSE_CACHE_TIMEOUT = env.int("RESPONSE_CACHE_TIMEOUT", default=3600)
 # How long clients and proxies may reuse a response without asking again (`Cache-Control: max-age`).
 RESPONSE_MAX_AGE = env.int("RESPONSE_MAX_AGE", default=30)
-GZIP_LEVEL = env.int("GZIP_LEVEL", default=4)
-BROTLI_QUALITY = env.int("BROTLI_QUALITY", default=4)
+# Fast settings: a response is compressed once per cache entry, but a miss waits for it (see README).
+GZIP_LEVEL = env.int("GZIP_LEVEL", default=2)
+BROTLI_QUALITY = env.int("BROTLI_QUALITY", default=1)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -2,6 +2,7 @@
 the sync's bookkeeping and writes that change nothing leave it alone."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from agencies.models import Agency
@@ -70,3 +71,17 @@ def test_admin_saves_and_deletes_bump(client, django_user_model, seeded):
     assert response.status_code == 302
     assert not Event.objects.exists()
     assert version() > start + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_database_dropped_is_replaced_by_the_next_request(client):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database server that can drop a connection")
+    assert client.get("/2.3.0/events/").status_code == 200
+    dropped = connection.connection.info.backend_pid
+    other = connection.copy()
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [dropped])
+    other.close()
+    assert client.get("/2.3.0/events/").status_code == 200
+    assert connection.connection.info.backend_pid != dropped
