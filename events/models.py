@@ -26,16 +26,17 @@ class EventQuerySet(models.QuerySet):
         return self.filter(date__lt=now)
 
     def next_window_change(self, now):
-        """The first moment after `now` at which an event enters or leaves the upcoming or previous window
-        (its date, or its date plus the grace), or None when none will. One statement of two index lookups
-        (the first date after each bound), whatever the number of events."""
+        """The first moment from `now` on after which an event enters or leaves the upcoming or previous
+        window (its date, or its date plus the grace), or None when none will: the windows' contents are the
+        same at every moment from `now` up to it, and may differ just after it (`now` itself when an event's
+        date is `now`). One statement of two index lookups, whatever the number of events."""
 
-        def first_date_after(moment):
-            return models.Subquery(self.filter(date__gt=moment).order_by("date").values("date")[:1])
+        def first_date_from(moment):
+            return models.Subquery(self.filter(date__gte=moment).order_by("date").values("date")[:1])
 
         changes = (
             self.model.objects.annotate(
-                next_date=first_date_after(now), next_in_grace=first_date_after(now - RECENT_GRACE)
+                next_date=first_date_from(now), next_in_grace=first_date_from(now - RECENT_GRACE)
             )
             .values("next_date", "next_in_grace")
             .first()

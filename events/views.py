@@ -1,3 +1,6 @@
+from django.conf import settings
+from django.core.cache import caches
+
 from spacedevs.api.stored import StoredDocumentsMixin
 from spacedevs.api.viewsets import ModeViewSet
 
@@ -26,7 +29,24 @@ class WindowedEventViewSet(EventViewSet):
 
     @classmethod
     def response_valid_until(cls, request):
-        return Event.objects.next_window_change(request_now(request))
+        """The end of the request's window: the first moment after which the answer may change.
+
+        The windows' contents are the same at every moment of a window, so it is looked up once per data
+        version and window, and the request's "now" becomes the moment its window was first seen: every
+        request in a window then runs the same SQL, and its count is counted once.
+        """
+        now = request_now(request)
+        cache = caches[settings.RESPONSE_CACHE_ALIAS]
+        key = f"window-change:{request.data_state.tag}"
+        known = cache.get(key)
+        if known is not None:
+            known_at, known_change = known
+            if known_at <= now and (known_change is None or now < known_change):
+                request.ll2_now = known_at
+                return known_change
+        change = Event.objects.next_window_change(now)
+        cache.set(key, (now, change), timeout=settings.RESPONSE_CACHE_TIMEOUT)
+        return change
 
 
 class UpcomingEventViewSet(WindowedEventViewSet):

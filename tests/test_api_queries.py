@@ -1,13 +1,15 @@
 """Each list route and mode runs a fixed number of queries, however many rows it renders.
 
 The first query of every request reads the data state (spacedevs/middleware.py); on the routes that move
-with time, the next reads when their window next changes (the response cache's validity). An event page
+with time, the next reads when their window next changes (the response cache's validity; once per data
+version and window). An event page
 then counts the matches (once per data version and query: see the count tests), reads the page's ids and
 then their stored documents; an event, its document. Each test starts with an empty cache."""
 
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.utils import timezone
 
 from events.models import Event
 from ingest.records import ingest_records
@@ -76,3 +78,13 @@ def test_detail_query_count(client, generated, django_assert_num_queries, mode, 
 def test_the_generated_events_import_as_they_are(generated):
     # Here rather than in test_generator.py: the data set is imported once for the tests that use it.
     assert Event.objects.count() == len(generated) == 402
+
+
+def test_a_window_is_looked_up_and_counted_once(client, generated, django_assert_num_queries):
+    first = client.get("/2.3.0/events/upcoming/?limit=5&mode=list&format=json").json()
+    # Another page of the same window, a moment later: the data state, the ids, the documents.
+    with django_assert_num_queries(3):
+        other = client.get("/2.3.0/events/upcoming/?limit=7&offset=5&mode=list&format=json").json()
+    upcoming = Event.objects.upcoming(timezone.now()).order_by("date", "id")
+    assert other["count"] == first["count"] == upcoming.count()
+    assert [event["id"] for event in other["results"]] == list(upcoming.values_list("id", flat=True)[5:12])

@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from events.models import Event
+from events.models import RECENT_GRACE, Event
 from ingest.records import ingest_records
 from spacedevs.response_cache import negotiated_coding
 
@@ -33,6 +33,7 @@ SEED_ROUTES = [
 ]
 
 
+MICROSECOND = datetime.timedelta(microseconds=1)
 DECOMPRESS = {"gzip": gzip.decompress, "br": brotli.decompress}
 
 
@@ -211,3 +212,16 @@ def test_windows_that_move_with_time_are_not_served_past_their_end(client, monke
     after = client.get("/2.3.0/events/upcoming/", HTTP_IF_NONE_MATCH=inside["ETag"], **JSON)
     assert after.status_code == 200
     assert after.json()["count"] == 0
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_window_can_change_just_after_its_first_moment(client, monkeypatch):
+    date = Event.objects.get(pk=352).date
+    assert Event.objects.next_window_change(date) == date  # it leaves /upcoming/'s hidden-recent window now
+    assert Event.objects.next_window_change(date + MICROSECOND) == date + RECENT_GRACE
+    monkeypatch.setattr(timezone, "now", lambda: date)
+    at = client.get("/2.3.0/events/previous/", **JSON)
+    assert (at.json()["count"], at["Cache-Control"]) == (0, "public, max-age=0")
+    monkeypatch.setattr(timezone, "now", lambda: date + MICROSECOND)
+    after = client.get("/2.3.0/events/previous/", **JSON)
+    assert (after.json()["count"], after["Cache-Control"]) == (1, "public, max-age=30")
