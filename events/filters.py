@@ -6,6 +6,7 @@ from django.utils import timezone
 from programs.models import Program
 from spacedevs.api.filters import (
     DateTimeFilter,
+    FilterSet,
     IntegerFilter,
     IntegerListFilter,
     RelatedIdChoicesFilter,
@@ -44,7 +45,7 @@ def date_part_filter(part, minimum, maximum, description):
     )
 
 
-class EventFilterSet(django_filters.FilterSet):
+class EventFilterSet(FilterSet):
     agency__ids = RelatedIntegerListFilter(field_name="agencies", help_text="Comma-separated agency IDs.")
     date__gt = date_filter("date", "gt", "Date is greater than.")
     date__gte = date_filter("date", "gte", "Date is greater than or equal to.")

@@ -7,12 +7,41 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import BaseCSVField, ModelMultipleChoiceField
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.filters import SearchFilter
 
 from .numbers import MAX_INTEGER, is_whole_number
 
 MAX_LIST_ITEMS = 1000
+
+
+class FilterSet(django_filters.FilterSet):
+    """django-filter's FilterSet, whose form class is built once per FilterSet class instead of per request.
+
+    The form's fields depend on the class's filters alone (none of these filters reads the request), and
+    building them (labels, field instances) took a third of an uncached page's time. Each form instance
+    still gets its own copies of the fields, as every Django form does.
+    """
+
+    def get_form_class(self):
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which leaves the queryset alone, building no form, when the request names
+    none of the view's filters (an unfiltered page, the most common request): a filter left out is no filter,
+    so the form could only have found nothing to do."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or request.query_params.keys().isdisjoint(filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class CommaListField(BaseCSVField):
@@ -118,12 +147,14 @@ class IdChoicesField(ModelMultipleChoiceField):
     def clean(self, value):
         # `?program=` alone means "no filter", as an empty value does for every other parameter.
         value = [item for item in value or () if item != ""]
+        if not value:
+            return []
         if len(value) > MAX_LIST_ITEMS:
             raise ValidationError(f"Enter at most {MAX_LIST_ITEMS} values (got {len(value)}).")
         id_field = WholeNumberField(min_value=0, max_value=MAX_INTEGER)
         for item in value:
             id_field.clean(item)
-        # The objects, already fetched to check they exist; none given is "no filter", not "match nothing".
+        # The objects, already fetched to check they exist.
         return list(super().clean(value))
 
 

@@ -79,10 +79,13 @@ class StoredDocumentsMixin:
         if not self._stored():
             return super().list(request, *args, **kwargs)
         page = self.paginate_queryset(self._stored_queryset().values_list("pk", flat=True))
+        # Straight from the documents' table: the page's ids are known, no join is needed.
+        relation = self.get_queryset().model._meta.get_field(self.documents_relation)
+        owner = relation.field.attname
         documents = dict(
-            self.get_queryset()
-            .model._default_manager.filter(pk__in=page)
-            .values_list("pk", self._document_field())
+            relation.related_model._default_manager.filter(**{f"{owner}__in": page}).values_list(
+                owner, self.get_mode()
+            )
         )
         if None in documents.values() or len(documents) < len(page):
             return super().list(request, *args, **kwargs)  # not rendered yet: see render_documents

@@ -1,12 +1,11 @@
 """The base viewsets every LL2 resource is served by."""
 
 from django.db import models
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework.settings import api_settings
 from rest_framework.utils import formatting
 
-from .filters import BoundedSearchFilter
+from .filters import BoundedSearchFilter, FilterBackend
 from .help import help_sections
 from .modes import ModeViewSetMixin
 from .ordering import StableOrderingFilter
@@ -37,7 +36,7 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     """
 
     pagination_class = LL2Pagination
-    filter_backends = [DjangoFilterBackend, BoundedSearchFilter, StableOrderingFilter]
+    filter_backends = [FilterBackend, BoundedSearchFilter, StableOrderingFilter]
     filterset_class = None
     search_fields: list = []
     ordering_fields: list | None = None
