@@ -108,6 +108,8 @@ RESPONSE_CACHE_TIMEOUT = env.int("RESPONSE_CACHE_TIMEOUT", default=3600)
 RESPONSE_MAX_AGE = env.int("RESPONSE_MAX_AGE", default=30)
 # Fast settings: a response is compressed once per cache entry, but a miss waits for it (see README).
 GZIP_LEVEL = env.int("GZIP_LEVEL", default=2)
+if not 0 <= GZIP_LEVEL <= 3:
+    raise ImproperlyConfigured(f"GZIP_LEVEL must be 0 to 3 (ISA-L's levels), not {GZIP_LEVEL}")
 BROTLI_QUALITY = env.int("BROTLI_QUALITY", default=1)
 
 LANGUAGE_CODE = "en-us"

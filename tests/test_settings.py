@@ -37,6 +37,12 @@ def test_production_hosts_do_not_include_the_test_client():
     assert result.stdout.strip() == "['localhost', '127.0.0.1', '[::1]']", result.stderr
 
 
+def test_gzip_levels_are_isa_ls():
+    result = start("GZIP_LEVEL", SECRET_KEY="x" * 50, GZIP_LEVEL="6")
+    assert result.returncode != 0
+    assert "GZIP_LEVEL must be 0 to 3 (ISA-L's levels), not 6" in result.stderr
+
+
 def test_workers_keep_their_database_connection_unless_told_otherwise():
     # Without Django's health check: the data state's read replaces a dropped connection (test_data_state).
     show = "DATABASES['default']['CONN_MAX_AGE'], settings.DATABASES['default']['CONN_HEALTH_CHECKS']"
