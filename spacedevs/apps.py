@@ -9,6 +9,7 @@ class SpacedevsConfig(AppConfig):
     holds_served_data = False
 
     def ready(self):
+        from . import lookups  # noqa: F401 (registers them)
         from .changes import track_writes
 
         track_writes()

@@ -83,7 +83,7 @@ class StoredDocumentsMixin:
         relation = self.get_queryset().model._meta.get_field(self.documents_relation)
         owner = relation.field.attname
         documents = dict(
-            relation.related_model._default_manager.filter(**{f"{owner}__in": page}).values_list(
+            relation.related_model._default_manager.filter(**{f"{owner}__any_of": page}).values_list(
                 owner, self.get_mode()
             )
         )
