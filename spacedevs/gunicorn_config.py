@@ -6,7 +6,7 @@ import os
 wsgi_app = "spacedevs.wsgi"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-accesslog = "-"
+# No access log: spacedevs.request_log logs each request, with its id and duration.
 
 
 def tune_garbage_collector():

@@ -6,6 +6,8 @@ from django.db import InterfaceError, OperationalError, connections, models, rou
 from django.db.models import F
 from django.utils import timezone
 
+from .faults import DatabaseTimedOut
+
 THE_ROW = 1
 
 
@@ -43,6 +45,8 @@ class DataState(models.Model):
         kept = connection.connection is not None and not connection.in_atomic_block
         try:
             return cls._read()
+        except DatabaseTimedOut:
+            raise
         except (InterfaceError, OperationalError):
             if not kept:
                 raise

@@ -1,8 +1,13 @@
 """JSON bodies for the errors Django itself answers, so that no client ever gets an HTML error page."""
 
+import sys
+
+from django.conf import settings
 from django.http import Http404, JsonResponse
 from rest_framework import views
 from rest_framework.exceptions import NotFound
+
+from ..faults import is_database_unavailable
 
 
 def json_bad_request(request, exception=None):
@@ -18,6 +23,14 @@ def json_not_found(request, exception=None):
 
 
 def json_server_error(request):
+    """500, or 503 with `Retry-After` when the error is the database being unreachable or too slow (Django
+    calls this while handling the exception)."""
+    if is_database_unavailable(sys.exc_info()[1]):
+        return JsonResponse(
+            {"detail": "The database is unavailable. Try again shortly."},
+            status=503,
+            headers={"Retry-After": str(settings.DATABASE_RETRY_AFTER)},
+        )
     return JsonResponse({"detail": "Server error."}, status=500)
 
 

@@ -1,0 +1,87 @@
+"""Database faults answered as `503 Service Unavailable` within a deadline, never a hang or a 500.
+
+A database that is down refuses connections at once; one that is hung (stopped, overloaded, cut off by the
+network) accepts them and never answers. Connecting is bounded by `connect_timeout` (settings), and each query
+of a web request by `DATABASE_STATEMENT_TIMEOUT`: on the server (its `statement_timeout`, so that it drops
+queries a client gave up on) and in the worker, by a timer, since a server that does not run cannot enforce
+its own timeout. A query past its deadline closes its connection (its state is unknown) and fails as the
+database being unavailable; the error handler answers those with 503 and `Retry-After`. The next request
+connects afresh, so the service recovers by itself when the database does.
+"""
+
+import signal
+import threading
+from contextlib import ExitStack
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
+from django.db.backends.signals import connection_created
+
+
+class QueryDeadlineExpired(Exception):
+    """Raised by the timer inside a query that ran past its deadline."""
+
+
+class DatabaseTimedOut(OperationalError):
+    """A query did not answer within its deadline: its connection is closed, and trying again at once on a
+    new one would only wait as long again."""
+
+
+def is_database_unavailable(exception):
+    """Whether `exception` says the database could not be reached or did not answer (not a bad query)."""
+    return isinstance(exception, (OperationalError, InterfaceError))
+
+
+class QueryDeadline:
+    """An execute wrapper (`connection.execute_wrapper`): each query gets `seconds` to answer."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __call__(self, execute, sql, params, many, context):
+        # Signals reach only the main thread: a threaded server (runserver) keeps the server's own timeout.
+        if not self.seconds or threading.current_thread() is not threading.main_thread():
+            return execute(sql, params, many, context)
+        previous = signal.signal(signal.SIGALRM, self._expire)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        try:
+            return execute(sql, params, many, context)
+        except QueryDeadlineExpired:
+            context["connection"].close()
+            raise DatabaseTimedOut(f"The database did not answer within {self.seconds:g} s.") from None
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    @staticmethod
+    def _expire(signum, frame):
+        raise QueryDeadlineExpired
+
+
+def set_statement_timeout(sender, connection, **kwargs):
+    """The server's own deadline for the queries of a web worker's connection (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [statement_timeout_ms()])
+
+
+def statement_timeout_ms():
+    return str(int(settings.DATABASE_STATEMENT_TIMEOUT * 1000))
+
+
+class QueryDeadlineMiddleware:
+    """Puts every query of a request under the statement deadline; connections that web requests open get
+    the same deadline on the server. Commands (imports, sync, migrations) have neither: their statements may
+    rightly take longer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.deadline = QueryDeadline(settings.DATABASE_STATEMENT_TIMEOUT)
+        if settings.DATABASE_STATEMENT_TIMEOUT:
+            connection_created.connect(set_statement_timeout, dispatch_uid="spacedevs-statement-timeout")
+
+    def __call__(self, request):
+        with ExitStack() as stack:
+            for connection in connections.all():
+                stack.enter_context(connection.execute_wrapper(self.deadline))
+            return self.get_response(request)

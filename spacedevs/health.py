@@ -1,0 +1,44 @@
+"""`/health/` and `/ready/` for load balancers, orchestrators and the container's HEALTHCHECK."""
+
+import logging
+
+from django.conf import settings
+from django.db import connections
+from django.http import JsonResponse
+
+from .faults import is_database_unavailable
+
+logger = logging.getLogger(__name__)
+
+
+class HealthMiddleware:
+    """Answers the two probes before anything else runs (no session, cache, redirect or data state):
+    `/health/` says the process serves requests; `/ready/` that it can also reach its database (503 and
+    `Retry-After` when it cannot, within the database's deadlines)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/health/":
+            return JsonResponse({"status": "ok"})
+        if request.path == "/ready/":
+            return self._ready()
+        return self.get_response(request)
+
+    @staticmethod
+    def _ready():
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except Exception as error:
+            if not is_database_unavailable(error):
+                raise
+            connections["default"].close()
+            logger.warning("not ready: %s", error)
+            return JsonResponse(
+                {"status": "unavailable", "detail": "The database is unavailable."},
+                status=503,
+                headers={"Retry-After": str(settings.DATABASE_RETRY_AFTER)},
+            )
+        return JsonResponse({"status": "ok"})

@@ -1,0 +1,71 @@
+"""One log line per request, a request id on every line logged while serving it, and JSON lines on demand."""
+
+import contextvars
+import datetime
+import logging
+import re
+import time
+import uuid
+
+import orjson
+
+REQUEST_ID = contextvars.ContextVar("request_id", default="-")
+# A proxy's id is kept when it is a plain token; anything else (too long, spaces, quotes) is replaced.
+PROXY_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,200}")
+REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "client")
+
+logger = logging.getLogger("spacedevs.requests")
+
+
+class RequestIdFilter(logging.Filter):
+    """Gives each record the id of the request being served (`-` outside requests)."""
+
+    def filter(self, record):
+        record.request_id = REQUEST_ID.get()
+        return True
+
+
+class JSONFormatter(logging.Formatter):
+    """A record as one JSON object: time, level, logger, message, request id, the request's fields when it
+    is a request's line, and the traceback when there is one."""
+
+    def format(self, record):
+        entry = {
+            "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        entry.update((name, getattr(record, name)) for name in REQUEST_FIELDS if hasattr(record, name))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry).decode()
+
+
+class RequestLogMiddleware:
+    """Names each request (`X-Request-ID`, taken from the proxy or made here, and echoed in the response) and
+    logs it once served: method, path, status, duration and client address."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        given = request.headers.get("X-Request-ID", "")
+        request.id = given if PROXY_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        token = REQUEST_ID.set(request.id)
+        try:
+            response = self.get_response(request)
+            response.headers["X-Request-ID"] = request.id
+            fields = {
+                "method": request.method,
+                "path": request.get_full_path(),
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "client": request.META.get("REMOTE_ADDR", ""),
+            }
+            logger.info("%(method)s %(path)s %(status)s %(duration_ms)sms", fields, extra=fields)
+            return response
+        finally:
+            REQUEST_ID.reset(token)

@@ -1,0 +1,116 @@
+"""A database that is down, hung or back: 503 JSON with `Retry-After` within the deadlines, never a hang, an
+HTML page or a 500, and a service that recovers by itself; `/health/` and `/ready/` for load balancers."""
+
+import time
+
+import httpx
+import pytest
+from django.db import OperationalError, connection, connections
+from django.test import Client
+
+from spacedevs.models import DataState
+
+from .instances import Instance
+from .tcp_relay import Relay
+
+UNAVAILABLE = {"detail": "The database is unavailable. Try again shortly."}
+
+
+def unreachable(*args, **kwargs):
+    raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+
+
+@pytest.mark.django_db
+def test_an_unreachable_database_is_a_503_with_retry_after(monkeypatch):
+    monkeypatch.setattr(DataState, "_read", unreachable)
+    response = Client(raise_request_exception=False).get("/2.3.0/events/", HTTP_ACCEPT="application/json")
+    assert (response.status_code, response.json()) == (503, UNAVAILABLE)
+    assert response["Retry-After"] == "5"
+    assert response["Content-Type"] == "application/json"
+
+
+def test_health_says_the_process_serves_without_asking_the_database(client):
+    response = client.get("/health/")  # this test may not use the database: a query would be an error
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+@pytest.mark.django_db
+def test_ready_says_whether_the_database_answers(client, monkeypatch, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get("/ready/")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    monkeypatch.setattr(connections["default"], "cursor", unreachable)
+    response = client.get("/ready/")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "detail": "The database is unavailable."}
+    assert response["Retry-After"] == "5"
+
+
+@pytest.fixture
+def relayed_server(db, tmp_path):
+    """gunicorn as production runs it, over this test database reached through a Relay, with short
+    deadlines: a query 1 s, connecting 2 s (libpq's least)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the deadlines are PostgreSQL's (SQLite is a file: it cannot hang or go away)")
+    database = connection.settings_dict
+    relay = Relay((database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432)))
+    url = f"postgres://{database['USER']}@127.0.0.1:{relay.port}/{database['NAME']}"
+    server = Instance(
+        tmp_path, DATABASE_URL=url, DATABASE_STATEMENT_TIMEOUT="1", DATABASE_CONNECT_TIMEOUT="2"
+    ).serve()
+    yield server, relay
+    server.stop()
+    relay.stop()
+
+
+def timed_get(server, path):
+    started = time.monotonic()
+    response = httpx.get(f"{server.base_url.removesuffix('/2.3.0')}{path}", timeout=30)
+    return response, time.monotonic() - started
+
+
+def workers(server):
+    """The pids of the server's gunicorn workers."""
+    pid = server.server.pid
+    with open(f"/proc/{pid}/task/{pid}/children") as children:
+        return set(children.read().split())
+
+
+def assert_unavailable(response):
+    assert (response.status_code, response.json()) == (503, UNAVAILABLE)
+    assert response.headers["Retry-After"] == "5"
+
+
+def test_a_hung_database_is_a_503_within_the_deadline_and_no_worker_dies(relayed_server):
+    server, relay = relayed_server
+    assert timed_get(server, "/2.3.0/events/")[0].status_code == 200  # the worker now keeps a connection
+    serving = workers(server)
+    relay.hang()
+    # The kept connection's query: the 1 s deadline (not gunicorn's 30 s worker timeout).
+    response, seconds = timed_get(server, "/2.3.0/events/")
+    assert_unavailable(response)
+    assert seconds < 2.5
+    # A new connection: the 2 s connect timeout.
+    response, seconds = timed_get(server, "/2.3.0/events/upcoming/")
+    assert_unavailable(response)
+    assert seconds < 3.5
+    assert timed_get(server, "/ready/")[0].status_code == 503
+    assert workers(server) == serving
+    relay.start()
+    response, seconds = timed_get(server, "/2.3.0/events/")
+    assert (response.status_code, seconds < 2) == (200, True)
+    assert timed_get(server, "/ready/")[0].status_code == 200
+    assert workers(server) == serving
+
+
+def test_a_stopped_database_is_a_503_at_once_and_the_service_recovers_by_itself(relayed_server):
+    server, relay = relayed_server
+    assert timed_get(server, "/2.3.0/events/")[0].status_code == 200
+    relay.stop()
+    for path in ("/2.3.0/events/", "/2.3.0/events/352/", "/2.3.0/events/previous/?mode=detailed"):
+        response, seconds = timed_get(server, path)
+        assert_unavailable(response)
+        assert seconds < 1
+    relay.start()
+    response, seconds = timed_get(server, "/2.3.0/events/")
+    assert (response.status_code, seconds < 2) == (200, True)

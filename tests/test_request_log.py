@@ -1,0 +1,97 @@
+"""Every request is logged once, with its id (the proxy's or a new one, echoed in `X-Request-ID`); every
+server error with its traceback and the id of the request it failed."""
+
+import io
+import json
+import logging
+import re
+
+import pytest
+from django.test import Client
+
+from events.views import EventViewSet
+from spacedevs.request_log import JSONFormatter
+
+NEW_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def request_lines(caplog):
+    return [record for record in caplog.records if record.name == "spacedevs.requests"]
+
+
+def test_a_request_is_logged_once_under_the_proxys_id(client, caplog):
+    caplog.set_level(logging.INFO)
+    response = client.get("/health/?probe=1", HTTP_X_REQUEST_ID="lb-7f3a.42")
+    assert response["X-Request-ID"] == "lb-7f3a.42"
+    [line] = request_lines(caplog)
+    assert (line.method, line.path, line.status, line.client) == ("GET", "/health/?probe=1", 200, "127.0.0.1")
+    assert line.getMessage() == f"GET /health/?probe=1 200 {line.duration_ms}ms"
+    assert 0 < line.duration_ms < 10_000
+
+
+@pytest.mark.parametrize("given", [None, "", "two words", "x" * 201, 'quote"d'])
+def test_a_request_without_a_usable_id_gets_a_new_one(client, given):
+    headers = {} if given is None else {"HTTP_X_REQUEST_ID": given}
+    assert NEW_ID.fullmatch(client.get("/health/", **headers)["X-Request-ID"])
+
+
+@pytest.fixture
+def log_output(monkeypatch):
+    """What the configured log handler (settings.LOGGING) writes, while the test runs."""
+    [handler] = [handler for handler in logging.getLogger().handlers if handler.name == "stdout"]
+    written = io.StringIO()
+    monkeypatch.setattr(handler, "stream", written)
+    return written
+
+
+@pytest.mark.django_db
+def test_a_server_error_is_logged_with_its_traceback_and_request_id(monkeypatch, log_output):
+    def fail(*args, **kwargs):
+        raise RuntimeError("the view broke")
+
+    monkeypatch.setattr(EventViewSet, "list", fail)
+    response = Client(raise_request_exception=False).get("/2.3.0/events/", HTTP_ACCEPT="application/json")
+    assert (response.status_code, response.json()) == (500, {"detail": "Server error."})
+    logged = log_output.getvalue()
+    request_id = response["X-Request-ID"]
+    assert f"ERROR django.request [{request_id}] Internal Server Error: /2.3.0/events/\nTraceback" in logged
+    assert "RuntimeError: the view broke" in logged
+    assert f"INFO spacedevs.requests [{request_id}] GET /2.3.0/events/ 500 " in logged
+
+
+def test_json_lines_carry_the_same_fields():
+    record = logging.LogRecord("spacedevs.requests", logging.INFO, __file__, 1, "GET / 200", None, None)
+    record.created = 1_700_000_000.25
+    record.request_id = "abc"
+    for name, value in {
+        "method": "GET",
+        "path": "/",
+        "status": 200,
+        "duration_ms": 1.5,
+        "client": "::1",
+    }.items():
+        setattr(record, name, value)
+    assert json.loads(JSONFormatter().format(record)) == {
+        "time": "2023-11-14T22:13:20.250000+00:00",
+        "level": "INFO",
+        "logger": "spacedevs.requests",
+        "message": "GET / 200",
+        "request_id": "abc",
+        "method": "GET",
+        "path": "/",
+        "status": 200,
+        "duration_ms": 1.5,
+        "client": "::1",
+    }
+
+
+def test_json_lines_include_the_traceback():
+    try:
+        raise ValueError("bad")
+    except ValueError:
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "failed", None, __import__("sys").exc_info()
+        )
+    entry = json.loads(JSONFormatter().format(record))
+    assert entry["request_id"] == "-"
+    assert entry["exception"].startswith("Traceback") and entry["exception"].endswith("ValueError: bad")
