@@ -14,5 +14,6 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input -v0 
 
 USER spacedevs
 EXPOSE 8000
-ENV BIND=0.0.0.0:8000
+# Anonymous clients get LL2's limit in production (unset it, or change it, with -e).
+ENV BIND=0.0.0.0:8000 ANONYMOUS_THROTTLE_RATE=15/hour
 CMD ["gunicorn", "--config", "python:spacedevs.gunicorn_config"]

@@ -1,5 +1,8 @@
-"""The state of the data as a whole: the one row every response's freshness is judged by."""
+"""The service's own records: the state of the data as a whole (the one row every response's freshness is
+judged by), and the API keys and tiers clients are throttled by."""
 
+import hashlib
+import secrets
 import uuid
 
 from django.db import InterfaceError, OperationalError, connections, models, router
@@ -79,3 +82,56 @@ class DataState(models.Model):
     @classmethod
     def synced(cls, upstream, at):
         cls._update(synced_at=at, synced_from=upstream)
+
+
+class APITier(models.Model):
+    """A request allowance, as LL2 sells them: so many requests an hour for each key of the tier."""
+
+    name = models.CharField(max_length=50, unique=True)
+    requests_per_hour = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["requests_per_hour", "name"]
+        verbose_name = "API tier"
+
+    def __str__(self):
+        return f"{self.name} ({self.requests_per_hour}/hour)"
+
+    @property
+    def rate(self):
+        """In DRF's throttle notation."""
+        return f"{self.requests_per_hour}/hour"
+
+
+class APIKey(models.Model):
+    """A client's key (`Authorization: Token <key>`), kept only as its SHA-256: keys are long random strings,
+    so the hash alone identifies one and a copy of the database reveals none. `prefix` names it to people."""
+
+    name = models.CharField(max_length=100, help_text="Who the key is for.")
+    tier = models.ForeignKey(APITier, on_delete=models.PROTECT, related_name="keys")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked = models.BooleanField(default=False, help_text="A revoked key is refused (401).")
+
+    class Meta:
+        ordering = ["name", "created_at"]
+        verbose_name = "API key"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(key):
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def set_new_key(self):
+        """Gives the APIKey a new random key and returns it, to be shown only now: only its hash is kept."""
+        key = secrets.token_hex(20)
+        self.key_hash, self.prefix = self.hash(key), key[:8]
+        return key
+
+    @classmethod
+    def find(cls, key):
+        """The usable APIKey `key` is, or None."""
+        return cls.objects.select_related("tier").filter(key_hash=cls.hash(key), revoked=False).first()

@@ -78,9 +78,11 @@ def api_view_class(request):
 class ResponseCacheMiddleware:
     """Caches, validates (`ETag`, `Last-Modified`) and compresses the API's GET and HEAD responses.
 
-    A view class whose responses change with time alone declares `response_valid_until(request)`: the first
-    moment its answer can differ without a write. It bounds the cache entry, `max-age` and the ETag's window.
-    Needs `request.data_state` (DataStateMiddleware, before this one).
+    A view class whose answer is not a function of the request and the data (`/api-throttle/`) says
+    `cache_responses = False`. A view class whose responses change with time alone declares
+    `response_valid_until(request)`: the first moment its answer can differ without a write. It bounds the
+    cache entry, `max-age` and the ETag's window. Needs `request.data_state` (DataStateMiddleware, before
+    this one).
     """
 
     def __init__(self, get_response):
@@ -89,7 +91,7 @@ class ResponseCacheMiddleware:
 
     def __call__(self, request):
         view_class = api_view_class(request) if request.method in ("GET", "HEAD") else None
-        if view_class is None:
+        if view_class is None or not getattr(view_class, "cache_responses", True):
             return self.get_response(request)
         encoding = negotiated_coding(request)
         state = request.data_state

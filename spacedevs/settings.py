@@ -1,5 +1,6 @@
 """Django settings, read from the environment (see README: Configuration)."""
 
+import re
 from pathlib import Path
 
 import environ
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "spacedevs.throttling.ThrottleMiddleware",
     "spacedevs.middleware.DataStateMiddleware",
     "spacedevs.response_cache.ResponseCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -112,6 +114,30 @@ CACHES = {
         }
     ),
 }
+# Request counters of the throttle (spacedevs/throttling.py): in Redis too when it is set, so that every
+# worker and host enforces one limit.
+THROTTLE_CACHE_ALIAS = "throttle"
+CACHES[THROTTLE_CACHE_ALIAS] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "throttle",
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+)
+# Anonymous clients' limit per address, in DRF's notation (LL2: `15/hour`); empty: unlimited. Keyed clients
+# have their tier's limit. TRUSTED_PROXIES: how many proxies in front append to X-Forwarded-For (0: none, the
+# address is the connection's).
+ANONYMOUS_THROTTLE_RATE = env("ANONYMOUS_THROTTLE_RATE", default="")
+if ANONYMOUS_THROTTLE_RATE and not re.fullmatch(
+    r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", ANONYMOUS_THROTTLE_RATE
+):
+    raise ImproperlyConfigured(
+        f"ANONYMOUS_THROTTLE_RATE must be like 15/hour (a count per second, minute, hour or day), "
+        f"not {ANONYMOUS_THROTTLE_RATE!r}"
+    )
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 # How long an entry may stay unused before it is dropped (a write makes it unreachable at once anyway).
 RESPONSE_CACHE_TIMEOUT = env.int("RESPONSE_CACHE_TIMEOUT", default=3600)
 # How long clients and proxies may reuse a response without asking again (`Cache-Control: max-age`).
@@ -161,6 +187,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "spacedevs.api.schema.ModeAutoSchema",
     "EXCEPTION_HANDLER": "spacedevs.api.errors.exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {

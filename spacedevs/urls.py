@@ -15,6 +15,7 @@ from spacestations.routes import routes as spacestation_routes
 
 from .api.errors import json_bad_request, json_forbidden, json_not_found, json_server_error
 from .api.root import APIRootView
+from .api.throttle import APIThrottleView
 from .api.versions import API_VERSION
 
 # Each app's (prefix, viewset, basename) routes. Ids match only digits or UUIDs, so the order is free.
@@ -43,9 +44,11 @@ urlpatterns = [
     path(f"{API_VERSION}/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(f"{API_VERSION}/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger"),
     path(f"{API_VERSION}/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(f"{API_VERSION}/api-throttle/", APIThrottleView.as_view(), name="api-throttle"),
     path(f"{API_VERSION}/", include(router.urls)),
     path("admin/", admin.site.urls),
     # Unversioned aliases; links in responses always use the canonical /2.3.0/ form.
+    path("api-throttle/", APIThrottleView.as_view()),
     path("", include((router.urls, "unversioned"))),
 ]
 

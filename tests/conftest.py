@@ -269,9 +269,10 @@ def live_rendering(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _empty_response_cache():
-    """Each test starts with no cached responses: data sets are rolled back to the same data version, and
-    tests may change rows in ways no production path does (QuerySet.update)."""
+    """Each test starts with no cached responses (data sets are rolled back to the same data version, and
+    tests may change rows in ways no production path does: QuerySet.update) and no request counted."""
     caches[settings.RESPONSE_CACHE_ALIAS].clear()
+    caches[settings.THROTTLE_CACHE_ALIAS].clear()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Two servers sharing one Redis share their cached responses, and a write shows at once on both."""
+"""Two servers sharing one Redis share their cached responses, a write shows at once on both, and they
+enforce one request limit together."""
 
 import copy
 import json
@@ -18,18 +19,27 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def two_servers(tmp_path, sqlite_databases):
-    """Two gunicorn instances over the same database and the same Redis (emptied first)."""
+def servers_sharing_redis(tmp_path, sqlite_databases, **env):
+    """Two gunicorn instances over the same database and the same Redis (emptied first and after)."""
     assert REDIS_URL, "bin/test sets REDIS_TEST_URL"
     store = redis.Redis.from_url(REDIS_URL)
     store.flushdb()
-    first = Instance.copy_of(sqlite_databases["imported"], tmp_path, REDIS_URL=REDIS_URL)
-    second = Instance(tmp_path, REDIS_URL=REDIS_URL)
+    first = Instance.copy_of(sqlite_databases["imported"], tmp_path, REDIS_URL=REDIS_URL, **env)
+    second = Instance(tmp_path, REDIS_URL=REDIS_URL, **env)
     yield first.serve(), second.serve(), store
     first.stop()
     second.stop()
     store.flushdb()
+
+
+@pytest.fixture
+def two_servers(tmp_path, sqlite_databases):
+    yield from servers_sharing_redis(tmp_path, sqlite_databases)
+
+
+@pytest.fixture
+def two_limited_servers(tmp_path, sqlite_databases):
+    yield from servers_sharing_redis(tmp_path, sqlite_databases, ANONYMOUS_THROTTLE_RATE="6/hour")
 
 
 def get(server, path, **headers):
@@ -58,3 +68,16 @@ def test_servers_share_cached_responses_and_see_every_write_at_once(two_servers)
         assert response.status_code == 200
         assert response.json()["name"] == "Renamed on the shared database"
         assert response.headers["ETag"] != cached.headers["ETag"]
+
+
+def test_servers_enforce_one_limit_together(two_limited_servers):
+    first, second, _ = two_limited_servers
+    used = get(first, "/2.3.0/api-throttle/").json()["current_use"]  # the servers' readiness checks
+    assert get(second, "/2.3.0/api-throttle/").json()["current_use"] == used
+    for number in range(6 - used):
+        assert get((first, second)[number % 2], "/2.3.0/events/").status_code == 200
+    for server in (first, second):
+        refused = get(server, "/2.3.0/events/")
+        assert refused.status_code == 429
+        assert 3590 < int(refused.headers["Retry-After"]) <= 3600  # counted from the first request
+        assert get(server, "/2.3.0/api-throttle/").json()["current_use"] == 6

@@ -1,0 +1,30 @@
+"""`/2.3.0/api-throttle/`: a client's request limit and its use, as LL2 reports them."""
+
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..throttling import api_key_of, throttle_for
+
+
+class APIThrottleView(APIView):
+    """Your request limit and how much of it you have used: `your_request_limit` requests every
+    `limit_frequency_secs` seconds, `current_use` of them in the last window, and `next_use_secs` until the
+    next one is allowed (0 while under the limit). `ident` is who you are counted as: your address, or your
+    key's prefix when you send `Authorization: Token <key>`. Asking does not count; limits are null when
+    requests are not limited."""
+
+    throttle_counted = False
+    cache_responses = False
+
+    def get(self, request, *args, **kwargs):
+        api_key = request.api_key if hasattr(request._request, "api_key") else api_key_of(request)
+        throttle = throttle_for(api_key)
+        used, wait = throttle.current_use(request)
+        body = {
+            "your_request_limit": throttle.num_requests,
+            "limit_frequency_secs": throttle.duration,
+            "current_use": used,
+            "next_use_secs": wait,
+            "ident": throttle.ident(request),
+        }
+        return Response(body, headers={"Cache-Control": "no-store"})

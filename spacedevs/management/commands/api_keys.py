@@ -1,0 +1,54 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from spacedevs.models import APIKey, APITier
+
+
+class Command(BaseCommand):
+    help = (
+        "Manage API tiers and keys (clients send `Authorization: Token <key>`): "
+        "`tier NAME REQUESTS_PER_HOUR` creates or changes a tier, `issue NAME TIER` prints a new key (shown "
+        "only then), `list` shows the keys, `revoke PREFIX` refuses a key from now on."
+    )
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True)
+        tier = actions.add_parser("tier", help="create or change a tier")
+        tier.add_argument("name")
+        tier.add_argument("requests_per_hour", type=int)
+        issue = actions.add_parser("issue", help="issue a key in a tier")
+        issue.add_argument("name", help="who the key is for")
+        issue.add_argument("tier", help="the tier's name")
+        actions.add_parser("list", help="list the keys")
+        revoke = actions.add_parser("revoke", help="revoke a key")
+        revoke.add_argument("prefix", help="the key's first 8 characters")
+
+    def handle(self, *args, action, **options):
+        getattr(self, f"_{action}")(**options)
+
+    def _tier(self, name, requests_per_hour, **options):
+        if requests_per_hour < 1:
+            raise CommandError("REQUESTS_PER_HOUR must be at least 1")
+        tier, created = APITier.objects.update_or_create(
+            name=name, defaults={"requests_per_hour": requests_per_hour}
+        )
+        self.stdout.write(f"{'Created' if created else 'Changed'} tier {tier}")
+
+    def _issue(self, name, tier, **options):
+        found = APITier.objects.filter(name=tier).first()
+        if found is None:
+            known = ", ".join(APITier.objects.values_list("name", flat=True)) or "none yet"
+            raise CommandError(f"no tier named {tier!r} (tiers: {known})")
+        api_key = APIKey(name=name, tier=found)
+        key = api_key.set_new_key()
+        api_key.save()
+        self.stdout.write(key)
+
+    def _list(self, **options):
+        for api_key in APIKey.objects.select_related("tier"):
+            state = "revoked" if api_key.revoked else "active"
+            self.stdout.write(f"{api_key.prefix}  {api_key.tier.name}  {state}  {api_key.name}")
+
+    def _revoke(self, prefix, **options):
+        if not APIKey.objects.filter(prefix=prefix, revoked=False).update(revoked=True):
+            raise CommandError(f"no active key starts with {prefix!r}")
+        self.stdout.write(f"Revoked the key starting with {prefix}")

@@ -1,0 +1,105 @@
+"""Request limits as LL2 has them: per client address for anonymous clients, per key and its tier for
+clients that send `Authorization: Token <key>`.
+
+Counting is DRF's SimpleRateThrottle (a sliding window of request times) in the throttle cache: Redis when
+REDIS_URL is set, so that every worker and host enforces one limit; each process's memory otherwise. The
+client's address is REMOTE_ADDR, or the one `TRUSTED_PROXIES` proxies in front report in X-Forwarded-For
+(DRF's NUM_PROXIES): a client cannot reset its count by sending that header itself.
+"""
+
+import math
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import JsonResponse
+from rest_framework.exceptions import Throttled
+from rest_framework.throttling import SimpleRateThrottle
+
+from .models import APIKey
+from .response_cache import api_view_class
+
+TOKEN_SCHEME = "token"
+
+
+class InvalidKey(Exception):
+    pass
+
+
+def api_key_of(request):
+    """The APIKey the request authenticates with, None for an anonymous request; InvalidKey when it sends a
+    key that is unknown or revoked, or an `Authorization` header of another kind."""
+    header = request.headers.get("Authorization", "").strip()
+    if not header:
+        return None
+    scheme, _, key = header.partition(" ")
+    key = key.strip()
+    if scheme.lower() != TOKEN_SCHEME or not key or " " in key:
+        raise InvalidKey("Invalid token header. Use `Authorization: Token <key>`.")
+    found = APIKey.find(key)
+    if found is None:
+        raise InvalidKey("Invalid token.")
+    return found
+
+
+class ClientThrottle(SimpleRateThrottle):
+    """The limit of one client (a key, or an anonymous address) at `rate`, counted in the throttle cache."""
+
+    def __init__(self, rate, api_key):
+        self.api_key = api_key
+        self.rate = rate
+        self.num_requests, self.duration = self.parse_rate(rate)
+        self.cache = caches[settings.THROTTLE_CACHE_ALIAS]
+
+    def ident(self, request):
+        """Who the client is, as `/api-throttle/` reports it: its key's prefix, or its address."""
+        return f"key {self.api_key.prefix}" if self.api_key else self.get_ident(request)
+
+    def get_cache_key(self, request, view):
+        client = f"key:{self.api_key.pk}" if self.api_key else f"address:{self.get_ident(request)}"
+        return f"throttle:{client}"
+
+    def current_use(self, request):
+        """(requests in the window, seconds until the next is allowed), without counting this one."""
+        if self.rate is None:
+            return 0, 0
+        self.key = self.get_cache_key(request, None)
+        self.now = self.timer()
+        self.history = [
+            moment for moment in self.cache.get(self.key, []) if moment > self.now - self.duration
+        ]
+        if len(self.history) < self.num_requests:
+            return len(self.history), 0
+        return len(self.history), math.ceil(self.history[-1] + self.duration - self.now)
+
+
+def throttle_for(api_key):
+    """The throttle of the client with `api_key` (None: anonymous); its rate is None if it is unlimited."""
+    return ClientThrottle(api_key.tier.rate if api_key else settings.ANONYMOUS_THROTTLE_RATE or None, api_key)
+
+
+class ThrottleMiddleware:
+    """Authenticates API keys (`request.api_key`) and enforces each client's limit on every API request,
+    before the response cache: an answer from the cache counts too. A view with `throttle_counted = False`
+    (`/api-throttle/`) is not counted. Over the limit: 429 with `Retry-After` and DRF's body; a bad key:
+    401."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        view_class = api_view_class(request)
+        if view_class is None:
+            return self.get_response(request)
+        try:
+            request.api_key = api_key_of(request)
+        except InvalidKey as invalid:
+            return JsonResponse({"detail": str(invalid)}, status=401, headers={"WWW-Authenticate": "Token"})
+        throttle = throttle_for(request.api_key)
+        if throttle.rate is None or not getattr(view_class, "throttle_counted", True):
+            return self.get_response(request)
+        if not throttle.allow_request(request, None):
+            wait = math.ceil(throttle.wait())
+            return JsonResponse(
+                {"detail": str(Throttled(wait).detail)}, status=429, headers={"Retry-After": str(wait)}
+            )
+        return self.get_response(request)

@@ -1,0 +1,177 @@
+"""Request limits as LL2 has them: per address for anonymous clients (LL2's 15 an hour where configured), per
+key and tier for `Authorization: Token <key>`; 429 with `Retry-After` over the limit; `/api-throttle/`."""
+
+import hashlib
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from spacedevs.models import APIKey, APITier
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+THROTTLED = {"detail": "Request was throttled. Expected available in 3600 seconds."}
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def limited(settings):
+    settings.ANONYMOUS_THROTTLE_RATE = "15/hour"
+
+
+def usage(client, **headers):
+    response = client.get("/2.3.0/api-throttle/", **JSON, **headers)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    return response.json()
+
+
+@pytest.fixture
+def advanced_key():
+    tier = APITier.objects.create(name="Advanced", requests_per_hour=100)
+    api_key = APIKey(name="A dashboard", tier=tier)
+    key = api_key.set_new_key()
+    api_key.save()
+    return {"HTTP_AUTHORIZATION": f"Token {key}"}, api_key
+
+
+@pytest.mark.usefixtures("limited")
+def test_the_sixteenth_anonymous_request_in_an_hour_is_refused(client):
+    # Cached answers count too: the same page fifteen times.
+    for _ in range(15):
+        assert client.get("/2.3.0/events/", **JSON).status_code == 200
+    refused = client.get("/2.3.0/events/upcoming/", **JSON)
+    assert (refused.status_code, refused.json(), refused["Retry-After"]) == (429, THROTTLED, "3600")
+    assert client.get("/health/").status_code == 200  # probes are not API requests
+
+
+@pytest.mark.usefixtures("limited")
+def test_api_throttle_reports_the_use_without_counting(client):
+    assert usage(client) == {
+        "your_request_limit": 15,
+        "limit_frequency_secs": 3600,
+        "current_use": 0,
+        "next_use_secs": 0,
+        "ident": "127.0.0.1",
+    }
+    for _ in range(3):
+        client.get("/2.3.0/events/", **JSON)
+    assert usage(client)["current_use"] == usage(client)["current_use"] == 3
+    for _ in range(12):
+        client.get("/events/", **JSON)
+    assert usage(client) | {"next_use_secs": "…"} == {
+        "your_request_limit": 15,
+        "limit_frequency_secs": 3600,
+        "current_use": 15,
+        "next_use_secs": "…",
+        "ident": "127.0.0.1",
+    }
+    assert 3590 < usage(client)["next_use_secs"] <= 3600
+    assert client.get("/api-throttle/", **JSON).json() == usage(client)  # unversioned too
+
+
+@pytest.mark.usefixtures("limited")
+def test_a_spoofed_forwarded_address_does_not_reset_the_count(client):
+    for number in range(15):
+        assert (
+            client.get("/2.3.0/events/", HTTP_X_FORWARDED_FOR=f"198.51.100.{number}", **JSON).status_code
+            == 200
+        )
+    assert client.get("/2.3.0/events/", HTTP_X_FORWARDED_FOR="198.51.100.99", **JSON).status_code == 429
+
+
+@pytest.mark.usefixtures("limited")
+def test_behind_trusted_proxies_the_address_they_report_is_counted(client, settings):
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"NUM_PROXIES": 1}
+    for number in range(15):
+        forwarded = f"198.51.100.{number}, 203.0.113.7"  # what the client said, then what the proxy saw
+        assert client.get("/2.3.0/events/", HTTP_X_FORWARDED_FOR=forwarded, **JSON).status_code == 200
+    assert client.get("/2.3.0/events/", HTTP_X_FORWARDED_FOR="203.0.113.7", **JSON).status_code == 429
+    assert client.get("/2.3.0/events/", HTTP_X_FORWARDED_FOR="203.0.113.8", **JSON).status_code == 200
+    assert usage(client, HTTP_X_FORWARDED_FOR="x, 203.0.113.7")["ident"] == "203.0.113.7"
+
+
+@pytest.mark.usefixtures("limited")
+def test_a_key_of_a_higher_tier_has_its_tiers_limit(client, advanced_key):
+    headers, api_key = advanced_key
+    for _ in range(20):
+        assert client.get("/2.3.0/events/", **JSON, **headers).status_code == 200
+    assert usage(client, **headers) == {
+        "your_request_limit": 100,
+        "limit_frequency_secs": 3600,
+        "current_use": 20,
+        "next_use_secs": 0,
+        "ident": f"key {api_key.prefix}",
+    }
+    assert usage(client)["current_use"] == 0  # the address's own count is apart
+
+
+def test_without_a_rate_anonymous_clients_are_not_limited(client):
+    for _ in range(30):
+        assert client.get("/2.3.0/events/", **JSON).status_code == 200
+    assert usage(client) == {
+        "your_request_limit": None,
+        "limit_frequency_secs": None,
+        "current_use": 0,
+        "next_use_secs": 0,
+        "ident": "127.0.0.1",
+    }
+
+
+@pytest.mark.parametrize(
+    ("header", "detail"),
+    [
+        ("Token 0123456789abcdef0123456789abcdef01234567", "Invalid token."),
+        ("Bearer 0123456789abcdef", "Invalid token header. Use `Authorization: Token <key>`."),
+        ("Token", "Invalid token header. Use `Authorization: Token <key>`."),
+        ("Token two words", "Invalid token header. Use `Authorization: Token <key>`."),
+    ],
+)
+def test_a_bad_key_is_a_401(client, header, detail):
+    response = client.get("/2.3.0/events/", HTTP_AUTHORIZATION=header, **JSON)
+    assert (response.status_code, response.json()) == (401, {"detail": detail})
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_a_revoked_key_is_a_401(client, advanced_key):
+    headers, api_key = advanced_key
+    call_command("api_keys", "revoke", api_key.prefix, stdout=io.StringIO())
+    response = client.get("/2.3.0/events/", **JSON, **headers)
+    assert (response.status_code, response.json()) == (401, {"detail": "Invalid token."})
+
+
+def test_keys_are_issued_listed_and_revoked_by_command(capsys):
+    call_command("api_keys", "tier", "Basic", "210")
+    call_command("api_keys", "tier", "Basic", "250")
+    assert capsys.readouterr().out == "Created tier Basic (210/hour)\nChanged tier Basic (250/hour)\n"
+    call_command("api_keys", "issue", "Home Assistant", "Basic")
+    key = capsys.readouterr().out.strip()
+    stored = APIKey.objects.get()
+    assert (len(key), stored.prefix, stored.key_hash) == (
+        40,
+        key[:8],
+        hashlib.sha256(key.encode()).hexdigest(),
+    )
+    call_command("api_keys", "list")
+    assert capsys.readouterr().out == f"{key[:8]}  Basic  active  Home Assistant\n"
+    call_command("api_keys", "revoke", key[:8])
+    call_command("api_keys", "list")
+    assert capsys.readouterr().out.endswith(f"{key[:8]}  Basic  revoked  Home Assistant\n")
+
+
+def test_the_admin_shows_a_new_key_once(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("admin", "admin@example.com", None))
+    tier = APITier.objects.create(name="Basic", requests_per_hour=210)
+    response = client.post(
+        reverse("admin:spacedevs_apikey_add"), {"name": "A bot", "tier": tier.pk}, follow=True
+    )
+    [message] = [str(message) for message in response.context["messages"] if "Copy it now" in str(message)]
+    key = message.split(": ")[1].split(".")[0]
+    assert APIKey.find(key).name == "A bot"
+    assert (
+        key
+        not in client.get(
+            reverse("admin:spacedevs_apikey_change", args=[APIKey.find(key).pk])
+        ).content.decode()
+    )
