@@ -7,6 +7,13 @@ wsgi_app = "spacedevs.wsgi"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # No access log: spacedevs.request_log logs each request, with its id and duration.
+# The scheme and address of a request are Django's to judge (TRUST_X_FORWARDED_PROTO, TRUSTED_PROXIES):
+# gunicorn believes no forwarded header, from any address (by default it believes loopback's).
+forwarded_allow_ips = ""
+# Nothing here uses gunicornc, and the control socket's one default path would be shared by every instance.
+control_socket_disable = True
+# gunicorn's longest request line (4,094 by default), so that the API's own check of long parameters answers.
+limit_request_line = 8190
 
 
 def tune_garbage_collector():

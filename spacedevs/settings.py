@@ -177,6 +177,19 @@ USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Production switches, off for a local run: HTTPS only (the probes are answered before the redirect), HSTS,
+# cookies over HTTPS only (the admin's). With SECURE_SSL_REDIRECT=true, SECURE_HSTS_SECONDS=31536000 and
+# SECURE_COOKIES=true, `check --deploy` finds nothing (README: Deploying).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+# The admin (the only writer besides ingestion) can be left out of a deployment; its sign-in attempts are
+# limited per address.
+ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=True)
+ADMIN_LOGIN_RATE = env("ADMIN_LOGIN_RATE", default="10/hour")
+
 REST_FRAMEWORK = {
     # A public, read-only API: nobody logs in to it, and its responses are the same for everyone (so they
     # do not vary by cookie, and caches may share them).

@@ -7,6 +7,7 @@ client's address is REMOTE_ADDR, or the one `TRUSTED_PROXIES` proxies in front r
 (DRF's NUM_PROXIES): a client cannot reset its count by sending that header itself.
 """
 
+import functools
 import math
 
 from django.conf import settings
@@ -72,6 +73,40 @@ class ClientThrottle(SimpleRateThrottle):
         return len(self.history), math.ceil(self.history[-1] + self.duration - self.now)
 
 
+class AdminLoginThrottle(SimpleRateThrottle):
+    """Sign-in attempts on the admin's login page, per address (ADMIN_LOGIN_RATE)."""
+
+    def __init__(self):
+        self.rate = settings.ADMIN_LOGIN_RATE
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.cache = caches[settings.THROTTLE_CACHE_ALIAS]
+
+    def get_cache_key(self, request, view):
+        return f"throttle:admin-login:{self.get_ident(request)}"
+
+
+def too_many_requests(throttle):
+    """The 429 of a throttle that refused a request: DRF's body, and `Retry-After`."""
+    wait = math.ceil(throttle.wait())
+    return JsonResponse(
+        {"detail": str(Throttled(wait).detail)}, status=429, headers={"Retry-After": str(wait)}
+    )
+
+
+def throttled_login(login_view):
+    """`login_view` with its sign-in attempts (POSTs) limited per address."""
+
+    @functools.wraps(login_view)
+    def login(request, *args, **kwargs):
+        if request.method == "POST":
+            throttle = AdminLoginThrottle()
+            if not throttle.allow_request(request, None):
+                return too_many_requests(throttle)
+        return login_view(request, *args, **kwargs)
+
+    return login
+
+
 def throttle_for(api_key):
     """The throttle of the client with `api_key` (None: anonymous); its rate is None if it is unlimited."""
     return ClientThrottle(api_key.tier.rate if api_key else settings.ANONYMOUS_THROTTLE_RATE or None, api_key)
@@ -98,8 +133,5 @@ class ThrottleMiddleware:
         if throttle.rate is None or not getattr(view_class, "throttle_counted", True):
             return self.get_response(request)
         if not throttle.allow_request(request, None):
-            wait = math.ceil(throttle.wait())
-            return JsonResponse(
-                {"detail": str(Throttled(wait).detail)}, status=429, headers={"Retry-After": str(wait)}
-            )
+            return too_many_requests(throttle)
         return self.get_response(request)

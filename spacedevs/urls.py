@@ -1,5 +1,6 @@
 """Every resource under LL2's canonical `/2.3.0/` prefix, and the same views unversioned."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -17,6 +18,7 @@ from .api.errors import json_bad_request, json_forbidden, json_not_found, json_s
 from .api.root import APIRootView
 from .api.throttle import APIThrottleView
 from .api.versions import API_VERSION
+from .throttling import throttled_login
 
 # Each app's (prefix, viewset, basename) routes. Ids match only digits or UUIDs, so the order is free.
 ROUTES = [
@@ -46,11 +48,16 @@ urlpatterns = [
     path(f"{API_VERSION}/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path(f"{API_VERSION}/api-throttle/", APIThrottleView.as_view(), name="api-throttle"),
     path(f"{API_VERSION}/", include(router.urls)),
-    path("admin/", admin.site.urls),
     # Unversioned aliases; links in responses always use the canonical /2.3.0/ form.
     path("api-throttle/", APIThrottleView.as_view()),
     path("", include((router.urls, "unversioned"))),
 ]
+
+if settings.ADMIN_ENABLED:
+    urlpatterns += [
+        path("admin/login/", throttled_login(admin.site.login)),
+        path("admin/", admin.site.urls),
+    ]
 
 handler400 = json_bad_request
 handler403 = json_forbidden

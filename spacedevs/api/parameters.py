@@ -5,7 +5,9 @@ from urllib.parse import unquote_plus, unquote_to_bytes
 
 from rest_framework.exceptions import ValidationError
 
-MAX_VALUE_LENGTH = 10_000
+# Below gunicorn's longest request line (8,190 bytes), so that a value too long is answered by this check,
+# in JSON, rather than by gunicorn's HTML 414.
+MAX_VALUE_LENGTH = 8_000
 BROKEN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 

@@ -1,5 +1,7 @@
 """`/2.3.0/api-throttle/`: a client's request limit and its use, as LL2 reports them."""
 
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,6 +18,19 @@ class APIThrottleView(APIView):
     throttle_counted = False
     cache_responses = False
 
+    @extend_schema(
+        operation_id="api_throttle_retrieve",
+        responses=inline_serializer(
+            "APIThrottle",
+            {
+                "your_request_limit": serializers.IntegerField(allow_null=True),
+                "limit_frequency_secs": serializers.IntegerField(allow_null=True),
+                "current_use": serializers.IntegerField(),
+                "next_use_secs": serializers.IntegerField(),
+                "ident": serializers.CharField(),
+            },
+        ),
+    )
     def get(self, request, *args, **kwargs):
         api_key = request.api_key if hasattr(request._request, "api_key") else api_key_of(request)
         throttle = throttle_for(api_key)

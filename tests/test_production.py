@@ -1,0 +1,87 @@
+"""The production environment as the README documents it: `check --deploy` finds nothing; gunicorn believes
+no forwarded header itself and lets long request lines through to the API's own checks; the admin can be
+left out, and its sign-in attempts are limited."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+import httpx
+import pytest
+from django.urls import reverse
+
+from .conftest import ROOT
+from .instances import Instance
+
+LOCAL_WARNINGS = ["security.W004", "security.W008", "security.W012", "security.W016"]
+
+
+def production_environment():
+    """production.env's settings, with a real secret."""
+    lines = (ROOT / "production.env").read_text().splitlines()
+    settings = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    return settings | {"SECRET_KEY": secrets.token_urlsafe(50)}
+
+
+def check_deploy(**environment):
+    env = {key: value for key, value in os.environ.items() if key != "DEBUG"} | environment
+    command = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_check_deploy_finds_nothing_in_the_documented_production_environment():
+    result = check_deploy(**production_environment())
+    assert (result.returncode, result.stdout.strip()) == (
+        0,
+        "System check identified no issues (0 silenced).",
+    ), result.stderr
+
+
+def test_a_local_run_lacks_only_the_https_switches():
+    result = check_deploy(SECRET_KEY=secrets.token_urlsafe(50))
+    assert result.returncode == 1
+    assert sorted(
+        line.split()[1].strip("()") for line in result.stderr.splitlines() if "security.W" in line
+    ) == (LOCAL_WARNINGS)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, sqlite_databases):
+    directory = tmp_path_factory.mktemp("production")
+    instance = Instance.copy_of(sqlite_databases["imported"], directory, ADMIN_ENABLED="false").serve()
+    yield instance
+    instance.stop()
+
+
+def test_gunicorn_believes_no_forwarded_scheme(server):
+    response = httpx.get(f"{server.base_url}/events/352/", headers={"X-Forwarded-Proto": "https"})
+    assert response.json()["url"].startswith("http://127.0.0.1:")
+
+
+def test_long_request_lines_reach_the_apis_own_check(server):
+    # Over gunicorn's default limit (4,094 bytes), under its longest (8,190).
+    response = httpx.get(f"{server.base_url}/events/", params={"search": "x" * 6000})
+    assert (response.status_code, response.json()["count"]) == (200, 0)
+    response = httpx.get(f"{server.base_url}/events/", params={"slug": "x" * 8_001})
+    assert response.status_code == 400
+    assert response.json() == {"slug": ["Ensure this value has at most 8000 characters (it has 8001)."]}
+
+
+def test_the_admin_can_be_left_out(server):
+    response = httpx.get(f"{server.base_url.removesuffix('/2.3.0')}/admin/")
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+
+
+@pytest.mark.django_db
+def test_admin_sign_in_attempts_are_limited_per_address(client, settings):
+    settings.ADMIN_LOGIN_RATE = "3/hour"
+    login = reverse("admin:login")
+    for _ in range(3):
+        assert client.post(login, {"username": "admin", "password": "guess"}).status_code == 200  # refused
+    refused = client.post(login, {"username": "admin", "password": "guess"})
+    assert refused.status_code == 429
+    wait = int(refused["Retry-After"])  # from the first attempt, a second or so before
+    assert 3590 < wait <= 3600
+    assert refused.json() == {"detail": f"Request was throttled. Expected available in {wait} seconds."}
+    assert client.get(login).status_code == 200  # the form itself is still shown
