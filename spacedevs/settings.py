@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "spacedevs.request_log.RequestLogMiddleware",
     "spacedevs.faults.QueryDeadlineMiddleware",
+    "spacedevs.replicas.ReplicaReadsMiddleware",
     "spacedevs.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -83,18 +84,25 @@ TEMPLATES = [
 WSGI_APPLICATION = "spacedevs.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-# Each worker keeps its connection between requests (opening one costs more than most pages). A connection
-# the database dropped is replaced by the first read of every request (spacedevs.models.DataState.current),
-# not by Django's health check, which would cost each request one more round trip. A `conn_max_age` in
-# DATABASE_URL wins.
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# Read replicas (PostgreSQL streaming replicas of DATABASE_URL), comma-separated: API requests read from one
+# of them (spacedevs/replicas.py).
+for number, url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
+    DATABASES[f"replica_{number}"] = env.db_url_config(url) | {"TEST": {"MIRROR": "default"}}
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["spacedevs.replicas.ReplicaRouter"]
 # A database that is down or hung gets a 503 within these (seconds; spacedevs/faults.py): connecting, and
 # each query of a web request (commands are not limited). Clients are asked to come back after the last.
 DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
 DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=5)
 DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=5)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+for database in DATABASES.values():
+    # Each worker keeps its connections between requests (opening one costs more than most pages). A
+    # connection the database dropped is replaced by the first read of every request (DataState.current),
+    # not by Django's health check, which would cost each request one more round trip. A `conn_max_age` in
+    # the URL wins.
+    database.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # API responses are cached by data version (spacedevs/response_cache.py): in each process's memory, or in
