@@ -53,7 +53,7 @@ class ClientThrottle(SimpleRateThrottle):
 
     def ident(self, request):
         """Who the client is, as `/api-throttle/` reports it: its key's prefix, or its address."""
-        return f"key {self.api_key.prefix}" if self.api_key else self.get_ident(request)
+        return f"key {self.api_key.prefix}" if self.api_key else self.get_ident(request) or ""
 
     def get_cache_key(self, request, view):
         client = f"key:{self.api_key.pk}" if self.api_key else f"address:{self.get_ident(request)}"

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from agencies.routes import routes as agency_routes
@@ -14,6 +13,7 @@ from launches.routes import routes as launch_routes
 from programs.routes import routes as program_routes
 from spacestations.routes import routes as spacestation_routes
 
+from .api.docs import RedocView, SchemaView, SwaggerView
 from .api.errors import json_bad_request, json_forbidden, json_not_found, json_server_error
 from .api.root import APIRootView
 from .api.throttle import APIThrottleView
@@ -43,9 +43,9 @@ def api_router(routes):
 router = api_router(ROUTES)
 
 urlpatterns = [
-    path(f"{API_VERSION}/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path(f"{API_VERSION}/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger"),
-    path(f"{API_VERSION}/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(f"{API_VERSION}/schema/", SchemaView.as_view(), name="schema"),
+    path(f"{API_VERSION}/swagger/", SwaggerView.as_view(url_name="schema"), name="swagger"),
+    path(f"{API_VERSION}/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path(f"{API_VERSION}/api-throttle/", APIThrottleView.as_view(), name="api-throttle"),
     path(f"{API_VERSION}/", include(router.urls)),
     # Unversioned aliases; links in responses always use the canonical /2.3.0/ form.

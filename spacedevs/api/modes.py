@@ -55,7 +55,7 @@ class ModeViewSetMixin:
 
     def get_mode(self):
         requested = self.request.query_params.get(self.mode_param)
-        if requested is None:
+        if not requested:  # left out, or empty as any parameter may be
             return self.default_mode()
         mode = requested.lower()
         if mode not in self.serializer_classes:

@@ -1,3 +1,5 @@
+from itertools import permutations, product
+
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
@@ -38,3 +40,21 @@ class StableOrderingFilter(OrderingFilter):
         if not any(term.removeprefix("-") == self.tie_breaker for term in ordering):
             ordering.append(self.tie_breaker)
         return ordering
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        if getattr(view, "ordering_fields", None) is None:
+            return []
+        for parameter in parameters:
+            parameter["schema"]["enum"] = self.orderings(view.ordering_fields)
+        return parameters
+
+    @staticmethod
+    def orderings(fields):
+        """Every value `ordering` takes: each field at most once, ascending or descending, in any order."""
+        return [
+            ",".join(sign + field for sign, field in zip(signs, chosen, strict=True))
+            for count in range(1, len(fields) + 1)
+            for chosen in permutations(fields, count)
+            for signs in product(("", "-"), repeat=count)
+        ]

@@ -36,6 +36,17 @@ class LL2Pagination(LimitOffsetPagination):
             cache.set(key, count, timeout=settings.RESPONSE_CACHE_TIMEOUT)
         return count
 
+    def get_schema_operation_parameters(self, view):
+        # The bounds the checks below enforce: a larger limit is clamped, not refused.
+        bounds = {
+            self.limit_query_param: {"minimum": 1},
+            self.offset_query_param: {"minimum": 0, "maximum": MAX_INTEGER},
+        }
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] |= bounds.get(parameter["name"], {})
+        return parameters
+
     def get_limit(self, request):
         limit = self._whole_number(request, self.limit_query_param, minimum=1)
         return self.default_limit if limit is None else min(limit, self.max_limit)

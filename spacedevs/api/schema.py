@@ -1,38 +1,147 @@
-"""The OpenAPI schema (drf-spectacular) of LL2's modes: a `mode` parameter and a polymorphic response."""
+"""The OpenAPI schema (drf-spectacular) of LL2's modes: a `mode` parameter and a polymorphic response, every
+error a client can get, and LL2's 32-bit integers whatever the database."""
 
+from django.db import models
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    inline_serializer,
+)
+from rest_framework import serializers
 
+from .filters import IntegerFilter
 from .modes import ModeViewSetMixin
 from .versions import CANONICAL_PREFIX
+
+# LL2's integers have no format (an int32 to client generators); ours say their 32-bit bounds too.
+INT32 = {"minimum": -(2**31), "maximum": 2**31 - 1}
+RESPONSE_MODE_MARK = "x-response-mode"
+
+ERROR_DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
+PARAMETER_ERRORS = OpenApiResponse(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "example": {"day": ["Ensure this value is less than or equal to 31."]},
+    },
+    description="A parameter is not valid: each bad parameter with what is wrong.",
+)
+ERRORS = {
+    400: PARAMETER_ERRORS,
+    401: OpenApiResponse(ERROR_DETAIL, description="The `Authorization: Token <key>` is not a valid key."),
+    429: OpenApiResponse(ERROR_DETAIL, description="Over the client's request limit (see `Retry-After`)."),
+    503: OpenApiResponse(ERROR_DETAIL, description="The database is unavailable (see `Retry-After`)."),
+}
+NOT_FOUND = {404: OpenApiResponse(ERROR_DETAIL, description="No such object (in this route's window).")}
 
 
 class ModeAutoSchema(AutoSchema):
     """Documents `?mode=` and, where a view has several modes, a response that is one of them by
-    `response_mode` (named by the view's `polymorphic_component_name`), as LL2's own schema does."""
+    `response_mode` (named by the view's `polymorphic_component_name`), as LL2's own schema does; the error
+    responses every API view can give; an integer `{id}` for integer primary keys."""
 
     def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        queryset = getattr(self.view, "queryset", None)
+        if (
+            self._is_detail()
+            and queryset is not None
+            and isinstance(queryset.model._meta.pk, models.IntegerField)
+        ):
+            ids = {"type": "integer", **INT32, "minimum": 0}
+            parameters = [*parameters, OpenApiParameter("id", ids, OpenApiParameter.PATH)]
         if not isinstance(self.view, ModeViewSetMixin):
-            return super().get_override_parameters()
+            return parameters
         mode = OpenApiParameter(
             self.view.mode_param,
             enum=self.view.modes,
             default=self.view.default_mode(),
             description="Specifies the level of detail for the response (case-insensitive).",
         )
-        return [*super().get_override_parameters(), mode]
+        return [*parameters, mode]
 
     def get_response_serializers(self):
+        errors = ERRORS | (NOT_FOUND if self._is_detail() else {})
         if not isinstance(self.view, ModeViewSetMixin) or len(self.view.serializer_classes) < 2:
-            return super().get_response_serializers()
-        return PolymorphicProxySerializer(
-            component_name=self.view.polymorphic_component_name,
-            serializers={mode: serializer for mode, serializer in self.view.serializer_classes.items()},
-            resource_type_field_name="response_mode",
-            many=not self.view.detail,
+            return {200: super().get_response_serializers(), **errors}
+        return {
+            200: PolymorphicProxySerializer(
+                component_name=self.view.polymorphic_component_name,
+                serializers={mode: serializer for mode, serializer in self.view.serializer_classes.items()},
+                resource_type_field_name="response_mode",
+                many=not self.view.detail,
+            ),
+            **errors,
+        }
+
+    def _is_detail(self):
+        return getattr(self.view, "detail", False) is True
+
+
+class ResponseModeFieldExtension(OpenApiSerializerFieldExtension):
+    """`response_mode` is the one mode its serializer renders: an enum of it, with it as the default (LL2
+    gives the default). The enum is put in by `ll2_forms`, after drf-spectacular's enum hook, which would
+    make a component of each."""
+
+    target_class = "spacedevs.api.serializers.ResponseModeField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        mode = self.target.parent.mode
+        return {"type": "string", "readOnly": True, "default": mode, RESPONSE_MODE_MARK: mode}
+
+
+class FilterExtension(DjangoFilterExtension):
+    """django-filter's parameters, with whole-number filters as integers within their bounds (drf-spectacular
+    cannot tell them from decimals when they filter through a foreign key's id)."""
+
+    target_class = "spacedevs.api.filters.FilterBackend"
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
         )
+        if isinstance(filter_field, IntegerFilter):
+            bounds = {"minimum": filter_field.extra["min_value"], "maximum": filter_field.extra["max_value"]}
+            for parameter in parameters:
+                schema = parameter["schema"]
+                schema.get("items", schema).update(type="integer", **bounds)
+        return parameters
 
 
 def canonical_paths_only(endpoints, **kwargs):
     """Preprocessing hook: document the canonical `/2.3.0/` routes, not their unversioned aliases."""
     return [endpoint for endpoint in endpoints if endpoint[0].startswith(CANONICAL_PREFIX)]
+
+
+def ll2_forms(result, **kwargs):
+    """Postprocessing hook: LL2's forms. Every integer the API serves is 32-bit (PostgreSQL `integer`
+    columns, ids checked on import) on every database (on SQLite, Django reports 64-bit ranges), without a
+    format as LL2 has them; `response_mode` is an enum of its one mode. Parameters state their own bounds;
+    an empty query parameter is one left out."""
+
+    def visit(node):
+        if isinstance(node, dict):
+            if node.get("type") == "integer":
+                node.pop("format", None)
+                node["minimum"] = max(node.get("minimum", INT32["minimum"]), INT32["minimum"])
+                node["maximum"] = min(node.get("maximum", INT32["maximum"]), INT32["maximum"])
+            if RESPONSE_MODE_MARK in node:
+                node["enum"] = [node.pop(RESPONSE_MODE_MARK)]
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result["components"])
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", ()):
+                if parameter["in"] == "query":
+                    parameter["allowEmptyValue"] = True  # an empty value is no value (LL2's and DRF's way)
+    return result

@@ -1,8 +1,6 @@
 """Serializer bases shared by every resource."""
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .frozen import freeze
@@ -47,6 +45,8 @@ class PlannedSerializer(serializers.ModelSerializer):
         if meta is None:
             return
         meta.list_serializer_class = getattr(meta, "list_serializer_class", PlannedListSerializer)
+        # The API only reads: every key is always in the representation (and required in the schema).
+        meta.read_only_fields = list(meta.fields)
         for name in meta.fields:
             source = getattr(cls._declared_fields.get(name), "source", None) or name
             if source == "*":
@@ -78,7 +78,18 @@ class PlannedSerializer(serializers.ModelSerializer):
         cls = type(self)
         if "_built_fields" not in cls.__dict__:
             cls._built_fields = super().get_fields()
+            for name, field in cls._built_fields.items():
+                if cls._is_nullable_object(field, field.source or name):
+                    field._kwargs["allow_null"] = field.allow_null = True
         return {name: _constructed_again(field) for name, field in cls._built_fields.items()}
+
+    @classmethod
+    def _is_nullable_object(cls, field, source):
+        """Whether `field` nests one object through a foreign key that may be empty: it renders null then,
+        and the schema must say so (`allow_null`), as LL2's does."""
+        if not isinstance(field, serializers.BaseSerializer) or isinstance(field, serializers.ListSerializer):
+            return False
+        return source != "*" and cls.Meta.model._meta.get_field(source).null
 
     @classmethod
     def query_plan(cls):
@@ -97,9 +108,9 @@ class PlannedSerializer(serializers.ModelSerializer):
         return rendered[key]
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class ResponseModeField(serializers.Field):
-    """The LL2 `response_mode` key: the serializer's own mode, fixed per class, whatever the request asked."""
+    """The LL2 `response_mode` key: the serializer's own mode, fixed per class, whatever the request asked
+    (an enum of that mode in the schema: api/schema.py)."""
 
     def __init__(self, **kwargs):
         super().__init__(source="*", read_only=True, **kwargs)

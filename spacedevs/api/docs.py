@@ -1,0 +1,28 @@
+"""The schema and its two readers (Swagger UI, Redoc), whose errors are JSON like every other response."""
+
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from .renderers import FastJSONRenderer
+
+
+class JSONErrorsMixin:
+    """Errors (405, 406, a 404 for an unknown `?format=`) in JSON, not in the view's own format: the schema
+    view would answer them in YAML, the readers in HTML."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = FastJSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return response
+
+
+class SchemaView(JSONErrorsMixin, SpectacularAPIView):
+    pass
+
+
+class SwaggerView(JSONErrorsMixin, SpectacularSwaggerView):
+    pass
+
+
+class RedocView(JSONErrorsMixin, SpectacularRedocView):
+    pass
