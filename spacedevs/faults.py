@@ -17,6 +17,9 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.db.backends.signals import connection_created
 
+# Connection exceptions, insufficient resources, operator intervention (shutdown, statement timeout).
+UNAVAILABLE_SQLSTATES = ("08", "53", "57")
+
 
 class QueryDeadlineExpired(Exception):
     """Raised by the timer inside a query that ran past its deadline."""
@@ -28,8 +31,18 @@ class DatabaseTimedOut(OperationalError):
 
 
 def is_database_unavailable(exception):
-    """Whether `exception` says the database could not be reached or did not answer (not a bad query)."""
-    return isinstance(exception, (OperationalError, InterfaceError))
+    """Whether `exception` says the database could not be reached, dropped the connection, is shutting down,
+    out of resources or too slow (not a bad query, a deadlock or a missing table: those stay 500s)."""
+    if isinstance(exception, (DatabaseTimedOut, InterfaceError)):
+        return True
+    if not isinstance(exception, OperationalError):
+        return False
+    cause = exception.__cause__
+    if hasattr(cause, "sqlstate"):  # PostgreSQL: no state (could not connect), or its classes of it
+        return cause.sqlstate is None or cause.sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+    if hasattr(cause, "sqlite_errorname"):
+        return cause.sqlite_errorname in ("SQLITE_BUSY", "SQLITE_LOCKED")
+    return True
 
 
 class QueryDeadline:
@@ -43,14 +56,16 @@ class QueryDeadline:
         if not self.seconds or threading.current_thread() is not threading.main_thread():
             return execute(sql, params, many, context)
         previous = signal.signal(signal.SIGALRM, self._expire)
-        signal.setitimer(signal.ITIMER_REAL, self.seconds)
         try:
-            return execute(sql, params, many, context)
+            try:
+                signal.setitimer(signal.ITIMER_REAL, self.seconds)
+                return execute(sql, params, many, context)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)  # inside: a timer that fires as it returns is caught
         except QueryDeadlineExpired:
             context["connection"].close()
             raise DatabaseTimedOut(f"The database did not answer within {self.seconds:g} s.") from None
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
 
     @staticmethod

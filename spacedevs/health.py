@@ -13,8 +13,8 @@ logger = logging.getLogger(__name__)
 
 class HealthMiddleware:
     """Answers the two probes before anything else runs (no session, cache, redirect or data state):
-    `/health/` says the process serves requests; `/ready/` that it can also reach its database (503 and
-    `Retry-After` when it cannot, within the database's deadlines)."""
+    `/health/` says the process serves requests; `/ready/` that it can also reach its databases, the primary
+    and any read replica (503 and `Retry-After` when it cannot, within the database's deadlines)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -29,12 +29,13 @@ class HealthMiddleware:
     @staticmethod
     def _ready():
         try:
-            with connections["default"].cursor() as cursor:
-                cursor.execute("SELECT 1")
+            for connection in connections.all():  # the primary and every read replica
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT 1")
         except Exception as error:
             if not is_database_unavailable(error):
                 raise
-            connections["default"].close()
+            connection.close()
             logger.warning("not ready: %s", error)
             return JsonResponse(
                 {"status": "unavailable", "detail": "The database is unavailable."},

@@ -5,11 +5,13 @@ import hashlib
 import secrets
 import uuid
 
+from django.core.validators import MinValueValidator
 from django.db import InterfaceError, OperationalError, connections, models, router
 from django.db.models import F
 from django.utils import timezone
 
-from .faults import DatabaseTimedOut
+from .faults import DatabaseTimedOut, is_database_unavailable
+from .replicas import PRIMARY
 
 THE_ROW = 1
 
@@ -48,10 +50,9 @@ class DataState(models.Model):
         kept = connection.connection is not None and not connection.in_atomic_block
         try:
             return cls._read()
-        except DatabaseTimedOut:
-            raise
-        except (InterfaceError, OperationalError):
-            if not kept:
+        except (InterfaceError, OperationalError) as error:
+            # A timeout would only wait as long again: a dropped connection is what a retry can mend.
+            if not kept or isinstance(error, DatabaseTimedOut) or not is_database_unavailable(error):
                 raise
             connection.close()
             return cls._read()
@@ -88,7 +89,7 @@ class APITier(models.Model):
     """A request allowance, as LL2 sells them: so many requests an hour for each key of the tier."""
 
     name = models.CharField(max_length=50, unique=True)
-    requests_per_hour = models.PositiveIntegerField()
+    requests_per_hour = models.PositiveIntegerField(validators=[MinValueValidator(1)])
 
     class Meta:
         ordering = ["requests_per_hour", "name"]
@@ -134,4 +135,6 @@ class APIKey(models.Model):
     @classmethod
     def find(cls, key):
         """The usable APIKey `key` is, or None."""
-        return cls.objects.select_related("tier").filter(key_hash=cls.hash(key), revoked=False).first()
+        # From the primary: a replica that lags would still take a key just revoked.
+        keys = cls.objects.db_manager(PRIMARY).select_related("tier")
+        return keys.filter(key_hash=cls.hash(key), revoked=False).first()

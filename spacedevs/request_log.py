@@ -8,6 +8,7 @@ import time
 import uuid
 
 import orjson
+from rest_framework.throttling import BaseThrottle
 
 REQUEST_ID = contextvars.ContextVar("request_id", default="-")
 # A proxy's id is kept when it is a plain token; anything else (too long, spaces, quotes) is replaced.
@@ -15,6 +16,8 @@ PROXY_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,200}")
 REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "client")
 
 logger = logging.getLogger("spacedevs.requests")
+# The client's address as the throttle counts it (through TRUSTED_PROXIES), not the proxy's.
+CLIENT = BaseThrottle()
 
 
 class RequestIdFilter(logging.Filter):
@@ -63,7 +66,7 @@ class RequestLogMiddleware:
                 "path": request.get_full_path(),
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "client": request.META.get("REMOTE_ADDR", ""),
+                "client": CLIENT.get_ident(request) or "",
             }
             logger.info("%(method)s %(path)s %(status)s %(duration_ms)sms", fields, extra=fields)
             return response

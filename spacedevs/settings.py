@@ -109,10 +109,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis, shared by every worker and host, when REDIS_URL is set.
 RESPONSE_CACHE_ALIAS = "responses"
 REDIS_URL = env("REDIS_URL", default="")
+# A Redis that is down or hung costs each call at most this long (seconds), then a miss (spacedevs/cache.py).
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.25)
+REDIS_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT}
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     RESPONSE_CACHE_ALIAS: (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "spacedevs.cache.TolerantRedisCache", "LOCATION": REDIS_URL, "OPTIONS": REDIS_OPTIONS}
         if REDIS_URL
         else {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -127,9 +130,10 @@ CACHES = {
 THROTTLE_CACHE_ALIAS = "throttle"
 CACHES[THROTTLE_CACHE_ALIAS] = (
     {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "spacedevs.cache.TolerantRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "throttle",
+        "OPTIONS": REDIS_OPTIONS,
     }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}

@@ -87,7 +87,11 @@ class AdminLoginThrottle(SimpleRateThrottle):
 
 def too_many_requests(throttle):
     """The 429 of a throttle that refused a request: DRF's body, and `Retry-After`."""
-    wait = math.ceil(throttle.wait())
+    # DRF has no wait when the history outgrew a rate lowered since: then until its oldest request expires.
+    wait = throttle.wait()
+    if wait is None:
+        wait = throttle.history[-1] + throttle.duration - throttle.now
+    wait = max(1, math.ceil(wait))
     return JsonResponse(
         {"detail": str(Throttled(wait).detail)}, status=429, headers={"Retry-After": str(wait)}
     )

@@ -1,13 +1,16 @@
 """A database that is down, hung or back: 503 JSON with `Retry-After` within the deadlines, never a hang, an
 HTML page or a 500, and a service that recovers by itself; `/health/` and `/ready/` for load balancers."""
 
+import sqlite3
 import time
 
 import httpx
+import psycopg
 import pytest
-from django.db import OperationalError, connection, connections
+from django.db import InterfaceError, OperationalError, ProgrammingError, connection, connections
 from django.test import Client
 
+from spacedevs.faults import DatabaseTimedOut, is_database_unavailable
 from spacedevs.models import DataState
 
 from .instances import Instance
@@ -114,3 +117,37 @@ def test_a_stopped_database_is_a_503_at_once_and_the_service_recovers_by_itself(
     relay.start()
     response, seconds = timed_get(server, "/2.3.0/events/")
     assert (response.status_code, seconds < 2) == (200, True)
+
+
+def caused(cause):
+    """Django's OperationalError wrapping the driver's `cause`, as Django raises them."""
+    error = OperationalError(str(cause))
+    error.__cause__ = cause
+    return error
+
+
+def sqlite_error(name):
+    error = sqlite3.OperationalError(name)
+    error.sqlite_errorname = name
+    return error
+
+
+@pytest.mark.parametrize(
+    ("error", "unavailable"),
+    [
+        (caused(psycopg.OperationalError("connection failed: Connection refused")), True),
+        (caused(psycopg.errors.AdminShutdown()), True),
+        (caused(psycopg.errors.QueryCanceled()), True),
+        (caused(psycopg.errors.TooManyConnections()), True),
+        (caused(psycopg.errors.ConnectionFailure()), True),
+        (caused(psycopg.errors.DeadlockDetected()), False),
+        (caused(psycopg.errors.LockNotAvailable()), False),
+        (caused(sqlite_error("SQLITE_BUSY")), True),
+        (caused(sqlite_error("SQLITE_ERROR")), False),  # no such table: a deployment's bug, a 500
+        (DatabaseTimedOut("no answer"), True),
+        (InterfaceError("connection already closed"), True),
+        (ProgrammingError("syntax error"), False),
+    ],
+)
+def test_only_an_unreachable_slow_or_overloaded_database_is_a_503(error, unavailable):
+    assert is_database_unavailable(error) is unavailable

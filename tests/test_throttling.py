@@ -175,3 +175,21 @@ def test_the_admin_shows_a_new_key_once(client, django_user_model):
             reverse("admin:spacedevs_apikey_change", args=[APIKey.find(key).pk])
         ).content.decode()
     )
+
+
+def test_a_rate_lowered_under_a_clients_use_is_a_429_not_an_error(client, settings):
+    settings.ANONYMOUS_THROTTLE_RATE = "3/hour"
+    for _ in range(3):
+        client.get("/2.3.0/events/", **JSON)
+    settings.ANONYMOUS_THROTTLE_RATE = "1/hour"  # three requests in the window, one allowed: DRF has no wait
+    refused = client.get("/2.3.0/events/", **JSON)
+    assert refused.status_code == 429
+    assert 3590 < int(refused["Retry-After"]) <= 3600
+
+
+def test_a_tier_allows_at_least_one_request_an_hour(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("admin", "admin@example.com", None))
+    response = client.post(reverse("admin:spacedevs_apitier_add"), {"name": "None", "requests_per_hour": 0})
+    assert response.status_code == 200  # the form again, with its error
+    assert "Ensure this value is greater than or equal to 1." in response.content.decode()
+    assert not APITier.objects.exists()

@@ -1,0 +1,38 @@
+"""A Redis that is down or hung costs a miss, never a request: responses are computed, counters let
+requests through, each call waits at most REDIS_TIMEOUT."""
+
+import socket
+import time
+
+import pytest
+from django.conf import settings
+
+from .instances import free_port
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+pytestmark = pytest.mark.django_db
+
+
+def redis_caches(url):
+    options = {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}
+    cache = {"BACKEND": "spacedevs.cache.TolerantRedisCache", "LOCATION": url, "OPTIONS": options}
+    return settings.CACHES | {settings.RESPONSE_CACHE_ALIAS: cache, settings.THROTTLE_CACHE_ALIAS: cache}
+
+
+@pytest.fixture
+def hung_redis():
+    """A port that takes connections and never answers."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+
+
+@pytest.mark.parametrize("state", ["down", "hung"])
+def test_requests_are_answered_without_redis(client, settings, hung_redis, state):
+    url = hung_redis if state == "hung" else f"redis://127.0.0.1:{free_port()}/0"
+    settings.CACHES = redis_caches(url)
+    settings.ANONYMOUS_THROTTLE_RATE = "1/hour"
+    started = time.monotonic()
+    for _ in range(2):  # over the limit, but the counters cannot be read: let through
+        response = client.get("/2.3.0/events/upcoming/", **JSON)
+        assert (response.status_code, response.json()["count"]) == (200, 0)
+    assert time.monotonic() - started < 5  # a handful of calls, 0.2 s each at most
