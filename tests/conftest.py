@@ -14,6 +14,7 @@ run imports each data set a few times, not once per test.
 
 import copy
 import datetime
+import gc
 import io
 import json
 import sys
@@ -254,11 +255,12 @@ def import_ll2(capsys):
 
 
 def pytest_collection_finish(session):
-    """The garbage collector set as in a gunicorn worker: the loaded code and the collected tests frozen
-    out of its scans, and young collections less often, since each request allocates many objects."""
+    """The garbage collector set as in a gunicorn worker (the loaded code and the collected tests frozen out
+    of its scans), and young collections less often: tests build far more lasting objects than requests."""
     from spacedevs.gunicorn_config import tune_garbage_collector
 
     tune_garbage_collector()
+    gc.set_threshold(50_000, 20, 100)
 
 
 @pytest.fixture

@@ -97,7 +97,6 @@ def test_a_hung_database_is_a_503_within_the_deadline_and_no_worker_dies(relayed
     response, seconds = timed_get(server, "/2.3.0/events/upcoming/")
     assert_unavailable(response)
     assert seconds < 3.5
-    assert timed_get(server, "/ready/")[0].status_code == 503
     assert workers(server) == serving
     relay.start()
     response, seconds = timed_get(server, "/2.3.0/events/")

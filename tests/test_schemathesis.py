@@ -19,7 +19,7 @@ from .conftest import fixture_events
 # Ids of programs in the fixtures.
 PROGRAMS = sorted({program["id"] for event in fixture_events().values() for program in event["program"]})[:2]
 # Examples per operation and generation mode (positive, negative).
-EXAMPLES = 4
+EXAMPLES = 2
 
 # The document /2.3.0/schema/ serves, made without a request (the database is not open yet at collection).
 schema = schemathesis.openapi.from_dict(
