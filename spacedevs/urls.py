@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import DefaultRouter, SimpleRouter
 
 from agencies.routes import routes as agency_routes
 from astronauts.routes import routes as astronaut_routes
@@ -42,6 +42,15 @@ def api_router(routes):
 
 router = api_router(ROUTES)
 
+# LL2's singular event paths of earlier versions, which installed clients still call (pylaunches, nextinspace,
+# skylab): the same views and 2.3.0 shapes, `url`s in the canonical form, and the trailing slash optional
+# (a client that sends none may not follow a redirect).
+LEGACY_VERSIONS = ["2.2.0", "2.1.0", "2.0.0"]
+legacy_router = SimpleRouter()
+legacy_router.trailing_slash = "/?"  # DRF's constructor takes only a yes or no
+for prefix, viewset, basename in event_routes:
+    legacy_router.register(prefix.replace("events", "event", 1), viewset, basename=basename)
+
 urlpatterns = [
     path(f"{API_VERSION}/schema/", SchemaView.as_view(), name="schema"),
     path(f"{API_VERSION}/swagger/", SwaggerView.as_view(url_name="schema"), name="swagger"),
@@ -51,6 +60,7 @@ urlpatterns = [
     # Unversioned aliases; links in responses always use the canonical /2.3.0/ form.
     path("api-throttle/", APIThrottleView.as_view()),
     path("", include((router.urls, "unversioned"))),
+    *(path(f"{version}/", include((legacy_router.urls, f"legacy-{version}"))) for version in LEGACY_VERSIONS),
 ]
 
 if settings.ADMIN_ENABLED:
