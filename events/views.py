@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.core.cache import caches
+from rest_framework.settings import api_settings
 
 from spacedevs.api.stored import StoredDocumentsMixin
 from spacedevs.api.viewsets import ModeViewSet
 
+from .calendar import ICalendarRenderer
 from .filters import EventFilterSet, UpcomingEventFilterSet, request_now
 from .models import Event
 from .serializers import EVENT_MODES
@@ -22,6 +24,15 @@ class EventViewSet(StoredDocumentsMixin, ModeViewSet):
     polymorphic_component_name = "PolymorphicEventsEndpoint"
     serializer_classes = EVENT_MODES
     documents_relation = "document"
+    # `?format=ics`: the route as a calendar feed (events/calendar.py).
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, ICalendarRenderer]
+    feed_title = "Space events"
+
+    def get_mode(self):
+        mode = super().get_mode()
+        # A feed needs what the list mode leaves out (`last_updated`).
+        is_feed = isinstance(getattr(self.request, "accepted_renderer", None), ICalendarRenderer)
+        return "normal" if is_feed and mode == "list" else mode
 
 
 class WindowedEventViewSet(EventViewSet):
@@ -52,6 +63,8 @@ class WindowedEventViewSet(EventViewSet):
 class UpcomingEventViewSet(WindowedEventViewSet):
     """Upcoming events, soonest first; events stay here for 24 hours after their date."""
 
+    feed_title = "Upcoming space events"
+
     filterset_class = UpcomingEventFilterSet
 
     def get_queryset(self):
@@ -60,6 +73,8 @@ class UpcomingEventViewSet(WindowedEventViewSet):
 
 class PreviousEventViewSet(WindowedEventViewSet):
     """Past events, latest first."""
+
+    feed_title = "Past space events"
 
     ordering = ["-date"]
 

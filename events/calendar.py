@@ -1,0 +1,80 @@
+"""Events as iCalendar feeds (`?format=ics`, RFC 5545), built with the `icalendar` library."""
+
+from django.utils.dateparse import parse_datetime
+from icalendar import Calendar, Event, vDuration
+from rest_framework.renderers import BaseRenderer
+
+from spacedevs.api.renderers import FastJSONRenderer
+
+# The events of a feed: the first this many of its route, whatever `limit` says.
+FEED_SIZE = 250
+# The query parameters that shape a feed's page rather than choose its events.
+NOT_FILTERS = {"format", "limit", "offset", "mode"}
+
+
+class ICalendarRenderer(BaseRenderer):
+    """One VEVENT per event of a page (or the one event of `{id}/`), from the event's normal or detailed
+    representation: UID from its id and the host, DTSTART its date, DTEND its date plus `duration` when
+    known, DTSTAMP and LAST-MODIFIED its `last_updated`, SUMMARY its name, DESCRIPTION its description and
+    its webcast and information links, LOCATION, URL; X-WR-CALNAME names the route and its filters. Errors
+    stay JSON."""
+
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+    page_size = FEED_SIZE
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        renderer_context = renderer_context or {}
+        response = renderer_context.get("response")
+        if response is not None and response.status_code >= 400:
+            response["Content-Type"] = "application/json"
+            return FastJSONRenderer().render(data)
+        request, view = renderer_context["request"], renderer_context["view"]
+        calendar = Calendar()
+        calendar.add("prodid", "-//spacedevs-events//LL2 events replica//EN")
+        calendar.add("version", "2.0")
+        calendar.add("x-wr-calname", calendar_name(view, request))
+        for event in data.get("results", [data]):
+            calendar.add_component(vevent(event, request.get_host()))
+        return calendar.to_ical()
+
+
+def calendar_name(view, request):
+    """The route's title, and the filters that chose its events: `Upcoming events (type__ids=2)`."""
+    filters = ", ".join(
+        f"{name}={value}"
+        for name, values in sorted(request.query_params.lists())
+        if name not in NOT_FILTERS
+        for value in values
+    )
+    return f"{view.feed_title} ({filters})" if filters else view.feed_title
+
+
+def vevent(event, host):
+    item = Event()
+    start = parse_datetime(event["date"])
+    updated = parse_datetime(event["last_updated"])
+    item.add("uid", f"{event['id']}@{host}")
+    item.add("dtstamp", updated)
+    item.add("last-modified", updated)
+    item.add("dtstart", start)
+    if event["duration"]:
+        item.add("dtend", start + vDuration.from_ical(event["duration"]))
+    item.add("summary", event["name"])
+    item.add("description", description(event))
+    if event["location"]:
+        item.add("location", event["location"])
+    item.add("url", event["url"].split("?", 1)[0])  # the event itself, not this feed's format
+    return item
+
+
+def description(event):
+    parts = [event["description"]]
+    webcasts = [link["url"] for link in event["vid_urls"]]
+    more = [link["url"] for link in event["info_urls"]]
+    if webcasts:
+        parts.append("Webcasts:\n" + "\n".join(webcasts))
+    if more:
+        parts.append("More:\n" + "\n".join(more))
+    return "\n\n".join(part for part in parts if part)

@@ -1,0 +1,127 @@
+"""`?format=ics`: every list route and `{id}/` as an iCalendar feed, read back by two independent parsers
+(icalendar and vobject) with the values the JSON API gives for the same events."""
+
+import datetime
+
+import icalendar
+import pytest
+import vobject
+from django.utils.dateparse import parse_datetime
+
+from events.calendar import ICalendarRenderer
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+pytestmark = pytest.mark.usefixtures("all_fixtures")
+
+
+def json_events(client, path):
+    """Every event `path` (a list route and its filters) gives in JSON, in order, in normal mode."""
+    events, url = [], f"{path}{'&' if '?' in path else '?'}mode=normal&limit=100"
+    while url:
+        page = client.get(url, **JSON).json()
+        events += page["results"]
+        url = page["next"]
+    return events
+
+
+def parsed(response):
+    """The feed by icalendar, and by vobject: the same events, in the same order."""
+    assert (response.status_code, response["Content-Type"]) == (200, "text/calendar; charset=utf-8")
+    first = icalendar.Calendar.from_ical(response.content)
+    second = vobject.readOne(response.content.decode())
+    events = first.walk("VEVENT")
+    others = second.contents.get("vevent", [])
+    assert [str(event["UID"]) for event in events] == [other.uid.value for other in others]
+    return first, events, others
+
+
+def expected_fields(event):
+    start = parse_datetime(event["date"])
+    return {
+        "uid": f"{event['id']}@testserver",
+        "summary": event["name"],
+        "start": start,
+        "stamp": parse_datetime(event["last_updated"]),
+        "url": f"http://testserver/2.3.0/events/{event['id']}/",
+        "location": event["location"],
+    }
+
+
+def fields_by_icalendar(event):
+    return {
+        "uid": str(event["UID"]),
+        "summary": str(event["SUMMARY"]),
+        "start": event["DTSTART"].dt,
+        "stamp": event["DTSTAMP"].dt,
+        "url": str(event["URL"]),
+        "location": str(event["LOCATION"]) if "LOCATION" in event else None,
+    }
+
+
+def fields_by_vobject(event):
+    return {
+        "uid": event.uid.value,
+        "summary": event.summary.value,
+        "start": event.dtstart.value,
+        "stamp": event.dtstamp.value,
+        "url": event.url.value,
+        "location": event.location.value if hasattr(event, "location") else None,
+    }
+
+
+def test_an_event_is_a_calendar_of_one(client):
+    event = client.get("/2.3.0/events/352/", **JSON).json()
+    calendar, [by_icalendar], [by_vobject] = parsed(client.get("/2.3.0/events/352/?format=ics"))
+    assert fields_by_icalendar(by_icalendar) == fields_by_vobject(by_vobject) == expected_fields(event)
+    assert by_icalendar["DTEND"].dt - by_icalendar["DTSTART"].dt == datetime.timedelta(
+        hours=1, minutes=5, seconds=34
+    )
+    assert by_vobject.dtend.value == by_icalendar["DTEND"].dt
+    assert by_icalendar["LAST-MODIFIED"].dt == parse_datetime(event["last_updated"])
+    description = by_vobject.description.value
+    assert description.startswith(event["description"])
+    for link in event["vid_urls"]:
+        assert link["url"] in description
+    assert str(calendar["X-WR-CALNAME"]) == "Space events"
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/2.3.0/events/", "Space events"),
+        ("/2.3.0/events/upcoming/?type__ids=2", "Upcoming space events (type__ids=2)"),
+        (
+            "/2.3.0/events/previous/?search=ISS&ordering=-date",
+            "Past space events (ordering=-date, search=ISS)",
+        ),
+        ("/events/?program=17&program=10", "Space events (program=17, program=10)"),
+    ],
+)
+def test_a_feed_holds_every_event_of_its_route_and_filters(client, path, name):
+    expected = json_events(client, path)
+    feed = f"{path}{'&' if '?' in path else '?'}format=ics&limit=5"  # a feed's own size, whatever limit says
+    calendar, events, others = parsed(client.get(feed))
+    assert str(calendar["X-WR-CALNAME"]) == name
+    assert [fields_by_icalendar(event) for event in events] == [expected_fields(event) for event in expected]
+    assert [fields_by_vobject(event) for event in others] == [expected_fields(event) for event in expected]
+    assert len(expected) > 5 or path != "/2.3.0/events/"
+
+
+def test_a_feed_stops_at_its_cap(client, monkeypatch):
+    monkeypatch.setattr(ICalendarRenderer, "page_size", 3)
+    _, events, _ = parsed(client.get("/2.3.0/events/?format=ics"))
+    assert [str(event["UID"]) for event in events] == [
+        f"{event['id']}@testserver" for event in json_events(client, "/2.3.0/events/")[:3]
+    ]
+
+
+def test_calendar_apps_poll_cheaply(client):
+    first = client.get("/2.3.0/events/upcoming/?format=ics")
+    again = client.get("/2.3.0/events/upcoming/?format=ics", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert (again.status_code, again.content) == (304, b"")
+
+
+def test_a_bad_parameter_is_still_a_json_400(client):
+    response = client.get("/2.3.0/events/?format=ics&day=40")
+    assert (response.status_code, response["Content-Type"]) == (400, "application/json")
+    assert response.json() == {"day": ["Ensure this value is less than or equal to 31."]}
