@@ -24,7 +24,7 @@ FILTERS = [
     "video_url",
     "year",
 ]
-OTHERS = ["limit", "mode", "offset", "ordering", "search"]
+OTHERS = ["format", "limit", "mode", "offset", "ordering", "search"]
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,10 @@ INTENDED = {
     "ordering values listed": lambda kind, where, ll2, ours: (
         kind == "parameter" and where.endswith(" ordering") and ours == ll2 | {"enum": ours.get("enum")}
     ),
+    # `?format=` is documented: `json`, or `ics` for a calendar feed.
+    "format documented": lambda kind, where, ll2, ours: (
+        kind == "parameter" and where.endswith(" format") and ll2 is None and "ics" in ours["enum"]
+    ),
     # Days, months and years are whole numbers (LL2: any number).
     "date parts are integers": lambda kind, where, ll2, ours: (
         kind == "parameter"

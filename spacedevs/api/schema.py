@@ -20,6 +20,9 @@ from .versions import CANONICAL_PREFIX
 # LL2's integers have no format (an int32 to client generators); ours say their 32-bit bounds too.
 INT32 = {"minimum": -(2**31), "maximum": 2**31 - 1}
 RESPONSE_MODE_MARK = "x-response-mode"
+FORMAT_DESCRIPTION = (
+    "The response's format instead of the Accept header's: `json`, or `ics` for a calendar feed."
+)
 
 ERROR_DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
 PARAMETER_ERRORS = OpenApiResponse(
@@ -144,4 +147,6 @@ def ll2_forms(result, **kwargs):
             for parameter in operation.get("parameters", ()):
                 if parameter["in"] == "query":
                     parameter["allowEmptyValue"] = True  # an empty value is no value (LL2's and DRF's way)
+                if parameter["name"] == "format" and "description" not in parameter:
+                    parameter["description"] = FORMAT_DESCRIPTION
     return result
