@@ -66,13 +66,16 @@ def float_or_zero(text):
 
 
 def api_view_class(request):
-    """The DRF view class serving `request`, or None (the admin, static files, unknown paths)."""
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
-        return None
-    view_class = getattr(match.func, "cls", None)
-    return view_class if isinstance(view_class, type) and issubclass(view_class, APIView) else None
+    """The DRF view class serving `request`, or None (the admin, static files, unknown paths); resolved once
+    per request (the throttle asks too)."""
+    if not hasattr(request, "_api_view_class"):
+        try:
+            view_class = getattr(resolve(request.path_info).func, "cls", None)
+        except Resolver404:
+            view_class = None
+        is_api = isinstance(view_class, type) and issubclass(view_class, APIView)
+        request._api_view_class = view_class if is_api else None
+    return request._api_view_class
 
 
 class ResponseCacheMiddleware:
