@@ -25,6 +25,7 @@ class Launch(models.Model):
 
     class Meta:
         ordering = ["net", "id"]
+        verbose_name_plural = "launches"
 
     def __str__(self):
         return self.name

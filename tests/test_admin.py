@@ -89,3 +89,9 @@ def test_event_admin_has_the_inlines_and_a_type_filter(staff_client):
         event_id for _date, event_id in spacecraft_releases
     ]
     assert [event.pk for event in response.context["cl"].result_list] == [128, 149, 352, 474, 480]
+
+
+def test_every_model_has_a_plural_name_in_plain_english():
+    plurals = {model.__name__: str(model._meta.verbose_name_plural) for model in MODELS}
+    assert plurals["Launch"] == "launches"
+    assert not [plural for plural in plurals.values() if plural.endswith(("chs", "shs", "ss", "xs"))]

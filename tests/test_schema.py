@@ -99,3 +99,15 @@ def test_browsable_filter_form_describes_every_filter(client, route):
 def test_help_text_lists_the_filters_as_ll2_does(client):
     page = client.get("/2.3.0/events/?format=api").content.decode()
     assert "Parameters - " + ", ".join(f"<code>{name}</code>" for name in FILTERS) + "\n" in page
+
+
+def test_browsable_filter_labels_are_plain_words():
+    from events.filters import UpcomingEventFilterSet
+
+    labels = {name: str(field.label) for name, field in UpcomingEventFilterSet().form.fields.items()}
+    assert labels["agency__ids"] == "Agency IDs"
+    assert labels["day"] == "Day of month"
+    assert labels["video_url"] == "Video URLs"
+    assert labels["spacestation__ids"] == "Space station IDs"
+    assert labels["hide_recent_previous"] == "Hide recent events"
+    assert not [label for label in labels.values() if " is in" in label or label.islower()]
