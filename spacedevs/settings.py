@@ -69,7 +69,8 @@ ROOT_URLCONF = "spacedevs.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Before the apps' own: spacedevs/templates overrides DRF's browsable page.
+        "DIRS": [BASE_DIR / "spacedevs" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -228,6 +229,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Keys are optional (anonymous clients have the anonymous limit): the one scheme documented.
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "Token": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "Optional: `Token <key>` for your key's tier (see /2.3.0/api-throttle/).",
+            }
+        }
+    },
+    "SECURITY": [{"Token": []}],  # drf-spectacular adds the anonymous `{}` of every operation
 }
 
 # Logs go to stdout, one line per request (spacedevs/request_log.py) and every server error with its

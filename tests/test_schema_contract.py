@@ -193,3 +193,9 @@ def test_the_schemas_own_errors_are_json(client, method, path, headers, status, 
     response = getattr(client, method)(path, **headers)
     assert (response.status_code, response["Content-Type"]) == (status, "application/json")
     assert response.json() == {"detail": detail}
+
+
+def test_the_one_auth_scheme_is_the_optional_token(ours):
+    assert list(ours["components"]["securitySchemes"]) == ["Token"]
+    assert ours["components"]["securitySchemes"]["Token"]["name"] == "Authorization"
+    assert ours["paths"]["/2.3.0/events/"]["get"]["security"] == [{"Token": []}, {}]  # {}: anonymous too
