@@ -14,7 +14,7 @@ from programs.routes import routes as program_routes
 from spacestations.routes import routes as spacestation_routes
 
 from .api.docs import RedocView, SchemaView, SwaggerView
-from .api.errors import json_bad_request, json_forbidden, json_not_found, json_server_error
+from .api.errors import json_bad_request, json_forbidden, json_server_error, not_found
 from .api.root import APIRootView
 from .api.throttle import APIThrottleView
 from .api.versions import API_VERSION
@@ -71,5 +71,5 @@ if settings.ADMIN_ENABLED:
 
 handler400 = json_bad_request
 handler403 = json_forbidden
-handler404 = json_not_found
+handler404 = not_found
 handler500 = json_server_error

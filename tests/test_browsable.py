@@ -29,3 +29,27 @@ def test_every_browsable_page_names_the_service_and_links_the_docs(client, path)
 
 def test_the_favicon_is_a_static_file():
     assert finders.find("spacedevs/favicon.svg")
+
+
+@pytest.mark.django_db
+def test_an_unknown_path_is_the_browsable_404_in_a_browser_and_the_same_json_elsewhere(client):
+    page = client.get("/no/such/path/", HTTP_ACCEPT="text/html")
+    assert (page.status_code, page["Content-Type"]) == (404, "text/html; charset=utf-8")
+    assert "LL2 events replica <small>2.3.0</small>" in page.content.decode()
+    unknown_id = client.get("/2.3.0/events/999999/", HTTP_ACCEPT="application/json")
+    for method in ("get", "post", "delete"):
+        unknown_path = getattr(client, method)("/no/such/path/", HTTP_ACCEPT="application/json")
+        assert (unknown_path.status_code, unknown_path.content) == (404, unknown_id.content)
+    assert unknown_id.content == b'{"detail":"Not found."}'
+
+
+@pytest.mark.django_db
+def test_the_root_page_says_what_this_is_and_where_the_docs_are(client):
+    page = client.get("/2.3.0/", HTTP_ACCEPT="text/html").content.decode()
+    assert (
+        "A replica of Launch Library 2&#x27;s 2.3.0 events API" in page
+        or "A replica of Launch Library 2's" in page
+    )
+    for link in ("/2.3.0/swagger/", "/2.3.0/redoc/", "/2.3.0/schema/", "http://testserver/2.3.0/events/"):
+        assert f'href="{link}"' in page
+    assert "has not synced from an upstream" in page

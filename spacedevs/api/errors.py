@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import Http404, JsonResponse
 from rest_framework import views
 from rest_framework.exceptions import NotFound
+from rest_framework.views import APIView
 
 from ..faults import is_database_unavailable
 
@@ -18,8 +19,21 @@ def json_forbidden(request, exception=None):
     return JsonResponse({"detail": "Forbidden."}, status=403)
 
 
-def json_not_found(request, exception=None):
-    return JsonResponse({"detail": "Not found."}, status=404)
+class NotFoundView(APIView):
+    """Not found."""
+
+    def get(self, request, *args, **kwargs):
+        raise NotFound
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound  # an unknown path is a 404 whatever the method
+
+
+def not_found(request, exception=None):
+    """An unknown path as DRF answers an unknown id: the same JSON bytes, or the browsable 404 page for a
+    browser."""
+    response = NotFoundView.as_view()(request)
+    return response.render()
 
 
 def json_server_error(request):

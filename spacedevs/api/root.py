@@ -7,7 +7,9 @@ from ..middleware import iso_utc
 
 
 class APIRootView(routers.APIRootView):
-    """Launch Library 2 (2.3.0) events, and the resources an event links to: follow a link below."""
+    """A replica of Launch Library 2's 2.3.0 events API, and the resources an event links to: follow a link
+    below. Documentation: [Swagger UI](/2.3.0/swagger/), [Redoc](/2.3.0/redoc/), the
+    [OpenAPI schema](/2.3.0/schema/)."""
 
     def get_view_description(self, html=False):
         description = f"{formatting.dedent(self.__doc__)}\n\n{provenance(self.request.data_state)}"
