@@ -53,3 +53,14 @@ def test_the_root_page_says_what_this_is_and_where_the_docs_are(client):
     for link in ("/2.3.0/swagger/", "/2.3.0/redoc/", "/2.3.0/schema/", "http://testserver/2.3.0/events/"):
         assert f'href="{link}"' in page
     assert "has not synced from an upstream" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [("/2.3.0/events/352/", "/2.3.0/events/"), ("/events/upcoming/", "/2.3.0/events/upcoming/")],
+)
+def test_help_examples_link_the_list_route_from_anywhere(client, path, route):
+    page = client.get(path, HTTP_ACCEPT="text/html").content.decode()
+    assert 'href="./?' not in page
+    assert f'href="{route}?mode=list"' in page

@@ -1,5 +1,6 @@
 """LL2's help text for a route (Markdown, shown on the browsable API), built from the view's attributes."""
 
+from django.urls import NoReverseMatch, reverse
 from rest_framework.settings import api_settings
 
 from .versions import unversioned
@@ -12,18 +13,27 @@ def _codes(names):
 
 
 def _link(path, query):
-    return f"[{path}?{query}](./?{query})"
+    """`path?query`, shown as LL2 shows it (unversioned) and linked absolutely: an example works from an
+    `{id}/` page and from the docs alike."""
+    return f"[{unversioned(path)}?{query}]({path}?{query})"
 
 
 def _example(path, query):
     return f"Example - {_link(path, query)}"
 
 
+def list_path(view):
+    """The canonical path of the view's list route, which every example queries."""
+    try:
+        return reverse(f"{view.basename}-list")
+    except (AttributeError, NoReverseMatch):
+        return "/"
+
+
 def help_sections(view):
     """The sections LL2 shows for a route: modes, filters (in alphabetical order, as LL2 lists them),
     search, ordering, number of results, format and help; each only where the view has it."""
-    request = getattr(view, "request", None)
-    path = unversioned(request.path_info) if request is not None else "/"
+    path = list_path(view)
     sections = []
     modes = getattr(view, "modes", None)
     if modes:
