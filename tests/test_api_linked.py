@@ -78,7 +78,7 @@ def test_api_root_lists_the_resources(client):
 def test_browsable_api_shows_ll2_help_text(client):
     page = client.get("/2.3.0/events/upcoming/?format=api").content.decode()
     assert '<h5 id="modes">Modes</h5>' in page
-    assert '<a href="./?mode=list">/events/upcoming/?mode=list</a>' in page
+    assert '<a href="/2.3.0/events/upcoming/?mode=list">/events/upcoming/?mode=list</a>' in page
     assert "<code>expedition__ids</code>, <code>hide_recent_previous</code>, <code>id</code>" in page
 
 

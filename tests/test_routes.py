@@ -72,16 +72,19 @@ def test_help_text_is_built_from_each_views_own_attributes(client):
     agencies = help_text(client, "/2.3.0/agencies/")
     assert "Agencies, in LL2" in agencies
     assert "Levels of detail in the response - <code>list</code>" in agencies
-    assert '<a href="./?mode=list">/agencies/?mode=list</a>' in agencies
+    assert '<a href="/2.3.0/agencies/?mode=list">/agencies/?mode=list</a>' in agencies
     assert "Filters" not in agencies and "Search" not in agencies and "Ordering" not in agencies
     lookups = help_text(client, "/2.3.0/config/event_types/")
     assert "Fields searched - <code>name</code>" in lookups
     assert "Fields - <code>id</code>, <code>name</code>" in lookups
-    assert '<a href="./?ordering=-name">/config/event_types/?ordering=-name</a>' in lookups
+    assert (
+        '<a href="/2.3.0/config/event_types/?ordering=-name">/config/event_types/?ordering=-name</a>'
+        in lookups
+    )
     assert "Modes" not in lookups
     events = help_text(client, "/events/previous/")
     assert "Past events, latest first." in events
-    assert '<a href="./?type__ids=2,8">/events/previous/?type__ids=2,8</a>' in events
-    assert '<a href="./?search=Flyby">/events/previous/?search=Flyby</a>' in events
+    assert '<a href="/2.3.0/events/previous/?type__ids=2,8">/events/previous/?type__ids=2,8</a>' in events
+    assert '<a href="/2.3.0/events/previous/?search=Flyby">/events/previous/?search=Flyby</a>' in events
     assert "(max 100)" in events
     assert "hide_recent_previous" not in events
