@@ -1,6 +1,8 @@
 """The browsable API as this service: its name and version in the navbar, a favicon, the docs a click away
 from every page, long values wrapped."""
 
+import re
+
 import pytest
 from django.contrib.staticfiles import finders
 
@@ -64,3 +66,20 @@ def test_help_examples_link_the_list_route_from_anywhere(client, path, route):
     page = client.get(path, HTTP_ACCEPT="text/html").content.decode()
     assert 'href="./?' not in page
     assert f'href="{route}?mode=list"' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/2.3.0/redoc/", "/2.3.0/swagger/"])
+def test_the_docs_load_nothing_from_outside(client, path):
+    page = client.get(path).content.decode()
+    assert page.count("/static/drf_spectacular_sidecar/") >= 1
+    assert not re.findall(r'(?:src|href)="(?!/)', page), "every script, style and icon from this host"
+    assert "fonts.googleapis.com" not in page
+
+
+@pytest.mark.django_db
+def test_event_pages_offer_their_calendar_feed(client):
+    events = client.get("/2.3.0/events/upcoming/", HTTP_ACCEPT="text/html").content.decode()
+    assert '<a href="/2.3.0/events/upcoming/?format=ics">/events/upcoming/?format=ics</a>' in events
+    agencies = client.get("/2.3.0/agencies/", HTTP_ACCEPT="text/html").content.decode()
+    assert "format=ics" not in agencies

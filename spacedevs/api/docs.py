@@ -25,4 +25,4 @@ class SwaggerView(JSONErrorsMixin, SpectacularSwaggerView):
 
 
 class RedocView(JSONErrorsMixin, SpectacularRedocView):
-    pass
+    template_name = "spacedevs/redoc.html"  # without the Google Fonts of drf-spectacular's

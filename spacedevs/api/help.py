@@ -64,7 +64,13 @@ def help_sections(view):
             f"(max {pagination.max_limit})\n" + _example(path, f"{pagination.limit_query_param}=2")
         )
     json_query = f"{api_settings.URL_FORMAT_OVERRIDE}=json"
-    sections.append(f"#### Format\nSwitch to JSON output - {_link(path, json_query)}")
+    formats = [f"#### Format\nSwitch to JSON output - {_link(path, json_query)}"]
+    if any(renderer.media_type == "text/calendar" for renderer in view.renderer_classes):
+        ics_query = f"{api_settings.URL_FORMAT_OVERRIDE}=ics"
+        formats.append(
+            f"Subscribe as a calendar (the first 250 events, every filter) - {_link(path, ics_query)}"
+        )
+    sections.append("\n".join(formats))
     sections.append(
         f"#### Help\nFind all the FAQs and support links on the documentation homepage - {LL2_DOCS}"
     )
