@@ -199,3 +199,10 @@ def test_the_one_auth_scheme_is_the_optional_token(ours):
     assert list(ours["components"]["securitySchemes"]) == ["Token"]
     assert ours["components"]["securitySchemes"]["Token"]["name"] == "Authorization"
     assert ours["paths"]["/2.3.0/events/"]["get"]["security"] == [{"Token": []}, {}]  # {}: anonymous too
+
+
+def test_page_link_examples_are_this_apis_own(ours):
+    page = ours["components"]["schemas"]["PaginatedPolymorphicEventsEndpointList"]["properties"]
+    assert page["next"]["example"] == "http://testserver/2.3.0/events/?limit=10&offset=20"
+    assert page["previous"]["example"] == "http://testserver/2.3.0/events/?limit=10"
+    assert "api.example.org" not in json.dumps(ours)

@@ -149,4 +149,22 @@ def ll2_forms(result, **kwargs):
                     parameter["allowEmptyValue"] = True  # an empty value is no value (LL2's and DRF's way)
                 if parameter["name"] == "format" and "description" not in parameter:
                     parameter["description"] = FORMAT_DESCRIPTION
+    page_link_examples(result, kwargs.get("request"))
     return result
+
+
+def page_link_examples(result, request):
+    """`next`/`previous` examples of each paginated component from the first route that returns it, on the
+    host serving the document (DRF's say `http://api.example.org/accounts/`)."""
+    origin = request.build_absolute_uri("/").rstrip("/") if request is not None else "http://127.0.0.1:8000"
+    schemas, done = result["components"]["schemas"], set()
+    for path, operations in result["paths"].items():
+        ok = operations.get("get", {}).get("responses", {}).get("200", {})
+        reference = ok.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+        name = reference.rsplit("/", 1)[-1]
+        if not name.startswith("Paginated") or name in done:
+            continue
+        done.add(name)
+        links = schemas[name]["properties"]
+        links["next"]["example"] = f"{origin}{path}?limit=10&offset=20"
+        links["previous"]["example"] = f"{origin}{path}?limit=10"
