@@ -169,7 +169,7 @@ USE_TZ = True
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # Plain compressed storage, not the manifest one: tests render the browsable API without collectstatic.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

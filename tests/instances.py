@@ -71,7 +71,7 @@ class Instance:
     def serve(self):
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}/2.3.0"
-        env = {**self.env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
+        env = {"WEB_CONCURRENCY": "1", **self.env, "BIND": f"127.0.0.1:{port}"}
         self.server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "python:spacedevs.gunicorn_config"],
             cwd=ROOT,

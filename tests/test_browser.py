@@ -1,0 +1,110 @@
+"""Debian's Chromium, headless, over the browsable API and the docs of a live server: every page loads with no
+console error, no failed request and no request to another host, and the filter form filters."""
+
+import json
+import os
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from .conftest import ROOT
+from .instances import Instance
+
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER")
+pytestmark = pytest.mark.skipif(
+    not CHROMEDRIVER and not os.environ.get("SPACEDEVS_EXPECT_BROWSER"),
+    reason="needs Chromium and its driver: CHROMEDRIVER (bin/test installs them with bin/chromium)",
+)
+SCREENSHOT = ROOT / "tests/screenshots/browsable-events.png"
+# (path, status of the page itself, a CSS selector that is there once it has rendered)
+PAGES = [
+    ("/2.3.0/", 200, ".response-info"),
+    ("/2.3.0/events/", 200, ".response-info"),
+    ("/2.3.0/events/352/", 200, ".response-info"),
+    ("/2.3.0/events/?day=40", 400, ".response-info"),
+    ("/2.3.0/events/999999/", 404, ".response-info"),
+    ("/no/such/page/", 404, ".response-info"),
+    ("/2.3.0/swagger/", 200, ".swagger-ui .info"),
+    ("/2.3.0/redoc/", 200, "#redoc-container h1"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, sqlite_databases):
+    """gunicorn over the fixtures, with its static files collected as the image collects them."""
+    directory = tmp_path_factory.mktemp("browser")
+    # Threads: a browser keeps idle connections open, which would hold a sync worker each.
+    instance = Instance.copy_of(
+        sqlite_databases["imported"], directory, STATIC_ROOT=str(directory / "static"), GUNICORN_THREADS="8"
+    )
+    instance.manage("collectstatic", "--no-input", "-v0")
+    instance.serve()
+    yield instance.base_url.removesuffix("/2.3.0")
+    instance.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMEDRIVER, "bin/test sets CHROMEDRIVER"
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def network_events(driver):
+    """The DevTools network events since the last call."""
+    return [json.loads(entry["message"])["message"] for entry in driver.get_log("performance")]
+
+
+@pytest.mark.parametrize(("path", "status", "rendered"), PAGES)
+def test_each_page_loads_everything_from_this_host_without_errors(browser, server, path, status, rendered):
+    network_events(browser), browser.get_log("browser")  # forget what came before
+    browser.get(f"{server}{path}")
+    WebDriverWait(browser, 20).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, rendered))
+    )
+    events = network_events(browser)
+    requested = [e["params"]["request"]["url"] for e in events if e["method"] == "Network.requestWillBeSent"]
+    assert requested and all(
+        urlsplit(url).netloc in ("", urlsplit(server).netloc)
+        for url in requested
+        if not url.startswith(("data:", "blob:"))
+    ), requested
+    assert not [e for e in events if e["method"] == "Network.loadingFailed"]
+    statuses = {
+        e["params"]["response"]["url"]: e["params"]["response"]["status"]
+        for e in events
+        if e["method"] == "Network.responseReceived"
+    }
+    assert statuses.pop(f"{server}{path}") == status
+    assert all(code < 400 for code in statuses.values()), statuses
+    errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    page_status = f"the server responded with a status of {status}"
+    assert [message for message in errors if page_status not in message] == []
+
+
+def test_the_filter_form_gives_the_filtered_list(browser, server):
+    browser.get(f"{server}/2.3.0/events/")
+    browser.find_element(By.CSS_SELECTOR, "button[data-target='#filtersModal']").click()
+    field = WebDriverWait(browser, 10).until(
+        expected_conditions.visibility_of_element_located((By.NAME, "type__ids"))
+    )
+    field.send_keys("2")
+    field.submit()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("type__ids=2"))
+    expected = httpx.get(f"{server}/2.3.0/events/?type__ids=2").json()["count"]
+    assert f'"count": {expected},' in browser.find_element(By.CSS_SELECTOR, ".response-info pre").text
+    if os.environ.get("UPDATE_SCREENSHOT"):
+        browser.get(f"{server}/2.3.0/events/?mode=list&limit=3")
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOT))
