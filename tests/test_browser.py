@@ -37,20 +37,18 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, sqlite_databases):
-    """gunicorn over the fixtures, with its static files collected as the image collects them."""
+    """gunicorn over the fixtures, serving the apps' static files as collected ones are (collecting them,
+    with the compression the image does, would take 20 s); threads, since a browser keeps idle
+    connections open, which would hold a sync worker each."""
     directory = tmp_path_factory.mktemp("browser")
-    # Threads: a browser keeps idle connections open, which would hold a sync worker each.
-    instance = Instance.copy_of(
-        sqlite_databases["imported"], directory, STATIC_ROOT=str(directory / "static"), GUNICORN_THREADS="8"
-    )
-    instance.manage("collectstatic", "--no-input", "-v0")
-    instance.serve()
+    environment = {"WHITENOISE_USE_FINDERS": "true", "GUNICORN_THREADS": "8"}
+    instance = Instance.copy_of(sqlite_databases["imported"], directory, **environment).serve()
     yield instance.base_url.removesuffix("/2.3.0")
     instance.stop()
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(server):  # after the server: closed first, its idle connections do not hold up the server's stop
     assert CHROMEDRIVER, "bin/test sets CHROMEDRIVER"
     options = webdriver.ChromeOptions()
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
@@ -67,7 +65,7 @@ def network_events(driver):
 
 
 @pytest.mark.parametrize(("path", "status", "rendered"), PAGES)
-def test_each_page_loads_everything_from_this_host_without_errors(browser, server, path, status, rendered):
+def test_each_page_loads_everything_from_this_host_without_errors(server, browser, path, status, rendered):
     network_events(browser), browser.get_log("browser")  # forget what came before
     browser.get(f"{server}{path}")
     WebDriverWait(browser, 20).until(
@@ -93,7 +91,7 @@ def test_each_page_loads_everything_from_this_host_without_errors(browser, serve
     assert [message for message in errors if page_status not in message] == []
 
 
-def test_the_filter_form_gives_the_filtered_list(browser, server):
+def test_the_filter_form_gives_the_filtered_list(server, browser):
     browser.get(f"{server}/2.3.0/events/")
     browser.find_element(By.CSS_SELECTOR, "button[data-target='#filtersModal']").click()
     field = WebDriverWait(browser, 10).until(
