@@ -77,11 +77,8 @@ def set_statement_timeout(sender, connection, **kwargs):
     """The server's own deadline for the queries of a web worker's connection (PostgreSQL)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [statement_timeout_ms()])
-
-
-def statement_timeout_ms():
-    return str(int(settings.DATABASE_STATEMENT_TIMEOUT * 1000))
+            milliseconds = str(int(settings.DATABASE_STATEMENT_TIMEOUT * 1000))
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [milliseconds])
 
 
 class QueryDeadlineMiddleware:
