@@ -23,10 +23,10 @@ def relation_ordering(model, relation):
     field = model._meta.get_field(relation)
     if isinstance(field, models.ManyToManyField):
         through = field.remote_field.through
-        if _has_position(through):
+        if has_position(through):
             to_target = through._meta.get_field(field.m2m_reverse_field_name())
             return (f"{to_target.related_query_name()}__{POSITION}",)
-    elif _has_position(field.related_model):
+    elif has_position(field.related_model):
         return (POSITION,)
     return tuple(field.related_model._meta.ordering)
 
@@ -38,7 +38,8 @@ def related_rows(instance, relation, serializer_class):
     return plan_of(serializer_class).apply(getattr(instance, relation).order_by(*ordering))
 
 
-def _has_position(model):
+def has_position(model):
+    """Whether `model`'s rows keep a place in their owner's list."""
     try:
         model._meta.get_field(POSITION)
     except FieldDoesNotExist:

@@ -11,8 +11,10 @@ from django.http import Http404
 from rest_framework.response import Response
 from rest_framework.reverse import preserve_builtin_query_params
 
+from .compiled import NotCompilable, compiled
 from .queryplan import plan_of
 from .renderers import FastJSONRenderer
+from .rowset import RowSet
 
 LINK_MARK = "\x00"
 # How a stored link starts: a string opening with an escaped NUL, which no other string can (see above).
@@ -33,8 +35,26 @@ def render_stored(serializer_class, instances, context=None):
 
 
 def render_stored_modes(serializer_classes, queryset):
-    """{mode: {pk: document}} for the rows of `queryset`, read once, with the query plan of the mode that
-    extends every other (its plan covers theirs), then rendered in each mode."""
+    """{mode: {pk: document}} for the rows of `queryset` in every mode of `serializer_classes`: by their
+    compiled forms over rows read once (compiled.py), else by the serializers themselves."""
+    try:
+        return _render_compiled(serializer_classes, queryset)
+    except NotCompilable:
+        return _render_serialized(serializer_classes, queryset)
+
+
+def _render_compiled(serializer_classes, queryset):
+    modes = {mode: compiled(cls) for mode, cls in serializer_classes.items()}
+    rows = RowSet.read(modes.values(), queryset, stored_context()["link_prefix"])
+    return {
+        mode: {pk: _renderer.render(rows.render(serializer, pk)).decode() for pk in rows.rows[queryset.model]}
+        for mode, serializer in modes.items()
+    }
+
+
+def _render_serialized(serializer_classes, queryset):
+    """Each mode by its serializer, over rows read once with the query plan of the mode that extends every
+    other (its plan covers theirs)."""
     classes = serializer_classes.values()
     widest = next(cls for cls in classes if all(issubclass(cls, other) for other in classes))
     instances = list(plan_of(widest).apply(queryset))

@@ -1,0 +1,127 @@
+"""The rows a batch of documents shows, read as plain dicts, and their representations (compiled.py).
+
+Each model's rows are read in one query, with every column any compiled serializer of that model needs,
+once the rows that lead to them are read; each to-many relation's pairs in one more. The number of queries
+depends on which relations the rows fill, not on the number of rows.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """Per model: the columns to read, the (attname, model) of its references and (ToMany, model) of its
+    lists; `order` puts each model before those it leads to."""
+
+    columns: dict
+    references: dict
+    relations: dict
+    order: tuple
+
+
+@cache
+def read_plan(roots):
+    """The plan for the rows that the compiled serializers `roots` (a tuple) and their nested ones render."""
+    columns, references, relations = defaultdict(set), defaultdict(set), defaultdict(set)
+    seen, pending = set(), list(roots)
+    while pending:
+        serializer = pending.pop()
+        if serializer in seen:
+            continue
+        seen.add(serializer)
+        columns[serializer.model] |= serializer.columns
+        for attname, nested in serializer.references:
+            references[serializer.model].add((attname, nested.model))
+            pending.append(nested)
+        for relation, nested in serializer.relations:
+            relations[serializer.model].add((relation, nested.model))
+            pending.append(nested)
+    leads_to = {model: {target for _, target in references[model] | relations[model]} for model in columns}
+    return ReadPlan(
+        columns={model: tuple(sorted(names)) for model, names in columns.items()},
+        references=dict(references),
+        relations=dict(relations),
+        order=_leaders_first({root.model for root in roots}, leads_to),
+    )
+
+
+def _leaders_first(starts, leads_to):
+    """The models reachable from `starts`, each before the ones it leads to (where there is no cycle)."""
+    visited, finished = set(), []
+
+    def visit(model):
+        if model not in visited:
+            visited.add(model)
+            for target in sorted(leads_to[model], key=str):
+                visit(target)
+            finished.append(model)
+
+    for model in sorted(starts, key=str):
+        visit(model)
+    return tuple(reversed(finished))
+
+
+class RowSet:
+    """The rows of some root objects and of everything their compiled serializers show, and their
+    representations: a nested object is rendered once, whatever the number of rows showing it."""
+
+    def __init__(self, plan, link_prefix):
+        self.plan, self.link_prefix = plan, link_prefix
+        self.rows = defaultdict(dict)  # model -> pk -> row
+        self._members = defaultdict(dict)  # ToMany -> owner pk -> [related pk]
+        self._rendered = {}  # (CompiledSerializer, pk) -> representation
+        self._templates = {}  # Link -> (path before the pk, path after it)
+
+    @classmethod
+    def read(cls, roots, queryset, link_prefix=""):
+        """The rows of `queryset` and all the compiled serializers `roots` show of them; links are rendered
+        behind `link_prefix`."""
+        rowset = cls(read_plan(tuple(roots)), link_prefix)
+        pending = defaultdict(set)
+        rowset._add(queryset.model, queryset.values(*rowset.plan.columns[queryset.model]), pending)
+        while model := next((model for model in rowset.plan.order if pending[model]), None):
+            wanted = list(pending.pop(model) - rowset.rows[model].keys())
+            if wanted:
+                columns = rowset.plan.columns[model]
+                rowset._add(model, model._base_manager.filter(pk__any_of=wanted).values(*columns), pending)
+        return rowset
+
+    def _add(self, model, rows, pending):
+        pk = model._meta.pk.attname
+        added = {row[pk]: row for row in rows}
+        self.rows[model].update(added)
+        for attname, target in self.plan.references.get(model, ()):
+            pending[target].update(row[attname] for row in added.values() if row[attname] is not None)
+        for relation, target in self.plan.relations.get(model, ()):
+            if added:
+                members = self._members[relation]
+                for owner, item in relation.pairs(added):
+                    members.setdefault(owner, []).append(item)
+                    pending[target].add(item)
+
+    def render(self, serializer, pk):
+        """The representation of one root row by a compiled serializer."""
+        return serializer.render(self.rows[serializer.model][pk], self)
+
+    def nested(self, serializer, pk):
+        """The representation of a nested object: the same one for every row that shows it."""
+        key = (serializer, pk)
+        try:
+            return self._rendered[key]
+        except KeyError:
+            representation = self._rendered[key] = serializer.render(self.rows[serializer.model][pk], self)
+            return representation
+
+    def members(self, relation, owner):
+        """The pks of `owner`'s rows in a to-many `relation`, in order."""
+        return self._members[relation].get(owner, ())
+
+    def link(self, link, pk):
+        """The `url` of the object with `pk`, behind the link prefix."""
+        try:
+            before, after = self._templates[link]
+        except KeyError:
+            before, after = self._templates[link] = link.template()
+        return f"{self.link_prefix}{before}{pk}{after}"

@@ -1,0 +1,87 @@
+"""Stored documents rendered by the compiled serializers are DRF's own, byte for byte, and a serializer the
+compiler does not know is rendered by DRF."""
+
+import pytest
+from django.db.models import Q
+from rest_framework import serializers
+
+from config.models import Image
+from events.models import Event, EventAgency, VidURL
+from events.serializers import EVENT_MODES, EventListSerializer
+from spacedevs.api.compiled import NotCompilable, compiled
+from spacedevs.api.queryplan import plan_of
+from spacedevs.api.stored import render_stored, render_stored_modes
+
+
+def rendered_by_drf(serializer_classes, queryset):
+    return {
+        mode: render_stored(serializer_class, plan_of(serializer_class).apply(queryset))
+        for mode, serializer_class in serializer_classes.items()
+    }
+
+
+def assert_compiled_is_drf(queryset):
+    for serializer_class in EVENT_MODES.values():
+        compiled(serializer_class)  # the documents below are not DRF's fallback
+    documents = render_stored_modes(EVENT_MODES, queryset)
+    assert documents == rendered_by_drf(EVENT_MODES, queryset)
+    assert documents["detailed"].keys() == set(queryset.values_list("pk", flat=True))
+
+
+@pytest.mark.usefixtures("all_fixtures")
+def test_every_fixture_event_in_every_mode():
+    assert_compiled_is_drf(Event.objects.all())
+
+
+@pytest.mark.usefixtures("generated")
+def test_generated_events_with_their_nulls_and_empty_lists():
+    events = Event.objects.all()
+    assert events.filter(image=None).exists() and events.filter(duration=None).exists()
+    assert events.filter(agencies=None).exists() and events.filter(vid_urls=None).exists()
+    assert VidURL.objects.filter(Q(start_time=None) | Q(publisher=None)).exists()
+    assert_compiled_is_drf(events)
+
+
+@pytest.mark.usefixtures("all_fixtures")
+def test_a_row_emptied_of_everything_that_may_be_empty():
+    event = Event.objects.filter(agencies__isnull=False, image__isnull=False).first()
+    Event.objects.filter(pk=event.pk).update(image=None, date_precision=None, duration=None, location=None)
+    EventAgency.objects.filter(event=event).delete()
+    VidURL.objects.filter(event=event).delete()
+    Image.objects.filter(variants__isnull=False).first().variants.all().delete()
+    others = Event.objects.values_list("pk", flat=True)[:20]
+    assert_compiled_is_drf(Event.objects.filter(pk__in=[event.pk, *others]))
+
+
+@pytest.mark.usefixtures("seeded")
+def test_an_empty_batch():
+    assert render_stored_modes(EVENT_MODES, Event.objects.none()) == {mode: {} for mode in EVENT_MODES}
+
+
+class ShoutingSerializer(EventListSerializer):
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, event):
+        return event.name.upper()
+
+
+class ReversedSerializer(EventListSerializer):
+    def to_representation(self, instance):
+        return dict(reversed(super().to_representation(instance).items()))
+
+
+@pytest.mark.parametrize(
+    ("serializer_class", "refusal"),
+    [
+        (ShoutingSerializer, "ShoutingSerializer.name: SerializerMethodField"),
+        (ReversedSerializer, "ReversedSerializer has its own to_representation"),
+    ],
+)
+@pytest.mark.usefixtures("seeded")
+def test_what_the_compiler_does_not_know_is_rendered_by_drf(serializer_class, refusal):
+    with pytest.raises(NotCompilable, match=refusal):
+        compiled(serializer_class)
+    modes = {"list": serializer_class}
+    documents = render_stored_modes(modes, Event.objects.all())
+    assert documents == rendered_by_drf(modes, Event.objects.all())
+    assert documents["list"][352] != render_stored_modes(EVENT_MODES, Event.objects.all())["list"][352]
