@@ -15,6 +15,8 @@ from django.conf import settings
 PRIMARY = "default"
 # The database the current request reads from (the primary outside API requests).
 READS_FROM = contextvars.ContextVar("reads_from", default=PRIMARY)
+# The WSGI environ's key for a choice made before Django (spacedevs/replay.py).
+READS_FROM_KEY = "spacedevs.reads_from"
 
 
 def replica_aliases():
@@ -38,17 +40,26 @@ class ReplicaRouter:
         return db == PRIMARY
 
 
+def reads_for(method, path_info, replicas):
+    """The database a request reads from: one of `replicas` (aliases), chosen at random, for an API read."""
+    if not replicas or method not in ("GET", "HEAD") or path_info.startswith("/admin/"):
+        return PRIMARY
+    return random.choice(replicas)
+
+
 class ReplicaReadsMiddleware:
-    """Chooses the replica an API request reads from."""
+    """Chooses the database an API request reads from (or keeps the one spacedevs/replay.py chose, under
+    READS_FROM_KEY, for the data state it read there)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
         self.replicas = replica_aliases()
 
     def __call__(self, request):
-        if not self.replicas or request.method not in ("GET", "HEAD") or request.path.startswith("/admin/"):
-            return self.get_response(request)
-        token = READS_FROM.set(random.choice(self.replicas))
+        alias = request.META.get(READS_FROM_KEY) or reads_for(
+            request.method, request.path_info, self.replicas
+        )
+        token = READS_FROM.set(alias)
         try:
             return self.get_response(request)
         finally:

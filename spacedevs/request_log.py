@@ -46,6 +46,34 @@ class JSONFormatter(logging.Formatter):
         return orjson.dumps(entry).decode()
 
 
+class EnvironRequest:
+    """What DRF's throttles read of a request (`META`, `headers`), for a WSGI environ alone."""
+
+    def __init__(self, environ):
+        self.META = environ
+        self.headers = self  # only ever asked for HTTP headers by name
+
+    def get(self, name, default=None):
+        return self.META.get(f"HTTP_{name.upper().replace('-', '_')}", default)
+
+
+def request_id(given):
+    """The id of a request whose `X-Request-ID` header is `given` ('' when absent)."""
+    return given if PROXY_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def log_request(method, path, status, started, meta):
+    """The request's line: `started` is its time.perf_counter() on arrival, `meta` its WSGI environ."""
+    fields = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        "client": CLIENT.get_ident(EnvironRequest(meta)) or "",
+    }
+    logger.info("%(method)s %(path)s %(status)s %(duration_ms)sms", fields, extra=fields)
+
+
 class RequestLogMiddleware:
     """Names each request (`X-Request-ID`, taken from the proxy or made here, and echoed in the response) and
     logs it once served: method, path, status, duration and client address."""
@@ -55,20 +83,12 @@ class RequestLogMiddleware:
 
     def __call__(self, request):
         started = time.perf_counter()
-        given = request.headers.get("X-Request-ID", "")
-        request.id = given if PROXY_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        request.id = request_id(request.headers.get("X-Request-ID", ""))
         token = REQUEST_ID.set(request.id)
         try:
             response = self.get_response(request)
             response.headers["X-Request-ID"] = request.id
-            fields = {
-                "method": request.method,
-                "path": request.get_full_path(),
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "client": CLIENT.get_ident(request) or "",
-            }
-            logger.info("%(method)s %(path)s %(status)s %(duration_ms)sms", fields, extra=fields)
+            log_request(request.method, request.get_full_path(), response.status_code, started, request.META)
             return response
         finally:
             REQUEST_ID.reset(token)

@@ -9,7 +9,9 @@ database no longer agrees with. Responses that set cookies (the browsable API's 
 but neither cached nor validated. Compression is Brotli or gzip, as the client prefers.
 """
 
+import datetime
 import hashlib
+from dataclasses import dataclass
 
 import brotli
 from django.conf import settings
@@ -17,15 +19,13 @@ from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from isal import igzip
 from rest_framework.views import APIView
 
 # Bodies below this size are not worth a compression header.
 MIN_COMPRESSED_SIZE = 200
-# Headers kept with a cached response (the rest are added per request: CORS, ETag, caching, sync time).
-STORED_HEADERS = ("Content-Type", "Content-Encoding", "Vary", "Allow", "Content-Language")
 # The compressions offered, preferred first when a client accepts several equally. Both are deterministic
 # (gzip without a timestamp), so every worker compresses a body to the same bytes. gzip is ISA-L's: five
 # times as fast as zlib's at the same size (a miss waits for it).
@@ -56,6 +56,42 @@ def negotiated_coding(request):
     wildcard = qualities.get("*", 0.0)
     best = max(COMPRESSORS, key=lambda coding: qualities.get(coding, wildcard))
     return best if qualities.get(best, wildcard) > 0 else None
+
+
+@dataclass(frozen=True)
+class Replayable:
+    """Marks a response (`response.replayable`) that spacedevs/replay.py may serve again, with its final
+    headers, to the same request while the data state has `tag` (and until `valid_until`)."""
+
+    tag: str
+    etag: str
+    last_modified: datetime.datetime | None
+    valid_until: datetime.datetime | None
+    path: str  # as logged
+
+
+def not_modified(meta, etag, last_modified):
+    """Whether the request with WSGI environ `meta` already has the response of `etag` and `last_modified`."""
+    if_none_match = meta.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        tags = parse_etags(if_none_match)
+        return "*" in tags or etag in tags or f"W/{etag}" in tags
+    if last_modified is None or "HTTP_IF_MODIFIED_SINCE" not in meta:
+        return False
+    since = parse_http_date_safe(meta["HTTP_IF_MODIFIED_SINCE"])
+    return since is not None and int(last_modified.timestamp()) <= since
+
+
+def cache_control(valid_until):
+    """The `Cache-Control` of a shared response valid until `valid_until` (None: until the data changes)."""
+    max_age = settings.RESPONSE_MAX_AGE
+    if valid_until is not None:
+        max_age = min(max_age, seconds_until(valid_until))
+    return f"public, max-age={max_age}"
+
+
+def seconds_until(moment):
+    return max(0, int((moment - timezone.now()).total_seconds()))
 
 
 def float_or_zero(text):
@@ -115,7 +151,7 @@ class ResponseCacheMiddleware:
         etag = f'"{key[:40]}"'
         last_modified = state.changed_at if valid_until is None else None
 
-        if self._not_modified(request, etag, last_modified):
+        if not_modified(request.META, etag, last_modified):
             response = HttpResponseNotModified()
         else:
             stored = self.cache.get(key)
@@ -130,24 +166,19 @@ class ResponseCacheMiddleware:
                 self.cache.set(key, self._stored(response), timeout=self._timeout(valid_until))
             else:
                 response = self._restored(stored)
+        if request.method == "GET":
+            response.replayable = Replayable(
+                state.tag, etag, last_modified, valid_until, request.get_full_path()
+            )
         response.headers["ETag"] = etag
         if last_modified is not None:
             response.headers["Last-Modified"] = http_date(last_modified.timestamp())
-        patch_cache_control(response, public=True, max_age=self._max_age(valid_until))
+        response.headers["Cache-Control"] = cache_control(valid_until)
         patch_vary_headers(response, ["Accept", "Accept-Encoding"])
         if request.method == "HEAD" and response.status_code == 200:
             response.headers["Content-Length"] = str(len(response.content))
             response.content = b""
         return response
-
-    @staticmethod
-    def _not_modified(request, etag, last_modified):
-        if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
-        if if_none_match is not None:
-            tags = parse_etags(if_none_match)
-            return "*" in tags or etag in tags or f"W/{etag}" in tags
-        since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
-        return since is not None and last_modified is not None and int(last_modified.timestamp()) <= since
 
     @staticmethod
     def _compress(response, coding):
@@ -158,8 +189,8 @@ class ResponseCacheMiddleware:
 
     @staticmethod
     def _stored(response):
-        headers = {name: response[name] for name in STORED_HEADERS if response.has_header(name)}
-        return headers, response.content
+        # Every header the view and the middleware after this one gave; those before add theirs per request.
+        return dict(response.items()), response.content
 
     @staticmethod
     def _restored(stored):
@@ -170,13 +201,6 @@ class ResponseCacheMiddleware:
         return response
 
     @staticmethod
-    def _seconds_until(moment):
-        return max(0, int((moment - timezone.now()).total_seconds()))
-
-    def _timeout(self, valid_until):
+    def _timeout(valid_until):
         timeout = settings.RESPONSE_CACHE_TIMEOUT
-        return timeout if valid_until is None else min(timeout, self._seconds_until(valid_until))
-
-    def _max_age(self, valid_until):
-        max_age = settings.RESPONSE_MAX_AGE
-        return max_age if valid_until is None else min(max_age, self._seconds_until(valid_until))
+        return timeout if valid_until is None else min(timeout, seconds_until(valid_until))

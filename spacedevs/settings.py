@@ -151,6 +151,9 @@ if ANONYMOUS_THROTTLE_RATE and not re.fullmatch(
         f"not {ANONYMOUS_THROTTLE_RATE!r}"
     )
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+# Bytes of responses each process keeps to answer repeated requests before Django (spacedevs/replay.py);
+# 0 turns that off.
+REPLAY_BYTES = env.int("REPLAY_BYTES", default=32 * 1024 * 1024)
 # How long an entry may stay unused before it is dropped (a write makes it unreachable at once anyway).
 RESPONSE_CACHE_TIMEOUT = env.int("RESPONSE_CACHE_TIMEOUT", default=3600)
 # How long clients and proxies may reuse a response without asking again (`Cache-Control: max-age`).

@@ -1,11 +1,5 @@
-"""
-WSGI config for spacedevs project.
-
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
-"""
+"""The WSGI application gunicorn serves: Django's, behind the replay of cached responses
+(spacedevs/replay.py)."""
 
 import os
 
@@ -13,4 +7,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spacedevs.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from .replay import ReplayedResponses  # noqa: E402 (needs the apps loaded)
+
+application = ReplayedResponses(django_application)

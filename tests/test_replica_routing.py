@@ -5,7 +5,7 @@ import pytest
 from django.test import RequestFactory
 
 from events.models import Event
-from spacedevs.replicas import ReplicaReadsMiddleware, ReplicaRouter
+from spacedevs.replicas import READS_FROM_KEY, ReplicaReadsMiddleware, ReplicaRouter
 
 router = ReplicaRouter()
 
@@ -47,3 +47,12 @@ def test_the_admin_and_other_methods_use_the_primary(method, path):
 def test_outside_requests_everything_uses_the_primary():
     assert router.db_for_read(Event) == router.db_for_write(Event) == "default"
     assert router.allow_migrate("default", "events") and not router.allow_migrate("replica_0", "events")
+
+
+def test_a_choice_made_before_django_is_kept():
+    seen = []
+    middleware = ReplicaReadsMiddleware(lambda request: seen.append(router.db_for_read(Event)))
+    middleware.replicas = ["replica_0", "replica_1"]
+    for _ in range(20):  # a random choice would differ at least once
+        middleware(RequestFactory().get("/2.3.0/events/", **{READS_FROM_KEY: "replica_1"}))
+    assert seen == ["replica_1"] * 20

@@ -9,7 +9,7 @@ import io
 import brotli
 import pytest
 from django.core.management import call_command
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from spacedevs.response_cache import negotiated_coding
 
 from .conftest import SEED, fixture_events
 from .fake_upstream import FakeLL2
+from .wsgi_client import WSGIClient
 
 GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate"}
 BROTLI = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
@@ -34,6 +35,15 @@ SEED_ROUTES = [
 
 
 MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+@pytest.fixture(params=["django", "wsgi"])
+def client(request, client):
+    """Each test twice: through Django's test client, and through the WSGI application as gunicorn serves it
+    (the replay of cached responses in front of Django)."""
+    return client if request.param == "django" else WSGIClient()
+
+
 DECOMPRESS = {"gzip": gzip.decompress, "br": brotli.decompress}
 
 
@@ -91,7 +101,7 @@ def test_a_sync_page_shows_at_once(client):
 @pytest.fixture
 def staff_client(client, django_user_model):
     staff = django_user_model.objects.create_superuser("admin", "admin@example.com", None)
-    staff_client = type(client)()
+    staff_client = Client()
     staff_client.force_login(staff)
     return staff_client
 
@@ -121,10 +131,7 @@ def test_admin_saves_and_deletes_show_at_once(client, staff_client):
 
 
 @pytest.mark.usefixtures("seeded")
-def test_conditional_get():
-    from django.test import Client
-
-    client = Client()
+def test_conditional_get(client):
     first = client.get("/2.3.0/events/", **JSON)
     etag, modified = first["ETag"], first["Last-Modified"]
     assert etag.startswith('"') and not etag.startswith("W/")

@@ -1,0 +1,189 @@
+"""Cache hits answered before Django: the last response to each exact request, replayed while the data
+state it was computed from is still the database's.
+
+Django's handler and middleware cost a cache hit several times what the hit itself costs, so the WSGI
+application is wrapped by `ReplayedResponses`. Each GET response that the response cache
+(spacedevs/response_cache.py) marks replayable is kept in the worker's memory with its final headers,
+under the request's every input that can shape it (scheme, host, path, query, `Accept`,
+`Accept-Encoding`, `Origin`). When the same request comes again, this reads the data state (the one query
+of a hit, under the query deadline, from the database the request would read) and replays the response
+when the state's tag is the one the response was computed from and its time window has not ended;
+`If-None-Match` and `If-Modified-Since` get their 304 the same way, and HEAD the headers alone. A hit
+counts towards the client's limit and is logged like any request. Anything else goes to Django, with the
+data state already read (DataStateMiddleware) and the database it was read from (ReplicaReadsMiddleware).
+Requests with an `Authorization` header go to Django: their key is checked there.
+"""
+
+import collections
+import threading
+import time
+
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+
+from .faults import QueryDeadline
+from .middleware import DATA_STATE_ERROR_KEY, DATA_STATE_KEY, iso_utc
+from .models import DataState
+from .replicas import READS_FROM, READS_FROM_KEY, reads_for, replica_aliases
+from .request_log import REQUEST_ID, EnvironRequest, log_request, request_id
+from .response_cache import cache_control
+from .response_cache import not_modified as is_not_modified
+from .throttling import throttle_for
+
+# The request's inputs that can change a replayable response (its body or headers).
+KEY_VARIABLES = (
+    "wsgi.url_scheme",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+    "HTTP_ACCEPT",
+    "HTTP_ACCEPT_ENCODING",
+    "HTTP_ORIGIN",
+)
+# Headers made afresh for each request, not replayed.
+PER_REQUEST_HEADERS = {"x-request-id", "x-mirror-synced-at", "cache-control"}
+
+
+class Recording:
+    """One response kept for replay: its headers (but the per-request ones), its body, what the response
+    cache said of it (`replayable`: the data state's tag, validators, time window, logged path), and the
+    headers of Django's 304 to the same request once Django has given one."""
+
+    def __init__(self, replayable, headers, body):
+        self.replayable = replayable
+        self.headers = kept_headers(headers)
+        self.body = body
+        self.not_modified_headers = None
+
+    def serves(self, state):
+        """Whether this response is still the one for the data in `state`, now."""
+        valid_until = self.replayable.valid_until
+        return state.tag == self.replayable.tag and (valid_until is None or timezone.now() < valid_until)
+
+
+def kept_headers(headers):
+    return [(name, value) for name, value in headers if name.lower() not in PER_REQUEST_HEADERS]
+
+
+class ReplayedResponses:
+    """WSGI middleware: replays the response cache's hits before Django (see the module's docstring). Keeps
+    at most REPLAY_BYTES of bodies per process, the least recently used going first."""
+
+    def __init__(self, application):
+        self.application = application
+        self.max_bytes = settings.REPLAY_BYTES
+        self.recordings = collections.OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+        self.deadline = QueryDeadline(settings.DATABASE_STATEMENT_TIMEOUT)
+        self.replicas = replica_aliases()
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        method = environ["REQUEST_METHOD"]
+        if method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in environ or not self.max_bytes:
+            return self.application(environ, start_response)
+        key = tuple(environ.get(name, "") for name in KEY_VARIABLES)
+        recording = self.recordings.get(key)
+        if recording is None:
+            return self._record(key, environ, start_response)
+        state = self._read_state(environ)
+        if state is None or not recording.serves(state):
+            return self._record(key, environ, start_response)
+        replayable = recording.replayable
+        not_modified = is_not_modified(environ, replayable.etag, replayable.last_modified)
+        # Django gives the first 304 (kept as it gave it), and answers a client over its limit.
+        if (not_modified and recording.not_modified_headers is None) or not self._allowed(environ):
+            return self._record(key, environ, start_response)
+        with self.lock:
+            if key in self.recordings:
+                self.recordings.move_to_end(key)
+        if not_modified:
+            status, headers, body = "304 Not Modified", recording.not_modified_headers, b""
+        else:
+            status, headers = "200 OK", recording.headers
+            body = recording.body if method == "GET" else b""
+        return self._replay(replayable, state, (status, headers, body), environ, start_response, started)
+
+    def _read_state(self, environ):
+        """The data state, read as DataStateMiddleware would; handed on to Django in `environ`, as is an
+        error reading it (the error handler answers it)."""
+        alias = reads_for(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), self.replicas)
+        environ[READS_FROM_KEY] = alias
+        token = READS_FROM.set(alias)
+        try:
+            with connections[alias].execute_wrapper(self.deadline):
+                environ[DATA_STATE_KEY] = state = DataState.current()
+            return state
+        except Exception as error:  # Django's handler answers it (DataStateMiddleware)
+            environ[DATA_STATE_ERROR_KEY] = error
+            return None
+        finally:
+            READS_FROM.reset(token)
+
+    @staticmethod
+    def _allowed(environ):
+        """Whether the client's limit allows this request, counting it if so (as ThrottleMiddleware does; a
+        refusal is Django's to answer)."""
+        if not settings.ANONYMOUS_THROTTLE_RATE:
+            return True
+        return throttle_for(None).allow_request(EnvironRequest(environ), None)
+
+    @staticmethod
+    def _replay(replayable, state, response, environ, start_response, started):
+        status, headers, body = response
+        identifier = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        token = REQUEST_ID.set(identifier)
+        try:
+            headers = [
+                *headers,
+                ("Cache-Control", cache_control(replayable.valid_until)),
+                ("X-Request-ID", identifier),
+            ]
+            if state.synced_at is not None:
+                headers.append(("X-Mirror-Synced-At", iso_utc(state.synced_at)))
+            start_response(status, headers)
+            log_request(environ["REQUEST_METHOD"], replayable.path, int(status[:3]), started, environ)
+            return [body]
+        finally:
+            REQUEST_ID.reset(token)
+
+    def _record(self, key, environ, start_response):
+        """Django's response to the request, kept for replay when the response cache marked it so."""
+        captured = []
+
+        def capture(status, headers, exc_info=None):
+            captured.append(headers)
+            return start_response(status, headers, exc_info)
+
+        response = self.application(environ, capture)
+        replayable = getattr(response, "replayable", None)
+        if replayable is None or not captured:
+            return response
+        if response.status_code == 200:
+            self._keep(key, Recording(replayable, captured[0], response.content))
+        elif response.status_code == 304:
+            recording = self.recordings.get(key)
+            if recording is not None and recording.replayable == replayable:
+                recording.not_modified_headers = kept_headers(captured[0])
+        return response
+
+    def _keep(self, key, recording):
+        if len(recording.body) > self.max_bytes:
+            return
+        with self.lock:
+            previous = self.recordings.pop(key, None)
+            if previous is not None:
+                self.size -= len(previous.body)
+            self.recordings[key] = recording
+            self.size += len(recording.body)
+            while self.size > self.max_bytes:
+                _, dropped = self.recordings.popitem(last=False)
+                self.size -= len(dropped.body)

@@ -1,0 +1,197 @@
+"""Cache hits replayed before Django (spacedevs/replay.py): the same bytes and headers Django gave, a 304 or
+HEAD as Django would give them, one read of the data state per request, and never a response the database no
+longer agrees with (tests/test_response_cache.py runs its write paths through this client too)."""
+
+import datetime
+import logging
+
+import pytest
+from django.utils import timezone
+
+from events.models import Event
+from spacedevs.faults import DatabaseTimedOut
+from spacedevs.models import DataState
+
+from .wsgi_client import WSGIClient
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+ROUTES = [
+    "/2.3.0/events/?mode=detailed",
+    "/2.3.0/events/352/",
+    "/2.3.0/events/previous/?mode=list&search=HTV",
+    "/2.2.0/event/upcoming/",
+    "/2.3.0/",
+    "/2.3.0/config/event_types/",
+    "/2.3.0/events/?format=ics",
+]
+ENCODINGS = [{}, {"HTTP_ACCEPT_ENCODING": "gzip"}, {"HTTP_ACCEPT_ENCODING": "br"}]
+PER_REQUEST = {"X-Request-ID"}
+
+
+def headers_of(response, leave_out=PER_REQUEST):
+    return {name: value for name, value in response.items() if name not in leave_out}
+
+
+@pytest.fixture
+def wsgi_client():
+    return WSGIClient()
+
+
+@pytest.fixture
+def state_reads(monkeypatch):
+    """How many times the data state is read."""
+    reads = []
+    read = DataState.current.__func__
+
+    def counted(cls):
+        reads.append(1)
+        return read(cls)
+
+    monkeypatch.setattr(DataState, "current", classmethod(counted))
+    return reads
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("encoding", ENCODINGS, ids=["identity", "gzip", "br"])
+def test_a_repeated_request_is_answered_as_django_answered_it(wsgi_client, route, encoding):
+    first = wsgi_client.get(route, **encoding)
+    again = wsgi_client.get(route, **encoding)
+    assert wsgi_client.django_calls == 1
+    assert (again.status_code, again.content) == (first.status_code, first.content) == (200, first.content)
+    assert headers_of(again) == headers_of(first)
+    assert again["X-Request-ID"] != first["X-Request-ID"]
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_replay_reads_the_data_state_alone(wsgi_client, django_assert_num_queries, state_reads):
+    wsgi_client.get("/2.3.0/events/?mode=detailed", **JSON)
+    with django_assert_num_queries(1):
+        assert wsgi_client.get("/2.3.0/events/?mode=detailed", **JSON).json()["results"][0]["id"] == 352
+    assert len(state_reads) == 2
+
+
+@pytest.mark.usefixtures("seeded")
+def test_head_and_conditional_requests_are_answered_as_django_answers_them(wsgi_client):
+    url = "/2.3.0/events/?mode=normal"
+    get = wsgi_client.get(url, **JSON)
+    head = wsgi_client.head(url, **JSON)
+    assert wsgi_client.django_calls == 1
+    assert (head.status_code, head.content, headers_of(head)) == (200, b"", headers_of(get))
+    assert head["Content-Length"] == str(len(get.content))
+    assert headers_of(head) == headers_of(WSGIClient().head(url, **JSON))  # as Django answers it
+    # Django gives the first 304, kept as it gave it.
+    first = wsgi_client.get(url, HTTP_IF_NONE_MATCH=get["ETag"], **JSON)
+    again = wsgi_client.get(url, HTTP_IF_NONE_MATCH=f'"other", {get["ETag"]}', **JSON)
+    since = wsgi_client.get(url, HTTP_IF_MODIFIED_SINCE=get["Last-Modified"], **JSON)
+    head_since = wsgi_client.head(url, HTTP_IF_MODIFIED_SINCE=get["Last-Modified"], **JSON)
+    assert wsgi_client.django_calls == 2
+    for response in (first, again, since, head_since):
+        assert (response.status_code, response.content) == (304, b"")
+        assert headers_of(response) == headers_of(first)
+    assert "Content-Type" not in first and first["ETag"] == get["ETag"]
+    assert wsgi_client.get(url, HTTP_IF_NONE_MATCH='"other"', **JSON).content == get.content
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_write_is_seen_by_the_next_request(wsgi_client, state_reads):
+    first = wsgi_client.get("/2.3.0/events/352/", **JSON)
+    Event.objects.filter(pk=352).update(name="Renamed")  # a write the signals do not see…
+    DataState.bump()  # …reported as ingestion reports its own
+    Event.objects.get(pk=352).save()  # and the stored documents rendered again
+    after = wsgi_client.get("/2.3.0/events/352/", **JSON)
+    assert after.json()["name"] == "Renamed" != first.json()["name"]
+    assert after["ETag"] != first["ETag"]
+    assert wsgi_client.django_calls == 2
+    assert len(state_reads) == 2  # the state read before Django is the one Django used
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_response_is_not_replayed_past_its_window(wsgi_client, monkeypatch):
+    leaves_upcoming = Event.objects.get(pk=352).date + datetime.timedelta(hours=24)
+    monkeypatch.setattr(timezone, "now", lambda: leaves_upcoming - datetime.timedelta(seconds=5))
+    inside = wsgi_client.get("/2.3.0/events/upcoming/", **JSON)
+    assert wsgi_client.get("/2.3.0/events/upcoming/", **JSON)["Cache-Control"] == "public, max-age=5"
+    monkeypatch.setattr(timezone, "now", lambda: leaves_upcoming - datetime.timedelta(seconds=2))
+    assert wsgi_client.get("/2.3.0/events/upcoming/", **JSON)["Cache-Control"] == "public, max-age=2"
+    assert wsgi_client.django_calls == 1
+    monkeypatch.setattr(timezone, "now", lambda: leaves_upcoming + datetime.timedelta(seconds=1))
+    after = wsgi_client.get("/2.3.0/events/upcoming/", **JSON)
+    assert (inside.json()["count"], after.json()["count"], wsgi_client.django_calls) == (1, 0, 2)
+
+
+@pytest.mark.usefixtures("seeded")
+def test_replays_count_towards_the_clients_limit(wsgi_client, settings):
+    settings.ANONYMOUS_THROTTLE_RATE = "3/hour"
+    statuses = [wsgi_client.get("/2.3.0/events/", **JSON).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert wsgi_client.django_calls == 2  # the first, and the refusal
+    other_client = wsgi_client.get("/2.3.0/events/", REMOTE_ADDR="10.0.0.9", **JSON)
+    assert (other_client.status_code, wsgi_client.django_calls) == (200, 2)
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"HTTP_AUTHORIZATION": "Token nonsense"},
+        {"format": "api"},
+    ],
+    ids=["keyed", "browsable"],
+)
+def test_what_django_must_answer_itself_goes_to_django(wsgi_client, request_kwargs):
+    data = {"format": request_kwargs.pop("format")} if "format" in request_kwargs else None
+    for _ in range(3):
+        wsgi_client.get("/2.3.0/events/", data, **request_kwargs)
+    assert wsgi_client.django_calls == 3
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_database_fault_reading_the_state_is_answered_once(wsgi_client, monkeypatch, state_reads, settings):
+    wsgi_client.get("/2.3.0/events/", **JSON)
+
+    def timed_out(cls):
+        state_reads.append(1)
+        raise DatabaseTimedOut("The database did not answer within 5 s.")
+
+    monkeypatch.setattr(DataState, "current", classmethod(timed_out))
+    response = wsgi_client.get("/2.3.0/events/", **JSON)
+    assert (response.status_code, response["Retry-After"]) == (503, str(settings.DATABASE_RETRY_AFTER))
+    assert response.json() == {"detail": "The database is unavailable. Try again shortly."}
+    assert len(state_reads) == 2  # the first request's, and this one's (not tried again by Django)
+
+
+@pytest.mark.usefixtures("all_fixtures")
+def test_memory_is_bounded_least_recently_used_first(settings):
+    sizes = {
+        url: len(WSGIClient().get(url, **JSON).content) for url in ("/2.3.0/events/", "/2.3.0/events/352/")
+    }
+    settings.REPLAY_BYTES = max(sizes.values()) + 1
+    client = WSGIClient()
+    for url in [*sizes, *sizes]:
+        client.get(url, **JSON)
+    assert client.django_calls == 4  # each pushed the other out
+    assert client.application.size <= settings.REPLAY_BYTES
+    settings.REPLAY_BYTES = 0
+    off = WSGIClient()
+    for _ in range(2):
+        off.get("/2.3.0/events/352/", **JSON)
+    assert off.django_calls == 2
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_replay_is_logged_under_its_request_id(wsgi_client, caplog):
+    caplog.set_level(logging.INFO)
+    wsgi_client.get("/2.3.0/events/?limit=1", **JSON)
+    caplog.clear()
+    response = wsgi_client.get(
+        "/2.3.0/events/?limit=1", HTTP_X_REQUEST_ID="lb-1", REMOTE_ADDR="10.1.2.3", **JSON
+    )
+    [line] = [record for record in caplog.records if record.name == "spacedevs.requests"]
+    assert response["X-Request-ID"] == line.request_id == "lb-1"
+    assert (line.method, line.path, line.status, line.client) == (
+        "GET",
+        "/2.3.0/events/?limit=1",
+        200,
+        "10.1.2.3",
+    )
