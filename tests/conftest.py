@@ -36,6 +36,9 @@ from spacedevs.api.stored import StoredDocumentsMixin
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SEED = FIXTURES / "seed-event-352.json"
+# The queries that read a page of stored documents (StoredPage): one statement on PostgreSQL, the page's ids
+# and then their documents elsewhere.
+PAGE_QUERIES = 1 if connection.vendor == "postgresql" else 2
 # The project's own apps: the installed apps that are folders at the top of the repository.
 PROJECT_APPS = tuple(config.label for config in apps.get_app_configs() if Path(config.path).parent == ROOT)
 

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from .conftest import PAGE_QUERIES
 from .oracle import EVENTS, EVENTS_ROUTE, PREVIOUS_ROUTE, ROUTES, UPCOMING_ROUTE, oracle, stable_now, url
 
 # --- The API ---------------------------------------------------------------------------------------------
@@ -449,8 +450,8 @@ def test_limit_above_100_is_clamped(all_fixtures, client):
 
 # --- Queries --------------------------------------------------------------------------------------------
 
-# A `mode=detailed` page: the data state, the count, the page's ids, their stored documents.
-DETAILED_QUERIES = 4
+# A `mode=detailed` page: the data state, the count, the page.
+DETAILED_QUERIES = 2 + PAGE_QUERIES
 
 
 @pytest.mark.parametrize(

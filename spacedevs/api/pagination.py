@@ -6,6 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
 from .numbers import MAX_INTEGER, is_whole_number
+from .stored_pages import StoredPage
 
 
 class LL2Pagination(LimitOffsetPagination):
@@ -27,7 +28,8 @@ class LL2Pagination(LimitOffsetPagination):
         if self._data_state is None:
             return super().get_count(queryset)
         # The query's SQL holds every filter (and a window's "now"): equal SQL, equal data, equal count.
-        statement = f"{self._data_state.tag}\n{queryset.query}"
+        sql = queryset.statement if isinstance(queryset, StoredPage) else str(queryset.query)
+        statement = f"{self._data_state.tag}\n{sql}"
         key = f"count:{hashlib.sha256(statement.encode()).hexdigest()}"
         cache = caches[settings.RESPONSE_CACHE_ALIAS]
         count = cache.get(key)

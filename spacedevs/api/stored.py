@@ -15,6 +15,7 @@ from .compiled import NotCompilable, compiled
 from .queryplan import plan_of
 from .renderers import FastJSONRenderer
 from .rowset import RowSet
+from .stored_pages import StoredPage
 
 LINK_MARK = "\x00"
 # How a stored link starts: a string opening with an escaped NUL, which no other string can (see above).
@@ -79,8 +80,8 @@ class StoredDocumentsMixin:
     """Serves a mode viewset's rows from stored documents instead of rendering them per request.
 
     `documents_relation` names the one-to-one relation from the model to its documents, one text field per
-    mode. Filters, search, ordering and pagination run on the model as before (the page is a query for ids),
-    then one query reads the page's documents. A request with a format suffix in its path (`.json`), whose
+    mode. Filters, search and ordering run on the model as before; the page is read as its documents
+    (StoredPage). A request with a format suffix in its path (`.json`), whose
     links DRF renders with that suffix, is rendered by the serializer.
     """
 
@@ -98,18 +99,11 @@ class StoredDocumentsMixin:
     def list(self, request, *args, **kwargs):
         if not self._stored():
             return super().list(request, *args, **kwargs)
-        page = self.paginate_queryset(self._stored_queryset().values_list("pk", flat=True))
-        # Straight from the documents' table: the page's ids are known, no join is needed.
         relation = self.get_queryset().model._meta.get_field(self.documents_relation)
-        owner = relation.field.attname
-        documents = dict(
-            relation.related_model._default_manager.filter(**{f"{owner}__any_of": page}).values_list(
-                owner, self.get_mode()
-            )
-        )
-        if None in documents.values() or len(documents) < len(page):
+        page = self.paginate_queryset(StoredPage(self._stored_queryset(), relation, self.get_mode()))
+        if any(document is None for _, document in page):
             return super().list(request, *args, **kwargs)  # not rendered yet: see render_documents
-        body = b"[" + b",".join(documents[pk].encode() for pk in page) + b"]"
+        body = b"[" + b",".join(document.encode() for _, document in page) + b"]"
         return self.get_paginated_response(self._results(body))
 
     def retrieve(self, request, *args, **kwargs):

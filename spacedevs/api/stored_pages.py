@@ -1,0 +1,65 @@
+"""A page of stored documents read as a paginator reads a queryset: counted, then sliced."""
+
+from functools import cached_property
+
+from django.db import connections
+
+
+class StoredPage:
+    """The rows of a filtered, ordered `queryset` as their stored documents in `mode` (a text column of the
+    one-to-one `relation`'s model): what LL2Pagination asks of a queryset, `count()` and a slice, the slice
+    giving [(pk, document or None)] in the queryset's order.
+
+    The ids' statement is compiled once, for the count's cache key and the slice. On PostgreSQL the slice is
+    one statement: the page's ids, in order, as an array joined to their documents (a join below the
+    `OFFSET` would fetch the document of every row skipped). Elsewhere, the ids, then their documents.
+    """
+
+    def __init__(self, queryset, relation, mode):
+        self.ids = queryset.values_list("pk", flat=True)
+        self.relation = relation
+        self.mode = mode
+        self.connection = connections[self.ids.db]
+
+    @cached_property
+    def _compiled(self):
+        return self.ids.query.sql_with_params()
+
+    @property
+    def statement(self):
+        """The ids' statement, with its parameters: equal statements, equal rows (for equal data)."""
+        sql, params = self._compiled
+        return f"{sql}\n{params!r}"
+
+    def count(self):
+        return self.ids.count()
+
+    def __getitem__(self, page):
+        sql, params = self._compiled
+        sql = f"{sql} {self.connection.ops.limit_offset_sql(page.start, page.stop)}"
+        if self.connection.vendor == "postgresql":
+            return self._rows(self._joined(sql), params)
+        ids = [pk for (pk,) in self._rows(sql, params)]
+        owner = self.relation.field.attname
+        documents = dict(
+            self.relation.related_model._default_manager.using(self.ids.db)
+            .filter(**{f"{owner}__in": ids})
+            .values_list(owner, self.mode)
+        )
+        return [(pk, documents.get(pk)) for pk in ids]
+
+    def _joined(self, ids_sql):
+        quote = self.connection.ops.quote_name
+        documents = self.relation.related_model._meta
+        owner = quote(self.relation.field.column)
+        return (
+            f"SELECT page.id, documents.{quote(self.mode)} "
+            f"FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS page (id, position) "
+            f"LEFT JOIN {quote(documents.db_table)} documents ON documents.{owner} = page.id "
+            "ORDER BY page.position"
+        )
+
+    def _rows(self, sql, params):
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
