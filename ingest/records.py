@@ -15,6 +15,7 @@ from spacedevs.models import DataState
 
 from .batch import Batch
 from .errors import IngestError
+from .schema import EVENT
 from .writer import Tally, write_batch
 
 __all__ = ["IngestError", "Tally", "ingest_records", "parse_document"]
@@ -68,6 +69,8 @@ def ingest_records(records, *, source, on_progress=None):
             if on_progress is not None:
                 on_progress(len(chunk))
         if tally.changed:
-            refresh_documents(tally.changed_rows())
+            # A row created is shown only by rows that now point to it, or list it, and this call wrote
+            # those too: the events created and the rows updated lead to every event to render.
+            refresh_documents(tally.changed_rows(created_of=[EVENT]))
             DataState.bump()
     return tally

@@ -1,10 +1,12 @@
 """Writing a Batch: upsert rows kind by kind (lookups first), then replace the lists that differ."""
 
 from collections import defaultdict
+from functools import cache
 from itertools import groupby
 from operator import itemgetter
 
-from spacedevs.bulk import bulk_insert
+from spacedevs.bulk import bulk_delete, bulk_insert
+from spacedevs.idquery import IdQuery
 
 from .errors import IngestError
 from .schema import KIND_LIST, ChildList
@@ -37,10 +39,14 @@ class Tally:
                 table[str(kind)] = row
         return table
 
-    def changed_rows(self):
-        """{model: ids of the rows created or changed}."""
+    def changed_rows(self, created_of=()):
+        """{model: ids of the rows updated, and of those created for the kinds in `created_of`}."""
         return {
-            kind.model: [pk for pk, outcome in outcomes.items() if outcome != UNCHANGED]
+            kind.model: [
+                pk
+                for pk, outcome in outcomes.items()
+                if outcome == UPDATED or (outcome == CREATED and kind in created_of)
+            ]
             for kind, outcomes in self.outcomes.items()
         }
 
@@ -50,12 +56,13 @@ class Tally:
 
 
 def write_batch(batch, tally):
+    created = {}
     for kind in KIND_LIST:
         if kind in batch.rows:
-            _upsert_rows(kind, batch.rows[kind], tally)
+            created[kind] = _upsert_rows(kind, batch.rows[kind], tally)
     for lists in (batch.links, batch.children):
         for slot, wanted in lists.items():
-            for owner in _replace_changed(slot, wanted):
+            for owner in _replace_changed(slot, wanted, created.get(slot.owner_kind, set())):
                 tally.record(slot.owner_kind, owner, UPDATED)
 
 
@@ -73,36 +80,46 @@ def _check_unique_values(kind, rows):
             )
 
 
+@cache
+def _stored_rows(kind):
+    """The query of a kind's stored rows by pk, as dicts of the columns it fills."""
+    return IdQuery(kind.model._base_manager.values(kind.pk_attname, *kind.attnames), "pk")
+
+
+@cache
+def _stored_items(slot):
+    """The query of the rows of a list's owners, as (owner, *item columns) in order."""
+    rows = slot.row_model.objects.order_by(slot.owner_attname, "position")
+    return IdQuery(rows.values_list(slot.owner_attname, *slot.item_columns), slot.owner_attname)
+
+
 def _upsert_rows(kind, rows, tally):
+    """Insert the new rows, update the changed ones; return the pks of those created."""
     _check_unique_values(kind, rows)
     model = kind.model
-    existing = model.objects.in_bulk(list(rows))
+    stored = {row[kind.pk_attname]: row for row in _stored_rows(kind)(rows)}
     to_create, to_update, changed_fields = [], [], set()
     for pk, values in rows.items():
-        instance = existing.get(pk)
-        if instance is None:
+        current = stored.get(pk)
+        if current is None:
             to_create.append(model(**values))
             tally.record(kind, pk, CREATED)
             continue
-        changed = [name for name, value in values.items() if getattr(instance, name) != value]
-        for name in changed:
-            setattr(instance, name, values[name])
+        changed = [name for name, value in values.items() if current[name] != value]
         if changed:
-            to_update.append(instance)
+            to_update.append(model(**current | values))
             changed_fields.update(changed)
         tally.record(kind, pk, UPDATED if changed else UNCHANGED)
     bulk_insert(model, to_create)
     if to_update:
         model.objects.bulk_update(to_update, sorted(changed_fields), batch_size=WRITE_BATCH_SIZE)
+    return {instance.pk for instance in to_create}
 
 
-def _replace_changed(slot, wanted):
-    """Replace the rows of each owner whose list differs from `wanted`; return those owners."""
-    current_rows = (
-        slot.owned_by(list(wanted))
-        .order_by(slot.owner_attname, "position")
-        .values_list(slot.owner_attname, *slot.item_columns)
-    )
+def _replace_changed(slot, wanted, new_owners):
+    """Replace the rows of each owner whose list differs from `wanted`; return those owners. Owners in
+    `new_owners` were created by this write: they have no rows yet."""
+    current_rows = _stored_items(slot)([owner for owner in wanted if owner not in new_owners])
     current = {
         owner: [slot.item_of(row[1:]) for row in rows]
         for owner, rows in groupby(current_rows, key=itemgetter(0))
@@ -113,9 +130,9 @@ def _replace_changed(slot, wanted):
     new_rows = [
         slot.build(owner, position, item) for owner in changed for position, item in enumerate(wanted[owner])
     ]
-    slot.owned_by(changed).delete()
+    bulk_delete(slot.owned_by([owner for owner in changed if owner not in new_owners]))
     if isinstance(slot, ChildList) and slot.kind.has_own_id:
         # A child with its own LL2 id (an update, an image variant) may be moving from another owner.
-        slot.row_model.objects.filter(pk__in=[row.pk for row in new_rows]).delete()
+        bulk_delete(slot.row_model.objects.filter(pk__any_of=[row.pk for row in new_rows]))
     bulk_insert(slot.row_model, new_rows)
     return changed

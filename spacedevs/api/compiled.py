@@ -18,6 +18,8 @@ from django.db import models
 from django.urls import NoReverseMatch
 from rest_framework import serializers
 
+from spacedevs.idquery import IdQuery
+
 from .fields import DurationField, LinkField
 from .queryplan import POSITION, has_position, relation_ordering
 from .serializers import PlannedListSerializer, PlannedSerializer, ResponseModeField
@@ -72,6 +74,10 @@ class ToMany:
 
     def pairs(self, owners):
         """(owner pk, related pk) for `owners`, each owner's in order."""
+        return self._pairs(owners)
+
+    @cached_property
+    def _pairs(self):
         relation = self._field
         if isinstance(relation, models.ManyToManyField):
             through = relation.remote_field.through
@@ -83,8 +89,7 @@ class ToMany:
             owner, related = relation.field.attname, relation.related_model._meta.pk.attname
             ordering = (owner, *relation_ordering(self.model, self.name))
             rows = relation.related_model._default_manager
-        owned = rows.filter(**{f"{owner}__any_of": list(owners)})
-        return owned.order_by(*ordering).values_list(owner, related)
+        return IdQuery(rows.order_by(*ordering).values_list(owner, related), owner)
 
     def __str__(self):
         return f"{self.model.__name__}.{self.name}"

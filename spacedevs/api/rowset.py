@@ -9,13 +9,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
+from spacedevs.idquery import IdQuery
+
 
 @dataclass(frozen=True)
 class ReadPlan:
-    """Per model: the columns to read, the (attname, model) of its references and (ToMany, model) of its
-    lists; `order` puts each model before those it leads to."""
+    """Per model: the columns to read, the query of its rows by pk, the (attname, model) of its references
+    and (ToMany, model) of its lists; `order` puts each model before those it leads to."""
 
     columns: dict
+    queries: dict
     references: dict
     relations: dict
     order: tuple
@@ -39,8 +42,10 @@ def read_plan(roots):
             relations[serializer.model].add((relation, nested.model))
             pending.append(nested)
     leads_to = {model: {target for _, target in references[model] | relations[model]} for model in columns}
+    columns = {model: tuple(sorted(names)) for model, names in columns.items()}
     return ReadPlan(
-        columns={model: tuple(sorted(names)) for model, names in columns.items()},
+        columns=columns,
+        queries={model: IdQuery(model._base_manager.values(*cols), "pk") for model, cols in columns.items()},
         references=dict(references),
         relations=dict(relations),
         order=_leaders_first({root.model for root in roots}, leads_to),
@@ -82,10 +87,9 @@ class RowSet:
         pending = defaultdict(set)
         rowset._add(queryset.model, queryset.values(*rowset.plan.columns[queryset.model]), pending)
         while model := next((model for model in rowset.plan.order if pending[model]), None):
-            wanted = list(pending.pop(model) - rowset.rows[model].keys())
+            wanted = pending.pop(model) - rowset.rows[model].keys()
             if wanted:
-                columns = rowset.plan.columns[model]
-                rowset._add(model, model._base_manager.filter(pk__any_of=wanted).values(*columns), pending)
+                rowset._add(model, rowset.plan.queries[model](wanted), pending)
         return rowset
 
     def _add(self, model, rows, pending):
