@@ -24,13 +24,12 @@ class IdQuery:
         ids = list(ids)
         if not ids:
             return []
-        queryset = self.queryset.filter(**{f"{self.column}__any_of": ids})
-        alias = queryset.db
+        alias = self.queryset.db
         if alias not in self._statements:
-            self._statements[alias] = _statement(queryset)
+            self._statements[alias] = _statement(self._filtered(ids))
         statement = self._statements[alias]
         if statement is None:
-            return list(queryset)
+            return list(self._filtered(ids))
         sql, params, ids_at, names = statement
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, [*params[:ids_at], ids, *params[ids_at + 1 :]])
@@ -38,6 +37,9 @@ class IdQuery:
         if self.queryset._iterable_class is ValuesIterable:
             return [dict(zip(names, row, strict=True)) for row in rows]
         return rows
+
+    def _filtered(self, ids):
+        return self.queryset.filter(**{f"{self.column}__any_of": ids})
 
 
 def _statement(queryset):
