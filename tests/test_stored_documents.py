@@ -162,3 +162,17 @@ def test_rendering_takes_the_same_queries_for_1_and_100_events():
             render_documents(chunk)
         counts.append(len(captured))
     assert counts[0] == counts[1] > 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's column compression")
+@pytest.mark.usefixtures("seeded")
+def test_documents_are_compressed_by_lz4_where_postgresql_has_it():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'")
+        wanted = "lz4" if "lz4" in cursor.fetchone()[0] else "pglz"
+        # Each mode of the seed event is long enough to be compressed (TOAST's 2 KB threshold).
+        cursor.execute(
+            "SELECT pg_column_compression(list), pg_column_compression(normal), "
+            "pg_column_compression(detailed) FROM events_eventdocument WHERE event_id = 352"
+        )
+        assert cursor.fetchone() == (wanted, wanted, wanted)
