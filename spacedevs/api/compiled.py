@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 
 from django.db import models
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf
 from rest_framework import serializers
 
 from spacedevs.idquery import IdQuery
@@ -101,9 +101,17 @@ class Link:
 
     field: LinkField
     sentinel: object
+    _templates: dict = field(default_factory=dict)  # (urlconf, script prefix) -> template
 
     def template(self):
-        """(the path before the pk, the path after it), reversed now (the script prefix may differ later)."""
+        """(the path before the pk, the path after it) under the current URLconf and script prefix (what
+        reverse() depends on), reversed once for each."""
+        key = (get_urlconf(), get_script_prefix())
+        if key not in self._templates:
+            self._templates[key] = self._reversed()
+        return self._templates[key]
+
+    def _reversed(self):
         kwargs = {self.field.lookup_url_kwarg: self.sentinel}
         try:
             path = self.field.reverse(self.field.view_name, kwargs=kwargs, request=None, format=None)

@@ -77,7 +77,6 @@ class RowSet:
         self.rows = defaultdict(dict)  # model -> pk -> row
         self._members = defaultdict(dict)  # ToMany -> owner pk -> [related pk]
         self._rendered = {}  # (CompiledSerializer, pk) -> representation
-        self._templates = {}  # Link -> (path before the pk, path after it)
 
     @classmethod
     def read(cls, roots, queryset, link_prefix=""):
@@ -124,8 +123,5 @@ class RowSet:
 
     def link(self, link, pk):
         """The `url` of the object with `pk`, behind the link prefix."""
-        try:
-            before, after = self._templates[link]
-        except KeyError:
-            before, after = self._templates[link] = link.template()
+        before, after = link.template()
         return f"{self.link_prefix}{before}{pk}{after}"
