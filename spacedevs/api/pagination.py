@@ -36,6 +36,8 @@ class LL2Pagination(LimitOffsetPagination):
         if count is None:
             count = super().get_count(queryset)
             cache.set(key, count, timeout=settings.RESPONSE_CACHE_TIMEOUT)
+        if isinstance(queryset, StoredPage):
+            queryset.known_count = count  # it reads a page past the middle from the other end
         return count
 
     def get_schema_operation_parameters(self, view):

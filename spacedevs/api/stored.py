@@ -99,7 +99,7 @@ class StoredDocumentsMixin:
     def list(self, request, *args, **kwargs):
         if not self._stored():
             return super().list(request, *args, **kwargs)
-        relation = self.get_queryset().model._meta.get_field(self.documents_relation)
+        relation = self.queryset.model._meta.get_field(self.documents_relation)
         page = self.paginate_queryset(StoredPage(self._stored_queryset(), relation, self.get_mode()))
         if any(document is None for _, document in page):
             return super().list(request, *args, **kwargs)  # not rendered yet: see render_documents

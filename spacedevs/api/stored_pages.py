@@ -13,6 +13,11 @@ class StoredPage:
     The ids' statement is compiled once, for the count's cache key and the slice. On PostgreSQL the slice is
     one statement: the page's ids, in order, as an array joined to their documents (a join below the
     `OFFSET` would fetch the document of every row skipped). Elsewhere, the ids, then their documents.
+
+    A page past the middle is read from the other end, when the count is known (`known_count`, which the
+    paginator sets) and the order is total (it ends with the primary key): in the reversed order, then
+    turned round. The database skips the rows after the page rather than those before it, so the last page
+    of 100,000 costs what the first does.
     """
 
     def __init__(self, queryset, relation, mode):
@@ -20,6 +25,7 @@ class StoredPage:
         self.relation = relation
         self.mode = mode
         self.connection = connections[self.ids.db]
+        self.known_count = None
 
     @cached_property
     def _compiled(self):
@@ -35,8 +41,22 @@ class StoredPage:
         return self.ids.count()
 
     def __getitem__(self, page):
+        count = self.known_count
+        if count is not None and page.start >= count:
+            return []
+        if count is not None and page.start > count // 2 and self._totally_ordered():
+            stop = min(page.stop, count)
+            sql, params = self.ids.reverse().query.sql_with_params()
+            return self._page(sql, params, count - stop, count - page.start)[::-1]
         sql, params = self._compiled
-        sql = f"{sql} {self.connection.ops.limit_offset_sql(page.start, page.stop)}"
+        return self._page(sql, params, page.start, page.stop)
+
+    def _totally_ordered(self):
+        order_by = self.ids.query.order_by
+        return bool(order_by) and str(order_by[-1]).removeprefix("-") in ("pk", self.ids.model._meta.pk.name)
+
+    def _page(self, sql, params, start, stop):
+        sql = f"{sql} {self.connection.ops.limit_offset_sql(start, stop)}"
         if self.connection.vendor == "postgresql":
             return self._rows(self._joined(sql), params)
         ids = [pk for (pk,) in self._rows(sql, params)]
