@@ -91,16 +91,18 @@ def render_documents(event_ids):
         rendered = render_stored_modes(EVENT_MODES, Event.objects.filter(pk__in=chunk))
         _replace_stored(
             [
-                EventDocument(
-                    event_id=pk, fingerprint=fingerprint(), **{mode: rendered[mode][pk] for mode in rendered}
-                )
+                {
+                    "event_id": pk,
+                    "fingerprint": fingerprint(),
+                    **{mode: rendered[mode][pk] for mode in rendered},
+                }
                 for pk in rendered["detailed"]
             ]
         )
 
 
 def _replace_stored(documents):
-    """Store `documents` in place of their events' current ones."""
+    """Store `documents` (rows of EventDocument, as dicts) in place of their events' current ones."""
     if not documents:
         return
     quote = connection.ops.quote_name
@@ -109,7 +111,7 @@ def _replace_stored(documents):
         cursor.execute(
             f"DELETE FROM {quote(EventDocument._meta.db_table)} WHERE {quote(EventDocument._meta.pk.column)} "
             f"IN ({', '.join(['%s'] * len(documents))})",
-            [document.pk for document in documents],
+            [document["event_id"] for document in documents],
         )
     bulk_insert(EventDocument, documents)
 

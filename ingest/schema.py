@@ -97,7 +97,8 @@ class LinkList(OrderedRows):
         return columns[0]
 
     def build(self, owner, position, item):
-        return self.row_model(**{self.owner_attname: owner, self.target_attname: item, "position": position})
+        """The through row, as bulk_insert takes it."""
+        return {self.owner_attname: owner, self.target_attname: item, "position": position}
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ class ChildList(OrderedRows):
         return dict(zip(self.kind.attnames, columns, strict=True))
 
     def build(self, owner, position, item):
-        return self.row_model(**item, **{self.owner_attname: owner, "position": position})
+        """The child's row, as bulk_insert takes it."""
+        return {**item, self.owner_attname: owner, "position": position}
 
 
 @dataclass(frozen=True, eq=False)

@@ -102,7 +102,7 @@ def _upsert_rows(kind, rows, tally):
     for pk, values in rows.items():
         current = stored.get(pk)
         if current is None:
-            to_create.append(model(**values))
+            to_create.append(values)
             tally.record(kind, pk, CREATED)
             continue
         changed = [name for name, value in values.items() if current[name] != value]
@@ -113,7 +113,7 @@ def _upsert_rows(kind, rows, tally):
     bulk_insert(model, to_create)
     if to_update:
         model.objects.bulk_update(to_update, sorted(changed_fields), batch_size=WRITE_BATCH_SIZE)
-    return {instance.pk for instance in to_create}
+    return {values[kind.pk_attname] for values in to_create}
 
 
 def _replace_changed(slot, wanted, new_owners):
@@ -133,6 +133,7 @@ def _replace_changed(slot, wanted, new_owners):
     bulk_delete(slot.owned_by([owner for owner in changed if owner not in new_owners]))
     if isinstance(slot, ChildList) and slot.kind.has_own_id:
         # A child with its own LL2 id (an update, an image variant) may be moving from another owner.
-        bulk_delete(slot.row_model.objects.filter(pk__any_of=[row.pk for row in new_rows]))
+        pk = slot.row_model._meta.pk.attname
+        bulk_delete(slot.row_model.objects.filter(pk__any_of=[row[pk] for row in new_rows]))
     bulk_insert(slot.row_model, new_rows)
     return changed
