@@ -72,7 +72,13 @@ def _check_unique_values(kind, rows):
         if not field.unique or field.primary_key:
             continue
         wanted = {values[field.attname]: pk for pk, values in rows.items() if field.attname in values}
-        taken = kind.model.objects.filter(**{f"{field.attname}__in": list(wanted)}).exclude(pk__in=list(rows))
+        # Unordered: with the model's ordering and a limit, PostgreSQL walks the whole ordering index when,
+        # as nearly always, no row matches.
+        taken = (
+            kind.model.objects.filter(**{f"{field.attname}__in": list(wanted)})
+            .exclude(pk__in=list(rows))
+            .order_by()
+        )
         for other_pk, value in taken.values_list("pk", field.attname)[:1]:
             raise IngestError(
                 f"{kind} {wanted[value]}: {field.name} {value!r} already belongs to {kind} {other_pk}",
