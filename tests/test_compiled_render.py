@@ -1,8 +1,11 @@
 """Stored documents rendered by the compiled serializers are DRF's own, byte for byte, and a serializer the
 compiler does not know is rendered by DRF."""
 
+import datetime
+
 import pytest
 from django.db.models import Q
+from django.utils import timezone
 from rest_framework import serializers
 
 from config.models import Image
@@ -51,6 +54,20 @@ def test_a_row_emptied_of_everything_that_may_be_empty():
     Image.objects.filter(variants__isnull=False).first().variants.all().delete()
     others = Event.objects.values_list("pk", flat=True)[:20]
     assert_compiled_is_drf(Event.objects.filter(pk__in=[event.pk, *others]))
+
+
+@pytest.mark.usefixtures("seeded")
+def test_date_times_in_the_current_time_zone_as_drf_gives_them():
+    moment = datetime.datetime(2026, 3, 6, 17, 5, 0, 250000, tzinfo=datetime.UTC)
+    Event.objects.filter(pk=352).update(date=moment)
+    with timezone.override("Asia/Kolkata"):
+        assert_compiled_is_drf(Event.objects.all())
+        in_kolkata = render_stored_modes(EVENT_MODES, Event.objects.all())["list"][352]
+    assert '"date":"2026-03-06T22:35:00.250000+05:30"' in in_kolkata
+    assert (
+        '"date":"2026-03-06T17:05:00.250000Z"'
+        in render_stored_modes(EVENT_MODES, Event.objects.all())["list"][352]
+    )
 
 
 @pytest.mark.usefixtures("seeded")

@@ -10,13 +10,16 @@ read as plain dicts (rowset.py). A field, serializer or relation it does not kno
 for byte.
 """
 
+import datetime
 import uuid
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
+from django.conf import settings
 from django.db import models
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from spacedevs.idquery import IdQuery
 
@@ -169,6 +172,8 @@ def _step(serializer_field, result):
     if kind in VALUE_FIELDS and not model_field.is_relation:
         attname = model_field.attname
         result.columns.add(attname)
+        if kind is serializers.DateTimeField and _in_current_time_zone_iso(serializer_field):
+            return _datetime_step(serializer_field.to_representation, attname)
         represent = serializer_field.to_representation
         return lambda row, rows: None if (value := row[attname]) is None else represent(value)
     if kind is PlannedListSerializer:
@@ -184,6 +189,34 @@ def _step(serializer_field, result):
         result.references.append((attname, nested))
         return lambda row, rows: None if (pk := row[attname]) is None else rows.nested(nested, pk)
     raise NotCompilable(f"{where}: {kind.__name__} over {type(model_field).__name__}")
+
+
+def _in_current_time_zone_iso(serializer_field):
+    """Whether DRF renders the field's date-times as ISO 8601 in the current time zone."""
+    output_format = getattr(serializer_field, "format", api_settings.DATETIME_FORMAT)
+    return (
+        isinstance(output_format, str)
+        and output_format.lower() == ISO_8601
+        and not hasattr(serializer_field, "timezone")
+        and settings.USE_TZ
+    )
+
+
+def _datetime_step(represent, attname):
+    """DRF's ISO 8601 text of an aware date-time in the RowSet's time zone: DRF looks the current time zone
+    up again for every value, most of a representation's cost. Anything else is left to DRF."""
+
+    def step(row, rows):
+        value = row[attname]
+        if not isinstance(value, datetime.datetime) or value.utcoffset() is None:
+            return represent(value)
+        try:
+            text = value.astimezone(rows.time_zone).isoformat()
+        except OverflowError:
+            return represent(value)
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return step
 
 
 def _is_reference_by_pk(model_field):

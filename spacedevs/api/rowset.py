@@ -9,6 +9,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
+from django.utils import timezone
+
 from spacedevs.idquery import IdQuery
 
 
@@ -77,6 +79,7 @@ class RowSet:
         self.rows = defaultdict(dict)  # model -> pk -> row
         self._members = defaultdict(dict)  # ToMany -> owner pk -> [related pk]
         self._rendered = {}  # (CompiledSerializer, pk) -> representation
+        self.time_zone = timezone.get_current_timezone()  # date-times are rendered in
 
     @classmethod
     def read(cls, roots, queryset, link_prefix=""):
