@@ -72,18 +72,18 @@ def _check_unique_values(kind, rows):
         if not field.unique or field.primary_key:
             continue
         wanted = {values[field.attname]: pk for pk, values in rows.items() if field.attname in values}
-        # Unordered: with the model's ordering and a limit, PostgreSQL walks the whole ordering index when,
-        # as nearly always, no row matches.
-        taken = (
-            kind.model.objects.filter(**{f"{field.attname}__in": list(wanted)})
-            .exclude(pk__in=list(rows))
-            .order_by()
-        )
-        for other_pk, value in taken.values_list("pk", field.attname)[:1]:
-            raise IngestError(
-                f"{kind} {wanted[value]}: {field.name} {value!r} already belongs to {kind} {other_pk}",
-                field=field.name,
-            )
+        for other_pk, value in _holders(kind.model, field.attname)(wanted):
+            if other_pk not in rows:
+                raise IngestError(
+                    f"{kind} {wanted[value]}: {field.name} {value!r} already belongs to {kind} {other_pk}",
+                    field=field.name,
+                )
+
+
+@cache
+def _holders(model, attname):
+    """The query of the stored rows holding some values of a unique column, as (pk, value)."""
+    return IdQuery(model._base_manager.order_by(attname).values_list("pk", attname), attname)
 
 
 @cache
