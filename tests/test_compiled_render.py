@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.db.models import Q
+from django.urls import set_script_prefix
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -66,6 +67,21 @@ def test_date_times_in_the_current_time_zone_as_drf_gives_them():
     assert '"date":"2026-03-06T22:35:00.250000+05:30"' in in_kolkata
     assert (
         '"date":"2026-03-06T17:05:00.250000Z"'
+        in render_stored_modes(EVENT_MODES, Event.objects.all())["list"][352]
+    )
+
+
+@pytest.mark.usefixtures("seeded")
+def test_links_under_the_script_prefix_of_each_render():
+    try:
+        set_script_prefix("/mirror/")
+        assert_compiled_is_drf(Event.objects.all())
+        under_mirror = render_stored_modes(EVENT_MODES, Event.objects.all())["list"][352]
+    finally:
+        set_script_prefix("/")
+    assert '"url":"\\u0000/mirror/2.3.0/events/352/"' in under_mirror
+    assert (
+        '"url":"\\u0000/2.3.0/events/352/"'
         in render_stored_modes(EVENT_MODES, Event.objects.all())["list"][352]
     )
 

@@ -80,6 +80,7 @@ class RowSet:
         self._members = defaultdict(dict)  # ToMany -> owner pk -> [related pk]
         self._rendered = {}  # (CompiledSerializer, pk) -> representation
         self.time_zone = timezone.get_current_timezone()  # date-times are rendered in
+        self._templates = {}  # Link -> its template under the URLconf and script prefix of this render
 
     @classmethod
     def read(cls, roots, queryset, link_prefix=""):
@@ -126,5 +127,9 @@ class RowSet:
 
     def link(self, link, pk):
         """The `url` of the object with `pk`, behind the link prefix."""
-        before, after = link.template()
+        try:
+            before, after = self._templates[link]
+        except KeyError:
+            # Looked up once a render: the URLconf and script prefix are thread-locals, costly to read.
+            before, after = self._templates[link] = link.template()
         return f"{self.link_prefix}{before}{pk}{after}"
