@@ -57,18 +57,19 @@ def test_a_row_emptied_of_everything_that_may_be_empty():
     assert_compiled_is_drf(Event.objects.filter(pk__in=[event.pk, *others]))
 
 
+def seed_list_document():
+    return render_stored_modes(EVENT_MODES, Event.objects.all())["list"][352]
+
+
 @pytest.mark.usefixtures("seeded")
 def test_date_times_in_the_current_time_zone_as_drf_gives_them():
     moment = datetime.datetime(2026, 3, 6, 17, 5, 0, 250000, tzinfo=datetime.UTC)
     Event.objects.filter(pk=352).update(date=moment)
     with timezone.override("Asia/Kolkata"):
         assert_compiled_is_drf(Event.objects.all())
-        in_kolkata = render_stored_modes(EVENT_MODES, Event.objects.all())["list"][352]
+        in_kolkata = seed_list_document()
     assert '"date":"2026-03-06T22:35:00.250000+05:30"' in in_kolkata
-    assert (
-        '"date":"2026-03-06T17:05:00.250000Z"'
-        in render_stored_modes(EVENT_MODES, Event.objects.all())["list"][352]
-    )
+    assert '"date":"2026-03-06T17:05:00.250000Z"' in seed_list_document()
 
 
 @pytest.mark.usefixtures("seeded")
@@ -76,14 +77,11 @@ def test_links_under_the_script_prefix_of_each_render():
     try:
         set_script_prefix("/mirror/")
         assert_compiled_is_drf(Event.objects.all())
-        under_mirror = render_stored_modes(EVENT_MODES, Event.objects.all())["list"][352]
+        under_mirror = seed_list_document()
     finally:
         set_script_prefix("/")
     assert '"url":"\\u0000/mirror/2.3.0/events/352/"' in under_mirror
-    assert (
-        '"url":"\\u0000/2.3.0/events/352/"'
-        in render_stored_modes(EVENT_MODES, Event.objects.all())["list"][352]
-    )
+    assert '"url":"\\u0000/2.3.0/events/352/"' in seed_list_document()
 
 
 @pytest.mark.usefixtures("seeded")
