@@ -11,6 +11,7 @@ from django.utils import timezone
 from events.models import Event
 from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import DataState
+from spacedevs.replay import ReplayedResponses
 
 from .wsgi_client import WSGIClient
 
@@ -195,3 +196,11 @@ def test_a_replay_is_logged_under_its_request_id(wsgi_client, caplog):
         200,
         "10.1.2.3",
     )
+
+
+def test_gunicorn_serves_djangos_application_behind_the_replay():
+    from spacedevs import gunicorn_config, wsgi
+
+    assert gunicorn_config.wsgi_app == "spacedevs.wsgi"  # its `application`
+    assert isinstance(wsgi.application, ReplayedResponses)
+    assert wsgi.application.application is wsgi.django_application
