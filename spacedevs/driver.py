@@ -1,34 +1,104 @@
-"""Queries made on the database driver's own connection, for the hottest reads, still as Django makes its
-own: under the connection's execute wrappers (the query deadline), its error wrapping and its query log."""
+"""The hottest read, every request's first, made on libpq itself: psycopg's cursor and Django's each cost
+more than the database's answer. It is still made as Django makes its queries: under the connection's
+execute wrappers, its error wrapping and its query log, and within the query deadline in force."""
 
 import functools
+import hashlib
+import select
 import time
 
-import psycopg
+from psycopg import errors, pq
+from psycopg.adapt import Transformer
 
-
-def driver_cursor(connection):
-    """A psycopg cursor of the Django `connection`'s driver connection (connecting if need be), kept with it
-    and made anew after a reconnection: a reused cursor skips psycopg's per-cursor set-up."""
-    connection.ensure_connection()
-    cursor = getattr(connection, "_spacedevs_driver_cursor", None)
-    if cursor is None or cursor.connection is not connection.connection:
-        cursor = connection._spacedevs_driver_cursor = psycopg.Cursor(connection.connection)
-    return cursor
+from .faults import QueryDeadline
 
 
 def fetch_one(connection, sql):
-    """The first row of `sql` (a prepared, parameterless statement) on a PostgreSQL `connection`, or None."""
-    cursor = driver_cursor(connection)
+    """The first row of `sql` (parameterless) on a PostgreSQL `connection`, or None.
 
-    def execute(sql, params, many, context):
-        return cursor.execute(sql, prepare=True, binary=True).fetchone()
-
-    for wrapper in reversed(connection.execute_wrappers):
-        execute = functools.partial(wrapper, execute)
+    The statement is prepared once per driver connection. The query deadline (a QueryDeadline among the
+    execute wrappers) bounds the wait on the connection's socket, so it holds in any thread, with no
+    timer; the other wrappers run around the read as around Django's own queries.
+    """
+    connection.ensure_connection()
+    wrappers = connection.execute_wrappers
+    deadline = next((wrapper for wrapper in wrappers if isinstance(wrapper, QueryDeadline)), None)
+    execute = _Read(connection, deadline)
+    for wrapper in reversed(wrappers):
+        if wrapper is not deadline:
+            execute = functools.partial(wrapper, execute)
     started = time.monotonic()
     with connection.wrap_database_errors:
-        row = execute(sql, None, False, {"connection": connection, "cursor": cursor})
+        row = execute(sql, None, False, {"connection": connection, "cursor": None})
     if connection.queries_logged:
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
     return row
+
+
+class _Read:
+    """A parameterless read on a Django `connection`'s libpq connection, called as an execute wrapper's
+    `execute`, within `deadline` (a QueryDeadline, or None for none)."""
+
+    def __init__(self, connection, deadline):
+        self.connection = connection
+        self.deadline = deadline
+        self.ends = None
+
+    def __call__(self, sql, params, many, context):
+        if self.deadline is not None and self.deadline.seconds:
+            self.ends = time.monotonic() + self.deadline.seconds
+        driver = self.connection.connection
+        kept = _Kept.of(self.connection)
+        name = kept.prepared.get(sql)
+        if name is None:
+            name = b"spacedevs_" + hashlib.sha1(sql.encode()).hexdigest()[:16].encode()
+            driver.pgconn.send_prepare(name, sql.encode())
+            self._result(driver, pq.ExecStatus.COMMAND_OK)
+            kept.prepared[sql] = name
+        driver.pgconn.send_query_prepared(name, None, result_format=pq.Format.BINARY)
+        result = self._result(driver, pq.ExecStatus.TUPLES_OK)
+        if not result.ntuples:
+            return None
+        kept.transformer.set_pgresult(result)
+        return kept.transformer.load_row(0, tuple)
+
+    def _result(self, driver, expected):
+        """The result of the command sent, once the server has given all of it; the database's error, or
+        the deadline's, otherwise."""
+        pgconn = driver.pgconn
+        while pgconn.flush():
+            self._wait(pgconn, select.POLLOUT)
+        pgconn.consume_input()
+        while pgconn.is_busy():
+            self._wait(pgconn, select.POLLIN)
+            pgconn.consume_input()
+        result = pgconn.get_result()
+        while pgconn.get_result() is not None:
+            pass
+        if result.status != expected:
+            raise errors.error_from_result(result, encoding=driver.info.encoding)
+        return result
+
+    def _wait(self, pgconn, event):
+        poller = select.poll()
+        poller.register(pgconn.socket, event)
+        timeout = None if self.ends is None else max(0.0, self.ends - time.monotonic()) * 1000
+        if not poller.poll(timeout):
+            raise self.deadline.expired(self.connection)
+
+
+class _Kept:
+    """What a Django connection keeps for its reads on one libpq connection (a reconnection starts afresh):
+    its prepared statements ({sql: name}) and a row loader."""
+
+    def __init__(self, driver):
+        self.pgconn = driver.pgconn
+        self.prepared = {}
+        self.transformer = Transformer(driver)
+
+    @classmethod
+    def of(cls, connection):
+        kept = getattr(connection, "_spacedevs_reads", None)
+        if kept is None or kept.pgconn is not connection.connection.pgconn:
+            kept = connection._spacedevs_reads = cls(connection.connection)
+        return kept

@@ -63,10 +63,14 @@ class QueryDeadline:
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)  # inside: a timer that fires as it returns is caught
         except QueryDeadlineExpired:
-            context["connection"].close()
-            raise DatabaseTimedOut(f"The database did not answer within {self.seconds:g} s.") from None
+            raise self.expired(context["connection"]) from None
         finally:
             signal.signal(signal.SIGALRM, previous)
+
+    def expired(self, connection):
+        """The error of a query past its deadline on `connection`, which is closed: its state is unknown."""
+        connection.close()
+        return DatabaseTimedOut(f"The database did not answer within {self.seconds:g} s.")
 
     @staticmethod
     def _expire(signum, frame):

@@ -1,6 +1,7 @@
 """The service's own records: the state of the data as a whole (the one row every response's freshness is
 judged by), and the API keys and tiers clients are throttled by."""
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -61,16 +62,23 @@ class DataState(models.Model):
     @classmethod
     def _read(cls):
         connection = connections[router.db_for_read(cls)]
-        table = connection.ops.quote_name(cls._meta.db_table)
         if connection.vendor != "postgresql":
+            table = connection.ops.quote_name(cls._meta.db_table)
             found = list(cls.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [THE_ROW]))
             return found[0] if found else cls(pk=THE_ROW, epoch=None)
-        # Every request's first query, so the driver's own prepared statement: the ORM and Django's cursor
-        # each cost more than the database's answer.
-        names = [field.attname for field in cls._meta.concrete_fields]
-        sql = f"SELECT {', '.join(map(connection.ops.quote_name, names))} FROM {table} WHERE id = {THE_ROW}"
+        # Every request's first query, so read on the driver itself: the ORM and Django's cursor each cost
+        # more than the database's answer.
+        names, sql = cls._postgresql_read()
         row = fetch_one(connection, sql)
         return cls.from_db(connection.alias, names, row) if row else cls(pk=THE_ROW, epoch=None)
+
+    @classmethod
+    @functools.cache
+    def _postgresql_read(cls):
+        """The row's field names, and the statement reading them on PostgreSQL."""
+        names = [field.attname for field in cls._meta.concrete_fields]
+        columns = ", ".join(f'"{name}"' for name in names)
+        return names, f'SELECT {columns} FROM "{cls._meta.db_table}" WHERE id = {THE_ROW}'
 
     @property
     def tag(self):
