@@ -40,6 +40,8 @@ class DataState(models.Model):
     def __str__(self):
         return f"data version {self.version}"
 
+    _last_read = None  # ((alias, row), state): see _read
+
     @classmethod
     def current(cls):
         """The state now; no epoch, version 0, never synced, on a database nothing was written to.
@@ -70,7 +72,17 @@ class DataState(models.Model):
         # more than the database's answer.
         names, sql = cls._postgresql_read()
         row = fetch_one(connection, sql)
-        return cls.from_db(connection.alias, names, row) if row else cls(pk=THE_ROW, epoch=None)
+        if row is None:
+            return cls(pk=THE_ROW, epoch=None)
+        # The row changes only with the data, and the state is only read: the last one read is shared
+        # while the row is the same (a model instance costs what the read does).
+        read = (connection.alias, row)
+        last = cls._last_read
+        if last is not None and last[0] == read:
+            return last[1]
+        state = cls.from_db(connection.alias, names, row)
+        cls._last_read = (read, state)
+        return state
 
     @classmethod
     @functools.cache
