@@ -69,6 +69,11 @@ class Instance:
         )
 
     def serve(self):
+        """gunicorn started and answering."""
+        return self.launch().ready()
+
+    def launch(self):
+        """gunicorn started (the server's start overlaps with the caller's own work until `ready()`)."""
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}/2.3.0"
         env = {"WEB_CONCURRENCY": "1", **self.env, "BIND": f"127.0.0.1:{port}"}
@@ -79,6 +84,10 @@ class Instance:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        return self
+
+    def ready(self):
+        """This instance, once its server answers."""
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:

@@ -26,7 +26,9 @@ def servers_sharing_redis(tmp_path, sqlite_databases, **env):
     store.flushdb()
     first = Instance.copy_of(sqlite_databases["imported"], tmp_path, REDIS_URL=REDIS_URL, **env)
     second = Instance(tmp_path, REDIS_URL=REDIS_URL, **env)
-    yield first.serve(), second.serve(), store
+    first.launch()
+    second.launch()  # both start at once
+    yield first.ready(), second.ready(), store
     first.stop()
     second.stop()
     store.flushdb()

@@ -86,20 +86,24 @@ def committed_pages(instance):
     return event_count(instance) // 100
 
 
+def wait_for(condition, seconds=20):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert condition()
+
+
 def test_an_interrupted_sync_resumes_to_the_same_database(upstream, downstream):
     whole = downstream("whole")
-    # The uninterrupted run, alongside the interrupted ones (their own databases; the same upstream).
+    # The uninterrupted run, alongside the interrupted one (their own databases; the same upstream).
     uninterrupted = whole.start("sync_ll2", "--base-url", upstream.base_url, "--since", "all", *FAST)
     interrupted = downstream("interrupted")
-    # One call a second: slow enough to be killed during the first page and between the pages.
-    for delay in (0.9, 1.6):
-        process = interrupted.start(
-            "sync_ll2", "--base-url", upstream.base_url, "--rate", "1/1", "--no-progress"
-        )
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        assert committed_pages(interrupted) in (0, 1)  # whole pages only
+    # One call in three seconds: killed once its first page is in, well before the second page's call.
+    process = interrupted.start("sync_ll2", "--base-url", upstream.base_url, "--rate", "1/3", "--no-progress")
+    wait_for(lambda: committed_pages(interrupted) == 1)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert event_count(interrupted) == 100  # the first page whole, nothing of the second
     interrupted.manage("sync_ll2", "--base-url", upstream.base_url, *FAST)
     assert uninterrupted.wait(30) == 0
     assert interrupted.dump() == whole.dump()
@@ -110,26 +114,24 @@ def test_a_second_sync_says_another_is_running(upstream, downstream):
     instance = downstream("busy")
     slow = instance.start("sync_ll2", "--base-url", upstream.base_url, "--rate", "1/30", "--no-progress")
     try:
-        deadline = time.monotonic() + 20
-        while committed_pages(instance) < 1 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        second = instance.manage("sync_ll2", "--base-url", upstream.base_url, *FAST, check=False)
-        assert second.returncode == 1
-        assert second.stderr.strip() == "CommandError: another sync_ll2 is running on this database"
+        wait_for(lambda: committed_pages(instance) >= 1)
+        second = instance.start("sync_ll2", "--base-url", upstream.base_url, *FAST)
+        status = instance.start("sync_ll2", "--status")  # no lock to take: alongside the second
+        assert second.wait(20) == 1
+        assert second.stderr.read().strip() == "CommandError: another sync_ll2 is running on this database"
+        assert status.wait(20) == 0
     finally:
         slow.send_signal(signal.SIGKILL)
         slow.wait()
-    status = instance.manage("sync_ll2", "--status").stdout
-    assert status.startswith(f"{upstream.base_url}\n  last_updated: ")
-    assert "  last error:   -" in status
+    report = status.stdout.read()
+    assert report.startswith(f"{upstream.base_url}\n  last_updated: ")
+    assert "  last error:   -" in report
 
 
 def test_watch_polls_until_sigterm(upstream, downstream):
     instance = downstream("watch")
     process = instance.start("sync_ll2", "--base-url", upstream.base_url, "--watch", "60", *FAST)
-    deadline = time.monotonic() + 20
-    while event_count(instance) < 114 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: event_count(instance) == 114)
     time.sleep(0.3)  # the first pass's summary, then the wait for the next one
     process.send_signal(signal.SIGTERM)
     stdout, _stderr = process.communicate(timeout=10)
