@@ -1,68 +1,91 @@
-"""The hottest read, every request's first, made on libpq itself: psycopg's cursor and Django's each cost
-more than the database's answer. It is still made as Django makes its queries: under the connection's
-execute wrappers, its error wrapping and its query log, and within the query deadline in force."""
+"""The hottest reads, made on libpq itself: every request's first (the data state) and a page's documents.
+psycopg's cursor and Django's cost more than the database's answer, and a page's documents would be
+decoded from UTF-8 only to be encoded again. They are still made as Django makes its queries: under the
+connection's execute wrappers, its error wrapping and its query log, and within the query deadline in force.
+"""
 
 import functools
 import hashlib
 import select
 import time
 
-from psycopg import errors, pq
+from psycopg import ClientCursor, errors, pq
 from psycopg.adapt import Transformer
 
 from .faults import QueryDeadline
 
 
 def fetch_one(connection, sql):
-    """The first row of `sql` (parameterless) on a PostgreSQL `connection`, or None.
+    """The first row of `sql` (parameterless) on a PostgreSQL `connection`, typed, or None. The statement
+    is prepared once per driver connection."""
+    return _run(connection, sql, _first_row)
 
-    The statement is prepared once per driver connection. The query deadline (a QueryDeadline among the
-    execute wrappers) bounds the wait on the connection's socket, so it holds in any thread, with no
-    timer; the other wrappers run around the read as around Django's own queries.
-    """
+
+def fetch_texts(connection, sql, params):
+    """Every row of `sql` on a PostgreSQL `connection`, `params` merged in as Django's backend merges them;
+    each value the UTF-8 text PostgreSQL sent (bytes), or None."""
+    connection.ensure_connection()
+    return _run(connection, _Kept.of(connection).client_cursor.mogrify(sql, params), _text_rows)
+
+
+def _run(connection, sql, read):
+    """`read(exchange, driver, sql)`, called as Django calls a query: the query deadline (a QueryDeadline
+    among the execute wrappers) bounds each wait on the connection's socket, so it holds in any thread,
+    with no timer; the other wrappers run around the read as around Django's own queries."""
     connection.ensure_connection()
     wrappers = connection.execute_wrappers
     deadline = next((wrapper for wrapper in wrappers if isinstance(wrapper, QueryDeadline)), None)
-    execute = _Read(connection, deadline)
+    execute = _Exchange(connection, deadline, read)
     for wrapper in reversed(wrappers):
         if wrapper is not deadline:
             execute = functools.partial(wrapper, execute)
     started = time.monotonic()
     with connection.wrap_database_errors:
-        row = execute(sql, None, False, {"connection": connection, "cursor": None})
+        rows = execute(sql, None, False, {"connection": connection, "cursor": None})
     if connection.queries_logged:
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
-    return row
+    return rows
 
 
-class _Read:
-    """A parameterless read on a Django `connection`'s libpq connection, called as an execute wrapper's
-    `execute`, within `deadline` (a QueryDeadline, or None for none)."""
+def _first_row(exchange, driver, sql):
+    kept = _Kept.of(exchange.connection)
+    name = kept.prepared.get(sql)
+    if name is None:
+        name = b"spacedevs_" + hashlib.sha1(sql.encode()).hexdigest()[:16].encode()
+        driver.pgconn.send_prepare(name, sql.encode())
+        exchange.result(driver, pq.ExecStatus.COMMAND_OK)
+        kept.prepared[sql] = name
+    driver.pgconn.send_query_prepared(name, None, result_format=pq.Format.BINARY)
+    result = exchange.result(driver, pq.ExecStatus.TUPLES_OK)
+    if not result.ntuples:
+        return None
+    kept.transformer.set_pgresult(result)
+    return kept.transformer.load_row(0, tuple)
 
-    def __init__(self, connection, deadline):
+
+def _text_rows(exchange, driver, sql):
+    driver.pgconn.send_query(sql.encode())
+    result = exchange.result(driver, pq.ExecStatus.TUPLES_OK)
+    columns = range(result.nfields)
+    return [tuple(result.get_value(row, column) for column in columns) for row in range(result.ntuples)]
+
+
+class _Exchange:
+    """One read on a Django `connection`'s libpq connection, called as an execute wrapper's `execute`,
+    within `deadline` (a QueryDeadline, or None for none)."""
+
+    def __init__(self, connection, deadline, read):
         self.connection = connection
         self.deadline = deadline
+        self.read = read
         self.ends = None
 
     def __call__(self, sql, params, many, context):
         if self.deadline is not None and self.deadline.seconds:
             self.ends = time.monotonic() + self.deadline.seconds
-        driver = self.connection.connection
-        kept = _Kept.of(self.connection)
-        name = kept.prepared.get(sql)
-        if name is None:
-            name = b"spacedevs_" + hashlib.sha1(sql.encode()).hexdigest()[:16].encode()
-            driver.pgconn.send_prepare(name, sql.encode())
-            self._result(driver, pq.ExecStatus.COMMAND_OK)
-            kept.prepared[sql] = name
-        driver.pgconn.send_query_prepared(name, None, result_format=pq.Format.BINARY)
-        result = self._result(driver, pq.ExecStatus.TUPLES_OK)
-        if not result.ntuples:
-            return None
-        kept.transformer.set_pgresult(result)
-        return kept.transformer.load_row(0, tuple)
+        return self.read(self, self.connection.connection, sql)
 
-    def _result(self, driver, expected):
+    def result(self, driver, expected):
         """The result of the command sent, once the server has given all of it; the database's error, or
         the deadline's, otherwise."""
         pgconn = driver.pgconn
@@ -89,12 +112,14 @@ class _Read:
 
 class _Kept:
     """What a Django connection keeps for its reads on one libpq connection (a reconnection starts afresh):
-    its prepared statements ({sql: name}) and a row loader."""
+    its prepared statements ({sql: name}), a row loader, and the client-side cursor that merges parameters
+    into statements as Django's backend does."""
 
     def __init__(self, driver):
         self.pgconn = driver.pgconn
         self.prepared = {}
         self.transformer = Transformer(driver)
+        self.client_cursor = ClientCursor(driver)
 
     @classmethod
     def of(cls, connection):

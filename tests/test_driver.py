@@ -1,6 +1,8 @@
-"""The data state's read on libpq itself (spacedevs/driver.py): rows, errors and the query log as Django's
-own queries give them, one prepared statement per connection, and the query deadline in any thread."""
+"""The reads on libpq itself (spacedevs/driver.py): rows, errors and the query log as Django's own queries
+give them, one prepared statement per connection for the data state's, a page's text as the bytes
+PostgreSQL sent, and the query deadline in any thread."""
 
+import datetime
 import threading
 import time
 
@@ -8,7 +10,7 @@ import pytest
 from django.db import ProgrammingError, connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from spacedevs.driver import fetch_one
+from spacedevs.driver import fetch_one, fetch_texts
 from spacedevs.faults import DatabaseTimedOut, QueryDeadline
 
 from .tcp_relay import Relay
@@ -57,6 +59,18 @@ def test_a_database_error_is_djangos_and_the_connection_stays_usable(own):
     assert fetch_one(own, "SELECT 42") == (42,)
 
 
+def test_texts_come_as_sent_with_parameters_merged_as_django_merges_them(own):
+    sql = "SELECT %s::bigint, %s::text, %s::text, NULL::text, %s::timestamptz"
+    params = [7, "l'Île \\ “quoted” 🚀", "%s", datetime.datetime(2031, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)]
+    with CaptureQueriesContext(own) as queries:
+        rows = fetch_texts(own, sql, params)
+    assert rows == [(b"7", params[1].encode(), b"%s", None, b"2031-01-02 03:04:05+00")]
+    with own.cursor() as cursor:
+        cursor.execute(sql, params)
+        assert [query["sql"] for query in queries] == [own.ops.last_executed_query(cursor, sql, params)]
+    assert fetch_texts(own, "SELECT 1 WHERE false", []) == []
+
+
 @pytest.fixture
 def relayed_connection(db):
     """A second connection to the test database, through a Relay the test can hang."""
@@ -68,23 +82,30 @@ def relayed_connection(db):
     relay.stop()
 
 
-def test_the_deadline_holds_in_a_thread_with_no_timer(relayed_connection):
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda connection: fetch_one(connection, "SELECT 1"),
+        lambda connection: fetch_texts(connection, "SELECT %s", [1]),
+    ],
+)
+def test_the_deadline_holds_in_a_thread_with_no_timer(relayed_connection, read):
     relayed, relay = relayed_connection
     outcome = {}
 
-    def read():
+    def hung_read():
         relayed.ensure_connection()
         relay.hang()
         started = time.monotonic()
         try:
             with relayed.execute_wrapper(QueryDeadline(0.5)):
-                fetch_one(relayed, "SELECT 1")
+                read(relayed)
         except DatabaseTimedOut as error:
             outcome["error"] = error
         outcome["seconds"] = time.monotonic() - started
         outcome["closed"] = relayed.connection is None
 
-    thread = threading.Thread(target=read)  # not the main thread: signals could not reach it
+    thread = threading.Thread(target=hung_read)  # not the main thread: signals could not reach it
     thread.start()
     thread.join(10)
     assert str(outcome["error"]) == "The database did not answer within 0.5 s."

@@ -103,7 +103,7 @@ class StoredDocumentsMixin:
         page = self.paginate_queryset(StoredPage(self._stored_queryset(), relation, self.get_mode()))
         if any(document is None for _, document in page):
             return super().list(request, *args, **kwargs)  # not rendered yet: see render_documents
-        body = b"[" + b",".join(document.encode() for _, document in page) + b"]"
+        body = b"[" + b",".join(document for _, document in page) + b"]"
         return self.get_paginated_response(self._results(body))
 
     def retrieve(self, request, *args, **kwargs):

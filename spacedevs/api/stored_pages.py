@@ -4,11 +4,13 @@ from functools import cached_property
 
 from django.db import connections
 
+from ..driver import fetch_texts
+
 
 class StoredPage:
     """The rows of a filtered, ordered `queryset` as their stored documents in `mode` (a text column of the
     one-to-one `relation`'s model): what LL2Pagination asks of a queryset, `count()` and a slice, the slice
-    giving [(pk, document or None)] in the queryset's order.
+    giving [(pk, document as UTF-8 bytes, or None)] in the queryset's order.
 
     The ids' statement is compiled once, for the count's cache key and the slice. On PostgreSQL the slice is
     one statement: the page's ids, in order, as an array joined to their documents (a join below the
@@ -58,15 +60,20 @@ class StoredPage:
     def _page(self, sql, params, start, stop):
         sql = f"{sql} {self.connection.ops.limit_offset_sql(start, stop)}"
         if self.connection.vendor == "postgresql":
-            return self._rows(self._joined(sql), params)
-        ids = [pk for (pk,) in self._rows(sql, params)]
+            # The documents as PostgreSQL sends them, UTF-8 bytes (driver.py): never decoded to be encoded.
+            rows = fetch_texts(self.connection, self._joined(sql), params)
+            to_python = self.ids.model._meta.pk.to_python
+            return [(to_python(pk.decode()), document) for pk, document in rows]
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = [pk for (pk,) in cursor.fetchall()]
         owner = self.relation.field.attname
         documents = dict(
             self.relation.related_model._default_manager.using(self.ids.db)
             .filter(**{f"{owner}__in": ids})
             .values_list(owner, self.mode)
         )
-        return [(pk, documents.get(pk)) for pk in ids]
+        return [(pk, None if pk not in documents else documents[pk].encode()) for pk in ids]
 
     def _joined(self, ids_sql):
         quote = self.connection.ops.quote_name
@@ -78,8 +85,3 @@ class StoredPage:
             f"LEFT JOIN {quote(documents.db_table)} documents ON documents.{owner} = page.id "
             "ORDER BY page.position"
         )
-
-    def _rows(self, sql, params):
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
