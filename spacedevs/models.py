@@ -70,7 +70,7 @@ class DataState(models.Model):
             return found[0] if found else cls(pk=THE_ROW, epoch=None)
         # Every request's first query, so read on the driver itself: the ORM and Django's cursor each cost
         # more than the database's answer.
-        names, sql = cls._postgresql_read()
+        names, sql = cls._postgresql_read(connection.ops.quote_name)
         row = fetch_one(connection, sql)
         if row is None:
             return cls(pk=THE_ROW, epoch=None)
@@ -86,11 +86,11 @@ class DataState(models.Model):
 
     @classmethod
     @functools.cache
-    def _postgresql_read(cls):
-        """The row's field names, and the statement reading them on PostgreSQL."""
+    def _postgresql_read(cls, quote):
+        """The row's field names, and the statement reading them (`quote`: PostgreSQL's quote_name)."""
         names = [field.attname for field in cls._meta.concrete_fields]
-        columns = ", ".join(f'"{name}"' for name in names)
-        return names, f'SELECT {columns} FROM "{cls._meta.db_table}" WHERE id = {THE_ROW}'
+        columns = ", ".join(map(quote, names))
+        return names, f"SELECT {columns} FROM {quote(cls._meta.db_table)} WHERE id = {THE_ROW}"
 
     @property
     def tag(self):

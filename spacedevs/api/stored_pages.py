@@ -73,7 +73,7 @@ class StoredPage:
             .filter(**{f"{owner}__in": ids})
             .values_list(owner, self.mode)
         )
-        return [(pk, None if pk not in documents else documents[pk].encode()) for pk in ids]
+        return [(pk, None if documents.get(pk) is None else documents[pk].encode()) for pk in ids]
 
     def _joined(self, ids_sql):
         quote = self.connection.ops.quote_name
