@@ -17,7 +17,7 @@ from .tcp_relay import Relay
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="the driver's read is PostgreSQL's (SQLite's goes through Django)",
+    reason="the driver's reads are PostgreSQL's (SQLite's go through Django)",
 )
 
 
