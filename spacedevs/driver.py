@@ -18,6 +18,7 @@ from .faults import QueryDeadline
 def fetch_one(connection, sql):
     """The first row of `sql` (parameterless) on a PostgreSQL `connection`, typed, or None. The statement
     is prepared once per driver connection."""
+    connection.ensure_connection()
     return _run(connection, sql, _first_row)
 
 
@@ -31,8 +32,8 @@ def fetch_texts(connection, sql, params):
 def _run(connection, sql, read):
     """`read(exchange, driver, sql)`, called as Django calls a query: the query deadline (a QueryDeadline
     among the execute wrappers) bounds each wait on the connection's socket, so it holds in any thread,
-    with no timer; the other wrappers run around the read as around Django's own queries."""
-    connection.ensure_connection()
+    with no timer; the other wrappers run around the read as around Django's own queries. `connection` is
+    connected."""
     wrappers = connection.execute_wrappers
     deadline = next((wrapper for wrapper in wrappers if isinstance(wrapper, QueryDeadline)), None)
     execute = _Exchange(connection, deadline, read)
