@@ -24,9 +24,10 @@ class DataStateMiddleware:
     def __call__(self, request):
         if DATA_STATE_ERROR_KEY in request.META:
             raise request.META[DATA_STATE_ERROR_KEY]
-        state = request.META.get(DATA_STATE_KEY) or DataState.current()
-        request.data_state = state
+        request.data_state = request.META.get(DATA_STATE_KEY) or DataState.current()
         response = self.get_response(request)
-        if state.synced_at is not None:
-            response.headers["X-Mirror-Synced-At"] = iso_utc(state.synced_at)
+        # The state the response was computed from: the response cache may have read a newer one.
+        synced_at = request.data_state.synced_at
+        if synced_at is not None:
+            response.headers["X-Mirror-Synced-At"] = iso_utc(synced_at)
         return response

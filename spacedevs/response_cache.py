@@ -24,6 +24,8 @@ from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from isal import igzip
 from rest_framework.views import APIView
 
+from .models import DataState
+
 # Bodies below this size are not worth a compression header.
 MIN_COMPRESSED_SIZE = 200
 # The compressions offered, preferred first when a client accepts several equally. Both are deterministic
@@ -114,6 +116,17 @@ def api_view_class(request):
     return request._api_view_class
 
 
+@dataclass(frozen=True)
+class CacheEntry:
+    """Where a response computed from the data in `state` is cached, and its validators."""
+
+    state: object  # a DataState
+    key: str
+    etag: str
+    last_modified: datetime.datetime | None
+    valid_until: datetime.datetime | None
+
+
 class ResponseCacheMiddleware:
     """Caches, validates (`ETag`, `Last-Modified`) and compresses the API's GET and HEAD responses.
 
@@ -122,7 +135,15 @@ class ResponseCacheMiddleware:
     `response_valid_until(request)`: the first moment its answer can differ without a write. It bounds the
     cache entry, `max-age` and the ETag's window. Needs `request.data_state` (DataStateMiddleware, before
     this one).
+
+    A response is computed from one version of the data, or not cached: the view's queries (a page, its
+    count) are separate statements, so a write committed between them could give a page of one version
+    counted by the other. The data state is read again once the response is computed; when it moved, the
+    response is computed again from the request as it arrived here, with the new state (at most
+    COMPUTE_ATTEMPTS times in all; a response whose data kept changing goes out uncached and unvalidated).
     """
+
+    COMPUTE_ATTEMPTS = 3
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -132,7 +153,34 @@ class ResponseCacheMiddleware:
         view_class = api_view_class(request) if request.method in ("GET", "HEAD") else None
         if view_class is None or not getattr(view_class, "cache_responses", True):
             return self.get_response(request)
-        encoding = negotiated_coding(request)
+        arrived = set(vars(request))
+        entry = self._entry(request, view_class)
+        if not_modified(request.META, entry.etag, entry.last_modified):
+            response = HttpResponseNotModified()
+        else:
+            stored = self.cache.get(entry.key)
+            if stored is not None:
+                response = self._restored(stored)
+            else:
+                response, entry = self._computed(request, view_class, entry, arrived)
+                if entry is None:
+                    return response
+        if request.method == "GET":
+            response.replayable = Replayable(
+                entry.state.tag, entry.etag, entry.last_modified, entry.valid_until, request.get_full_path()
+            )
+        response.headers["ETag"] = entry.etag
+        if entry.last_modified is not None:
+            response.headers["Last-Modified"] = http_date(entry.last_modified.timestamp())
+        response.headers["Cache-Control"] = cache_control(entry.valid_until)
+        patch_vary_headers(response, ["Accept", "Accept-Encoding"])
+        if request.method == "HEAD" and response.status_code == 200:
+            response.headers["Content-Length"] = str(len(response.content))
+            response.content = b""
+        return response
+
+    @staticmethod
+    def _entry(request, view_class):
         state = request.data_state
         valid_until = None
         if hasattr(view_class, "response_valid_until"):
@@ -144,41 +192,37 @@ class ResponseCacheMiddleware:
                     valid_until.isoformat() if valid_until else "-",
                     request.build_absolute_uri(),
                     request.META.get("HTTP_ACCEPT", ""),
-                    encoding or "identity",
+                    negotiated_coding(request) or "identity",
                 ]
             ).encode()
         ).hexdigest()
-        etag = f'"{key[:40]}"'
         last_modified = state.changed_at if valid_until is None else None
+        return CacheEntry(state, key, f'"{key[:40]}"', last_modified, valid_until)
 
-        if not_modified(request.META, etag, last_modified):
-            response = HttpResponseNotModified()
+    def _computed(self, request, view_class, entry, arrived):
+        """The view's response and the entry it is cached as (None: not cached, nor validated)."""
+        for attempt in range(1, self.COMPUTE_ATTEMPTS + 1):
+            response = self.get_response(request)
+            if response.status_code != 200 or response.streaming:
+                return response, None
+            latest = DataState.current()
+            if latest.tag == entry.state.tag:
+                break
+            if attempt < self.COMPUTE_ATTEMPTS:
+                # What the attempt left on the request (its "now", its user…) goes: the next starts afresh.
+                for name in set(vars(request)) - arrived:
+                    delattr(request, name)
+                request.data_state = latest
+                entry = self._entry(request, view_class)
         else:
-            stored = self.cache.get(key)
-            if stored is None:
-                response = self.get_response(request)
-                if response.status_code != 200 or response.streaming:
-                    return response
-                if encoding:
-                    self._compress(response, encoding)
-                if response.cookies or "Cookie" in response.get("Vary", ""):
-                    return response  # a personal page: not shared, not validated
-                self.cache.set(key, self._stored(response), timeout=self._timeout(valid_until))
-            else:
-                response = self._restored(stored)
-        if request.method == "GET":
-            response.replayable = Replayable(
-                state.tag, etag, last_modified, valid_until, request.get_full_path()
-            )
-        response.headers["ETag"] = etag
-        if last_modified is not None:
-            response.headers["Last-Modified"] = http_date(last_modified.timestamp())
-        response.headers["Cache-Control"] = cache_control(valid_until)
-        patch_vary_headers(response, ["Accept", "Accept-Encoding"])
-        if request.method == "HEAD" and response.status_code == 200:
-            response.headers["Content-Length"] = str(len(response.content))
-            response.content = b""
-        return response
+            entry = None
+        encoding = negotiated_coding(request)
+        if encoding:
+            self._compress(response, encoding)
+        if entry is None or response.cookies or "Cookie" in response.get("Vary", ""):
+            return response, None  # data that kept changing, or a personal page: not shared, not validated
+        self.cache.set(entry.key, self._stored(response), timeout=self._timeout(entry.valid_until))
+        return response, entry
 
     @staticmethod
     def _compress(response, coding):

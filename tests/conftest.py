@@ -39,6 +39,9 @@ SEED = FIXTURES / "seed-event-352.json"
 # The queries that read a page of stored documents (StoredPage): one statement on PostgreSQL, the page's ids
 # and then their documents elsewhere.
 PAGE_QUERIES = 1 if connection.vendor == "postgresql" else 2
+# A response computed (not served from the cache) reads the data state twice: as its request starts, and
+# once it is computed, to know it was computed from one version of the data (spacedevs/response_cache.py).
+STATE_READS = 2
 # The project's own apps: the installed apps that are folders at the top of the repository.
 PROJECT_APPS = tuple(config.label for config in apps.get_app_configs() if Path(config.path).parent == ROOT)
 

@@ -5,6 +5,7 @@ import copy
 import datetime
 import gzip
 import io
+import itertools
 
 import brotli
 import pytest
@@ -15,7 +16,8 @@ from django.utils import timezone
 
 from events.models import RECENT_GRACE, Event
 from ingest.records import ingest_records
-from spacedevs.response_cache import negotiated_coding
+from spacedevs.api.stored_pages import StoredPage
+from spacedevs.response_cache import ResponseCacheMiddleware, negotiated_coding
 
 from .conftest import SEED, fixture_events
 from .fake_upstream import FakeLL2
@@ -128,6 +130,75 @@ def test_admin_saves_and_deletes_show_at_once(client, staff_client):
         ).status_code
         == 200
     )
+
+
+def copies_of_the_seed(*ids):
+    """LL2 records of events like the seed's, under other ids."""
+    return [fixture_events()[352] | {"id": pk, "slug": f"seed-copy-{pk}"} for pk in ids]
+
+
+def write_before_each_page_read(monkeypatch, records):
+    """Imports the next of `records` just before each page of events is read, after its count: a write
+    committed by another process at the worst moment."""
+    pending = iter(records)
+    read_page = StoredPage.__getitem__
+
+    def write_then_read(self, page):
+        for record in itertools.islice(pending, 1):
+            ingest_records([record], source="meanwhile")
+        return read_page(self, page)
+
+    monkeypatch.setattr(StoredPage, "__getitem__", write_then_read)
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_response_is_computed_from_one_version_of_the_data(client, monkeypatch):
+    write_before_each_page_read(monkeypatch, copies_of_the_seed(1001))
+    response = client.get("/2.3.0/events/?mode=list", **JSON)
+    # Counted before the write and read after it, the page would say 1 and list 2: it is computed again.
+    assert [response.json()["count"], ids_of(response)] == [2, [352, 1001]]
+    again = client.get("/2.3.0/events/?mode=list", **JSON)
+    assert (again.content, again["ETag"]) == (response.content, response["ETag"])  # cached as the new data's
+    revalidated = client.get("/2.3.0/events/?mode=list", **JSON, HTTP_IF_NONE_MATCH=response["ETag"])
+    assert revalidated.status_code == 304
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_response_whose_data_keeps_changing_is_neither_cached_nor_validated(client, monkeypatch):
+    attempts = ResponseCacheMiddleware.COMPUTE_ATTEMPTS
+    write_before_each_page_read(monkeypatch, copies_of_the_seed(*range(1001, 1001 + attempts)))
+    response = client.get("/2.3.0/events/?mode=list", **JSON)
+    assert response.status_code == 200
+    assert (response.get("ETag"), response.get("Last-Modified"), response.get("Cache-Control")) == (None,) * 3
+    assert len(ids_of(response)) == 1 + attempts  # the page read after the last write
+    settled = client.get("/2.3.0/events/?mode=list", **JSON)
+    assert [settled.json()["count"], len(ids_of(settled))] == [1 + attempts] * 2
+    assert settled["ETag"]
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_response_computed_again_reads_now_again(client, monkeypatch):
+    first_seen = Event.objects.get(pk=352).date + datetime.timedelta(days=10)
+    soon, recent = copies_of_the_seed(1001, 1002)
+    # One upcoming event, 30 days ahead: /upcoming/'s window, first seen now, lasts until then.
+    ingest_records([soon | {"date": iso_z(first_seen + datetime.timedelta(days=30))}], source="test")
+    monkeypatch.setattr(timezone, "now", lambda: first_seen)
+    assert ids_of(client.get("/2.3.0/events/upcoming/", **JSON)) == [1001]
+    # An hour later, in the same window, an event is written that was upcoming at the window's first moment
+    # (it was less than 24 hours past) and no longer is: computed again, the page reads "now" again.
+    monkeypatch.setattr(timezone, "now", lambda: first_seen + datetime.timedelta(hours=1))
+    date = first_seen - datetime.timedelta(hours=23, minutes=30)
+    write_before_each_page_read(monkeypatch, [recent | {"date": iso_z(date)}])
+    response = client.get("/2.3.0/events/upcoming/?mode=list", **JSON)
+    assert [response.json()["count"], ids_of(response)] == [1, [1001]]
+
+
+def iso_z(moment):
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def ids_of(response):
+    return [event["id"] for event in response.json()["results"]]
 
 
 @pytest.mark.usefixtures("seeded")
