@@ -19,6 +19,7 @@ import threading
 import time
 
 from django.conf import settings
+from django.core.signals import request_started
 from django.db import connections
 from django.utils import timezone
 
@@ -49,6 +50,9 @@ KEY_VARIABLES = (
 )
 # Headers made afresh for each request, not replayed.
 PER_REQUEST_HEADERS = {"x-request-id", "x-mirror-synced-at", "cache-control"}
+# What a recording costs beyond its body and headers (its key, its objects), as counted against
+# REPLAY_BYTES: measured with tracemalloc, about 7 KB for a 50-byte body.
+RECORDING_OVERHEAD = 8 * 1024
 
 
 class Recording:
@@ -61,6 +65,8 @@ class Recording:
         self.headers = kept_headers(headers)
         self.body = body
         self.not_modified_headers = None
+        headers_size = sum(len(name) + len(value) for name, value in self.headers)
+        self.size = len(body) + headers_size + RECORDING_OVERHEAD
 
     def serves(self, state):
         """Whether this response is still the one for the data in `state`, now."""
@@ -72,9 +78,19 @@ def kept_headers(headers):
     return [(name, value) for name, value in headers if name.lower() not in PER_REQUEST_HEADERS]
 
 
+def is_personal(headers):
+    """Whether a response with `headers` was made for its client alone: it sets a cookie (the session
+    middleware, outside the response cache, clears a client's stale session cookie), or varies with them."""
+    return any(
+        name.lower() == "set-cookie" or (name.lower() == "vary" and "cookie" in value.lower())
+        for name, value in headers
+    )
+
+
 class ReplayedResponses:
     """WSGI middleware: replays the response cache's hits before Django (see the module's docstring). Keeps
-    at most REPLAY_BYTES of bodies per process, the least recently used going first."""
+    at most REPLAY_BYTES of recordings per process (bodies, headers and RECORDING_OVERHEAD each), the least
+    recently used going first."""
 
     def __init__(self, application):
         self.application = application
@@ -94,6 +110,9 @@ class ReplayedResponses:
         recording = self.recordings.get(key)
         if recording is None:
             return self._record(key, environ, start_response)
+        # As Django starts a request: among others, connections past CONN_MAX_AGE, or that failed, are closed
+        # (the next query opens a new one).
+        request_started.send(sender=type(self), environ=environ)
         state = self._read_state(environ)
         if state is None or not recording.serves(state):
             return self._record(key, environ, start_response)
@@ -165,7 +184,7 @@ class ReplayedResponses:
 
         response = self.application(environ, capture)
         replayable = getattr(response, "replayable", None)
-        if replayable is None or not captured:
+        if replayable is None or not captured or is_personal(captured[0]):
             return response
         if response.status_code == 200:
             self._keep(key, Recording(replayable, captured[0], response.content))
@@ -176,14 +195,14 @@ class ReplayedResponses:
         return response
 
     def _keep(self, key, recording):
-        if len(recording.body) > self.max_bytes:
+        if recording.size > self.max_bytes:
             return
         with self.lock:
             previous = self.recordings.pop(key, None)
             if previous is not None:
-                self.size -= len(previous.body)
+                self.size -= previous.size
             self.recordings[key] = recording
-            self.size += len(recording.body)
+            self.size += recording.size
             while self.size > self.max_bytes:
                 _, dropped = self.recordings.popitem(last=False)
-                self.size -= len(dropped.body)
+                self.size -= dropped.size

@@ -6,12 +6,13 @@ import datetime
 import logging
 
 import pytest
+from django.core.signals import request_started
 from django.utils import timezone
 
 from events.models import Event
 from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import DataState
-from spacedevs.replay import ReplayedResponses
+from spacedevs.replay import RECORDING_OVERHEAD, ReplayedResponses
 
 from .conftest import STATE_READS
 from .wsgi_client import WSGIClient
@@ -166,11 +167,16 @@ def test_a_database_fault_reading_the_state_is_answered_once(wsgi_client, monkey
     assert len(state_reads) == STATE_READS + 1
 
 
+def recording_size(url):
+    client = WSGIClient()
+    client.get(url, **JSON)
+    [recording] = client.application.recordings.values()
+    return recording.size
+
+
 @pytest.mark.usefixtures("all_fixtures")
 def test_memory_is_bounded_least_recently_used_first(settings):
-    sizes = {
-        url: len(WSGIClient().get(url, **JSON).content) for url in ("/2.3.0/events/", "/2.3.0/events/352/")
-    }
+    sizes = {url: recording_size(url) for url in ("/2.3.0/events/", "/2.3.0/events/352/")}
     settings.REPLAY_BYTES = max(sizes.values()) + 1
     client = WSGIClient()
     for url in [*sizes, *sizes]:
@@ -182,6 +188,49 @@ def test_memory_is_bounded_least_recently_used_first(settings):
     for _ in range(2):
         off.get("/2.3.0/events/352/", **JSON)
     assert off.django_calls == 2
+
+
+@pytest.mark.usefixtures("seeded")
+def test_small_responses_are_counted_with_what_keeping_them_costs(settings):
+    settings.REPLAY_BYTES = 10 * RECORDING_OVERHEAD
+    client = WSGIClient()
+    for number in range(30):  # an ignored parameter: a new request each time, and a 52-byte body
+        client.get(f"/2.3.0/events/?id=1&unknown={number}", **JSON)
+    assert len(client.application.recordings) < 10
+    assert client.application.size <= settings.REPLAY_BYTES
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_response_made_for_one_client_is_not_replayed_to_others(wsgi_client):
+    # The session middleware clears a session cookie it does not know: that answer is the sender's alone.
+    personal = wsgi_client.get("/2.3.0/events/", HTTP_COOKIE="sessionid=unknown", **JSON)
+    assert "sessionid=" in personal["Set-Cookie"]
+    other = wsgi_client.get("/2.3.0/events/", **JSON)
+    assert ("Set-Cookie" not in other, "Cookie" in other["Vary"]) == (True, False)
+    assert wsgi_client.django_calls == 2
+    assert other.content == personal.content
+    # Nor the first 304, which Django gives.
+    revalidate = {"HTTP_IF_NONE_MATCH": other["ETag"], **JSON}
+    wsgi_client.get("/2.3.0/events/", HTTP_COOKIE="sessionid=unknown", **revalidate)
+    not_modified = wsgi_client.get("/2.3.0/events/", **revalidate)
+    assert (not_modified.status_code, "Set-Cookie" in not_modified) == (304, False)
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_replay_starts_a_request_as_django_does(wsgi_client):
+    # Among request_started's receivers: Django's, closing connections past CONN_MAX_AGE or that failed.
+    started = []
+
+    def receiver(**kwargs):
+        started.append(kwargs["environ"]["QUERY_STRING"])
+
+    request_started.connect(receiver)
+    try:
+        for _ in range(2):
+            wsgi_client.get("/2.3.0/events/?limit=1", **JSON)
+    finally:
+        request_started.disconnect(receiver)
+    assert (started, wsgi_client.django_calls) == (["limit=1", "limit=1"], 1)
 
 
 @pytest.mark.usefixtures("seeded")
