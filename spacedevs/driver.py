@@ -26,7 +26,9 @@ def fetch_texts(connection, sql, params):
     """Every row of `sql` on a PostgreSQL `connection`, `params` merged in as Django's backend merges them;
     each value the UTF-8 text PostgreSQL sent (bytes), or None."""
     connection.ensure_connection()
-    return _run(connection, _Kept.of(connection).client_cursor.mogrify(sql, params), _text_rows)
+    with connection.wrap_database_errors:  # a value psycopg cannot adapt is a Django error, as for a query
+        sql = _Kept.of(connection).client_cursor.mogrify(sql, params)
+    return _run(connection, sql, _text_rows)
 
 
 def _run(connection, sql, read):
@@ -50,6 +52,20 @@ def _run(connection, sql, read):
 
 def _first_row(exchange, driver, sql):
     kept = _Kept.of(exchange.connection)
+    try:
+        result = _run_prepared(exchange, driver, kept, sql)
+    except errors.InvalidSqlStatementName:
+        # The server forgot the connection's statements (DISCARD ALL, DEALLOCATE, a pooler's other
+        # session): prepared again.
+        kept.prepared.clear()
+        result = _run_prepared(exchange, driver, kept, sql)
+    if not result.ntuples:
+        return None
+    kept.transformer.set_pgresult(result)
+    return kept.transformer.load_row(0, tuple)
+
+
+def _run_prepared(exchange, driver, kept, sql):
     name = kept.prepared.get(sql)
     if name is None:
         name = b"spacedevs_" + hashlib.sha1(sql.encode()).hexdigest()[:16].encode()
@@ -57,11 +73,7 @@ def _first_row(exchange, driver, sql):
         exchange.result(driver, pq.ExecStatus.COMMAND_OK)
         kept.prepared[sql] = name
     driver.pgconn.send_query_prepared(name, None, result_format=pq.Format.BINARY)
-    result = exchange.result(driver, pq.ExecStatus.TUPLES_OK)
-    if not result.ntuples:
-        return None
-    kept.transformer.set_pgresult(result)
-    return kept.transformer.load_row(0, tuple)
+    return exchange.result(driver, pq.ExecStatus.TUPLES_OK)
 
 
 def _text_rows(exchange, driver, sql):
@@ -84,21 +96,33 @@ class _Exchange:
     def __call__(self, sql, params, many, context):
         if self.deadline is not None and self.deadline.seconds:
             self.ends = time.monotonic() + self.deadline.seconds
-        return self.read(self, self.connection.connection, sql)
+        driver = self.connection.connection
+        if not driver.autocommit and driver.pgconn.transaction_status == pq.TransactionStatus.IDLE:
+            # In a transaction (an atomic block) that nothing has started yet: psycopg would begin it
+            # before its own first query, and this read belongs to it too.
+            driver.pgconn.send_query(b"BEGIN")
+            self.result(driver, pq.ExecStatus.COMMAND_OK)
+        return self.read(self, driver, sql)
 
     def result(self, driver, expected):
-        """The result of the command sent, once the server has given all of it; the database's error, or
-        the deadline's, otherwise."""
+        """The result of the command sent, once the server has given all of it and is ready for the next
+        command; the database's error, or the deadline's, otherwise."""
         pgconn = driver.pgconn
         while pgconn.flush():
             self._wait(pgconn, select.POLLOUT)
-        pgconn.consume_input()
-        while pgconn.is_busy():
-            self._wait(pgconn, select.POLLIN)
+        result = None
+        while True:
+            # get_result() would block until the next result (or the end) is in: it is waited for here,
+            # within the deadline, and without holding the GIL.
             pgconn.consume_input()
-        result = pgconn.get_result()
-        while pgconn.get_result() is not None:
-            pass
+            while pgconn.is_busy():
+                self._wait(pgconn, select.POLLIN)
+                pgconn.consume_input()
+            received = pgconn.get_result()
+            if received is None:
+                break
+            if result is None:
+                result = received
         if result.status != expected:
             raise errors.error_from_result(result, encoding=driver.info.encoding)
         return result

@@ -4,6 +4,7 @@ the database's faults exactly as a client sees them, without stopping the databa
 import contextlib
 import socket
 import threading
+import time
 
 
 class Relay:
@@ -12,7 +13,10 @@ class Relay:
     - `stop()`: every relayed connection is cut and new ones are refused, as when the database is stopped;
     - `hang()`: connections are accepted and bytes read, but nothing is passed on either way, as when the
       database (or the network to it) hangs;
-    - `start()`: relaying again; connections that hung are cut.
+    - `start()`: relaying again; connections that hung are cut;
+    - `withhold_ready(seconds)`: each PostgreSQL ReadyForQuery message from the server, the last of every
+      answer, is held back `seconds` (what comes before it passes at once), as when the network stalls
+      just before a server says it is done. Call it between queries (the relay then reads whole messages).
     """
 
     def __init__(self, target):
@@ -23,6 +27,7 @@ class Relay:
         self._flowing.set()
         self._sockets = []
         self._lock = threading.Lock()
+        self._ready_delay = None
         self._serve(self._listener)
 
     def stop(self):
@@ -32,6 +37,9 @@ class Relay:
 
     def hang(self):
         self._flowing.clear()
+
+    def withhold_ready(self, seconds):
+        self._ready_delay = seconds
 
     def start(self):
         self._cut_all()
@@ -58,16 +66,34 @@ class Relay:
                 client.close()
                 continue
             self._track(upstream)
-            for source, destination in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, destination), daemon=True).start()
+            for source, destination, from_server in ((client, upstream, False), (upstream, client, True)):
+                arguments = (source, destination, from_server)
+                threading.Thread(target=self._pump, args=arguments, daemon=True).start()
 
-    def _pump(self, source, destination):
+    def _pump(self, source, destination, from_server):
+        pending = b""
         with contextlib.suppress(OSError):
             while data := source.recv(65536):
                 self._flowing.wait()
-                destination.sendall(data)
+                if from_server and self._ready_delay is not None:
+                    pending = self._pass_messages(pending + data, destination)
+                else:
+                    destination.sendall(data)
         for end in (source, destination):
             self._close(end)
+
+    def _pass_messages(self, data, destination):
+        """Passes the whole messages in `data` (a type byte, then their length), ReadyForQuery ('Z') late;
+        returns the incomplete rest."""
+        while len(data) >= 5:
+            end = 1 + int.from_bytes(data[1:5], "big")
+            if len(data) < end:
+                break
+            if data[:1] == b"Z":
+                time.sleep(self._ready_delay)
+            destination.sendall(data[:end])
+            data = data[end:]
+        return data
 
     def _track(self, connection):
         with self._lock:

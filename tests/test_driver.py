@@ -59,6 +59,34 @@ def test_a_database_error_is_djangos_and_the_connection_stays_usable(own):
     assert fetch_one(own, "SELECT 42") == (42,)
 
 
+def test_statements_the_server_forgot_are_prepared_again(own):
+    sql = "SELECT 7 WHERE true"
+    assert fetch_one(own, sql) == (7,)
+    for reset in ("DEALLOCATE ALL", "DISCARD ALL"):  # as a connection pooler resets a session
+        with own.cursor() as cursor:
+            cursor.execute(reset)
+        assert fetch_one(own, sql) == (7,)
+        assert prepared_count(own, sql) == 1
+
+
+def test_a_read_in_a_transaction_is_part_of_it(own):
+    own.set_autocommit(False)  # as an atomic block starts: nothing sent yet
+    try:
+        [(read_in,)] = [fetch_one(own, "SELECT pg_current_xact_id()::text")]
+        with own.cursor() as cursor:
+            cursor.execute("SELECT pg_current_xact_id()::text")
+            assert cursor.fetchone() == (read_in,)
+    finally:
+        own.rollback()
+        own.set_autocommit(True)
+
+
+def test_a_value_that_cannot_be_sent_is_a_django_error(own):
+    with pytest.raises(ProgrammingError, match="cannot adapt type 'object'"):
+        fetch_texts(own, "SELECT %s", [object()])
+    assert fetch_texts(own, "SELECT %s", [1]) == [(b"1",)]
+
+
 def test_texts_come_as_sent_with_parameters_merged_as_django_merges_them(own):
     sql = "SELECT %s::bigint, %s::text, %s::text, NULL::text, %s::timestamptz"
     params = [7, "l'Île \\ “quoted” 🚀", "%s", datetime.datetime(2031, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)]
@@ -111,3 +139,40 @@ def test_the_deadline_holds_in_a_thread_with_no_timer(relayed_connection, read):
     assert str(outcome["error"]) == "The database did not answer within 0.5 s."
     assert 0.5 <= outcome["seconds"] < 1.5
     assert outcome["closed"]  # its state unknown, the connection is dropped
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda connection: fetch_one(connection, "SELECT 1"),
+        lambda connection: fetch_texts(connection, "SELECT %s", [1]),
+    ],
+)
+def test_the_deadline_holds_until_the_server_is_ready_again(relayed_connection, read):
+    # The answer arrives, but not the message saying the server is done: waited for within the deadline
+    # too, and without stopping the worker's other threads. (A read blocking in libpq with the GIL held
+    # would stop this relay's threads too: the test would hang, not fail.)
+    relayed, relay = relayed_connection
+    relayed.ensure_connection()
+    read(relayed)  # prepared, for the read that prepares
+    relay.withhold_ready(3)
+    outcome = {}
+
+    def held_read():
+        started = time.monotonic()
+        try:
+            with relayed.execute_wrapper(QueryDeadline(0.5)):
+                read(relayed)
+        except DatabaseTimedOut as error:
+            outcome["error"] = error
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=held_read)
+    thread.start()
+    ticks = 0
+    while thread.is_alive():
+        time.sleep(0.05)
+        ticks += 1
+    assert str(outcome["error"]) == "The database did not answer within 0.5 s."
+    assert 0.5 <= outcome["seconds"] < 1.5
+    assert ticks >= 8  # this thread ran while the other waited
