@@ -4,6 +4,7 @@ from rest_framework.settings import api_settings
 
 from spacedevs.api.stored import StoredDocumentsMixin
 from spacedevs.api.viewsets import ModeViewSet
+from spacedevs.response_cache import cache_derived
 
 from .calendar import ICalendarRenderer
 from .filters import EventFilterSet, UpcomingEventFilterSet, request_now
@@ -56,7 +57,7 @@ class WindowedEventViewSet(EventViewSet):
                 request.ll2_now = known_at
                 return known_change
         change = Event.objects.next_window_change(now)
-        cache.set(key, (now, change), timeout=settings.RESPONSE_CACHE_TIMEOUT)
+        cache_derived(request, key, (now, change))
         return change
 
 

@@ -60,6 +60,19 @@ def negotiated_coding(request):
     return best if qualities.get(best, wildcard) > 0 else None
 
 
+def cache_derived(request, key, value):
+    """Caches `value`, derived from the data of `request.data_state` (a count, the end of a window), under
+    `key`, which names that state's tag: once the request's response is known to be computed from that data
+    (ResponseCacheMiddleware reads the state again after it), or, outside that middleware, if the state is
+    still the database's. A value derived after a write committed would otherwise be filed under the
+    version before it, and served to requests that read the earlier version (a replica behind another)."""
+    pending = getattr(request, "_derived_entries", None)
+    if pending is not None:
+        pending.append((key, value))
+    elif DataState.current().tag == request.data_state.tag:
+        caches[settings.RESPONSE_CACHE_ALIAS].set(key, value, timeout=settings.RESPONSE_CACHE_TIMEOUT)
+
+
 @dataclass(frozen=True)
 class Replayable:
     """Marks a response (`response.replayable`) that spacedevs/replay.py may serve again, with its final
@@ -141,6 +154,7 @@ class ResponseCacheMiddleware:
     counted by the other. The data state is read again once the response is computed; when it moved, the
     response is computed again from the request as it arrived here, with the new state (at most
     COMPUTE_ATTEMPTS times in all; a response whose data kept changing goes out uncached and unvalidated).
+    Values the views derive from the data for other requests (cache_derived) are cached with it, or not.
     """
 
     COMPUTE_ATTEMPTS = 3
@@ -154,6 +168,7 @@ class ResponseCacheMiddleware:
         if view_class is None or not getattr(view_class, "cache_responses", True):
             return self.get_response(request)
         arrived = set(vars(request))
+        request._derived_entries = []
         entry = self._entry(request, view_class)
         if not_modified(request.META, entry.etag, entry.last_modified):
             response = HttpResponseNotModified()
@@ -165,6 +180,7 @@ class ResponseCacheMiddleware:
                 response, entry = self._computed(request, view_class, entry, arrived)
                 if entry is None:
                     return response
+        self._cache_derived(request, entry.state)
         if request.method == "GET":
             response.replayable = Replayable(
                 entry.state.tag, entry.etag, entry.last_modified, entry.valid_until, request.get_full_path()
@@ -209,20 +225,33 @@ class ResponseCacheMiddleware:
             if latest.tag == entry.state.tag:
                 break
             if attempt < self.COMPUTE_ATTEMPTS:
-                # What the attempt left on the request (its "now", its user…) goes: the next starts afresh.
+                # What the attempt left on the request (its "now", its user, what it derived…) goes: the
+                # next starts afresh.
                 for name in set(vars(request)) - arrived:
                     delattr(request, name)
                 request.data_state = latest
+                request._derived_entries = []
                 entry = self._entry(request, view_class)
         else:
             entry = None
         encoding = negotiated_coding(request)
         if encoding:
             self._compress(response, encoding)
-        if entry is None or response.cookies or "Cookie" in response.get("Vary", ""):
-            return response, None  # data that kept changing, or a personal page: not shared, not validated
+        if entry is None:
+            return response, None  # data that kept changing: not shared, not validated
+        self._cache_derived(request, entry.state, known_current=True)
+        if response.cookies or "Cookie" in response.get("Vary", ""):
+            return response, None  # a personal page: not shared, not validated
         self.cache.set(entry.key, self._stored(response), timeout=self._timeout(entry.valid_until))
         return response, entry
+
+    def _cache_derived(self, request, state, known_current=False):
+        """Caches what the request derived from the data of `state` (cache_derived), if the database still
+        holds that data (`known_current`: just read)."""
+        pending = request.__dict__.pop("_derived_entries", None)
+        if pending and (known_current or DataState.current().tag == state.tag):
+            for key, value in pending:
+                self.cache.set(key, value, timeout=settings.RESPONSE_CACHE_TIMEOUT)
 
     @staticmethod
     def _compress(response, coding):

@@ -12,9 +12,12 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.utils import timezone
+from rest_framework.request import Request
 
 from events.models import Event
 from ingest.records import ingest_records
+from spacedevs.api.pagination import LL2Pagination
+from spacedevs.models import DataState
 
 from .conftest import PAGE_QUERIES, STATE_READS
 
@@ -96,3 +99,19 @@ def test_a_window_is_looked_up_and_counted_once(client, generated, django_assert
     upcoming = Event.objects.upcoming(timezone.now()).order_by("date", "id")
     assert other["count"] == first["count"] == upcoming.count()
     assert [event["id"] for event in other["results"]] == list(upcoming.values_list("id", flat=True)[5:12])
+
+
+def count_of(queryset, request):
+    pagination = LL2Pagination()
+    pagination.paginate_queryset(queryset, Request(request))
+    return pagination.count
+
+
+def test_queries_that_print_alike_are_counted_apart(generated, rf):
+    slugs = list(Event.objects.order_by("id").values_list("slug", flat=True)[:2])
+    # Printed with their parameters pasted in, both read `… "slug" IN (first, second)`.
+    apart, each = Event.objects.filter(slug__in=[", ".join(slugs)]), Event.objects.filter(slug__in=slugs)
+    assert str(apart.query) == str(each.query)
+    request = rf.get("/2.3.0/events/")
+    request.data_state = DataState.current()
+    assert [count_of(apart, request), count_of(each, request)] == [0, 2]

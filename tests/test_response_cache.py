@@ -17,6 +17,7 @@ from django.utils import timezone
 from events.models import RECENT_GRACE, Event
 from ingest.records import ingest_records
 from spacedevs.api.stored_pages import StoredPage
+from spacedevs.models import DataState
 from spacedevs.response_cache import ResponseCacheMiddleware, negotiated_coding
 
 from .conftest import SEED, fixture_events
@@ -195,6 +196,31 @@ def test_a_response_computed_again_reads_now_again(client, monkeypatch):
 
 def iso_z(moment):
     return moment.isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize("route", ["/2.3.0/events/", "/2.3.0/events/previous/"])
+def test_what_a_response_derives_is_filed_under_the_version_it_read(client, monkeypatch, route):
+    before = DataState.current()
+    # A write lands after the request read the data state (and looked up its window's end, on /previous/),
+    # before it counted.
+    writes = iter(copies_of_the_seed(1001))
+    count = StoredPage.count
+
+    def write_then_count(self):
+        for record in itertools.islice(writes, 1):
+            ingest_records([record], source="meanwhile")
+        return count(self)
+
+    monkeypatch.setattr(StoredPage, "count", write_then_count)
+    assert client.get(f"{route}?mode=list", **JSON).json()["count"] == 2
+    # A replica still at the version read first (the database put back as it was): what it counts and
+    # looks up is its own, not what the other version gave.
+    Event.objects.filter(pk=1001).delete()
+    DataState.objects.filter(pk=before.pk).update(version=before.version, changed_at=before.changed_at)
+    assert DataState.current().tag == before.tag
+    page = client.get(f"{route}?mode=normal", **JSON)
+    assert [page.json()["count"], ids_of(page)] == [1, [352]]
 
 
 def ids_of(response):

@@ -5,8 +5,9 @@ from django.core.cache import caches
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
+from ..response_cache import cache_derived
 from .numbers import MAX_INTEGER, is_whole_number
-from .stored_pages import StoredPage
+from .stored_pages import StoredPage, statement_text
 
 
 class LL2Pagination(LimitOffsetPagination):
@@ -27,15 +28,18 @@ class LL2Pagination(LimitOffsetPagination):
     def get_count(self, queryset):
         if self._data_state is None:
             return super().get_count(queryset)
-        # The query's SQL holds every filter (and a window's "now"): equal SQL, equal data, equal count.
-        sql = queryset.statement if isinstance(queryset, StoredPage) else str(queryset.query)
-        statement = f"{self._data_state.tag}\n{sql}"
-        key = f"count:{hashlib.sha256(statement.encode()).hexdigest()}"
-        cache = caches[settings.RESPONSE_CACHE_ALIAS]
-        count = cache.get(key)
+        # The query's statement holds every filter (and a window's "now"): equal statements, equal data,
+        # equal count.
+        if isinstance(queryset, StoredPage):
+            statement = queryset.statement
+        else:
+            statement = statement_text(*queryset.query.sql_with_params())
+        tagged = f"{self._data_state.tag}\n{statement}"
+        key = f"count:{hashlib.sha256(tagged.encode()).hexdigest()}"
+        count = caches[settings.RESPONSE_CACHE_ALIAS].get(key)
         if count is None:
             count = super().get_count(queryset)
-            cache.set(key, count, timeout=settings.RESPONSE_CACHE_TIMEOUT)
+            cache_derived(self.request, key, count)
         if isinstance(queryset, StoredPage):
             queryset.known_count = count  # it reads a page past the middle from the other end
         return count

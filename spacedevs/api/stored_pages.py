@@ -7,6 +7,12 @@ from django.db import connections
 from ..driver import fetch_texts
 
 
+def statement_text(sql, params):
+    """A compiled query as text that tells any two queries apart: its parameters are kept apart from its SQL
+    (pasted in, as `str(query)` does, `["a, b"]` would read as `["a", "b"]`)."""
+    return f"{sql}\n{params!r}"
+
+
 class StoredPage:
     """The rows of a filtered, ordered `queryset` as their stored documents in `mode` (a text column of the
     one-to-one `relation`'s model): what LL2Pagination asks of a queryset, `count()` and a slice, the slice
@@ -36,8 +42,7 @@ class StoredPage:
     @property
     def statement(self):
         """The ids' statement, with its parameters: equal statements, equal rows (for equal data)."""
-        sql, params = self._compiled
-        return f"{sql}\n{params!r}"
+        return statement_text(*self._compiled)
 
     def count(self):
         return self.ids.count()
