@@ -55,8 +55,10 @@ def _first_row(exchange, driver, sql):
     try:
         result = _run_prepared(exchange, driver, kept, sql)
     except errors.InvalidSqlStatementName:
-        # The server forgot the connection's statements (DISCARD ALL, DEALLOCATE, a pooler's other
-        # session): prepared again.
+        # The server forgot the connection's statements (DISCARD ALL, DEALLOCATE): prepared again, unless
+        # in a transaction, which the failure has aborted.
+        if driver.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            raise
         kept.prepared.clear()
         result = _run_prepared(exchange, driver, kept, sql)
     if not result.ntuples:
@@ -70,7 +72,13 @@ def _run_prepared(exchange, driver, kept, sql):
     if name is None:
         name = b"spacedevs_" + hashlib.sha1(sql.encode()).hexdigest()[:16].encode()
         driver.pgconn.send_prepare(name, sql.encode())
-        exchange.result(driver, pq.ExecStatus.COMMAND_OK)
+        try:
+            exchange.result(driver, pq.ExecStatus.COMMAND_OK)
+        except errors.DuplicatePreparedStatement:
+            # The session has it already (a pooler's, prepared by another of its clients): a name is the
+            # hash of its statement. Outside a transaction, which this failure would have aborted.
+            if driver.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+                raise
         kept.prepared[sql] = name
     driver.pgconn.send_query_prepared(name, None, result_format=pq.Format.BINARY)
     return exchange.result(driver, pq.ExecStatus.TUPLES_OK)
@@ -98,9 +106,10 @@ class _Exchange:
             self.ends = time.monotonic() + self.deadline.seconds
         driver = self.connection.connection
         if not driver.autocommit and driver.pgconn.transaction_status == pq.TransactionStatus.IDLE:
-            # In a transaction (an atomic block) that nothing has started yet: psycopg would begin it
-            # before its own first query, and this read belongs to it too.
-            driver.pgconn.send_query(b"BEGIN")
+            # In a transaction (an atomic block) that nothing has started yet: it is begun as psycopg would
+            # begin it before its own first query (with the connection's isolation level), and this read
+            # belongs to it too.
+            driver.pgconn.send_query(driver._get_tx_start_command())
             self.result(driver, pq.ExecStatus.COMMAND_OK)
         return self.read(self, driver, sql)
 
@@ -114,10 +123,15 @@ class _Exchange:
         while True:
             # get_result() would block until the next result (or the end) is in: it is waited for here,
             # within the deadline, and without holding the GIL.
-            pgconn.consume_input()
-            while pgconn.is_busy():
-                self._wait(pgconn, select.POLLIN)
+            try:
                 pgconn.consume_input()
+                while pgconn.is_busy():
+                    self._wait(pgconn, select.POLLIN)
+                    pgconn.consume_input()
+            except errors.OperationalError:
+                if result is None:
+                    raise
+                break  # the server closed the connection after its answer (a fatal error): that stands
             received = pgconn.get_result()
             if received is None:
                 break

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import brotli
 from django.conf import settings
 from django.core.cache import caches
+from django.db import Error
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -153,8 +154,9 @@ class ResponseCacheMiddleware:
     count) are separate statements, so a write committed between them could give a page of one version
     counted by the other. The data state is read again once the response is computed; when it moved, the
     response is computed again from the request as it arrived here, with the new state (at most
-    COMPUTE_ATTEMPTS times in all; a response whose data kept changing goes out uncached and unvalidated).
-    Values the views derive from the data for other requests (cache_derived) are cached with it, or not.
+    COMPUTE_ATTEMPTS times in all; a response whose data kept changing, or whose state could not be read
+    again, goes out uncached and unvalidated). Values the views derive from the data for other requests
+    (cache_derived) are cached with it, or not.
     """
 
     COMPUTE_ATTEMPTS = 3
@@ -167,6 +169,9 @@ class ResponseCacheMiddleware:
         view_class = api_view_class(request) if request.method in ("GET", "HEAD") else None
         if view_class is None or not getattr(view_class, "cache_responses", True):
             return self.get_response(request)
+        if request.META.get("CONTENT_LENGTH", "") not in ("", "0"):
+            # Read before the first attempt: a request's stream cannot be read again by the next one.
+            request.body  # noqa: B018
         arrived = set(vars(request))
         request._derived_entries = []
         entry = self._entry(request, view_class)
@@ -179,7 +184,7 @@ class ResponseCacheMiddleware:
             else:
                 response, entry = self._computed(request, view_class, entry, arrived)
                 if entry is None:
-                    return response
+                    return self._for_method(request, response)
         self._cache_derived(request, entry.state)
         if request.method == "GET":
             response.replayable = Replayable(
@@ -190,7 +195,12 @@ class ResponseCacheMiddleware:
             response.headers["Last-Modified"] = http_date(entry.last_modified.timestamp())
         response.headers["Cache-Control"] = cache_control(entry.valid_until)
         patch_vary_headers(response, ["Accept", "Accept-Encoding"])
-        if request.method == "HEAD" and response.status_code == 200:
+        return self._for_method(request, response)
+
+    @staticmethod
+    def _for_method(request, response):
+        """`response` as the request's method has it: HEAD gets the headers alone."""
+        if request.method == "HEAD" and response.status_code == 200 and not response.streaming:
             response.headers["Content-Length"] = str(len(response.content))
             response.content = b""
         return response
@@ -221,24 +231,28 @@ class ResponseCacheMiddleware:
             response = self.get_response(request)
             if response.status_code != 200 or response.streaming:
                 return response, None
-            latest = DataState.current()
+            try:
+                latest = DataState.current()
+            except Error:
+                entry = None  # the response stands, but nothing says which data it came from
+                break
             if latest.tag == entry.state.tag:
                 break
-            if attempt < self.COMPUTE_ATTEMPTS:
-                # What the attempt left on the request (its "now", its user, what it derived…) goes: the
-                # next starts afresh.
-                for name in set(vars(request)) - arrived:
-                    delattr(request, name)
-                request.data_state = latest
-                request._derived_entries = []
-                entry = self._entry(request, view_class)
-        else:
-            entry = None
+            request.data_state = latest  # what X-Mirror-Synced-At reports
+            if attempt == self.COMPUTE_ATTEMPTS:
+                entry = None
+                break
+            # What the attempt left on the request (its "now", its user, what it derived…) goes: the next
+            # starts afresh.
+            for name in set(vars(request)) - arrived:
+                delattr(request, name)
+            request._derived_entries = []
+            entry = self._entry(request, view_class)
         encoding = negotiated_coding(request)
         if encoding:
             self._compress(response, encoding)
         if entry is None:
-            return response, None  # data that kept changing: not shared, not validated
+            return response, None  # data that kept changing, or unknown: not shared, not validated
         self._cache_derived(request, entry.state, known_current=True)
         if response.cookies or "Cookie" in response.get("Vary", ""):
             return response, None  # a personal page: not shared, not validated

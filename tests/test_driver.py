@@ -7,8 +7,9 @@ import threading
 import time
 
 import pytest
-from django.db import ProgrammingError, connection, connections
+from django.db import OperationalError, ProgrammingError, connection, connections
 from django.test.utils import CaptureQueriesContext
+from psycopg import IsolationLevel
 
 from spacedevs.driver import fetch_one, fetch_texts
 from spacedevs.faults import DatabaseTimedOut, QueryDeadline
@@ -69,6 +70,29 @@ def test_statements_the_server_forgot_are_prepared_again(own):
         assert prepared_count(own, sql) == 1
 
 
+def test_a_forgotten_statement_in_a_transaction_is_the_databases_error(own):
+    sql = "SELECT 8 WHERE true"
+    assert fetch_one(own, sql) == (8,)
+    own.set_autocommit(False)
+    try:
+        with own.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")  # the transaction has begun: the failure aborts it
+        with pytest.raises(ProgrammingError, match="does not exist"):
+            fetch_one(own, sql)
+    finally:
+        own.rollback()
+        own.set_autocommit(True)
+    assert fetch_one(own, sql) == (8,)
+
+
+def test_a_statement_the_session_has_already_is_used(own):
+    sql = "SELECT 9 WHERE true"
+    assert fetch_one(own, sql) == (9,)
+    own._spacedevs_reads.prepared.clear()  # as a pooler's session prepared by another of its clients
+    assert fetch_one(own, sql) == (9,)
+    assert prepared_count(own, sql) == 1
+
+
 def test_a_read_in_a_transaction_is_part_of_it(own):
     own.set_autocommit(False)  # as an atomic block starts: nothing sent yet
     try:
@@ -79,6 +103,25 @@ def test_a_read_in_a_transaction_is_part_of_it(own):
     finally:
         own.rollback()
         own.set_autocommit(True)
+
+
+def test_a_read_begins_a_transaction_as_psycopg_would(db):
+    serializable = own_connection(OPTIONS={"isolation_level": IsolationLevel.SERIALIZABLE})
+    serializable.set_autocommit(False)
+    try:
+        assert fetch_one(serializable, "SHOW transaction_isolation") == ("serializable",)
+    finally:
+        serializable.rollback()
+        serializable.close()
+
+
+def test_a_server_that_ends_the_connection_gives_its_own_error(own):
+    [(pid,)] = [fetch_one(own, "SELECT pg_backend_pid()")]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    with pytest.raises(OperationalError) as raised:
+        fetch_one(own, "SELECT 1")
+    assert raised.value.__cause__.sqlstate == "57P01"  # admin_shutdown
 
 
 def test_a_value_that_cannot_be_sent_is_a_django_error(own):

@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import RECENT_GRACE, Event
+from events.views import EventViewSet
 from ingest.records import ingest_records
 from spacedevs.api.stored_pages import StoredPage
+from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import DataState
 from spacedevs.response_cache import ResponseCacheMiddleware, negotiated_coding
 
@@ -221,6 +223,45 @@ def test_what_a_response_derives_is_filed_under_the_version_it_read(client, monk
     assert DataState.current().tag == before.tag
     page = client.get(f"{route}?mode=normal", **JSON)
     assert [page.json()["count"], ids_of(page)] == [1, [352]]
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_response_whose_state_cannot_be_read_again_is_served_unshared(client, monkeypatch):
+    reads = []
+    read = DataState.current.__func__
+
+    def second_read_fails(cls):
+        reads.append(1)
+        if len(reads) == 2:  # the read after the response was computed
+            raise DatabaseTimedOut("The database did not answer within 5 s.")
+        return read(cls)
+
+    monkeypatch.setattr(DataState, "current", classmethod(second_read_fails))
+    response = client.get("/2.3.0/events/?mode=list", **JSON)
+    assert (response.status_code, ids_of(response), response.get("ETag")) == (200, [352], None)
+    assert client.get("/2.3.0/events/?mode=list", **JSON)["ETag"]  # computed again, and shared
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_request_body_is_there_for_every_attempt(monkeypatch):
+    write_before_each_page_read(monkeypatch, copies_of_the_seed(1001))
+    listed = EventViewSet.list
+    bodies = []
+
+    def reading_the_body(self, request, *args, **kwargs):
+        bodies.append(request.body)
+        return listed(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(EventViewSet, "list", reading_the_body)
+    response = Client().generic("GET", "/2.3.0/events/?mode=list", b"ignored", **JSON)
+    assert (response.status_code, ids_of(response), bodies) == (200, [352, 1001], [b"ignored"] * 2)
+
+
+@pytest.mark.usefixtures("seeded")
+def test_head_of_a_page_not_shared_has_no_body():
+    # Browsable pages are personal (their CSRF token), so never cached: HEAD still gets the headers alone.
+    head = WSGIClient().head("/2.3.0/events/?format=api")
+    assert (head.status_code, head.content, "ETag" in head) == (200, b"", False)
 
 
 def ids_of(response):
