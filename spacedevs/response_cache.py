@@ -9,6 +9,7 @@ database no longer agrees with. Responses that set cookies (the browsable API's 
 but neither cached nor validated. Compression is Brotli or gzip, as the client prefers.
 """
 
+import contextlib
 import datetime
 import hashlib
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import brotli
 from django.conf import settings
 from django.core.cache import caches
+from django.core.exceptions import RequestDataTooBig
 from django.db import Error
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
@@ -170,8 +172,10 @@ class ResponseCacheMiddleware:
         if view_class is None or not getattr(view_class, "cache_responses", True):
             return self.get_response(request)
         if request.META.get("CONTENT_LENGTH", "") not in ("", "0"):
-            # Read before the first attempt: a request's stream cannot be read again by the next one.
-            request.body  # noqa: B018
+            # Read before the first attempt: a request's stream cannot be read again by the next one. A body
+            # too big to read stays unread (no view reads one; one that did would fail alike every time).
+            with contextlib.suppress(RequestDataTooBig):
+                request.body  # noqa: B018
         arrived = set(vars(request))
         request._derived_entries = []
         entry = self._entry(request, view_class)

@@ -258,6 +258,13 @@ def test_a_request_body_is_there_for_every_attempt(monkeypatch):
 
 
 @pytest.mark.usefixtures("seeded")
+def test_a_body_too_big_to_read_is_left_unread(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10
+    response = Client().generic("GET", "/2.3.0/events/?mode=list", b"x" * 11, **JSON)
+    assert (response.status_code, ids_of(response)) == (200, [352])
+
+
+@pytest.mark.usefixtures("seeded")
 def test_head_of_a_page_not_shared_has_no_body():
     # Browsable pages are personal (their CSRF token), so never cached: HEAD still gets the headers alone.
     head = WSGIClient().head("/2.3.0/events/?format=api")
