@@ -8,7 +8,7 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threads per worker (gthread) for clients that hold idle connections open, as browsers do without a
 # buffering proxy in front; the query deadline's timer then gives way to the server's statement_timeout
-# (the data state's read, each request's first, keeps its own deadline: spacedevs/driver.py).
+# (the data state's read and a page's documents keep their own deadline: spacedevs/driver.py).
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # No access log: spacedevs.request_log logs each request, with its id and duration.
 # The scheme and address of a request are Django's to judge (TRUST_X_FORWARDED_PROTO, TRUSTED_PROXIES):

@@ -97,6 +97,10 @@ class DataState(models.Model):
         """Says which data a response was computed from: equal tags, equal data."""
         return f"{self.epoch or '-'}/{self.version}"
 
+    def is_current(self):
+        """Whether the database (the one this request reads) still holds the data of this state."""
+        return type(self).current().tag == self.tag
+
     @classmethod
     def _update(cls, **values):
         if not cls.objects.filter(pk=THE_ROW).update(**values):

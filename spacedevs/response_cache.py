@@ -72,7 +72,7 @@ def cache_derived(request, key, value):
     pending = getattr(request, "_derived_entries", None)
     if pending is not None:
         pending.append((key, value))
-    elif DataState.current().tag == request.data_state.tag:
+    elif request.data_state.is_current():
         caches[settings.RESPONSE_CACHE_ALIAS].set(key, value, timeout=settings.RESPONSE_CACHE_TIMEOUT)
 
 
@@ -267,7 +267,7 @@ class ResponseCacheMiddleware:
         """Caches what the request derived from the data of `state` (cache_derived), if the database still
         holds that data (`known_current`: just read)."""
         pending = request.__dict__.pop("_derived_entries", None)
-        if pending and (known_current or DataState.current().tag == state.tag):
+        if pending and (known_current or state.is_current()):
             for key, value in pending:
                 self.cache.set(key, value, timeout=settings.RESPONSE_CACHE_TIMEOUT)
 

@@ -2,6 +2,7 @@
 give them, one prepared statement per connection for the data state's, a page's text as the bytes
 PostgreSQL sent, and the query deadline in any thread."""
 
+import contextlib
 import datetime
 import threading
 import time
@@ -32,6 +33,17 @@ def own(db):
     own = own_connection()
     yield own
     own.close()
+
+
+@contextlib.contextmanager
+def in_transaction(connection):
+    """As an atomic block starts on `connection` (nothing sent yet); rolled back at the end."""
+    connection.set_autocommit(False)
+    try:
+        yield
+    finally:
+        connection.rollback()
+        connection.set_autocommit(True)
 
 
 def prepared_count(connection, sql):
@@ -73,15 +85,11 @@ def test_statements_the_server_forgot_are_prepared_again(own):
 def test_a_forgotten_statement_in_a_transaction_is_the_databases_error(own):
     sql = "SELECT 8 WHERE true"
     assert fetch_one(own, sql) == (8,)
-    own.set_autocommit(False)
-    try:
+    with in_transaction(own):
         with own.cursor() as cursor:
             cursor.execute("DEALLOCATE ALL")  # the transaction has begun: the failure aborts it
         with pytest.raises(ProgrammingError, match="does not exist"):
             fetch_one(own, sql)
-    finally:
-        own.rollback()
-        own.set_autocommit(True)
     assert fetch_one(own, sql) == (8,)
 
 
@@ -94,24 +102,19 @@ def test_a_statement_the_session_has_already_is_used(own):
 
 
 def test_a_read_in_a_transaction_is_part_of_it(own):
-    own.set_autocommit(False)  # as an atomic block starts: nothing sent yet
-    try:
+    with in_transaction(own):
         [(read_in,)] = [fetch_one(own, "SELECT pg_current_xact_id()::text")]
         with own.cursor() as cursor:
             cursor.execute("SELECT pg_current_xact_id()::text")
             assert cursor.fetchone() == (read_in,)
-    finally:
-        own.rollback()
-        own.set_autocommit(True)
 
 
 def test_a_read_begins_a_transaction_as_psycopg_would(db):
     serializable = own_connection(OPTIONS={"isolation_level": IsolationLevel.SERIALIZABLE})
-    serializable.set_autocommit(False)
     try:
-        assert fetch_one(serializable, "SHOW transaction_isolation") == ("serializable",)
+        with in_transaction(serializable):
+            assert fetch_one(serializable, "SHOW transaction_isolation") == ("serializable",)
     finally:
-        serializable.rollback()
         serializable.close()
 
 
@@ -153,20 +156,22 @@ def relayed_connection(db):
     relay.stop()
 
 
-@pytest.mark.parametrize(
+# Both reads on libpq, each with its own way to the server (a prepared statement, a simple query).
+READS = pytest.mark.parametrize(
     "read",
     [
         lambda connection: fetch_one(connection, "SELECT 1"),
         lambda connection: fetch_texts(connection, "SELECT %s", [1]),
     ],
 )
-def test_the_deadline_holds_in_a_thread_with_no_timer(relayed_connection, read):
-    relayed, relay = relayed_connection
+
+
+def read_in_a_thread(relayed, read):
+    """`read` on `relayed` under a 0.5 s deadline, in a thread of its own (not the main thread, where a
+    timer's signal could end it); the thread and its outcome, filled in as it ends."""
     outcome = {}
 
-    def hung_read():
-        relayed.ensure_connection()
-        relay.hang()
+    def deadlined_read():
         started = time.monotonic()
         try:
             with relayed.execute_wrapper(QueryDeadline(0.5)):
@@ -176,21 +181,28 @@ def test_the_deadline_holds_in_a_thread_with_no_timer(relayed_connection, read):
         outcome["seconds"] = time.monotonic() - started
         outcome["closed"] = relayed.connection is None
 
-    thread = threading.Thread(target=hung_read)  # not the main thread: signals could not reach it
+    thread = threading.Thread(target=deadlined_read)
     thread.start()
-    thread.join(10)
+    return thread, outcome
+
+
+def assert_timed_out(outcome):
     assert str(outcome["error"]) == "The database did not answer within 0.5 s."
     assert 0.5 <= outcome["seconds"] < 1.5
     assert outcome["closed"]  # its state unknown, the connection is dropped
 
 
-@pytest.mark.parametrize(
-    "read",
-    [
-        lambda connection: fetch_one(connection, "SELECT 1"),
-        lambda connection: fetch_texts(connection, "SELECT %s", [1]),
-    ],
-)
+@READS
+def test_the_deadline_holds_in_a_thread_with_no_timer(relayed_connection, read):
+    relayed, relay = relayed_connection
+    relayed.ensure_connection()
+    relay.hang()
+    thread, outcome = read_in_a_thread(relayed, read)
+    thread.join(10)
+    assert_timed_out(outcome)
+
+
+@READS
 def test_the_deadline_holds_until_the_server_is_ready_again(relayed_connection, read):
     # The answer arrives, but not the message saying the server is done: waited for within the deadline
     # too, and without stopping the worker's other threads. (A read blocking in libpq with the GIL held
@@ -199,23 +211,10 @@ def test_the_deadline_holds_until_the_server_is_ready_again(relayed_connection, 
     relayed.ensure_connection()
     read(relayed)  # prepared, for the read that prepares
     relay.withhold_ready(3)
-    outcome = {}
-
-    def held_read():
-        started = time.monotonic()
-        try:
-            with relayed.execute_wrapper(QueryDeadline(0.5)):
-                read(relayed)
-        except DatabaseTimedOut as error:
-            outcome["error"] = error
-        outcome["seconds"] = time.monotonic() - started
-
-    thread = threading.Thread(target=held_read)
-    thread.start()
+    thread, outcome = read_in_a_thread(relayed, read)
     ticks = 0
     while thread.is_alive():
         time.sleep(0.05)
         ticks += 1
-    assert str(outcome["error"]) == "The database did not answer within 0.5 s."
-    assert 0.5 <= outcome["seconds"] < 1.5
+    assert_timed_out(outcome)
     assert ticks >= 8  # this thread ran while the other waited

@@ -140,18 +140,23 @@ def copies_of_the_seed(*ids):
     return [fixture_events()[352] | {"id": pk, "slug": f"seed-copy-{pk}"} for pk in ids]
 
 
-def write_before_each_page_read(monkeypatch, records):
-    """Imports the next of `records` just before each page of events is read, after its count: a write
-    committed by another process at the worst moment."""
+def write_before(monkeypatch, step, records):
+    """Imports the next of `records` just before each call of StoredPage's `step` (`count`, or
+    `__getitem__`: the page's read, after its count): a write committed by another process at the worst
+    moment."""
     pending = iter(records)
-    read_page = StoredPage.__getitem__
+    original = getattr(StoredPage, step)
 
-    def write_then_read(self, page):
+    def write_then_step(self, *args):
         for record in itertools.islice(pending, 1):
             ingest_records([record], source="meanwhile")
-        return read_page(self, page)
+        return original(self, *args)
 
-    monkeypatch.setattr(StoredPage, "__getitem__", write_then_read)
+    monkeypatch.setattr(StoredPage, step, write_then_step)
+
+
+def write_before_each_page_read(monkeypatch, records):
+    write_before(monkeypatch, "__getitem__", records)
 
 
 @pytest.mark.usefixtures("seeded")
@@ -206,15 +211,7 @@ def test_what_a_response_derives_is_filed_under_the_version_it_read(client, monk
     before = DataState.current()
     # A write lands after the request read the data state (and looked up its window's end, on /previous/),
     # before it counted.
-    writes = iter(copies_of_the_seed(1001))
-    count = StoredPage.count
-
-    def write_then_count(self):
-        for record in itertools.islice(writes, 1):
-            ingest_records([record], source="meanwhile")
-        return count(self)
-
-    monkeypatch.setattr(StoredPage, "count", write_then_count)
+    write_before(monkeypatch, "count", copies_of_the_seed(1001))
     assert client.get(f"{route}?mode=list", **JSON).json()["count"] == 2
     # A replica still at the version read first (the database put back as it was): what it counts and
     # looks up is its own, not what the other version gave.
