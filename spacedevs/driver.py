@@ -122,9 +122,9 @@ class _Exchange:
         result = None
         while True:
             # get_result() would block until the next result (or the end) is in: it is waited for here,
-            # within the deadline, and without holding the GIL.
+            # within the deadline, and without holding the GIL. (is_busy() parses what is already in; the
+            # socket is read only once it says more is to come.)
             try:
-                pgconn.consume_input()
                 while pgconn.is_busy():
                     self._wait(pgconn, select.POLLIN)
                     pgconn.consume_input()
