@@ -1,11 +1,13 @@
-"""Measuring every case at one size: the API under gunicorn, then its two floors.
+"""Measuring every case at one size: the API under gunicorn, its transport floor beside it, then its
+database floor.
 
-For each case, against the API: the response itself (fetched once, kept for the transport floor), then
-uncached (every URL new), cached (one URL, after warm-up requests) and 304 (`If-None-Match` with the
-response's ETag), each by wrk for latency (one connection) and throughput (eight; not for 304). The workers'
-memory is read before the API stops. Then, with no server running, each case's database floor; then the
-transport floor: the kept responses served from memory by bench/floor_app.py under the same gunicorn
-settings, measured by the same wrk commands.
+Each case's response is fetched from the API once, before any measurement, and the transport floor's server
+(bench/floor_app.py under the same gunicorn settings) is started with those bytes beside the API's, so that
+each case is measured on both back to back: the API uncached (every URL new), cached (one URL, after warm-up
+requests) and 304 (`If-None-Match` with the response's ETag), each by wrk for latency (one connection) and
+throughput (eight; not for 304), then the floor by the same wrk commands. This machine's speed drifts over
+minutes, so a ratio compares figures taken seconds apart, not a whole size's run apart. The workers' memory
+is read before the servers stop; then, with no server running, each case's database floor.
 """
 
 from pathlib import Path
@@ -22,13 +24,18 @@ def header(headers, name):
     return next((value for key, value in headers if key.lower() == name.lower()), None)
 
 
-def measure_api(server, case, wrk):
-    """The API's figures for one case, and the response the transport floor will repeat."""
-    url = server.base_url + case.url_path
+def first_response(server, case, wrk):
+    """The API's response to the case, as the transport floor will repeat it; its ETag."""
     status, headers, body = fetch(server.port, case.url_path, wrk.headers)
     if status != 200:
         raise RuntimeError(f"{case.url_path} answered {status}: {body[:300]!r}")
-    etag = header(headers, "ETag")
+    return floor_response(status=status, headers=headers, body=body), header(headers, "ETag")
+
+
+def measure_api(server, case, wrk, response, etag):
+    """The API's figures for one case, whose first `response` (status, headers, body) had `etag`."""
+    url = server.base_url + case.url_path
+    _status, headers, body = response
     figures = {
         "response": {
             "bytes": len(body),
@@ -52,7 +59,7 @@ def measure_api(server, case, wrk):
     if status != 304:
         raise RuntimeError(f"{case.url_path} with If-None-Match {etag} answered {status}, not 304")
     figures["not_modified"] = {"latency": wrk.latency(url, unique=False, headers=validated).as_dict()}
-    return figures, floor_response(status=200, headers=headers, body=body)
+    return figures
 
 
 def measure_transport_floor(server, case, wrk):
@@ -74,7 +81,6 @@ def measure_size(size, cases, wrk, *, database_url, server_database_url, databas
     `database_url`."""
     LOGS.mkdir(exist_ok=True)
     results = {case.name: {"case": case.as_dict()} for case in cases}
-    responses = {}
     close_django_connection()
     with Gunicorn(server_database_url, log_path=LOGS / f"gunicorn-{size}.log") as server:
         server.wait_until_answering()
@@ -82,21 +88,19 @@ def measure_size(size, cases, wrk, *, database_url, server_database_url, databas
             for number in range(CACHE_WARMUP_REQUESTS):
                 separator = "&" if "?" in case.url_path else "?"
                 fetch(server.port, f"{case.url_path}{separator}warmup={number}", wrk.headers)
-        for case in cases:
-            say(f"  {size:,} events: {case.name}: API")
-            figures, response = measure_api(server, case, wrk)
-            results[case.name].update(figures)
-            responses[case.url_path] = response
+        first = {case.url_path: first_response(server, case, wrk) for case in cases}
+        responses = {path: response for path, (response, _etag) in first.items()}
+        with FloorServer(server_database_url, responses, log_path=LOGS / f"floor-{size}.log") as floor:
+            floor.wait_until_answering(cases[0].url_path)
+            for case in cases:
+                say(f"  {size:,} events: {case.name}: API, then its transport floor")
+                results[case.name].update(measure_api(server, case, wrk, *first[case.url_path]))
+                results[case.name]["transport_floor"] = measure_transport_floor(floor, case, wrk)
         worker_rss = server.worker_rss_mb()
     say(f"  {size:,} events: database floors")
     for case in cases:
         results[case.name]["database_floor"] = database_floor(case, database_url, database_floor_runs)
     close_django_connection()
-    with FloorServer(server_database_url, responses, log_path=LOGS / f"floor-{size}.log") as server:
-        server.wait_until_answering(cases[0].url_path)
-        for case in cases:
-            say(f"  {size:,} events: {case.name}: transport floor")
-            results[case.name]["transport_floor"] = measure_transport_floor(server, case, wrk)
     return {"cases": results, "worker_rss_mb": worker_rss, "background_cpus": background_summary(results)}
 
 

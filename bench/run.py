@@ -6,9 +6,9 @@
 bin/bench installs wrk and the benchmark's dependencies, starts PostgreSQL and runs this with
 DATABASE_URL set. For each size in turn, it imports synthetic events (`generate_events`, a fixed seed, ids
 1…N) up to that size through `ingest_records`, 100 records a call, timing the import; then starts gunicorn
-as production does and measures each case (bench/cases.py) uncached, cached and as a 304 with wrk, then the
-case's database floor and transport floor (bench/measure.py). It prints the tables and the targets
-(bench/targets.py) and writes bench/results/latest.md, latest.json and latency.png.
+as production does and measures each case (bench/cases.py) uncached, cached and as a 304 with wrk, each
+case's transport floor right after it, then the database floors (bench/measure.py). It prints the tables
+and the targets (bench/targets.py) and writes bench/results/latest.md, latest.json and latency.png.
 """
 
 import argparse
