@@ -6,13 +6,15 @@ Each case's response is fetched from the API once, before any measurement, and t
 each case is measured on both back to back: the API uncached (every URL new), cached (one URL, after warm-up
 requests) and 304 (`If-None-Match` with the response's ETag), each by wrk for latency (one connection) and
 throughput (eight; not for 304), then the floor by the same wrk commands. This machine's speed drifts over
-minutes, so a ratio compares figures taken seconds apart, not a whole size's run apart. The workers' memory
-is read before the servers stop; then, with no server running, each case's database floor.
+minutes, so a ratio compares figures taken seconds apart, not a whole size's run apart. Each run with eight
+connections also gives the CPU time each request cost gunicorn's workers and PostgreSQL (bench/cpu.py). The
+workers' memory is read before the servers stop; then, with no server running, each case's database floor.
 """
 
 from pathlib import Path
 
 from bench.cases import close_django_connection, database_floor
+from bench.cpu import CpuMeter, postgresql_processes
 from bench.quiet import QUIET_CPUS
 from bench.servers import FloorServer, Gunicorn, fetch, floor_response
 
@@ -45,14 +47,14 @@ def measure_api(server, case, wrk, response, etag):
         },
         "uncached": {
             "latency": wrk.latency(url, unique=True).as_dict(),
-            "throughput": wrk.throughput(url, unique=True).as_dict(),
+            "throughput": throughput(wrk, server, url, unique=True),
         },
     }
     for _ in range(CACHE_WARMUP_REQUESTS):
         fetch(server.port, case.url_path, wrk.headers)
     figures["cached"] = {
         "latency": wrk.latency(url, unique=False).as_dict(),
-        "throughput": wrk.throughput(url, unique=False).as_dict(),
+        "throughput": throughput(wrk, server, url, unique=False),
     }
     validated = {"If-None-Match": etag}
     status, _headers, _body = fetch(server.port, case.url_path, {**wrk.headers, **validated})
@@ -68,10 +70,25 @@ def measure_transport_floor(server, case, wrk):
     return {
         variant: {
             "latency": wrk.latency(url, unique=unique).as_dict(),
-            "throughput": wrk.throughput(url, unique=unique).as_dict(),
+            "throughput": throughput(wrk, server, url, unique=unique),
         }
         for variant, unique in (("uncached", True), ("cached", False))
     }
+
+
+def throughput(wrk, server, url, *, unique):
+    """wrk's run with eight connections, and what each of its requests cost in CPU: gunicorn's workers'
+    (`worker_cpu_us`) and PostgreSQL's (`database_cpu_us`, of the cluster bin/bench started), in µs."""
+    meters = {
+        "worker_cpu_us": CpuMeter(server.worker_pids),
+        "database_cpu_us": CpuMeter(postgresql_processes),
+    }
+    before = {name: meter.reading() for name, meter in meters.items()}
+    figures = wrk.throughput(url, unique=unique).as_dict()
+    for name, meter in meters.items():
+        spent = meter.spent(before[name], meter.reading())
+        figures[name] = None if spent is None else round(spent * 1e6 / max(1, figures["requests"]), 1)
+    return figures
 
 
 def measure_size(size, cases, wrk, *, database_url, server_database_url, database_floor_runs, say):

@@ -45,6 +45,31 @@ def case_row(name, case):
     ]
 
 
+CPU_COLUMNS = [
+    "case",
+    "uncached: workers",
+    "PostgreSQL",
+    "cached: workers",
+    "PostgreSQL",
+    "floor, cached: workers",
+    "cached workers ÷ floor",
+]
+
+
+def cpu_row(name, case):
+    """CPU µs per request of the eight-connection runs (bench/cpu.py)."""
+    uncached, cached = case["uncached"]["throughput"], case["cached"]["throughput"]
+    floor = case["transport_floor"]["cached"]["throughput"]
+    cells = [uncached["worker_cpu_us"], uncached["database_cpu_us"], cached["worker_cpu_us"]]
+    cells += [cached["database_cpu_us"], floor["worker_cpu_us"]]
+    ratio = cached["worker_cpu_us"] / floor["worker_cpu_us"] if floor["worker_cpu_us"] else None
+    return [f"`{name}`", *(_or_dash(cell, ",.0f") for cell in cells), _or_dash(ratio, ".2f")]
+
+
+def _or_dash(value, spec):
+    return "-" if value is None else format(value, spec)
+
+
 def markdown_table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -74,9 +99,13 @@ def results_tables(results):
         rss = ", ".join(f"{mb:.0f}" for mb in figures["worker_rss_mb"].values())
         background = figures["background_cpus"]
         paths = [[f"`{name}`", f"`{case['case']['url_path']}`"] for name, case in figures["cases"].items()]
+        cpu_rows = [cpu_row(name, case) for name, case in figures["cases"].items()]
         parts += [
             f"### {int(size):,} events",
             markdown_table(COLUMNS, rows),
+            "CPU per request, µs, in the runs with eight connections (user and system time of gunicorn's "
+            "workers, and of PostgreSQL's processes, over the run ÷ its requests):",
+            markdown_table(CPU_COLUMNS, cpu_rows),
             f"gunicorn worker RSS after the run: {rss} MB. Other work on the machine before each of the "
             f"{background['measurements']} wrk runs: at most {background['max']:.2f} CPUs; "
             f"{background['not_quiet']} started above {QUIET_CPUS} CPUs busy; "

@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.cpu import children, status_field
+
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 20
@@ -94,17 +96,7 @@ class Gunicorn:
 
     def worker_pids(self):
         """The master's children: its workers."""
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                status = (entry / "status").read_text()
-            except OSError:
-                continue
-            if _status_field(status, "PPid") == str(self.process.pid):
-                pids.append(int(entry.name))
-        return sorted(pids)
+        return children(self.process.pid)
 
     def worker_rss_mb(self):
         """{worker pid: resident set size in MB}."""
@@ -114,7 +106,7 @@ class Gunicorn:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
-            kilobytes = _status_field(status, "VmRSS")
+            kilobytes = status_field(status, "VmRSS")
             if kilobytes:
                 sizes[pid] = round(int(kilobytes.split()[0]) / 1024, 1)
         return sizes
@@ -155,13 +147,6 @@ def floor_response(status, headers, body):
     """The (status line, headers, body) the floor app repeats, from a response the API sent."""
     kept = [(name, value) for name, value in headers if name.lower() not in TRANSPORT_HEADERS]
     return f"{status} {http.client.responses.get(status, '')}".strip(), kept, body
-
-
-def _status_field(status_text, name):
-    for line in status_text.splitlines():
-        if line.startswith(f"{name}:"):
-            return line.split(":", 1)[1].strip()
-    return None
 
 
 def _signal_group(pid, signum):
