@@ -4,7 +4,9 @@ compiler does not know is rendered by DRF."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.urls import set_script_prefix
 from django.utils import timezone
 from rest_framework import serializers
@@ -87,6 +89,16 @@ def test_links_under_the_script_prefix_of_each_render():
 @pytest.mark.usefixtures("seeded")
 def test_an_empty_batch():
     assert render_stored_modes(EVENT_MODES, Event.objects.none()) == {mode: {} for mode in EVENT_MODES}
+
+
+@pytest.mark.usefixtures("seeded")
+def test_rows_are_read_by_pk_without_joins():
+    """Rows are found by pk: an update's default ordering (by its event's date) would join and sort."""
+    with CaptureQueriesContext(connection) as captured:
+        render_stored_modes(EVENT_MODES, Event.objects.all())
+    reads = [query["sql"] for query in captured]
+    assert any('FROM "events_update"' in sql for sql in reads)
+    assert [sql for sql in reads if " JOIN " in sql] == []
 
 
 class ShoutingSerializer(EventListSerializer):

@@ -47,7 +47,11 @@ def read_plan(roots):
     columns = {model: tuple(sorted(names)) for model, names in columns.items()}
     return ReadPlan(
         columns=columns,
-        queries={model: IdQuery(model._base_manager.values(*cols), "pk") for model, cols in columns.items()},
+        # In no order (rows are found by pk): a model's default ordering may join other tables.
+        queries={
+            model: IdQuery(model._base_manager.order_by().values(*names), "pk")
+            for model, names in columns.items()
+        },
         references=dict(references),
         relations=dict(relations),
         order=_leaders_first({root.model for root in roots}, leads_to),
