@@ -2,8 +2,9 @@
 
 One stream of `generate_events` (a fixed seed, ids 1, 2, 3…) fills the database to each size in turn, through
 `ingest_records`, the one ingestion path, 100 records per call as a sync page is. Only the calls to
-`ingest_records` are timed (not generating the records). After each step, the last events added are
-imported again, unchanged, as a sync that fetches events it already has does.
+`ingest_records` are timed (not generating the records), and the CPU they cost is split between this
+process (reading the records, rendering documents, the driver) and PostgreSQL (bench/cpu.py). After each
+step, the last events added are imported again, unchanged, as a sync that fetches events it already has does.
 """
 
 import collections
@@ -15,6 +16,7 @@ from dataclasses import asdict, dataclass
 from django.db import connection
 from django.db.models import Count
 
+from bench.cpu import CpuMeter, postgresql_processes
 from events.models import Event, EventAgency
 from ingest.records import ingest_records
 from ingest.synthetic import generate_events
@@ -27,12 +29,16 @@ WORD = re.compile(r"[a-z]{4,}")
 @dataclass
 class ImportStep:
     """One step of the fill: `added` new events, bringing the database to `size`, in `seconds` of
-    `ingest_records` calls; then `reimported` of them again, unchanged."""
+    `ingest_records` calls, costing the importing process and PostgreSQL the CPU milliseconds given per 100
+    events (PostgreSQL's None when its processes are not visible); then `reimported` of them again,
+    unchanged."""
 
     size: int
     added: int
     seconds: float
     events_per_second: float
+    importer_cpu_ms_per_100: float
+    database_cpu_ms_per_100: float | None
     reimported: int
     reimport_seconds: float
     reimport_events_per_second: float
@@ -56,14 +62,19 @@ class SyntheticFill:
 
     def grow_to(self, size, on_progress=None):
         """Import events until the database holds `size`; return the ImportStep."""
-        added, seconds = 0, 0.0
+        added, seconds, importer_cpu, database_cpu = 0, 0.0, 0.0, 0.0
+        database = CpuMeter(postgresql_processes)
         while self.count < size:
             records = list(itertools.islice(self._stream, min(RECORDS_PER_CALL, size - self.count)))
             if not records:
                 raise RuntimeError(f"the synthetic stream ended at {self.count} events")
-            started = time.perf_counter()
+            database_before = database.reading()
+            cpu_started, started = time.process_time(), time.perf_counter()
             ingest_records(records, source="bench")
             seconds += time.perf_counter() - started
+            importer_cpu += time.process_time() - cpu_started
+            spent = database.spent(database_before, database.reading())
+            database_cpu = None if spent is None or database_cpu is None else database_cpu + spent
             self.count += len(records)
             added += len(records)
             self._recent.extend(records)
@@ -76,6 +87,8 @@ class SyntheticFill:
             added=added,
             seconds=round(seconds, 2),
             events_per_second=added / seconds,
+            importer_cpu_ms_per_100=importer_cpu * 1000 * 100 / added,
+            database_cpu_ms_per_100=None if database_cpu is None else database_cpu * 1000 * 100 / added,
             reimported=reimported,
             reimport_seconds=round(reimport_seconds, 2),
             reimport_events_per_second=reimported / reimport_seconds,

@@ -79,13 +79,25 @@ def markdown_table(header, rows):
 def results_tables(results):
     """Markdown: the import steps, then one table per size, with its workers' memory."""
     imports = markdown_table(
-        ["events", "added", "seconds", "events/s", "again, unchanged", "seconds", "events/s"],
+        [
+            "events",
+            "added",
+            "seconds",
+            "events/s",
+            "CPU ms per 100: importer",
+            "PostgreSQL",
+            "again, unchanged",
+            "seconds",
+            "events/s",
+        ],
         [
             [
                 f"{step['size']:,}",
                 f"{step['added']:,}",
                 f"{step['seconds']:.1f}",
                 f"{step['events_per_second']:,.0f}",
+                f"{step['importer_cpu_ms_per_100']:.0f}",
+                _or_dash(step["database_cpu_ms_per_100"], ".0f"),
                 f"{step['reimported']:,}",
                 f"{step['reimport_seconds']:.1f}",
                 f"{step['reimport_events_per_second']:,.0f}",

@@ -194,6 +194,11 @@ def main(argv=None):
             step = fill.grow_to(size, on_progress=progress)
             results["imports"].append(step.as_dict())
             say(f"  {step.added:,} events in {step.seconds:.1f} s: {step.events_per_second:,.0f} events/s")
+            database_cpu = step.database_cpu_ms_per_100
+            say(
+                f"  CPU per 100 events: the importer {step.importer_cpu_ms_per_100:.0f} ms, PostgreSQL "
+                + ("unseen" if database_cpu is None else f"{database_cpu:.0f} ms")
+            )
             say(f"  {step.reimported:,} again, unchanged: {step.reimport_events_per_second:,.0f} events/s")
             if fill.reimport_changes:
                 say(f"  WARNING: importing the same events again changed rows: {fill.reimport_changes[-1]}")
