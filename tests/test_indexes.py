@@ -60,3 +60,24 @@ def test_heavy_combinations_use_indexes(client, generated):
             plan = explained(sql, None)
             scanned_whole = re.findall(r"Seq Scan on (events_\w+)", plan)
             assert not scanned_whole, f"{url}\n{sql}\n{plan}"
+
+
+@pytest.mark.parametrize(
+    "parameter, key, field",
+    [
+        ("agency__ids", "agencies", "id"),
+        ("expedition__ids", "expeditions", "id"),
+        ("launch__ids", "launches", "id"),
+        ("program__ids", "program", "id"),
+        ("program", "program", "id"),
+        ("spacestation__ids", "spacestations", "id"),
+        ("video_url", "vid_urls", "url"),
+    ],
+)
+def test_to_many_filters_read_the_relation_alone(client, generated, parameter, key, field):
+    """A to-many filter matches the events' ids in the link (or child) rows alone: from the events joined to
+    them, PostgreSQL merged the matching rows with every event (counting among 100,000 events took four
+    times as long)."""
+    url = f"/2.3.0/events/?{parameter}={common(generated, key, field)}&ordering=-last_updated"
+    for sql in page_queries(client, url):
+        assert sql.count('FROM "events_event"') == 1, sql

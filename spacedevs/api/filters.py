@@ -5,6 +5,8 @@ import datetime
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.constants import LOOKUP_SEP
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import BaseCSVField, ModelMultipleChoiceField
 from django_filters.rest_framework import DjangoFilterBackend
@@ -119,14 +121,36 @@ class RelatedAnyOfFilter(django_filters.Filter):
     """Rows related to any of the values, through a to-many path, each row once.
 
     The match is a subquery on the primary key rather than a join, so a row related to several of the
-    values is neither repeated nor counted twice, and no DISTINCT is needed.
+    values is neither repeated nor counted twice, and no DISTINCT is needed (see `related_to_any`).
     """
 
     def filter(self, queryset, value):
         if value in EMPTY_VALUES:
             return queryset
-        matching = queryset.model._default_manager.filter(**{f"{self.field_name}__in": value}).values("pk")
-        return queryset.filter(pk__in=matching)
+        return queryset.filter(pk__in=related_to_any(queryset.model, self.field_name, value))
+
+
+def related_to_any(model, path, values):
+    """The pks of `model`'s rows related to any of `values` through the to-many `path` (`relation__field…`,
+    the last part compared with `in`), as a query.
+
+    Where the path starts with a many-to-many or a reverse foreign key to the primary key, the query reads
+    that relation's own table (the link rows, the child rows) for their owners' pks. From the model's table
+    joined to it, PostgreSQL merged the matching link rows with every row of the model: at 100,000 events,
+    counting `agency__ids` of three agencies within a date range took 60 ms instead of 15.
+    """
+    first, *rest = path.split(LOOKUP_SEP)
+    relation = model._meta.get_field(first)
+    if isinstance(relation, models.ManyToManyField):
+        through = relation.remote_field.through
+        owner = through._meta.get_field(relation.m2m_field_name())
+        if owner.target_field == model._meta.pk:
+            lookup = LOOKUP_SEP.join([relation.m2m_reverse_field_name(), *rest, "in"])
+            return through._base_manager.filter(**{lookup: values}).values(owner.attname)
+    elif isinstance(relation, models.ManyToOneRel) and relation.field.target_field == model._meta.pk:
+        lookup = LOOKUP_SEP.join([*(rest or ["pk"]), "in"])
+        return relation.related_model._base_manager.filter(**{lookup: values}).values(relation.field.attname)
+    return model._default_manager.filter(**{f"{path}__in": values}).values("pk")
 
 
 class RelatedIntegerListFilter(RelatedAnyOfFilter, IntegerListFilter):
