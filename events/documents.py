@@ -21,6 +21,7 @@ from django.db.models import signals
 from spacedevs.api.stored import render_stored_modes
 from spacedevs.bulk import bulk_insert
 from spacedevs.changes import in_bulk_write
+from spacedevs.models import DataState
 
 from .models import Event, EventDocument
 from .serializers import EVENT_MODES
@@ -136,8 +137,17 @@ def render_outdated_documents():
 
 
 def _render_for_write(event_ids):
-    if not in_bulk_write():
+    if in_bulk_write() or not event_ids:
+        return
+    if connection.in_atomic_block:
+        render_documents(event_ids)  # committed with the write and its version (spacedevs.changes)
+        return
+    # A save outside a transaction has committed its row, then the version, each on its own: the documents
+    # go with one more version, so that no response computed with the documents before them (between the
+    # two commits) is ever filed under the last version.
+    with transaction.atomic():
         render_documents(event_ids)
+        DataState.bump()
 
 
 def _saved(sender, instance, **kwargs):

@@ -144,6 +144,27 @@ def test_model_writes_keep_every_document_current(client, django_user_model):
     assert_documents_current()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_save_outside_a_transaction_ends_on_a_version_with_its_documents(client, monkeypatch):
+    """In autocommit a save commits its row, the version and the documents one after the other: a response
+    computed between the version and the documents is cached under that version, which must not be the
+    last one."""
+    ingest_records([fixture_events()[352]], source="seed")
+    url = "/2.3.0/events/352/"
+    render = render_documents
+
+    def render_after_a_request(event_ids):
+        assert client.get(url, **JSON).json()["name"] != "Renamed in the shell"
+        render(event_ids)
+
+    monkeypatch.setattr("events.documents.render_documents", render_after_a_request)
+    event = Event.objects.get(pk=352)
+    event.name = "Renamed in the shell"
+    event.save()
+    monkeypatch.undo()
+    assert client.get(url, **JSON).json()["name"] == "Renamed in the shell"
+
+
 def test_migrate_renders_what_is_missing_or_from_other_code(seeded):
     EventDocument.objects.all().delete()
     render_documents([352])
