@@ -26,11 +26,14 @@ class DataState(models.Model):
     sync fields repeat the newest sync checkpoint, so that a request reads all of this in one query.
     """
 
-    # Names this database's line of versions: a database created again (or restored) starts a new one, so
-    # that responses cached for its predecessor's versions (in a shared Redis) can never match.
+    # Names this database's line of versions: a database created again starts a new one, so that responses
+    # cached for its predecessor's versions (in a shared Redis) can never match.
     epoch = models.UUIDField(default=uuid.uuid4, null=True)
     version = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField(null=True, blank=True, help_text="When the served data last changed.")
+    previous_changed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the served data changed before that."
+    )
     synced_at = models.DateTimeField(null=True, blank=True, help_text="When a sync page last committed.")
     synced_from = models.URLField(max_length=500, blank=True, default="")
 
@@ -94,8 +97,26 @@ class DataState(models.Model):
 
     @property
     def tag(self):
-        """Says which data a response was computed from: equal tags, equal data."""
-        return f"{self.epoch or '-'}/{self.version}"
+        """Says which data a response was computed from: equal tags, equal data.
+
+        The moment of the change is part of it: a database restored from a backup goes on from the backup's
+        version, numbering its next versions as those it lost (which caches may still hold), but at later
+        moments.
+        """
+        changed = self.changed_at.isoformat() if self.changed_at else "-"
+        return f"{self.epoch or '-'}/{self.version}/{changed}"
+
+    @property
+    def modified_second(self):
+        """When the data last changed, for `If-Modified-Since`: in whole seconds, as HTTP dates give it, or
+        None if it never did. A change in the same second as the one before it (or, with clocks that differ,
+        before it) counts from the second after: a copy dated to that second may hold either version."""
+        if self.changed_at is None:
+            return None
+        second = int(self.changed_at.timestamp())
+        if self.previous_changed_at is not None and int(self.previous_changed_at.timestamp()) >= second:
+            return int(self.previous_changed_at.timestamp()) + 1
+        return second
 
     def is_current(self):
         """Whether the database (the one this request reads) still holds the data of this state."""
@@ -110,7 +131,7 @@ class DataState(models.Model):
     @classmethod
     def bump(cls):
         """A write to the served data: call it inside the write's transaction."""
-        cls._update(version=F("version") + 1, changed_at=timezone.now())
+        cls._update(version=F("version") + 1, previous_changed_at=F("changed_at"), changed_at=timezone.now())
 
     @classmethod
     def synced(cls, upstream, at):

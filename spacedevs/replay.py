@@ -17,10 +17,12 @@ Requests with an `Authorization` header go to Django: their key is checked there
 import collections
 import threading
 import time
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.signals import request_started
 from django.db import connections
+from django.http.cookie import parse_cookie
 from django.utils import timezone
 
 from .faults import QueryDeadline
@@ -28,8 +30,7 @@ from .middleware import DATA_STATE_ERROR_KEY, DATA_STATE_KEY, iso_utc
 from .models import DataState
 from .replicas import READS_FROM, READS_FROM_KEY, reads_for, replica_aliases
 from .request_log import REQUEST_ID, EnvironRequest, log_request, request_id
-from .response_cache import cache_control
-from .response_cache import not_modified as is_not_modified
+from .response_cache import cache_control, conditional_response
 from .throttling import throttle_for
 
 # The request's inputs that can change a replayable response (its body or headers).
@@ -87,6 +88,24 @@ def is_personal(headers):
     )
 
 
+def djangos_to_answer(environ):
+    """Whether a request must go to Django whatever was recorded: a keyed one (its key is checked there),
+    one with a session cookie (a stale one is cleared in the answer), one with a precondition that can fail
+    (`If-Match`, `If-Unmodified-Since`: a 412)."""
+    if "HTTP_AUTHORIZATION" in environ or "HTTP_IF_MATCH" in environ or "HTTP_IF_UNMODIFIED_SINCE" in environ:
+        return True
+    return "HTTP_COOKIE" in environ and settings.SESSION_COOKIE_NAME in parse_cookie(environ["HTTP_COOKIE"])
+
+
+def is_not_modified(environ, replayable):
+    """Whether the request already has the recorded 200 that `replayable` describes (`If-None-Match`, else
+    `If-Modified-Since`, as ResponseCacheMiddleware evaluates them)."""
+    if "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ:
+        return False
+    conditional = SimpleNamespace(method=environ["REQUEST_METHOD"], META=environ)
+    return conditional_response(conditional, replayable.etag, replayable.modified_second, None) is not None
+
+
 class ReplayedResponses:
     """WSGI middleware: replays the response cache's hits before Django (see the module's docstring). Keeps
     at most REPLAY_BYTES of recordings per process (bodies, headers and RECORDING_OVERHEAD each), the least
@@ -104,7 +123,7 @@ class ReplayedResponses:
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         method = environ["REQUEST_METHOD"]
-        if method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in environ or not self.max_bytes:
+        if method not in ("GET", "HEAD") or not self.max_bytes or djangos_to_answer(environ):
             return self.application(environ, start_response)
         key = tuple(environ.get(name, "") for name in KEY_VARIABLES)
         recording = self.recordings.get(key)
@@ -117,7 +136,7 @@ class ReplayedResponses:
         if state is None or not recording.serves(state):
             return self._record(key, environ, start_response)
         replayable = recording.replayable
-        not_modified = is_not_modified(environ, replayable.etag, replayable.last_modified)
+        not_modified = is_not_modified(environ, replayable)
         # Django gives the first 304 (kept as it gave it), and answers a client over its limit.
         if (not_modified and recording.not_modified_headers is None) or not self._allowed(environ):
             return self._record(key, environ, start_response)

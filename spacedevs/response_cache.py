@@ -3,7 +3,8 @@
 A response is a function of the data version, the request's absolute URL (scheme, host, path, every
 parameter), its `Accept` header and the encoding it accepts, and, on routes whose content moves with time
 (upcoming, previous), the time window it was computed in. The hash of those is its cache key and its ETag:
-`If-None-Match` is answered 304 before anything is read or rendered, and a cache hit is served as stored. A
+`If-None-Match` naming it is answered 304 before anything is read or rendered; other preconditions are tested
+on the 200 they concern, cached or computed (RFC 9110 §13.2.2). A cache hit is served as stored. A
 write to the data bumps the version in its own transaction, so no worker or host can serve a response the
 database no longer agrees with. Responses that set cookies (the browsable API's CSRF token) are compressed
 but neither cached nor validated. Compression is Brotli or gzip, as the client prefers.
@@ -19,11 +20,11 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import RequestDataTooBig
 from django.db import Error
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
-from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date, parse_etags
 from isal import igzip
 from rest_framework.views import APIView
 
@@ -83,21 +84,34 @@ class Replayable:
 
     tag: str
     etag: str
-    last_modified: datetime.datetime | None
+    modified_second: int | None  # for If-Modified-Since (DataState.modified_second)
     valid_until: datetime.datetime | None
     path: str  # as logged
 
 
-def not_modified(meta, etag, last_modified):
-    """Whether the request with WSGI environ `meta` already has the response of `etag` and `last_modified`."""
-    if_none_match = meta.get("HTTP_IF_NONE_MATCH")
-    if if_none_match is not None:
-        tags = parse_etags(if_none_match)
-        return "*" in tags or etag in tags or f"W/{etag}" in tags
-    if last_modified is None or "HTTP_IF_MODIFIED_SINCE" not in meta:
+def names_etag(meta, etag):
+    """Whether the request with WSGI environ `meta` names `etag` itself in `If-None-Match`, with no
+    precondition tested before that one (RFC 9110 §13.2.2): the one conditional request answered before its
+    response is known, since `etag` is only ever given to a 200 (`*` or a date would stand for a 404 too)."""
+    if "HTTP_IF_MATCH" in meta or "HTTP_IF_UNMODIFIED_SINCE" in meta:
         return False
-    since = parse_http_date_safe(meta["HTTP_IF_MODIFIED_SINCE"])
-    return since is not None and int(last_modified.timestamp()) <= since
+    return etag in (tag.removeprefix("W/") for tag in parse_etags(meta.get("HTTP_IF_NONE_MATCH", "")))
+
+
+def conditional_response(request, etag, modified_second, response):
+    """What the request's preconditions make of `response`, a 200 with `etag` whose data changed at
+    `modified_second` (DataState.modified_second; None: no date): itself, a 304, or a 412 naming the
+    precondition that failed. `request` needs only `method` and `META`; `response` may be None (then None
+    when the preconditions leave it as it is)."""
+    answer = get_conditional_response(request, etag=etag, last_modified=modified_second, response=response)
+    if answer is None or answer.status_code != 412:
+        return answer
+    header = "If-Match" if "HTTP_IF_MATCH" in request.META else "If-Unmodified-Since"
+    return JsonResponse(
+        {"detail": f"The {header} precondition does not hold."},
+        status=412,
+        json_dumps_params={"separators": (",", ":")},
+    )
 
 
 def cache_control(valid_until):
@@ -142,6 +156,10 @@ class CacheEntry:
     last_modified: datetime.datetime | None
     valid_until: datetime.datetime | None
 
+    @property
+    def modified_second(self):
+        return None if self.last_modified is None else self.state.modified_second
+
 
 class ResponseCacheMiddleware:
     """Caches, validates (`ETag`, `Last-Modified`) and compresses the API's GET and HEAD responses.
@@ -179,7 +197,7 @@ class ResponseCacheMiddleware:
         arrived = set(vars(request))
         request._derived_entries = []
         entry = self._entry(request, view_class)
-        if not_modified(request.META, entry.etag, entry.last_modified):
+        if names_etag(request.META, entry.etag):
             response = HttpResponseNotModified()
         else:
             stored = self.cache.get(entry.key)
@@ -189,10 +207,13 @@ class ResponseCacheMiddleware:
                 response, entry = self._computed(request, view_class, entry, arrived)
                 if entry is None:
                     return self._for_method(request, response)
+            response = conditional_response(request, entry.etag, entry.modified_second, response)
+            if response.status_code == 412:
+                return response
         self._cache_derived(request, entry.state)
         if request.method == "GET":
             response.replayable = Replayable(
-                entry.state.tag, entry.etag, entry.last_modified, entry.valid_until, request.get_full_path()
+                entry.state.tag, entry.etag, entry.modified_second, entry.valid_until, request.get_full_path()
             )
         response.headers["ETag"] = entry.etag
         if entry.last_modified is not None:

@@ -85,3 +85,13 @@ def test_a_connection_the_database_dropped_is_replaced_by_the_next_request(clien
     other.close()
     assert client.get("/2.3.0/events/").status_code == 200
     assert connection.connection.info.backend_pid != dropped
+
+
+def test_a_restored_database_never_gives_again_the_tag_of_a_version_it_lost(seeded):
+    backup = DataState.objects.values("version", "changed_at").get()
+    Agency.objects.first().save()
+    lost = DataState.current().tag
+    DataState.objects.update(**backup)  # restored from the backup
+    Agency.objects.first().save()
+    assert DataState.current().version == int(lost.split("/")[1])
+    assert DataState.current().tag != lost

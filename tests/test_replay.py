@@ -141,8 +141,11 @@ def test_replays_count_towards_the_clients_limit(wsgi_client, settings):
     [
         {"HTTP_AUTHORIZATION": "Token nonsense"},
         {"format": "api"},
+        {"HTTP_COOKIE": "sessionid=unknown"},
+        {"HTTP_IF_MATCH": '"other"'},
+        {"HTTP_IF_UNMODIFIED_SINCE": "Mon, 01 Jan 1990 00:00:00 GMT"},
     ],
-    ids=["keyed", "browsable"],
+    ids=["keyed", "browsable", "session", "if-match", "if-unmodified-since"],
 )
 def test_what_django_must_answer_itself_goes_to_django(wsgi_client, request_kwargs):
     data = {"format": request_kwargs.pop("format")} if "format" in request_kwargs else None
@@ -209,6 +212,9 @@ def test_a_response_made_for_one_client_is_not_replayed_to_others(wsgi_client):
     assert ("Set-Cookie" not in other, "Cookie" in other["Vary"]) == (True, False)
     assert wsgi_client.django_calls == 2
     assert other.content == personal.content
+    # Nor is what was kept for others replayed to the sender of a session cookie.
+    again = wsgi_client.get("/2.3.0/events/", HTTP_COOKIE="sessionid=unknown", **JSON)
+    assert (wsgi_client.django_calls, headers_of(again)) == (3, headers_of(personal))
     # Nor the first 304, which Django gives.
     revalidate = {"HTTP_IF_NONE_MATCH": other["ETag"], **JSON}
     wsgi_client.get("/2.3.0/events/", HTTP_COOKIE="sessionid=unknown", **revalidate)

@@ -40,6 +40,7 @@ SEED_ROUTES = [
 
 
 MICROSECOND = datetime.timedelta(microseconds=1)
+FUTURE = "Fri, 01 Jan 2100 00:00:00 GMT"
 
 
 @pytest.fixture(params=["django", "wsgi"])
@@ -289,6 +290,57 @@ def test_conditional_get(client):
     # The caching headers.
     assert first["Cache-Control"] == "public, max-age=30"
     assert set(first["Vary"].replace(" ", "").lower().split(",")) >= {"accept", "accept-encoding"}
+
+
+@pytest.mark.usefixtures("seeded")
+def test_preconditions_are_tested_in_rfc_9110s_order_on_the_response_they_concern(client):
+    current = client.get("/2.3.0/events/", **JSON)
+    etag, modified = current["ETag"], current["Last-Modified"]
+    # `*` and a date stand for any response: a 404 or a 400 stays one.
+    for url in ("/2.3.0/events/999999/", "/2.3.0/events/?limit=abc"):
+        error = client.get(url, **JSON)
+        assert error.status_code in (400, 404)
+        for condition in ({"HTTP_IF_NONE_MATCH": "*"}, {"HTTP_IF_MODIFIED_SINCE": FUTURE}):
+            answer = client.get(url, **condition, **JSON)
+            assert (answer.status_code, answer.content) == (error.status_code, error.content), condition
+    assert client.get("/2.3.0/events/", HTTP_IF_NONE_MATCH="*", **JSON).status_code == 304
+    # If-Match, then If-Unmodified-Since, before If-None-Match and If-Modified-Since.
+    failed = {
+        "If-Match": {"HTTP_IF_MATCH": '"other"', "HTTP_IF_NONE_MATCH": etag},
+        "If-Unmodified-Since": {"HTTP_IF_UNMODIFIED_SINCE": "Mon, 01 Jan 1990 00:00:00 GMT"},
+    }
+    for header, conditions in failed.items():
+        answer = client.get("/2.3.0/events/", **conditions, **JSON)
+        assert answer.status_code == 412, header
+        assert answer.json() == {"detail": f"The {header} precondition does not hold."}
+    for conditions in (
+        {"HTTP_IF_MATCH": etag},
+        {"HTTP_IF_MATCH": "*"},
+        {"HTTP_IF_UNMODIFIED_SINCE": modified},
+        {"HTTP_IF_MATCH": etag, "HTTP_IF_UNMODIFIED_SINCE": "Mon, 01 Jan 1990 00:00:00 GMT"},
+    ):
+        assert client.get("/2.3.0/events/", **conditions, **JSON).content == current.content, conditions
+    both = client.get("/2.3.0/events/", HTTP_IF_MATCH=etag, HTTP_IF_NONE_MATCH=etag, **JSON)
+    assert both.status_code == 304
+    assert client.get("/2.3.0/events/", HTTP_IF_MODIFIED_SINCE=modified, **JSON).status_code == 304
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_date_shared_by_two_versions_validates_neither(client, monkeypatch):
+    """Two writes within one second: a copy dated to that second may be the first one's, so that date is not
+    taken for the second one's (its ETag is)."""
+    second = timezone.now().replace(microsecond=0)
+    monkeypatch.setattr("spacedevs.models.timezone.now", lambda: second)
+    DataState.bump()
+    first = client.get("/2.3.0/events/352/", **JSON)
+    within = second + datetime.timedelta(milliseconds=900)
+    monkeypatch.setattr("spacedevs.models.timezone.now", lambda: within)
+    ingest_records([fixture_events()[352] | {"name": "Renamed within the second"}], source="edit")
+    since = client.get("/2.3.0/events/352/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"], **JSON)
+    assert (since.status_code, since.json()["name"]) == (200, "Renamed within the second")
+    assert since["Last-Modified"] == first["Last-Modified"]
+    assert client.get("/2.3.0/events/352/", HTTP_IF_NONE_MATCH=since["ETag"], **JSON).status_code == 304
+    assert client.get("/2.3.0/events/352/", HTTP_IF_MODIFIED_SINCE=FUTURE, **JSON).status_code == 304
 
 
 @pytest.mark.usefixtures("all_fixtures")
