@@ -8,7 +8,6 @@ admin, the shell) are seen through Django's signals.
 """
 
 import contextvars
-import hashlib
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
@@ -22,6 +21,7 @@ from spacedevs.api.stored import render_stored_modes
 from spacedevs.bulk import bulk_insert
 from spacedevs.changes import in_bulk_write
 from spacedevs.models import DataState
+from spacedevs.sources import digest, library_versions
 
 from .models import Event, EventDocument
 from .serializers import EVENT_MODES
@@ -58,14 +58,12 @@ def link_owners():
 
 @cache
 def fingerprint():
-    """Of the code the documents are rendered by: every serializer and the shared API plumbing."""
-    digest = hashlib.sha256()
-    sources = [*(Path(config.path) / "serializers.py" for config in apps.get_app_configs())]
+    """Of the code the documents are rendered by: every serializer, the URLs their links are reversed from,
+    the shared API plumbing, and the libraries under them."""
+    folders = [Path(config.path) for config in apps.get_app_configs()]
+    sources = [folder / name for folder in folders for name in ("serializers.py", "routes.py", "urls.py")]
     sources += sorted((Path(settings.BASE_DIR) / "spacedevs" / "api").glob("*.py"))
-    for path in sources:
-        if path.exists():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return digest(sources, *library_versions())
 
 
 def events_showing(model, pks):
@@ -128,9 +126,14 @@ def refresh_documents(changes):
 
 
 def render_outdated_documents():
-    """Render the events that have no documents, or documents of other code (after a deploy)."""
+    """Render the events that have no documents, or documents of other code (after a deploy): a change to
+    what is served, so with a new version."""
     current = EventDocument.objects.filter(fingerprint=fingerprint())
-    render_documents(Event.objects.exclude(pk__in=current.values("pk")).values_list("pk", flat=True))
+    outdated = list(Event.objects.exclude(pk__in=current.values("pk")).values_list("pk", flat=True))
+    if outdated:
+        with transaction.atomic():
+            render_documents(outdated)
+            DataState.bump()
 
 
 # --- Model writes one by one ---------------------------------------------------------------------------

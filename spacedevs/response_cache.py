@@ -29,6 +29,7 @@ from isal import igzip
 from rest_framework.views import APIView
 
 from .models import DataState
+from .sources import response_code
 
 # Bodies below this size are not worth a compression header.
 MIN_COMPRESSED_SIZE = 200
@@ -239,9 +240,12 @@ class ResponseCacheMiddleware:
         key = hashlib.sha256(
             "\n".join(
                 [
+                    response_code(),
                     state.tag,
                     valid_until.isoformat() if valid_until else "-",
                     request.build_absolute_uri(),
+                    # As it came: the URL above has raw UTF-8 and its percent-encoding alike.
+                    request.META.get("QUERY_STRING", ""),
                     request.META.get("HTTP_ACCEPT", ""),
                     negotiated_coding(request) or "identity",
                 ]

@@ -21,6 +21,7 @@ from spacedevs.api.stored_pages import StoredPage
 from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import DataState
 from spacedevs.response_cache import ResponseCacheMiddleware, negotiated_coding
+from spacedevs.sources import response_code
 
 from .conftest import SEED, fixture_events
 from .fake_upstream import FakeLL2
@@ -341,6 +342,33 @@ def test_a_date_shared_by_two_versions_validates_neither(client, monkeypatch):
     assert since["Last-Modified"] == first["Last-Modified"]
     assert client.get("/2.3.0/events/352/", HTTP_IF_NONE_MATCH=since["ETag"], **JSON).status_code == 304
     assert client.get("/2.3.0/events/352/", HTTP_IF_MODIFIED_SINCE=FUTURE, **JSON).status_code == 304
+
+
+@pytest.mark.usefixtures("all_fixtures")
+def test_a_query_as_raw_utf_8_and_as_its_percent_encoding_are_two_queries(client):
+    """A server that passes raw UTF-8 in the query (WSGI gives it as Latin-1 text) asks for an en dash; its
+    percent-encoding as a URL would print it asks for the three characters that text shows."""
+    raw = client.get("/2.3.0/events/", QUERY_STRING="search=\u00e2\u0080\u0093", **JSON)
+    encoded = client.get("/2.3.0/events/", QUERY_STRING="search=%C3%A2%C2%80%C2%93", **JSON)
+    assert (raw.json()["count"], encoded.json()["count"]) == (14, 0)
+
+
+@pytest.mark.usefixtures("seeded")
+def test_another_deploy_shares_no_response(monkeypatch, settings):
+    """A response in a shared cache was made by one version of the code and its settings: another deploy
+    (code, libraries, compression) computes its own. (Django's client: a process's replays are its own.)"""
+    client = Client()
+    etags = {client.get("/2.3.0/events/", **JSON, **GZIP)["ETag"]}
+    monkeypatch.setattr("spacedevs.response_cache.response_code", lambda: "another deploy")
+    etags.add(client.get("/2.3.0/events/", **JSON, **GZIP)["ETag"])
+    monkeypatch.undo()
+    settings.GZIP_LEVEL = 3
+    response_code.cache_clear()
+    try:
+        etags.add(client.get("/2.3.0/events/", **JSON, **GZIP)["ETag"])
+    finally:
+        response_code.cache_clear()
+    assert len(etags) == 3
 
 
 @pytest.mark.usefixtures("all_fixtures")

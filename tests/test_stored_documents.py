@@ -18,6 +18,7 @@ from events.serializers import EVENT_MODES
 from ingest.records import ingest_records
 from spacedevs.api.queryplan import plan_of
 from spacedevs.api.stored import StoredDocumentsMixin, render_stored
+from spacedevs.models import DataState
 
 from .conftest import fixture_events
 
@@ -169,8 +170,14 @@ def test_migrate_renders_what_is_missing_or_from_other_code(seeded):
     EventDocument.objects.all().delete()
     render_documents([352])
     EventDocument.objects.update(fingerprint="older code", detailed="{}")
+    before = DataState.current().tag
     call_command("migrate", verbosity=0)
     assert_documents_current()
+    # What is served changed: responses cached before (in a shared Redis) are not served again.
+    rendered = DataState.current().tag
+    assert rendered != before
+    call_command("migrate", verbosity=0)
+    assert DataState.current().tag == rendered
 
 
 @pytest.mark.usefixtures("generated")
