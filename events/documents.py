@@ -211,13 +211,14 @@ def track_writes():
         signals.post_save.connect(_saved, sender=model, dispatch_uid=f"documents saved {label}")
         signals.pre_delete.connect(_deleting, sender=model, dispatch_uid=f"documents deleting {label}")
         signals.post_delete.connect(_deleted, sender=model, dispatch_uid=f"documents deleted {label}")
+        # Every through model: adding through a positioned one (`add(…, through_defaults=…)`) creates its
+        # rows in bulk, with no save signal.
         for field in model._meta.many_to_many:
-            if field.remote_field.through._meta.auto_created:
-                signals.m2m_changed.connect(
-                    _many_to_many_changed,
-                    sender=field.remote_field.through,
-                    dispatch_uid=f"documents m2m {field.remote_field.through._meta.label}",
-                )
+            signals.m2m_changed.connect(
+                _many_to_many_changed,
+                sender=field.remote_field.through,
+                dispatch_uid=f"documents m2m {field.remote_field.through._meta.label}",
+            )
 
 
 def rendered_after_migrate(sender, **kwargs):

@@ -56,7 +56,8 @@ def track_writes():
             getattr(signals, name).connect(
                 _row_written, sender=model, dispatch_uid=f"{name} {model._meta.label}"
             )
-        if model._meta.auto_created:
-            signals.m2m_changed.connect(
-                _many_to_many_written, sender=model, dispatch_uid=f"m2m_changed {model._meta.label}"
-            )
+        # Sent only for a through model, its own or one of the app's: adding through one creates its rows in
+        # bulk, with no save signal.
+        signals.m2m_changed.connect(
+            _many_to_many_written, sender=model, dispatch_uid=f"m2m_changed {model._meta.label}"
+        )

@@ -52,6 +52,8 @@ def test_model_writes_bump_and_bulk_writes_leave_it_to_the_writer(seeded):
     assert version() == start + 1
     assert VidURL.objects.filter(event_id=352).delete()[0] == 2
     assert version() == start + 3
+    Event.objects.get(pk=352).agencies.add(Agency.objects.last(), through_defaults={"position": 9})
+    assert version() > start + 3
     after = version()
     with bulk_write():
         agency.save()

@@ -131,6 +131,10 @@ def test_model_writes_keep_every_document_current(client, django_user_model):
 
     Agency.objects.get(pk=44).delete()  # unlinked from every event, launch and program showing it
 
+    event = Event.objects.get(pk=352)
+    event.agencies.add(Agency.objects.exclude(events=event).first(), through_defaults={"position": 50})
+    assert_documents_current()
+
     link = EventAgency.objects.first()
     VidURL.objects.filter(event_id=link.event_id).delete()
     VidURL.objects.create(
