@@ -87,8 +87,8 @@ def _run_prepared(exchange, driver, kept, sql):
 def _text_rows(exchange, driver, sql):
     driver.pgconn.send_query(sql.encode())
     result = exchange.result(driver, pq.ExecStatus.TUPLES_OK)
-    columns = range(result.nfields)
-    return [tuple(result.get_value(row, column) for column in columns) for row in range(result.ntuples)]
+    value, columns = result.get_value, range(result.nfields)
+    return [tuple([value(row, column) for column in columns]) for row in range(result.ntuples)]
 
 
 class _Exchange:
