@@ -5,9 +5,11 @@ import copy
 import re
 
 import pytest
+from django.conf import settings
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_script_prefix
 from django.urls import reverse
 
 from agencies.models import Agency
@@ -21,13 +23,17 @@ from spacedevs.api.stored import StoredDocumentsMixin, render_stored
 from spacedevs.models import DataState
 
 from .conftest import fixture_events
+from .wsgi_client import WSGIClient
 
 ROUTES = ["/2.3.0/events/", "/2.3.0/events/upcoming/", "/2.3.0/events/previous/", "/events/"]
 JSON = {"HTTP_ACCEPT": "application/json"}
+# The browsable API's CSRF token, new in each response.
+CSRF_TOKENS = re.compile(r'(csrfmiddlewaretoken" value="|"csrfToken": ")[^"]+')
 
 
 def stored_and_live(client, monkeypatch, url, **request):
     stored = client.get(url, **request)
+    caches[settings.RESPONSE_CACHE_ALIAS].clear()  # else the live request is the stored response, cached
     with monkeypatch.context() as patch:
         patch.setattr(StoredDocumentsMixin, "_stored", lambda view: False)
         live = client.get(url, **request)
@@ -69,19 +75,78 @@ def test_an_event_is_its_live_render_in_every_mode(client, monkeypatch):
                 assert_served_as_rendered(client, monkeypatch, f"/2.3.0/events/{event_id}/?{query}", **JSON)
 
 
+def assert_browsable_as_rendered(client, monkeypatch, url):
+    stored, live = stored_and_live(client, monkeypatch, url)
+    assert stored.status_code == live.status_code == 200
+    assert CSRF_TOKENS.sub("", stored.content.decode()) == CSRF_TOKENS.sub("", live.content.decode())
+
+
 @pytest.mark.usefixtures("seeded")
 def test_other_renderings_read_the_same_documents(client, monkeypatch):
     # Indented JSON and the browsable API parse the stored documents and render them as DRF does.
     assert_served_as_rendered(
         client, monkeypatch, "/2.3.0/events/352/", HTTP_ACCEPT="application/json; indent=2"
     )
-    stored, live = stored_and_live(client, monkeypatch, "/2.3.0/events/?mode=detailed&format=api")
-    assert stored.status_code == live.status_code == 200
-    without_tokens = re.compile(r'(csrfmiddlewaretoken" value="|"csrfToken": ")[^"]+')
-    assert without_tokens.sub("", stored.content.decode()) == without_tokens.sub("", live.content.decode())
+    assert_browsable_as_rendered(client, monkeypatch, "/2.3.0/events/?mode=detailed&format=api")
     # A format suffix keeps DRF's suffixed links: rendered live.
     suffixed = client.get("/2.3.0/events/352.json")
     assert suffixed.json()["url"] == "http://testserver/2.3.0/events/352.json"
+
+
+class ScriptNameClient:
+    """GETs under a WSGI `SCRIPT_NAME` (a deployment under /mirror), through Django's WSGI handler, which
+    sets the script prefix from it (Django's test client does not); each by a new WSGIClient, which replays
+    no response another one was given."""
+
+    def __init__(self, script_name):
+        self.script_name = script_name
+
+    def get(self, path, **extra):
+        return WSGIClient().get(path, SCRIPT_NAME=self.script_name, **extra)
+
+
+@pytest.fixture
+def script_prefix_kept():
+    """The WSGI handler leaves the script prefix of its last request set: the test's is restored after."""
+    with override_script_prefix("/"):
+        yield
+
+
+# Script names, and the origin of the links under each: reverse() quotes the prefix, and escapes a leading
+# "//" that would read as a host.
+ORIGINS = {
+    "/mirror": "http://testserver/mirror",
+    "": "http://testserver",
+    "//mir ror%": "http://testserver/%2Fmir%20ror%25",
+}
+
+
+@pytest.mark.usefixtures("all_fixtures", "script_prefix_kept")
+def test_links_follow_the_script_prefix_of_the_request(monkeypatch):
+    """A document's links hold no script prefix, whatever the one it was written under (none for the
+    import, /mirror for a save or an import run while a request under /mirror set it): each response puts
+    its own request's in front of them, as the live render does."""
+    saved = Event.objects.exclude(pk=352).earliest("pk")
+    with override_script_prefix("/mirror/"):
+        saved.name = "Saved under /mirror"
+        saved.save()
+        ingest_records([fixture_events()[352] | {"name": "Imported under /mirror"}], source="edit")
+    imported = Event.objects.exclude(pk__in=[352, saved.pk]).earliest("pk").pk
+    for script_name, origin in ORIGINS.items():
+        client = ScriptNameClient(script_name)
+        for mode in EVENT_MODES:
+            for query in (f"mode={mode}&limit=100", f"mode={mode}&format=json", f"mode={mode}&format=ics"):
+                assert_served_as_rendered(client, monkeypatch, f"/2.3.0/events/?{query}", **JSON)
+            for event_id in (saved.pk, 352, imported):
+                for query in (f"mode={mode}", f"mode={mode}&format=json"):
+                    assert_served_as_rendered(
+                        client, monkeypatch, f"/2.3.0/events/{event_id}/?{query}", **JSON
+                    )
+        assert_browsable_as_rendered(client, monkeypatch, "/2.3.0/events/?mode=detailed&format=api")
+        page = client.get("/2.3.0/events/?limit=100&format=json").json()["results"]
+        urls = {event["id"]: event["url"] for event in page}
+        assert {saved.pk, 352, imported} <= urls.keys()
+        assert urls == {pk: f"{origin}/2.3.0/events/{pk}/?format=json" for pk in urls}
 
 
 @pytest.mark.usefixtures("seeded")

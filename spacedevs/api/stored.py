@@ -1,13 +1,20 @@
 """Documents rendered when their row is written, and served as stored bytes.
 
 A stored document is the serializer's own JSON for one row and mode, rendered without a request: its links
-are paths behind a marker (`"\\u0000/2.3.0/…"`, which no stored text can contain, since ingestion and
-Django's forms refuse NUL characters). Serving splices the request's scheme, host and `?format=` into each
-link, giving the bytes the serializer would have given for that request.
+are paths from the root behind a marker (`"\\u0000/2.3.0/…"`, which no stored text can contain, since
+ingestion and Django's forms refuse NUL characters). Serving splices the request's scheme, host, script
+prefix (a deployment under `/mirror`) and `?format=` into each link, giving the bytes the serializer would
+have given for that request.
 """
+
+from contextlib import contextmanager
+from functools import lru_cache
+from urllib.parse import quote
 
 import orjson
 from django.http import Http404
+from django.urls import get_script_prefix, set_script_prefix
+from django.utils.http import RFC3986_SUBDELIMS, escape_leading_slashes
 from rest_framework.response import Response
 from rest_framework.reverse import preserve_builtin_query_params
 
@@ -29,12 +36,26 @@ def stored_context():
     return {"link_prefix": LINK_MARK}
 
 
+@contextmanager
+def _links_from_the_root():
+    """Links reversed under the script prefix "/": a stored link holds no prefix, whichever request (or
+    script) wrote the document; serving puts each request's own in front (splice)."""
+    prefix = get_script_prefix()
+    set_script_prefix("/")
+    try:
+        yield
+    finally:
+        set_script_prefix(prefix)
+
+
+@_links_from_the_root()
 def render_stored(serializer_class, instances, context=None):
     """{pk: document} for `instances`, rendered by `serializer_class` as stored documents."""
     rows = serializer_class(instances, many=True, context=context or stored_context()).data
     return {row["id"]: _renderer.render(row).decode() for row in rows}
 
 
+@_links_from_the_root()
 def render_stored_modes(serializer_classes, queryset):
     """{mode: {pk: document}} for the rows of `queryset` in every mode of `serializer_classes`: by their
     compiled forms over rows read once (compiled.py), else by the serializers themselves."""
@@ -63,9 +84,16 @@ def _render_serialized(serializer_classes, queryset):
     return {mode: render_stored(cls, instances, context) for mode, cls in serializer_classes.items()}
 
 
+@lru_cache(maxsize=16)  # quoting would cost a request more than the rest of the origin
+def _reversed_prefix(prefix):
+    """The script `prefix` as reverse() starts a path with it (quoted, leading slashes escaped)."""
+    return escape_leading_slashes(quote(prefix, safe=RFC3986_SUBDELIMS + "/~:@"))
+
+
 def splice(documents, request):
-    """`documents` (stored JSON, bytes) with each link made absolute for `request`, keeping `?format=`."""
-    origin = request.build_absolute_uri("/").removesuffix("/").encode()
+    """`documents` (stored JSON, bytes) with each link made absolute for `request`, keeping `?format=`: its
+    origin is the one DRF's reverse() gives, under the script prefix the handler set for the request."""
+    origin = request.build_absolute_uri(_reversed_prefix(get_script_prefix())).removesuffix("/").encode()
     suffix = preserve_builtin_query_params("", request).encode()
     pieces = documents.split(_LINK_START)
     if suffix:
