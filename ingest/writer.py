@@ -122,9 +122,16 @@ def _upsert_rows(kind, rows, tally):
     return {values[kind.pk_attname] for values in to_create}
 
 
+@cache
+def _owners_of(slot):
+    """The query of the owners of a list's rows by the rows' pks, as (owner,)."""
+    return IdQuery(slot.row_model.objects.values_list(slot.owner_attname), "pk")
+
+
 def _replace_changed(slot, wanted, new_owners):
-    """Replace the rows of each owner whose list differs from `wanted`; return those owners. Owners in
-    `new_owners` were created by this write: they have no rows yet."""
+    """Replace the rows of each owner whose list differs from `wanted`; return those owners, and the others
+    whose children (with their own LL2 id) moved to them. Owners in `new_owners` were created by this write:
+    they have no rows yet."""
     current_rows = _stored_items(slot)([owner for owner in wanted if owner not in new_owners])
     current = {
         owner: [slot.item_of(row[1:]) for row in rows]
@@ -137,9 +144,12 @@ def _replace_changed(slot, wanted, new_owners):
         slot.build(owner, position, item) for owner in changed for position, item in enumerate(wanted[owner])
     ]
     bulk_delete(slot.owned_by([owner for owner in changed if owner not in new_owners]))
+    moved_from = []
     if isinstance(slot, ChildList) and slot.kind.has_own_id:
-        # A child with its own LL2 id (an update, an image variant) may be moving from another owner.
-        pk = slot.row_model._meta.pk.attname
-        bulk_delete(slot.row_model.objects.filter(pk__any_of=[row[pk] for row in new_rows]))
+        # A child with its own LL2 id (an update, an image variant) may be moving from another owner: that
+        # owner's list changes too (the rows of those in `changed` are already gone).
+        pks = [row[slot.kind.pk_attname] for row in new_rows]
+        moved_from = sorted({owner for (owner,) in _owners_of(slot)(pks)})
+        bulk_delete(slot.row_model.objects.filter(pk__any_of=pks))
     bulk_insert(slot.row_model, new_rows)
-    return changed
+    return changed + moved_from

@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext, override_script_prefix
 from django.urls import reverse
 
 from agencies.models import Agency
-from config.models import Image
+from config.models import Image, ImageVariant
 from events.documents import fingerprint, render_documents
-from events.models import Event, EventAgency, EventDocument, VidURL
+from events.models import Event, EventAgency, EventDocument, Update, VidURL
 from events.serializers import EVENT_MODES
 from ingest.records import ingest_records
 from spacedevs.api.queryplan import plan_of
@@ -182,6 +182,20 @@ def test_an_import_renders_the_events_that_show_what_it_changed(all_fixtures):
     next(agency for agency in renamed["agencies"] if agency["id"] == 44)["name"] = "Renamed Agency"
     ingest_records([renamed], source="edit")  # one event arrives; the agency it shares changes for all
     assert all('"Renamed Agency"' in detailed(pk) for pk in others)
+    assert_documents_current()
+
+
+def test_an_import_renders_the_events_a_child_moved_away_from(all_fixtures):
+    events = fixture_events()
+    update = events[138]["updates"][0]
+    variant = events[266]["image"]["variants"][0]
+    taking = copy.deepcopy(events[382])  # shows image 3121, which has no variants
+    taking["updates"] = [update]
+    taking["image"]["variants"] = [variant]
+    ingest_records([taking], source="move")
+    assert Update.objects.get(pk=update["id"]).event_id == 382
+    assert ImageVariant.objects.get(pk=variant["id"]).image_id == 3121
+    # Event 138 lost an update; events 266, 290 and 293 show image 3109, which lost a variant.
     assert_documents_current()
 
 
