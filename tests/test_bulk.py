@@ -22,6 +22,7 @@ def test_fields_left_out_take_their_defaults():
         "id": THE_ROW,
         "version": 7,
         "changed_at": CHANGED_AT,
+        "previous_changed_at": None,
         "synced_at": None,
         "synced_from": "",
     }
