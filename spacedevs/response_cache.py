@@ -320,3 +320,18 @@ class ResponseCacheMiddleware:
     def _timeout(valid_until):
         timeout = settings.RESPONSE_CACHE_TIMEOUT
         return timeout if valid_until is None else min(timeout, seconds_until(valid_until))
+
+
+class NotModifiedMiddleware:
+    """Takes out of a 304 the `Content-Length: 0` that CommonMiddleware (inside this one) gives every
+    response: a 304 may carry only the length of its 200's body (RFC 9110 §8.6), which a 304 decided
+    before the body was read does not know, and a cache may take the header for its stored response's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 304:
+            del response.headers["Content-Length"]
+        return response

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "spacedevs.response_cache.NotModifiedMiddleware",
     "django.middleware.common.CommonMiddleware",
     "spacedevs.throttling.ThrottleMiddleware",
     "spacedevs.middleware.DataStateMiddleware",
