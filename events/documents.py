@@ -63,7 +63,7 @@ def fingerprint():
     folders = [Path(config.path) for config in apps.get_app_configs()]
     sources = [folder / name for folder in folders for name in ("serializers.py", "routes.py", "urls.py")]
     sources += sorted((Path(settings.BASE_DIR) / "spacedevs" / "api").glob("*.py"))
-    return digest(sources, *library_versions())
+    return digest(sources, *library_versions("Django", "djangorestframework", "orjson"))
 
 
 def events_showing(model, pks):
@@ -199,9 +199,12 @@ def _deleted(sender, instance, using, **kwargs):
         _render_for_write(deletion.showing - deletion.events)
 
 
-def _many_to_many_changed(sender, instance, action, model, pk_set, **kwargs):
-    if action.startswith("post_"):
-        _render_for_write(events_showing(type(instance), [instance.pk]) | events_showing(model, pk_set or ()))
+def _many_to_many_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    # Links added in bulk (no save signal); those removed or cleared are deleted rows (_deleting/_deleted).
+    # Only the owners' lists changed: the objects linked to are what they were.
+    if action == "post_add":
+        owners = (model, pk_set) if reverse else (type(instance), [instance.pk])
+        _render_for_write(events_showing(*owners))
 
 
 def track_writes():

@@ -5,6 +5,7 @@ from rest_framework.settings import api_settings
 from spacedevs.api.stored import StoredDocumentsMixin
 from spacedevs.api.viewsets import ModeViewSet
 from spacedevs.response_cache import cache_derived
+from spacedevs.sources import response_code
 
 from .calendar import ICalendarRenderer
 from .filters import EventFilterSet, UpcomingEventFilterSet, request_now
@@ -49,7 +50,7 @@ class WindowedEventViewSet(EventViewSet):
         """
         now = request_now(request)
         cache = caches[settings.RESPONSE_CACHE_ALIAS]
-        key = f"window-change:{request.data_state.tag}"
+        key = f"window-change:{response_code()}:{request.data_state.tag}"
         known = cache.get(key)
         if known is not None:
             known_at, known_change = known

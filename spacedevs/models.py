@@ -95,7 +95,7 @@ class DataState(models.Model):
         columns = ", ".join(map(quote, names))
         return names, f"SELECT {columns} FROM {quote(cls._meta.db_table)} WHERE id = {THE_ROW}"
 
-    @property
+    @functools.cached_property  # a state, once read, is only read
     def tag(self):
         """Says which data a response was computed from: equal tags, equal data.
 

@@ -30,7 +30,7 @@ from .middleware import DATA_STATE_ERROR_KEY, DATA_STATE_KEY, iso_utc
 from .models import DataState
 from .replicas import READS_FROM, READS_FROM_KEY, reads_for, replica_aliases
 from .request_log import REQUEST_ID, EnvironRequest, log_request, request_id
-from .response_cache import cache_control, conditional_response
+from .response_cache import cache_control, conditional_response, is_conditional
 from .throttling import throttle_for
 
 # The request's inputs that can change a replayable response (its body or headers).
@@ -100,7 +100,7 @@ def djangos_to_answer(environ):
 def is_not_modified(environ, replayable):
     """Whether the request already has the recorded 200 that `replayable` describes (`If-None-Match`, else
     `If-Modified-Since`, as ResponseCacheMiddleware evaluates them)."""
-    if "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ:
+    if not is_conditional(environ):
         return False
     conditional = SimpleNamespace(method=environ["REQUEST_METHOD"], META=environ)
     return conditional_response(conditional, replayable.etag, replayable.modified_second, None) is not None

@@ -14,6 +14,7 @@ import contextlib
 import datetime
 import hashlib
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import brotli
 from django.conf import settings
@@ -31,6 +32,13 @@ from rest_framework.views import APIView
 from .models import DataState
 from .sources import response_code
 
+# The headers of a conditional request (RFC 9110 §13.1).
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+)
 # Bodies below this size are not worth a compression header.
 MIN_COMPRESSED_SIZE = 200
 # The compressions offered, preferred first when a client accepts several equally. Both are deterministic
@@ -94,9 +102,13 @@ def names_etag(meta, etag):
     """Whether the request with WSGI environ `meta` names `etag` itself in `If-None-Match`, with no
     precondition tested before that one (RFC 9110 §13.2.2): the one conditional request answered before its
     response is known, since `etag` is only ever given to a 200 (`*` or a date would stand for a 404 too)."""
-    if "HTTP_IF_MATCH" in meta or "HTTP_IF_UNMODIFIED_SINCE" in meta:
+    if "HTTP_IF_NONE_MATCH" not in meta or "HTTP_IF_MATCH" in meta or "HTTP_IF_UNMODIFIED_SINCE" in meta:
         return False
     return etag in (tag.removeprefix("W/") for tag in parse_etags(meta.get("HTTP_IF_NONE_MATCH", "")))
+
+
+def is_conditional(meta):
+    return any(header in meta for header in CONDITIONAL_HEADERS)
 
 
 def conditional_response(request, etag, modified_second, response):
@@ -104,10 +116,15 @@ def conditional_response(request, etag, modified_second, response):
     `modified_second` (DataState.modified_second; None: no date): itself, a 304, or a 412 naming the
     precondition that failed. `request` needs only `method` and `META`; `response` may be None (then None
     when the preconditions leave it as it is)."""
+    if modified_second is None and "HTTP_IF_UNMODIFIED_SINCE" in request.META:
+        # A date of a response that has none is not tested (RFC 9110 §13.1.4): Django would fail it.
+        meta = {name: value for name, value in request.META.items() if name != "HTTP_IF_UNMODIFIED_SINCE"}
+        request = SimpleNamespace(method=request.method, META=meta)
     answer = get_conditional_response(request, etag=etag, last_modified=modified_second, response=response)
     if answer is None or answer.status_code != 412:
         return answer
-    header = "If-Match" if "HTTP_IF_MATCH" in request.META else "If-Unmodified-Since"
+    if_match = parse_etags(request.META.get("HTTP_IF_MATCH", ""))  # unreadable, Django leaves it out
+    header = "If-Match" if if_match else "If-Unmodified-Since"
     return JsonResponse(
         {"detail": f"The {header} precondition does not hold."},
         status=412,
@@ -208,9 +225,10 @@ class ResponseCacheMiddleware:
                 response, entry = self._computed(request, view_class, entry, arrived)
                 if entry is None:
                     return self._for_method(request, response)
-            response = conditional_response(request, entry.etag, entry.modified_second, response)
-            if response.status_code == 412:
-                return response
+            if is_conditional(request.META):
+                response = conditional_response(request, entry.etag, entry.modified_second, response)
+                if response.status_code == 412:
+                    return response
         self._cache_derived(request, entry.state)
         if request.method == "GET":
             response.replayable = Replayable(

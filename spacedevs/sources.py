@@ -3,10 +3,9 @@ told apart by, from one deploy to the next."""
 
 import functools
 import hashlib
+from importlib import metadata
 from pathlib import Path
 
-import django
-import rest_framework
 from django.apps import apps
 from django.conf import settings
 
@@ -20,24 +19,41 @@ def digest(paths, *more):
     return hashed.hexdigest()
 
 
-def library_versions():
-    """The libraries whose versions shape a response's bytes."""
-    return f"Django {django.__version__}", f"djangorestframework {rest_framework.VERSION}"
+# The installed distributions whose versions shape a response's bytes: rendering, the schema and its pages,
+# filters' errors, compression.
+RESPONSE_LIBRARIES = (
+    "Django",
+    "djangorestframework",
+    "django-filter",
+    "drf-spectacular",
+    "drf-spectacular-sidecar",
+    "orjson",
+    "Brotli",
+    "isal",
+)
 
 
-def project_sources():
-    """Every Python file of the project's own apps (the folders at the top of the repository) but their
-    migrations, in a fixed order."""
+def library_versions(*names):
+    """`name version` of each of the installed distributions `names`."""
+    return [f"{name} {metadata.version(name)}" for name in names]
+
+
+def project_files():
+    """Every file of the project's own apps (the folders at the top of the repository: code, templates,
+    static files) but their migrations and bytecode, in a fixed order."""
     folders = {Path(config.path) for config in apps.get_app_configs()}
     folders = sorted(folder for folder in folders if folder.parent == settings.BASE_DIR)
     return [
-        path for folder in folders for path in sorted(folder.rglob("*.py")) if "migrations" not in path.parts
+        path
+        for folder in folders
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not {"migrations", "__pycache__"} & set(path.parts)
     ]
 
 
 @functools.cache
 def response_code():
-    """Of everything that makes a response's bytes: the project's code, its libraries, its compression
+    """Of everything that makes a response's bytes: the project's files, its libraries, its compression
     settings. A response cached in Redis by one deploy is never served by another."""
     compression = f"gzip {settings.GZIP_LEVEL} brotli {settings.BROTLI_QUALITY}"
-    return digest(project_sources(), *library_versions(), compression)
+    return digest(project_files(), *library_versions(*RESPONSE_LIBRARIES), compression)

@@ -21,7 +21,7 @@ from spacedevs.api.stored_pages import StoredPage
 from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import DataState
 from spacedevs.response_cache import ResponseCacheMiddleware, negotiated_coding
-from spacedevs.sources import response_code
+from spacedevs.sources import project_files, response_code
 
 from .conftest import SEED, fixture_events
 from .fake_upstream import FakeLL2
@@ -42,6 +42,7 @@ SEED_ROUTES = [
 
 MICROSECOND = datetime.timedelta(microseconds=1)
 FUTURE = "Fri, 01 Jan 2100 00:00:00 GMT"
+PAST = "Mon, 01 Jan 1990 00:00:00 GMT"
 
 
 @pytest.fixture(params=["django", "wsgi"])
@@ -307,11 +308,12 @@ def test_preconditions_are_tested_in_rfc_9110s_order_on_the_response_they_concer
             assert (answer.status_code, answer.content) == (error.status_code, error.content), condition
     assert client.get("/2.3.0/events/", HTTP_IF_NONE_MATCH="*", **JSON).status_code == 304
     # If-Match, then If-Unmodified-Since, before If-None-Match and If-Modified-Since.
-    failed = {
-        "If-Match": {"HTTP_IF_MATCH": '"other"', "HTTP_IF_NONE_MATCH": etag},
-        "If-Unmodified-Since": {"HTTP_IF_UNMODIFIED_SINCE": "Mon, 01 Jan 1990 00:00:00 GMT"},
-    }
-    for header, conditions in failed.items():
+    failed = [
+        ("If-Match", {"HTTP_IF_MATCH": '"other"', "HTTP_IF_NONE_MATCH": etag}),
+        ("If-Unmodified-Since", {"HTTP_IF_UNMODIFIED_SINCE": PAST}),
+        ("If-Unmodified-Since", {"HTTP_IF_MATCH": "unreadable", "HTTP_IF_UNMODIFIED_SINCE": PAST}),
+    ]
+    for header, conditions in failed:
         answer = client.get("/2.3.0/events/", **conditions, **JSON)
         assert answer.status_code == 412, header
         assert answer.json() == {"detail": f"The {header} precondition does not hold."}
@@ -319,12 +321,19 @@ def test_preconditions_are_tested_in_rfc_9110s_order_on_the_response_they_concer
         {"HTTP_IF_MATCH": etag},
         {"HTTP_IF_MATCH": "*"},
         {"HTTP_IF_UNMODIFIED_SINCE": modified},
-        {"HTTP_IF_MATCH": etag, "HTTP_IF_UNMODIFIED_SINCE": "Mon, 01 Jan 1990 00:00:00 GMT"},
+        {"HTTP_IF_MATCH": etag, "HTTP_IF_UNMODIFIED_SINCE": PAST},
     ):
         assert client.get("/2.3.0/events/", **conditions, **JSON).content == current.content, conditions
     both = client.get("/2.3.0/events/", HTTP_IF_MATCH=etag, HTTP_IF_NONE_MATCH=etag, **JSON)
     assert both.status_code == 304
     assert client.get("/2.3.0/events/", HTTP_IF_MODIFIED_SINCE=modified, **JSON).status_code == 304
+
+
+@pytest.mark.django_db
+def test_a_response_without_a_date_tests_none(client):
+    """Nothing was ever written: no Last-Modified, so If-Unmodified-Since is not tested (RFC 9110 §13.1.4)."""
+    response = client.get("/2.3.0/events/", HTTP_IF_UNMODIFIED_SINCE=PAST, **JSON)
+    assert (response.status_code, "Last-Modified" in response) == (200, False)
 
 
 @pytest.mark.usefixtures("seeded")
@@ -359,6 +368,7 @@ def test_another_deploy_shares_no_response(monkeypatch, settings):
     """A response in a shared cache was made by one version of the code and its settings: another deploy
     (code, libraries, compression) computes its own. (Django's client: a process's replays are its own.)"""
     client = Client()
+    assert {"redoc.html", "serializers.py"} <= {path.name for path in project_files()}
     etags = {client.get("/2.3.0/events/", **JSON, **GZIP)["ETag"]}
     monkeypatch.setattr("spacedevs.response_cache.response_code", lambda: "another deploy")
     etags.add(client.get("/2.3.0/events/", **JSON, **GZIP)["ETag"])

@@ -249,6 +249,24 @@ def test_a_save_outside_a_transaction_ends_on_a_version_with_its_documents(clien
     assert client.get(url, **JSON).json()["name"] == "Renamed in the shell"
 
 
+@pytest.mark.usefixtures("all_fixtures")
+def test_links_added_or_removed_render_the_events_whose_lists_changed(monkeypatch):
+    rendered = []
+    render = render_documents
+
+    def recorded(event_ids):
+        rendered.append(set(event_ids))
+        render(event_ids)
+
+    monkeypatch.setattr("events.documents.render_documents", recorded)
+    event, agency = Event.objects.get(pk=352), Agency.objects.get(pk=44)  # NASA, shown by 67 events
+    event.agencies.add(agency, through_defaults={"position": 50})
+    event.agencies.remove(agency)
+    agency.events.add(event, through_defaults={"position": 50})
+    assert rendered == [{352}] * 3
+    assert_documents_current()
+
+
 def test_migrate_renders_what_is_missing_or_from_other_code(seeded):
     EventDocument.objects.all().delete()
     render_documents([352])
