@@ -4,6 +4,7 @@ import email.utils
 import json
 import math
 import random
+import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -55,6 +56,11 @@ class Budget:
             raise ValueError(f"expected at least one call per positive number of seconds, got {text!r}")
         return budget
 
+    @classmethod
+    def unlimited(cls):
+        """A budget that never makes a call wait."""
+        return cls(sys.maxsize, 1.0)
+
     @property
     def usable(self):
         return self.calls >= 1 and 0 < self.seconds < math.inf
@@ -69,6 +75,9 @@ class Budget:
 
     def spend(self, now, count=1):
         self.made.extend([now] * count)
+
+    def __str__(self):
+        return f"{self.calls} calls per {self.seconds:g} s"
 
     @property
     def interval(self):
@@ -107,7 +116,8 @@ def retry_after(response):
 class Upstream:
     """GETs JSON from an LL2-compatible server, spacing the calls to stay within its budget.
 
-    The budget comes from the server's `/api-throttle/` (LL2 has it) when it answers, else `fallback_budget`.
+    The budget comes from the server's `/api-throttle/` (LL2 has it) when it answers, else `fallback_budget`;
+    a server that states no limit there gets `unlimited_budget` (None: calls are not spaced).
     Timeouts, lost connections, 5xx, 429 and truncated bodies are retried with backoff (a 429 waits what the
     server asks); anything else that is not LL2 JSON stops at once with an UpstreamError naming it.
     """
@@ -118,6 +128,7 @@ class Upstream:
         *,
         token=None,
         fallback_budget,
+        unlimited_budget=None,
         retry=None,
         timeout=30.0,
         clock=time.monotonic,
@@ -132,7 +143,7 @@ class Upstream:
         self.retry = retry or Retry()
         self.answered = False  # whether an LL2 page ever arrived: until then, a wrong URL is the likely cause
         self.clock, self.sleep, self.log = clock, sleep, log or (lambda message: None)
-        self.budget = self._read_budget() or fallback_budget
+        self.budget = self._read_budget(unlimited_budget) or fallback_budget
 
     def close(self):
         self.client.close()
@@ -140,19 +151,23 @@ class Upstream:
     def url(self, path):
         return f"{self.base_url}/{path.lstrip('/')}"
 
-    def _read_budget(self):
-        """The budget `/api-throttle/` states, with the calls already used counted as just made."""
+    def _read_budget(self, unlimited):
+        """The budget `/api-throttle/` states, with the calls already used counted as just made; `unlimited`
+        (None: no spacing) when it states no limit."""
         try:
             response = self.client.get(self.url("api-throttle/"))
             state = response.json() if response.status_code == 200 else None
+            if state["your_request_limit"] is None:  # none (this project's answer to an unthrottled client)
+                self.log("upstream budget: unlimited" + (f"; keeping to {unlimited}" if unlimited else ""))
+                return unlimited or Budget.unlimited()
             budget = Budget(int(state["your_request_limit"]), float(state["limit_frequency_secs"]))
             used = min(int(state.get("current_use", 0)), budget.calls)
-        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, KeyError, TypeError):
             return None
         if not budget.usable:
             return None
         budget.spend(self.clock(), used)
-        self.log(f"upstream budget: {budget.calls} calls per {budget.seconds:g} s ({used} used)")
+        self.log(f"upstream budget: {budget} ({used} used)")
         return budget
 
     def get_page(self, url):

@@ -12,6 +12,8 @@ from spacedevs.api.numbers import INTEGER_RANGES
 from .errors import IngestError
 
 SLUG_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+$")
+# The longest duration every supported database holds: SQLite stores one as a 64-bit count of microseconds.
+MAX_DURATION = datetime.timedelta(microseconds=2**63 - 1)
 
 
 def _describe(value):
@@ -68,9 +70,14 @@ def parse_date(value):
 
 
 def parse_iso_duration(value):
-    parsed = parse_duration(value) if isinstance(value, str) and value.startswith(("P", "-P")) else None
+    try:
+        parsed = parse_duration(value) if isinstance(value, str) and value.startswith(("P", "-P")) else None
+    except OverflowError:  # beyond Python's timedelta (a billion days)
+        parsed = MAX_DURATION * 2
     if parsed is None:
         raise IngestError(f"expected an ISO 8601 duration such as 'PT1H5M34S', got {_describe(value)}")
+    if abs(parsed) > MAX_DURATION:
+        raise IngestError(f"{_describe(value)} is longer than a database stores (about 292,000 years)")
     return parsed
 
 
@@ -84,9 +91,19 @@ def text_parser(max_length, pattern=None):
             raise IngestError(f"{_describe(value)} does not match {pattern.pattern}")
         if "\x00" in value:
             raise IngestError("contains a NUL character")
+        if not value.isascii() and not _is_utf_8(value):
+            raise IngestError(f"{_describe(value)} is not Unicode text (a lone surrogate)")
         return value
 
     return parse_text
+
+
+def _is_utf_8(text):
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parser_for(field):

@@ -217,10 +217,16 @@ def test_short_inputs_and_no_progress_show_none(db, tmp_path, capsys, progress_t
         ),
         ({"id": 2**63}, f"record 1 (id {2**63}): field 'id': {2**63} is outside -2147483648…2147483647"),
         ({"type": {"id": 2**40, "name": "x"}}, f"field 'type.id': {2**40} is outside -2147483648…2147483647"),
+        # Beyond Python's durations, and beyond SQLite's (a 64-bit count of microseconds).
+        ({"duration": "P1000000000D"}, "field 'duration': 'P1000000000D' is longer than a database stores"),
+        ({"duration": "P200000000D"}, "field 'duration': 'P200000000D' is longer than a database stores"),
+        # JSON escapes can spell half a UTF-16 pair, which is no text.
+        ({"name": "a \ud800"}, "field 'name': 'a \\ud800' is not Unicode text (a lone surrogate)"),
     ],
 )
 def test_values_the_database_cannot_hold_are_clear_errors(db, tmp_path, change, message):
-    path = write_json(tmp_path, "edge.json", [SEED_EVENT | change])
+    path = tmp_path / "edge.json"
+    path.write_text(json.dumps([SEED_EVENT | change]))  # ASCII: a lone surrogate as its escape
     with pytest.raises(CommandError) as raised:
         call_command("import_ll2", str(path))
     assert message in str(raised.value)

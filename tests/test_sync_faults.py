@@ -10,9 +10,12 @@ import copy
 import datetime
 import io
 import json
+import os
 import re
 import signal
 import socket
+import threading
+import time
 from types import SimpleNamespace
 
 import httpx
@@ -391,6 +394,14 @@ def test_the_api_throttle_current_use_counts_as_spent(fake_ll2, connect):
     assert run.messages == ["upstream budget: 5 calls per 10 s (3 used)"]
 
 
+def test_an_upstream_without_a_limit_is_not_spaced(fake_ll2, connect):
+    # This project's own /api-throttle/ to a client it does not limit: nulls. Not the fallback's 1 an hour.
+    throttle = {"your_request_limit": None, "limit_frequency_secs": None}
+    run = sync_on_fake_clock(fake_ll2, connect, throttle=throttle, budget=Budget(1, 3600))
+    assert run.messages[0] == "upstream budget: unlimited"
+    assert run.clock.sleeps == [10.0, 10.0]  # only the fake's own 429s, as in the control above
+
+
 # --- The command: exit statuses and messages ---------------------------------------------------------------
 
 
@@ -570,3 +581,49 @@ def test_responses_say_when_and_from_where_the_mirror_synced(fake_ll2, sync_ll2,
     state = DataState.current()
     assert (state.version, state.synced_at) == (version, SyncCheckpoint.objects.get().last_success)
     assert state.synced_at > synced
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--timeout", "-1"], "--timeout: expected a positive number of seconds, got -1"),
+        (["--timeout", "nan"], "--timeout: expected a positive number of seconds, got nan"),
+        (["--retry-base", "-0.5"], "--retry-base: expected a number of seconds at least 0, got -0.5"),
+        (["--watch", "0"], "--watch: expected a positive number of seconds, got 0"),
+    ],
+)
+def test_command_bad_seconds_exit_2(sync_ll2, arguments, message):
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", closed_port_url(), *arguments)
+    assert (str(failed.value), failed.value.returncode) == (message, 2)
+
+
+def test_command_malformed_base_url_exits_2_with_one_line(sync_ll2):
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", "http://[::1", *FAST)
+    assert failed.value.returncode == 2
+    assert "\n" not in str(failed.value) and "http://[::1" in str(failed.value)
+
+
+def test_watch_outlives_an_upstream_down_past_its_retries(fake_ll2, sync_ll2):
+    """A service: the poll that finds the upstream down (past the retries) is logged, the next one syncs."""
+    fake = fake_ll2(SMALL, page_size=10)
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    before = len(fake.calls())
+    fake.script(None, ("status", 503), ("status", 503))  # a pass, a poll that gives up, a poll
+
+    def stop_after_the_third_poll():
+        while len(fake.calls()) < before + 4:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    stopper = threading.Thread(target=stop_after_the_third_poll, daemon=True)
+    stopper.start()
+    stdout, stderr = io.StringIO(), io.StringIO()
+    call_command(
+        "sync_ll2", "--base-url", fake.base_url, "--watch", "0.05", *FAST, stdout=stdout, stderr=stderr
+    )
+    stopper.join(5)
+    unchanged = f"{fake.base_url}: 1 page: 0 created, 0 updated, 1 unchanged, 0 pruned\n"
+    assert stdout.getvalue() == unchanged * 2
+    assert "503 Service Unavailable (gave up after 2 attempts); trying again in 0.05 s" in stderr.getvalue()

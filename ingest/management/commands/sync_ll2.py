@@ -1,4 +1,5 @@
 import datetime
+import math
 import os
 import signal
 import sys
@@ -22,6 +23,7 @@ from ingest.upstream import LL2_BASE_URL, Budget, Retry, UnreachableError, Upstr
 from ingest.values import parse_datetime
 
 USAGE = 2
+DEFAULT_RATE = "15/3600"
 
 
 def since_value(text):
@@ -32,6 +34,18 @@ def since_value(text):
         return parse_datetime(text if "T" in text else f"{text}T00:00:00Z")
     except IngestError:
         raise ValueError(f"--since: expected auto, all or an ISO 8601 date, got {text!r}") from None
+
+
+def check_seconds(options):
+    """The options that are numbers of seconds: finite, and positive (the backoff may be 0)."""
+    for name, minimum in (("timeout", 0.0), ("watch", 0.0), ("retry_base", None)):
+        value = options[name]
+        if value is None:
+            continue
+        if not math.isfinite(value) or value < 0 or (minimum is not None and value <= minimum):
+            bound = "a number of seconds at least 0" if minimum is None else "a positive number of seconds"
+            flag = "--" + name.replace("_", "-")
+            raise ValueError(f"{flag}: expected {bound}, got {value:g}")
 
 
 class Command(BaseCommand):
@@ -64,13 +78,18 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="prune beyond --max-prune-fraction")
         parser.add_argument(
             "--rate",
-            default="15/3600",
-            help="calls/seconds to stay within when the upstream has no /api-throttle/ (default 15/3600)",
+            help=(
+                "calls/seconds to stay within when the upstream states no limit: it has no /api-throttle/ "
+                f"(default {DEFAULT_RATE}, LL2's anonymous limit), or states none there (default: no spacing)"
+            ),
         )
         parser.add_argument("--timeout", type=float, default=30.0, help="seconds per call (default 30)")
         parser.add_argument("--retries", type=int, default=6, help="attempts per call (default 6)")
         parser.add_argument(
-            "--retry-base", type=float, default=1.0, help="first backoff in seconds (default 1)"
+            "--retry-base",
+            type=float,
+            default=1.0,
+            help="first backoff in seconds (default 1)",
         )
         parser.add_argument("--status", action="store_true", help="print the checkpoints and exit")
         parser.add_argument(
@@ -83,7 +102,9 @@ class Command(BaseCommand):
             return self.print_status()
         try:
             since = since_value(options["since"])
-            fallback = Budget.parse(options["rate"])
+            fallback = Budget.parse(options["rate"] or DEFAULT_RATE)
+            unlimited = Budget.parse(options["rate"]) if options["rate"] else None
+            check_seconds(options)
         except ValueError as error:
             raise CommandError(str(error), returncode=USAGE) from None
         self.stopping = threading.Event()
@@ -92,6 +113,7 @@ class Command(BaseCommand):
             options["base_url"],
             token=options["token"] or os.environ.get("LL2_API_TOKEN"),
             fallback_budget=fallback,
+            unlimited_budget=unlimited,
             retry=Retry(attempts=max(1, options["retries"]), base=options["retry_base"]),
             timeout=options["timeout"],
             sleep=self.wait,
@@ -99,11 +121,9 @@ class Command(BaseCommand):
         )
         try:
             with exclusive_sync():
-                while True:
-                    self.run_once(upstream, since, options)
-                    since = "auto"
-                    if not options["watch"] or self.stopping.wait(options["watch"]):
-                        break
+                self.run_once(upstream, since, options)
+                while options["watch"] and not self.stopping.wait(options["watch"]):
+                    self.poll(upstream, options)
         except SyncStopped:
             self.log("stopped")
         except SyncBusy as error:
@@ -115,6 +135,15 @@ class Command(BaseCommand):
         finally:
             upstream.close()
             signal.signal(signal.SIGTERM, previous_handler)
+
+    def poll(self, upstream, options):
+        """One more pass of --watch: a fault of the upstream (down past the retries, answering with
+        something else than LL2) or a prune refused is logged, and the next poll tries again; data that
+        fails validation stops the service, as it would stop any sync."""
+        try:
+            self.run_once(upstream, "auto", options)
+        except (UpstreamError, PruneRefused) as error:
+            self.log(f"{error}; trying again in {options['watch']:g} s")
 
     def run_once(self, upstream, since, options):
         progress = None
