@@ -19,6 +19,7 @@ from django.db.backends.signals import connection_created
 
 # Connection exceptions, insufficient resources, operator intervention (shutdown, statement timeout).
 UNAVAILABLE_SQLSTATES = ("08", "53", "57")
+QUERY_CANCELED = "57014"
 
 
 class QueryDeadlineExpired(Exception):
@@ -28,6 +29,14 @@ class QueryDeadlineExpired(Exception):
 class DatabaseTimedOut(OperationalError):
     """A query did not answer within its deadline: its connection is closed, and trying again at once on a
     new one would only wait as long again."""
+
+
+def is_timeout(exception):
+    """Whether `exception` is a query past its deadline: the worker's (DatabaseTimedOut) or the server's own
+    `statement_timeout` (PostgreSQL's query_canceled). Trying again would only wait as long again."""
+    if isinstance(exception, DatabaseTimedOut):
+        return True
+    return getattr(exception.__cause__, "sqlstate", None) == QUERY_CANCELED
 
 
 def is_database_unavailable(exception):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connections
 from django.http import JsonResponse
 
+from .driver import fetch_one
 from .faults import is_database_unavailable
 
 logger = logging.getLogger(__name__)
@@ -30,8 +31,11 @@ class HealthMiddleware:
     def _ready():
         try:
             for connection in connections.all():  # the primary and every read replica
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT 1")
+                if connection.vendor == "postgresql":
+                    fetch_one(connection, "SELECT 1")  # its wait bounded by the deadline, in any thread
+                else:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT 1")
         except Exception as error:
             if not is_database_unavailable(error):
                 raise

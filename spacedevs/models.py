@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .driver import fetch_one
-from .faults import DatabaseTimedOut, is_database_unavailable
+from .faults import is_database_unavailable, is_timeout
 from .replicas import PRIMARY
 
 THE_ROW = 1
@@ -59,7 +59,7 @@ class DataState(models.Model):
             return cls._read()
         except (InterfaceError, OperationalError) as error:
             # A timeout would only wait as long again: a dropped connection is what a retry can mend.
-            if not kept or isinstance(error, DatabaseTimedOut) or not is_database_unavailable(error):
+            if not kept or is_timeout(error) or not is_database_unavailable(error):
                 raise
             connection.close()
             return cls._read()

@@ -29,7 +29,7 @@ from .faults import QueryDeadline
 from .middleware import DATA_STATE_ERROR_KEY, DATA_STATE_KEY, iso_utc
 from .models import DataState
 from .replicas import READS_FROM, READS_FROM_KEY, reads_for, replica_aliases
-from .request_log import REQUEST_ID, EnvironRequest, log_request, request_id
+from .request_log import ARRIVAL_KEY, REQUEST_ID, EnvironRequest, log_request, request_id
 from .response_cache import cache_control, conditional_response, is_conditional
 from .throttling import throttle_for
 
@@ -121,7 +121,18 @@ class ReplayedResponses:
         self.replicas = replica_aliases()
 
     def __call__(self, environ, start_response):
+        # The request is named and timed from here: every line logged while serving it carries its id, and
+        # its duration counts the data state's read (RequestLogMiddleware takes both from `environ`).
         started = time.perf_counter()
+        identifier = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        environ[ARRIVAL_KEY] = (started, identifier)
+        token = REQUEST_ID.set(identifier)
+        try:
+            return self._answer(environ, start_response)
+        finally:
+            REQUEST_ID.reset(token)
+
+    def _answer(self, environ, start_response):
         method = environ["REQUEST_METHOD"]
         if method not in ("GET", "HEAD") or not self.max_bytes or djangos_to_answer(environ):
             return self.application(environ, start_response)
@@ -148,7 +159,7 @@ class ReplayedResponses:
         else:
             status, headers = "200 OK", recording.headers
             body = recording.body if method == "GET" else b""
-        return self._replay(replayable, state, (status, headers, body), environ, start_response, started)
+        return self._replay(replayable, state, (status, headers, body), environ, start_response)
 
     def _read_state(self, environ):
         """The data state, read as DataStateMiddleware would; handed on to Django in `environ`, as is an
@@ -175,23 +186,19 @@ class ReplayedResponses:
         return throttle_for(None).allow_request(EnvironRequest(environ), None)
 
     @staticmethod
-    def _replay(replayable, state, response, environ, start_response, started):
+    def _replay(replayable, state, response, environ, start_response):
         status, headers, body = response
-        identifier = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
-        token = REQUEST_ID.set(identifier)
-        try:
-            headers = [
-                *headers,
-                ("Cache-Control", cache_control(replayable.valid_until)),
-                ("X-Request-ID", identifier),
-            ]
-            if state.synced_at is not None:
-                headers.append(("X-Mirror-Synced-At", iso_utc(state.synced_at)))
-            start_response(status, headers)
-            log_request(environ["REQUEST_METHOD"], replayable.path, int(status[:3]), started, environ)
-            return [body]
-        finally:
-            REQUEST_ID.reset(token)
+        started, identifier = environ[ARRIVAL_KEY]
+        headers = [
+            *headers,
+            ("Cache-Control", cache_control(replayable.valid_until)),
+            ("X-Request-ID", identifier),
+        ]
+        if state.synced_at is not None:
+            headers.append(("X-Mirror-Synced-At", iso_utc(state.synced_at)))
+        start_response(status, headers)
+        log_request(environ["REQUEST_METHOD"], replayable.path, int(status[:3]), started, environ)
+        return [body]
 
     def _record(self, key, environ, start_response):
         """Django's response to the request, kept for replay when the response cache marked it so."""

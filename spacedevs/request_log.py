@@ -11,6 +11,8 @@ import orjson
 from rest_framework.throttling import BaseThrottle
 
 REQUEST_ID = contextvars.ContextVar("request_id", default="-")
+# WSGI environ key: (time.perf_counter() on arrival, request id), when the request was named before Django.
+ARRIVAL_KEY = "spacedevs.arrival"
 # A proxy's id is kept when it is a plain token; anything else (too long, spaces, quotes) is replaced.
 PROXY_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,200}")
 REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "client")
@@ -76,14 +78,17 @@ def log_request(method, path, status, started, meta):
 
 class RequestLogMiddleware:
     """Names each request (`X-Request-ID`, taken from the proxy or made here, and echoed in the response) and
-    logs it once served: method, path, status, duration and client address."""
+    logs it once served: method, path, status, duration and client address. A request named and timed
+    before Django (spacedevs/replay.py) keeps that name and that start."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        started = time.perf_counter()
-        request.id = request_id(request.headers.get("X-Request-ID", ""))
+        arrival = request.META.get(ARRIVAL_KEY)
+        if arrival is None:
+            arrival = time.perf_counter(), request_id(request.headers.get("X-Request-ID", ""))
+        started, request.id = arrival
         token = REQUEST_ID.set(request.id)
         try:
             response = self.get_response(request)

@@ -70,7 +70,7 @@ class ClientThrottle(SimpleRateThrottle):
         ]
         if len(self.history) < self.num_requests:
             return len(self.history), 0
-        return len(self.history), math.ceil(self.history[-1] + self.duration - self.now)
+        return len(self.history), math.ceil(seconds_until_allowed(self))
 
 
 class AdminLoginThrottle(SimpleRateThrottle):
@@ -85,13 +85,16 @@ class AdminLoginThrottle(SimpleRateThrottle):
         return f"throttle:admin-login:{self.get_ident(request)}"
 
 
+def seconds_until_allowed(throttle):
+    """How long a client at or over its limit waits for its next request: until enough of the window's
+    requests expire to bring it under the limit (its history is newest first). DRF's `wait()` is the time
+    until the oldest expires, and none when the history outgrew a rate lowered since."""
+    return throttle.history[throttle.num_requests - 1] + throttle.duration - throttle.now
+
+
 def too_many_requests(throttle):
     """The 429 of a throttle that refused a request: DRF's body, and `Retry-After`."""
-    # DRF has no wait when the history outgrew a rate lowered since: then until its oldest request expires.
-    wait = throttle.wait()
-    if wait is None:
-        wait = throttle.history[-1] + throttle.duration - throttle.now
-    wait = max(1, math.ceil(wait))
+    wait = max(1, math.ceil(seconds_until_allowed(throttle)))
     return JsonResponse(
         {"detail": str(Throttled(wait).detail)}, status=429, headers={"Retry-After": str(wait)}
     )

@@ -1,8 +1,9 @@
 """The data version goes up with every write to the served data, once per write, in the write's transaction;
 the sync's bookkeeping and writes that change nothing leave it alone."""
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.urls import reverse
 
 from agencies.models import Agency
@@ -97,3 +98,21 @@ def test_a_restored_database_never_gives_again_the_tag_of_a_version_it_lost(seed
     Agency.objects.first().save()
     assert DataState.current().version == int(lost.split("/")[1])
     assert DataState.current().tag != lost
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_the_server_timed_out_is_not_tried_again(monkeypatch):
+    """A dropped connection is replaced and the read tried again; a read PostgreSQL cancelled at its
+    statement_timeout would only wait as long again (the request's 503 would take twice the deadline)."""
+    DataState.current()  # a connection kept
+    reads = []
+
+    def cancelled(cls):
+        reads.append(1)
+        cause = psycopg.errors.QueryCanceled("canceling statement due to statement timeout")
+        raise OperationalError(str(cause)) from cause
+
+    monkeypatch.setattr(DataState, "_read", classmethod(cancelled))
+    with pytest.raises(OperationalError):
+        DataState.current()
+    assert len(reads) == 1

@@ -43,6 +43,7 @@ def test_ready_says_whether_the_database_answers(client, monkeypatch, django_ass
         response = client.get("/ready/")
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
     monkeypatch.setattr(connections["default"], "cursor", unreachable)
+    monkeypatch.setattr(connections["default"], "ensure_connection", unreachable)  # PostgreSQL's read
     response = client.get("/ready/")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "detail": "The database is unavailable."}
@@ -50,17 +51,17 @@ def test_ready_says_whether_the_database_answers(client, monkeypatch, django_ass
 
 
 @pytest.fixture
-def relayed_server(db, tmp_path):
+def relayed_server(db, tmp_path, request):
     """gunicorn as production runs it, over this test database reached through a Relay, with short
-    deadlines: a query 1 s, connecting 2 s (libpq's least)."""
+    deadlines: a query 1 s, connecting 2 s (libpq's least). A test's parameter, if any, is more settings
+    (`indirect=True`)."""
     if connection.vendor != "postgresql":
         pytest.skip("the deadlines are PostgreSQL's (SQLite is a file: it cannot hang or go away)")
     database = connection.settings_dict
     relay = Relay((database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432)))
     url = f"postgres://{database['USER']}@127.0.0.1:{relay.port}/{database['NAME']}"
-    server = Instance(
-        tmp_path, DATABASE_URL=url, DATABASE_STATEMENT_TIMEOUT="1", DATABASE_CONNECT_TIMEOUT="2"
-    ).serve()
+    settings = {"DATABASE_STATEMENT_TIMEOUT": "1", "DATABASE_CONNECT_TIMEOUT": "2"}
+    server = Instance(tmp_path, DATABASE_URL=url, **settings, **getattr(request, "param", {})).serve()
     yield server, relay
     server.stop()
     relay.stop()
@@ -103,6 +104,20 @@ def test_a_hung_database_is_a_503_within_the_deadline_and_no_worker_dies(relayed
     assert (response.status_code, seconds < 2) == (200, True)
     assert timed_get(server, "/ready/")[0].status_code == 200
     assert workers(server) == serving
+
+
+@pytest.mark.parametrize(
+    "relayed_server", [{"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4"}], indirect=True, ids=["threads"]
+)
+def test_ready_answers_a_hung_database_within_the_deadline_in_a_threaded_worker(relayed_server):
+    # Threads get no timer signal: the readiness check's wait is bounded on the socket, as the API's are.
+    server, relay = relayed_server
+    assert timed_get(server, "/ready/")[0].status_code == 200  # the worker now keeps a connection
+    relay.hang()
+    response, seconds = timed_get(server, "/ready/")
+    assert (response.status_code, response.json()["status"], seconds < 2.5) == (503, "unavailable", True)
+    relay.start()
+    assert timed_get(server, "/ready/")[0].status_code == 200
 
 
 def test_a_stopped_database_is_a_503_at_once_and_the_service_recovers_by_itself(relayed_server):

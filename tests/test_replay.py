@@ -4,6 +4,7 @@ longer agrees with (tests/test_response_cache.py runs its write paths through th
 
 import datetime
 import logging
+import time
 
 import pytest
 from django.core.signals import request_started
@@ -255,6 +256,32 @@ def test_a_replay_is_logged_under_its_request_id(wsgi_client, caplog):
         200,
         "10.1.2.3",
     )
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_request_is_named_and_timed_from_its_arrival(wsgi_client, caplog, monkeypatch):
+    """What the replay does before handing a request to Django (reading the data state) is logged under the
+    request's id and counted in its duration."""
+    caplog.set_level(logging.INFO)
+    wsgi_client.get("/2.3.0/events/?limit=2", **JSON)
+    DataState.bump()  # the recording no longer serves: read the state, then on to Django
+    read, reads = DataState.current.__func__, []
+
+    def first_read_slow(cls):
+        reads.append(1)
+        if len(reads) == 1:
+            logging.getLogger("spacedevs.tests").warning("reading the state")
+            time.sleep(0.2)
+        return read(cls)
+
+    monkeypatch.setattr(DataState, "current", classmethod(first_read_slow))
+    caplog.clear()
+    response = wsgi_client.get("/2.3.0/events/?limit=2", HTTP_X_REQUEST_ID="lb-2", **JSON)
+    assert wsgi_client.django_calls == 2
+    [reading] = [record for record in caplog.records if record.getMessage() == "reading the state"]
+    [line] = [record for record in caplog.records if record.name == "spacedevs.requests"]
+    assert response["X-Request-ID"] == reading.request_id == line.request_id == "lb-2"
+    assert line.duration_ms >= 200
 
 
 def test_gunicorn_serves_djangos_application_behind_the_replay():

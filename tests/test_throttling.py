@@ -3,8 +3,10 @@ key and tier for `Authorization: Token <key>`; 429 with `Retry-After` over the l
 
 import hashlib
 import io
+import time
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -185,6 +187,19 @@ def test_a_rate_lowered_under_a_clients_use_is_a_429_not_an_error(client, settin
     refused = client.get("/2.3.0/events/", **JSON)
     assert refused.status_code == 429
     assert 3590 < int(refused["Retry-After"]) <= 3600
+
+
+def test_a_client_over_its_limit_waits_until_it_is_under_it(client, settings):
+    """Five requests 100 s ago and five 3,000 s ago under a limit now 3 an hour: the oldest expire in 600 s,
+    but the client is under its limit only once the third newest has, in 3,500 s."""
+    settings.ANONYMOUS_THROTTLE_RATE = "3/hour"
+    now = time.time()
+    history = [now - 100] * 5 + [now - 3000] * 5  # newest first, as DRF keeps it
+    caches[settings.THROTTLE_CACHE_ALIAS].set("throttle:address:127.0.0.1", history, 3600)
+    refused = client.get("/2.3.0/events/", **JSON)
+    assert refused.status_code == 429
+    assert 3490 < int(refused["Retry-After"]) <= 3500
+    assert 3490 < usage(client)["next_use_secs"] <= 3500
 
 
 def test_a_tier_allows_at_least_one_request_an_hour(client, django_user_model):
