@@ -2,8 +2,11 @@
 
 from collections import defaultdict
 from functools import cache
-from itertools import groupby
+from itertools import count, groupby
 from operator import itemgetter
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import CharField
 
 from spacedevs.bulk import bulk_delete, bulk_insert
 from spacedevs.idquery import IdQuery
@@ -66,18 +69,60 @@ def write_batch(batch, tally):
                 tally.record(slot.owner_kind, owner, UPDATED)
 
 
-def _check_unique_values(kind, rows):
-    """A unique value (an event's slug) that another stored row holds is a clear error, not a crash."""
-    for field in kind.model._meta.fields:
-        if not field.unique or field.primary_key:
-            continue
-        wanted = {values[field.attname]: pk for pk, values in rows.items() if field.attname in values}
-        for other_pk, value in _holders(kind.model, field.attname)(wanted):
-            if other_pk not in rows:
+@cache
+def _unique_fields(kind):
+    """The columns a kind fills whose values are unique on their own (an event's slug; no kind written has a
+    constraint over several columns). Their values may move from row to row within a write: a row leaves its
+    value for a temporary one first (`_parking_values`), which only a text column can hold."""
+    fields = [
+        field
+        for field in kind.model._meta.concrete_fields
+        if field.unique and not field.primary_key and field.attname in kind.attnames
+    ]
+    if any(not isinstance(field, CharField) for field in fields):
+        raise ImproperlyConfigured(f"ingest can write only text columns as unique values of {kind}")
+    return fields
+
+
+def _check_unique_values(kind, rows, stored):
+    """The rows' unique values (an event's slug) as they stand once the rows are written: one held by two
+    rows, or by a stored row that keeps it, is a clear error, not a crash. Return the temporary values
+    {pk: {attname: value}} of the stored rows whose value another row takes: they leave it first."""
+    parked = defaultdict(dict)
+    for field in _unique_fields(kind):
+        attname = field.attname
+        wanted = {}
+        for pk, values in rows.items():
+            if attname in values:
+                other = wanted.setdefault(values[attname], pk)
+                if other != pk:
+                    raise IngestError(
+                        f"{kind} {pk}: {field.name} {values[attname]!r} already belongs to {kind} {other}"
+                        " in this import",
+                        field=field.name,
+                    )
+        for other_pk, value in _holders(kind.model, attname)(wanted):
+            # The holder keeps the value unless this write gives it another.
+            if other_pk != wanted[value] and rows.get(other_pk, {}).get(attname, value) == value:
                 raise IngestError(
                     f"{kind} {wanted[value]}: {field.name} {value!r} already belongs to {kind} {other_pk}",
                     field=field.name,
                 )
+        leaving = [pk for pk, current in stored.items() if wanted.get(current[attname], pk) != pk]
+        for pk, value in _parking_values(kind.model, attname, leaving, wanted.keys()).items():
+            parked[pk][attname] = value
+    return parked
+
+
+def _parking_values(model, attname, pks, taken):
+    """Values of a unique text column for the rows `pks`, one each, that neither `taken` nor a stored row
+    holds. A slug cannot be one ("~" is not in a slug), but another text column's values could."""
+    if not pks:
+        return {}
+    for attempt in count():
+        values = {pk: f"~{attempt}~{pk}" for pk in pks}
+        if taken.isdisjoint(values.values()) and not _holders(model, attname)(values.values()):
+            return values
 
 
 @cache
@@ -100,10 +145,17 @@ def _stored_items(slot):
 
 
 def _upsert_rows(kind, rows, tally):
-    """Insert the new rows, update the changed ones; return the pks of those created."""
-    _check_unique_values(kind, rows)
+    """Insert the new rows, update the changed ones; return the pks of those created.
+
+    A unique value another row takes (a slug freed by one event and taken by another, two events swapping
+    theirs) is first moved out of its way, to a temporary value, so that no order of the writes collides."""
     model = kind.model
     stored = {row[kind.pk_attname]: row for row in _stored_rows(kind)(rows)}
+    parked = _check_unique_values(kind, rows, stored)
+    if parked:
+        columns = sorted({attname for values in parked.values() for attname in values})
+        leaving = [model(**stored[pk] | values) for pk, values in parked.items()]
+        model.objects.bulk_update(leaving, columns, batch_size=WRITE_BATCH_SIZE)
     to_create, to_update, changed_fields = [], [], set()
     for pk, values in rows.items():
         current = stored.get(pk)

@@ -6,6 +6,8 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command, execute_from_command_line
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from events.models import Event, EventAgency, Update, VidURL
 from ingest.management.commands import import_ll2 as import_ll2_command
@@ -249,5 +251,101 @@ def test_two_new_events_with_one_slug_are_a_clear_error(db, tmp_path):
     path = write_json(tmp_path, "twins.json", [SEED_EVENT, copy.deepcopy(SEED_EVENT) | {"id": 353}])
     with pytest.raises(CommandError) as raised:
         call_command("import_ll2", str(path))
-    assert str(raised.value).startswith(f"{path}: conflicts with the stored data: ")
+    assert str(raised.value) == (
+        f"{path}: field 'slug': event 353: slug 'htv-x1-release-reentry' already belongs to event 352 "
+        "in this import"
+    )
     assert not Event.objects.exists()
+
+
+def with_slugs(*slugs, first=352):
+    """The seed event as events `first`, `first` + 1…, with these slugs (and no updates: each has its own
+    LL2 id)."""
+    return [
+        copy.deepcopy(SEED_EVENT) | {"id": pk, "slug": slug, "updates": []}
+        for pk, slug in enumerate(slugs, first)
+    ]
+
+
+def stored_slugs():
+    return dict(Event.objects.values_list("id", "slug"))
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["freed-first", "taken-first"])
+def test_a_slug_freed_and_taken_in_one_import_moves(seeded, reverse):
+    # 352 leaves its slug for a new one, and a new event 353 takes it, in either order.
+    records = with_slugs("htv-x1-renamed", SEED_EVENT["slug"])
+    ingest_records(records[::-1] if reverse else records, source="test")
+    assert stored_slugs() == {352: "htv-x1-renamed", 353: SEED_EVENT["slug"]}
+    documents = dict(Event.objects.values_list("id", "document__detailed"))
+    assert '"slug":"htv-x1-renamed"' in documents[352].replace(" ", "")
+    assert f'"slug":"{SEED_EVENT["slug"]}"' in documents[353].replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    "slugs", [("b", "a"), ("b", "c", "a"), ("b", "a", "d", "c")], ids=["swap", "rotation", "two-swaps"]
+)
+def test_slugs_swapped_between_stored_events_in_one_import(db, slugs):
+    ingest_records(with_slugs(*"abcd"[: len(slugs)]), source="test")
+    ingest_records(with_slugs(*slugs), source="test")
+    assert stored_slugs() == {352 + n: slug for n, slug in enumerate(slugs)}
+    # Written again, nothing changes.
+    assert not ingest_records(with_slugs(*slugs), source="test").changed
+
+
+@pytest.mark.parametrize(
+    ("records", "message"),
+    [
+        # A stored event renamed to the slug a new event takes in the same import.
+        (
+            with_slugs("htv-x1-renamed", "htv-x1-renamed"),
+            "event 353: slug 'htv-x1-renamed' already belongs to event 352 in this import",
+        ),
+        # The seed's slug freed by 352 and taken by two new events.
+        (
+            [*with_slugs("htv-x1-renamed"), *with_slugs(SEED_EVENT["slug"], SEED_EVENT["slug"], first=353)],
+            f"event 354: slug '{SEED_EVENT['slug']}' already belongs to event 353 in this import",
+        ),
+        # 352 keeps its slug, which a new event takes too.
+        (
+            [*with_slugs(SEED_EVENT["slug"]), *with_slugs(SEED_EVENT["slug"], first=353)],
+            f"event 353: slug '{SEED_EVENT['slug']}' already belongs to event 352 in this import",
+        ),
+    ],
+    ids=["renamed-onto-new", "freed-taken-twice", "kept-and-taken"],
+)
+def test_an_import_ending_with_one_slug_twice_is_a_clear_error(seeded, records, message):
+    before = snapshot_tables()
+    with pytest.raises(IngestError) as raised:
+        ingest_records(records, source="test")
+    assert str(raised.value) == f"test: field 'slug': {message}"
+    assert snapshot_tables() == before
+
+
+def test_a_slug_taken_from_a_stored_event_the_import_leaves_is_a_clear_error(db):
+    # 352 gives "a" up to a new event, but takes "b", which 353 keeps: refused, naming both.
+    ingest_records(with_slugs("a", "b"), source="test")
+    before = snapshot_tables()
+    with pytest.raises(IngestError) as raised:
+        ingest_records([*with_slugs("b"), *with_slugs("a", first=354)], source="test")
+    assert str(raised.value) == "test: field 'slug': event 352: slug 'b' already belongs to event 353"
+    assert snapshot_tables() == before
+
+
+def test_slugs_move_in_the_same_queries_for_2_and_6_events(db):
+    ingest_records(with_slugs(*"abcdef"), source="test")
+    counts = []
+    for slugs in ("bacdef", "abdcfe"):  # one swap, then the first undone and two more: 2 events, then 6
+        with CaptureQueriesContext(connection) as captured:
+            ingest_records(with_slugs(*slugs), source="test")
+        counts.append(len(captured))
+    assert stored_slugs() == dict(enumerate("abdcfe", 352))
+    assert counts[0] == counts[1]
+
+
+def test_a_temporary_slug_another_event_holds_is_not_used(db):
+    ingest_records(with_slugs("a", "b"), source="test")
+    # A slug ingestion refuses, written some other way, where the writer parks a slug first.
+    Event.objects.filter(pk=353).update(slug="~0~352")
+    ingest_records([*with_slugs("c"), *with_slugs("a", first=354)], source="test")
+    assert stored_slugs() == {352: "c", 353: "~0~352", 354: "a"}
