@@ -20,6 +20,7 @@ from events.models import Event
 from spacedevs.changes import bulk_write
 from spacedevs.models import DataState
 
+from .batch import Batch
 from .errors import IngestError
 from .models import SyncCheckpoint
 from .records import ingest_records
@@ -153,22 +154,41 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
 
 
 def _newest(records, url, cursor):
-    """(last_updated, id, how many share that last_updated) of the newest record, or None for no records.
+    """(last_updated, id, how many share that last_updated) of the newest record, or None for no records."""
+    keys = _read_page(records, url, cursor)
+    if not keys:
+        return None
+    last_id, newest = keys[-1]
+    return newest, last_id, sum(stamp == newest for _, stamp in keys)
+
+
+def _read_page(records, url, cursor):
+    """The (id, last_updated) of each record, once every record of the page has passed validation (an
+    invalid one is an IngestError naming the page, the record and the field, as for any import).
 
     Records out of order, or older than the cursor, mean the upstream ignores the query: without this
     check the sync would ask for the same page for ever.
     """
-    if not records:
-        return None
-    try:
-        stamps = [parse_datetime(record["last_updated"]) for record in records]
-    except (KeyError, TypeError, IngestError) as error:
-        raise IngestError(f"a record without a valid last_updated ({error})", source=url) from None
+    keys = []
+    batch = Batch()
+    for number, record in enumerate(records, 1):
+        try:
+            event_id = batch.add_event(record)
+            if "last_updated" not in record:  # optional in list mode, not here
+                raise IngestError("is missing", field="last_updated")
+            try:
+                keys.append((event_id, parse_datetime(record["last_updated"])))
+            except IngestError as error:
+                raise IngestError(error.message, field="last_updated") from None
+        except IngestError as error:
+            record_id = record.get("id") if isinstance(record, dict) else None
+            raise error.located(source=url, record=number, record_id=record_id) from None
+    stamps = [stamp for _, stamp in keys]
     if stamps != sorted(stamps):
         raise UpstreamError(f"{url}: events not in last_updated order (is ordering ignored?)")
-    if cursor is not None and stamps[0] < cursor:
+    if cursor is not None and stamps and stamps[0] < cursor:
         raise UpstreamError(f"{url}: events updated before last_updated__gte (is the filter ignored?)")
-    return stamps[-1], records[-1]["id"], stamps.count(stamps[-1])
+    return keys
 
 
 def upstream_event_ids(upstream, on_page=None):

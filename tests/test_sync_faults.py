@@ -233,6 +233,42 @@ def test_a_bad_record_on_the_first_page_changes_nothing(fake_ll2, connect):
     assert not SyncCheckpoint.objects.exists()
 
 
+def drop_last_updated(record):
+    del record["last_updated"]
+
+
+def null_last_updated(record):
+    record["last_updated"] = None
+
+
+@pytest.mark.parametrize(
+    ("mutate", "problem"), [(drop_last_updated, "is missing"), (null_last_updated, "must not be null")]
+)
+def test_a_record_without_last_updated_is_named(fake_ll2, connect, mutate, problem):
+    fake = fake_ll2(THIN)
+    fake.script(None, ("bad_record", 2, mutate))
+    with pytest.raises(IngestError) as stopped:
+        sync_events(connect(fake), since="auto")
+    second = page_url(fake, SECOND_PAGE_SINCE, offset=1)
+    message = f"{second}: record 3 (id {ORDERED[PAGE + 2]['id']}): field 'last_updated': {problem}"
+    assert str(stopped.value) == message
+    assert_stopped_after_first_page(fake, message)
+
+
+def drop_id(record):
+    del record["id"]
+
+
+def test_a_page_whose_last_record_has_no_id_exits_1_naming_it(fake_ll2, sync_ll2):
+    fake = fake_ll2(THIN)
+    fake.script(None, ("bad_record", PAGE - 1, drop_id))
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", fake.base_url, *FAST)
+    message = f"{page_url(fake, SECOND_PAGE_SINCE, offset=1)}: record {PAGE}: field 'id': is missing"
+    assert (str(failed.value), failed.value.returncode) == (message, 1)
+    assert_stopped_after_first_page(fake, message)
+
+
 def test_retries_are_bounded(fake_ll2, connect):
     fake = fake_ll2(THIN)
     fake.script(None)
