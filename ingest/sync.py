@@ -28,6 +28,9 @@ from .upstream import UpstreamError
 from .values import parse_datetime
 
 PAGE_SIZE = 100
+# How many times one run reads a group of events sharing a last_updated again because it changed under its
+# offsets (see sync_events), before it stops.
+MAX_TIE_RESTARTS = 5
 
 
 class SyncBusy(Exception):
@@ -109,33 +112,83 @@ def record_error(checkpoint, message):
 def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: False):
     """Fetch every event updated since `since` ("auto": the checkpoint; None: all; or a datetime).
 
-    Pages are asked for by `last_updated` (a keyset, not `next`'s offsets, which shift when the upstream
-    changes during the run); events sharing the cursor's `last_updated` are skipped by count within one run
-    and fetched again by the next run, where they import as unchanged. `on_page(page, summary)` follows each
-    committed page. Returns the SyncSummary.
+    Pages are asked for by `last_updated`, oldest first (a keyset: `next`'s offsets shift when the upstream
+    changes during the run), each from the newest `last_updated` T of the page before and at offset 0: the
+    events of that page sharing T come again (this run does not import them twice). Why no event is
+    skipped, whatever order the upstream gives events sharing a `last_updated`: the one premise is the
+    keyset's own, (P1) an event created or updated upstream gets a `last_updated` at least as new as every
+    one the upstream served before. A page at offset 0 is the start of the events at or after its cursor C,
+    so it holds every event then at [C, T); one updated later is at T or after (P1). So once a page is in,
+    every event now older than T has been imported as it now is: the checkpoint, saved with the page, moves
+    to T, and a later run from it misses nothing either. It costs a call per page of events (99 new events
+    a page of 100, when their `last_updated` differ).
+
+    A page all at one T, with more to come, would come again from T at offset 0 (more events share T than
+    a page holds): that group is read by offset, each page asked for at one event before the end of the
+    page before and required to start with that event (the anchor: one event of overlap). If the anchor is
+    not there, the group changed before it (an event of it updated or deleted upstream), the offset may
+    have skipped one, and the group is read again from offset 0; after MAX_TIE_RESTARTS in one run, the sync
+    stops with an error rather than risk a skip (a group that keeps changing, or comes in a different order
+    each time). This needs a second premise: (P2) the upstream serves the events sharing a `last_updated`
+    in one order from one request to the next (any order, not necessarily by id), except that events leave
+    the group (updated or deleted) and, while it is the newest `last_updated` upstream, join it after those
+    in it. Then an anchor in its place means the events before it are those read before it, and the group
+    has been read whole when the cursor moves past T. (Were ties broken by id, an event written at T while
+    T is the newest could land before the anchor; with one leaving from before it between the same two
+    pages, that would go unnoticed.)
+
+    `on_page(page, summary)` follows each committed page. Returns the SyncSummary.
     """
     # A checkpoint is saved with the first page that arrives, not for a URL that never answered.
     checkpoint = SyncCheckpoint.objects.filter(upstream=upstream.base_url).first()
     checkpoint = checkpoint or SyncCheckpoint(upstream=upstream.base_url)
     cursor = checkpoint.last_updated if since == "auto" else since
-    offset, previous_ids = 0, None
+    offset, anchor, restarts = 0, None, 0  # anchor: the (id, last_updated) a page at `offset` starts with
+    imported = {}  # id -> last_updated of the events this run imported: a page that repeats them skips them
+    previous_ids = None
     summary = SyncSummary()
     while not should_stop():
         url = events_url(upstream, cursor, offset)
         try:
             page = upstream.get_page(url)
-            newest = _newest(page["results"], url, cursor)
-            ids = [record.get("id") for record in page["results"] if isinstance(record, dict)]
-            if ids and ids == previous_ids:
+            keys = _read_page(page["results"], url, cursor)
+            ids = [event_id for event_id, _ in keys]
+            if offset and ids and ids == previous_ids:
                 raise UpstreamError(f"{url}: the same events as the page before (is offset ignored?)")
             previous_ids = ids
+            consistent = anchor is None or keys[:1] == [anchor]
+            if not consistent:
+                restarts += 1
+                if restarts > MAX_TIE_RESTARTS:
+                    raise UpstreamError(
+                        f"{url}: the events sharing last_updated {_text(cursor)} changed between pages "
+                        f"{restarts} times; stopping rather than risk skipping one (run the sync again)"
+                    )
+            fresh = [
+                record
+                for record, key in zip(page["results"], keys, strict=True)
+                if imported.get(key[0]) != key[1]
+            ]
             with transaction.atomic():
-                tally = ingest_records(page["results"], source=url)
-                if newest is not None:
-                    last_updated, last_id, ties = newest
-                    offset = offset + ties if last_updated == cursor else ties
-                    cursor = last_updated
-                    checkpoint.last_updated, checkpoint.last_id = last_updated, last_id
+                tally = ingest_records(fresh, source=url)
+                if not consistent:
+                    offset, anchor = 0, None  # read the group again; the checkpoint stays at the cursor
+                elif keys:
+                    last_id, newest = keys[-1]
+                    if newest != cursor:
+                        restarts = 0
+                    if keys[0][1] == newest and page["next"] is not None:
+                        # All of the page at `newest`, and the page starts at `offset` among the events at
+                        # or after it (at the anchor; or at 0, nothing older being left): on by offset.
+                        if len(keys) < 2:
+                            raise UpstreamError(
+                                f"{url}: pages of one event cannot be read by overlapping offsets"
+                            )
+                        offset, anchor = offset + len(keys) - 1, keys[-1]
+                    else:
+                        offset, anchor = 0, None
+                    cursor = newest
+                    checkpoint.last_updated, checkpoint.last_id = newest, last_id
                 checkpoint.last_success, checkpoint.last_error = timezone.now(), ""
                 checkpoint.save()
                 DataState.synced(upstream.base_url, checkpoint.last_success)
@@ -144,22 +197,18 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
         except Exception as error:
             record_error(checkpoint, str(error))
             raise
+        imported.update(keys)
         summary.pages += 1
         summary.add(tally)
         if on_page is not None:
             on_page(page, summary)
-        if page["next"] is None or not page["results"]:
+        if consistent and (page["next"] is None or not page["results"]):
             break
     return summary
 
 
-def _newest(records, url, cursor):
-    """(last_updated, id, how many share that last_updated) of the newest record, or None for no records."""
-    keys = _read_page(records, url, cursor)
-    if not keys:
-        return None
-    last_id, newest = keys[-1]
-    return newest, last_id, sum(stamp == newest for _, stamp in keys)
+def _text(moment):
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _read_page(records, url, cursor):

@@ -1,9 +1,10 @@
 """sync_ll2 against a faulty upstream (tests/fake_upstream.py): retries, stops, budgets and exit statuses.
 
 The fake serves the 114 fixture events in pages of its own size (40 unless a test says otherwise, whatever
-`limit` the client asks), so the sync's keyset pages (`last_updated__gte` + `offset`) are: events 0-39,
-40-79, 80-113 in (last_updated, id) order. The client's waits are real where a test measures them (a
-`Retry-After: 1`, a 0.5 s timeout) and on a fake clock where they would be long (the budget).
+`limit` the client asks), so the sync's keyset pages (`last_updated__gte` the newest `last_updated` of the
+page before) are: events 0-39, 39-78, 78-113 in (last_updated, id) order. The client's waits are real
+where a test measures them (a `Retry-After: 1`, a 0.5 s timeout) and on a fake clock where they would be
+long (the budget).
 """
 
 import copy
@@ -120,7 +121,7 @@ SECOND_PAGE_SINCE = "2022-12-14T06:26:02Z"  # the newest last_updated of page 1 
 def test_fixture_pages_are_as_this_module_expects():
     assert len(ORDERED) == 114
     assert ORDERED[PAGE - 1]["last_updated"] == SECOND_PAGE_SINCE
-    # No two fixture events share a last_updated, so each next page starts one past the cursor.
+    # No two fixture events share a last_updated, so each next page starts at the cursor's one event.
     assert len({event["last_updated"] for event in ORDERED}) == 114
 
 
@@ -139,7 +140,7 @@ def test_transient_faults_are_retried_and_html_stops_the_sync(fake_ll2, connect)
     fake.script(None, *faults)
     messages = []
     upstream = connect(fake, log=messages.append)
-    second = page_url(fake, SECOND_PAGE_SINCE, offset=1)
+    second = page_url(fake, SECOND_PAGE_SINCE)
 
     with pytest.raises(UpstreamError) as stopped:
         sync_events(upstream, since="auto")
@@ -179,7 +180,7 @@ def test_transient_faults_are_retried_and_html_stops_the_sync(fake_ll2, connect)
     assert str(summary) == "2 pages: 74 created, 0 updated, 1 unchanged, 0 pruned"
     assert [full_url(fake, call) for call in fake.calls()[-2:]] == [
         page_url(fake, SECOND_PAGE_SINCE),
-        page_url(fake, "2025-04-20T02:44:51Z", offset=1),  # event 78 in sync order
+        page_url(fake, "2025-04-20T02:44:51Z"),  # event 78 in sync order
     ]
     assert stored_ids() == sorted(event["id"] for event in ORDERED)
     checkpoint = SyncCheckpoint.objects.get()
@@ -206,17 +207,17 @@ def drop_slug(record):
     ],
 )
 def test_a_bad_record_stops_the_sync_naming_page_record_and_field(fake_ll2, connect, mutate, problem):
-    # Record 3 of page 2 is event 317, the third with a video URL on that page.
-    index = 2
-    assert ORDERED[PAGE + index]["id"] == 317 and ORDERED[PAGE + index]["vid_urls"]
+    # Record 4 of page 2 (which starts again at page 1's last event) is event 317, with a video URL.
+    index = 3
+    assert ORDERED[PAGE - 1 + index]["id"] == 317 and ORDERED[PAGE - 1 + index]["vid_urls"]
     fake = fake_ll2()
     fake.script(None, ("bad_record", index, mutate))
-    second = page_url(fake, SECOND_PAGE_SINCE, offset=1)
+    second = page_url(fake, SECOND_PAGE_SINCE)
 
     with pytest.raises(IngestError) as stopped:
         sync_events(connect(fake), since="auto")
 
-    message = f"{second}: record 3 (id 317): {problem}"
+    message = f"{second}: record 4 (id 317): {problem}"
     assert str(stopped.value) == message
     assert len(fake.calls()) == 2
     assert_stopped_after_first_page(fake, message)
@@ -249,8 +250,8 @@ def test_a_record_without_last_updated_is_named(fake_ll2, connect, mutate, probl
     fake.script(None, ("bad_record", 2, mutate))
     with pytest.raises(IngestError) as stopped:
         sync_events(connect(fake), since="auto")
-    second = page_url(fake, SECOND_PAGE_SINCE, offset=1)
-    message = f"{second}: record 3 (id {ORDERED[PAGE + 2]['id']}): field 'last_updated': {problem}"
+    second = page_url(fake, SECOND_PAGE_SINCE)
+    message = f"{second}: record 3 (id {ORDERED[PAGE + 1]['id']}): field 'last_updated': {problem}"
     assert str(stopped.value) == message
     assert_stopped_after_first_page(fake, message)
 
@@ -264,7 +265,7 @@ def test_a_page_whose_last_record_has_no_id_exits_1_naming_it(fake_ll2, sync_ll2
     fake.script(None, ("bad_record", PAGE - 1, drop_id))
     with pytest.raises(CommandError) as failed:
         sync_ll2("--base-url", fake.base_url, *FAST)
-    message = f"{page_url(fake, SECOND_PAGE_SINCE, offset=1)}: record {PAGE}: field 'id': is missing"
+    message = f"{page_url(fake, SECOND_PAGE_SINCE)}: record {PAGE}: field 'id': is missing"
     assert (str(failed.value), failed.value.returncode) == (message, 1)
     assert_stopped_after_first_page(fake, message)
 
@@ -273,7 +274,7 @@ def test_retries_are_bounded(fake_ll2, connect):
     fake = fake_ll2(THIN)
     fake.script(None)
     fake.always = ("status", 500)
-    second = page_url(fake, SECOND_PAGE_SINCE, offset=1)
+    second = page_url(fake, SECOND_PAGE_SINCE)
 
     with pytest.raises(UpstreamError) as stopped:
         sync_events(connect(fake, attempts=3), since="auto")
@@ -344,9 +345,10 @@ def test_ties_across_pages_are_neither_skipped_nor_repeated(fake_ll2, connect):
 
     summary = sync_events(upstream, since=None)
 
-    assert str(summary) == "4 pages: 30 created, 0 updated, 0 unchanged, 0 pruned"
+    assert str(summary) == "5 pages: 30 created, 0 updated, 0 unchanged, 0 pruned"
     assert stored_ids() == sorted(event["id"] for event in events)
-    assert [call.query.get("offset") for call in fake.calls()] == [None, "3", "11", "19"]
+    # Page 2 starts again at the 3 ties of page 1 and holds only ties: on by offset, overlapping by one.
+    assert [call.query.get("offset") for call in fake.calls()] == [None, None, "7", "14", None]
     # The next run asks again from the newest last_updated, where the newest event imports as unchanged.
     assert str(sync_events(upstream, since="auto")) == "1 page: 0 created, 0 updated, 1 unchanged, 0 pruned"
 
@@ -367,7 +369,7 @@ def test_events_updated_upstream_during_the_sync_are_not_lost(fake_ll2, connect)
 
     assert str(summary) == "4 pages: 30 created, 1 updated, 0 unchanged, 0 pruned"
     assert stored_ids() == sorted(event["id"] for event in SMALL)
-    assert [call.query.get("offset") for call in fake.calls()] == [None, "1", "1", "1"]
+    assert [call.query.get("offset") for call in fake.calls()] == [None, None, None, None]
     assert dict(Event.objects.filter(id__in=moved).values_list("id", "name")) == moved
 
 
@@ -378,19 +380,121 @@ def test_an_upstream_that_ignores_the_keyset_is_refused(fake_ll2, connect):
         sync_events(upstream, since="auto", should_stop=lambda: len(fake.calls()) >= 5)
 
 
+def with_ties(count, *, before=1, after=2):
+    """Thin events: `before` of them, then `count` sharing TIE (in id order, as the fake serves ties), then
+    `after`, each at its own later last_updated. Returns (events, the tied ones)."""
+    events = copy.deepcopy(THIN[: before + count + after])
+    for number, event in enumerate(events[:before]):
+        event["last_updated"] = f"2024-01-{number + 1:02}T00:00:00Z"
+    for event in events[before : before + count]:
+        event["last_updated"] = TIE
+    for number, event in enumerate(events[before + count :]):
+        event["last_updated"] = f"2024-03-{number + 1:02}T00:00:00Z"
+    return events, sorted(events[before : before + count], key=lambda event: event["id"])
+
+
+TIE = "2024-02-01T00:00:00Z"
+
+
+def change_upstream(fake, event_id, change):
+    """Update an event upstream (a new name and last_updated: it moves to the end), or delete it."""
+    if change == "deleted":
+        fake.events = [event for event in fake.events if event["id"] != event_id]
+        return
+    for event in fake.events:
+        if event["id"] == event_id:
+            event["name"], event["last_updated"] = "Updated during the sync", "2027-01-01T00:00:00Z"
+    fake.events.sort(key=sort_key)
+
+
+@pytest.mark.parametrize("change", ["updated", "deleted"])
+def test_an_event_leaving_a_tie_during_the_sync_hides_none_of_the_others(fake_ll2, connect, change):
+    # Six events in pages of two, three sharing TIE: page 1 ends on the first of them, which is then
+    # updated (or deleted) upstream. Offset 1 from TIE would now skip the second one, for good.
+    events, tied = with_ties(3)
+    fake = fake_ll2(events, page_size=2)
+
+    def on_page(page, summary):
+        if summary.pages == 1:
+            assert [event["id"] for event in page["results"]][-1] == tied[0]["id"]
+            change_upstream(fake, tied[0]["id"], change)
+
+    summary = sync_events(connect(fake), since=None, on_page=on_page)
+
+    assert stored_ids() == sorted(event["id"] for event in events)
+    offsets = [call.query.get("offset") for call in fake.calls()]
+    if change == "updated":
+        assert Event.objects.get(id=tied[0]["id"]).name == "Updated during the sync"
+        assert str(summary) == "5 pages: 6 created, 1 updated, 0 unchanged, 0 pruned"
+        assert offsets == [None, None, "1", None, None]
+    else:
+        assert str(summary) == "4 pages: 6 created, 0 updated, 0 unchanged, 0 pruned"
+        assert offsets == [None, None, "1", None]
+
+
+def test_a_tie_group_that_changes_under_its_offsets_is_read_again(fake_ll2, connect):
+    # Eight events share TIE, in pages of three: the group is read by offset. Once the first three of them
+    # are in (page 2), the second is updated upstream: the next page's offset would skip one, so the page
+    # does not start with the event it should, and the group is read again from its start.
+    events, tied = with_ties(8, after=1)
+    fake = fake_ll2(events, page_size=3)
+    first_three = {event["id"] for event in tied[:3]}
+
+    def on_page(page, summary):
+        if summary.pages == 2:
+            assert first_three <= set(stored_ids())
+            change_upstream(fake, tied[1]["id"], "updated")
+
+    summary = sync_events(connect(fake), since=None, on_page=on_page)
+
+    assert stored_ids() == sorted(event["id"] for event in events)
+    assert Event.objects.get(id=tied[1]["id"]).name == "Updated during the sync"
+    assert str(summary) == "7 pages: 10 created, 1 updated, 0 unchanged, 0 pruned"
+    # Page 3 (offset 2) does not start with page 2's last event: the group again, from offset 0.
+    offsets = [call.query.get("offset") for call in fake.calls()]
+    assert offsets == [None, None, "2", None, "2", "4", "6"]
+
+
+def test_a_tie_group_that_keeps_changing_stops_the_sync(fake_ll2, connect):
+    events, _ = with_ties(14)
+    fake = fake_ll2(events, page_size=3)
+
+    def on_page(page, summary):
+        if summary.pages >= 2:  # after every page, the first event still sharing TIE is updated
+            change_upstream(fake, next(e["id"] for e in fake.events if e["last_updated"] == TIE), "updated")
+
+    with pytest.raises(UpstreamError) as stopped:
+        sync_events(connect(fake), since=None, on_page=on_page)
+
+    assert str(stopped.value) == (
+        f"{page_url(fake, TIE, offset=2)}: the events sharing last_updated {TIE} changed between pages 6 "
+        "times; stopping rather than risk skipping one (run the sync again)"
+    )
+    assert SyncCheckpoint.objects.get().last_updated == stamp(TIE)
+
+
+def test_pages_of_one_event_are_refused(fake_ll2, connect):
+    fake = fake_ll2(SMALL, page_size=1)
+    with pytest.raises(UpstreamError) as stopped:
+        sync_events(connect(fake), since=None)
+    assert str(stopped.value) == f"{page_url(fake)}: pages of one event cannot be read by overlapping offsets"
+    assert stored_ids() == []
+
+
 # --- The rate budget, on a fake clock ----------------------------------------------------------------------
 
 
 def sync_on_fake_clock(fake_ll2, connect, *, throttle=None, budget, used=0):
-    """A full sync of 12 pages (of one thin event each, to be quick) from a fake allowing 5 calls per 10 s,
-    on a fake clock that only the client's sleeps move."""
+    """A full sync of 12 pages (of two thin events each, to be quick: each page after the first starts
+    again at the last event of the one before) from a fake allowing 5 calls per 10 s, on a fake clock that
+    only the client's sleeps move."""
     clock = FakeClock()
-    fake = fake_ll2(THIN[:12], page_size=1, rate=(5, 10), clock=clock, throttle=throttle)
+    fake = fake_ll2(THIN[:13], page_size=2, rate=(5, 10), clock=clock, throttle=throttle)
     fake.limiter.spend(used)
     messages = []
     upstream = connect(fake, budget=budget, clock=clock, sleep=clock.sleep, log=messages.append)
     summary = sync_events(upstream, since="auto")
-    assert str(summary) == "12 pages: 12 created, 0 updated, 0 unchanged, 0 pruned"
+    assert str(summary) == "12 pages: 13 created, 0 updated, 0 unchanged, 0 pruned"
     times = [call.clock - 1000.0 for call in fake.calls()]
     return SimpleNamespace(fake=fake, clock=clock, messages=messages, times=times)
 
@@ -468,7 +572,7 @@ def closed_port_url():
 def test_command_syncs_then_resumes(fake_ll2, sync_ll2):
     fake = fake_ll2(SMALL, page_size=10)
     assert sync_ll2("--base-url", fake.base_url, *FAST) == (
-        f"{fake.base_url}: 3 pages: 30 created, 0 updated, 0 unchanged, 0 pruned\n"
+        f"{fake.base_url}: 4 pages: 30 created, 0 updated, 0 unchanged, 0 pruned\n"
     )
     assert sync_ll2("--base-url", fake.base_url, *FAST) == (
         f"{fake.base_url}: 1 page: 0 created, 0 updated, 1 unchanged, 0 pruned\n"
@@ -588,7 +692,7 @@ def test_command_html_after_the_first_page_exits_1_and_status_shows_it(fake_ll2,
     fake.always = ("html",)
     with pytest.raises(CommandError) as failed:
         sync_ll2("--base-url", fake.base_url, *FAST)
-    message = f"{page_url(fake, SECOND_PAGE_SINCE, offset=1)}: not LL2 JSON (Content-Type {HTML_TYPE})"
+    message = f"{page_url(fake, SECOND_PAGE_SINCE)}: not LL2 JSON (Content-Type {HTML_TYPE})"
     assert (str(failed.value), failed.value.returncode) == (message, 1)
     assert_stopped_after_first_page(fake, message)
     status = sync_ll2("--status")
