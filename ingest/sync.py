@@ -240,8 +240,22 @@ def _read_page(records, url, cursor):
     return keys
 
 
+class UpstreamIds(frozenset):
+    """The event ids a walk of the upstream found, with the upstream, to ask again about the ids it missed."""
+
+    def __new__(cls, ids, upstream):
+        self = super().__new__(cls, ids)
+        self.upstream = upstream
+        return self
+
+
 def upstream_event_ids(upstream, on_page=None):
-    """Every event id the upstream serves, from its cheapest pages; PruneRefused if the walk is incomplete."""
+    """Every event id the upstream serves, from its cheapest pages; PruneRefused if the walk is incomplete.
+
+    The walk follows `next` (offsets, in date order): an event deleted upstream during it, with another
+    added, keeps the count and shifts the offsets, so an event still there can go unseen. prune_events
+    asks about each local event the walk did not find before deleting it (`still_upstream`).
+    """
     url = upstream.url(f"events/?{urlencode({'mode': 'list', 'limit': PAGE_SIZE})}")
     ids, expected = set(), None
     while url:
@@ -258,11 +272,44 @@ def upstream_event_ids(upstream, on_page=None):
         url = page["next"]
     if len(ids) != expected:
         raise PruneRefused(f"the walk found {len(ids)} of {expected} upstream events; not pruning")
-    return ids
+    return UpstreamIds(ids, upstream)
+
+
+def still_upstream(upstream, candidates):
+    """Those of the event ids `candidates` the upstream serves now, asked for by LL2's `id` filter, up to
+    a page of ids a call (through `upstream`, so within its budget like every call).
+
+    No offsets: while an answer holds fewer events than its count says (a page smaller than asked for),
+    the ids not found yet are asked for again. An id left out of a whole answer was not upstream then.
+    """
+    found = set()
+    candidates = sorted(candidates)
+    for start in range(0, len(candidates), PAGE_SIZE):
+        asked = set(candidates[start : start + PAGE_SIZE])
+        while asked:
+            query = {"mode": "list", "limit": PAGE_SIZE, "id": ",".join(map(str, sorted(asked)))}
+            url = upstream.url(f"events/?{urlencode(query, safe=',')}")
+            page = upstream.get_page(url)
+            try:
+                present = {record["id"] for record in page["results"]}
+            except (KeyError, TypeError):
+                raise UpstreamError(f"{url}: an event without an id") from None
+            if not present <= asked or (not present and page["count"]):
+                raise PruneRefused(
+                    f"{url}: not the events asked for (is the id filter ignored?); not pruning"
+                )
+            found |= present
+            asked = set() if len(present) >= page["count"] else asked - present
+    return found
 
 
 def prune_events(upstream_ids, *, max_fraction, force=False):
-    """Delete the local events the upstream no longer has; refuse more than `max_fraction` unless forced."""
+    """Delete the local events the upstream no longer has; refuse more than `max_fraction` unless forced.
+
+    The local events missing from `upstream_ids` are asked about again when it comes from
+    upstream_event_ids, and only those the upstream does not serve now are deleted. The refusal counts
+    them before that, spending no call on a prune it refuses.
+    """
     local = set(Event.objects.values_list("id", flat=True))
     gone = local - upstream_ids
     if gone and not force and len(gone) > max_fraction * len(local):
@@ -270,6 +317,8 @@ def prune_events(upstream_ids, *, max_fraction, force=False):
             f"{len(gone)} of {len(local)} local events are not upstream, more than {max_fraction:.0%}; "
             "not pruning without --force"
         )
+    if gone and isinstance(upstream_ids, UpstreamIds):
+        gone -= still_upstream(upstream_ids.upstream, gone)
     with transaction.atomic(), bulk_write():
         Event.objects.filter(id__in=gone).delete()
         if gone:

@@ -7,10 +7,11 @@
 It is a `ThreadingHTTPServer` on 127.0.0.1 (a free port) in a daemon thread, serving:
 
 - `GET /2.3.0/events/`: the events sorted by `last_updated` then `id` when asked `ordering=last_updated`
-  (by `date` then `id` otherwise, LL2's default), filtered by `last_updated__gte`, paged by `offset` and
-  `limit` (at most 100; `page_size` overrides the asked limit), with `count`, absolute `next` and
-  `previous` links keeping the other parameters, and `results` in `mode=detailed` (the events as given),
-  `normal` or `list` (the keys of those modes, `response_mode` set accordingly).
+  (by `date` then `id` otherwise, LL2's default), filtered by `last_updated__gte` and `id` (a comma
+  list), paged by `offset` and `limit` (at most 100; `page_size` overrides the asked limit), with
+  `count`, absolute `next` and `previous` links keeping the other parameters, and `results` in
+  `mode=detailed` (the events as given), `normal` or `list` (the keys of those modes, `response_mode` set
+  accordingly).
 - `GET /2.3.0/api-throttle/` when `throttle` is given: `{your_request_limit, limit_frequency_secs,
   current_use, next_use_secs, ident}` (current_use counts the calls in the rate limiter's window).
 - anything else: `404 {"detail": "Not found."}`.
@@ -32,7 +33,7 @@ Rate limiting (`rate=(calls, seconds)`): a sliding window on `clock` (shared wit
 when the test fakes time): a call at time t counts while `now - t < seconds`, the same boundary as
 `ingest.upstream.Budget`; calls beyond `calls` in the window get `429` with `Retry-After` (whole seconds,
 rounded up) and do not count. Only events requests are limited (`/api-throttle/` calls are not counted).
-`ignore_query=True` makes a broken upstream that ignores `last_updated__gte` and `offset`.
+`ignore_query=True` makes a broken upstream that ignores `last_updated__gte`, `id` and `offset`.
 
 Every request is logged in `requests` (a `Call`: path, query, url, real monotonic time, `clock` time,
 fault, status sent; 0 while nothing was, or if nothing ever is: a drop, or a sleep still under way).
@@ -151,7 +152,7 @@ class FakeLL2:
         self.throttle = throttle  # None: no /api-throttle/ (404); else a dict of the fields to state
         self.clock = clock
         self.limiter = RateLimiter(*rate, clock) if rate else None
-        self.ignore_query = ignore_query  # ignore last_updated__gte and offset: always the first page
+        self.ignore_query = ignore_query  # ignore last_updated__gte, id and offset: always the first page
         self.faults = deque()
         self.always = None
         self.requests = []
@@ -265,7 +266,9 @@ class FakeLL2:
 
     def _page(self, query):
         if self.ignore_query:
-            query = {key: value for key, value in query.items() if key not in ("last_updated__gte", "offset")}
+            query = {
+                key: value for key, value in query.items() if key not in ("last_updated__gte", "offset", "id")
+            }
         ordering = query.get("ordering", "")
         if ordering == "last_updated":
             events = self.events
@@ -276,6 +279,9 @@ class FakeLL2:
         if query.get("last_updated__gte"):
             since = stamp(query["last_updated__gte"])
             events = [event for event in events if stamp(event["last_updated"]) >= since]
+        if query.get("id"):
+            wanted = {int(value) for value in query["id"].split(",")}
+            events = [event for event in events if event["id"] in wanted]
         limit = self.page_size or min(int(query.get("limit", 10)), 100)
         offset = int(query.get("offset", 0))
         mode = query.get("mode", "normal").lower()

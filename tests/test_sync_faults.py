@@ -26,7 +26,7 @@ from django.core.management import CommandError, call_command
 from events.models import Event
 from ingest.errors import IngestError
 from ingest.models import SyncCheckpoint
-from ingest.sync import sync_events
+from ingest.sync import PruneRefused, prune_events, sync_events, upstream_event_ids
 from ingest.upstream import Budget, Retry, UnreachableError, Upstream, UpstreamError
 from spacedevs.models import DataState
 
@@ -599,7 +599,9 @@ def test_command_prunes_what_the_upstream_dropped(fake_ll2, sync_ll2):
     assert output == f"{fake.base_url}: 1 page: 0 created, 0 updated, 1 unchanged, 2 pruned\n"
     assert stored_ids() == sorted({event["id"] for event in SMALL} - dropped)
     walk = [call for call in fake.calls() if call.query.get("mode") == "list"]
-    assert [call.query.get("offset") for call in walk] == [None, "10", "20"]
+    assert [call.query.get("offset") for call in walk] == [None, "10", "20", None]
+    # The two events the walk did not find, asked about again (by LL2's `id` filter) before deleting them.
+    assert walk[-1].query["id"] == ",".join(map(str, sorted(dropped)))
 
 
 def test_command_refuses_to_prune_too_much(fake_ll2, sync_ll2):
@@ -614,6 +616,53 @@ def test_command_refuses_to_prune_too_much(fake_ll2, sync_ll2):
     output = sync_ll2("--base-url", fake.base_url, "--prune", "--force", *FAST)
     assert output == f"{fake.base_url}: 1 page: 0 created, 0 updated, 1 unchanged, 4 pruned\n"
     assert stored_ids() == sorted(event["id"] for event in SMALL[4:])
+
+
+def test_prune_asks_again_about_an_event_the_walk_missed(fake_ll2, connect):
+    fake = fake_ll2(THIN, page_size=10)
+    upstream = connect(fake)
+    sync_events(upstream, since=None)
+    by_date = sorted(fake.events, key=lambda event: (stamp(event["date"]), event["id"]))
+    deleted, shifted = by_date[0]["id"], by_date[10]["id"]
+    assert (deleted, shifted) == (101, 118)
+    added = copy.deepcopy(by_date[-1]) | {
+        "id": 999777,
+        "slug": "added-999777",
+        "date": "2099-01-01T00:00:00Z",
+    }
+
+    def between_pages(page):
+        # Once list page 1 is in, one of its events is deleted upstream and one is added: the count holds,
+        # and the first event of page 2 moves to page 1, where the walk has been.
+        if page["previous"] is None:
+            assert deleted in [event["id"] for event in page["results"]]
+            fake.events = [event for event in fake.events if event["id"] != deleted] + [added]
+            fake.events.sort(key=sort_key)
+
+    found = upstream_event_ids(upstream, on_page=between_pages)
+
+    assert len(found) == 114 and shifted not in found and {deleted, 999777} <= found
+    assert prune_events(found, max_fraction=0.1) == 0
+    assert shifted in stored_ids()
+    asked = fake.calls()[-1]
+    assert (asked.query["mode"], asked.query["id"]) == ("list", str(shifted))
+    # The next walk finds the deletion, confirmed the same way.
+    assert prune_events(upstream_event_ids(upstream), max_fraction=0.1) == 1
+    assert deleted not in stored_ids() and len(stored_ids()) == 113
+
+
+def test_prune_refuses_an_upstream_that_ignores_the_id_filter(fake_ll2, connect):
+    fake = fake_ll2(SMALL, page_size=10)
+    upstream = connect(fake)
+    sync_events(upstream, since=None)
+    fake.events = fake.events[1:]
+    found = upstream_event_ids(upstream)
+    fake.ignore_query = True
+    with pytest.raises(PruneRefused) as refused:
+        prune_events(found, max_fraction=0.1)
+    url = f"{fake.base_url}/events/?mode=list&limit=100&id={SMALL[0]['id']}"
+    assert str(refused.value) == f"{url}: not the events asked for (is the id filter ignored?); not pruning"
+    assert len(stored_ids()) == 30
 
 
 def test_command_unreachable_host_exits_2_with_one_line(sync_ll2):
