@@ -26,6 +26,22 @@ class TolerantRedisCache(RedisCache):
         except RedisError as error:
             self._failed("write", error)
 
+    def add(self, key, value, timeout=None, version=None):
+        """True when `key` was free and now holds `value`; also while Redis fails: a lock nobody can hold
+        (the throttle's) is no reason to wait."""
+        try:
+            return super().add(key, value, timeout, version)
+        except RedisError as error:
+            self._failed("write", error)
+            return True
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except RedisError as error:
+            self._failed("write", error)
+            return False
+
     @staticmethod
     def _failed(action, error):
         logger.warning("cache %s failed, going on without it: %s", action, error)

@@ -2,13 +2,16 @@
 clients that send `Authorization: Token <key>`.
 
 Counting is DRF's SimpleRateThrottle (a sliding window of request times) in the throttle cache: Redis when
-REDIS_URL is set, so that every worker and host enforces one limit; each process's memory otherwise. The
+REDIS_URL is set, so that every worker and host enforces one limit; each process's memory otherwise. A
+client's requests are counted in turn (CountedInTurn), however many arrive together. The
 client's address is REMOTE_ADDR, or the one `TRUSTED_PROXIES` proxies in front report in X-Forwarded-For
 (DRF's NUM_PROXIES): a client cannot reset its count by sending that header itself.
 """
 
 import functools
 import math
+import secrets
+import time
 
 from django.conf import settings
 from django.core.cache import caches
@@ -42,7 +45,34 @@ def api_key_of(request):
     return found
 
 
-class ClientThrottle(SimpleRateThrottle):
+class CountedInTurn:
+    """A SimpleRateThrottle whose check and count of a client's request are one step.
+
+    DRF reads the client's history, then writes it back with the request added: requests arriving together
+    (on other threads, workers, hosts) each read it before the others' writes, and all pass. Here they take
+    turns, under a lock per client in the throttle cache (`add`: atomic in Redis and in memory). A lock that
+    cannot be had within WAIT_SECONDS (a holder gone, Redis failing) leaves the request counted as DRF
+    counts it.
+    """
+
+    LOCK_SECONDS = 2  # outlives a holder's cache calls (REDIS_TIMEOUT each), and ends one that died
+    WAIT_SECONDS = 0.5
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        lock, token = f"{self.get_cache_key(request, view)}:lock", secrets.token_hex(8)
+        deadline = time.monotonic() + self.WAIT_SECONDS
+        while not self.cache.add(lock, token, self.LOCK_SECONDS) and time.monotonic() < deadline:
+            time.sleep(0.001)
+        try:
+            return super().allow_request(request, view)
+        finally:
+            if self.cache.get(lock) == token:
+                self.cache.delete(lock)
+
+
+class ClientThrottle(CountedInTurn, SimpleRateThrottle):
     """The limit of one client (a key, or an anonymous address) at `rate`, counted in the throttle cache."""
 
     def __init__(self, rate, api_key):
@@ -73,7 +103,7 @@ class ClientThrottle(SimpleRateThrottle):
         return len(self.history), math.ceil(seconds_until_allowed(self))
 
 
-class AdminLoginThrottle(SimpleRateThrottle):
+class AdminLoginThrottle(CountedInTurn, SimpleRateThrottle):
     """Sign-in attempts on the admin's login page, per address (ADMIN_LOGIN_RATE)."""
 
     def __init__(self):

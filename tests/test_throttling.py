@@ -3,14 +3,18 @@ key and tier for `Authorization: Token <key>`; 429 with `Retry-After` over the l
 
 import hashlib
 import io
+import threading
 import time
 
 import pytest
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.urls import reverse
 
 from spacedevs.models import APIKey, APITier
+from spacedevs.throttling import throttle_for
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 THROTTLED = {"detail": "Request was throttled. Expected available in 3600 seconds."}
@@ -208,3 +212,30 @@ def test_a_tier_allows_at_least_one_request_an_hour(client, django_user_model):
     assert response.status_code == 200  # the form again, with its error
     assert "Ensure this value is greater than or equal to 1." in response.content.decode()
     assert not APITier.objects.exists()
+
+
+def test_requests_arriving_together_are_counted_in_turn(settings, monkeypatch):
+    """Five requests at once from a client allowed two: each reads the client's history slowly (as from a
+    busy Redis), so that without turns every one would read it before the others wrote it, and all pass."""
+    settings.ANONYMOUS_THROTTLE_RATE = "2/hour"
+    get = LocMemCache.get
+
+    def slow_history(cache, key, *args, **kwargs):
+        history = get(cache, key, *args, **kwargs)
+        if key.endswith(":address:127.0.0.1"):
+            time.sleep(0.05)  # read, not yet written back
+        return history
+
+    monkeypatch.setattr(LocMemCache, "get", slow_history)
+    request = RequestFactory().get("/2.3.0/events/")
+    allowed = []
+
+    def send():
+        allowed.append(throttle_for(None).allow_request(request, None))
+
+    threads = [threading.Thread(target=send) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(allowed) == [False, False, False, True, True]
