@@ -4,8 +4,8 @@ import logging
 
 from django.conf import settings
 from django.db import connections
-from django.http import JsonResponse
 
+from .api.errors import CompactJsonResponse
 from .driver import fetch_one
 from .faults import is_database_unavailable
 
@@ -22,7 +22,7 @@ class HealthMiddleware:
 
     def __call__(self, request):
         if request.path == "/health/":
-            return JsonResponse({"status": "ok"})
+            return CompactJsonResponse({"status": "ok"})
         if request.path == "/ready/":
             return self._ready()
         return self.get_response(request)
@@ -41,9 +41,9 @@ class HealthMiddleware:
                 raise
             connection.close()
             logger.warning("not ready: %s", error)
-            return JsonResponse(
+            return CompactJsonResponse(
                 {"status": "unavailable", "detail": "The database is unavailable."},
                 status=503,
                 headers={"Retry-After": str(settings.DATABASE_RETRY_AFTER)},
             )
-        return JsonResponse({"status": "ok"})
+        return CompactJsonResponse({"status": "ok"})

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import RequestDataTooBig
 from django.db import Error
-from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
@@ -29,6 +29,7 @@ from django.utils.http import http_date, parse_etags
 from isal import igzip
 from rest_framework.views import APIView
 
+from .api.errors import CompactJsonResponse
 from .models import DataState
 from .sources import response_code
 
@@ -125,10 +126,9 @@ def conditional_response(request, etag, modified_second, response):
         return answer
     if_match = parse_etags(request.META.get("HTTP_IF_MATCH", ""))  # unreadable, Django leaves it out
     header = "If-Match" if if_match else "If-Unmodified-Since"
-    return JsonResponse(
+    return CompactJsonResponse(
         {"detail": f"The {header} precondition does not hold."},
         status=412,
-        json_dumps_params={"separators": (",", ":")},
     )
 
 

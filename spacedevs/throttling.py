@@ -15,10 +15,10 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import JsonResponse
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import SimpleRateThrottle
 
+from .api.errors import CompactJsonResponse
 from .models import APIKey
 from .response_cache import api_view_class
 
@@ -125,7 +125,7 @@ def seconds_until_allowed(throttle):
 def too_many_requests(throttle):
     """The 429 of a throttle that refused a request: DRF's body, and `Retry-After`."""
     wait = max(1, math.ceil(seconds_until_allowed(throttle)))
-    return JsonResponse(
+    return CompactJsonResponse(
         {"detail": str(Throttled(wait).detail)}, status=429, headers={"Retry-After": str(wait)}
     )
 
@@ -165,7 +165,8 @@ class ThrottleMiddleware:
         try:
             request.api_key = api_key_of(request)
         except InvalidKey as invalid:
-            return JsonResponse({"detail": str(invalid)}, status=401, headers={"WWW-Authenticate": "Token"})
+            unauthorized = {"status": 401, "headers": {"WWW-Authenticate": "Token"}}
+            return CompactJsonResponse({"detail": str(invalid)}, **unauthorized)
         throttle = throttle_for(request.api_key)
         if throttle.rate is None or not getattr(view_class, "throttle_counted", True):
             return self.get_response(request)

@@ -82,6 +82,7 @@ def workers(server):
 
 def assert_unavailable(response):
     assert (response.status_code, response.json()) == (503, UNAVAILABLE)
+    assert response.content == b'{"detail":"The database is unavailable. Try again shortly."}'  # DRF's bytes
     assert response.headers["Retry-After"] == "5"
 
 

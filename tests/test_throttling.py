@@ -49,6 +49,7 @@ def test_the_sixteenth_anonymous_request_in_an_hour_is_refused(client):
         assert client.get("/2.3.0/events/", **JSON).status_code == 200
     refused = client.get("/2.3.0/events/upcoming/", **JSON)
     assert (refused.status_code, refused.json(), refused["Retry-After"]) == (429, THROTTLED, "3600")
+    assert refused.content == b'{"detail":"Request was throttled. Expected available in 3600 seconds."}'
     assert client.get("/health/").status_code == 200  # probes are not API requests
 
 

@@ -11,12 +11,19 @@ from rest_framework.views import APIView
 from ..faults import is_database_unavailable
 
 
+class CompactJsonResponse(JsonResponse):
+    """JSON as DRF renders it (and LL2 answers): no spaces after `,` and `:`."""
+
+    def __init__(self, data, **kwargs):
+        super().__init__(data, json_dumps_params={"separators": (",", ":")}, **kwargs)
+
+
 def json_bad_request(request, exception=None):
-    return JsonResponse({"detail": "Bad request."}, status=400)
+    return CompactJsonResponse({"detail": "Bad request."}, status=400)
 
 
 def json_forbidden(request, exception=None):
-    return JsonResponse({"detail": "Forbidden."}, status=403)
+    return CompactJsonResponse({"detail": "Forbidden."}, status=403)
 
 
 class NotFoundView(APIView):
@@ -40,12 +47,12 @@ def json_server_error(request):
     """500, or 503 with `Retry-After` when the error is the database being unreachable or too slow (Django
     calls this while handling the exception)."""
     if is_database_unavailable(sys.exc_info()[1]):
-        return JsonResponse(
+        return CompactJsonResponse(
             {"detail": "The database is unavailable. Try again shortly."},
             status=503,
             headers={"Retry-After": str(settings.DATABASE_RETRY_AFTER)},
         )
-    return JsonResponse({"detail": "Server error."}, status=500)
+    return CompactJsonResponse({"detail": "Server error."}, status=500)
 
 
 def exception_handler(exc, context):
