@@ -131,9 +131,7 @@ def render_outdated_documents():
     current = EventDocument.objects.filter(fingerprint=fingerprint())
     outdated = list(Event.objects.exclude(pk__in=current.values("pk")).values_list("pk", flat=True))
     if outdated:
-        with transaction.atomic():
-            render_documents(outdated)
-            DataState.bump()
+        _render_with_a_new_version(outdated)
 
 
 # --- Model writes one by one ---------------------------------------------------------------------------
@@ -148,6 +146,11 @@ def _render_for_write(event_ids):
     # A save outside a transaction has committed its row, then the version, each on its own: the documents
     # go with one more version, so that no response computed with the documents before them (between the
     # two commits) is ever filed under the last version.
+    _render_with_a_new_version(event_ids)
+
+
+def _render_with_a_new_version(event_ids):
+    """Render `event_ids`' documents and bump the data version after them, in one transaction."""
     with transaction.atomic():
         render_documents(event_ids)
         DataState.bump()

@@ -7,13 +7,11 @@ and reports what it changed once, itself.
 
 import contextlib
 import contextvars
-from pathlib import Path
 
-from django.apps import apps
-from django.conf import settings
 from django.db.models import signals
 
 from .models import DataState
+from .sources import project_app_configs
 
 _bulk_write = contextvars.ContextVar("bulk_write", default=False)
 
@@ -35,8 +33,8 @@ def in_bulk_write():
 def data_models():
     """The models whose rows the API serves: those of the project's own apps (the folders at the top of the
     repository), but for apps that say they hold none (`holds_served_data = False`)."""
-    for config in apps.get_app_configs():
-        if Path(config.path).parent == settings.BASE_DIR and getattr(config, "holds_served_data", True):
+    for config in project_app_configs():
+        if getattr(config, "holds_served_data", True):
             yield from config.get_models(include_auto_created=True)
 
 

@@ -114,9 +114,8 @@ class DataState(models.Model):
         if self.changed_at is None:
             return None
         second = int(self.changed_at.timestamp())
-        if self.previous_changed_at is not None and int(self.previous_changed_at.timestamp()) >= second:
-            return int(self.previous_changed_at.timestamp()) + 1
-        return second
+        before = -1 if self.previous_changed_at is None else int(self.previous_changed_at.timestamp())
+        return before + 1 if before >= second else second
 
     def is_current(self):
         """Whether the database (the one this request reads) still holds the data of this state."""

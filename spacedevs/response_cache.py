@@ -105,7 +105,7 @@ def names_etag(meta, etag):
     response is known, since `etag` is only ever given to a 200 (`*` or a date would stand for a 404 too)."""
     if "HTTP_IF_NONE_MATCH" not in meta or "HTTP_IF_MATCH" in meta or "HTTP_IF_UNMODIFIED_SINCE" in meta:
         return False
-    return etag in (tag.removeprefix("W/") for tag in parse_etags(meta.get("HTTP_IF_NONE_MATCH", "")))
+    return etag in (tag.removeprefix("W/") for tag in parse_etags(meta["HTTP_IF_NONE_MATCH"]))
 
 
 def is_conditional(meta):

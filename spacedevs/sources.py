@@ -38,11 +38,15 @@ def library_versions(*names):
     return [f"{name} {metadata.version(name)}" for name in names]
 
 
+def project_app_configs():
+    """The project's own apps: those whose folder is at the top of the repository."""
+    return [config for config in apps.get_app_configs() if Path(config.path).parent == settings.BASE_DIR]
+
+
 def project_files():
-    """Every file of the project's own apps (the folders at the top of the repository: code, templates,
-    static files) but their migrations and bytecode, in a fixed order."""
-    folders = {Path(config.path) for config in apps.get_app_configs()}
-    folders = sorted(folder for folder in folders if folder.parent == settings.BASE_DIR)
+    """Every file of the project's own apps (code, templates, static files) but their migrations and
+    bytecode, in a fixed order."""
+    folders = sorted({Path(config.path) for config in project_app_configs()})
     return [
         path
         for folder in folders

@@ -32,6 +32,7 @@ from pytest_django.fixtures import validate_django_db
 from ingest.records import ingest_records
 from ingest.synthetic import generate_events
 from spacedevs.api.stored import StoredDocumentsMixin
+from spacedevs.sources import project_app_configs
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -43,7 +44,7 @@ PAGE_QUERIES = 1 if connection.vendor == "postgresql" else 2
 # once it is computed, to know it was computed from one version of the data (spacedevs/response_cache.py).
 STATE_READS = 2
 # The project's own apps: the installed apps that are folders at the top of the repository.
-PROJECT_APPS = tuple(config.label for config in apps.get_app_configs() if Path(config.path).parent == ROOT)
+PROJECT_APPS = tuple(config.label for config in project_app_configs())
 
 
 def fixture_files():

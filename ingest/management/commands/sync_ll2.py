@@ -38,12 +38,12 @@ def since_value(text):
 
 def check_seconds(options):
     """The options that are numbers of seconds: finite, and positive (the backoff may be 0)."""
-    for name, minimum in (("timeout", 0.0), ("watch", 0.0), ("retry_base", None)):
+    for name, positive in (("timeout", True), ("watch", True), ("retry_base", False)):
         value = options[name]
         if value is None:
             continue
-        if not math.isfinite(value) or value < 0 or (minimum is not None and value <= minimum):
-            bound = "a number of seconds at least 0" if minimum is None else "a positive number of seconds"
+        if not math.isfinite(value) or value < 0 or (positive and value == 0):
+            bound = "a positive number of seconds" if positive else "a number of seconds at least 0"
             flag = "--" + name.replace("_", "-")
             raise ValueError(f"{flag}: expected {bound}, got {value:g}")
 
@@ -102,8 +102,7 @@ class Command(BaseCommand):
             return self.print_status()
         try:
             since = since_value(options["since"])
-            fallback = Budget.parse(options["rate"] or DEFAULT_RATE)
-            unlimited = Budget.parse(options["rate"]) if options["rate"] else None
+            rate = Budget.parse(options["rate"]) if options["rate"] else None
             check_seconds(options)
         except ValueError as error:
             raise CommandError(str(error), returncode=USAGE) from None
@@ -112,8 +111,8 @@ class Command(BaseCommand):
         upstream = Upstream(
             options["base_url"],
             token=options["token"] or os.environ.get("LL2_API_TOKEN"),
-            fallback_budget=fallback,
-            unlimited_budget=unlimited,
+            fallback_budget=rate or Budget.parse(DEFAULT_RATE),
+            unlimited_budget=rate,
             retry=Retry(attempts=max(1, options["retries"]), base=options["retry_base"]),
             timeout=options["timeout"],
             sleep=self.wait,
