@@ -3,6 +3,10 @@
 import gc
 import os
 
+from gunicorn.glogging import Logger
+
+from spacedevs.log_format import JSONFormatter
+
 wsgi_app = "spacedevs.wsgi"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -18,6 +22,21 @@ forwarded_allow_ips = ""
 control_socket_disable = True
 # gunicorn's longest request line (4,094 by default), so that the API's own check of long parameters answers.
 limit_request_line = 8190
+
+
+class JSONLogger(Logger):
+    """gunicorn's logger, writing its own lines (a worker booting, timing out, killed) as JSON, as the app
+    writes its own. (A `logconfig_dict` would do it too, but it also turns gunicorn's access log on.)"""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(JSONFormatter())
+
+
+if os.environ.get("LOG_FORMAT") == "json":  # settings.py refuses any other value than json and text
+    logger_class = JSONLogger
 
 
 def tune_garbage_collector():

@@ -1,13 +1,12 @@
-"""One log line per request, a request id on every line logged while serving it, and JSON lines on demand."""
+"""One log line per request, and a request id on every line logged while serving it (the lines' formats:
+log_format.py)."""
 
 import contextvars
-import datetime
 import logging
 import re
 import secrets
 import time
 
-import orjson
 from rest_framework.throttling import BaseThrottle
 
 REQUEST_ID = contextvars.ContextVar("request_id", default="-")
@@ -15,7 +14,6 @@ REQUEST_ID = contextvars.ContextVar("request_id", default="-")
 ARRIVAL_KEY = "spacedevs.arrival"
 # A proxy's id is kept when it is a plain token; anything else (too long, spaces, quotes) is replaced.
 PROXY_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,200}")
-REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "client")
 
 logger = logging.getLogger("spacedevs.requests")
 # The client's address as the throttle counts it (through TRUSTED_PROXIES), not the proxy's.
@@ -28,24 +26,6 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record):
         record.request_id = REQUEST_ID.get()
         return True
-
-
-class JSONFormatter(logging.Formatter):
-    """A record as one JSON object: time, level, logger, message, request id, the request's fields when it
-    is a request's line, and the traceback when there is one."""
-
-    def format(self, record):
-        entry = {
-            "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC).isoformat(),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", "-"),
-        }
-        entry.update((name, getattr(record, name)) for name in REQUEST_FIELDS if hasattr(record, name))
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry).decode()
 
 
 class EnvironRequest:

@@ -73,18 +73,24 @@ class Instance:
         return self.launch().ready()
 
     def launch(self):
-        """gunicorn started (the server's start overlaps with the caller's own work until `ready()`)."""
+        """gunicorn started (the server's start overlaps with the caller's own work until `ready()`); what it
+        writes is kept in the instance's directory (`output`)."""
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}/2.3.0"
         env = {"WEB_CONCURRENCY": "1", **self.env, "BIND": f"127.0.0.1:{port}"}
-        self.server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "python:spacedevs.gunicorn_config"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        with self.output("stdout").open("ab") as stdout, self.output("stderr").open("ab") as stderr:
+            self.server = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--config", "python:spacedevs.gunicorn_config"],
+                cwd=ROOT,
+                env=env,
+                stdout=stdout,
+                stderr=stderr,
+            )
         return self
+
+    def output(self, stream):
+        """The file the server's `stream` (stdout or stderr) goes to."""
+        return self.directory / f"server.{stream}"
 
     def ready(self):
         """This instance, once its server answers."""

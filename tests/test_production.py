@@ -2,6 +2,7 @@
 no forwarded header itself and lets long request lines through to the API's own checks; the admin can be
 left out, and its sign-in attempts are limited."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -49,7 +50,14 @@ def test_a_local_run_lacks_only_the_https_switches():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, sqlite_databases):
     directory = tmp_path_factory.mktemp("production")
-    instance = Instance.copy_of(sqlite_databases["imported"], directory, ADMIN_ENABLED="false").serve()
+    instance = Instance.copy_of(
+        sqlite_databases["imported"],
+        directory,
+        ADMIN_ENABLED="false",
+        LOG_FORMAT="json",
+        # Static files not collected: WhiteNoise warns (a Python warning, not a log line of its own).
+        STATIC_ROOT=str(directory / "not-collected"),
+    ).serve()
     yield instance
     instance.stop()
 
@@ -66,6 +74,23 @@ def test_long_request_lines_reach_the_apis_own_check(server):
     response = httpx.get(f"{server.base_url}/events/", params={"slug": "x" * 8_001})
     assert response.status_code == 400
     assert response.json() == {"slug": ["Ensure this value has at most 8000 characters (it has 8001)."]}
+
+
+def test_json_logs_are_json_lines_whoever_writes_them(server):
+    httpx.get(f"{server.base_url}/events/352/", headers={"X-Request-ID": "json-lines"})
+    entries = {
+        stream: [json.loads(line) for line in server.output(stream).read_text().splitlines()]
+        for stream in ("stdout", "stderr")
+    }
+    # gunicorn's own lines (no access log: the app logs each request), the app's request lines, warnings.
+    assert {(entry["logger"], entry["message"].split(":")[0]) for entry in entries["stderr"]} >= {
+        ("gunicorn.error", "Listening at"),
+        ("gunicorn.error", "Booting worker with pid"),
+    }
+    assert any("UserWarning: No directory at" in entry["message"] for entry in entries["stdout"])
+    [request] = [entry for entry in entries["stdout"] if entry["request_id"] == "json-lines"]
+    assert (request["logger"], request["path"]) == ("spacedevs.requests", "/2.3.0/events/352/")
+    assert not [entry for entry in entries["stdout"] if entry["logger"].startswith("gunicorn")]
 
 
 def test_the_admin_can_be_left_out(server):

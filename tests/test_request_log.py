@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from events.views import EventViewSet
-from spacedevs.request_log import JSONFormatter
+from spacedevs.log_format import JSONFormatter
 
 NEW_ID = re.compile(r"[0-9a-f]{32}")
 
