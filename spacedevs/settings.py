@@ -120,10 +120,13 @@ CACHES = {
         {"BACKEND": "spacedevs.cache.TolerantRedisCache", "LOCATION": REDIS_URL, "OPTIONS": REDIS_OPTIONS}
         if REDIS_URL
         else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "BACKEND": "spacedevs.cache.ByteBoundLocMemCache",
             "LOCATION": "responses",
-            # Bounds a worker's memory: an uncompressed detailed page is about half a megabyte.
-            "OPTIONS": {"MAX_ENTRIES": env.int("RESPONSE_CACHE_ENTRIES", default=200)},
+            # Bound a worker's memory: an uncompressed detailed page is over half a megabyte.
+            "OPTIONS": {
+                "MAX_ENTRIES": env.int("RESPONSE_CACHE_ENTRIES", default=200),
+                "MAX_BYTES": env.int("RESPONSE_CACHE_BYTES", default=48 * 1024 * 1024),
+            },
         }
     ),
 }
