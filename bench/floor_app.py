@@ -3,8 +3,8 @@
 gunicorn runs it with the production settings (`--config python:spacedevs.gunicorn_config`, only the app
 overridden), so that wrk measures everything but the application: sockets, HTTP parsing, gunicorn's worker
 loop and headers. `BENCH_FLOOR_RESPONSES` names a pickle written by bench/servers.py:
-{"<path>?<query>": (status line, [(header, value), …], body)}. The benchmark's unique parameter (`bench=…`,
-always last) is cut off before the lookup, as the API ignores it.
+{("<path>?<query>", Accept-Encoding or ""): (status line, [(header, value), …], body)}. The benchmark's
+unique parameter (`bench=…`, always last) is cut off before the lookup, as the API ignores it.
 """
 
 import os
@@ -20,7 +20,7 @@ def application(environ, start_response):
     cut = query.find("bench=")
     if cut >= 0:
         query = query[:cut].rstrip("&")
-    key = environ["PATH_INFO"] + (f"?{query}" if query else "")
+    key = environ["PATH_INFO"] + (f"?{query}" if query else ""), environ.get("HTTP_ACCEPT_ENCODING", "")
     status, headers, body = RESPONSES.get(key, NOT_FOUND)
     start_response(status, headers)
     return [body]

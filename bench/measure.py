@@ -26,9 +26,14 @@ def header(headers, name):
     return next((value for key, value in headers if key.lower() == name.lower()), None)
 
 
+def floor_key(case, wrk):
+    """What the transport floor's app finds the case's response by (bench/floor_app.py)."""
+    return case.url_path, case.request_headers(wrk.headers).get("Accept-Encoding", "")
+
+
 def first_response(server, case, wrk):
     """The API's response to the case, as the transport floor will repeat it; its ETag."""
-    status, headers, body = fetch(server.port, case.url_path, wrk.headers)
+    status, headers, body = fetch(server.port, case.url_path, case.request_headers(wrk.headers))
     if status != 200:
         raise RuntimeError(f"{case.url_path} answered {status}: {body[:300]!r}")
     return floor_response(status=status, headers=headers, body=body), header(headers, "ETag")
@@ -36,7 +41,7 @@ def first_response(server, case, wrk):
 
 def measure_api(server, case, wrk, response, etag):
     """The API's figures for one case, whose first `response` (status, headers, body) had `etag`."""
-    url = server.base_url + case.url_path
+    url, sent = server.base_url + case.url_path, dict(case.headers)
     _status, headers, body = response
     figures = {
         "response": {
@@ -46,18 +51,18 @@ def measure_api(server, case, wrk, response, etag):
             "cache_control": header(headers, "Cache-Control"),
         },
         "uncached": {
-            "latency": wrk.latency(url, unique=True).as_dict(),
-            "throughput": throughput(wrk, server, url, unique=True),
+            "latency": wrk.latency(url, unique=True, headers=sent).as_dict(),
+            "throughput": throughput(wrk, server, url, unique=True, headers=sent),
         },
     }
     for _ in range(CACHE_WARMUP_REQUESTS):
-        fetch(server.port, case.url_path, wrk.headers)
+        fetch(server.port, case.url_path, case.request_headers(wrk.headers))
     figures["cached"] = {
-        "latency": wrk.latency(url, unique=False).as_dict(),
-        "throughput": throughput(wrk, server, url, unique=False),
+        "latency": wrk.latency(url, unique=False, headers=sent).as_dict(),
+        "throughput": throughput(wrk, server, url, unique=False, headers=sent),
     }
-    validated = {"If-None-Match": etag}
-    status, _headers, _body = fetch(server.port, case.url_path, {**wrk.headers, **validated})
+    validated = {**sent, "If-None-Match": etag}
+    status, _headers, _body = fetch(server.port, case.url_path, case.request_headers(wrk.headers) | validated)
     if status != 304:
         raise RuntimeError(f"{case.url_path} with If-None-Match {etag} answered {status}, not 304")
     figures["not_modified"] = {"latency": wrk.latency(url, unique=False, headers=validated).as_dict()}
@@ -66,25 +71,26 @@ def measure_api(server, case, wrk, response, etag):
 
 def measure_transport_floor(server, case, wrk):
     """The floor app's figures for the same wrk commands as the uncached and cached cases."""
-    url = server.base_url + case.url_path
+    url, sent = server.base_url + case.url_path, dict(case.headers)
     return {
         variant: {
-            "latency": wrk.latency(url, unique=unique).as_dict(),
-            "throughput": throughput(wrk, server, url, unique=unique),
+            "latency": wrk.latency(url, unique=unique, headers=sent).as_dict(),
+            "throughput": throughput(wrk, server, url, unique=unique, headers=sent),
         }
         for variant, unique in (("uncached", True), ("cached", False))
     }
 
 
-def throughput(wrk, server, url, *, unique):
-    """wrk's run with eight connections, and what each of its requests cost in CPU: gunicorn's workers'
-    (`worker_cpu_us`) and PostgreSQL's (`database_cpu_us`, of the cluster bin/bench started), in µs."""
+def throughput(wrk, server, url, *, unique, headers):
+    """wrk's run with eight connections (sending `headers` beside the run's), and what each of its requests
+    cost in CPU: gunicorn's workers' (`worker_cpu_us`) and PostgreSQL's (`database_cpu_us`, of the cluster
+    bin/bench started), in µs."""
     meters = {
         "worker_cpu_us": CpuMeter(server.worker_pids),
         "database_cpu_us": CpuMeter(postgresql_processes),
     }
     before = {name: meter.reading() for name, meter in meters.items()}
-    figures = wrk.throughput(url, unique=unique).as_dict()
+    figures = wrk.throughput(url, unique=unique, headers=headers).as_dict()
     for name, meter in meters.items():
         spent = meter.spent(before[name], meter.reading())
         figures[name] = None if spent is None else round(spent * 1e6 / max(1, figures["requests"]), 1)
@@ -104,14 +110,15 @@ def measure_size(size, cases, wrk, *, database_url, server_database_url, databas
         for case in cases:  # the first request of each kind in each worker loads code and connects
             for number in range(CACHE_WARMUP_REQUESTS):
                 separator = "&" if "?" in case.url_path else "?"
-                fetch(server.port, f"{case.url_path}{separator}warmup={number}", wrk.headers)
-        first = {case.url_path: first_response(server, case, wrk) for case in cases}
-        responses = {path: response for path, (response, _etag) in first.items()}
+                path = f"{case.url_path}{separator}warmup={number}"
+                fetch(server.port, path, case.request_headers(wrk.headers))
+        first = {case.name: first_response(server, case, wrk) for case in cases}
+        responses = {floor_key(case, wrk): first[case.name][0] for case in cases}
         with FloorServer(server_database_url, responses, log_path=LOGS / f"floor-{size}.log") as floor:
-            floor.wait_until_answering(cases[0].url_path)
+            floor.wait_until_answering("/")  # its 404
             for case in cases:
                 say(f"  {size:,} events: {case.name}: API, then its transport floor")
-                results[case.name].update(measure_api(server, case, wrk, *first[case.url_path]))
+                results[case.name].update(measure_api(server, case, wrk, *first[case.name]))
                 results[case.name]["transport_floor"] = measure_transport_floor(floor, case, wrk)
         worker_rss = server.worker_rss_mb()
     say(f"  {size:,} events: database floors")

@@ -70,6 +70,12 @@ def _or_dash(value, spec):
     return "-" if value is None else format(value, spec)
 
 
+def request_line(case):
+    """A case's path, and the headers it sends beside the run's."""
+    headers = "".join(f", `{name}: {value}`" for name, value in case.get("headers", ()))
+    return f"`{case['url_path']}`{headers}"
+
+
 def markdown_table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -110,7 +116,7 @@ def results_tables(results):
         rows = [case_row(name, case) for name, case in figures["cases"].items()]
         rss = ", ".join(f"{mb:.0f}" for mb in figures["worker_rss_mb"].values())
         background = figures["background_cpus"]
-        paths = [[f"`{name}`", f"`{case['case']['url_path']}`"] for name, case in figures["cases"].items()]
+        paths = [[f"`{name}`", request_line(case["case"])] for name, case in figures["cases"].items()]
         cpu_rows = [cpu_row(name, case) for name, case in figures["cases"].items()]
         parts += [
             f"### {int(size):,} events",
@@ -122,7 +128,7 @@ def results_tables(results):
             f"{background['measurements']} wrk runs: at most {background['max']:.2f} CPUs; "
             f"{background['not_quiet']} started above {QUIET_CPUS} CPUs busy; "
             f"{background['waited_seconds']:.0f} s waited for quiet.",
-            markdown_table(["case", "path"], paths),
+            markdown_table(["case", "request"], paths),
         ]
     return "\n\n".join(parts)
 

@@ -13,6 +13,8 @@ DEEP_OFFSET_FACTOR = 3
 IMPORT_EVENTS_PER_SECOND = 2000
 WORKER_RSS_MB = 200
 FIRST_PAGES = ("list 100", "normal 100", "detailed 100")
+# The detailed page as the issue measured it against its transport floor: the body uncompressed (cases.py).
+IDENTITY_PAGE = "detailed 100 identity"
 
 
 @dataclass
@@ -60,15 +62,17 @@ def evaluate(results):
                 p50 <= DETAILED_P50_MS,
             )
         )
-        share = share_of_floor(detailed, "uncached")
-        add(
-            Verdict(
-                f"uncached `detailed 100` requests/s ≥ {DETAILED_FLOOR_SHARE}x transport floor",
-                "10,000",
-                f"{share:.3f}x",
-                share >= DETAILED_FLOOR_SHARE,
-            )
-        )
+        for name in ("detailed 100", IDENTITY_PAGE):
+            if name in at_10k["cases"]:
+                share = share_of_floor(at_10k["cases"][name], "uncached")
+                add(
+                    Verdict(
+                        f"uncached `{name}` requests/s ≥ {DETAILED_FLOOR_SHARE}x transport floor",
+                        "10,000",
+                        f"{share:.3f}x",
+                        share >= DETAILED_FLOOR_SHARE,
+                    )
+                )
 
     for size, figures in sizes.items():
         cases = figures["cases"]
