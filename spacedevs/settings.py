@@ -125,7 +125,7 @@ CACHES = {
             # Bound a worker's memory: an uncompressed detailed page is over half a megabyte.
             "OPTIONS": {
                 "MAX_ENTRIES": env.int("RESPONSE_CACHE_ENTRIES", default=200),
-                "MAX_BYTES": env.int("RESPONSE_CACHE_BYTES", default=48 * 1024 * 1024),
+                "MAX_BYTES": env.int("RESPONSE_CACHE_BYTES", default=16 * 1024 * 1024),
             },
         }
     ),
@@ -157,7 +157,7 @@ if ANONYMOUS_THROTTLE_RATE and not re.fullmatch(
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 # Bytes of responses each process keeps to answer repeated requests before Django (spacedevs/replay.py);
 # 0 turns that off.
-REPLAY_BYTES = env.int("REPLAY_BYTES", default=32 * 1024 * 1024)
+REPLAY_BYTES = env.int("REPLAY_BYTES", default=24 * 1024 * 1024)
 # How long an entry may stay unused before it is dropped (a write makes it unreachable at once anyway).
 RESPONSE_CACHE_TIMEOUT = env.int("RESPONSE_CACHE_TIMEOUT", default=3600)
 # How long clients and proxies may reuse a response without asking again (`Cache-Control: max-age`).

@@ -42,4 +42,4 @@ def test_the_response_cache_in_memory_is_bounded_in_bytes():
     assert not settings.REDIS_URL
     cache = caches[settings.RESPONSE_CACHE_ALIAS]
     assert isinstance(cache, ByteBoundLocMemCache)
-    assert cache._max_bytes == 48 * 1024 * 1024
+    assert cache._max_bytes == 16 * 1024 * 1024
