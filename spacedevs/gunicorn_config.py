@@ -1,6 +1,7 @@
 """gunicorn settings, for bin/serve and the Docker image: `gunicorn -c python:spacedevs.gunicorn_config`."""
 
 import gc
+import logging
 import os
 
 from gunicorn.glogging import Logger
@@ -45,6 +46,13 @@ def tune_garbage_collector():
     among it, pile up: 340 MB of worker against 110 MB, and fewer requests a second.)"""
     gc.collect()
     gc.freeze()
+
+
+def post_fork(server, worker):
+    # A worker's Python warnings (loading the app among others) become log lines, in the log's format:
+    # printed as they are, they would break a stream of JSON lines. Only in the server: the log goes to
+    # stdout, where a command may write data (generate_events).
+    logging.captureWarnings(True)
 
 
 def post_worker_init(worker):

@@ -3,7 +3,6 @@
 
 import datetime
 import logging
-import logging.config
 
 import orjson
 
@@ -27,10 +26,3 @@ class JSONFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(entry).decode()
-
-
-def configure(logging_settings):
-    """Django's LOGGING_CONFIG: settings.LOGGING, and Python's warnings as log lines in its format (printed as
-    they are, they would break a stream of JSON lines)."""
-    logging.config.dictConfig(logging_settings)
-    logging.captureWarnings(True)

@@ -262,13 +262,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Logs go to stdout, one line per request (spacedevs/request_log.py) and every server error with its
-# traceback, each with its request's id, and Python's warnings; `LOG_FORMAT=json` makes each line a JSON
-# object (gunicorn's own lines too: gunicorn_config.py).
+# traceback, each with its request's id; `LOG_FORMAT=json` makes each line a JSON object (gunicorn's own
+# lines, and a worker's Python warnings, too: gunicorn_config.py).
 LOG_FORMAT = env("LOG_FORMAT", default="text")
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
-LOGGING_CONFIG = "spacedevs.log_format.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
