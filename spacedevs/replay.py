@@ -51,23 +51,26 @@ KEY_VARIABLES = (
 )
 # Headers made afresh for each request, not replayed.
 PER_REQUEST_HEADERS = {"x-request-id", "x-mirror-synced-at", "cache-control"}
-# What a recording costs beyond its body and headers (its key, its objects), as counted against
-# REPLAY_BYTES: measured with tracemalloc, about 7 KB for a 50-byte body.
+# What a recording costs beyond the text it keeps (its body, headers, path and key): its objects, as counted
+# against REPLAY_BYTES; measured with tracemalloc, about 7 KB for a 50-byte body.
 RECORDING_OVERHEAD = 8 * 1024
 
 
 class Recording:
     """One response kept for replay: its headers (but the per-request ones), its body, what the response
     cache said of it (`replayable`: the data state's tag, validators, time window, logged path), and the
-    headers of Django's 304 to the same request once Django has given one."""
+    headers of Django's 304 to the same request once Django has given one. Its `size` counts what it keeps
+    and the `key` it is kept under: a request's headers can make either large (repeated header lines are
+    joined into one value, up to gunicorn's 100 of 8 KB)."""
 
-    def __init__(self, replayable, headers, body):
+    def __init__(self, key, replayable, headers, body):
         self.replayable = replayable
         self.headers = kept_headers(headers)
         self.body = body
         self.not_modified_headers = None
         headers_size = sum(len(name) + len(value) for name, value in self.headers)
-        self.size = len(body) + headers_size + RECORDING_OVERHEAD
+        kept_size = len(body) + headers_size + len(replayable.path) + sum(map(len, key))
+        self.size = kept_size + RECORDING_OVERHEAD
 
     def serves(self, state):
         """Whether this response is still the one for the data in `state`, now."""
@@ -213,7 +216,7 @@ class ReplayedResponses:
         if replayable is None or not captured or is_personal(captured[0]):
             return response
         if response.status_code == 200:
-            self._keep(key, Recording(replayable, captured[0], response.content))
+            self._keep(key, Recording(key, replayable, captured[0], response.content))
         elif response.status_code == 304:
             recording = self.recordings.get(key)
             if recording is not None and recording.replayable == replayable:

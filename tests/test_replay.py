@@ -205,6 +205,20 @@ def test_small_responses_are_counted_with_what_keeping_them_costs(settings):
 
 
 @pytest.mark.usefixtures("seeded")
+def test_what_a_request_brings_to_the_key_is_counted(settings):
+    # A header Django ignores (X-Forwarded-Host without USE_X_FORWARDED_HOST) is in the key: each value is a
+    # recording of its own, as large as the value, whatever the body.
+    settings.REPLAY_BYTES = 2_000_000
+    client = WSGIClient()
+    for number in range(30):
+        client.get("/2.3.0/events/352/", HTTP_X_FORWARDED_HOST=f"{number}." + "h" * 200_000, **JSON)
+    assert client.django_calls == 30
+    assert len(client.application.recordings) < 10
+    assert client.application.size <= settings.REPLAY_BYTES
+    assert sum(sum(map(len, key)) for key in client.application.recordings) <= settings.REPLAY_BYTES
+
+
+@pytest.mark.usefixtures("seeded")
 def test_a_response_made_for_one_client_is_not_replayed_to_others(wsgi_client):
     # The session middleware clears a session cookie it does not know: that answer is the sender's alone.
     personal = wsgi_client.get("/2.3.0/events/", HTTP_COOKIE="sessionid=unknown", **JSON)
