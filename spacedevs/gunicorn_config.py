@@ -1,12 +1,17 @@
 """gunicorn settings, for bin/serve and the Docker image: `gunicorn -c python:spacedevs.gunicorn_config`."""
 
 import gc
-import logging
 import os
+from pathlib import Path
 
+import environ
 from gunicorn.glogging import Logger
 
 from spacedevs.log_format import JSONFormatter
+
+# The settings below come from the environment or the `.env` file beside manage.py, as Django's do
+# (settings.py): read here too, since gunicorn's master never loads Django's settings.
+environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env", overwrite=False)
 
 wsgi_app = "spacedevs.wsgi"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -46,13 +51,6 @@ def tune_garbage_collector():
     among it, pile up: 340 MB of worker against 110 MB, and fewer requests a second.)"""
     gc.collect()
     gc.freeze()
-
-
-def post_fork(server, worker):
-    # A worker's Python warnings (loading the app among others) become log lines, in the log's format:
-    # printed as they are, they would break a stream of JSON lines. Only in the server: the log goes to
-    # stdout, where a command may write data (generate_events).
-    logging.captureWarnings(True)
 
 
 def post_worker_init(worker):

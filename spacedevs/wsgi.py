@@ -1,13 +1,20 @@
 """The WSGI application gunicorn serves: Django's, behind the replay of cached responses
 (spacedevs/replay.py)."""
 
+import logging
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
+from django.core.handlers.wsgi import WSGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spacedevs.settings")
 
-django_application = get_wsgi_application()
+django.setup(set_prefix=False)  # get_wsgi_application(), in two steps
+# From here on, in the logging Django has just configured, Python's warnings (loading the middleware among
+# others) are log lines in the log's format: printed as they are, they would break a stream of JSON lines.
+# Only in the server: commands log to stdout too, where one may write data (generate_events > events.json).
+logging.captureWarnings(True)
+django_application = WSGIHandler()
 
 from .replay import ReplayedResponses  # noqa: E402 (needs the apps loaded)
 

@@ -5,6 +5,7 @@ left out, and its sign-in attempts are limited."""
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 
@@ -91,6 +92,26 @@ def test_json_logs_are_json_lines_whoever_writes_them(server):
     [request] = [entry for entry in entries["stdout"] if entry["request_id"] == "json-lines"]
     assert (request["logger"], request["path"]) == ("spacedevs.requests", "/2.3.0/events/352/")
     assert not [entry for entry in entries["stdout"] if entry["logger"].startswith("gunicorn")]
+
+
+def test_gunicorn_takes_its_settings_from_the_dotenv_file_too(tmp_path):
+    # gunicorn's master reads its configuration module, never Django's settings: a copy of the module beside
+    # a `.env` (where bin/bootstrap writes and README: Configuration says settings may be).
+    package = tmp_path / "spacedevs"
+    package.mkdir()
+    for name in ("__init__.py", "gunicorn_config.py", "log_format.py"):
+        shutil.copyfile(ROOT / "spacedevs" / name, package / name)
+    (tmp_path / ".env").write_text("BIND=127.0.0.1:9999\nWEB_CONCURRENCY=3\nLOG_FORMAT=json\n")
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("BIND", "WEB_CONCURRENCY", "LOG_FORMAT")
+    }
+    read = "import spacedevs.gunicorn_config as c; print(c.bind, c.workers, c.logger_class.__name__)"
+    result = subprocess.run(
+        [sys.executable, "-c", read], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["127.0.0.1:9999", "3", "JSONLogger"]
 
 
 def test_the_admin_can_be_left_out(server):
