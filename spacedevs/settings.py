@@ -263,7 +263,7 @@ SPECTACULAR_SETTINGS = {
 
 # Logs go to stdout, one line per request (spacedevs/request_log.py) and every server error with its
 # traceback, each with its request's id; `LOG_FORMAT=json` makes each line a JSON object (gunicorn's own
-# lines, and a worker's Python warnings, too: gunicorn_config.py).
+# lines too: gunicorn_config.py; and the server's Python warnings: wsgi.py).
 LOG_FORMAT = env("LOG_FORMAT", default="text")
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
