@@ -31,9 +31,9 @@ class ByteBoundLocMemCache(LocMemCache):
         held = sum(map(len, self._cache.values()))
         while held > self._max_bytes:
             # The least recently used: each set or get moves its entry to the front.
-            dropped, value = self._cache.popitem()
+            dropped, dropped_value = self._cache.popitem()
             del self._expire_info[dropped]
-            held -= len(value)
+            held -= len(dropped_value)
 
 
 class TolerantRedisCache(RedisCache):

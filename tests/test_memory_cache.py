@@ -10,8 +10,8 @@ from spacedevs.cache import ByteBoundLocMemCache
 
 BODY = b"x" * 400
 STORED = len(pickle.dumps(BODY, ByteBoundLocMemCache.pickle_protocol))
-# A body stored in twice the bytes of BODY (pickle's overhead is the same for both lengths).
-DOUBLE_BODY = b"x" * (2 * STORED - (STORED - len(BODY)))
+# Stored in twice BODY's bytes: pickle's overhead is the same for both lengths.
+DOUBLE_BODY = b"x" * (STORED + len(BODY))
 
 
 def bounded_cache(max_bytes):
