@@ -305,3 +305,21 @@ def test_documents_are_compressed_by_lz4_where_postgresql_has_it():
             "pg_column_compression(detailed) FROM events_eventdocument WHERE event_id = 352"
         )
         assert cursor.fetchone() == (wanted, wanted, wanted)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's TOAST")
+@pytest.mark.usefixtures("generated")
+def test_documents_are_kept_in_their_row():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE size > 2032), count(*) FILTER (WHERE size > 8000) FROM "
+            "(SELECT pg_column_size(list) + pg_column_size(normal) + pg_column_size(detailed) AS size "
+            "FROM events_eventdocument) AS stored"
+        )
+        # Compressed, most rows are still past the 2 KB beyond which TOAST's default moves values out of a
+        # row; only a value of a row too big for a page may be out of it.
+        past_the_threshold, past_a_page = cursor.fetchone()
+        cursor.execute("SELECT reltoastrelid::regclass FROM pg_class WHERE relname = 'events_eventdocument'")
+        cursor.execute(f"SELECT count(DISTINCT chunk_id) FROM {cursor.fetchone()[0]}")
+        assert past_the_threshold > 300
+        assert cursor.fetchone()[0] == past_a_page
