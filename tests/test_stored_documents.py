@@ -2,9 +2,11 @@
 per request, for every route, mode, format, host and scheme, and current after every kind of write."""
 
 import copy
+import importlib
 import re
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
@@ -307,19 +309,45 @@ def test_documents_are_compressed_by_lz4_where_postgresql_has_it():
         assert cursor.fetchone() == (wanted, wanted, wanted)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's TOAST")
-@pytest.mark.usefixtures("generated")
-def test_documents_are_kept_in_their_row():
+def documents_out_of_their_row():
+    """(rows of documents past the 2 KB beyond which TOAST's default moves values out of a row, rows too big
+    for a page, documents' values out of their row)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FILTER (WHERE size > 2032), count(*) FILTER (WHERE size > 8000) FROM "
             "(SELECT pg_column_size(list) + pg_column_size(normal) + pg_column_size(detailed) AS size "
             "FROM events_eventdocument) AS stored"
         )
-        # Compressed, most rows are still past the 2 KB beyond which TOAST's default moves values out of a
-        # row; only a value of a row too big for a page may be out of it.
         past_the_threshold, past_a_page = cursor.fetchone()
         cursor.execute("SELECT reltoastrelid::regclass FROM pg_class WHERE relname = 'events_eventdocument'")
         cursor.execute(f"SELECT count(DISTINCT chunk_id) FROM {cursor.fetchone()[0]}")
-        assert past_the_threshold > 300
-        assert cursor.fetchone()[0] == past_a_page
+        return past_the_threshold, past_a_page, cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's TOAST")
+@pytest.mark.usefixtures("generated")
+def test_documents_are_kept_in_their_row():
+    past_the_threshold, past_a_page, out_of_their_row = documents_out_of_their_row()
+    # Compressed, most rows are still past TOAST's threshold; only a value of a row too big for a page may be
+    # out of it.
+    assert past_the_threshold > 300
+    assert out_of_their_row == past_a_page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's TOAST")
+@pytest.mark.usefixtures("generated")
+def test_migrate_moves_the_documents_written_before_into_their_row():
+    table = "events_eventdocument"
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} ALTER detailed SET STORAGE EXTENDED")  # as before migration 0008
+        render_documents(range(1, 101))
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks pending would forbid ALTER TABLE
+        cursor.execute(f"ALTER TABLE {table} ALTER detailed SET STORAGE MAIN")
+    *_, past_a_page, out_before = documents_out_of_their_row()
+    assert out_before > past_a_page + 50
+    stored = list(EventDocument.objects.order_by("pk").values_list())
+    migration = importlib.import_module("events.migrations.0009_documents_moved_into_their_row")
+    with connection.schema_editor() as editor:
+        migration.move_into_their_row(django_apps, editor)
+    assert documents_out_of_their_row()[2] == past_a_page
+    assert list(EventDocument.objects.order_by("pk").values_list()) == stored

@@ -15,7 +15,8 @@ def set_storage(strategies):
     row, the database spends a quarter less time on that page (and a sixth less on a page of 100 list
     documents), the API serves a tenth more uncached detailed pages a second; the table takes a quarter more
     space. Every mode is kept alike: with the detailed document in the row, the others would be the ones
-    moved out of it. Rows keep the strategy they were written with until they are written again.
+    moved out of it. A value takes the storage its column has when it is written: 0009 writes the rows
+    stored before again.
     """
 
     def run(apps, schema_editor):
