@@ -183,6 +183,8 @@ class EventDocument(models.Model):
     documents.py), so that a page is read, not rendered."""
 
     event = models.OneToOneField(Event, on_delete=models.CASCADE, primary_key=True, related_name="document")
+    # On PostgreSQL, compressed by lz4 and kept in the row (migrations 0007 to 0009): a change of a column's
+    # type resets both, and would need them set again.
     list = models.TextField()
     normal = models.TextField()
     detailed = models.TextField()

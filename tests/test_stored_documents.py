@@ -314,9 +314,8 @@ def documents_out_of_their_row():
     for a page, documents' values out of their row)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FILTER (WHERE size > 2032), count(*) FILTER (WHERE size > 8000) FROM "
-            "(SELECT pg_column_size(list) + pg_column_size(normal) + pg_column_size(detailed) AS size "
-            "FROM events_eventdocument) AS stored"
+            "SELECT count(*) FILTER (WHERE size > 2032), count(*) FILTER (WHERE size > 8160) FROM "
+            "(SELECT pg_column_size(stored.*) AS size FROM events_eventdocument AS stored) AS rows"
         )
         past_the_threshold, past_a_page = cursor.fetchone()
         cursor.execute("SELECT reltoastrelid::regclass FROM pg_class WHERE relname = 'events_eventdocument'")
@@ -337,17 +336,17 @@ def test_documents_are_kept_in_their_row():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's TOAST")
 @pytest.mark.usefixtures("generated")
 def test_migrate_moves_the_documents_written_before_into_their_row():
-    table = "events_eventdocument"
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {table} ALTER detailed SET STORAGE EXTENDED")  # as before migration 0008
+    storage = importlib.import_module("events.migrations.0008_documents_in_their_row")
+    rewrite = importlib.import_module("events.migrations.0009_documents_moved_into_their_row")
+    with connection.schema_editor() as editor:
+        storage.set_storage(storage.DEFAULT)(django_apps, editor)  # as before migration 0008
         render_documents(range(1, 101))
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks pending would forbid ALTER TABLE
-        cursor.execute(f"ALTER TABLE {table} ALTER detailed SET STORAGE MAIN")
+        editor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks pending would forbid ALTER TABLE
+        storage.set_storage(storage.IN_THE_ROW)(django_apps, editor)
     *_, past_a_page, out_before = documents_out_of_their_row()
     assert out_before > past_a_page + 50
     stored = list(EventDocument.objects.order_by("pk").values_list())
-    migration = importlib.import_module("events.migrations.0009_documents_moved_into_their_row")
     with connection.schema_editor() as editor:
-        migration.move_into_their_row(django_apps, editor)
+        rewrite.move_into_their_row(django_apps, editor)
     assert documents_out_of_their_row()[2] == past_a_page
     assert list(EventDocument.objects.order_by("pk").values_list()) == stored
