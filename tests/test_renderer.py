@@ -106,6 +106,12 @@ SAME_BYTES = {
     "int-below-i64": lambda: [-(2**63) - 1],
     "line-separator": lambda: "a\u2028b",
     "paragraph-separator": lambda: {"k\u2029": "\u2029"},
+    # Other characters whose UTF-8 starts as theirs does (E2), before one of them or none: looked at one by
+    # one up to renderers._LEAD_BYTES_CHECKED, past that by the regex.
+    "line-separator-after-quotes": lambda: ["\u2019\u20ac" * 10, "\u2028"],
+    "line-separator-after-many-quotes": lambda: ["\u2019" * 300, "a\u2028"],
+    "paragraph-separator-among-many-quotes": lambda: {"a": "\u2019" * 255, "b": "\u2029\u2019"},
+    "quotes-alone": lambda: ["\u2019\u2014" * 200],
     "non-ascii-and-emoji": lambda: {"name": "Ariane\u2019s café 🚀", "ctrl": '\x00\x1f\x7f"\\/\n'},
     "int-key": lambda: {1: "a"},
     "bool-key": lambda: {True: "a", False: "b"},
