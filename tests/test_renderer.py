@@ -109,6 +109,8 @@ SAME_BYTES = {
     # Other characters whose UTF-8 starts as theirs does (E2), before one of them or none: looked at one by
     # one up to renderers._LEAD_BYTES_CHECKED, past that by the regex.
     "line-separator-after-quotes": lambda: ["\u2019\u20ac" * 10, "\u2028"],
+    "line-separator-right-after-a-quote": lambda: "\u2019\u2028",
+    "line-separator-first-past-the-bound": lambda: ["\u2019" * 256, "\u2028"],
     "line-separator-after-many-quotes": lambda: ["\u2019" * 300, "a\u2028"],
     "paragraph-separator-among-many-quotes": lambda: {"a": "\u2019" * 255, "b": "\u2029\u2019"},
     "quotes-alone": lambda: ["\u2019\u2014" * 200],

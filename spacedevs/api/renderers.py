@@ -42,7 +42,7 @@ _UNLIKE_JSON = (float, Enum)
 
 # U+2028 and U+2029 in UTF-8.
 _JS_LINE_BREAKS = re.compile(b"\xe2\x80[\xa8\xa9]")
-_JS_LINE_BREAK_ENDS = (b"\x80\xa8", b"\x80\xa9")
+_JS_LINE_BREAK_BYTES = ("\u2028".encode(), "\u2029".encode())
 # Lead bytes looked at one by one before the regex takes over (see _has_js_line_break).
 _LEAD_BYTES_CHECKED = 256
 
@@ -56,7 +56,7 @@ def _has_js_line_break(content):
     for _ in range(_LEAD_BYTES_CHECKED):
         if start < 0:
             return False
-        if content[start + 1 : start + 3] in _JS_LINE_BREAK_ENDS:
+        if content.startswith(_JS_LINE_BREAK_BYTES, start):
             return True
         start = content.find(b"\xe2", start + 1)
     return start >= 0 and _JS_LINE_BREAKS.search(content, start) is not None

@@ -93,10 +93,10 @@ def _reversed_prefix(prefix):
 def splice(pieces, request):
     """The JSON that `pieces` (stored JSON, bytes, no link split between two) make together, with each link
     made absolute for `request`, keeping `?format=`: its origin is the one DRF's reverse() gives, under the
-    script prefix the handler set for the request. Each piece is searched alone: a document is a few
-    kilobytes, in which bytes.split() looks for the marker faster than in a whole page."""
+    script prefix the handler set for the request. Pieces are spliced one by one and joined once: a page is
+    never a whole to be split and copied again."""
     origin = request.build_absolute_uri(_reversed_prefix(get_script_prefix())).removesuffix("/").encode()
-    start = b'"' + origin
+    quoted_origin = b'"' + origin
     suffix = preserve_builtin_query_params("", request).encode()
     spliced = []
     for piece in pieces:
@@ -106,12 +106,12 @@ def splice(pieces, request):
             for index in range(1, len(parts)):
                 end = parts[index].index(b'"')
                 parts[index] = parts[index][:end] + suffix + parts[index][end:]
-        spliced.append(start.join(parts))
+        spliced.append(quoted_origin.join(parts))
     return b"".join(spliced)
 
 
 def as_array(documents):
-    """The pieces of a JSON array of `documents` (JSON, bytes): brackets, documents and commas."""
+    """The pieces of a JSON array of the list `documents` (JSON, bytes): brackets, documents and commas."""
     pieces = [b"["]
     for document in documents:
         pieces += (document, b",")
@@ -162,10 +162,10 @@ class StoredDocumentsMixin:
     def _results(self, pieces):
         """The JSON of `pieces`, spliced (see splice): raw for the renderer that would give exactly these
         bytes, else parsed."""
-        documents = splice(pieces, self.request)
+        body = splice(pieces, self.request)
         renderer = self.request.accepted_renderer
         if isinstance(renderer, FastJSONRenderer) and renderer.renders_compact(
             self.request.accepted_media_type, self.get_renderer_context()
         ):
-            return orjson.Fragment(documents)
-        return orjson.loads(documents)
+            return orjson.Fragment(body)
+        return orjson.loads(body)
