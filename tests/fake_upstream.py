@@ -28,6 +28,8 @@ normally; once the script is empty, `always` (a fault or None) applies. Faults:
 - `("html",)`: `200 text/html`.
 - `("bad_record", index, mutate)`: the page as usual, but `mutate(record)` is applied to a copy of its
   record at `index` first.
+- `("call", function)`: `function()` as the request arrives, then the page as usual (a signal to the
+  client while its request is under way).
 
 Rate limiting (`rate=(calls, seconds)`): a sliding window on `clock` (shared with the client under test
 when the test fakes time): a call at time t counts while `now - t < seconds`, the same boundary as
@@ -238,6 +240,8 @@ class FakeLL2:
                 return self._send_json(handler, call, 429, {"detail": detail}, headers)
         fault = call.fault = self._next_fault()
         kind = fault[0] if fault else None
+        if kind == "call":
+            fault[1]()
         if kind == "status":
             code, headers, body = (*fault[1:], {}, None)[:3]
             return self._send_json(handler, call, code, body or {"detail": f"fault {code}"}, headers)

@@ -15,8 +15,6 @@ import os
 import re
 import signal
 import socket
-import threading
-import time
 from types import SimpleNamespace
 
 import httpx
@@ -799,20 +797,16 @@ def test_watch_outlives_an_upstream_down_past_its_retries(fake_ll2, sync_ll2):
     fake = fake_ll2(SMALL, page_size=10)
     sync_ll2("--base-url", fake.base_url, *FAST)
     before = len(fake.calls())
-    fake.script(None, ("status", 503), ("status", 503))  # a pass, a poll that gives up, a poll
-
-    def stop_after_the_third_poll():
-        while len(fake.calls()) < before + 4:
-            time.sleep(0.01)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    stopper = threading.Thread(target=stop_after_the_third_poll, daemon=True)
-    stopper.start()
+    # A pass, a poll that gives up, and a poll during whose request SIGTERM comes: it ends the service once
+    # that poll is through (a thread sending it once the request was in could be late, under load, by more
+    # than the poll and the wait after it: a fourth poll would then begin).
+    stop = ("call", lambda: os.kill(os.getpid(), signal.SIGTERM))
+    fake.script(None, ("status", 503), ("status", 503), stop)
     stdout, stderr = io.StringIO(), io.StringIO()
     call_command(
         "sync_ll2", "--base-url", fake.base_url, "--watch", "0.05", *FAST, stdout=stdout, stderr=stderr
     )
-    stopper.join(5)
+    assert len(fake.calls()) == before + 4
     unchanged = f"{fake.base_url}: 1 page: 0 created, 0 updated, 1 unchanged, 0 pruned\n"
     assert stdout.getvalue() == unchanged * 2
     assert "503 Service Unavailable (gave up after 2 attempts); trying again in 0.05 s" in stderr.getvalue()
