@@ -10,13 +10,13 @@ DEFAULT = dict.fromkeys(IN_THE_ROW, "EXTENDED")
 def set_storage(strategies):
     """The stored documents' columns kept by `strategies` ({column: strategy}) on PostgreSQL.
 
-    A detailed document (~6 KB of text, ~2.5 KB compressed) took TOAST's default out of its row (past 2 KB):
-    a page of 100 of them was 100 lookups in the TOAST index and some 200 chunks put back together. In the
-    row, the database spends a quarter less time on that page (1.3–1.5 → 1.15–1.18 ms on a page of 100 list
-    documents), the API serves 9–21 % more uncached detailed pages a second (1–23 % with gzip); the table
-    takes a quarter more space. Every mode is kept alike: with the detailed document in the row, the others would be the ones
-    moved out of it. A value takes the storage its column has when it is written: 0009 writes the rows
-    stored before again.
+    A detailed document (~6 KB of text, ~2.5 KB compressed) took TOAST's default out of its row (past 2 KB): a
+    page of 100 of them was 100 lookups in the TOAST index and some 200 chunks put back together. In the row,
+    the database spends a quarter less CPU on that page (3.8–4.1 → 2.7–3.1 ms; a page of 100 list documents
+    1.3–1.5 → 1.15–1.18 ms), the API serves 9–21 % more uncached detailed pages a second (1–23 % with gzip);
+    the table takes a quarter more space. Every mode is kept alike: with the detailed document in the row, the
+    others would be the ones moved out of it. A value takes the storage its column has when it is written:
+    0009 writes the rows stored before again.
     """
 
     def run(apps, schema_editor):
