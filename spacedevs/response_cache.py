@@ -295,6 +295,8 @@ class ResponseCacheMiddleware:
                 delattr(request, name)
             request._derived_entries = []
             entry = self._entry(request, view_class)
+        # Shared or not, compressed or not: the body is the one the client's Accept-Encoding chose.
+        patch_vary_headers(response, ["Accept-Encoding"])
         encoding = negotiated_coding(request)
         if encoding:
             self._compress(response, encoding)

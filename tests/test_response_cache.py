@@ -6,6 +6,7 @@ import datetime
 import gzip
 import io
 import itertools
+import json
 
 import brotli
 import pytest
@@ -185,6 +186,17 @@ def test_a_response_whose_data_keeps_changing_is_neither_cached_nor_validated(cl
     settled = client.get("/2.3.0/events/?mode=list", **JSON)
     assert [settled.json()["count"], len(ids_of(settled))] == [1 + attempts] * 2
     assert settled["ETag"]
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize("encoding", [GZIP, {}])
+def test_a_response_served_unshared_says_it_varies_with_the_encoding_accepted(client, monkeypatch, encoding):
+    attempts = ResponseCacheMiddleware.COMPUTE_ATTEMPTS
+    write_before_each_page_read(monkeypatch, copies_of_the_seed(*range(1001, 1001 + attempts)))
+    response = client.get("/2.3.0/events/?mode=list", **JSON, **encoding)
+    assert (response.get("ETag"), response.get("Content-Encoding")) == (None, "gzip" if encoding else None)
+    assert response["Vary"] == "Accept, Accept-Encoding, origin"
+    assert len(json.loads(body(response))["results"]) == 1 + attempts
 
 
 @pytest.mark.usefixtures("seeded")
