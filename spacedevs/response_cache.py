@@ -6,8 +6,8 @@ parameter), its `Accept` header and the encoding it accepts, and, on routes whos
 `If-None-Match` naming it is answered 304 before anything is read or rendered; other preconditions are tested
 on the 200 they concern, cached or computed (RFC 9110 §13.2.2). A cache hit is served as stored. A
 write to the data bumps the version in its own transaction, so no worker or host can serve a response the
-database no longer agrees with. Responses that set cookies (the browsable API's CSRF token) are compressed
-but neither cached nor validated. Compression is Brotli or gzip, as the client prefers.
+database no longer agrees with. Responses that set a cookie, or vary with one, are compressed but neither
+cached nor validated. Compression is Brotli or gzip, as the client prefers.
 """
 
 import contextlib
@@ -40,6 +40,8 @@ CONDITIONAL_HEADERS = (
     "HTTP_IF_NONE_MATCH",
     "HTTP_IF_MODIFIED_SINCE",
 )
+# The request headers a response's body depends on, besides its URL.
+VARY = ("Accept", "Accept-Encoding")
 # Bodies below this size are not worth a compression header.
 MIN_COMPRESSED_SIZE = 200
 # The compressions offered, preferred first when a client accepts several equally. Both are deterministic
@@ -238,7 +240,7 @@ class ResponseCacheMiddleware:
         if entry.last_modified is not None:
             response.headers["Last-Modified"] = http_date(entry.last_modified.timestamp())
         response.headers["Cache-Control"] = cache_control(entry.valid_until)
-        patch_vary_headers(response, ["Accept", "Accept-Encoding"])
+        patch_vary_headers(response, VARY)  # a 304 made here has none yet
         return self._for_method(request, response)
 
     @staticmethod
@@ -295,8 +297,8 @@ class ResponseCacheMiddleware:
                 delattr(request, name)
             request._derived_entries = []
             entry = self._entry(request, view_class)
-        # Shared or not, compressed or not: the body is the one the client's Accept-Encoding chose.
-        patch_vary_headers(response, ["Accept-Encoding"])
+        # Shared or not: the body is the one the client's Accept and Accept-Encoding chose.
+        patch_vary_headers(response, VARY)
         encoding = negotiated_coding(request)
         if encoding:
             self._compress(response, encoding)

@@ -218,7 +218,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": [
         "spacedevs.api.renderers.FastJSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "spacedevs.api.pages.PublicBrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "spacedevs.api.schema.ModeAutoSchema",
     "EXCEPTION_HANDLER": "spacedevs.api.errors.exception_handler",

@@ -5,6 +5,10 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from spacedevs.api.pages import PublicBrowsableAPIRenderer
 
 
 @pytest.mark.django_db
@@ -83,3 +87,31 @@ def test_event_pages_offer_their_calendar_feed(client):
     assert '<a href="/2.3.0/events/upcoming/?format=ics">/events/upcoming/?format=ics</a>' in events
     agencies = client.get("/2.3.0/agencies/", HTTP_ACCEPT="text/html").content.decode()
     assert "format=ics" not in agencies
+
+
+CSRF_TOKEN = re.compile(r'"csrfToken": "([^"]*)"')
+
+
+class ReadOnly(APIView):
+    renderer_classes = [PublicBrowsableAPIRenderer]
+
+    def get(self, request):
+        return Response({})
+
+
+class Writable(ReadOnly):
+    def post(self, request):
+        return Response({})
+
+
+@pytest.mark.parametrize(("view", "has_token"), [(ReadOnly, False), (Writable, True)])
+def test_only_pages_of_views_that_change_data_hold_a_csrf_token(rf, view, has_token):
+    response = view.as_view()(rf.get("/", HTTP_ACCEPT="text/html")).render()
+    assert bool(CSRF_TOKEN.search(response.content.decode()).group(1)) is has_token
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/2.3.0/", "/2.3.0/events/", "/2.3.0/swagger/", "/no/such/path/"])
+def test_pages_set_no_cookie(client, path):
+    response = client.get(path, HTTP_ACCEPT="text/html")
+    assert (response.cookies, "Cookie" in response.get("Vary", "")) == ({}, False)

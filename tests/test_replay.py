@@ -141,18 +141,23 @@ def test_replays_count_towards_the_clients_limit(wsgi_client, settings):
     "request_kwargs",
     [
         {"HTTP_AUTHORIZATION": "Token nonsense"},
-        {"format": "api"},
         {"HTTP_COOKIE": "sessionid=unknown"},
         {"HTTP_IF_MATCH": '"other"'},
         {"HTTP_IF_UNMODIFIED_SINCE": "Mon, 01 Jan 1990 00:00:00 GMT"},
     ],
-    ids=["keyed", "browsable", "session", "if-match", "if-unmodified-since"],
+    ids=["keyed", "session", "if-match", "if-unmodified-since"],
 )
 def test_what_django_must_answer_itself_goes_to_django(wsgi_client, request_kwargs):
-    data = {"format": request_kwargs.pop("format")} if "format" in request_kwargs else None
     for _ in range(3):
-        wsgi_client.get("/2.3.0/events/", data, **request_kwargs)
+        wsgi_client.get("/2.3.0/events/", **request_kwargs)
     assert wsgi_client.django_calls == 3
+
+
+@pytest.mark.usefixtures("seeded")
+def test_browsable_pages_are_replayed(wsgi_client):
+    pages = [wsgi_client.get("/2.3.0/events/", HTTP_ACCEPT="text/html") for _ in range(3)]
+    assert (wsgi_client.django_calls, pages[2].content) == (1, pages[0].content)
+    assert b"HTV-X1" in pages[0].content
 
 
 @pytest.mark.usefixtures("seeded")

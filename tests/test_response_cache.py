@@ -277,10 +277,12 @@ def test_a_body_too_big_to_read_is_left_unread(settings):
 
 
 @pytest.mark.usefixtures("seeded")
-def test_head_of_a_page_not_shared_has_no_body():
-    # Browsable pages are personal (their CSRF token), so never cached: HEAD still gets the headers alone.
-    head = WSGIClient().head("/2.3.0/events/?format=api")
+def test_head_of_a_response_served_unshared_has_no_body(monkeypatch):
+    attempts = ResponseCacheMiddleware.COMPUTE_ATTEMPTS
+    write_before_each_page_read(monkeypatch, copies_of_the_seed(*range(1001, 1001 + attempts)))
+    head = WSGIClient().head("/2.3.0/events/?mode=list", **JSON)
     assert (head.status_code, head.content, "ETag" in head) == (200, b"", False)
+    assert int(head["Content-Length"]) > 0
 
 
 def ids_of(response):
@@ -442,11 +444,27 @@ def test_a_hit_reads_only_the_data_state(client, django_assert_num_queries):
 
 
 @pytest.mark.usefixtures("seeded")
-def test_browsable_pages_are_compressed_but_not_shared(client):
+@pytest.mark.parametrize("path", ["/2.3.0/events/?format=api", "/2.3.0/", "/2.3.0/swagger/"])
+def test_html_pages_are_cached_and_validated_as_json_is(client, django_assert_num_queries, path):
+    page = client.get(path, HTTP_ACCEPT="text/html", **GZIP)
+    assert (page.status_code, page["Content-Encoding"], page["Vary"]) == (
+        200,
+        "gzip",
+        "Accept, Accept-Encoding, origin",
+    )
+    assert ("Set-Cookie" in page, bool(getattr(page, "cookies", None))) == (False, False)
+    with django_assert_num_queries(1):
+        again = client.get(path, HTTP_ACCEPT="text/html", **GZIP)
+    assert (again.content, again["ETag"]) == (page.content, page["ETag"])
+    assert (
+        client.get(path, HTTP_ACCEPT="text/html", HTTP_IF_NONE_MATCH=page["ETag"], **GZIP).status_code == 304
+    )
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_browsable_page_shows_the_data(client):
     page = client.get("/2.3.0/events/?format=api", **GZIP)
-    assert page["Content-Encoding"] == "gzip"
     assert b"HTV-X1" in gzip.decompress(page.content)
-    assert "ETag" not in page  # it holds a CSRF token: someone else's copy would be wrong
 
 
 @pytest.mark.usefixtures("seeded")

@@ -2,6 +2,7 @@
 
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from .pages import page_context
 from .renderers import FastJSONRenderer
 
 
@@ -21,7 +22,10 @@ class SchemaView(JSONErrorsMixin, SpectacularAPIView):
 
 
 class SwaggerView(JSONErrorsMixin, SpectacularSwaggerView):
-    pass
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response.data |= page_context(self)  # the template's context
+        return response
 
 
 class RedocView(JSONErrorsMixin, SpectacularRedocView):
