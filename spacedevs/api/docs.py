@@ -1,5 +1,6 @@
 """The schema and its two readers (Swagger UI, Redoc), whose errors are JSON like every other response."""
 
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from .pages import page_context
@@ -22,6 +23,7 @@ class SchemaView(JSONErrorsMixin, SpectacularAPIView):
 
 
 class SwaggerView(JSONErrorsMixin, SpectacularSwaggerView):
+    @extend_schema(exclude=True)  # as drf-spectacular's own: a page, not an operation of the API
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         response.data |= page_context(self)  # the template's context
