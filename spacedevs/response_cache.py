@@ -277,7 +277,7 @@ class ResponseCacheMiddleware:
     def _computed(self, request, view_class, entry, arrived):
         """The view's response and the entry it is cached as (None: not cached, nor validated)."""
         for attempt in range(1, self.COMPUTE_ATTEMPTS + 1):
-            response = self.get_response(request)
+            response = self._response_to_get(request)
             if response.status_code != 200 or response.streaming:
                 return response, None
             try:
@@ -309,6 +309,15 @@ class ResponseCacheMiddleware:
             return response, None  # a personal page: not shared, not validated
         self.cache.set(entry.key, self._stored(response), timeout=self._timeout(entry.valid_until))
         return response, entry
+
+    def _response_to_get(self, request):
+        """The view's response to the request as a GET: a HEAD shares the GET's entry, and a page may show
+        the method it was asked with (the browsable API does)."""
+        method, request.method = request.method, "GET"
+        try:
+            return self.get_response(request)
+        finally:
+            request.method = method
 
     def _cache_derived(self, request, state, known_current=False):
         """Caches what the request derived from the data of `state` (cache_derived), if the database still

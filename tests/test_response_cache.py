@@ -437,6 +437,16 @@ def test_head_answers_headers_only(client, django_assert_num_queries):
 
 
 @pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_a_head_computed_first_is_the_get_without_its_body(client, accept):
+    head = client.head("/2.3.0/events/?mode=list", HTTP_ACCEPT=accept)
+    get = client.get("/2.3.0/events/?mode=list", HTTP_ACCEPT=accept)
+    assert (head.content, head["Content-Length"], head["ETag"]) == (b"", str(len(get.content)), get["ETag"])
+    if accept == "text/html":
+        assert "<b>GET</b> /2.3.0/events/?mode=list" in get.content.decode()
+
+
+@pytest.mark.usefixtures("seeded")
 def test_a_hit_reads_only_the_data_state(client, django_assert_num_queries):
     client.get("/2.3.0/events/?mode=detailed", **JSON)
     with django_assert_num_queries(1):
