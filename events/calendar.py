@@ -16,8 +16,8 @@ class ICalendarRenderer(BaseRenderer):
     """One VEVENT per event of a page (or the one event of `{id}/`), from the event's normal or detailed
     representation: UID from its id and the host, DTSTART its date, DTEND its date plus `duration` when
     known, DTSTAMP and LAST-MODIFIED its `last_updated`, SUMMARY its name, DESCRIPTION its description and
-    its webcast and information links, LOCATION, URL; X-WR-CALNAME names the route and its filters. Errors
-    stay JSON."""
+    its webcast and information links, LOCATION, URL; X-WR-CALNAME names the route and its filters. Errors,
+    and OPTIONS' description of the route, stay JSON."""
 
     media_type = "text/calendar"
     format = "ics"
@@ -26,11 +26,10 @@ class ICalendarRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         renderer_context = renderer_context or {}
-        response = renderer_context.get("response")
-        if response is not None and response.status_code >= 400:
+        request, view, response = (renderer_context.get(name) for name in ("request", "view", "response"))
+        if request.method == "OPTIONS" or (response is not None and response.status_code >= 400):
             response["Content-Type"] = "application/json"
             return FastJSONRenderer().render(data)
-        request, view = renderer_context["request"], renderer_context["view"]
         calendar = Calendar()
         calendar.add("prodid", "-//spacedevs-events//LL2 events replica//EN")
         calendar.add("version", "2.0")

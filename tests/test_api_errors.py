@@ -39,6 +39,23 @@ def test_writes_are_not_allowed(client, method, path):
     assert response.json() == {"detail": f'Method "{method.upper()}" not allowed.'}
 
 
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/2.3.0/events/", "text/calendar"),
+        ("/2.3.0/events.ics", "*/*"),
+        ("/2.3.0/events/352/?format=ics", "*/*"),
+        ("/2.3.0/schema/", "*/*"),
+        ("/2.3.0/swagger/", "*/*"),
+        ("/2.3.0/redoc/", "text/html"),
+    ],
+)
+def test_options_describes_any_route_in_json(client, path, accept):
+    response = client.options(path, HTTP_ACCEPT=accept)
+    assert (response.status_code, response["Content-Type"]) == (200, "application/json")
+    assert {"name", "description", "renders", "parses"} <= response.json().keys()
+
+
 def test_a_request_for_an_unknown_host_is_a_json_400(client):
     response = client.get("/2.3.0/events/", HTTP_HOST="evil.example")
     assert response.status_code == 400

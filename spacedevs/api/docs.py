@@ -7,22 +7,31 @@ from .pages import page_context
 from .renderers import FastJSONRenderer
 
 
-class JSONErrorsMixin:
-    """Errors (405, 406, a 404 for an unknown `?format=`) in JSON, not in the view's own format: the schema
-    view would answer them in YAML, the readers in HTML."""
+class JSONBesidesTheDocumentMixin:
+    """Answers in JSON all but the view's own document: errors (405, 406, a 404 for an unknown `?format=`),
+    which the schema view would answer in YAML and the readers in HTML, and OPTIONS' description of the
+    view, which the readers' templates cannot render."""
+
+    def options(self, request, *args, **kwargs):
+        response = super().options(request, *args, **kwargs)
+        self._in_json()
+        return response
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
-        self.request.accepted_renderer = FastJSONRenderer()
-        self.request.accepted_media_type = "application/json"
+        self._in_json()
         return response
 
+    def _in_json(self):
+        self.request.accepted_renderer = FastJSONRenderer()
+        self.request.accepted_media_type = "application/json"
 
-class SchemaView(JSONErrorsMixin, SpectacularAPIView):
+
+class SchemaView(JSONBesidesTheDocumentMixin, SpectacularAPIView):
     pass
 
 
-class SwaggerView(JSONErrorsMixin, SpectacularSwaggerView):
+class SwaggerView(JSONBesidesTheDocumentMixin, SpectacularSwaggerView):
     @extend_schema(exclude=True)  # as drf-spectacular's own: a page, not an operation of the API
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
@@ -30,5 +39,5 @@ class SwaggerView(JSONErrorsMixin, SpectacularSwaggerView):
         return response
 
 
-class RedocView(JSONErrorsMixin, SpectacularRedocView):
+class RedocView(JSONBesidesTheDocumentMixin, SpectacularRedocView):
     template_name = "spacedevs/redoc.html"  # without the Google Fonts of drf-spectacular's
