@@ -24,7 +24,7 @@ from django.db import Error
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags
 from isal import igzip
 from rest_framework.views import APIView
@@ -351,6 +351,21 @@ class ResponseCacheMiddleware:
     def _timeout(valid_until):
         timeout = settings.RESPONSE_CACHE_TIMEOUT
         return timeout if valid_until is None else min(timeout, seconds_until(valid_until))
+
+
+class PrivateCookiesMiddleware:
+    """Makes a response that sets a cookie its client's alone (`Cache-Control: private`, not `public`): the
+    session middleware, outside the response cache, clears a stale session cookie on a page that is
+    public for every other client."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.cookies:
+            patch_cache_control(response, private=True)
+        return response
 
 
 class NotModifiedMiddleware:

@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "spacedevs.response_cache.PrivateCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "spacedevs.response_cache.NotModifiedMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -228,6 +228,7 @@ def test_a_response_made_for_one_client_is_not_replayed_to_others(wsgi_client):
     # The session middleware clears a session cookie it does not know: that answer is the sender's alone.
     personal = wsgi_client.get("/2.3.0/events/", HTTP_COOKIE="sessionid=unknown", **JSON)
     assert "sessionid=" in personal["Set-Cookie"]
+    assert personal["Cache-Control"] == "max-age=30, private"  # nor kept by a shared cache
     other = wsgi_client.get("/2.3.0/events/", **JSON)
     assert ("Set-Cookie" not in other, "Cookie" in other["Vary"]) == (True, False)
     assert wsgi_client.django_calls == 2
@@ -240,6 +241,7 @@ def test_a_response_made_for_one_client_is_not_replayed_to_others(wsgi_client):
     wsgi_client.get("/2.3.0/events/", HTTP_COOKIE="sessionid=unknown", **revalidate)
     not_modified = wsgi_client.get("/2.3.0/events/", **revalidate)
     assert (not_modified.status_code, "Set-Cookie" in not_modified) == (304, False)
+    assert not_modified["Cache-Control"] == "public, max-age=30"
 
 
 @pytest.mark.usefixtures("seeded")
