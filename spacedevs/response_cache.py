@@ -62,7 +62,7 @@ def accepted_codings(header):
         for parameter in parameters:
             key, _, value = parameter.partition("=")
             if key.strip().lower() == "q":
-                quality = float_or_zero(value.strip())
+                quality = quality_value(value.strip())
         if name:
             qualities[name.lower()] = quality
     return qualities
@@ -146,11 +146,14 @@ def seconds_until(moment):
     return max(0, int((moment - timezone.now()).total_seconds()))
 
 
-def float_or_zero(text):
+def quality_value(text):
+    """A weight (RFC 9110 §12.4.2: 0 to 1), or 0, which refuses, for a text that is not one (unreadable,
+    NaN, out of range)."""
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         return 0.0
+    return value if 0.0 <= value <= 1.0 else 0.0
 
 
 def api_view_class(request):

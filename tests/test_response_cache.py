@@ -420,6 +420,9 @@ def test_compressed_responses_decode_to_the_same_bytes(client, accept, coding):
         ("identity", None),
         ("", None),
         ("gzip;q=x", None),
+        ("br;q=nan, gzip", "gzip"),
+        ("br;q=inf, gzip;q=0.1", "gzip"),
+        ("br;q=-1, gzip;q=1.5", None),
     ],
 )
 def test_the_client_chooses_the_compression(header, coding):
