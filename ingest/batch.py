@@ -23,15 +23,17 @@ class Batch:
         if not isinstance(data, dict):
             raise IngestError(f"expected an event object, got {type(data).__name__}")
         mode = data.get("response_mode")
-        if mode not in EVENT_KEYS_BY_MODE:
+        if not isinstance(mode, str) or mode not in EVENT_KEYS_BY_MODE:
             raise IngestError(
                 f"unknown mode {mode!r}; expected one of {', '.join(MODES)}", field="response_mode"
             )
         return self._read(EVENT, data, "", EVENT_KEYS_BY_MODE[mode])
 
     def _read(self, kind, data, path, keys=None):
-        # A nested object repeated verbatim (an agency in many events) is read once per batch.
-        seen_key = (kind, data.get("id")) if keys is None and isinstance(data, dict) else None
+        # A nested object repeated verbatim (an agency in many events) is read once per batch: by its id,
+        # when it has one that can be (a list or an object is refused by the id's parser).
+        identifier = data.get("id") if keys is None and isinstance(data, dict) else None
+        seen_key = (kind, identifier) if isinstance(identifier, int | str) else None
         seen = self.seen.get(seen_key)
         if seen is not None and seen[0] == data:
             return seen[1]

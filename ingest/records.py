@@ -33,6 +33,8 @@ def parse_document(text, *, source):
         ) from None
     except UnicodeDecodeError as error:
         raise IngestError(f"not UTF-8 text: {error.reason} at byte {error.start}", source=source) from None
+    except RecursionError:
+        raise IngestError("JSON nested too deeply to read", source=source) from None
     if isinstance(document, dict) and "results" in document:
         document = document["results"]
     elif isinstance(document, dict):

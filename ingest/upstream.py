@@ -222,7 +222,7 @@ class Upstream:
             raise UpstreamError(f"{url}: not LL2 JSON (Content-Type {content_type or 'missing'})")
         try:
             page = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError) as error:
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:  # the last: nested too deeply
             raise TransientError(f"{url}: truncated or malformed JSON ({error})") from None
         if not (
             isinstance(page, dict)

@@ -87,7 +87,7 @@ def text_parser(max_length, pattern=None):
             raise IngestError(f"expected a string, got {_describe(value)}")
         if max_length is not None and len(value) > max_length:
             raise IngestError(f"longer than {max_length} characters ({len(value)})")
-        if pattern is not None and not pattern.match(value):
+        if pattern is not None and not pattern.fullmatch(value):
             raise IngestError(f"{_describe(value)} does not match {pattern.pattern}")
         if "\x00" in value:
             raise IngestError("contains a NUL character")
@@ -111,7 +111,9 @@ def parser_for(field):
     if isinstance(field, models.BooleanField):
         return parse_boolean
     if isinstance(field, models.IntegerField):
-        return integer_parser(*INTEGER_RANGES[field.get_internal_type()])
+        minimum, maximum = INTEGER_RANGES[field.get_internal_type()]
+        # An id is never negative: the API's routes (and LL2's) take digits alone.
+        return integer_parser(max(minimum, 0) if field.primary_key else minimum, maximum)
     if isinstance(field, models.UUIDField):
         return parse_uuid
     if isinstance(field, models.DateTimeField):

@@ -120,6 +120,12 @@ def test_list_mode_creates_a_new_event_with_a_last_updated(db, tmp_path, import_
         (lambda e: e.update(agencies={}), "agencies", "expected a list"),
         (lambda e: e["program"][0].update(agencies=[3]), "program[0].agencies[0]", "expected an object"),
         (lambda e: e.update(response_mode="full"), "response_mode", "unknown mode 'full'"),
+        (lambda e: e.update(response_mode=["detailed"]), "response_mode", "unknown mode ['detailed']"),
+        # Ids that cannot be one: not a key to look a repeated object up by, and no path the API routes.
+        (lambda e: e["type"].update(id=[13]), "type.id", "expected an integer, got [13]"),
+        (lambda e: e["agencies"][0].update(id={"id": 1}), "agencies[0].id", "expected an integer"),
+        (lambda e: e["agencies"][0].update(id=-7), "agencies[0].id", "-7 is outside 0…2147483647"),
+        (lambda e: e.update(slug="htv-x1-reentry\n"), "slug", "'htv-x1-reentry\\n' does not match"),
     ],
 )
 def test_a_broken_record_changes_nothing_and_names_record_and_field(db, tmp_path, document, field, message):
@@ -155,6 +161,7 @@ def test_command_exits_non_zero_on_a_broken_file(db, tmp_path, capsys):
         ),
         (b"\xff\xfe", "not UTF-8 text"),
         ("42", "expected an event object, a list of events or a paginated page with 'results'"),
+        ("[" * 100_000, "JSON nested too deeply to read"),
     ],
 )
 def test_unreadable_documents_name_the_source(text, message):
@@ -217,8 +224,8 @@ def test_short_inputs_and_no_progress_show_none(db, tmp_path, capsys, progress_t
             {"last_updated": "0001-01-01T00:00:00+01:00"},
             "(id 352): field 'last_updated': '0001-01-01T00:00:00+01:00' falls outside the years 1-9999",
         ),
-        ({"id": 2**63}, f"record 1 (id {2**63}): field 'id': {2**63} is outside -2147483648…2147483647"),
-        ({"type": {"id": 2**40, "name": "x"}}, f"field 'type.id': {2**40} is outside -2147483648…2147483647"),
+        ({"id": 2**63}, f"record 1 (id {2**63}): field 'id': {2**63} is outside 0…2147483647"),
+        ({"type": {"id": 2**40, "name": "x"}}, f"field 'type.id': {2**40} is outside 0…2147483647"),
         # Beyond Python's durations, and beyond SQLite's (a 64-bit count of microseconds).
         ({"duration": "P1000000000D"}, "field 'duration': 'P1000000000D' is longer than a database stores"),
         ({"duration": "P200000000D"}, "field 'duration': 'P200000000D' is longer than a database stores"),

@@ -197,11 +197,16 @@ def drop_slug(record):
     del record["slug"]
 
 
+def list_as_type_id(record):
+    record["type"]["id"] = [13]
+
+
 @pytest.mark.parametrize(
     ("mutate", "problem"),
     [
         (set_vid_url_type, "field 'vid_urls[0].type.id': expected an integer, got 'x'"),
         (drop_slug, "field 'slug': is missing"),
+        (list_as_type_id, "field 'type.id': expected an integer, got [13]"),
     ],
 )
 def test_a_bad_record_stops_the_sync_naming_page_record_and_field(fake_ll2, connect, mutate, problem):
