@@ -58,14 +58,27 @@ def vevent(event, host):
     item.add("dtstamp", updated)
     item.add("last-modified", updated)
     item.add("dtstart", start)
-    if event["duration"]:
-        item.add("dtend", start + vDuration.from_ical(event["duration"]))
+    end = end_of(start, event["duration"])
+    if end is not None:
+        item.add("dtend", end)
     item.add("summary", event["name"])
     item.add("description", description(event))
     if event["location"]:
         item.add("location", event["location"])
     item.add("url", event["url"].split("?", 1)[0])  # the event itself, not this feed's format
     return item
+
+
+def end_of(start, duration):
+    """When an event that starts at `start` and lasts `duration` (ISO 8601, or None) ends: None when unknown,
+    before its start (RFC 5545 wants an end after it), or past the year 9999."""
+    if not duration:
+        return None
+    try:
+        end = start + vDuration.from_ical(duration)
+    except OverflowError:
+        return None
+    return end if end > start else None
 
 
 def description(event):

@@ -17,6 +17,15 @@ from spacestations.models import Expedition, SpaceStation
 RECENT_GRACE = datetime.timedelta(hours=24)
 
 
+def after_grace(date):
+    """When an event dated `date` (or None) leaves the upcoming window: None when it never does (no date, or
+    a date whose grace ends past the year 9999)."""
+    try:
+        return None if date is None else date + RECENT_GRACE
+    except OverflowError:
+        return None
+
+
 class EventQuerySet(models.QuerySet):
     def upcoming(self, now, hide_recent=False):
         """LL2 keeps events in upcoming for 24 hours after their date, unless asked to hide them."""
@@ -43,7 +52,7 @@ class EventQuerySet(models.QuerySet):
         )
         if changes is None:
             return None
-        moments = [changes["next_date"], changes["next_in_grace"] and changes["next_in_grace"] + RECENT_GRACE]
+        moments = [changes["next_date"], after_grace(changes["next_in_grace"])]
         return min((moment for moment in moments if moment is not None), default=None)
 
 

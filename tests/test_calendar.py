@@ -9,6 +9,10 @@ import vobject
 from django.utils.dateparse import parse_datetime
 
 from events.calendar import ICalendarRenderer
+from events.models import Event
+from ingest.records import ingest_records
+
+from .conftest import fixture_events
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 pytestmark = pytest.mark.usefixtures("all_fixtures")
@@ -125,3 +129,29 @@ def test_a_bad_parameter_is_still_a_json_400(client):
     response = client.get("/2.3.0/events/?format=ics&day=40")
     assert (response.status_code, response["Content-Type"]) == (400, "application/json")
     assert response.json() == {"day": ["Ensure this value is less than or equal to 31."]}
+
+
+@pytest.mark.parametrize(
+    ("date", "duration"),
+    [
+        ("2026-03-06T12:00:00Z", "P3000000D"),
+        ("9999-12-31T12:00:00Z", "P2D"),
+        ("2026-03-06T12:00:00Z", "-PT1H"),
+    ],
+    ids=["past-the-year-9999", "starting-on-its-last-day", "negative"],
+)
+def test_an_event_whose_end_is_no_date_after_its_start_has_none(client, date, duration):
+    record = fixture_events()[352] | {"date": date, "duration": duration}
+    ingest_records([record], source="test")
+    _, [event], _ = parsed(client.get("/2.3.0/events/352/?format=ics"))
+    assert (event["DTSTART"].dt, "DTEND" in event) == (parse_datetime(date), False)
+
+
+def test_an_event_whose_grace_ends_past_the_year_9999_never_leaves_upcoming(client):
+    ingest_records([fixture_events()[352] | {"date": "9999-12-31T12:00:00Z"}], source="test")
+    Event.objects.exclude(pk=352).delete()
+    for route in ("upcoming", "previous"):
+        response = client.get(f"/2.3.0/events/{route}/", **JSON)
+        assert [event["id"] for event in response.json()["results"]] == ([352] if route == "upcoming" else [])
+    # No moment at which the windows change: cached until the data does.
+    assert response["Cache-Control"] == "public, max-age=30"
