@@ -143,6 +143,10 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     checkpoint = SyncCheckpoint.objects.filter(upstream=upstream.base_url).first()
     checkpoint = checkpoint or SyncCheckpoint(upstream=upstream.base_url)
     cursor = checkpoint.last_updated if since == "auto" else since
+    # The checkpoint says that every event older than it is in: a run from a later moment (a `since` past
+    # it) leaves the events between the two for the next run from the checkpoint, and so leaves it alone.
+    stored = checkpoint.last_updated
+    moves_checkpoint = stored is None or cursor is None or cursor <= stored
     offset, anchor, restarts = 0, None, 0  # anchor: the (id, last_updated) a page at `offset` starts with
     imported = {}  # id -> last_updated of the events this run imported: a page that repeats them skips them
     previous_ids = None
@@ -188,7 +192,8 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                     else:
                         offset, anchor = 0, None
                     cursor = newest
-                    checkpoint.last_updated, checkpoint.last_id = newest, last_id
+                    if moves_checkpoint:
+                        checkpoint.last_updated, checkpoint.last_id = newest, last_id
                 checkpoint.last_success, checkpoint.last_error = timezone.now(), ""
                 checkpoint.save()
                 DataState.synced(upstream.base_url, checkpoint.last_success)

@@ -376,6 +376,28 @@ def test_events_updated_upstream_during_the_sync_are_not_lost(fake_ll2, connect)
     assert dict(Event.objects.filter(id__in=moved).values_list("id", "name")) == moved
 
 
+def test_a_run_from_past_the_checkpoint_leaves_it_where_it_was(fake_ll2, connect):
+    fake = fake_ll2(SMALL[:10], page_size=10)
+    upstream = connect(fake)
+    sync_events(upstream, since="auto")
+    checkpoint = SyncCheckpoint.objects.values_list("last_updated", "last_id").get()
+    assert checkpoint == (stamp(SMALL[9]["last_updated"]), SMALL[9]["id"])
+    # 20 more events upstream; a run asks for the newest 10 alone, then the regular run comes.
+    fake.events = copy.deepcopy(SMALL)
+    assert str(sync_events(upstream, since=stamp(SMALL[20]["last_updated"]))) == (
+        "1 page: 10 created, 0 updated, 0 unchanged, 0 pruned"
+    )
+    assert SyncCheckpoint.objects.values_list("last_updated", "last_id").get() == checkpoint
+    assert (
+        str(sync_events(upstream, since="auto")) == "3 pages: 10 created, 0 updated, 11 unchanged, 0 pruned"
+    )
+    assert stored_ids() == sorted(event["id"] for event in SMALL)
+    assert SyncCheckpoint.objects.values_list("last_updated", "last_id").get() == (
+        stamp(SMALL[29]["last_updated"]),
+        SMALL[29]["id"],
+    )
+
+
 def test_an_upstream_that_ignores_the_keyset_is_refused(fake_ll2, connect):
     fake = fake_ll2(SMALL, page_size=10, ignore_query=True)
     upstream = connect(fake)
