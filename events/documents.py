@@ -83,11 +83,17 @@ def events_showing(model, pks):
 
 def render_documents(event_ids):
     """Render the documents of `event_ids` (every mode), replacing what was stored, in the caller's
-    transaction."""
+    transaction.
+
+    The events' rows are locked first (in id order, as every writer takes them), until the transaction
+    ends: another write that shows in these events renders them too, so it waits, and renders them after
+    this one commits, from what both wrote. Without the lock, each would render without the other's
+    uncommitted change, and the last to store would keep its document, stale for good."""
     event_ids = sorted(event_ids)
     for start in range(0, len(event_ids), RENDER_BATCH_SIZE):
         chunk = event_ids[start : start + RENDER_BATCH_SIZE]
-        rendered = render_stored_modes(EVENT_MODES, Event.objects.filter(pk__in=chunk))
+        events = Event.objects.select_for_update(of=("self",)).filter(pk__in=chunk).order_by("pk")
+        rendered = render_stored_modes(EVENT_MODES, events)
         _replace_stored(
             [
                 {

@@ -3,16 +3,20 @@ per request, for every route, mode, format, host and scheme, and current after e
 
 import copy
 import importlib
+import json
+import threading
+import time
 
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext, override_script_prefix
 from django.urls import reverse
 
+import events.documents
 from agencies.models import Agency
 from config.models import Image, ImageVariant
 from events.documents import fingerprint, render_documents
@@ -347,3 +351,63 @@ def test_migrate_moves_the_documents_written_before_into_their_row():
         rewrite.move_into_their_row(django_apps, editor)
     assert documents_out_of_their_row()[2] == past_a_page
     assert list(EventDocument.objects.order_by("pk").values_list()) == stored
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_showing_in_one_event_leave_its_documents_current(monkeypatch):
+    """An import renames NASA while an admin save renames an event that shows NASA: each renders that
+    event, and the document kept is the one rendered from both changes, whichever commits first."""
+    importing, shown = copy.deepcopy(fixture_events()[353]), fixture_events()[355]
+    ingest_records([importing, shown], source="seed")
+    for agency in importing["agencies"]:
+        if agency["id"] == 44:
+            agency["name"] = "Renamed by the import"
+    rendered, saving = threading.Event(), threading.Event()
+    store = events.documents._replace_stored
+
+    def stored_once_the_save_is_under_way(documents):
+        if threading.current_thread().name == "import":
+            rendered.set()
+            saving.wait(10)
+            time.sleep(0.3)  # the save writes its row, then renders, meanwhile
+        store(documents)
+
+    def import_():
+        ingest_records([importing], source="import")
+
+    def save():
+        rendered.wait(10)
+        saving.set()
+        with transaction.atomic():
+            event = Event.objects.get(pk=355)
+            event.name = "Renamed in the admin"
+            event.save()
+
+    monkeypatch.setattr(events.documents, "_replace_stored", stored_once_the_save_is_under_way)
+    writers = [
+        threading.Thread(target=closing_connections(write), name=name)
+        for name, write in (("import", import_), ("admin", save))
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    monkeypatch.undo()
+    document = json.loads(detailed(355))
+    assert document["name"] == "Renamed in the admin"
+    assert [agency["name"] for agency in document["agencies"] if agency["id"] == 44] == [
+        "Renamed by the import"
+    ]
+    assert_documents_current()
+
+
+def closing_connections(function):
+    """`function`, closing the thread's database connections once it returns."""
+
+    def run(*args, **kwargs):
+        try:
+            function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    return run
