@@ -16,6 +16,7 @@ class Batch:
     rows: dict = field(default_factory=lambda: defaultdict(dict))  # kind -> pk -> {attname: value}
     links: dict = field(default_factory=lambda: defaultdict(dict))  # LinkList -> owner pk -> [target pk]
     children: dict = field(default_factory=lambda: defaultdict(dict))  # ChildList -> owner pk -> [values]
+    owners: dict = field(default_factory=lambda: defaultdict(dict))  # ChildList -> child pk -> owner pk
     seen: dict = field(default_factory=dict)  # (kind, raw id) -> (the object as read, its pk)
 
     def add_event(self, data):
@@ -47,10 +48,27 @@ class Batch:
                 if isinstance(slot, LinkList):
                     self.links[slot][pk] = self._read_list(slot.kind, data[key], path + key, self._read)
                 elif isinstance(slot, ChildList):
-                    self.children[slot][pk] = self._read_list(
-                        slot.kind, data[key], path + key, self._read_values
+                    items = self._read_list(slot.kind, data[key], path + key, self._read_values)
+                    self.children[slot][pk] = (
+                        self._claimed(slot, pk, items) if slot.kind.has_own_id else items
                     )
         return pk
+
+    def _claimed(self, slot, owner, items):
+        """`items`, the list of `owner`, each child with its own id taken from any list read before: a child
+        (an update, an image variant) has one owner, the last to list it, at the last place it holds there.
+        (Left in both lists, it would move to the owner whose list differs from the stored one at every
+        import of the same data.)"""
+        name = slot.kind.pk_attname
+        last_places = {item[name]: place for place, item in enumerate(items)}
+        for child in last_places:
+            before = self.owners[slot].get(child)
+            if before is not None and before != owner:
+                self.children[slot][before] = [
+                    item for item in self.children[slot][before] if item[name] != child
+                ]
+            self.owners[slot][child] = owner
+        return [item for place, item in enumerate(items) if last_places[item[name]] == place]
 
     def _read_values(self, kind, data, path, keys=None):
         """The scalar and foreign-key values of one object (nested objects are read on the way)."""

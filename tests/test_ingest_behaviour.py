@@ -13,6 +13,7 @@ from events.models import Event, EventAgency, Update, VidURL
 from ingest.management.commands import import_ll2 as import_ll2_command
 from ingest.records import IngestError, ingest_records, parse_document
 from ingest.synthetic import generate_events
+from spacedevs.models import DataState
 
 from .conftest import SEED, fixture_events, fixture_files, snapshot_tables
 
@@ -193,6 +194,21 @@ def test_an_update_moving_to_another_event_moves(seeded):
     ingest_records([seed_without_first, other], source="test")
     assert Update.objects.get(pk=13611).event_id == 353
     assert Update.objects.filter(event_id=352).count() == 3
+
+
+def test_a_child_two_events_list_is_the_last_ones_and_imports_again_unchanged(seeded):
+    first, *others = SEED_EVENT["updates"]
+    other = copy.deepcopy(SEED_EVENT) | {"id": 353, "slug": "htv-x1-other"}
+    other["updates"] = [first, others[0], first]  # listed twice: kept at its last place
+    assert ingest_records([SEED_EVENT, other], source="test").changed
+    by_event = {
+        event: list(Update.objects.filter(event_id=event).order_by("position").values_list("pk", flat=True))
+        for event in (352, 353)
+    }
+    assert by_event == {352: [update["id"] for update in others[1:]], 353: [others[0]["id"], first["id"]]}
+    version = DataState.current().version
+    assert not ingest_records([SEED_EVENT, other], source="test").changed
+    assert DataState.current().version == version
 
 
 @pytest.fixture
