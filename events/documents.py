@@ -162,8 +162,20 @@ def _render_with_a_new_version(event_ids):
         DataState.bump()
 
 
+# Where a row being saved notes the events that showed it before the save (_saving).
+_SHOWN_BEFORE = "_documents_shown_before"
+
+
+def _saving(sender, instance, **kwargs):
+    # A row that moves (a video URL given to another event, an agency link to another program) leaves
+    # the events that showed it where it was: they are rendered too.
+    if not in_bulk_write() and instance.pk is not None:
+        setattr(instance, _SHOWN_BEFORE, events_showing(sender, [instance.pk]))
+
+
 def _saved(sender, instance, **kwargs):
-    _render_for_write(events_showing(sender, [instance.pk]))
+    before = instance.__dict__.pop(_SHOWN_BEFORE, set())
+    _render_for_write(before | events_showing(sender, [instance.pk]))
 
 
 class _Deletion:
@@ -220,6 +232,7 @@ def track_writes():
     """Connect the receivers for every model an event's documents show."""
     for model in {Event, *embedded_paths(), *link_owners()}:
         label = model._meta.label
+        signals.pre_save.connect(_saving, sender=model, dispatch_uid=f"documents saving {label}")
         signals.post_save.connect(_saved, sender=model, dispatch_uid=f"documents saved {label}")
         signals.pre_delete.connect(_deleting, sender=model, dispatch_uid=f"documents deleting {label}")
         signals.post_delete.connect(_deleted, sender=model, dispatch_uid=f"documents deleted {label}")

@@ -203,6 +203,23 @@ def test_an_import_renders_the_events_a_child_moved_away_from(all_fixtures):
 
 
 @pytest.mark.usefixtures("all_fixtures")
+def test_a_row_saved_under_another_owner_renders_the_events_it_left():
+    # A shell's saves: a video URL to another event, an update to another, an image variant to another
+    # image, an agency link to another event.
+    moves = [
+        (VidURL.objects.filter(event_id=352).first(), "event_id", 128),
+        (Update.objects.filter(event_id=138).first(), "event_id", 382),
+        (ImageVariant.objects.filter(image_id=3109).first(), "image_id", 3121),
+        (EventAgency.objects.filter(event_id=352).first(), "event_id", 128),
+    ]
+    for row, owner, other in moves:
+        setattr(row, owner, other)
+        row.position = 90  # past the other owner's own
+        row.save()
+    assert_documents_current()
+
+
+@pytest.mark.usefixtures("all_fixtures")
 def test_model_writes_keep_every_document_current(client, django_user_model):
     client.force_login(django_user_model.objects.create_superuser("admin", "admin@example.com", None))
     response = client.post(reverse("admin:config_eventtype_change", args=[13]), {"id": 13, "name": "Renamed"})
