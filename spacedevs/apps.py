@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class SpacedevsConfig(AppConfig):
@@ -10,6 +11,7 @@ class SpacedevsConfig(AppConfig):
 
     def ready(self):
         from . import lookups  # noqa: F401 (registers them)
-        from .changes import track_writes
+        from .changes import deployed_after_migrate, track_writes
 
         track_writes()
+        post_migrate.connect(deployed_after_migrate, sender=self)

@@ -11,7 +11,7 @@ import contextvars
 from django.db.models import signals
 
 from .models import DataState
-from .sources import project_app_configs
+from .sources import project_app_configs, response_code
 
 _bulk_write = contextvars.ContextVar("bulk_write", default=False)
 
@@ -59,3 +59,8 @@ def track_writes():
         signals.m2m_changed.connect(
             _many_to_many_written, sender=model, dispatch_uid=f"m2m_changed {model._meta.label}"
         )
+
+
+def deployed_after_migrate(sender, using, **kwargs):
+    """Every deploy migrates (bin/serve, the image's migrate service): the code it brings is noted then."""
+    DataState.deployed(response_code(), using=using)

@@ -36,6 +36,13 @@ class DataState(models.Model):
     )
     synced_at = models.DateTimeField(null=True, blank=True, help_text="When a sync page last committed.")
     synced_from = models.URLField(max_length=500, blank=True, default="")
+    served_by = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="The code that serves the data since it last changed (spacedevs.sources.response_code).",
+    )
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(pk=THE_ROW), name="data_state_one_row")]
@@ -130,7 +137,25 @@ class DataState(models.Model):
     @classmethod
     def bump(cls):
         """A write to the served data: call it inside the write's transaction."""
-        cls._update(version=F("version") + 1, previous_changed_at=F("changed_at"), changed_at=timezone.now())
+        cls._update(**cls._change())
+
+    @classmethod
+    def deployed(cls, code, using=None):
+        """A deploy of `code` (spacedevs.sources.response_code), as its migrate reports it. Code other than
+        the one that served the data before changes what is served (a page's template, the schema, a
+        feed's format…) as a write would: the version moves, and with it `Last-Modified`, which would
+        otherwise let `If-Modified-Since` keep a response of the code before. (The ETag names the code
+        already.) With no data served yet, there is nothing to tell."""
+        rows = cls.objects.using(using).filter(pk=THE_ROW, changed_at__isnull=False).exclude(served_by=code)
+        rows.update(**cls._change(), served_by=code)
+
+    @staticmethod
+    def _change():
+        return {
+            "version": F("version") + 1,
+            "previous_changed_at": F("changed_at"),
+            "changed_at": timezone.now(),
+        }
 
     @classmethod
     def synced(cls, upstream, at):

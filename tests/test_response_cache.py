@@ -7,6 +7,7 @@ import gzip
 import io
 import itertools
 import json
+from email.utils import parsedate_to_datetime
 
 import brotli
 import pytest
@@ -375,6 +376,24 @@ def test_a_query_as_raw_utf_8_and_as_its_percent_encoding_are_two_queries(client
     raw = client.get("/2.3.0/events/", QUERY_STRING="search=\u00e2\u0080\u0093", **JSON)
     encoded = client.get("/2.3.0/events/", QUERY_STRING="search=%C3%A2%C2%80%C2%93", **JSON)
     assert (raw.json()["count"], encoded.json()["count"]) == (14, 0)
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_deploy_of_other_code_is_a_change_for_if_modified_since(client, monkeypatch):
+    call_command("migrate", verbosity=0)  # this code deployed
+    # Long ago: a change now is in another second (two in one second validate neither).
+    DataState.objects.update(
+        changed_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC), previous_changed_at=None
+    )
+    first = client.get("/2.3.0/schema/?format=json")
+    since = {"HTTP_IF_MODIFIED_SINCE": first["Last-Modified"]}
+    call_command("migrate", verbosity=0)  # again: nothing changed
+    assert client.get("/2.3.0/schema/?format=json", **since).status_code == 304
+    monkeypatch.setattr("spacedevs.changes.response_code", lambda: "other code")
+    call_command("migrate", verbosity=0)
+    after = client.get("/2.3.0/schema/?format=json", **since)
+    assert after.status_code == 200
+    assert parsedate_to_datetime(after["Last-Modified"]) > parsedate_to_datetime(first["Last-Modified"])
 
 
 @pytest.mark.usefixtures("seeded")
