@@ -25,6 +25,7 @@ def test_fields_left_out_take_their_defaults():
         "previous_changed_at": None,
         "synced_at": None,
         "synced_from": "",
+        "served_by": "",
     }
     assert isinstance(epoch, uuid.UUID) and epoch.version == 4  # the callable default, called
 
