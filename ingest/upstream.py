@@ -14,6 +14,9 @@ import httpx
 from spacedevs.api.versions import API_VERSION
 
 USER_AGENT = f"spacedevs-events-mirror/{API_VERSION} (sync_ll2; an LL2 events replica)"
+# The longest wait a 429 is taken at its word for (LL2's limits are by the hour): a longer one, or one past
+# what a sleep can take, is an hour, and the retry after it counts as one of the attempts.
+MAX_RETRY_AFTER = 3600.0
 LL2_BASE_URL = f"https://ll.thespacedevs.com/{API_VERSION}"
 
 
@@ -98,6 +101,15 @@ class Retry:
 
 
 def retry_after(response):
+    """The seconds to wait that a 429 asks for, within 0…MAX_RETRY_AFTER, or None when it asks for none (or
+    for no number of seconds: NaN)."""
+    asked = _asked_wait(response)
+    if asked is None or math.isnan(asked):
+        return None
+    return min(max(asked, 0.0), MAX_RETRY_AFTER)
+
+
+def _asked_wait(response):
     """Seconds from a `Retry-After` header (seconds or an HTTP date), or LL2's `next_use_secs`, or None."""
     header = response.headers.get("Retry-After")
     if header:

@@ -288,14 +288,27 @@ def test_retries_are_bounded(fake_ll2, connect):
     assert_stopped_after_first_page(fake, message)
 
 
-def test_a_429_waits_for_next_use_secs_when_there_is_no_retry_after(fake_ll2, connect):
+@pytest.mark.parametrize(
+    ("headers", "next_use_secs", "waits"),
+    [
+        ({}, 7, 7.0),
+        ({}, -3, 0.0),
+        ({}, float("inf"), 3600.0),
+        ({"Retry-After": "99999999999"}, 7, 3600.0),
+        ({}, float("nan"), None),  # no number of seconds: the retry's own backoff
+    ],
+)
+def test_a_429_waits_as_long_as_it_asks_within_an_hour(fake_ll2, connect, headers, next_use_secs, waits):
     clock = FakeClock()
     fake = fake_ll2(clock=clock)
-    fake.script(("status", 429, {}, {"detail": "Request was throttled.", "next_use_secs": 7}))
+    fake.script(
+        ("status", 429, headers, {"detail": "Request was throttled.", "next_use_secs": next_use_secs})
+    )
     upstream = connect(fake, clock=clock, sleep=clock.sleep)
     page = upstream.get_page(page_url(fake))
     assert [event["id"] for event in page["results"]] == FIRST_PAGE
-    assert clock.sleeps == [7.0]
+    [slept] = clock.sleeps
+    assert slept == waits if waits is not None else 0 <= slept <= 0.05
     assert [call.status for call in fake.calls()] == [429, 200]
 
 
