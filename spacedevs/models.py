@@ -97,8 +97,10 @@ class DataState(models.Model):
     @classmethod
     @functools.cache
     def _postgresql_read(cls, quote):
-        """The row's field names, and the statement reading them (`quote`: PostgreSQL's quote_name)."""
-        names = [field.attname for field in cls._meta.concrete_fields]
+        """The names of the row's fields that a request reads, and the statement reading them (`quote`:
+        PostgreSQL's quote_name). Not `served_by`, a deploy's alone: a deploy's workers may start before
+        its migrate has added the column."""
+        names = [field.attname for field in cls._meta.concrete_fields if field.attname != "served_by"]
         columns = ", ".join(map(quote, names))
         return names, f"SELECT {columns} FROM {quote(cls._meta.db_table)} WHERE id = {THE_ROW}"
 

@@ -4,6 +4,7 @@ the sync's bookkeeping and writes that change nothing leave it alone."""
 import psycopg
 import pytest
 from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agencies.models import Agency
@@ -116,3 +117,11 @@ def test_a_read_the_server_timed_out_is_not_tried_again(monkeypatch):
     with pytest.raises(OperationalError):
         DataState.current()
     assert len(reads) == 1
+
+
+def test_a_request_reads_no_column_a_deploy_adds_for_itself(client, seeded):
+    # A deploy's workers may answer before its migrate has added `served_by`: no request reads it.
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/2.3.0/events/", HTTP_ACCEPT="application/json").status_code == 200
+    assert captured.captured_queries
+    assert not any("served_by" in query["sql"] for query in captured.captured_queries)
