@@ -1,7 +1,7 @@
 """Events as iCalendar feeds (`?format=ics`, RFC 5545), built with the `icalendar` library."""
 
 from django.utils.dateparse import parse_datetime
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar, Event, vDuration, vText
 from rest_framework.renderers import BaseRenderer
 
 from spacedevs.api.renderers import FastJSONRenderer
@@ -33,18 +33,21 @@ class ICalendarRenderer(BaseRenderer):
         calendar = Calendar()
         calendar.add("prodid", "-//spacedevs-events//LL2 events replica//EN")
         calendar.add("version", "2.0")
-        calendar.add("x-wr-calname", calendar_name(view, request))
+        # As text: escaped, whatever the parameters hold (line breaks, commas, semicolons).
+        calendar.add("x-wr-calname", vText(calendar_name(view, request)))
         for event in data.get("results", [data]):
             calendar.add_component(vevent(event, request.get_host()))
         return calendar.to_ical()
 
 
 def calendar_name(view, request):
-    """The route's title, and the filters that chose its events: `Upcoming events (type__ids=2)`."""
+    """The route's title, and the filters that chose its events (among the parameters the route knows:
+    the others chose nothing): `Upcoming events (type__ids=2)`."""
+    filters = set(view.query_parameter_names()) - NOT_FILTERS
     filters = ", ".join(
         f"{name}={value}"
         for name, values in sorted(request.query_params.lists())
-        if name not in NOT_FILTERS
+        if name in filters
         for value in values
     )
     return f"{view.feed_title} ({filters})" if filters else view.feed_title

@@ -71,3 +71,38 @@ def test_any_origin_may_read_the_api_but_not_the_admin(client):
     assert preflight["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
     admin = client.get("/admin/login/", HTTP_ORIGIN="https://dashboard.example")
     assert "Access-Control-Allow-Origin" not in admin
+
+
+LONG = "9" * 4301  # beyond the 4,300 digits Python's int() takes from a string
+
+
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [
+        (f"offset={LONG}", {"offset": ["Ensure this value is between 0 and 2147483647."]}),
+        (f"type={LONG}", {"type": ["Ensure this value is less than or equal to 2147483647."]}),
+        (f"agency__ids={LONG}", {"agency__ids": ["Ensure this value is less than or equal to 2147483647."]}),
+    ],
+)
+def test_a_number_of_any_length_past_its_bounds_is_a_400(client, query, body):
+    response = client.get(f"/2.3.0/events/?{query}", HTTP_ACCEPT="application/json")
+    assert (response.status_code, response.json()) == (400, body)
+
+
+def test_a_limit_of_any_length_is_clamped(client):
+    response = client.get(f"/2.3.0/events/?limit={LONG}", HTTP_ACCEPT="application/json")
+    assert (response.status_code, response.json()["next"]) == (200, None)
+    assert (
+        "limit=100"
+        in client.get(f"/2.3.0/events/?limit={LONG}&offset=1", HTTP_ACCEPT="application/json").json()[
+            "previous"
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "path", [f"/2.3.0/events/{LONG}/", f"/2.3.0/events/upcoming/{LONG}/", f"/2.3.0/agencies/{LONG}/"]
+)
+def test_an_id_of_any_length_is_not_found(client, path):
+    response = client.get(path, HTTP_ACCEPT="application/json")
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})

@@ -13,7 +13,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.filters import SearchFilter
 
-from .numbers import MAX_INTEGER, is_whole_number
+from .numbers import MAX_INTEGER, is_whole_number, whole_number_value
 
 MAX_LIST_ITEMS = 1000
 
@@ -74,8 +74,10 @@ class WholeNumberField(forms.IntegerField):
     digits."""
 
     def to_python(self, value):
-        if isinstance(value, str) and value and not is_whole_number(value):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if isinstance(value, str) and value:
+            if not is_whole_number(value):
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+            return whole_number_value(value)  # past its bounds, however long
         return super().to_python(value)
 
 
@@ -216,6 +218,9 @@ class BoundedSearchFilter(SearchFilter):
         if not self.get_search_fields(view, request):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+    def get_schema_operation_parameters(self, view):
+        return super().get_schema_operation_parameters(view) if getattr(view, "search_fields", None) else []
 
     def get_search_terms(self, request):
         terms = super().get_search_terms(request)

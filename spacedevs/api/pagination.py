@@ -6,7 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
 from ..response_cache import cache_derived
-from .numbers import MAX_INTEGER, is_whole_number
+from .numbers import MAX_INTEGER, is_whole_number, whole_number_value
 from .stored_pages import StoredPage, statement_text
 
 
@@ -73,7 +73,7 @@ class LL2Pagination(LimitOffsetPagination):
             return None
         if not is_whole_number(raw):
             raise ValidationError({name: ["A whole number is required."]})
-        value = int(raw)
+        value = whole_number_value(raw)
         if value < minimum or (maximum is not None and value > maximum):
             bounds = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
             raise ValidationError({name: [f"Ensure this value is {bounds}."]})

@@ -12,6 +12,7 @@ from functools import lru_cache
 from urllib.parse import quote
 
 import orjson
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import get_script_prefix, set_script_prefix
 from django.utils.http import RFC3986_SUBDELIMS, escape_leading_slashes
@@ -152,7 +153,12 @@ class StoredDocumentsMixin:
         if not self._stored():
             return super().retrieve(request, *args, **kwargs)
         lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
-        found = self._stored_queryset().filter(**lookup).values_list(self._document_field(), flat=True)[:1]
+        try:
+            found = (
+                self._stored_queryset().filter(**lookup).values_list(self._document_field(), flat=True)[:1]
+            )
+        except (TypeError, ValueError, ValidationError):
+            raise Http404 from None  # an id no row can have, as DRF's get_object_or_404 answers it
         if not found:
             raise Http404
         if found[0] is None:
