@@ -55,11 +55,19 @@ def test_list_operations_document_every_parameter(schema, path, extra):
         "default": "normal",
     }
     assert parameters["program"]["explode"] is True
+    assert (
+        parameters["program"]["schema"]["items"] | {"minimum": 0} == parameters["program"]["schema"]["items"]
+    )
     assert parameters["type__ids"]["explode"] is False
     assert parameters["launch__ids"]["schema"] == {
         "type": "array",
         "items": {"type": "string", "format": "uuid"},
     }
+
+
+@pytest.mark.parametrize("path", ["/2.3.0/agencies/", "/2.3.0/launches/", "/2.3.0/astronauts/"])
+def test_routes_without_search_document_none(schema, path):
+    assert "search" not in {parameter["name"] for parameter in schema["paths"][path]["get"]["parameters"]}
 
 
 def test_detail_operations_default_to_detailed(schema):

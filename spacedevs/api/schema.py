@@ -13,12 +13,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from .filters import IntegerFilter
+from .filters import IntegerFilter, RelatedIdChoicesFilter
 from .modes import ModeViewSetMixin
 from .versions import CANONICAL_PREFIX
 
 # LL2's integers have no format (an int32 to client generators); ours say their 32-bit bounds too.
 INT32 = {"minimum": -(2**31), "maximum": 2**31 - 1}
+ID_BOUNDS = {"minimum": 0, "maximum": 2**31 - 1}
 RESPONSE_MODE_MARK = "x-response-mode"
 FORMAT_DESCRIPTION = (
     "The response's format instead of the Accept header's: `json`, or `ics` for a calendar feed."
@@ -55,7 +56,7 @@ class ModeAutoSchema(AutoSchema):
             and queryset is not None
             and isinstance(queryset.model._meta.pk, models.IntegerField)
         ):
-            ids = {"type": "integer", **INT32, "minimum": 0}
+            ids = {"type": "integer", **ID_BOUNDS}
             parameters = [*parameters, OpenApiParameter("id", ids, OpenApiParameter.PATH)]
         if not isinstance(self.view, ModeViewSetMixin):
             return parameters
@@ -108,8 +109,13 @@ class FilterExtension(DjangoFilterExtension):
         parameters = super().resolve_filter_field(
             auto_schema, model, filterset_class, field_name, filter_field
         )
-        if isinstance(filter_field, IntegerFilter):
-            bounds = {"minimum": filter_field.extra["min_value"], "maximum": filter_field.extra["max_value"]}
+        if isinstance(filter_field, IntegerFilter | RelatedIdChoicesFilter):
+            bounds = ID_BOUNDS
+            if isinstance(filter_field, IntegerFilter):
+                bounds = {
+                    "minimum": filter_field.extra["min_value"],
+                    "maximum": filter_field.extra["max_value"],
+                }
             for parameter in parameters:
                 schema = parameter["schema"]
                 schema.get("items", schema).update(type="integer", **bounds)
