@@ -12,6 +12,18 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def checked(name, value, valid, expected):
+    """`value` of the setting `name`, if `valid(value)`: a value that would fail later (a 500 on the first
+    request that uses it) or silently (a limit that is none) stops the start, saying what is `expected`."""
+    if not valid(value):
+        raise ImproperlyConfigured(f"{name} must be {expected}, not {value!r}")
+    return value
+
+
+# DRF's notation of a request rate; a count of 0 would let nothing through, and fail doing so.
+RATE = re.compile(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)")
+
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -20,6 +32,9 @@ if not SECRET_KEY:
             "Set SECRET_KEY to a long random string (bin/bootstrap writes one into .env for local runs)."
         )
     SECRET_KEY = get_random_secret_key()  # DEBUG only: a new one per process
+elif not DEBUG and SECRET_KEY.startswith("django-insecure-"):
+    # Django's mark of a key not meant for production, which production.env's placeholder carries.
+    raise ImproperlyConfigured("SECRET_KEY is a placeholder (django-insecure-…): set a long random string.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
@@ -95,9 +110,21 @@ if len(DATABASES) > 1:
     DATABASE_ROUTERS = ["spacedevs.replicas.ReplicaRouter"]
 # A database that is down or hung gets a 503 within these (seconds; spacedevs/faults.py): connecting, and
 # each query of a web request (commands are not limited). Clients are asked to come back after the last.
-DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
-DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=5)
-DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=5)
+DATABASE_CONNECT_TIMEOUT = checked(
+    "DATABASE_CONNECT_TIMEOUT",
+    env.int("DATABASE_CONNECT_TIMEOUT", default=3),
+    lambda v: v > 0,
+    "over 0 seconds",
+)
+DATABASE_STATEMENT_TIMEOUT = checked(
+    "DATABASE_STATEMENT_TIMEOUT",
+    env.float("DATABASE_STATEMENT_TIMEOUT", default=5),
+    lambda v: 0 < v < float("inf"),
+    "over 0 seconds",
+)
+DATABASE_RETRY_AFTER = checked(
+    "DATABASE_RETRY_AFTER", env.int("DATABASE_RETRY_AFTER", default=5), lambda v: v >= 0, "0 seconds or more"
+)
 for database in DATABASES.values():
     # Each worker keeps its connections between requests (opening one costs more than most pages). A
     # connection the database dropped is replaced by the first read of every request (DataState.current),
@@ -147,15 +174,15 @@ CACHES[THROTTLE_CACHE_ALIAS] = (
 # Anonymous clients' limit per address, in DRF's notation (LL2: `15/hour`); empty: unlimited. Keyed clients
 # have their tier's limit. TRUSTED_PROXIES: how many proxies in front append to X-Forwarded-For (0: none, the
 # address is the connection's).
-ANONYMOUS_THROTTLE_RATE = env("ANONYMOUS_THROTTLE_RATE", default="")
-if ANONYMOUS_THROTTLE_RATE and not re.fullmatch(
-    r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", ANONYMOUS_THROTTLE_RATE
-):
-    raise ImproperlyConfigured(
-        f"ANONYMOUS_THROTTLE_RATE must be like 15/hour (a count per second, minute, hour or day), "
-        f"not {ANONYMOUS_THROTTLE_RATE!r}"
-    )
-TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+ANONYMOUS_THROTTLE_RATE = checked(
+    "ANONYMOUS_THROTTLE_RATE",
+    env("ANONYMOUS_THROTTLE_RATE", default=""),
+    lambda v: not v or RATE.fullmatch(v),
+    "like 15/hour (a count per second, minute, hour or day)",
+)
+TRUSTED_PROXIES = checked(
+    "TRUSTED_PROXIES", env.int("TRUSTED_PROXIES", default=0), lambda v: v >= 0, "0 (none) or more"
+)
 # Bytes of responses each process keeps to answer repeated requests before Django (spacedevs/replay.py);
 # 0 turns that off.
 REPLAY_BYTES = env.int("REPLAY_BYTES", default=24 * 1024 * 1024)
@@ -164,10 +191,15 @@ RESPONSE_CACHE_TIMEOUT = env.int("RESPONSE_CACHE_TIMEOUT", default=3600)
 # How long clients and proxies may reuse a response without asking again (`Cache-Control: max-age`).
 RESPONSE_MAX_AGE = env.int("RESPONSE_MAX_AGE", default=30)
 # Fast settings: a response is compressed once per cache entry, but a miss waits for it (see README).
-GZIP_LEVEL = env.int("GZIP_LEVEL", default=2)
-if not 0 <= GZIP_LEVEL <= 3:
-    raise ImproperlyConfigured(f"GZIP_LEVEL must be 0 to 3 (ISA-L's levels), not {GZIP_LEVEL}")
-BROTLI_QUALITY = env.int("BROTLI_QUALITY", default=1)
+GZIP_LEVEL = checked(
+    "GZIP_LEVEL", env.int("GZIP_LEVEL", default=2), lambda v: 0 <= v <= 3, "0 to 3 (ISA-L's levels)"
+)
+BROTLI_QUALITY = checked(
+    "BROTLI_QUALITY",
+    env.int("BROTLI_QUALITY", default=1),
+    lambda v: 0 <= v <= 11,
+    "0 to 11 (Brotli's qualities)",
+)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -211,7 +243,12 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=
 # The admin (the only writer besides ingestion) can be left out of a deployment; its sign-in attempts are
 # limited per address.
 ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=True)
-ADMIN_LOGIN_RATE = env("ADMIN_LOGIN_RATE", default="10/hour")
+ADMIN_LOGIN_RATE = checked(
+    "ADMIN_LOGIN_RATE",
+    env("ADMIN_LOGIN_RATE", default="10/hour"),
+    RATE.fullmatch,
+    "like 10/hour (a count per second, minute, hour or day)",
+)
 
 REST_FRAMEWORK = {
     # A public, read-only API: nobody logs in to it, and its responses are the same for everyone (so they

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT
 
 SHOW = "import django; django.setup(); from django.conf import settings; print(settings.{name})"
@@ -53,3 +55,45 @@ def test_workers_keep_their_database_connection_unless_told_otherwise():
     assert per_request.stdout.strip() == "0 False", per_request.stderr
     in_the_url = start(show, SECRET_KEY="x" * 50, DATABASE_URL=f"{url}?conn_max_age=5", CONN_MAX_AGE="0")
     assert in_the_url.stdout.strip() == "5 False", in_the_url.stderr
+
+
+def test_a_placeholder_secret_key_is_refused_outside_debug():
+    placeholder = next(
+        line.split("=", 1)[1]
+        for line in (ROOT / "production.env").read_text().splitlines()
+        if line.startswith("SECRET_KEY=")
+    )
+    result = start("SECRET_KEY", SECRET_KEY=placeholder, DEBUG="false")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is a placeholder (django-insecure-…)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("BROTLI_QUALITY", "12", "0 to 11 (Brotli's qualities), not 12"),
+        ("TRUSTED_PROXIES", "-1", "0 (none) or more, not -1"),
+        (
+            "ADMIN_LOGIN_RATE",
+            "10 per hour",
+            "like 10/hour (a count per second, minute, hour or day), not '10 per hour'",
+        ),
+        (
+            "ADMIN_LOGIN_RATE",
+            "0/hour",
+            "like 10/hour (a count per second, minute, hour or day), not '0/hour'",
+        ),
+        (
+            "ANONYMOUS_THROTTLE_RATE",
+            "0/hour",
+            "like 15/hour (a count per second, minute, hour or day), not '0/hour'",
+        ),
+        ("DATABASE_CONNECT_TIMEOUT", "0", "over 0 seconds, not 0"),
+        ("DATABASE_STATEMENT_TIMEOUT", "-1", "over 0 seconds, not -1.0"),
+        ("DATABASE_RETRY_AFTER", "-5", "0 seconds or more, not -5"),
+    ],
+)
+def test_values_that_would_fail_later_stop_the_start(name, value, expected):
+    result = start(name, SECRET_KEY="x" * 50, **{name: value})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name} must be {expected}" in result.stderr
