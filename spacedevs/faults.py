@@ -17,8 +17,9 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.db.backends.signals import connection_created
 
-# Connection exceptions, insufficient resources, operator intervention (shutdown, statement timeout).
-UNAVAILABLE_SQLSTATES = ("08", "53", "57")
+# Connection exceptions, insufficient resources, operator intervention (shutdown, statement timeout), and a
+# read a replica cancelled for its recovery (serialization_failure: nothing here runs serializable).
+UNAVAILABLE_SQLSTATES = ("08", "53", "57", "40001")
 QUERY_CANCELED = "57014"
 
 
@@ -41,7 +42,8 @@ def is_timeout(exception):
 
 def is_database_unavailable(exception):
     """Whether `exception` says the database could not be reached, dropped the connection, is shutting down,
-    out of resources or too slow (not a bad query, a deadlock or a missing table: those stay 500s)."""
+    out of resources, too slow, or a replica behind on its recovery (not a bad query, a deadlock or a
+    missing table: those stay 500s)."""
     if isinstance(exception, (DatabaseTimedOut, InterfaceError)):
         return True
     if not isinstance(exception, OperationalError):

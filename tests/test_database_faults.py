@@ -155,6 +155,8 @@ def sqlite_error(name):
         (caused(psycopg.errors.QueryCanceled()), True),
         (caused(psycopg.errors.TooManyConnections()), True),
         (caused(psycopg.errors.ConnectionFailure()), True),
+        # A replica's "canceling statement due to conflict with recovery".
+        (caused(psycopg.errors.SerializationFailure()), True),
         (caused(psycopg.errors.DeadlockDetected()), False),
         (caused(psycopg.errors.LockNotAvailable()), False),
         (caused(sqlite_error("SQLITE_BUSY")), True),
