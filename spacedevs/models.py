@@ -173,6 +173,10 @@ class APITier(models.Model):
     class Meta:
         ordering = ["requests_per_hour", "name"]
         verbose_name = "API tier"
+        # Not the form's alone (a shell, a script): a tier of none would fail every request of its keys.
+        constraints = [
+            models.CheckConstraint(condition=models.Q(requests_per_hour__gte=1), name="api_tier_at_least_one")
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.requests_per_hour}/hour)"

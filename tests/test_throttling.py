@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -213,6 +214,9 @@ def test_a_tier_allows_at_least_one_request_an_hour(client, django_user_model):
     assert response.status_code == 200  # the form again, with its error
     assert "Ensure this value is greater than or equal to 1." in response.content.decode()
     assert not APITier.objects.exists()
+    # Nor from a shell: every request of its keys would fail.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        APITier.objects.create(name="None", requests_per_hour=0)
 
 
 def test_requests_arriving_together_are_counted_in_turn(settings, monkeypatch):
