@@ -56,6 +56,20 @@ def is_database_unavailable(exception):
     return True
 
 
+def retried_if_dropped(connection, read):
+    """`read()` on `connection`; when the connection was kept from before and the database dropped it (a
+    restart, a pooler, the network), it is replaced and `read()` tried once more. Not a timeout (it would
+    only wait as long again), nor a read inside a transaction (which went with the connection)."""
+    kept = connection.connection is not None and not connection.in_atomic_block
+    try:
+        return read()
+    except (InterfaceError, OperationalError) as error:
+        if not kept or is_timeout(error) or not is_database_unavailable(error):
+            raise
+        connection.close()
+        return read()
+
+
 class QueryDeadline:
     """An execute wrapper (`connection.execute_wrapper`): each query gets `seconds` to answer."""
 

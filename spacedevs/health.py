@@ -1,5 +1,6 @@
 """`/health/` and `/ready/` for load balancers, orchestrators and the container's HEALTHCHECK."""
 
+import functools
 import logging
 
 from django.conf import settings
@@ -7,7 +8,7 @@ from django.db import connections
 
 from .api.errors import CompactJsonResponse
 from .driver import fetch_one
-from .faults import is_database_unavailable
+from .faults import is_database_unavailable, retried_if_dropped
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +32,9 @@ class HealthMiddleware:
     def _ready():
         try:
             for connection in connections.all():  # the primary and every read replica
-                if connection.vendor == "postgresql":
-                    fetch_one(connection, "SELECT 1")  # its wait bounded by the deadline, in any thread
-                else:
-                    with connection.cursor() as cursor:
-                        cursor.execute("SELECT 1")
+                # A connection kept from before that the database dropped (a restart) is replaced, as a
+                # request's first read replaces it: the database is there.
+                retried_if_dropped(connection, functools.partial(_answer, connection))
         except Exception as error:
             if not is_database_unavailable(error):
                 raise
@@ -47,3 +46,11 @@ class HealthMiddleware:
                 headers={"Retry-After": str(settings.DATABASE_RETRY_AFTER)},
             )
         return CompactJsonResponse({"status": "ok"})
+
+
+def _answer(connection):
+    if connection.vendor == "postgresql":
+        fetch_one(connection, "SELECT 1")  # its wait bounded by the deadline, in any thread
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")

@@ -7,12 +7,12 @@ import secrets
 import uuid
 
 from django.core.validators import MinValueValidator
-from django.db import InterfaceError, OperationalError, connections, models, router
+from django.db import connections, models, router
 from django.db.models import F
 from django.utils import timezone
 
 from .driver import fetch_one
-from .faults import is_database_unavailable, is_timeout
+from .faults import retried_if_dropped
 from .replicas import PRIMARY
 
 THE_ROW = 1
@@ -60,16 +60,7 @@ class DataState(models.Model):
         settings: that check costs a round trip of its own per request). A connection kept from an earlier
         request that fails here is replaced and the read tried once more, as the check would have done.
         """
-        connection = connections[router.db_for_read(cls)]
-        kept = connection.connection is not None and not connection.in_atomic_block
-        try:
-            return cls._read()
-        except (InterfaceError, OperationalError) as error:
-            # A timeout would only wait as long again: a dropped connection is what a retry can mend.
-            if not kept or is_timeout(error) or not is_database_unavailable(error):
-                raise
-            connection.close()
-            return cls._read()
+        return retried_if_dropped(connections[router.db_for_read(cls)], cls._read)
 
     @classmethod
     def _read(cls):

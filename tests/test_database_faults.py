@@ -121,6 +121,15 @@ def test_ready_answers_a_hung_database_within_the_deadline_in_a_threaded_worker(
     assert timed_get(server, "/ready/")[0].status_code == 200
 
 
+@pytest.mark.parametrize("relayed_server", [{"WEB_CONCURRENCY": "1"}], indirect=True, ids=["one-worker"])
+def test_ready_after_a_restart_replaces_the_connection_the_database_dropped(relayed_server):
+    server, relay = relayed_server
+    assert timed_get(server, "/ready/")[0].status_code == 200  # the worker now keeps a connection
+    relay.stop()
+    relay.start()  # as a restart: every connection cut, new ones taken
+    assert timed_get(server, "/ready/")[0].status_code == 200
+
+
 def test_a_stopped_database_is_a_503_at_once_and_the_service_recovers_by_itself(relayed_server):
     server, relay = relayed_server
     assert timed_get(server, "/2.3.0/events/")[0].status_code == 200
