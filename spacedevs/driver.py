@@ -15,11 +15,11 @@ from psycopg.adapt import Transformer
 from .faults import QueryDeadline
 
 
-def fetch_one(connection, sql):
-    """The first row of `sql` (parameterless) on a PostgreSQL `connection`, typed, or None. The statement
-    is prepared once per driver connection."""
+def fetch_one(connection, sql, params=()):
+    """The first row of `sql` on a PostgreSQL `connection`, typed, or None; `params` (text, each `$1`, `$2`…
+    in `sql`) go with it. The statement is prepared once per driver connection."""
     connection.ensure_connection()
-    return _run(connection, sql, _first_row)
+    return _run(connection, sql, functools.partial(_first_row, params=[param.encode() for param in params]))
 
 
 def fetch_texts(connection, sql, params):
@@ -50,24 +50,24 @@ def _run(connection, sql, read):
     return rows
 
 
-def _first_row(exchange, driver, sql):
+def _first_row(exchange, driver, sql, params):
     kept = _Kept.of(exchange.connection)
     try:
-        result = _run_prepared(exchange, driver, kept, sql)
+        result = _run_prepared(exchange, driver, kept, sql, params)
     except errors.InvalidSqlStatementName:
         # The server forgot the connection's statements (DISCARD ALL, DEALLOCATE): prepared again, unless
         # in a transaction, which the failure has aborted.
         if driver.pgconn.transaction_status != pq.TransactionStatus.IDLE:
             raise
         kept.prepared.clear()
-        result = _run_prepared(exchange, driver, kept, sql)
+        result = _run_prepared(exchange, driver, kept, sql, params)
     if not result.ntuples:
         return None
     kept.transformer.set_pgresult(result)
     return kept.transformer.load_row(0, tuple)
 
 
-def _run_prepared(exchange, driver, kept, sql):
+def _run_prepared(exchange, driver, kept, sql, params):
     name = kept.prepared.get(sql)
     if name is None:
         name = b"spacedevs_" + hashlib.sha1(sql.encode()).hexdigest()[:16].encode()
@@ -80,7 +80,7 @@ def _run_prepared(exchange, driver, kept, sql):
             if driver.pgconn.transaction_status != pq.TransactionStatus.IDLE:
                 raise
         kept.prepared[sql] = name
-    driver.pgconn.send_query_prepared(name, None, result_format=pq.Format.BINARY)
+    driver.pgconn.send_query_prepared(name, params or None, result_format=pq.Format.BINARY)
     return exchange.result(driver, pq.ExecStatus.TUPLES_OK)
 
 

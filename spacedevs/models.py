@@ -208,7 +208,36 @@ class APIKey(models.Model):
 
     @classmethod
     def find(cls, key):
-        """The usable APIKey `key` is, or None."""
-        # From the primary: a replica that lags would still take a key just revoked.
-        keys = cls.objects.db_manager(PRIMARY).select_related("tier")
-        return keys.filter(key_hash=cls.hash(key), revoked=False).first()
+        """The usable APIKey `key` is, with its tier, or None; from the primary (a replica that lags would
+        still take a key just revoked). A keyed request's first query: on PostgreSQL it is read on the
+        driver, as the data state is, so that its wait is bounded in a threaded worker too."""
+        connection = connections[PRIMARY]
+        if connection.vendor != "postgresql":
+            keys = cls.objects.db_manager(PRIMARY).select_related("tier")
+            return keys.filter(key_hash=cls.hash(key), revoked=False).first()
+        key_names, tier_names, sql = cls._postgresql_find(connection.ops.quote_name)
+        row = fetch_one(connection, sql, [cls.hash(key)])
+        if row is None:
+            return None
+        found = cls.from_db(PRIMARY, key_names, row[: len(key_names)])
+        found.tier = APITier.from_db(PRIMARY, tier_names, row[len(key_names) :])
+        return found
+
+    @classmethod
+    @functools.cache
+    def _postgresql_find(cls, quote):
+        """The key's and its tier's field names, and the statement reading both by the key's hash."""
+
+        def column(model, field):
+            return f"{quote(model._meta.db_table)}.{quote(field.column)}"
+
+        fields = {model: model._meta.concrete_fields for model in (cls, APITier)}
+        selected = ", ".join(column(model, field) for model in fields for field in fields[model])
+        key_field = cls._meta.get_field
+        sql = (
+            f"SELECT {selected} FROM {quote(cls._meta.db_table)} JOIN {quote(APITier._meta.db_table)} "
+            f"ON {column(APITier, APITier._meta.pk)} = {column(cls, key_field('tier'))} "
+            f"WHERE {column(cls, key_field('key_hash'))} = $1 AND NOT {column(cls, key_field('revoked'))}"
+        )
+        key_names, tier_names = ([field.attname for field in fields[model]] for model in (cls, APITier))
+        return key_names, tier_names, sql

@@ -121,6 +121,24 @@ def test_ready_answers_a_hung_database_within_the_deadline_in_a_threaded_worker(
     assert timed_get(server, "/ready/")[0].status_code == 200
 
 
+@pytest.mark.parametrize(
+    "relayed_server", [{"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4"}], indirect=True, ids=["threads"]
+)
+def test_a_keyed_request_answers_a_hung_database_within_the_deadline_in_a_threaded_worker(relayed_server):
+    # A keyed request's first query is its key's: bounded on the socket, as the data state's read is.
+    server, relay = relayed_server
+    keyed = {"Authorization": "Token not-a-key"}
+    url = f"{server.base_url}/events/"
+    for _ in range(3):  # the worker's threads now keep a connection (a 401: no such key)
+        assert httpx.get(url, headers=keyed, timeout=30).status_code == 401
+    relay.hang()
+    started = time.monotonic()
+    response = httpx.get(url, headers=keyed, timeout=30)
+    assert (response.status_code, time.monotonic() - started < 3.5) == (503, True)
+    relay.start()
+    assert httpx.get(url, headers=keyed, timeout=30).status_code == 401
+
+
 @pytest.mark.parametrize("relayed_server", [{"WEB_CONCURRENCY": "1"}], indirect=True, ids=["one-worker"])
 def test_ready_after_a_restart_replaces_the_connection_the_database_dropped(relayed_server):
     server, relay = relayed_server
