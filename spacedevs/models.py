@@ -210,13 +210,14 @@ class APIKey(models.Model):
     def find(cls, key):
         """The usable APIKey `key` is, with its tier, or None; from the primary (a replica that lags would
         still take a key just revoked). A keyed request's first query: on PostgreSQL it is read on the
-        driver, as the data state is, so that its wait is bounded in a threaded worker too."""
+        driver, as the data state is, so that its wait is bounded in a threaded worker too, and on a kept
+        connection the database dropped, once more on a new one."""
         connection = connections[PRIMARY]
         if connection.vendor != "postgresql":
             keys = cls.objects.db_manager(PRIMARY).select_related("tier")
             return keys.filter(key_hash=cls.hash(key), revoked=False).first()
         key_names, tier_names, sql = cls._postgresql_find(connection.ops.quote_name)
-        row = fetch_one(connection, sql, [cls.hash(key)])
+        row = retried_if_dropped(connection, functools.partial(fetch_one, connection, sql, [cls.hash(key)]))
         if row is None:
             return None
         found = cls.from_db(PRIMARY, key_names, row[: len(key_names)])
