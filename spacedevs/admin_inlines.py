@@ -1,11 +1,34 @@
 """Admin inlines shared by the apps."""
 
 from django.contrib import admin
+from django.db.models import F
+from django.forms.models import BaseInlineFormSet
+
+# Added to the place of a row that moves or goes, for the time of a save: past any list's end.
+PARKED = 1_000_000_000
+
+
+class PositionedFormSet(BaseInlineFormSet):
+    """Saves a list whose rows swap places, or take the place of one deleted: the database checks one row
+    per place at each write, so the rows that move or go first leave their places for ones past the list;
+    each then goes where the form puts it (validation has made sure no two share one)."""
+
+    def save_existing_objects(self, commit=True):
+        if commit:
+            leaving = [
+                form.instance.pk
+                for form in self.initial_forms
+                if form.instance.pk is not None
+                and (self._should_delete_form(form) or "position" in form.changed_data)
+            ]
+            rows = self.model._default_manager.filter(pk__in=leaving)
+            rows.update(position=F("position") + PARKED)
+        return super().save_existing_objects(commit)
 
 
 def positioned_inline(model, target_field, base=admin.TabularInline):
     """An admin inline for the rows of one owner, in their order, picking `target_field` by autocomplete."""
-    options = {"model": model, "extra": 0, "ordering": ["position"]}
+    options = {"model": model, "extra": 0, "ordering": ["position"], "formset": PositionedFormSet}
     if target_field:
         options["autocomplete_fields"] = [target_field]
     return type(f"{model.__name__}Inline", (base,), options)

@@ -4,8 +4,10 @@ import re
 
 import pytest
 from django.contrib import admin
+from django.forms.widgets import SplitDateTimeWidget
 from django.urls import reverse
 
+from events.models import Event
 from spacedevs.changes import data_models
 
 from .conftest import PROJECT_APPS, fixture_events
@@ -95,3 +97,39 @@ def test_every_model_has_a_plural_name_in_plain_english():
     plurals = {model.__name__: str(model._meta.verbose_name_plural) for model in MODELS}
     assert plurals["Launch"] == "launches"
     assert not [plural for plural in plurals.values() if plural.endswith(("chs", "shs", "ss", "xs"))]
+
+
+def change_form_data(response):
+    """The POST data of an admin change form as it was served: the object's fields and every inline's."""
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data = {}
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if isinstance(field.field.widget, SplitDateTimeWidget):
+                value = field.field.widget.decompress(value) if not isinstance(value, list) else value
+                data |= {f"{field.html_name}_{index}": part for index, part in enumerate(value) if part}
+            elif value is not None and value is not False:
+                data[field.html_name] = getattr(value, "pk", value)
+    return data
+
+
+@pytest.mark.parametrize("delete_first", [False, True], ids=["swap", "delete-and-take-its-place"])
+def test_an_inline_list_is_reordered_in_the_admin(staff_client, delete_first):
+    event = Event.objects.get(pk=352)
+    first, second, *_ = event.updates.order_by("position")
+    url = reverse("admin:events_event_change", args=[352])
+    data = change_form_data(staff_client.get(url))
+    data |= {"updates-0-position": second.position, "updates-1-position": first.position}
+    if delete_first:
+        data |= {"updates-1-DELETE": "on"}
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    updates = list(event.updates.order_by("position").values_list("pk", "position"))
+    if delete_first:
+        assert (first.pk, second.position) in updates and second.pk not in dict(updates)
+    else:
+        assert updates[:2] == [(second.pk, first.position), (first.pk, second.position)]
+    assert max(position for _, position in updates) < 1000
