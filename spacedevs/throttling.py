@@ -8,6 +8,7 @@ client's address is REMOTE_ADDR, or the one `TRUSTED_PROXIES` proxies in front r
 (DRF's NUM_PROXIES): a client cannot reset its count by sending that header itself.
 """
 
+import contextlib
 import functools
 import math
 import secrets
@@ -61,12 +62,25 @@ class CountedInTurn:
     def allow_request(self, request, view):
         if self.rate is None:
             return True
+        with self._turn(request, view):
+            return super().allow_request(request, view)
+
+    def forget(self, request, view):
+        """Takes back the request that allow_request counted: it is as if it had not come."""
+        with self._turn(request, view):
+            history = self.cache.get(self.key, [])
+            if self.now in history:
+                history.remove(self.now)
+                self.cache.set(self.key, history, self.duration)
+
+    @contextlib.contextmanager
+    def _turn(self, request, view):
         lock, token = f"{self.get_cache_key(request, view)}:lock", secrets.token_hex(8)
         deadline = time.monotonic() + self.WAIT_SECONDS
         while not self.cache.add(lock, token, self.LOCK_SECONDS) and time.monotonic() < deadline:
             time.sleep(0.001)
         try:
-            return super().allow_request(request, view)
+            yield
         finally:
             if self.cache.get(lock) == token:
                 self.cache.delete(lock)
@@ -151,9 +165,9 @@ def throttle_for(api_key):
 
 class ThrottleMiddleware:
     """Authenticates API keys (`request.api_key`) and enforces each client's limit on every API request,
-    before the response cache: an answer from the cache counts too. A view with `throttle_counted = False`
-    (`/api-throttle/`) is not counted. Over the limit: 429 with `Retry-After` and DRF's body; a bad key:
-    401."""
+    before the response cache: an answer from the cache counts too, one the server failed (5xx) does not.
+    A view with `throttle_counted = False` (`/api-throttle/`) is not counted. Over the limit: 429 with
+    `Retry-After` and DRF's body; a bad key: 401."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -172,4 +186,9 @@ class ThrottleMiddleware:
             return self.get_response(request)
         if not throttle.allow_request(request, None):
             return too_many_requests(throttle)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code >= 500:
+            # The server's failure (the database down: a 503 that says when to come back) costs the client
+            # nothing: following Retry-After through an outage would otherwise use up its allowance.
+            throttle.forget(request, None)
+        return response

@@ -10,11 +10,11 @@ import pytest
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
-from django.test import RequestFactory
+from django.db import IntegrityError, OperationalError, transaction
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from spacedevs.models import APIKey, APITier
+from spacedevs.models import APIKey, APITier, DataState
 from spacedevs.throttling import throttle_for
 
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -244,3 +244,22 @@ def test_requests_arriving_together_are_counted_in_turn(settings, monkeypatch):
     for thread in threads:
         thread.join()
     assert sorted(allowed) == [False, False, False, True, True]
+
+
+@pytest.mark.usefixtures("limited")
+def test_a_request_the_server_failed_costs_the_client_nothing(client, monkeypatch, advanced_key):
+    keyed, _ = advanced_key
+    for headers in ({}, keyed):
+        client.get("/2.3.0/events/", **JSON, **headers)
+        before = usage(client, **headers)["current_use"]
+        with monkeypatch.context() as outage:
+            outage.setattr(DataState, "current", classmethod(unavailable))
+            down = Client(raise_request_exception=False).get("/2.3.0/events/?x=1", **JSON, **headers)
+            assert (down.status_code, down["Retry-After"]) == (503, "5")
+        assert usage(client, **headers)["current_use"] == before
+        client.get("/2.3.0/events/?x=2", **JSON, **headers)
+        assert usage(client, **headers)["current_use"] == before + 1
+
+
+def unavailable(cls):
+    raise OperationalError("connection to server failed: Connection refused")
