@@ -19,7 +19,7 @@ from django.db.models import signals
 
 from spacedevs.api.stored import render_stored_modes
 from spacedevs.bulk import bulk_insert
-from spacedevs.changes import in_bulk_write
+from spacedevs.changes import in_bulk_write, take_writers_turn
 from spacedevs.models import DataState
 from spacedevs.sources import digest, library_versions
 
@@ -83,17 +83,11 @@ def events_showing(model, pks):
 
 def render_documents(event_ids):
     """Render the documents of `event_ids` (every mode), replacing what was stored, in the caller's
-    transaction.
-
-    The events' rows are locked first (in id order, as every writer takes them), until the transaction
-    ends: another write that shows in these events renders them too, so it waits, and renders them after
-    this one commits, from what both wrote. Without the lock, each would render without the other's
-    uncommitted change, and the last to store would keep its document, stale for good."""
+    transaction, whose turn among the writers has come (spacedevs/changes.py)."""
     event_ids = sorted(event_ids)
     for start in range(0, len(event_ids), RENDER_BATCH_SIZE):
         chunk = event_ids[start : start + RENDER_BATCH_SIZE]
-        events = Event.objects.select_for_update(of=("self",)).filter(pk__in=chunk).order_by("pk")
-        rendered = render_stored_modes(EVENT_MODES, events)
+        rendered = render_stored_modes(EVENT_MODES, Event.objects.filter(pk__in=chunk))
         _replace_stored(
             [
                 {
@@ -158,6 +152,7 @@ def _render_for_write(event_ids):
 def _render_with_a_new_version(event_ids):
     """Render `event_ids`' documents and bump the data version after them, in one transaction."""
     with transaction.atomic():
+        take_writers_turn()
         render_documents(event_ids)
         DataState.bump()
 
@@ -168,7 +163,8 @@ _SHOWN_BEFORE = "_documents_shown_before"
 
 def _saving(sender, instance, **kwargs):
     # A row that moves (a video URL given to another event, an agency link to another program) leaves
-    # the events that showed it where it was: they are rendered too.
+    # the events that showed it where it was: they are rendered too. (Read in the write's turn, taken by
+    # spacedevs.changes's receivers, connected first: its app is installed before this one.)
     if not in_bulk_write() and instance.pk is not None:
         setattr(instance, _SHOWN_BEFORE, events_showing(sender, [instance.pk]))
 

@@ -1,24 +1,46 @@
-"""Every write to the served data bumps the data version, inside the write's own transaction.
+"""Every write to the served data bumps the data version, inside the write's own transaction; writers take
+turns.
 
 Writes made model by model (the admin, the shell) are seen through Django's model signals. A bulk writer
 (ingestion) runs inside `bulk_write()`, which silences those per-row receivers (its own and other apps'),
 and reports what it changed once, itself.
+
+Each write renders the events it shows again (events/documents.py). Two at once would each render without
+the other's uncommitted change, and the one stored last would stay stale; locking the events in turn
+instead would deadlock writers that already hold other rows. So a write waits for the one before it to
+commit, before its first row (`take_writers_turn`: PostgreSQL's advisory lock, held until its transaction
+ends), and then sees everything the writers before it committed.
 """
 
 import contextlib
 import contextvars
+import hashlib
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import signals
 
 from .models import DataState
 from .sources import project_app_configs, response_code
 
 _bulk_write = contextvars.ContextVar("bulk_write", default=False)
+WRITERS_LOCK = int.from_bytes(hashlib.sha256(b"spacedevs writers").digest()[:8], "big", signed=True)
+
+
+def take_writers_turn(using=DEFAULT_DB_ALIAS):
+    """Wait until the writers before this transaction have committed; the turn lasts until it ends. Outside a
+    transaction (a turn would end with the statement) and on SQLite (whose writers take turns anyway), a
+    write goes on."""
+    connection = connections[using]
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WRITERS_LOCK])
 
 
 @contextlib.contextmanager
 def bulk_write():
-    """Writes inside are the caller's to report: per-row receivers stay silent."""
+    """Writes inside are the caller's to report: per-row receivers stay silent. Entered inside the writer's
+    transaction, it takes the writers' turn."""
+    take_writers_turn()
     token = _bulk_write.set(True)
     try:
         yield
@@ -38,22 +60,32 @@ def data_models():
             yield from config.get_models(include_auto_created=True)
 
 
+def _row_writing(sender, using, **kwargs):
+    if not in_bulk_write():
+        take_writers_turn(using)
+
+
 def _row_written(sender, **kwargs):
     if not in_bulk_write():
         DataState.bump()
 
 
-def _many_to_many_written(sender, action, **kwargs):
-    if action.startswith("post_"):
+def _many_to_many_written(sender, action, using, **kwargs):
+    if action.startswith("pre_"):
+        _row_writing(sender, using)
+    else:
         _row_written(sender)
 
 
 def track_writes():
     for model in data_models():
-        for name in ("post_save", "post_delete"):
-            getattr(signals, name).connect(
-                _row_written, sender=model, dispatch_uid=f"{name} {model._meta.label}"
-            )
+        for name, receiver in (
+            ("pre_save", _row_writing),
+            ("pre_delete", _row_writing),
+            ("post_save", _row_written),
+            ("post_delete", _row_written),
+        ):
+            getattr(signals, name).connect(receiver, sender=model, dispatch_uid=f"{name} {model._meta.label}")
         # Sent only for a through model, its own or one of the app's: adding through one creates its rows in
         # bulk, with no save signal.
         signals.m2m_changed.connect(

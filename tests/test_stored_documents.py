@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext, override_script_prefix
 from django.urls import reverse
 
 import events.documents
+import ingest.records
 from agencies.models import Agency
 from config.models import Image, ImageVariant
 from events.documents import fingerprint, render_documents
@@ -418,12 +419,62 @@ def test_two_writers_showing_in_one_event_leave_its_documents_current(monkeypatc
     assert_documents_current()
 
 
-def closing_connections(function):
-    """`function`, closing the thread's database connections once it returns."""
+@pytest.mark.django_db(transaction=True)
+def test_an_import_and_an_admin_save_at_once_take_turns(monkeypatch):
+    """An import renames an event that shows NASA while an admin save renames NASA: the save waits for the
+    import's turn to end, then renders both events from both changes (each holding rows the other wants, in
+    any other order, they would deadlock)."""
+    seed = [copy.deepcopy(fixture_events()[pk]) for pk in (353, 355)]
+    ingest_records(seed, source="seed")
+    importing = seed[1] | {"name": "Renamed by the import"}
+    written = threading.Event()
+    refresh = ingest.records.refresh_documents
+
+    def refresh_once_the_save_is_under_way(changes):
+        if threading.current_thread().name == "import":
+            written.set()
+            time.sleep(0.5)
+        refresh(changes)
+
+    def import_():
+        ingest_records([importing], source="import")
+
+    def save():
+        written.wait(10)
+        with transaction.atomic():
+            agency = Agency.objects.get(pk=44)
+            agency.name = "Renamed in the admin"
+            agency.save()
+
+    monkeypatch.setattr(ingest.records, "refresh_documents", refresh_once_the_save_is_under_way)
+    failures = []
+    writers = [
+        threading.Thread(target=closing_connections(write, failures), name=name)
+        for name, write in (("import", import_), ("admin", save))
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    monkeypatch.undo()
+    assert failures == []
+    assert json.loads(detailed(355))["name"] == "Renamed by the import"
+    for pk in (353, 355):
+        assert "Renamed in the admin" in [agency["name"] for agency in json.loads(detailed(pk))["agencies"]]
+    assert_documents_current()
+
+
+def closing_connections(function, failures=None):
+    """`function`, closing the thread's database connections once it returns; what it raises is added to
+    `failures`, if given."""
 
     def run(*args, **kwargs):
         try:
             function(*args, **kwargs)
+        except Exception as error:
+            if failures is None:
+                raise
+            failures.append(error)
         finally:
             connections.close_all()
 
