@@ -16,7 +16,7 @@ import contextlib
 import contextvars
 import hashlib
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import signals
 
 from .models import DataState
@@ -93,6 +93,13 @@ def track_writes():
         )
 
 
-def deployed_after_migrate(sender, using, **kwargs):
-    """Every deploy migrates (bin/serve, the image's migrate service): the code it brings is noted then."""
-    DataState.deployed(response_code(), using=using)
+def deployed_after_migrate(sender, using, apps, **kwargs):
+    """Every deploy migrates (bin/serve, the image's migrate service): the code it brings is noted then
+    (DataState.deployed), on a database that migrate writes to (not a replica) and whose data state, as the
+    migrations left it, has the column (not one migrated back before it)."""
+    try:
+        state = apps.get_model("spacedevs", "DataState")
+    except LookupError:
+        return
+    if router.allow_migrate_model(using, state) and "served_by" in {f.name for f in state._meta.fields}:
+        DataState.deployed(response_code(), using=using)

@@ -397,6 +397,23 @@ def test_a_deploy_of_other_code_is_a_change_for_if_modified_since(client, monkey
 
 
 @pytest.mark.usefixtures("seeded")
+def test_a_migrate_back_before_the_deploys_column_and_forward_again_works(monkeypatch):
+    monkeypatch.setattr("spacedevs.changes.response_code", lambda: "other code")
+    call_command("migrate", "spacedevs", "0004", verbosity=0)
+    call_command("migrate", "spacedevs", verbosity=0)
+    assert DataState.objects.get().served_by == "other code"
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_deploy_is_noted_only_where_migrate_writes(monkeypatch):
+    monkeypatch.setattr("spacedevs.changes.response_code", lambda: "other code")
+    monkeypatch.setattr("spacedevs.changes.router.allow_migrate_model", lambda using, model: False)
+    version = DataState.current().version
+    call_command("migrate", verbosity=0)
+    assert (DataState.current().version, DataState.objects.get().served_by) == (version, "")
+
+
+@pytest.mark.usefixtures("seeded")
 def test_another_deploy_shares_no_response(monkeypatch, settings):
     """A response in a shared cache was made by one version of the code and its settings: another deploy
     (code, libraries, compression) computes its own. (Django's client: a process's replays are its own.)"""
