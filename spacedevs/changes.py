@@ -16,6 +16,7 @@ import contextlib
 import contextvars
 import hashlib
 
+from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import signals
 
@@ -93,10 +94,11 @@ def track_writes():
         )
 
 
-def deployed_after_migrate(sender, using, apps, **kwargs):
+def deployed_after_migrate(sender, using, apps=global_apps, **kwargs):
     """Every deploy migrates (bin/serve, the image's migrate service): the code it brings is noted then
     (DataState.deployed), on a database that migrate writes to (not a replica) and whose data state, as the
-    migrations left it, has the column (not one migrated back before it)."""
+    migrations left it, has the column (not one migrated back before it). A flush sends the signal too,
+    with the models as they are."""
     try:
         state = apps.get_model("spacedevs", "DataState")
     except LookupError:
