@@ -111,9 +111,9 @@ def retry_after(response):
 
 def _asked_wait(response):
     """Seconds from a `Retry-After` header (seconds or an HTTP date), or LL2's `next_use_secs`, or None."""
-    header = response.headers.get("Retry-After")
+    header = response.headers.get("Retry-After", "").strip()
     if header:
-        if header.strip().isdigit():
+        if header.isascii() and header.isdigit():  # `isdigit()` alone takes "²", which float() refuses
             return float(header)
         try:
             return max(0.0, email.utils.parsedate_to_datetime(header).timestamp() - time.time())
@@ -121,7 +121,7 @@ def _asked_wait(response):
             pass
     try:
         return float(response.json()["next_use_secs"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # the last: JSON nested too deeply
         return None
 
 

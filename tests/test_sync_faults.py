@@ -295,6 +295,7 @@ def test_retries_are_bounded(fake_ll2, connect):
         ({}, -3, 0.0),
         ({}, float("inf"), 3600.0),
         ({"Retry-After": "99999999999"}, 7, 3600.0),
+        ({"Retry-After": "\u00b2"}, 7, 7.0),  # a superscript two: no number of seconds
         ({}, float("nan"), None),  # no number of seconds: the retry's own backoff
     ],
 )
