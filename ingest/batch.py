@@ -55,10 +55,11 @@ class Batch:
         return pk
 
     def _claimed(self, slot, owner, items):
-        """`items`, the list of `owner`, each child with its own id taken from any list read before: a child
-        (an update, an image variant) has one owner, the last to list it, at the last place it holds there.
-        (Left in both lists, it would move to the owner whose list differs from the stored one at every
-        import of the same data.)"""
+        """`items`, the list of `owner`, each child with its own id taken from any list of this batch read
+        before: a child (an update, an image variant) has one owner, the last read that lists it, at the last
+        place it holds there. (Left in both lists, it would move to the owner whose list differs from the
+        stored one at every import of the same data.) Lists of another batch of the same import (past 1,000
+        records) are written already: a child listed across batches still moves at each import."""
         name = slot.kind.pk_attname
         last_places = {item[name]: place for place, item in enumerate(items)}
         for child in last_places:
