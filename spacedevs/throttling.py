@@ -165,7 +165,7 @@ def throttle_for(api_key):
 
 class ThrottleMiddleware:
     """Authenticates API keys (`request.api_key`) and enforces each client's limit on every API request,
-    before the response cache: an answer from the cache counts too, one the server failed (5xx) does not.
+    before the response cache: an answer from the cache counts too, a 503 of a database down does not.
     A view with `throttle_counted = False` (`/api-throttle/`) is not counted. Over the limit: 429 with
     `Retry-After` and DRF's body; a bad key: 401."""
 
@@ -187,8 +187,8 @@ class ThrottleMiddleware:
         if not throttle.allow_request(request, None):
             return too_many_requests(throttle)
         response = self.get_response(request)
-        if response.status_code >= 500:
-            # The server's failure (the database down: a 503 that says when to come back) costs the client
-            # nothing: following Retry-After through an outage would otherwise use up its allowance.
+        if getattr(response, "outage", False):
+            # The database down costs the client nothing: following Retry-After through an outage would
+            # otherwise use up its allowance. (A query past its deadline counts: it may be its own.)
             throttle.forget(request, None)
         return response

@@ -14,6 +14,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import APIKey, APITier, DataState
 from spacedevs.throttling import throttle_for
 
@@ -247,7 +248,7 @@ def test_requests_arriving_together_are_counted_in_turn(settings, monkeypatch):
 
 
 @pytest.mark.usefixtures("limited")
-def test_a_request_the_server_failed_costs_the_client_nothing(client, monkeypatch, advanced_key):
+def test_a_request_the_database_could_not_answer_costs_the_client_nothing(client, monkeypatch, advanced_key):
     keyed, _ = advanced_key
     for headers in ({}, keyed):
         client.get("/2.3.0/events/", **JSON, **headers)
@@ -261,5 +262,19 @@ def test_a_request_the_server_failed_costs_the_client_nothing(client, monkeypatc
         assert usage(client, **headers)["current_use"] == before + 1
 
 
+@pytest.mark.usefixtures("limited")
+def test_a_request_past_its_deadline_counts(client, monkeypatch):
+    # The database did not answer in time: it may be hung, or the request's own query too costly.
+    before = usage(client)["current_use"]
+    monkeypatch.setattr(DataState, "current", classmethod(timed_out))
+    assert Client(raise_request_exception=False).get("/2.3.0/events/", **JSON).status_code == 503
+    monkeypatch.undo()
+    assert usage(client)["current_use"] == before + 1
+
+
 def unavailable(cls):
     raise OperationalError("connection to server failed: Connection refused")
+
+
+def timed_out(cls):
+    raise DatabaseTimedOut("The database did not answer within 5 s.")

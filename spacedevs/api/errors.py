@@ -8,7 +8,7 @@ from rest_framework import views
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from ..faults import is_database_unavailable
+from ..faults import is_database_unavailable, is_timeout
 
 
 class CompactJsonResponse(JsonResponse):
@@ -45,13 +45,17 @@ def not_found(request, exception=None):
 
 def json_server_error(request):
     """500, or 503 with `Retry-After` when the error is the database being unreachable or too slow (Django
-    calls this while handling the exception)."""
-    if is_database_unavailable(sys.exc_info()[1]):
-        return CompactJsonResponse(
+    calls this while handling the exception). A 503 of a database that could not be reached says so
+    (`response.outage`): that is no request's doing, where one past its deadline may be its own query's."""
+    error = sys.exc_info()[1]
+    if is_database_unavailable(error):
+        response = CompactJsonResponse(
             {"detail": "The database is unavailable. Try again shortly."},
             status=503,
             headers={"Retry-After": str(settings.DATABASE_RETRY_AFTER)},
         )
+        response.outage = not is_timeout(error)
+        return response
     return CompactJsonResponse({"detail": "Server error."}, status=500)
 
 
