@@ -21,8 +21,9 @@ def checked(name, value, valid, expected):
     return value
 
 
-# DRF's notation of a request rate; a count of 0 would let nothing through, and fail doing so.
-RATE = re.compile(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)")
+# DRF's notation of a request rate (it reads the period's first letter); a count of 0 would let nothing
+# through, and fail doing so.
+RATE = re.compile(r"[1-9][0-9]*/[smhd][a-z]*")
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")

@@ -97,3 +97,8 @@ def test_values_that_would_fail_later_stop_the_start(name, value, expected):
     result = start(name, SECRET_KEY="x" * 50, **{name: value})
     assert result.returncode != 0
     assert f"ImproperlyConfigured: {name} must be {expected}" in result.stderr
+
+
+def test_a_rate_as_drf_reads_it_is_accepted():
+    result = start("ADMIN_LOGIN_RATE", SECRET_KEY="x" * 50, ADMIN_LOGIN_RATE="10/hr")
+    assert result.stdout.strip() == "10/hr", result.stderr
