@@ -56,6 +56,20 @@ def test_options_describes_any_route_in_json(client, path, accept):
     assert {"name", "description", "renders", "parses"} <= response.json().keys()
 
 
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/2.3.0/swagger/", "application/json"),
+        ("/2.3.0/events/", "application/xml"),
+        ("/2.3.0/schema/", "text/csv"),
+    ],
+)
+def test_a_method_not_taken_is_a_405_whatever_the_accept_header(client, path, accept):
+    response = client.post(path, HTTP_ACCEPT=accept)
+    assert (response.status_code, response["Allow"]) == (405, "GET, HEAD, OPTIONS")
+    assert response.json() == {"detail": 'Method "POST" not allowed.'}
+
+
 def test_a_request_for_an_unknown_host_is_a_json_400(client):
     response = client.get("/2.3.0/events/", HTTP_HOST="evil.example")
     assert response.status_code == 400

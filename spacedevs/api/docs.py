@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from .errors import method_first
 from .pages import page_context
 from .renderers import FastJSONRenderer
 
@@ -11,6 +12,10 @@ class JSONBesidesTheDocumentMixin:
     """Answers in JSON all but the view's own document: errors (405, 406, a 404 for an unknown `?format=`),
     which the schema view would answer in YAML and the readers in HTML, and OPTIONS' description of the
     view, which the readers' templates cannot render."""
+
+    def initial(self, request, *args, **kwargs):
+        method_first(self, request)
+        super().initial(request, *args, **kwargs)
 
     def options(self, request, *args, **kwargs):
         response = super().options(request, *args, **kwargs)

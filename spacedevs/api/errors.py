@@ -5,7 +5,7 @@ import sys
 from django.conf import settings
 from django.http import Http404, JsonResponse
 from rest_framework import views
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.views import APIView
 
 from ..faults import is_database_unavailable, is_timeout
@@ -57,6 +57,13 @@ def json_server_error(request):
         response.outage = not is_timeout(error)
         return response
     return CompactJsonResponse({"detail": "Server error."}, status=500)
+
+
+def method_first(view, request):
+    """A method `view` does not take is a 405, whatever else is wrong with the request: DRF negotiates the
+    content type first, and would answer 406 to a POST that asks for a type the view does not give."""
+    if request.method not in view.allowed_methods:
+        raise MethodNotAllowed(request.method)
 
 
 def exception_handler(exc, context):

@@ -5,6 +5,7 @@ from rest_framework import viewsets
 from rest_framework.settings import api_settings
 from rest_framework.utils import formatting
 
+from .errors import method_first
 from .filters import BoundedSearchFilter, FilterBackend
 from .help import help_sections
 from .modes import ModeViewSetMixin
@@ -49,6 +50,7 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
             cls.lookup_value_regex = lookup_pattern(cls.queryset.model)
 
     def initial(self, request, *args, **kwargs):
+        method_first(self, request)
         super().initial(request, *args, **kwargs)
         check_query_parameters(request, self.query_parameter_names())
 
