@@ -14,7 +14,8 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import signals
 
 from spacedevs.api.stored import render_stored_modes
@@ -242,5 +243,10 @@ def track_writes():
             )
 
 
-def rendered_after_migrate(sender, **kwargs):
-    render_outdated_documents()
+def rendered_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    """After a migrate that leaves the database at the code's own migrations (not one migrating some app
+    back: the models would name tables and columns it no longer has), on a database migrate writes to."""
+    executor = MigrationExecutor(connections[using])
+    fully_migrated = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if fully_migrated and router.allow_migrate_model(using, EventDocument):
+        render_outdated_documents()

@@ -288,6 +288,12 @@ def test_links_added_or_removed_render_the_events_whose_lists_changed(monkeypatc
     assert_documents_current()
 
 
+def test_a_migrate_back_before_the_documents_and_forward_again_works(seeded):
+    call_command("migrate", "events", "0003", verbosity=0)
+    call_command("migrate", verbosity=0)
+    assert_documents_current()
+
+
 def test_migrate_renders_what_is_missing_or_from_other_code(seeded):
     EventDocument.objects.all().delete()
     render_documents([352])
