@@ -408,14 +408,7 @@ def test_two_writers_showing_in_one_event_leave_its_documents_current(monkeypatc
             event.save()
 
     monkeypatch.setattr(events.documents, "_replace_stored", stored_once_the_save_is_under_way)
-    writers = [
-        threading.Thread(target=closing_connections(write), name=name)
-        for name, write in (("import", import_), ("admin", save))
-    ]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join()
+    assert written_at_once(import_, save) == []
     monkeypatch.undo()
     document = json.loads(detailed(355))
     assert document["name"] == "Renamed in the admin"
@@ -453,35 +446,35 @@ def test_an_import_and_an_admin_save_at_once_take_turns(monkeypatch):
             agency.save()
 
     monkeypatch.setattr(ingest.records, "refresh_documents", refresh_once_the_save_is_under_way)
-    failures = []
-    writers = [
-        threading.Thread(target=closing_connections(write, failures), name=name)
-        for name, write in (("import", import_), ("admin", save))
-    ]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join()
+    assert written_at_once(import_, save) == []
     monkeypatch.undo()
-    assert failures == []
     assert json.loads(detailed(355))["name"] == "Renamed by the import"
     for pk in (353, 355):
         assert "Renamed in the admin" in [agency["name"] for agency in json.loads(detailed(pk))["agencies"]]
     assert_documents_current()
 
 
-def closing_connections(function, failures=None):
-    """`function`, closing the thread's database connections once it returns; what it raises is added to
-    `failures`, if given."""
+def written_at_once(import_, save):
+    """Runs `import_` and `save` on two threads (named "import" and "admin"), each with its own database
+    connections, closed when it ends; returns what they raised."""
+    failures = []
 
-    def run(*args, **kwargs):
+    def run(write):
         try:
-            function(*args, **kwargs)
+            write()
         except Exception as error:
-            if failures is None:
-                raise
             failures.append(error)
         finally:
             connections.close_all()
+
+    writers = [
+        threading.Thread(target=run, args=(write,), name=name)
+        for name, write in (("import", import_), ("admin", save))
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    return failures
 
     return run
