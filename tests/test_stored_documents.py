@@ -396,9 +396,6 @@ def test_two_writers_showing_in_one_event_leave_its_documents_current(monkeypatc
             time.sleep(0.3)  # the save writes its row, then renders, meanwhile
         store(documents)
 
-    def import_():
-        ingest_records([importing], source="import")
-
     def save():
         rendered.wait(10)
         saving.set()
@@ -408,7 +405,7 @@ def test_two_writers_showing_in_one_event_leave_its_documents_current(monkeypatc
             event.save()
 
     monkeypatch.setattr(events.documents, "_replace_stored", stored_once_the_save_is_under_way)
-    assert written_at_once(import_, save) == []
+    assert written_at_once(importing, save) == []
     monkeypatch.undo()
     document = json.loads(detailed(355))
     assert document["name"] == "Renamed in the admin"
@@ -435,9 +432,6 @@ def test_an_import_and_an_admin_save_at_once_take_turns(monkeypatch):
             time.sleep(0.5)
         refresh(changes)
 
-    def import_():
-        ingest_records([importing], source="import")
-
     def save():
         written.wait(10)
         with transaction.atomic():
@@ -446,7 +440,7 @@ def test_an_import_and_an_admin_save_at_once_take_turns(monkeypatch):
             agency.save()
 
     monkeypatch.setattr(ingest.records, "refresh_documents", refresh_once_the_save_is_under_way)
-    assert written_at_once(import_, save) == []
+    assert written_at_once(importing, save) == []
     monkeypatch.undo()
     assert json.loads(detailed(355))["name"] == "Renamed by the import"
     for pk in (353, 355):
@@ -454,9 +448,9 @@ def test_an_import_and_an_admin_save_at_once_take_turns(monkeypatch):
     assert_documents_current()
 
 
-def written_at_once(import_, save):
-    """Runs `import_` and `save` on two threads (named "import" and "admin"), each with its own database
-    connections, closed when it ends; returns what they raised."""
+def written_at_once(record, save):
+    """Imports `record` and runs `save` on two threads (named "import" and "admin"), each with its own
+    database connections, closed when it ends; returns what they raised."""
     failures = []
 
     def run(write):
@@ -469,7 +463,7 @@ def written_at_once(import_, save):
 
     writers = [
         threading.Thread(target=run, args=(write,), name=name)
-        for name, write in (("import", import_), ("admin", save))
+        for name, write in (("import", lambda: ingest_records([record], source="import")), ("admin", save))
     ]
     for writer in writers:
         writer.start()
