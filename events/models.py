@@ -11,6 +11,7 @@ from astronauts.models import Astronaut
 from config.models import EventType, Image, InfoURLType, Language, NetPrecision, VidURLType
 from launches.models import Launch
 from programs.models import Program
+from spacedevs.api.document_cache import digest_of
 from spacedevs.positions import PositionedRow, unique_position
 from spacestations.models import Expedition, SpaceStation
 
@@ -199,6 +200,11 @@ class EventDocument(models.Model):
     detailed = models.TextField()
     # Of the code that rendered them: documents of an older rendering are rendered again on migrate.
     fingerprint = models.CharField(max_length=64)
+    # Of each document, by the database whoever writes it: what each process keeps the document under
+    # (spacedevs/api/document_cache.py).
+    list_digest = digest_of("list")
+    normal_digest = digest_of("normal")
+    detailed_digest = digest_of("detailed")
 
     def __str__(self):
         return f"Documents of event {self.event_id}"

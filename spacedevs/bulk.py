@@ -32,6 +32,7 @@ def bulk_insert(model, rows):
         field
         for field in model._meta.concrete_fields
         if not (field is primary_key and field.auto_created and rows[0].get(field.attname) is None)
+        and not field.generated  # the database's to write
     ]
     prepare = [_preparation(field) for field in fields]
     quote = connection.ops.quote_name

@@ -187,6 +187,14 @@ TRUSTED_PROXIES = checked(
 # Bytes of responses each process keeps to answer repeated requests before Django (spacedevs/replay.py);
 # 0 turns that off.
 REPLAY_BYTES = env.int("REPLAY_BYTES", default=24 * 1024 * 1024)
+# Bytes of stored documents each process keeps, so that a page reads only those it does not hold
+# (spacedevs/api/document_cache.py); 0 keeps none.
+DOCUMENT_CACHE_BYTES = checked(
+    "DOCUMENT_CACHE_BYTES",
+    env.int("DOCUMENT_CACHE_BYTES", default=16 * 1024 * 1024),
+    lambda v: v >= 0,
+    "0 (none) or more",
+)
 # How long an entry may stay unused before it is dropped (a write makes it unreachable at once anyway).
 RESPONSE_CACHE_TIMEOUT = env.int("RESPONSE_CACHE_TIMEOUT", default=3600)
 # How long clients and proxies may reuse a response without asking again (`Cache-Control: max-age`).

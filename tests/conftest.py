@@ -31,15 +31,16 @@ from pytest_django.fixtures import validate_django_db
 
 from ingest.records import ingest_records
 from ingest.synthetic import generate_events
+from spacedevs.api.document_cache import documents_held
 from spacedevs.api.stored import StoredDocumentsMixin
 from spacedevs.sources import project_app_configs
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SEED = FIXTURES / "seed-event-352.json"
-# The queries that read a page of stored documents (StoredPage): one statement on PostgreSQL, the page's ids
-# and then their documents elsewhere.
-PAGE_QUERIES = 1 if connection.vendor == "postgresql" else 2
+# The queries that read a page of stored documents (StoredPage) when the process holds none of them (as each
+# test starts): the page's ids (on PostgreSQL with their documents' digests), then their documents.
+PAGE_QUERIES = 2
 # A response computed (not served from the cache) reads the data state twice: as its request starts, and
 # once it is computed, to know it was computed from one version of the data (spacedevs/response_cache.py).
 STATE_READS = 2
@@ -278,10 +279,12 @@ def live_rendering(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _empty_response_cache():
-    """Each test starts with no cached responses (data sets are rolled back to the same data version, and
-    tests may change rows in ways no production path does: QuerySet.update) and no request counted."""
+    """Each test starts with no cached responses and no documents held (data sets are rolled back to the
+    same data version, and tests may change rows in ways no production path does: QuerySet.update), and no
+    request counted."""
     caches[settings.RESPONSE_CACHE_ALIAS].clear()
     caches[settings.THROTTLE_CACHE_ALIAS].clear()
+    documents_held.clear()
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from functools import cached_property
 from django.db import connections
 
 from ..driver import fetch_texts
+from .document_cache import documents_held
 
 
 def statement_text(sql, params):
@@ -19,8 +20,10 @@ class StoredPage:
     giving [(pk, document as UTF-8 bytes, or None)] in the queryset's order.
 
     The ids' statement is compiled once, for the count's cache key and the slice. On PostgreSQL the slice is
-    one statement: the page's ids, in order, as an array joined to their documents (a join below the
-    `OFFSET` would fetch the document of every row skipped). Elsewhere, the ids, then their documents.
+    the page's ids, in order, as an array joined to their documents' digests (a join below the `OFFSET`
+    would read the document of every row skipped), and the documents come from the process's memory
+    (document_cache.py), those it does not hold read in a second statement. Elsewhere, the ids, then their
+    documents.
 
     A page past the middle is read from the other end, when the count is known (`known_count`, which the
     paginator sets) and the order is total (it ends with the primary key): in the reversed order, then
@@ -65,10 +68,13 @@ class StoredPage:
     def _page(self, sql, params, start, stop):
         sql = f"{sql} {self.connection.ops.limit_offset_sql(start, stop)}"
         if self.connection.vendor == "postgresql":
-            # The documents as PostgreSQL sends them, UTF-8 bytes (driver.py): never decoded to be encoded.
-            rows = fetch_texts(self.connection, self._joined(sql), params)
             to_python = self.ids.model._meta.pk.to_python
-            return [(to_python(pk.decode()), document) for pk, document in rows]
+            rows = [
+                (to_python(pk.decode()), digest)
+                for pk, digest in fetch_texts(self.connection, self._joined(sql), params)
+            ]
+            documents = self._documents(rows)
+            return [(pk, documents.get(digest)) for pk, digest in rows]
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             ids = [pk for (pk,) in cursor.fetchall()]
@@ -81,12 +87,44 @@ class StoredPage:
         return [(pk, None if documents.get(pk) is None else documents[pk].encode()) for pk in ids]
 
     def _joined(self, ids_sql):
-        quote = self.connection.ops.quote_name
-        documents = self.relation.related_model._meta
-        owner = quote(self.relation.field.column)
         return (
-            f"SELECT page.id, documents.{quote(self.mode)} "
+            f"SELECT page.id, documents.{self._quote(self._digest)} "
             f"FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS page (id, position) "
-            f"LEFT JOIN {quote(documents.db_table)} documents ON documents.{owner} = page.id "
+            f"LEFT JOIN {self._documents_table} documents ON documents.{self._owner} = page.id "
             "ORDER BY page.position"
         )
+
+    def _documents(self, rows):
+        """{digest: document} for the page's `rows` [(pk, digest of its document, or None)]: held in
+        memory, or read (and then held). A document written again since its digest was read is not among
+        them (nor is the page's response kept: its data changed)."""
+        found = documents_held.get_many(digest for _, digest in rows if digest is not None)
+        missing = [pk for pk, digest in rows if digest is not None and digest not in found]
+        if missing:
+            # The documents as PostgreSQL sends them, UTF-8 bytes (driver.py): never decoded to be encoded.
+            read = fetch_texts(
+                self.connection,
+                f"SELECT {self._quote(self._digest)}, {self._quote(self.mode)} FROM {self._documents_table} "
+                f"WHERE {self._owner} = ANY(%s)",
+                [missing],
+            )
+            for digest, document in read:
+                documents_held.keep(digest, document)
+                found[digest] = document
+        return found
+
+    @property
+    def _quote(self):
+        return self.connection.ops.quote_name
+
+    @property
+    def _digest(self):
+        return f"{self.mode}_digest"
+
+    @property
+    def _documents_table(self):
+        return self._quote(self.relation.related_model._meta.db_table)
+
+    @property
+    def _owner(self):
+        return self._quote(self.relation.field.column)

@@ -1,0 +1,81 @@
+"""Stored documents kept in each process's memory, under their digest.
+
+Every uncached page reads its documents: a detailed page of 100 is over half a megabyte that PostgreSQL
+decompresses and sends and the worker takes in, and most pages show the same few hundred events (the
+upcoming and the latest). Each document's row carries the SHA-256 of its text, computed by the database
+whenever the row is written (`<mode>_digest`), so a page reads its ids and their digests, and then only the
+documents this process does not hold yet. A document is kept under its digest alone: the same digest, the
+same bytes, so what is held is never stale (a document written again has another digest).
+"""
+
+import collections
+import threading
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import SHA256
+
+# What an entry costs beyond its document's bytes: its key, the bytes object and the dictionary's links.
+ENTRY_OVERHEAD = 256
+
+
+class DocumentCache:
+    """Documents (UTF-8 bytes) by their digest, at most `max_bytes` of them (each counted as its length and
+    ENTRY_OVERHEAD), the least recently used going first; shared by a process's threads."""
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._documents = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, digests):
+        """{digest: document} of the `digests` held, each now the most recently used."""
+        found = {}
+        with self._lock:
+            for digest in digests:
+                document = self._documents.get(digest)
+                if document is not None:
+                    self._documents.move_to_end(digest)
+                    found[digest] = document
+        return found
+
+    def keep(self, digest, document):
+        if len(document) + ENTRY_OVERHEAD > self.max_bytes:
+            return
+        with self._lock:
+            previous = self._documents.pop(digest, None)
+            if previous is not None:
+                self.size -= len(previous) + ENTRY_OVERHEAD
+            self._documents[digest] = document
+            self.size += len(document) + ENTRY_OVERHEAD
+            while self.size > self.max_bytes:
+                _, dropped = self._documents.popitem(last=False)
+                self.size -= len(dropped) + ENTRY_OVERHEAD
+
+    def clear(self):
+        with self._lock:
+            self._documents.clear()
+            self.size = 0
+
+
+class TextSHA256(SHA256):
+    """The SHA-256 of a text's bytes, in hexadecimal, fit for a generated column: on PostgreSQL by its own
+    sha256() (Django's SHA256 needs the pgcrypto extension there), of the text's bytes read through bytea's
+    escape format, where a backslash is the one byte to escape (convert_to() is only stable, which a
+    generated column refuses)."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = r"encode(sha256(decode(replace(%(expressions)s, '\', '\\'), 'escape')), 'hex')"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def digest_of(column):
+    """A column holding the digest of the text `column`, computed by the database whenever the row is
+    written."""
+    return models.GeneratedField(
+        expression=TextSHA256(column), output_field=models.CharField(max_length=64), db_persist=True
+    )
+
+
+documents_held = DocumentCache(settings.DOCUMENT_CACHE_BYTES)

@@ -1,0 +1,78 @@
+"""Stored documents held in each process's memory under their digest (spacedevs/api/document_cache.py): a
+page reads only the documents the process does not hold, never one that was written again since."""
+
+import hashlib
+
+import pytest
+from django.db import connection
+
+from events.models import Event, EventDocument
+from spacedevs.api.document_cache import ENTRY_OVERHEAD, DocumentCache, documents_held
+
+from .conftest import STATE_READS
+
+PAGE = "/2.3.0/events/?mode={mode}&limit=100&format=json"
+MODES = ["list", "normal", "detailed"]
+
+
+def test_the_least_recently_used_go_first_within_the_bytes_allowed():
+    cache = DocumentCache(max_bytes=3 * (ENTRY_OVERHEAD + 10))
+    for digest in "abc":
+        cache.keep(digest, digest.encode() * 10)
+    assert cache.get_many(["a"]) == {"a": b"a" * 10}  # now the most recently used
+    cache.keep("d", b"d" * 10)
+    assert cache.get_many(["a", "b", "c", "d"]) == {"a": b"a" * 10, "c": b"c" * 10, "d": b"d" * 10}
+    assert cache.size == 3 * (ENTRY_OVERHEAD + 10)
+    cache.keep("a", b"A" * 30)  # kept again, larger: the least recently used make room
+    assert cache.get_many(["a", "c", "d"]) == {"a": b"A" * 30, "d": b"d" * 10}
+    assert cache.size == 2 * ENTRY_OVERHEAD + 40
+
+
+def test_a_document_larger_than_the_bytes_allowed_is_not_kept():
+    cache = DocumentCache(max_bytes=ENTRY_OVERHEAD + 10)
+    cache.keep("a", b"a" * 10)
+    cache.keep("b", b"b" * 11)
+    assert (cache.get_many(["a", "b"]), cache.size) == ({"a": b"a" * 10}, ENTRY_OVERHEAD + 10)
+
+
+@pytest.mark.usefixtures("generated")
+def test_each_digest_is_the_sha256_of_its_document():
+    for document in EventDocument.objects.all()[:50]:
+        for mode in MODES:
+            text = getattr(document, mode)
+            assert getattr(document, f"{mode}_digest") == hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_page_of_documents_held_reads_none(client, generated, django_assert_num_queries, mode):
+    first = client.get(PAGE.format(mode=mode) + "&first").json()
+    # Another URL (the response is not cached), the same documents: the data state twice, the page's ids
+    # and digests (its count is cached); elsewhere than PostgreSQL, the documents are read all the same.
+    page_queries = 1 if connection.vendor == "postgresql" else 2
+    with django_assert_num_queries(STATE_READS + page_queries) as captured:
+        again = client.get(PAGE.format(mode=mode) + "&again").json()
+    assert again["results"] == first["results"]
+    assert len(again["results"]) == 100
+    if connection.vendor == "postgresql":
+        [page] = [query["sql"] for query in captured.captured_queries if "unnest" in query["sql"]]
+        assert f'documents."{mode}_digest" FROM' in page
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_document_written_again_is_read_again(client):
+    before = client.get("/2.3.0/events/?mode=detailed&format=json").json()["results"][0]
+    event = Event.objects.get(pk=352)
+    event.name = "Renamed"
+    event.save()  # its documents rendered again, and the data's version moved
+    after = client.get("/2.3.0/events/?mode=detailed&format=json").json()["results"][0]
+    assert before["name"] != "Renamed"
+    assert after == before | {"name": "Renamed"}
+
+
+@pytest.mark.usefixtures("seeded")
+def test_pages_are_served_whole_with_no_document_held(client, monkeypatch):
+    monkeypatch.setattr(documents_held, "max_bytes", 0)
+    pages = [client.get(f"/2.3.0/events/?mode=detailed&format=json&{n}").json() for n in range(2)]
+    assert pages[0] == pages[1]
+    assert pages[0]["results"][0]["id"] == 352
+    assert documents_held.size == 0
