@@ -76,3 +76,16 @@ def test_pages_are_served_whole_with_no_document_held(client, monkeypatch):
     assert pages[0] == pages[1]
     assert pages[0]["results"][0]["id"] == 352
     assert documents_held.size == 0
+
+
+@pytest.mark.usefixtures("seeded")
+def test_documents_are_held_as_each_origin_and_format_is_served(client):
+    asked = [
+        ({"HTTP_ACCEPT": "application/json"}, "", "http://testserver/2.3.0/events/352/"),
+        ({"HTTP_ACCEPT": "application/json", "secure": True}, "", "https://testserver/2.3.0/events/352/"),
+        ({}, "&format=json", "http://testserver/2.3.0/events/352/?format=json"),
+        ({"HTTP_ACCEPT": "application/json"}, "&again", "http://testserver/2.3.0/events/352/"),
+    ]
+    for extra, query, url in asked:
+        [event] = client.get(f"/2.3.0/events/?mode=list{query}", **extra).json()["results"]
+        assert event["url"] == url

@@ -1,11 +1,12 @@
-"""Stored documents kept in each process's memory, under their digest.
+"""Stored documents kept in each process's memory as they are served, under their digest.
 
 Every uncached page reads its documents: a detailed page of 100 is over half a megabyte that PostgreSQL
-decompresses and sends and the worker takes in, and most pages show the same few hundred events (the
-upcoming and the latest). Each document's row carries the SHA-256 of its text, computed by the database
-whenever the row is written (`<mode>_digest`), so a page reads its ids and their digests, and then only the
-documents this process does not hold yet. A document is kept under its digest alone: the same digest, the
-same bytes, so what is held is never stale (a document written again has another digest).
+decompresses and sends and the worker takes in and splices, and most pages show the same few hundred events
+(the upcoming and the latest). Each document's row carries the SHA-256 of its text, computed by the
+database whenever the row is written (`<mode>_digest`), so a page reads its ids and their digests, and then
+only the documents this process does not hold yet. A document is held spliced (stored.py), under its digest
+and what the splice put in (the request's origin and `?format=`): the same key, the same bytes, so what is
+held is never stale (a document written again has another digest).
 """
 
 import collections
@@ -20,7 +21,7 @@ ENTRY_OVERHEAD = 256
 
 
 class DocumentCache:
-    """Documents (UTF-8 bytes) by their digest, at most `max_bytes` of them (each counted as its length and
+    """Documents (UTF-8 bytes) by key, at most `max_bytes` of them (each counted as its length and
     ENTRY_OVERHEAD), the least recently used going first; shared by a process's threads."""
 
     def __init__(self, max_bytes):
@@ -29,25 +30,25 @@ class DocumentCache:
         self._documents = collections.OrderedDict()
         self._lock = threading.Lock()
 
-    def get_many(self, digests):
-        """{digest: document} of the `digests` held, each now the most recently used."""
+    def get_many(self, keys):
+        """{key: document} of the `keys` held, each now the most recently used."""
         found = {}
         with self._lock:
-            for digest in digests:
-                document = self._documents.get(digest)
+            for key in keys:
+                document = self._documents.get(key)
                 if document is not None:
-                    self._documents.move_to_end(digest)
-                    found[digest] = document
+                    self._documents.move_to_end(key)
+                    found[key] = document
         return found
 
-    def keep(self, digest, document):
+    def keep(self, key, document):
         if len(document) + ENTRY_OVERHEAD > self.max_bytes:
             return
         with self._lock:
-            previous = self._documents.pop(digest, None)
+            previous = self._documents.pop(key, None)
             if previous is not None:
                 self.size -= len(previous) + ENTRY_OVERHEAD
-            self._documents[digest] = document
+            self._documents[key] = document
             self.size += len(document) + ENTRY_OVERHEAD
             while self.size > self.max_bytes:
                 _, dropped = self._documents.popitem(last=False)

@@ -91,24 +91,27 @@ def _reversed_prefix(prefix):
     return escape_leading_slashes(quote(prefix, safe=RFC3986_SUBDELIMS + "/~:@"))
 
 
-def splice(pieces, request):
-    """The JSON that `pieces` (stored JSON, bytes, no link split between two) make together, with each link
-    made absolute for `request`, keeping `?format=`: its origin is the one DRF's reverse() gives, under the
-    script prefix the handler set for the request. Pieces are spliced one by one and joined once: a page is
-    never a whole to be split and copied again."""
-    origin = request.build_absolute_uri(_reversed_prefix(get_script_prefix())).removesuffix("/").encode()
-    quoted_origin = b'"' + origin
-    suffix = preserve_builtin_query_params("", request).encode()
-    spliced = []
-    for piece in pieces:
+class LinkSplicer:
+    """Makes the links of stored JSON absolute for `request`, keeping `?format=`: their origin is the one
+    DRF's reverse() gives, under the script prefix the handler set for the request. `variant` names what
+    the result depends on besides the JSON (the origin and the suffix): the same JSON and variant, the same
+    bytes."""
+
+    def __init__(self, request):
+        origin = request.build_absolute_uri(_reversed_prefix(get_script_prefix())).removesuffix("/").encode()
+        self.quoted_origin = b'"' + origin
+        self.suffix = preserve_builtin_query_params("", request).encode()
+        self.variant = (origin, self.suffix)
+
+    def __call__(self, piece):
+        """`piece` (stored JSON, bytes, no link split in two) spliced."""
         parts = piece.split(_LINK_START)
-        if suffix:
+        if self.suffix:
             # Each part after the first starts with a link's path, up to the quote that ends it.
             for index in range(1, len(parts)):
                 end = parts[index].index(b'"')
-                parts[index] = parts[index][:end] + suffix + parts[index][end:]
-        spliced.append(quoted_origin.join(parts))
-    return b"".join(spliced)
+                parts[index] = parts[index][:end] + self.suffix + parts[index][end:]
+        return self.quoted_origin.join(parts)
 
 
 def as_array(documents):
@@ -144,7 +147,8 @@ class StoredDocumentsMixin:
         if not self._stored():
             return super().list(request, *args, **kwargs)
         relation = self.queryset.model._meta.get_field(self.documents_relation)
-        page = self.paginate_queryset(StoredPage(self._stored_queryset(), relation, self.get_mode()))
+        stored = StoredPage(self._stored_queryset(), relation, self.get_mode(), LinkSplicer(request))
+        page = self.paginate_queryset(stored)
         if any(document is None for _, document in page):
             return super().list(request, *args, **kwargs)  # not rendered yet: see render_documents
         return self.get_paginated_response(self._results(as_array([document for _, document in page])))
@@ -163,12 +167,12 @@ class StoredDocumentsMixin:
             raise Http404
         if found[0] is None:
             return super().retrieve(request, *args, **kwargs)
-        return Response(self._results([found[0].encode()]))
+        return Response(self._results([LinkSplicer(request)(found[0].encode())]))
 
     def _results(self, pieces):
-        """The JSON of `pieces`, spliced (see splice): raw for the renderer that would give exactly these
-        bytes, else parsed."""
-        body = splice(pieces, self.request)
+        """The JSON of `pieces` (spliced): raw for the renderer that would give exactly these bytes, else
+        parsed."""
+        body = b"".join(pieces)
         renderer = self.request.accepted_renderer
         if isinstance(renderer, FastJSONRenderer) and renderer.renders_compact(
             self.request.accepted_media_type, self.get_renderer_context()

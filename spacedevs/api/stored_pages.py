@@ -16,14 +16,15 @@ def statement_text(sql, params):
 
 class StoredPage:
     """The rows of a filtered, ordered `queryset` as their stored documents in `mode` (a text column of the
-    one-to-one `relation`'s model): what LL2Pagination asks of a queryset, `count()` and a slice, the slice
-    giving [(pk, document as UTF-8 bytes, or None)] in the queryset's order.
+    one-to-one `relation`'s model) spliced by `splice` (a LinkSplicer): what LL2Pagination asks of a
+    queryset, `count()` and a slice, the slice giving [(pk, document as UTF-8 bytes, or None)] in the
+    queryset's order.
 
     The ids' statement is compiled once, for the count's cache key and the slice. On PostgreSQL the slice is
     the page's ids, in order, as an array joined to their documents' digests (a join below the `OFFSET`
-    would read the document of every row skipped), and the documents come from the process's memory
-    (document_cache.py), those it does not hold read in a second statement. Elsewhere, the ids, then their
-    documents.
+    would read the document of every row skipped), and the documents, spliced, come from the process's
+    memory (document_cache.py); those it does not hold are read in a second statement, spliced and held.
+    Elsewhere, the ids, then their documents.
 
     A page past the middle is read from the other end, when the count is known (`known_count`, which the
     paginator sets) and the order is total (it ends with the primary key): in the reversed order, then
@@ -31,10 +32,11 @@ class StoredPage:
     of 100,000 costs what the first does.
     """
 
-    def __init__(self, queryset, relation, mode):
+    def __init__(self, queryset, relation, mode, splice):
         self.ids = queryset.values_list("pk", flat=True)
         self.relation = relation
         self.mode = mode
+        self.splice = splice
         self.connection = connections[self.ids.db]
         self.known_count = None
 
@@ -84,7 +86,7 @@ class StoredPage:
             .filter(**{f"{owner}__in": ids})
             .values_list(owner, self.mode)
         )
-        return [(pk, None if documents.get(pk) is None else documents[pk].encode()) for pk in ids]
+        return [(pk, None if pk not in documents else self.splice(documents[pk].encode())) for pk in ids]
 
     def _joined(self, ids_sql):
         return (
@@ -95,10 +97,12 @@ class StoredPage:
         )
 
     def _documents(self, rows):
-        """{digest: document} for the page's `rows` [(pk, digest of its document, or None)]: held in
-        memory, or read (and then held). A document written again since its digest was read is not among
-        them (nor is the page's response kept: its data changed)."""
-        found = documents_held.get_many(digest for _, digest in rows if digest is not None)
+        """{digest: document, spliced} for the page's `rows` [(pk, digest of its document, or None)]: held
+        in memory, or read, spliced and held. A document written again since its digest was read is not
+        among them (nor is the page's response kept: its data changed)."""
+        variant = self.splice.variant
+        held = documents_held.get_many((digest, variant) for _, digest in rows if digest is not None)
+        found = {digest: document for (digest, _), document in held.items()}
         missing = [pk for pk, digest in rows if digest is not None and digest not in found]
         if missing:
             # The documents as PostgreSQL sends them, UTF-8 bytes (driver.py): never decoded to be encoded.
@@ -109,8 +113,8 @@ class StoredPage:
                 [missing],
             )
             for digest, document in read:
-                documents_held.keep(digest, document)
-                found[digest] = document
+                found[digest] = self.splice(document)
+                documents_held.keep((digest, variant), found[digest])
         return found
 
     @property
