@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection, connections, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.test.utils import CaptureQueriesContext, override_script_prefix
 from django.urls import reverse
 
@@ -31,6 +32,7 @@ from spacedevs.models import DataState
 from .conftest import fixture_events
 from .wsgi_client import WSGIClient
 
+DIGESTS_BEFORE, DIGESTS_ADDED = "0009_documents_moved_into_their_row", "0010_document_digests"
 ROUTES = ["/2.3.0/events/", "/2.3.0/events/upcoming/", "/2.3.0/events/previous/", "/events/"]
 JSON = {"HTTP_ACCEPT": "application/json"}
 
@@ -374,6 +376,23 @@ def test_migrate_moves_the_documents_written_before_into_their_row():
     with connection.schema_editor() as editor:
         rewrite.move_into_their_row(django_apps, editor)
     assert documents_out_of_their_row()[2] == past_a_page
+    assert list(EventDocument.objects.order_by("pk").values_list()) == stored
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's TOAST")
+@pytest.mark.usefixtures("generated")
+def test_the_digests_are_added_to_the_documents_rows_and_kept_in_them():
+    digests = importlib.import_module("events.migrations.0010_document_digests")
+    loader = MigrationLoader(connection)
+    without, with_them = (loader.project_state(("events", name)) for name in (DIGESTS_BEFORE, DIGESTS_ADDED))
+    stored = list(EventDocument.objects.order_by("pk").values_list())
+    [operation] = digests.Migration.operations
+    with connection.schema_editor() as editor:
+        editor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks pending would forbid ALTER TABLE
+        operation.database_backwards("events", editor, with_them, without)
+        operation.database_forwards("events", editor, without, with_them)
+    *_, past_a_page, out_of_their_row = documents_out_of_their_row()
+    assert out_of_their_row == past_a_page
     assert list(EventDocument.objects.order_by("pk").values_list()) == stored
 
 

@@ -67,7 +67,8 @@ class TextSHA256(SHA256):
     generated column refuses)."""
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        template = r"encode(sha256(decode(replace(%(expressions)s, '\', '\\'), 'escape')), 'hex')"
+        # E'…' strings: read alike whatever standard_conforming_strings says.
+        template = r"encode(sha256(decode(replace(%(expressions)s, E'\\', E'\\\\'), 'escape')), 'hex')"
         return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
