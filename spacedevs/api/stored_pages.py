@@ -24,7 +24,7 @@ class StoredPage:
     the page's ids, in order, as an array joined to their documents' digests (a join below the `OFFSET`
     would read the document of every row skipped), and the documents, spliced, come from the process's
     memory (document_cache.py); those it does not hold are read in a second statement, spliced and held.
-    Elsewhere, the ids, then their documents.
+    A process that holds none joins the documents themselves. Elsewhere, the ids, then their documents.
 
     A page past the middle is read from the other end, when the count is known (`known_count`, which the
     paginator sets) and the order is total (it ends with the primary key): in the reversed order, then
@@ -71,9 +71,13 @@ class StoredPage:
         sql = f"{sql} {self.connection.ops.limit_offset_sql(start, stop)}"
         if self.connection.vendor == "postgresql":
             to_python = self.ids.model._meta.pk.to_python
+            if not documents_held.max_bytes:
+                # Nothing is held (DOCUMENT_CACHE_BYTES=0): the documents themselves, in the one statement.
+                read = fetch_texts(self.connection, self._joined(sql, self.mode), params)
+                return [(to_python(pk.decode()), document and self.splice(document)) for pk, document in read]
             rows = [
                 (to_python(pk.decode()), digest)
-                for pk, digest in fetch_texts(self.connection, self._joined(sql), params)
+                for pk, digest in fetch_texts(self.connection, self._joined(sql, self._digest), params)
             ]
             documents = self._documents(rows)
             return [(pk, documents.get(digest)) for pk, digest in rows]
@@ -88,9 +92,10 @@ class StoredPage:
         )
         return [(pk, None if pk not in documents else self.splice(documents[pk].encode())) for pk in ids]
 
-    def _joined(self, ids_sql):
+    def _joined(self, ids_sql, column):
+        """The page's ids, in order, with `column` of their documents (NULL for those not rendered)."""
         return (
-            f"SELECT page.id, documents.{self._quote(self._digest)} "
+            f"SELECT page.id, documents.{self._quote(column)} "
             f"FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS page (id, position) "
             f"LEFT JOIN {self._documents_table} documents ON documents.{self._owner} = page.id "
             "ORDER BY page.position"
