@@ -1,5 +1,5 @@
-"""Measuring every case at one size: the API under gunicorn, its transport floor beside it, then its
-database floor.
+"""Measuring every case at one size: the API under gunicorn, its transport floor beside it, the pages of 100
+again on an API holding no document, then the database floors.
 
 Each case's response is fetched from the API once, before any measurement, and the transport floor's server
 (bench/floor_app.py under the same gunicorn settings) is started with those bytes beside the API's, so that
@@ -19,6 +19,9 @@ from bench.quiet import QUIET_CPUS
 from bench.servers import FloorServer, Gunicorn, fetch, floor_response
 
 CACHE_WARMUP_REQUESTS = 4  # a few, so that each worker (its own in-memory cache) has stored the response
+# Measured uncached again with no document held in the workers' memory (DOCUMENT_CACHE_BYTES=0): what a page
+# costs when its documents come from PostgreSQL, as on a worker just started or for events rarely asked.
+NOT_HELD_CASES = ("list 100", "normal 100", "detailed 100", "detailed 100 identity")
 LOGS = Path(__file__).resolve().parent / "out"
 
 
@@ -125,11 +128,30 @@ def measure_size(size, cases, wrk, *, database_url, server_database_url, databas
                 results[case.name].update(measure_api(server, case, wrk, *first[case.name]))
                 results[case.name]["transport_floor"] = measure_transport_floor(floor, case, wrk)
         worker_rss = server.worker_rss_mb()
+    measure_documents_not_held(size, cases, wrk, server_database_url, results, say)
     say(f"  {size:,} events: database floors")
     for case in cases:
         results[case.name]["database_floor"] = database_floor(case, database_url, database_floor_runs)
     close_django_connection()
     return {"cases": results, "worker_rss_mb": worker_rss, "background_cpus": background_summary(results)}
+
+
+def measure_documents_not_held(size, cases, wrk, server_database_url, results, say):
+    """The NOT_HELD_CASES uncached, on a server that holds no document (`uncached_not_held` in `results`)."""
+    measured = [case for case in cases if case.name in NOT_HELD_CASES]
+    log = LOGS / f"gunicorn-{size}-not-held.log"
+    with Gunicorn(server_database_url, extra_env={"DOCUMENT_CACHE_BYTES": "0"}, log_path=log) as server:
+        server.wait_until_answering()
+        for case in measured:
+            for number in range(CACHE_WARMUP_REQUESTS):
+                fetch(server.port, f"{case.url_path}&warmup={number}", case.request_headers(wrk.headers))
+        for case in measured:
+            say(f"  {size:,} events: {case.name}: API holding no document")
+            url, sent = server.base_url + case.url_path, dict(case.headers)
+            results[case.name]["uncached_not_held"] = {
+                "latency": wrk.latency(url, unique=True, headers=sent).as_dict(),
+                "throughput": throughput(wrk, server, url, unique=True, headers=sent),
+            }
 
 
 def background_summary(results):

@@ -66,6 +66,38 @@ def cpu_row(name, case):
     return [f"`{name}`", *(_or_dash(cell, ",.0f") for cell in cells), _or_dash(ratio, ".2f")]
 
 
+NOT_HELD_COLUMNS = [
+    "case",
+    "p50 ms",
+    "p95 ms",
+    "req/s",
+    "p50 ÷ db floor",
+    "req/s ÷ floor",
+    "req/s ÷ held",
+    "CPU µs: workers",
+    "PostgreSQL",
+]
+
+
+def not_held_row(name, case):
+    """The case uncached on a server holding no document (measure.py), beside the same with documents held."""
+    figures = case["uncached_not_held"]
+    latency, throughput = figures["latency"], figures["throughput"]
+    floor = case["transport_floor"]["uncached"]["throughput"]["requests_per_second"]
+    held = case["uncached"]["throughput"]["requests_per_second"]
+    return [
+        f"`{name}`",
+        f"{latency['p50_ms']:.2f}",
+        f"{latency['p95_ms']:.2f}",
+        f"{throughput['requests_per_second']:,.0f}",
+        f"{latency['p50_ms'] / case['database_floor']['median_ms']:.1f}",
+        f"{throughput['requests_per_second'] / floor:.3f}",
+        f"{throughput['requests_per_second'] / held:.2f}",
+        _or_dash(throughput["worker_cpu_us"], ",.0f"),
+        _or_dash(throughput["database_cpu_us"], ",.0f"),
+    ]
+
+
 def _or_dash(value, spec):
     return "-" if value is None else format(value, spec)
 
@@ -118,12 +150,24 @@ def results_tables(results):
         background = figures["background_cpus"]
         paths = [[f"`{name}`", request_line(case["case"])] for name, case in figures["cases"].items()]
         cpu_rows = [cpu_row(name, case) for name, case in figures["cases"].items()]
+        not_held = [
+            not_held_row(name, case) for name, case in figures["cases"].items() if "uncached_not_held" in case
+        ]
         parts += [
             f"### {int(size):,} events",
             markdown_table(COLUMNS, rows),
             "CPU per request, µs, in the runs with eight connections (user and system time of gunicorn's "
             "workers, and of PostgreSQL's processes, over the run ÷ its requests):",
             markdown_table(CPU_COLUMNS, cpu_rows),
+        ]
+        if not_held:
+            parts += [
+                "Uncached, on an API holding no document in memory (`DOCUMENT_CACHE_BYTES=0`: every page "
+                'reads its documents from PostgreSQL), measured after the table above; "req/s ÷ held": '
+                "against the uncached req/s above:",
+                markdown_table(NOT_HELD_COLUMNS, not_held),
+            ]
+        parts += [
             f"gunicorn worker RSS after the run: {rss} MB. Other work on the machine before each of the "
             f"{background['measurements']} wrk runs: at most {background['max']:.2f} CPUs; "
             f"{background['not_quiet']} started above {QUIET_CPUS} CPUs busy; "
@@ -156,11 +200,13 @@ def write_markdown(path, results, verdicts):
   production runs it (`spacedevs.gunicorn_config`, {settings["workers"]} workers, DATABASE_URL
   `{settings["server_database_url"]}`); database floor: median of
   {settings["database_floor_runs"]} runs of the page's one statement on a raw psycopg cursor.
-- Uncached: every request a new URL (`&bench=…`, ignored by the API, part of its cache key). Cached: one URL
-  after warm-up requests. 304: the cached URL with `If-None-Match`. Transport floor ("floor"): the same
-  response bytes served from memory by `bench/floor_app.py` under the same gunicorn settings, the same wrk
-  commands (ratios: uncached ÷ floor with unique URLs, cached ÷ floor with one URL; "floor req/s" shows the
-  latter).
+- Uncached: every request a new URL (`&bench=…`, ignored by the API, part of its cache key), so that the
+  response is computed; the stored documents it shows are held in the workers' memory after the first
+  (`DOCUMENT_CACHE_BYTES`), as on a server in use (each size's pages of 100 are measured again with none
+  held). Cached: one URL after warm-up requests. 304: the cached URL with `If-None-Match`. Transport floor
+  ("floor"): the same response bytes served from memory by `bench/floor_app.py` under the same gunicorn
+  settings, the same wrk commands (ratios: uncached ÷ floor with unique URLs, cached ÷ floor with one URL;
+  "floor req/s" shows the latter).
 
 ## Targets
 
