@@ -3,10 +3,10 @@
 The first query of every request reads the data state (spacedevs/middleware.py); on the routes that move
 with time, the next reads when their window next changes (the response cache's validity; once per data
 version and window). An event page then counts the matches (once per data version and query: see the count
-tests) and reads the page: its ids (on PostgreSQL with their documents' digests), then the documents the
-process does not hold (none, as each test starts: see test_document_cache.py); an event, its document. The
-last reads the data state again (the response was computed from one version of the data). Each test starts
-with an empty cache."""
+tests) and reads the page: its ids joined to their documents in one statement on PostgreSQL (the process
+holds none of them as each test starts: see test_document_cache.py), the ids then the documents elsewhere;
+an event, its document. The last reads the data state again (the response was computed from one version of
+the data). Each test starts with an empty cache."""
 
 import pytest
 from django.conf import settings

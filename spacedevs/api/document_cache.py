@@ -30,6 +30,16 @@ class DocumentCache:
         self.size = 0
         self._documents = collections.OrderedDict()
         self._lock = threading.Lock()
+        self._mostly_held = {}  # {kind: whether the last page of that kind found half its documents held}
+
+    def expects_held(self, kind):
+        """Whether the last page of documents of `kind` (see `saw`) found at least half of them held."""
+        return self._mostly_held.get(kind, False)
+
+    def saw(self, kind, held, asked):
+        """Notes that a page of documents of `kind` found `held` of the `asked` held."""
+        if asked:
+            self._mostly_held[kind] = 2 * held >= asked
 
     def get_many(self, keys):
         """{key: document} of the `keys` held, each now the most recently used."""
@@ -58,6 +68,7 @@ class DocumentCache:
     def clear(self):
         with self._lock:
             self._documents.clear()
+            self._mostly_held.clear()
             self.size = 0
 
 

@@ -24,7 +24,9 @@ class StoredPage:
     the page's ids, in order, as an array joined to their documents' digests (a join below the `OFFSET`
     would read the document of every row skipped), and the documents, spliced, come from the process's
     memory (document_cache.py); those it does not hold are read in a second statement, spliced and held.
-    A process that holds none joins the documents themselves. Elsewhere, the ids, then their documents.
+    When the last page of the same documents found fewer than half of them held (a process just started, or
+    holding none: DOCUMENT_CACHE_BYTES=0, or a crawler's pages), the statement reads the documents along
+    with their digests instead, and holds them. Elsewhere, the ids, then their documents.
 
     A page past the middle is read from the other end, when the count is known (`known_count`, which the
     paginator sets) and the order is total (it ends with the primary key): in the reversed order, then
@@ -71,15 +73,14 @@ class StoredPage:
         sql = f"{sql} {self.connection.ops.limit_offset_sql(start, stop)}"
         if self.connection.vendor == "postgresql":
             to_python = self.ids.model._meta.pk.to_python
-            if not documents_held.max_bytes:
-                # Nothing is held (DOCUMENT_CACHE_BYTES=0): the documents themselves, in the one statement.
-                read = fetch_texts(self.connection, self._joined(sql, self.mode), params)
-                return [(to_python(pk.decode()), document and self.splice(document)) for pk, document in read]
-            rows = [
-                (to_python(pk.decode()), digest)
-                for pk, digest in fetch_texts(self.connection, self._joined(sql, self._digest), params)
-            ]
-            documents = self._documents(rows)
+            if documents_held.expects_held(self._kind):
+                read = fetch_texts(self.connection, self._joined(sql, [self._digest]), params)
+                rows = [(to_python(pk.decode()), digest) for pk, digest in read]
+                documents = self._documents(rows)
+            else:
+                read = fetch_texts(self.connection, self._joined(sql, [self._digest, self.mode]), params)
+                rows = [(to_python(pk.decode()), digest) for pk, digest, _ in read]
+                documents = self._documents_read(read)
             return [(pk, documents.get(digest)) for pk, digest in rows]
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -92,10 +93,11 @@ class StoredPage:
         )
         return [(pk, None if pk not in documents else self.splice(documents[pk].encode())) for pk in ids]
 
-    def _joined(self, ids_sql, column):
-        """The page's ids, in order, with `column` of their documents (NULL for those not rendered)."""
+    def _joined(self, ids_sql, columns):
+        """The page's ids, in order, with `columns` of their documents (NULL for those not rendered)."""
+        selected = ", ".join(f"documents.{self._quote(column)}" for column in columns)
         return (
-            f"SELECT page.id, documents.{self._quote(column)} "
+            f"SELECT page.id, {selected} "
             f"FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS page (id, position) "
             f"LEFT JOIN {self._documents_table} documents ON documents.{self._owner} = page.id "
             "ORDER BY page.position"
@@ -106,8 +108,9 @@ class StoredPage:
         in memory, or read, spliced and held. A document written again since its digest was read is not
         among them (nor is the page's response kept: its data changed)."""
         variant = self.splice.variant
-        held = documents_held.get_many((digest, variant) for _, digest in rows if digest is not None)
-        found = {digest: document for (digest, _), document in held.items()}
+        keys = [(digest, variant) for _, digest in rows if digest is not None]
+        found = {digest: document for (digest, _), document in documents_held.get_many(keys).items()}
+        documents_held.saw(self._kind, held=len(found), asked=len(keys))
         missing = [pk for pk, digest in rows if digest is not None and digest not in found]
         if missing:
             # The documents as PostgreSQL sends them, UTF-8 bytes (driver.py): never decoded to be encoded.
@@ -121,6 +124,29 @@ class StoredPage:
                 found[digest] = self.splice(document)
                 documents_held.keep((digest, variant), found[digest])
         return found
+
+    def _documents_read(self, read):
+        """{digest: document, spliced} for the page's rows as read with their documents [(pk, digest,
+        document)]: the documents held already, or spliced now and held."""
+        variant = self.splice.variant
+        keys = [(digest, variant) for _, digest, _ in read if digest is not None]
+        held = documents_held.get_many(keys)
+        documents_held.saw(self._kind, held=len(held), asked=len(keys))
+        found = {}
+        for _, digest, document in read:
+            if digest is None:
+                continue
+            key = (digest, variant)
+            if key not in held:
+                held[key] = self.splice(document)
+                documents_held.keep(key, held[key])
+            found[digest] = held[key]
+        return found
+
+    @property
+    def _kind(self):
+        """What the documents held are counted by, to choose how the next page reads them."""
+        return self._documents_table, self.mode
 
     @property
     def _quote(self):
