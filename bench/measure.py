@@ -20,7 +20,8 @@ from bench.servers import FloorServer, Gunicorn, fetch, floor_response
 
 CACHE_WARMUP_REQUESTS = 4  # a few, so that each worker (its own in-memory cache) has stored the response
 # Measured uncached again with no document held in the workers' memory (DOCUMENT_CACHE_BYTES=0): what a page
-# costs when its documents come from PostgreSQL, as on a worker just started or for events rarely asked.
+# costs when its documents come from PostgreSQL with its ids (as a page whose documents are mostly not held:
+# a worker just started, a crawler's pages) against the same page with its documents held.
 NOT_HELD_CASES = ("list 100", "normal 100", "detailed 100", "detailed 100 identity")
 LOGS = Path(__file__).resolve().parent / "out"
 

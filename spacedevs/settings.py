@@ -191,7 +191,7 @@ REPLAY_BYTES = env.int("REPLAY_BYTES", default=24 * 1024 * 1024)
 # (spacedevs/api/document_cache.py); 0 keeps none.
 DOCUMENT_CACHE_BYTES = checked(
     "DOCUMENT_CACHE_BYTES",
-    env.int("DOCUMENT_CACHE_BYTES", default=16 * 1024 * 1024),
+    env.int("DOCUMENT_CACHE_BYTES", default=8 * 1024 * 1024),
     lambda v: v >= 0,
     "0 (none) or more",
 )

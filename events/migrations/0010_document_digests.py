@@ -41,6 +41,8 @@ class AddDigestsInTheRow(Operation):
             self._one_by_one(app_label, schema_editor, from_state, backwards=False)
             return
         model = to_state.apps.get_model(app_label, "eventdocument")
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
         quote = schema_editor.quote_name
         clauses, params = [], []
         for name in DIGESTS:
