@@ -54,17 +54,11 @@ def measure_api(server, case, wrk, response, etag):
             "etag": etag,
             "cache_control": header(headers, "Cache-Control"),
         },
-        "uncached": {
-            "latency": wrk.latency(url, unique=True, headers=sent).as_dict(),
-            "throughput": throughput(wrk, server, url, unique=True, headers=sent),
-        },
+        "uncached": latency_and_throughput(wrk, server, url, unique=True, headers=sent),
     }
     for _ in range(CACHE_WARMUP_REQUESTS):
         fetch(server.port, case.url_path, case.request_headers(wrk.headers))
-    figures["cached"] = {
-        "latency": wrk.latency(url, unique=False, headers=sent).as_dict(),
-        "throughput": throughput(wrk, server, url, unique=False, headers=sent),
-    }
+    figures["cached"] = latency_and_throughput(wrk, server, url, unique=False, headers=sent)
     # Validated with the ETag of now: a window's (`/upcoming/`) moves as its events' dates pass, which at
     # 100,000 events can happen between the first response and this one.
     _status, headers, _body = fetch(server.port, case.url_path, case.request_headers(wrk.headers))
@@ -81,11 +75,16 @@ def measure_transport_floor(server, case, wrk):
     """The floor app's figures for the same wrk commands as the uncached and cached cases."""
     url, sent = server.base_url + case.url_path, dict(case.headers)
     return {
-        variant: {
-            "latency": wrk.latency(url, unique=unique, headers=sent).as_dict(),
-            "throughput": throughput(wrk, server, url, unique=unique, headers=sent),
-        }
+        variant: latency_and_throughput(wrk, server, url, unique=unique, headers=sent)
         for variant, unique in (("uncached", True), ("cached", False))
+    }
+
+
+def latency_and_throughput(wrk, server, url, *, unique, headers):
+    """wrk's runs with one connection and with eight, on `url` (see throughput)."""
+    return {
+        "latency": wrk.latency(url, unique=unique, headers=headers).as_dict(),
+        "throughput": throughput(wrk, server, url, unique=unique, headers=headers),
     }
 
 
@@ -115,11 +114,7 @@ def measure_size(size, cases, wrk, *, database_url, server_database_url, databas
     close_django_connection()
     with Gunicorn(server_database_url, log_path=LOGS / f"gunicorn-{size}.log") as server:
         server.wait_until_answering()
-        for case in cases:  # the first request of each kind in each worker loads code and connects
-            for number in range(CACHE_WARMUP_REQUESTS):
-                separator = "&" if "?" in case.url_path else "?"
-                path = f"{case.url_path}{separator}warmup={number}"
-                fetch(server.port, path, case.request_headers(wrk.headers))
+        warm_up(server, cases, wrk)
         first = {case.name: first_response(server, case, wrk) for case in cases}
         responses = {floor_key(case, wrk): first[case.name][0] for case in cases}
         with FloorServer(server_database_url, responses, log_path=LOGS / f"floor-{size}.log") as floor:
@@ -143,16 +138,22 @@ def measure_documents_not_held(size, cases, wrk, server_database_url, results, s
     log = LOGS / f"gunicorn-{size}-not-held.log"
     with Gunicorn(server_database_url, extra_env={"DOCUMENT_CACHE_BYTES": "0"}, log_path=log) as server:
         server.wait_until_answering()
-        for case in measured:
-            for number in range(CACHE_WARMUP_REQUESTS):
-                fetch(server.port, f"{case.url_path}&warmup={number}", case.request_headers(wrk.headers))
+        warm_up(server, measured, wrk)
         for case in measured:
             say(f"  {size:,} events: {case.name}: API holding no document")
             url, sent = server.base_url + case.url_path, dict(case.headers)
-            results[case.name]["uncached_not_held"] = {
-                "latency": wrk.latency(url, unique=True, headers=sent).as_dict(),
-                "throughput": throughput(wrk, server, url, unique=True, headers=sent),
-            }
+            results[case.name]["uncached_not_held"] = latency_and_throughput(
+                wrk, server, url, unique=True, headers=sent
+            )
+
+
+def warm_up(server, cases, wrk):
+    """The first request of each kind in each worker loads code and connects: a few of each case first."""
+    for case in cases:
+        for number in range(CACHE_WARMUP_REQUESTS):
+            separator = "&" if "?" in case.url_path else "?"
+            path = f"{case.url_path}{separator}warmup={number}"
+            fetch(server.port, path, case.request_headers(wrk.headers))
 
 
 def background_summary(results):

@@ -107,10 +107,7 @@ class StoredPage:
         """{digest: document, spliced} for the page's `rows` [(pk, digest of its document, or None)]: held
         in memory, or read, spliced and held. A document written again since its digest was read is not
         among them (nor is the page's response kept: its data changed)."""
-        variant = self.splice.variant
-        keys = [(digest, variant) for _, digest in rows if digest is not None]
-        found = {digest: document for (digest, _), document in documents_held.get_many(keys).items()}
-        documents_held.saw(self._kind, held=len(found), asked=len(keys))
+        found = self._held([digest for _, digest in rows if digest is not None])
         missing = [pk for pk, digest in rows if digest is not None and digest not in found]
         if missing:
             # The documents as PostgreSQL sends them, UTF-8 bytes (driver.py): never decoded to be encoded.
@@ -121,27 +118,31 @@ class StoredPage:
                 [missing],
             )
             for digest, document in read:
-                found[digest] = self.splice(document)
-                documents_held.keep((digest, variant), found[digest])
+                found[digest] = self._hold(digest, document)
         return found
 
     def _documents_read(self, read):
         """{digest: document, spliced} for the page's rows as read with their documents [(pk, digest,
         document)]: the documents held already, or spliced now and held."""
-        variant = self.splice.variant
-        keys = [(digest, variant) for _, digest, _ in read if digest is not None]
-        held = documents_held.get_many(keys)
-        documents_held.saw(self._kind, held=len(held), asked=len(keys))
-        found = {}
+        found = self._held([digest for _, digest, _ in read if digest is not None])
         for _, digest, document in read:
-            if digest is None:
-                continue
-            key = (digest, variant)
-            if key not in held:
-                held[key] = self.splice(document)
-                documents_held.keep(key, held[key])
-            found[digest] = held[key]
+            if digest is not None and digest not in found:
+                found[digest] = self._hold(digest, document)
         return found
+
+    def _held(self, digests):
+        """{digest: document, spliced} of the `digests` held for this request's splice; noted for the choice
+        of the next page's statement."""
+        variant = self.splice.variant
+        held = documents_held.get_many([(digest, variant) for digest in digests])
+        documents_held.saw(self._kind, held=len(held), asked=len(digests))
+        return {digest: document for (digest, _), document in held.items()}
+
+    def _hold(self, digest, document):
+        """`document` (whose digest is `digest`) spliced, and held."""
+        spliced = self.splice(document)
+        documents_held.keep((digest, self.splice.variant), spliced)
+        return spliced
 
     @property
     def _kind(self):
