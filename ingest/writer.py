@@ -177,7 +177,7 @@ def _upsert_rows(kind, rows, tally):
 @cache
 def _owners_of(slot):
     """The query of the owners of a list's rows by the rows' pks, as (owner,)."""
-    return IdQuery(slot.row_model.objects.values_list(slot.owner_attname), "pk")
+    return IdQuery(slot.row_model.objects.order_by().values_list(slot.owner_attname), "pk")
 
 
 def _replace_changed(slot, wanted, new_owners):
