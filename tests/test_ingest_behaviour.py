@@ -372,3 +372,23 @@ def test_a_temporary_slug_another_event_holds_is_not_used(db):
     Event.objects.filter(pk=353).update(slug="~0~352")
     ingest_records([*with_slugs("c"), *with_slugs("a", first=354)], source="test")
     assert stored_slugs() == {352: "c", 353: "~0~352", 354: "a"}
+
+
+def test_the_writer_reads_rows_by_id_without_joins(db):
+    """Children with their own ids (updates) are looked up among every event's, by id: an update's default
+    ordering (by its event's date) would join the events and sort, for nothing."""
+    events = fixture_events()
+    ingest_records([events[352]], source="test")
+    moved = copy.deepcopy(events[353])
+    moved["updates"] = events[352]["updates"][:1]
+    with CaptureQueriesContext(connection) as captured:
+        ingest_records([moved], source="test")
+    reads = [query["sql"] for query in captured if query["sql"].startswith("SELECT")]
+    assert any('FROM "events_update"' in sql for sql in reads)
+    assert [sql for sql in reads if 'FROM "events_update"' in sql and " JOIN " in sql] == []
+    assert list(Update.objects.filter(event_id=352).values_list("pk", flat=True)) == [
+        update["id"] for update in events[352]["updates"][1:]
+    ]
+    assert list(Update.objects.filter(event_id=353).values_list("pk", flat=True)) == [
+        events[352]["updates"][0]["id"]
+    ]
