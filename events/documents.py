@@ -18,7 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, router, transac
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import signals
 
-from spacedevs.api.stored import render_stored_modes
+from spacedevs.api.stored import stored_renderings
 from spacedevs.bulk import bulk_insert
 from spacedevs.changes import in_bulk_write, take_writers_turn
 from spacedevs.models import DataState
@@ -88,32 +88,24 @@ def render_documents(event_ids):
     event_ids = sorted(event_ids)
     for start in range(0, len(event_ids), RENDER_BATCH_SIZE):
         chunk = event_ids[start : start + RENDER_BATCH_SIZE]
-        rendered = render_stored_modes(EVENT_MODES, Event.objects.filter(pk__in=chunk))
-        _replace_stored(
-            [
-                {
-                    "event_id": pk,
-                    "fingerprint": fingerprint(),
-                    **{mode: rendered[mode][pk] for mode in rendered},
-                }
-                for pk in rendered["detailed"]
-            ]
-        )
+        _replace_stored(chunk, stored_renderings(EVENT_MODES, Event.objects.filter(pk__in=chunk)))
 
 
-def _replace_stored(documents):
-    """Store `documents` (rows of EventDocument, as dicts) in place of their events' current ones."""
-    if not documents:
-        return
+def _replace_stored(event_ids, renderings):
+    """Store the documents of `renderings` ((event id, {mode: document}) as stored_renderings gives them) in
+    place of the current ones of `event_ids`."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         # Raw: a model delete would fetch every document to send signals nobody here needs.
         cursor.execute(
             f"DELETE FROM {quote(EventDocument._meta.db_table)} WHERE {quote(EventDocument._meta.pk.column)} "
-            f"IN ({', '.join(['%s'] * len(documents))})",
-            [document["event_id"] for document in documents],
+            f"IN ({', '.join(['%s'] * len(event_ids))})",
+            event_ids,
         )
-    bulk_insert(EventDocument, documents)
+    bulk_insert(
+        EventDocument,
+        ({"event_id": pk, "fingerprint": fingerprint(), **documents} for pk, documents in renderings),
+    )
 
 
 def refresh_documents(changes):

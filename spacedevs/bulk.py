@@ -1,5 +1,6 @@
 """Inserting and deleting many rows at once, as fast as the database allows."""
 
+import itertools
 from functools import cache
 
 from django.db import connection, models
@@ -21,9 +22,13 @@ def bulk_insert(model, rows):
     """Insert `rows` of `model`, each a dict {attname: value of the field's Python type}, a field left out
     taking its default (no signals, as bulk_create): by COPY on PostgreSQL, where Django's bulk_create builds
     one array per column and parses it back, several times slower for wide or text-heavy rows; by bulk_create
-    elsewhere. A row without its primary key takes it from the database."""
-    if not rows:
+    elsewhere. A row without its primary key takes it from the database. `rows` may be any iterable: on
+    PostgreSQL each row is sent as it comes, so that the database takes in one while the next is made."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
+    rows = itertools.chain([first], rows)
     if connection.vendor != "postgresql":
         model._default_manager.bulk_create([model(**row) for row in rows], batch_size=500)
         return
@@ -31,7 +36,7 @@ def bulk_insert(model, rows):
     fields = [
         field
         for field in model._meta.concrete_fields
-        if not (field is primary_key and field.auto_created and rows[0].get(field.attname) is None)
+        if not (field is primary_key and field.auto_created and first.get(field.attname) is None)
         and not field.generated  # the database's to write
     ]
     prepare = [_preparation(field) for field in fields]

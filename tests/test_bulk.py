@@ -4,6 +4,8 @@ import datetime
 import uuid
 
 import pytest
+from django.db import connection
+from psycopg import pq
 
 from events.models import Event, InfoURL
 from spacedevs.bulk import bulk_insert
@@ -54,3 +56,41 @@ def test_rows_without_a_primary_key_take_it_from_the_database():
 def test_nothing_to_insert_is_no_statement(django_assert_num_queries):
     with django_assert_num_queries(0):
         bulk_insert(DataState, [])
+
+
+@pytest.mark.usefixtures("seeded")
+def test_rows_may_come_from_an_iterator():
+    event_id = Event.objects.get().pk
+    InfoURL.objects.all().delete()
+    rows = ({"event_id": event_id, "position": p, "url": f"https://example.com/{p}"} for p in range(3))
+    bulk_insert(InfoURL, rows)
+    assert list(InfoURL.objects.order_by("position").values_list("position", "url")) == [
+        (0, "https://example.com/0"),
+        (1, "https://example.com/1"),
+        (2, "https://example.com/2"),
+    ]
+
+
+@pytest.mark.django_db
+def test_an_empty_iterator_is_no_statement(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        bulk_insert(DataState, iter([]))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's COPY")
+@pytest.mark.usefixtures("seeded")
+def test_each_row_is_made_while_the_database_takes_in_the_ones_before():
+    """The rows after the first are asked for once the COPY is under way: a writer renders the next one while
+    the database stores those sent."""
+    event_id = Event.objects.get().pk
+    InfoURL.objects.all().delete()
+    states = []
+
+    def rows():
+        for position in range(3):
+            states.append(connection.connection.pgconn.transaction_status)
+            yield {"event_id": event_id, "position": position, "url": f"https://example.com/{position}"}
+
+    bulk_insert(InfoURL, rows())
+    assert states == [pq.TransactionStatus.INTRANS, pq.TransactionStatus.ACTIVE, pq.TransactionStatus.ACTIVE]
+    assert InfoURL.objects.count() == 3

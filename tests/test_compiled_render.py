@@ -16,7 +16,16 @@ from events.models import Event, EventAgency, VidURL
 from events.serializers import EVENT_MODES, EventListSerializer
 from spacedevs.api.compiled import NotCompilable, compiled
 from spacedevs.api.queryplan import plan_of
-from spacedevs.api.stored import render_stored, render_stored_modes
+from spacedevs.api.stored import render_stored, stored_renderings
+
+
+def render_stored_modes(serializer_classes, queryset):
+    """{mode: {pk: document}} from stored_renderings."""
+    documents = {mode: {} for mode in serializer_classes}
+    for pk, rendered in stored_renderings(serializer_classes, queryset):
+        for mode, document in rendered.items():
+            documents[mode][pk] = document
+    return documents
 
 
 def rendered_by_drf(serializer_classes, queryset):
@@ -88,7 +97,7 @@ def test_links_are_paths_from_the_root_under_any_script_prefix():
 
 @pytest.mark.usefixtures("seeded")
 def test_an_empty_batch():
-    assert render_stored_modes(EVENT_MODES, Event.objects.none()) == {mode: {} for mode in EVENT_MODES}
+    assert list(stored_renderings(EVENT_MODES, Event.objects.none())) == []
 
 
 @pytest.mark.usefixtures("seeded")
@@ -128,3 +137,17 @@ def test_what_the_compiler_does_not_know_is_rendered_by_drf(serializer_class, re
     documents = render_stored_modes(modes, Event.objects.all())
     assert documents == rendered_by_drf(modes, Event.objects.all())
     assert documents["list"][352] != render_stored_modes(EVENT_MODES, Event.objects.all())["list"][352]
+
+
+@pytest.mark.parametrize("modes", [EVENT_MODES, {"list": ShoutingSerializer}], ids=["compiled", "by DRF"])
+@pytest.mark.usefixtures("all_fixtures")
+def test_every_query_is_made_before_the_documents_are_rendered(modes):
+    """A writer sends each row's documents to the database as they are rendered (a COPY under way, in which
+    the connection can run no other query)."""
+    with CaptureQueriesContext(connection) as reading:
+        renderings = stored_renderings(modes, Event.objects.all())
+    with CaptureQueriesContext(connection) as rendering:
+        rendered = dict(renderings)
+    assert len(reading) > 0
+    assert len(rendering) == 0
+    assert rendered.keys() == set(Event.objects.values_list("pk", flat=True))

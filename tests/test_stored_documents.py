@@ -408,12 +408,12 @@ def test_two_writers_showing_in_one_event_leave_its_documents_current(monkeypatc
     rendered, saving = threading.Event(), threading.Event()
     store = events.documents._replace_stored
 
-    def stored_once_the_save_is_under_way(documents):
+    def stored_once_the_save_is_under_way(event_ids, renderings):
         if threading.current_thread().name == "import":
             rendered.set()
             saving.wait(10)
             time.sleep(0.3)  # the save writes its row, then renders, meanwhile
-        store(documents)
+        store(event_ids, renderings)
 
     def save():
         rendered.wait(10)

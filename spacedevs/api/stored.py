@@ -53,13 +53,19 @@ def _links_from_the_root():
 def render_stored(serializer_class, instances, context=None):
     """{pk: document} for `instances`, rendered by `serializer_class` as stored documents."""
     rows = serializer_class(instances, many=True, context=context or stored_context()).data
-    return {row["id"]: _renderer.render(row).decode() for row in rows}
+    return {row["id"]: _document(row) for row in rows}
 
 
-@_links_from_the_root()
-def render_stored_modes(serializer_classes, queryset):
-    """{mode: {pk: document}} for the rows of `queryset` in every mode of `serializer_classes`: by their
-    compiled forms over rows read once (compiled.py), else by the serializers themselves."""
+def _document(representation):
+    return _renderer.render(representation).decode()
+
+
+def stored_renderings(serializer_classes, queryset):
+    """The stored documents of the rows of `queryset` in every mode of `serializer_classes`, as an iterator
+    of (pk, {mode: document}): by their compiled forms over rows read once (compiled.py), else by the
+    serializers themselves. Every query is made before this returns; with the compiled forms, each row's
+    documents are rendered as the iterator reaches it, so that a writer stores one row while the database
+    takes in the one before."""
     try:
         return _render_compiled(serializer_classes, queryset)
     except NotCompilable:
@@ -69,10 +75,14 @@ def render_stored_modes(serializer_classes, queryset):
 def _render_compiled(serializer_classes, queryset):
     modes = {mode: compiled(cls) for mode, cls in serializer_classes.items()}
     rows = RowSet.read(modes.values(), queryset, stored_context()["link_prefix"])
-    return {
-        mode: {pk: _renderer.render(rows.render(serializer, pk)).decode() for pk in rows.rows[queryset.model]}
-        for mode, serializer in modes.items()
-    }
+    return _rendered_one_by_one(modes, rows, list(rows.rows[queryset.model]))
+
+
+def _rendered_one_by_one(forms, rows, pks):
+    for pk in pks:
+        with _links_from_the_root():
+            documents = {mode: _document(rows.render(form, pk)) for mode, form in forms.items()}
+        yield pk, documents
 
 
 def _render_serialized(serializer_classes, queryset):
@@ -82,7 +92,8 @@ def _render_serialized(serializer_classes, queryset):
     widest = next(cls for cls in classes if all(issubclass(cls, other) for other in classes))
     instances = list(plan_of(widest).apply(queryset))
     context = stored_context()  # one render of each nested object for every mode
-    return {mode: render_stored(cls, instances, context) for mode, cls in serializer_classes.items()}
+    rendered = {mode: render_stored(cls, instances, context) for mode, cls in serializer_classes.items()}
+    return iter([(row.pk, {mode: rendered[mode][row.pk] for mode in rendered}) for row in instances])
 
 
 @lru_cache(maxsize=16)  # quoting would cost a request more than the rest of the origin
