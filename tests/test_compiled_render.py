@@ -151,3 +151,16 @@ def test_every_query_is_made_before_the_documents_are_rendered(modes):
     assert len(reading) > 0
     assert len(rendering) == 0
     assert rendered.keys() == set(Event.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.usefixtures("all_fixtures")
+def test_compiled_documents_are_not_looked_through_for_values_unlike_json(monkeypatch):
+    """A compiled form gives plain JSON data only (compiled.VALUE_FIELDS): the renderer's look for floats
+    and enum members, a fifth of a document's rendering, is skipped."""
+    expected = render_stored_modes(EVENT_MODES, Event.objects.all())
+
+    def looked_through(data):
+        raise AssertionError("a compiled document was looked through")
+
+    monkeypatch.setattr("spacedevs.api.renderers._unlike_json", looked_through)
+    assert render_stored_modes(EVENT_MODES, Event.objects.all()) == expected

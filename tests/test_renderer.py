@@ -207,3 +207,45 @@ def test_plain_page_skips_drf(monkeypatch):
     expected = JSONRenderer().render(page)
     monkeypatch.setattr(drf_json, "dumps", drf_dumps)
     assert FastJSONRenderer().render(page) == expected
+
+
+# What the compiled serializers' output may hold (compiled.py): no float, enum member or dict subclass.
+PLAIN = [
+    "utc-datetime",
+    "offset-datetime",
+    "date",
+    "decimal",
+    "uuid",
+    "lazy-string",
+    "return-dict-and-list",
+    "int-max-u64",
+    "int-beyond-u64",
+    "int-below-i64",
+    "line-separator",
+    "paragraph-separator",
+    "line-separator-after-many-quotes",
+    "non-ascii-and-emoji",
+    "int-key",
+    "deep-nesting",
+]
+
+
+@pytest.mark.parametrize("make", [SAME_BYTES[name] for name in PLAIN], ids=PLAIN)
+def test_plain_data_renders_as_drf_does_without_a_look_through_it(make, monkeypatch):
+    def looked_through(data):
+        raise AssertionError("the data was looked through")
+
+    expected = JSONRenderer().render(make())
+    monkeypatch.setattr("spacedevs.api.renderers._unlike_json", looked_through)
+    assert FastJSONRenderer().render_plain(make()) == expected
+
+
+def test_plain_data_in_a_spaced_out_renderer_renders_as_drf_does():
+    class SpacedOut(FastJSONRenderer):
+        compact = False
+
+    class DRFSpacedOut(JSONRenderer):
+        compact = False
+
+    data = {"a": [1, {"b": "\u2028"}]}
+    assert SpacedOut().render_plain(data) == DRFSpacedOut().render(data) == b'{"a": [1, {"b": "\\u2028"}]}'

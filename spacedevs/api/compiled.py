@@ -27,7 +27,9 @@ from .fields import DurationField, LinkField
 from .queryplan import POSITION, has_position, relation_ordering
 from .serializers import PlannedListSerializer, PlannedSerializer, ResponseModeField
 
-# Field types whose representation is a function of the value and of the field's own arguments alone.
+# Field types whose representation is a function of the value and of the field's own arguments alone: a
+# str, int, bool, None, or a date or time DRF's encoder writes as text, so that a compiled form's output is
+# plain JSON data (FastJSONRenderer.render_plain).
 VALUE_FIELDS = frozenset(
     {
         serializers.BooleanField,

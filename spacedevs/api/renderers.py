@@ -93,6 +93,22 @@ def _unlike_json(data):
     return False
 
 
+def _by_orjson(data, looked_through):
+    """`data` as DRF's compact JSON, by orjson, or None where DRF must render it: orjson refused it (integers
+    beyond 64 bits, non-string keys, lone surrogates, nesting beyond orjson's limit or cycles, whatever
+    `_default` refused), or, `looked_through`, some value in it is one orjson renders otherwise."""
+    try:
+        content = orjson.dumps(data, default=_default, option=_OPTIONS)
+    except orjson.JSONEncodeError:
+        return None
+    if looked_through and _unlike_json(data):
+        return None
+    if _has_js_line_break(content):
+        # DRF escapes them so that the JSON is also valid JavaScript.
+        content = content.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+    return content
+
+
 class FastJSONRenderer(JSONRenderer):
     """DRF's JSONRenderer, encoding with orjson where that gives the same bytes.
 
@@ -108,20 +124,21 @@ class FastJSONRenderer(JSONRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        if not self.renders_compact(accepted_media_type, renderer_context):
-            return super().render(data, accepted_media_type, renderer_context)
-        try:
-            content = orjson.dumps(data, default=_default, option=_OPTIONS)
-        except orjson.JSONEncodeError:
-            # Integers beyond 64 bits, non-string keys, lone surrogates, nesting beyond orjson's limit (or
-            # cycles), and whatever `_default` refused: DRF renders them, or raises its own error.
-            return super().render(data, accepted_media_type, renderer_context)
-        if _unlike_json(data):
-            return super().render(data, accepted_media_type, renderer_context)
-        if _has_js_line_break(content):
-            # DRF escapes them so that the JSON is also valid JavaScript.
-            content = content.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
-        return content
+        if self.renders_compact(accepted_media_type, renderer_context):
+            content = _by_orjson(data, looked_through=True)
+            if content is not None:
+                return content
+        return super().render(data, accepted_media_type, renderer_context)
+
+    def render_plain(self, data):
+        """What `render(data)` gives, for data known to hold nothing that orjson renders otherwise than
+        json.dumps (no float, enum member or dict subclass: the compiled serializers' output, compiled.py),
+        without looking through it for such values."""
+        if data is not None and self.renders_compact(None, None):
+            content = _by_orjson(data, looked_through=False)
+            if content is not None:
+                return content
+        return self.render(data)
 
     def renders_compact(self, accepted_media_type, renderer_context):
         """Whether this request's output is compact UTF-8, orjson's (else DRF renders it)."""

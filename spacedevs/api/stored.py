@@ -53,11 +53,7 @@ def _links_from_the_root():
 def render_stored(serializer_class, instances, context=None):
     """{pk: document} for `instances`, rendered by `serializer_class` as stored documents."""
     rows = serializer_class(instances, many=True, context=context or stored_context()).data
-    return {row["id"]: _document(row) for row in rows}
-
-
-def _document(representation):
-    return _renderer.render(representation).decode()
+    return {row["id"]: _renderer.render(row).decode() for row in rows}
 
 
 def stored_renderings(serializer_classes, queryset):
@@ -81,7 +77,9 @@ def _render_compiled(serializer_classes, queryset):
 def _rendered_one_by_one(forms, rows, pks):
     for pk in pks:
         with _links_from_the_root():
-            documents = {mode: _document(rows.render(form, pk)) for mode, form in forms.items()}
+            documents = {
+                mode: _renderer.render_plain(rows.render(form, pk)).decode() for mode, form in forms.items()
+            }
         yield pk, documents
 
 
