@@ -7,6 +7,7 @@ from .errors import IngestError
 from .schema import EVENT, EVENT_KEYS_BY_MODE, ChildList, LinkList, Reference
 
 MODES = tuple(EVENT_KEYS_BY_MODE)
+_LISTS = (LinkList, ChildList)
 
 
 @dataclass
@@ -76,25 +77,25 @@ class Batch:
         if not isinstance(data, dict):
             raise IngestError(f"expected an object, got {type(data).__name__}", field=path.rstrip("."))
         values = {}
+        slots = kind.slots
         for key in keys or kind.keys:
-            slot = kind.slots[key]
-            where = path + key
+            slot = slots[key]
             if key not in data:
-                raise IngestError("is missing", field=where)
-            value = data[key]
-            if isinstance(slot, LinkList | ChildList):
+                raise IngestError("is missing", field=path + key)
+            if isinstance(slot, _LISTS):
                 continue
+            value = data[key]
             if value is None:
                 if not slot.nullable:
-                    raise IngestError("must not be null", field=where)
+                    raise IngestError("must not be null", field=path + key)
                 values[slot.attname] = None
             elif isinstance(slot, Reference):
-                values[slot.attname] = self._read(slot.kind, value, where + ".")
+                values[slot.attname] = self._read(slot.kind, value, f"{path}{key}.")
             else:
                 try:
                     values[slot.attname] = slot.parse(value)
                 except IngestError as error:
-                    raise IngestError(error.message, field=where) from None
+                    raise IngestError(error.message, field=path + key) from None
         return values
 
     @staticmethod

@@ -132,7 +132,7 @@ class Kind:
     model: type
     sources: dict  # JSON key -> model field name
 
-    @property
+    @cached_property
     def keys(self):
         return tuple(self.sources)
 
