@@ -93,7 +93,8 @@ def render_documents(event_ids):
 
 def _replace_stored(event_ids, renderings):
     """Store the documents of `renderings` ((event id, {mode: document}) as stored_renderings gives them) in
-    place of the current ones of `event_ids`."""
+    place of the current ones of `event_ids`. They are rendered as they are stored: an error rendering one
+    ends the COPY under way, and with it the transaction."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         # Raw: a model delete would fetch every document to send signals nobody here needs.

@@ -84,7 +84,8 @@ def ingest_records(records, *, source, on_progress=None):
 def _without_cycle_collection():
     """Python's cycle collector paused: an import makes many objects, and the collector, run every few
     hundred of them, walks each young one again and again (a tenth of the importer's time), though an import
-    leaves no cycle to collect (tests/test_ingest_memory.py). It runs again after, if it ran before."""
+    leaves no cycle to collect (tests/test_ingest_memory.py). It runs again after, if it ran before. (The
+    switch is the process's: importing commands are single-threaded.)"""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

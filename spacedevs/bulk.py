@@ -23,7 +23,8 @@ def bulk_insert(model, rows):
     taking its default (no signals, as bulk_create): by COPY on PostgreSQL, where Django's bulk_create builds
     one array per column and parses it back, several times slower for wide or text-heavy rows; by bulk_create
     elsewhere. A row without its primary key takes it from the database. `rows` may be any iterable: on
-    PostgreSQL each row is sent as it comes, so that the database takes in one while the next is made."""
+    PostgreSQL rows are sent as they come (in blocks of about 32 KB), so that the database takes in those
+    sent while the next are made."""
     rows = iter(rows)
     first = next(rows, None)
     if first is None:

@@ -63,22 +63,27 @@ HEAP_BUFFERS_UP_TO = 4 * 1024 * 1024
 KEPT_FREE = 8 * 1024 * 1024
 
 
-def tune_allocator():
+def is_glibc():
+    try:
+        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (ValueError, OSError):  # not a name this C library knows (musl, macOS)
+        return False
+
+
+def tune_allocator(log):
     """glibc maps a buffer above its threshold (adjusted as it goes, but not past a page's few sizes) afresh,
     and hands the top of its heap back once more than twice that is free: a worker serving uncached pages
     of 100 took every one of their buffers' pages in again, zeroed, on each request (50 page faults, a
     tenth of the request's CPU). With the thresholds set, the heap keeps them. Elsewhere than glibc (musl,
-    macOS), the allocator is left as it is."""
-    try:
-        if not os.confstr("CS_GNU_LIBC_VERSION"):
-            return
-    except (ValueError, OSError):
+    macOS), the allocator is left as it is; a threshold glibc refuses is logged to `log`."""
+    if not is_glibc():
         return
     mallopt = ctypes.CDLL(None).mallopt
-    mallopt(M_MMAP_THRESHOLD, HEAP_BUFFERS_UP_TO)
-    mallopt(M_TRIM_THRESHOLD, KEPT_FREE)
+    taken = [mallopt(M_MMAP_THRESHOLD, HEAP_BUFFERS_UP_TO), mallopt(M_TRIM_THRESHOLD, KEPT_FREE)]
+    if not all(taken):
+        log.warning("glibc refused the allocator's thresholds: a page's buffers are mapped afresh each time")
 
 
 def post_worker_init(worker):
     tune_garbage_collector()
-    tune_allocator()
+    tune_allocator(worker.log)

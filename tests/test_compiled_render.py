@@ -14,7 +14,7 @@ from rest_framework import serializers
 from config.models import Image
 from events.models import Event, EventAgency, VidURL
 from events.serializers import EVENT_MODES, EventListSerializer
-from spacedevs.api.compiled import NotCompilable, compiled
+from spacedevs.api.compiled import Link, NotCompilable, compiled
 from spacedevs.api.queryplan import plan_of
 from spacedevs.api.stored import render_stored, stored_renderings
 
@@ -164,3 +164,16 @@ def test_compiled_documents_are_not_looked_through_for_values_unlike_json(monkey
 
     monkeypatch.setattr("spacedevs.api.renderers._unlike_json", looked_through)
     assert render_stored_modes(EVENT_MODES, Event.objects.all()) == expected
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_link_the_compiled_forms_cannot_fill_in_sends_the_rendering_to_drf_before_any_document(monkeypatch):
+    """Found once the rows are read, not at the first row showing the link, in the middle of a COPY."""
+
+    def no_single_place_for_the_pk(link):
+        raise NotCompilable(f"{link.field.view_name}: no single place for the pk")
+
+    monkeypatch.setattr(Link, "template", no_single_place_for_the_pk)
+    assert render_stored_modes(EVENT_MODES, Event.objects.all()) == rendered_by_drf(
+        EVENT_MODES, Event.objects.all()
+    )

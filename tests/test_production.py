@@ -3,15 +3,19 @@ no forwarded header itself and lets long request lines through to the API's own 
 left out, and its sign-in attempts are limited."""
 
 import json
+import logging
 import os
 import secrets
 import shutil
 import subprocess
 import sys
+import types
 
 import httpx
 import pytest
 from django.urls import reverse
+
+from spacedevs import gunicorn_config
 
 from .conftest import ROOT
 from .instances import Instance
@@ -136,10 +140,10 @@ def test_admin_sign_in_attempts_are_limited_per_address(client, settings):
 # A page's buffers, as a worker serving uncached pages of 100 detailed documents makes them: several of
 # 570 KB alive at once (the documents joined, the page rendered, the response kept), then all freed.
 PAGE_BUFFERS = """
-import resource, sys
+import logging, resource, sys
 from spacedevs.gunicorn_config import tune_allocator
 if sys.argv[1] == "tuned":
-    tune_allocator()
+    tune_allocator(logging.getLogger())
 
 def request():
     buffers = [bytearray(570_000 + n) for n in range(3)]  # zeroed: every page touched
@@ -153,15 +157,35 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "confstr") or "glibc" not in (os.confstr("CS_GNU_LIBC_VERSION") or ""),
-    reason="glibc's allocator",
-)
+@pytest.mark.skipif(not gunicorn_config.is_glibc(), reason="glibc's allocator")
 def test_a_worker_keeps_the_memory_of_a_pages_buffers_for_the_next_request():
+    # The allocator as glibc sets it, whatever this environment's tunables say.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
+
     def page_faults(allocator):
         command = [sys.executable, "-c", PAGE_BUFFERS, allocator]
-        return int(subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+        run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        return int(run.stdout)
 
     # glibc's own thresholds hand the heap's top back after each request, and take it in again, zeroed.
     assert page_faults("as glibc sets it") > 20 * 100
     assert page_faults("tuned") < 100
+
+
+def test_a_worker_tunes_its_allocator_and_garbage_collector_as_it_starts(monkeypatch):
+    calls = []
+    monkeypatch.setattr(gunicorn_config, "tune_garbage_collector", lambda: calls.append("collector"))
+    monkeypatch.setattr(gunicorn_config, "tune_allocator", lambda log: calls.append(("allocator", log)))
+    worker = types.SimpleNamespace(log=object())
+    gunicorn_config.post_worker_init(worker)
+    assert calls == ["collector", ("allocator", worker.log)]
+
+
+@pytest.mark.skipif(not gunicorn_config.is_glibc(), reason="glibc's allocator")
+def test_thresholds_glibc_refuses_are_logged(monkeypatch, caplog):
+    refusing = types.SimpleNamespace(mallopt=lambda parameter, value: 0)
+    monkeypatch.setattr(gunicorn_config.ctypes, "CDLL", lambda name: refusing)
+    gunicorn_config.tune_allocator(logging.getLogger("gunicorn.error"))
+    assert [record.getMessage() for record in caplog.records] == [
+        "glibc refused the allocator's thresholds: a page's buffers are mapped afresh each time"
+    ]

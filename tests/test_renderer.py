@@ -209,7 +209,8 @@ def test_plain_page_skips_drf(monkeypatch):
     assert FastJSONRenderer().render(page) == expected
 
 
-# What the compiled serializers' output may hold (compiled.py): no float, enum member or dict subclass.
+# Data with no float, enum member or dict subclass with its own items(): what render_plain is given (the
+# compiled serializers' output is such data: compiled.py).
 PLAIN = [
     "utc-datetime",
     "offset-datetime",

@@ -133,7 +133,8 @@ class CompiledSerializer:
     """One serializer class as a function over rows: `steps` give each key's value, in the class's order.
 
     A row is a dict of the `columns` (attnames) of one `model` row; `references` and `relations` name the
-    rows its nested serializers render: (attname, target) per foreign key, (ToMany, target) per list.
+    rows its nested serializers render: (attname, target) per foreign key, (ToMany, target) per list;
+    `links` the Links its own rows fill in.
     """
 
     model: type
@@ -141,6 +142,7 @@ class CompiledSerializer:
     columns: set = field(default_factory=set)
     references: list = field(default_factory=list)
     relations: list = field(default_factory=list)
+    links: list = field(default_factory=list)
 
     def render(self, row, rows):
         """The representation of `row`, whose nested objects `rows` (a RowSet) holds."""
@@ -167,7 +169,7 @@ def _step(serializer_field, result):
         mode = serializer_field.parent.mode
         return lambda row, rows: mode
     if kind is LinkField:
-        return _link_step(serializer_field, model, where)
+        return _link_step(serializer_field, result, where)
     if len(serializer_field.source_attrs) != 1:
         raise NotCompilable(f"{where}: {kind.__name__} of a source other than one model field")
     model_field = model._meta.get_field(serializer_field.source)
@@ -229,10 +231,11 @@ def _is_reference_by_pk(model_field):
     )
 
 
-def _link_step(serializer_field, model, where):
-    pk_field = model._meta.pk
+def _link_step(serializer_field, result, where):
+    pk_field = result.model._meta.pk
     sentinel = next((value for kind, value in _LINK_SENTINELS.items() if isinstance(pk_field, kind)), None)
     if serializer_field.lookup_field != "pk" or sentinel is None:
         raise NotCompilable(f"{where}: a link by something else than a whole-number or UUID pk")
     link, pk = Link(serializer_field, sentinel), pk_field.attname
+    result.links.append(link)
     return lambda row, rows: rows.link(link, row[pk])

@@ -138,7 +138,7 @@ class FastJSONRenderer(JSONRenderer):
             content = _by_orjson(data, looked_through=False)
             if content is not None:
                 return content
-        return self.render(data)
+        return super().render(data)
 
     def renders_compact(self, accepted_media_type, renderer_context):
         """Whether this request's output is compact UTF-8, orjson's (else DRF renders it)."""

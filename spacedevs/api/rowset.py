@@ -17,19 +17,22 @@ from spacedevs.idquery import IdQuery
 @dataclass(frozen=True)
 class ReadPlan:
     """Per model: the columns to read, the query of its rows by pk, the (attname, model) of its references
-    and (ToMany, model) of its lists; `order` puts each model before those it leads to."""
+    and (ToMany, model) of its lists; `order` puts each model before those it leads to; `links`, every Link
+    the serializers fill in."""
 
     columns: dict
     queries: dict
     references: dict
     relations: dict
     order: tuple
+    links: tuple
 
 
 @cache
 def read_plan(roots):
     """The plan for the rows that the compiled serializers `roots` (a tuple) and their nested ones render."""
     columns, references, relations = defaultdict(set), defaultdict(set), defaultdict(set)
+    links = []
     seen, pending = set(), list(roots)
     while pending:
         serializer = pending.pop()
@@ -37,6 +40,7 @@ def read_plan(roots):
             continue
         seen.add(serializer)
         columns[serializer.model] |= serializer.columns
+        links += serializer.links
         for attname, nested in serializer.references:
             references[serializer.model].add((attname, nested.model))
             pending.append(nested)
@@ -55,6 +59,7 @@ def read_plan(roots):
         references=dict(references),
         relations=dict(relations),
         order=_leaders_first({root.model for root in roots}, leads_to),
+        links=tuple(links),
     )
 
 
@@ -84,7 +89,9 @@ class RowSet:
         self._members = defaultdict(dict)  # ToMany -> owner pk -> [related pk]
         self._rendered = {}  # (CompiledSerializer, pk) -> representation
         self.time_zone = timezone.get_current_timezone()  # date-times are rendered in
-        self._templates = {}  # Link -> its template under the URLconf and script prefix of this render
+        # Link -> its template under the URLconf and script prefix of this render: thread-locals, costly to
+        # read for every row.
+        self._templates = {}
 
     @classmethod
     def read(cls, roots, queryset, link_prefix=""):
@@ -129,11 +136,12 @@ class RowSet:
         """The pks of `owner`'s rows in a to-many `relation`, in order."""
         return self._members[relation].get(owner, ())
 
+    def resolve_links(self):
+        """Look every link's template up, under the current URLconf and script prefix: NotCompilable, if one
+        has no place for a pk, comes before any row is rendered."""
+        self._templates = {link: link.template() for link in self.plan.links}
+
     def link(self, link, pk):
-        """The `url` of the object with `pk`, behind the link prefix."""
-        try:
-            before, after = self._templates[link]
-        except KeyError:
-            # Looked up once a render: the URLconf and script prefix are thread-locals, costly to read.
-            before, after = self._templates[link] = link.template()
+        """The `url` of the object with `pk`, behind the link prefix (resolve_links first)."""
+        before, after = self._templates[link]
         return f"{self.link_prefix}{before}{pk}{after}"

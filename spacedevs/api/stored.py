@@ -59,9 +59,9 @@ def render_stored(serializer_class, instances, context=None):
 def stored_renderings(serializer_classes, queryset):
     """The stored documents of the rows of `queryset` in every mode of `serializer_classes`, as an iterator
     of (pk, {mode: document}): by their compiled forms over rows read once (compiled.py), else by the
-    serializers themselves. Every query is made before this returns; with the compiled forms, each row's
-    documents are rendered as the iterator reaches it, so that a writer stores one row while the database
-    takes in the one before."""
+    serializers themselves. Every query is made, and every link's path looked up, before this returns; with
+    the compiled forms, each row's documents are rendered as the iterator reaches it, so that a writer
+    stores one row while the database takes in the ones before."""
     try:
         return _render_compiled(serializer_classes, queryset)
     except NotCompilable:
@@ -71,16 +71,18 @@ def stored_renderings(serializer_classes, queryset):
 def _render_compiled(serializer_classes, queryset):
     modes = {mode: compiled(cls) for mode, cls in serializer_classes.items()}
     rows = RowSet.read(modes.values(), queryset, stored_context()["link_prefix"])
+    with _links_from_the_root():
+        rows.resolve_links()
     return _rendered_one_by_one(modes, rows, list(rows.rows[queryset.model]))
 
 
 def _rendered_one_by_one(forms, rows, pks):
     for pk in pks:
-        with _links_from_the_root():
-            documents = {
-                mode: _renderer.render_plain(rows.render(form, pk)).decode() for mode, form in forms.items()
-            }
-        yield pk, documents
+        yield pk, {mode: _document(rows.render(form, pk)) for mode, form in forms.items()}
+
+
+def _document(representation):
+    return _renderer.render_plain(representation).decode()
 
 
 def _render_serialized(serializer_classes, queryset):
