@@ -19,10 +19,12 @@ from bench.quiet import QUIET_CPUS
 from bench.servers import FloorServer, Gunicorn, fetch, floor_response
 
 CACHE_WARMUP_REQUESTS = 4  # a few, so that each worker (its own in-memory cache) has stored the response
-# Measured uncached again with no document held in the workers' memory (DOCUMENT_CACHE_BYTES=0): what a page
+# Measured uncached again with no document held in the workers' memory, whole or deflated
+# (DOCUMENT_CACHE_BYTES=0, COMPRESSED_PARTS_BYTES=0): what a page
 # costs when its documents come from PostgreSQL with its ids (as a page whose documents are mostly not held:
 # a worker just started, a crawler's pages) against the same page with its documents held.
 NOT_HELD_CASES = ("list 100", "normal 100", "detailed 100", "detailed 100 identity")
+NONE_HELD = {"DOCUMENT_CACHE_BYTES": "0", "COMPRESSED_PARTS_BYTES": "0"}
 LOGS = Path(__file__).resolve().parent / "out"
 
 
@@ -136,7 +138,7 @@ def measure_documents_not_held(size, cases, wrk, server_database_url, results, s
     """The NOT_HELD_CASES uncached, on a server that holds no document (`uncached_not_held` in `results`)."""
     measured = [case for case in cases if case.name in NOT_HELD_CASES]
     log = LOGS / f"gunicorn-{size}-not-held.log"
-    with Gunicorn(server_database_url, extra_env={"DOCUMENT_CACHE_BYTES": "0"}, log_path=log) as server:
+    with Gunicorn(server_database_url, extra_env=NONE_HELD, log_path=log) as server:
         server.wait_until_answering()
         warm_up(server, measured, wrk)
         for case in measured:

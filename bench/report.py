@@ -162,8 +162,9 @@ def results_tables(results):
         ]
         if not_held:
             parts += [
-                "Uncached, on an API holding no document in memory (`DOCUMENT_CACHE_BYTES=0`: every page "
-                'reads its documents from PostgreSQL), measured after the table above; "req/s ÷ held": '
+                "Uncached, on an API holding no document in memory, whole or deflated "
+                "(`DOCUMENT_CACHE_BYTES=0`, `COMPRESSED_PARTS_BYTES=0`: every page reads its documents from "
+                'PostgreSQL and deflates them), measured after the table above; "req/s ÷ held": '
                 "against the uncached req/s above:",
                 markdown_table(NOT_HELD_COLUMNS, not_held),
             ]
@@ -202,11 +203,11 @@ def write_markdown(path, results, verdicts):
   {settings["database_floor_runs"]} runs of the page's one statement on a raw psycopg cursor.
 - Uncached: every request a new URL (`&bench=…`, ignored by the API, part of its cache key), so that the
   response is computed; the stored documents it shows are held in the workers' memory after the first
-  (`DOCUMENT_CACHE_BYTES`), as on a server in use (each size's pages of 100 are measured again with none
-  held). Cached: one URL after warm-up requests. 304: the cached URL with `If-None-Match`. Transport floor
-  ("floor"): the same response bytes served from memory by `bench/floor_app.py` under the same gunicorn
-  settings, the same wrk commands (ratios: uncached ÷ floor with unique URLs, cached ÷ floor with one URL;
-  "floor req/s" shows the latter).
+  (`DOCUMENT_CACHE_BYTES`), and deflated (`COMPRESSED_PARTS_BYTES`), as on a server in use (each size's
+  pages of 100 are measured again with none held). Cached: one URL after warm-up requests. 304: the cached
+  URL with `If-None-Match`. Transport floor ("floor"): the same response bytes served from memory by
+  `bench/floor_app.py` under the same gunicorn settings, the same wrk commands (ratios: uncached ÷ floor
+  with unique URLs, cached ÷ floor with one URL; "floor req/s" shows the latter).
 
 ## Targets
 

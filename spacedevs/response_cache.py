@@ -26,9 +26,9 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags
-from isal import igzip
 from rest_framework.views import APIView
 
+from . import gzip_parts
 from .api.errors import CompactJsonResponse
 from .models import DataState
 from .sources import response_code
@@ -46,10 +46,12 @@ VARY = ("Accept", "Accept-Encoding")
 MIN_COMPRESSED_SIZE = 200
 # The compressions offered, preferred first when a client accepts several equally. Both are deterministic
 # (gzip without a timestamp), so every worker compresses a body to the same bytes. gzip is ISA-L's: five
-# times as fast as zlib's at the same size (a miss waits for it).
+# times as fast as zlib's at the same size (a miss waits for it). Each takes the body and the part of it the
+# view named (a gzip_parts.KnownPart on the response, or None), which gzip deflates once for every response
+# that shows it.
 COMPRESSORS = {
-    "br": lambda body: brotli.compress(body, quality=settings.BROTLI_QUALITY),
-    "gzip": lambda body: igzip.compress(body, compresslevel=settings.GZIP_LEVEL, mtime=0),
+    "br": lambda body, part: brotli.compress(body, quality=settings.BROTLI_QUALITY),
+    "gzip": lambda body, part: gzip_parts.compress(body, settings.GZIP_LEVEL, part),
 }
 
 
@@ -334,7 +336,7 @@ class ResponseCacheMiddleware:
     def _compress(response, coding):
         if len(response.content) < MIN_COMPRESSED_SIZE or response.has_header("Content-Encoding"):
             return
-        response.content = COMPRESSORS[coding](response.content)
+        response.content = COMPRESSORS[coding](response.content, getattr(response, "known_part", None))
         response.headers["Content-Encoding"] = coding
 
     @staticmethod

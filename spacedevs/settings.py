@@ -195,6 +195,14 @@ DOCUMENT_CACHE_BYTES = checked(
     lambda v: v >= 0,
     "0 (none) or more",
 )
+# Bytes of pages' documents each process keeps gzip-deflated, so that an uncached page showing the same
+# documents as one before compresses only its envelope (spacedevs/gzip_parts.py); 0 keeps none.
+COMPRESSED_PARTS_BYTES = checked(
+    "COMPRESSED_PARTS_BYTES",
+    env.int("COMPRESSED_PARTS_BYTES", default=2 * 1024 * 1024),
+    lambda v: v >= 0,
+    "0 (none) or more",
+)
 # How long an entry may stay unused before it is dropped (a write makes it unreachable at once anyway).
 RESPONSE_CACHE_TIMEOUT = env.int("RESPONSE_CACHE_TIMEOUT", default=3600)
 # How long clients and proxies may reuse a response without asking again (`Cache-Control: max-age`).

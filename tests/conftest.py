@@ -33,6 +33,7 @@ from ingest.records import ingest_records
 from ingest.synthetic import generate_events
 from spacedevs.api.document_cache import documents_held
 from spacedevs.api.stored import StoredDocumentsMixin
+from spacedevs.gzip_parts import parts_held
 from spacedevs.sources import project_app_configs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -280,12 +281,13 @@ def live_rendering(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _empty_response_cache():
-    """Each test starts with no cached responses and no documents held (data sets are rolled back to the
-    same data version, and tests may change rows in ways no production path does: QuerySet.update), and no
-    request counted."""
+    """Each test starts with no cached responses and no documents held, whole or deflated (data sets are
+    rolled back to the same data version, and tests may change rows in ways no production path does:
+    QuerySet.update), and no request counted."""
     caches[settings.RESPONSE_CACHE_ALIAS].clear()
     caches[settings.THROTTLE_CACHE_ALIAS].clear()
     documents_held.clear()
+    parts_held.clear()
 
 
 @pytest.fixture(scope="session")

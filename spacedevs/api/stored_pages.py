@@ -17,8 +17,9 @@ def statement_text(sql, params):
 class StoredPage:
     """The rows of a filtered, ordered `queryset` as their stored documents in `mode` (a text column of the
     one-to-one `relation`'s model) spliced by `splice` (a LinkSplicer): what LL2Pagination asks of a
-    queryset, `count()` and a slice, the slice giving [(pk, document as UTF-8 bytes, or None)] in the
-    queryset's order.
+    queryset, `count()` and a slice, the slice giving [(pk, digest of its document, the document as UTF-8
+    bytes)] in the queryset's order (None for a document not rendered, or written again since its digest
+    was read).
 
     The ids' statement is compiled once, for the count's cache key and the slice. On PostgreSQL the slice is
     the page's ids, in order, as an array joined to their documents' digests (a join below the `OFFSET`
@@ -81,17 +82,22 @@ class StoredPage:
                 read = fetch_texts(self.connection, self._joined(sql, [self._digest, self.mode]), params)
                 rows = [(to_python(pk.decode()), digest) for pk, digest, _ in read]
                 documents = self._documents_read(read)
-            return [(pk, documents.get(digest)) for pk, digest in rows]
+            return [(pk, digest, documents.get(digest)) for pk, digest in rows]
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             ids = [pk for (pk,) in cursor.fetchall()]
         owner = self.relation.field.attname
-        documents = dict(
-            self.relation.related_model._default_manager.using(self.ids.db)
+        found = {
+            pk: (digest, document)
+            for pk, digest, document in self.relation.related_model._default_manager.using(self.ids.db)
             .filter(**{f"{owner}__in": ids})
-            .values_list(owner, self.mode)
-        )
-        return [(pk, None if pk not in documents else self.splice(documents[pk].encode())) for pk in ids]
+            .values_list(owner, self._digest, self.mode)
+        }
+        page = []
+        for pk in ids:
+            digest, document = found.get(pk, (None, None))
+            page.append((pk, digest, None if document is None else self.splice(document.encode())))
+        return page
 
     def _joined(self, ids_sql, columns):
         """The page's ids, in order, with `columns` of their documents (NULL for those not rendered)."""

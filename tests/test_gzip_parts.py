@@ -1,0 +1,114 @@
+"""gzip bodies around a part deflated once (spacedevs/gzip_parts.py): a page's documents are compressed once
+for every response that shows them, and every body decodes to its own bytes."""
+
+import copy
+import gzip
+import zlib
+
+import pytest
+from django.conf import settings
+from isal import igzip
+
+from ingest.records import ingest_records
+from spacedevs import gzip_parts
+from spacedevs.api.document_cache import DocumentCache
+from spacedevs.gzip_parts import MIN_PART_BYTES, KnownPart, compress, parts_held
+
+GZIP = {"HTTP_ACCEPT_ENCODING": "gzip"}
+PART = bytes(range(256)) * 40  # 10 KB that deflate cannot shorten much: a wrong splice shows
+
+
+@pytest.fixture
+def deflated(monkeypatch):
+    """The lengths of the data gzip_parts deflates, in order."""
+    lengths, deflate = [], gzip_parts._deflated
+
+    def counted(data, *args):
+        lengths.append(len(data))
+        return deflate(data, *args)
+
+    monkeypatch.setattr(gzip_parts, "_deflated", counted)
+    return lengths
+
+
+def decoded(body):
+    """`body` decoded by Python's gzip and by zlib as HTTP clients call it (one gzip member)."""
+    by_gzip = gzip.decompress(body)
+    assert zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(body) == by_gzip
+    return by_gzip
+
+
+@pytest.mark.parametrize(
+    ("before", "after"), [(b"", b""), (b'{"count":1,"results":', b"}"), (b"x" * 5000, b"")]
+)
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+def test_a_body_with_a_part_decodes_to_itself(before, after, level, deflated):
+    body = before + PART + after
+    first = compress(body, level, KnownPart("page", len(PART), len(after)))
+    again = compress(body, level, KnownPart("page", len(PART), len(after)))
+    assert decoded(first) == body
+    assert again == first  # the same bytes, the part held or not
+    assert deflated == [len(PART), len(before), len(after), len(before), len(after)]  # the part once
+
+
+def test_the_same_part_in_another_body_is_not_deflated_again(deflated):
+    first = b'{"count":2,"next":null,"results":' + PART + b"}"
+    second = b'{"count":3,"next":"http://testserver/2.3.0/events/?limit=1&offset=1","results":' + PART + b"}"
+    for body in (first, second):
+        assert decoded(compress(body, 2, KnownPart(("variant", ("digest",)), len(PART), 1))) == body
+    assert deflated.count(len(PART)) == 1
+
+
+def test_a_key_naming_other_bytes_costs_a_compression_not_a_wrong_body(deflated):
+    for part in (PART, PART[::-1]):
+        body = b"[" + part + b"]"
+        assert decoded(compress(body, 2, KnownPart("same key", len(part), 1))) == body
+    assert deflated.count(len(PART)) == 2
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        None,
+        KnownPart("small", MIN_PART_BYTES - 1, 0),  # not worth holding
+        KnownPart("past the start", len(PART) + 1, 0),  # a part the body cannot hold
+    ],
+)
+def test_other_bodies_are_deflated_whole(part):
+    body = PART[: MIN_PART_BYTES - 1] if part and part.key == "small" else PART
+    assert compress(body, 2, part) == igzip.compress(body, compresslevel=2, mtime=0)
+    assert parts_held.size == 0
+
+
+def test_held_parts_stay_within_their_bytes(monkeypatch):
+    held = DocumentCache(max_bytes=0)  # COMPRESSED_PARTS_BYTES=0: nothing held, every body still right
+    monkeypatch.setattr(gzip_parts, "parts_held", held)
+    assert decoded(compress(PART, 2, KnownPart("page", len(PART), 0))) == PART
+    assert held.size == 0
+
+
+@pytest.mark.parametrize("mode", ["list", "normal", "detailed"])
+def test_pages_of_the_same_documents_share_their_part(client, generated, mode, deflated):
+    """Uncached pages (each URL new) showing the same documents, spliced alike, deflate them once; spliced
+    otherwise (`format=json` in every link), or once one of them is written again, anew."""
+    page = f"/2.3.0/events/?mode={mode}&limit=100"
+    bodies = {}
+    for url in (f"{page}&a", f"{page}&b", f"{page}&format=json", f"{page}&format=json&c"):
+        response = client.get(url, **GZIP)
+        assert response["Content-Encoding"] == "gzip"
+        bodies[url] = decoded(response.content)
+        assert bodies[url] == client.get(url).content, url
+        # As small as the body deflated whole, within the two flushes' bytes.
+        whole = igzip.compress(bodies[url], compresslevel=settings.GZIP_LEVEL, mtime=0)
+        assert len(response.content) <= len(whole) + 64
+    parts = [length for length in deflated if length >= MIN_PART_BYTES]
+    assert len(parts) == 2  # once per splice
+    assert bodies[f"{page}&a"] != bodies[f"{page}&b"]  # the envelope's links name each URL
+
+    first = client.get(f"{page}&format=json").json()["results"][0]
+    record = copy.deepcopy(next(event for event in generated if event["id"] == first["id"]))
+    ingest_records([record | {"name": "Written again"}], source="edit")
+    response = client.get(f"{page}&d", **GZIP)
+    assert decoded(response.content) == client.get(f"{page}&d").content
+    assert b'"name":"Written again"' in decoded(response.content)
+    assert len([length for length in deflated if length >= MIN_PART_BYTES]) == 3
