@@ -3,6 +3,7 @@ for every response that shows them, and every body decodes to its own bytes."""
 
 import copy
 import gzip
+import random
 import zlib
 
 import pytest
@@ -11,11 +12,11 @@ from isal import igzip
 
 from ingest.records import ingest_records
 from spacedevs import gzip_parts
-from spacedevs.api.document_cache import DocumentCache
-from spacedevs.gzip_parts import MIN_PART_BYTES, KnownPart, compress, parts_held
+from spacedevs.gzip_parts import ENTRY_OVERHEAD, MIN_PART_BYTES, KnownPart, compress, parts_held
+from spacedevs.held_bytes import HeldBytes
 
 GZIP = {"HTTP_ACCEPT_ENCODING": "gzip"}
-PART = bytes(range(256)) * 40  # 10 KB that deflate cannot shorten much: a wrong splice shows
+PART = random.Random(9).randbytes(10240)  # that deflate cannot shorten: a wrong splice shows
 
 
 @pytest.fixture
@@ -80,35 +81,67 @@ def test_other_bodies_are_deflated_whole(part):
     assert parts_held.size == 0
 
 
-def test_held_parts_stay_within_their_bytes(monkeypatch):
-    held = DocumentCache(max_bytes=0)  # COMPRESSED_PARTS_BYTES=0: nothing held, every body still right
+def test_held_parts_stay_within_their_bytes(monkeypatch, deflated):
+    held = HeldBytes(max_bytes=ENTRY_OVERHEAD + 3 * len(PART) // 2, entry_overhead=ENTRY_OVERHEAD)
     monkeypatch.setattr(gzip_parts, "parts_held", held)
-    assert decoded(compress(PART, 2, KnownPart("page", len(PART), 0))) == PART
-    assert held.size == 0
+    for key in ("first", "second", "first"):  # room for one: the second pushes the first out
+        assert decoded(compress(PART, 2, KnownPart(key, len(PART), 0))) == PART
+        assert 0 < held.size <= held.max_bytes
+    assert deflated.count(len(PART)) == 3
+    monkeypatch.setattr(gzip_parts, "parts_held", HeldBytes(max_bytes=0, entry_overhead=ENTRY_OVERHEAD))
+    assert decoded(compress(PART, 2, KnownPart("first", len(PART), 0))) == PART  # COMPRESSED_PARTS_BYTES=0
+    assert gzip_parts.parts_held.size == 0
 
 
+@pytest.fixture
+def keyed_alone(monkeypatch):
+    """Parts told apart by their KnownPart's key alone, not by their bytes' CRC-32 as well."""
+    monkeypatch.setattr(gzip_parts, "_checksum", lambda part: 0)
+
+
+@pytest.mark.usefixtures("keyed_alone")
 @pytest.mark.parametrize("mode", ["list", "normal", "detailed"])
 def test_pages_of_the_same_documents_share_their_part(client, generated, mode, deflated):
     """Uncached pages (each URL new) showing the same documents, spliced alike, deflate them once; spliced
-    otherwise (`format=json` in every link), or once one of them is written again, anew."""
+    otherwise (another host, `format=json` in every link), or once one of them is written again, anew. The
+    key alone tells the parts apart here, and the hosts and the new name are as long as the old: a key that
+    left out the splice or a document would give a wrong body."""
     page = f"/2.3.0/events/?mode={mode}&limit=100"
+    requests = [
+        (f"{page}&a", "localhost"),
+        (f"{page}&b", "localhost"),
+        (f"{page}&c", "127.0.0.1"),
+        (f"{page}&format=json", "localhost"),
+        (f"{page}&format=json&d", "localhost"),
+    ]
     bodies = {}
-    for url in (f"{page}&a", f"{page}&b", f"{page}&format=json", f"{page}&format=json&c"):
-        response = client.get(url, **GZIP)
+    for url, host in requests:
+        response = client.get(url, HTTP_HOST=host, **GZIP)
         assert response["Content-Encoding"] == "gzip"
         bodies[url] = decoded(response.content)
-        assert bodies[url] == client.get(url).content, url
+        assert bodies[url] == client.get(url, HTTP_HOST=host).content, url
         # As small as the body deflated whole, within the two flushes' bytes.
         whole = igzip.compress(bodies[url], compresslevel=settings.GZIP_LEVEL, mtime=0)
         assert len(response.content) <= len(whole) + 64
-    parts = [length for length in deflated if length >= MIN_PART_BYTES]
-    assert len(parts) == 2  # once per splice
+        assert client.head(url, HTTP_HOST=host, **GZIP)["Content-Length"] == str(len(response.content))
+    assert len([length for length in deflated if length >= MIN_PART_BYTES]) == 3  # once per splice
     assert bodies[f"{page}&a"] != bodies[f"{page}&b"]  # the envelope's links name each URL
 
-    first = client.get(f"{page}&format=json").json()["results"][0]
+    first = client.get(f"{page}&format=json", HTTP_HOST="localhost").json()["results"][0]
     record = copy.deepcopy(next(event for event in generated if event["id"] == first["id"]))
-    ingest_records([record | {"name": "Written again"}], source="edit")
-    response = client.get(f"{page}&d", **GZIP)
-    assert decoded(response.content) == client.get(f"{page}&d").content
-    assert b'"name":"Written again"' in decoded(response.content)
-    assert len([length for length in deflated if length >= MIN_PART_BYTES]) == 3
+    renamed = record["name"].swapcase()
+    assert renamed != record["name"] and len(renamed.encode()) == len(record["name"].encode())
+    ingest_records([record | {"name": renamed}], source="edit")
+    response = client.get(f"{page}&e", HTTP_HOST="localhost", **GZIP)
+    assert decoded(response.content) == client.get(f"{page}&e", HTTP_HOST="localhost").content
+    assert f'"name":"{renamed}"'.encode() in decoded(response.content)
+    assert len([length for length in deflated if length >= MIN_PART_BYTES]) == 4
+
+
+@pytest.mark.usefixtures("keyed_alone")
+def test_a_page_read_from_the_other_end_names_its_own_part(client, generated):
+    count = client.get("/2.3.0/events/?mode=list&format=json").json()["count"]
+    # Past the middle, a page is read reversed, and turned round: its documents' key with it.
+    for number, offset in enumerate((0, count - 100, count - 150, count - 100)):
+        url = f"/2.3.0/events/?mode=normal&limit=100&offset={offset}&n={number}"
+        assert decoded(client.get(url, **GZIP).content) == client.get(url).content, offset

@@ -9,27 +9,24 @@ and what the splice put in (the request's origin and `?format=`): the same key, 
 held is never stale (a document written again has another digest).
 """
 
-import collections
-import threading
-
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import SHA256
+
+from ..held_bytes import HeldBytes
 
 # What an entry costs beyond its document's bytes: its key (the digest and the origin and suffix spliced in,
 # each request's own objects), the bytes object and the dictionary's links; measured with tracemalloc.
 ENTRY_OVERHEAD = 384
 
 
-class DocumentCache:
+class DocumentCache(HeldBytes):
     """Documents (UTF-8 bytes) by key, at most `max_bytes` of them (each counted as its length and
-    ENTRY_OVERHEAD), the least recently used going first; shared by a process's threads."""
+    ENTRY_OVERHEAD), the least recently used going first; what the pages of each kind found held, for the
+    choice of the next page's statement (stored_pages.py)."""
 
     def __init__(self, max_bytes):
-        self.max_bytes = max_bytes
-        self.size = 0
-        self._documents = collections.OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(max_bytes, ENTRY_OVERHEAD)
         self._mostly_held = {}  # {kind: whether the last page of that kind found half its documents held}
 
     def expects_held(self, kind):
@@ -41,35 +38,9 @@ class DocumentCache:
         if asked:
             self._mostly_held[kind] = 2 * held >= asked
 
-    def get_many(self, keys):
-        """{key: document} of the `keys` held, each now the most recently used."""
-        found = {}
-        with self._lock:
-            for key in keys:
-                document = self._documents.get(key)
-                if document is not None:
-                    self._documents.move_to_end(key)
-                    found[key] = document
-        return found
-
-    def keep(self, key, document):
-        if len(document) + ENTRY_OVERHEAD > self.max_bytes:
-            return
-        with self._lock:
-            previous = self._documents.pop(key, None)
-            if previous is not None:
-                self.size -= len(previous) + ENTRY_OVERHEAD
-            self._documents[key] = document
-            self.size += len(document) + ENTRY_OVERHEAD
-            while self.size > self.max_bytes:
-                _, dropped = self._documents.popitem(last=False)
-                self.size -= len(dropped) + ENTRY_OVERHEAD
-
     def clear(self):
-        with self._lock:
-            self._documents.clear()
-            self._mostly_held.clear()
-            self.size = 0
+        super().clear()
+        self._mostly_held.clear()
 
 
 class TextSHA256(SHA256):

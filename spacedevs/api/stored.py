@@ -7,6 +7,7 @@ prefix (a deployment under `/mirror`) and `?format=` into each link, giving the 
 have given for that request.
 """
 
+import hashlib
 from contextlib import contextmanager
 from functools import lru_cache
 from urllib.parse import quote
@@ -169,7 +170,8 @@ class StoredDocumentsMixin:
         if isinstance(results, orjson.Fragment):
             # The envelope's last member, as they are, then its closing brace: the same bytes wherever the
             # same documents are spliced alike.
-            key = (stored.splice.variant, tuple(digest for _, digest, _ in page))
+            digests = hashlib.sha256("".join(digest for _, digest, _ in page).encode()).digest()
+            key = (stored.splice.variant, digests)
             response.known_part = KnownPart(key, length=sum(map(len, pieces)), after=len(b"}"))
         return response
 
