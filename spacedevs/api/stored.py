@@ -170,7 +170,7 @@ class StoredDocumentsMixin:
         if isinstance(results, orjson.Fragment):
             # The envelope's last member, as they are, then its closing brace: the same bytes wherever the
             # same documents are spliced alike.
-            digests = hashlib.sha256("".join(digest for _, digest, _ in page).encode()).digest()
+            digests = hashlib.sha256(b"".join(digest for _, digest, _ in page)).digest()
             key = (stored.splice.variant, digests)
             response.known_part = KnownPart(key, length=sum(map(len, pieces)), after=len(b"}"))
         return response

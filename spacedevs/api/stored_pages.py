@@ -17,9 +17,9 @@ def statement_text(sql, params):
 class StoredPage:
     """The rows of a filtered, ordered `queryset` as their stored documents in `mode` (a text column of the
     one-to-one `relation`'s model) spliced by `splice` (a LinkSplicer): what LL2Pagination asks of a
-    queryset, `count()` and a slice, the slice giving [(pk, digest of its document, the document as UTF-8
-    bytes)] in the queryset's order (None for a document not rendered, or written again since its digest
-    was read).
+    queryset, `count()` and a slice, the slice giving [(pk, digest of its document, the document), both
+    UTF-8 bytes] in the queryset's order (the document None where it is not rendered, or was written again
+    since its digest was read).
 
     The ids' statement is compiled once, for the count's cache key and the slice. On PostgreSQL the slice is
     the page's ids, in order, as an array joined to their documents' digests (a join below the `OFFSET`
@@ -96,7 +96,10 @@ class StoredPage:
         page = []
         for pk in ids:
             digest, document = found.get(pk, (None, None))
-            page.append((pk, digest, None if document is None else self.splice(document.encode())))
+            if document is None:
+                page.append((pk, None, None))
+            else:
+                page.append((pk, digest.encode(), self.splice(document.encode())))
         return page
 
     def _joined(self, ids_sql, columns):
