@@ -1,14 +1,46 @@
 """The response cache's backends: a process's memory bounded in bytes, and Redis as a cache that may fail
 (an unreachable or hung Redis costs a miss, never a request)."""
 
+import collections
 import logging
 
+from django.core.cache.backends import locmem
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+
+
+class SizedValues(collections.OrderedDict):
+    """An OrderedDict that keeps the total length of its values (`size`) in step with each way LocMemCache
+    changes its entries: setting, deleting, popitem() (which, on an OrderedDict subclass, does not go
+    through __delitem__) and clear()."""
+
+    def __init__(self, *args):
+        self.size = 0
+        super().__init__(*args)
+
+    def __setitem__(self, key, value):
+        previous = self.get(key)
+        if previous is not None:
+            self.size -= len(previous)
+        super().__setitem__(key, value)
+        self.size += len(value)
+
+    def __delitem__(self, key):
+        self.size -= len(self.get(key, b""))
+        super().__delitem__(key)
+
+    def popitem(self, last=True):
+        key, value = super().popitem(last)
+        self.size -= len(value)
+        return key, value
+
+    def clear(self):
+        super().clear()
+        self.size = 0
 
 
 class ByteBoundLocMemCache(LocMemCache):
@@ -20,20 +52,22 @@ class ByteBoundLocMemCache(LocMemCache):
     def __init__(self, name, params):
         super().__init__(name, params)
         self._max_bytes = int(params.get("OPTIONS", {})["MAX_BYTES"])
+        # Each thread has its own instance, all sharing the name's entries: swapped once for entries that
+        # count their bytes (summing them afresh on each set cost up to 0.1 ms with 200 entries).
+        with self._lock:
+            if not isinstance(locmem._caches[name], SizedValues):
+                locmem._caches[name] = SizedValues(locmem._caches[name])
+            self._cache = locmem._caches[name]
 
     def _set(self, key, value, timeout=DEFAULT_TIMEOUT):
         if len(value) > self._max_bytes:
             self._delete(key)  # nor its value before: a set is never followed by an older value
             return
         super()._set(key, value, timeout)
-        # Summed afresh (a few hundred entries at most): no count of its own to keep in step with every
-        # path that adds, replaces or removes an entry.
-        held = sum(map(len, self._cache.values()))
-        while held > self._max_bytes:
+        while self._cache.size > self._max_bytes:
             # The least recently used: each set or get moves its entry to the front.
-            dropped, dropped_value = self._cache.popitem()
+            dropped, _ = self._cache.popitem()
             del self._expire_info[dropped]
-            held -= len(dropped_value)
 
 
 class TolerantRedisCache(RedisCache):

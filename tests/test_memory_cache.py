@@ -43,3 +43,34 @@ def test_the_response_cache_in_memory_is_bounded_in_bytes():
     cache = caches[settings.RESPONSE_CACHE_ALIAS]
     assert isinstance(cache, ByteBoundLocMemCache)
     assert cache._max_bytes == 16 * 1024 * 1024
+
+
+def test_the_bytes_held_are_counted_in_step_with_every_change():
+    cache = bounded_cache(3 * STORED)
+    entries = cache._cache
+
+    def counted():
+        assert entries.size == sum(map(len, entries.values()))
+
+    cache.set("a", BODY)
+    cache.set("a", DOUBLE_BODY)  # replaced
+    cache.set("n", 1)
+    cache.incr("n")
+    counted()
+    cache.set("b", BODY)  # over the bytes: the least recently used go (popitem)
+    counted()
+    cache.delete("b")
+    cache.set("gone", BODY, timeout=-1)  # expired, deleted when next read
+    assert cache.get("gone") is None
+    counted()
+    cache.clear()
+    assert entries.size == 0
+
+
+def test_every_instance_of_a_name_shares_its_counted_entries():
+    name = f"test-{uuid.uuid4()}"
+    first, second = (ByteBoundLocMemCache(name, {"OPTIONS": {"MAX_BYTES": 2 * STORED}}) for _ in range(2))
+    first.set("a", BODY)
+    second.set("b", BODY)
+    assert first._cache is second._cache
+    assert first._cache.size == 2 * STORED
