@@ -118,7 +118,11 @@ class FilterExtension(DjangoFilterExtension):
                 }
             for parameter in parameters:
                 schema = parameter["schema"]
-                schema.get("items", schema).update(type="integer", **bounds)
+                items = schema.get("items", schema)
+                # No format, as LL2 has them: on SQLite, whose integers Django reports as 64-bit, a model's
+                # id gets `int64` from drf-spectacular.
+                items.pop("format", None)
+                items.update(type="integer", **bounds)
         return parameters
 
 
