@@ -46,6 +46,9 @@ PAGE_QUERIES = 1 if connection.vendor == "postgresql" else 2
 # A response computed (not served from the cache) reads the data state twice: as its request starts, and
 # once it is computed, to know it was computed from one version of the data (spacedevs/response_cache.py).
 STATE_READS = 2
+# Why some tests run on PostgreSQL alone (bin/test's database; a run on SQLite skips them).
+SCHEMA_IN_TRANSACTION = "SQLite's schema editor cannot run inside the test's transaction"
+CONCURRENT_WRITERS = "SQLite's test database refuses a second writer (table is locked) where PostgreSQL waits"
 # The project's own apps: the installed apps that are folders at the top of the repository.
 PROJECT_APPS = tuple(config.label for config in project_app_configs())
 
