@@ -45,6 +45,14 @@ def test_gzip_levels_are_isa_ls():
     assert "GZIP_LEVEL must be 0 to 3 (ISA-L's levels), not 6" in result.stderr
 
 
+def test_the_bytes_held_per_process_are_zero_or_more():
+    for name, default in {"DOCUMENT_CACHE_BYTES": 8 * 2**20, "COMPRESSED_PARTS_BYTES": 2 * 2**20}.items():
+        assert start(name, SECRET_KEY="x" * 50).stdout.strip() == str(default)
+        result = start(name, SECRET_KEY="x" * 50, **{name: "-1"})
+        assert result.returncode != 0
+        assert f"{name} must be 0 (none) or more, not -1" in result.stderr
+
+
 def test_workers_keep_their_database_connection_unless_told_otherwise():
     # Without Django's health check: the data state's read replaces a dropped connection (test_data_state).
     show = "DATABASES['default']['CONN_MAX_AGE'], settings.DATABASES['default']['CONN_HEALTH_CHECKS']"
