@@ -47,10 +47,10 @@ class KnownPart:
 
 def compress(body, level, part=None):
     """`body` as a gzip member, deflated at ISA-L's `level`; `part` (a KnownPart, or None) held deflated."""
-    start = len(body) - part.after - part.length if part else -1
-    if part is None or part.length < MIN_PART_BYTES or start < 0:
+    if part is None or part.length < MIN_PART_BYTES or part.length + part.after > len(body):
         return igzip.compress(body, compresslevel=level, mtime=0)
-    stop = start + part.length
+    stop = len(body) - part.after
+    start = stop - part.length
     view = memoryview(body)
     key = (part.key, level, part.length, _checksum(view[start:stop]))
     deflated = parts_held.get_many([key]).get(key)
@@ -70,6 +70,7 @@ def compress(body, level, part=None):
 
 
 def _checksum(part):
+    """The CRC-32 of a part's bytes: the second check of its key."""
     return isal_zlib.crc32(part)
 
 
