@@ -68,15 +68,15 @@ def test_a_key_naming_other_bytes_costs_a_compression_not_a_wrong_body(deflated)
 
 
 @pytest.mark.parametrize(
-    "part",
+    ("body", "part"),
     [
-        None,
-        KnownPart("small", MIN_PART_BYTES - 1, 0),  # not worth holding
-        KnownPart("past the start", len(PART) + 1, 0),  # a part the body cannot hold
+        (PART, None),
+        (PART[: MIN_PART_BYTES - 1], KnownPart("small", MIN_PART_BYTES - 1, 0)),  # not worth holding
+        (PART, KnownPart("past the start", len(PART) + 1, 0)),  # a part the body cannot hold
     ],
+    ids=["no part", "small", "past the start"],
 )
-def test_other_bodies_are_deflated_whole(part):
-    body = PART[: MIN_PART_BYTES - 1] if part and part.key == "small" else PART
+def test_other_bodies_are_deflated_whole(body, part):
     assert compress(body, 2, part) == igzip.compress(body, compresslevel=2, mtime=0)
     assert parts_held.size == 0
 
