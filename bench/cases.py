@@ -3,10 +3,10 @@
 The database floor of a request is the time PostgreSQL takes to return its page's data in one statement:
 the view's own filtered and ordered queryset (built by the view from the request, as DRF builds it), turned
 into the statement that reads the page's stored documents (`values_list("document__<mode>")`, sliced by
-offset and limit), executed and fetched on a raw psycopg cursor. The view itself needs more than that (a
-count, the page's ids, then their documents, plus the data state): the floor is what no implementation
-reading these bytes from this database could beat (the API holds the documents it served in memory, and
-reads only the others: spacedevs/api/document_cache.py).
+offset and limit), executed and fetched on a raw psycopg cursor with a web worker's session settings. The
+view itself needs more than that (a count, the page's ids, then their documents, plus the data state): the
+floor is what no implementation reading these bytes from this database could beat (the API holds the
+documents it served in memory, and reads only the others: spacedevs/api/document_cache.py).
 """
 
 import statistics
@@ -17,6 +17,8 @@ import psycopg
 from django.db import connection
 from django.test import RequestFactory
 from django.urls import resolve
+
+from spacedevs.faults import web_session_settings
 
 API = "/2.3.0/"
 DATABASE_FLOOR_WARMUP = 3
@@ -120,7 +122,9 @@ def database_floor(case, database_url, runs):
     sql, params, expected = page_statement(case)
     timings = []
     with (
-        psycopg.connect(database_url, autocommit=True, cursor_factory=psycopg.ClientCursor) as raw,
+        psycopg.connect(
+            database_url, autocommit=True, cursor_factory=psycopg.ClientCursor, options=web_session_options()
+        ) as raw,
         raw.cursor() as cursor,
     ):
         for run in range(DATABASE_FLOOR_WARMUP + runs):
@@ -141,6 +145,12 @@ def database_floor(case, database_url, runs):
         "document_bytes": sum(len(row[0].encode()) for row in rows),
         "statement": statement,
     }
+
+
+def web_session_options():
+    """libpq's `options` giving a connection the settings of a web worker's (the floor is the database's
+    time under the server's own settings)."""
+    return " ".join(f"-c {name}={value}" for name, value in web_session_settings().items())
 
 
 def close_django_connection():

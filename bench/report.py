@@ -200,7 +200,8 @@ def write_markdown(path, results, verdicts):
   (`-t1 -c1`), requests/s with eight (`-t2 -c8`); request headers {settings["request_headers"]}; gunicorn as
   production runs it (`spacedevs.gunicorn_config`, {settings["workers"]} workers, DATABASE_URL
   `{settings["server_database_url"]}`); database floor: median of
-  {settings["database_floor_runs"]} runs of the page's one statement on a raw psycopg cursor.
+  {settings["database_floor_runs"]} runs of the page's one statement on a raw psycopg cursor, with a web
+  worker's session settings (`spacedevs.faults.web_session_settings`: no parallel workers).
 - Uncached: every request a new URL (`&bench=…`, ignored by the API, part of its cache key), so that the
   response is computed; the stored documents it shows are held in the workers' memory after the first
   (`DOCUMENT_CACHE_BYTES`), and deflated (`COMPRESSED_PARTS_BYTES`), as on a server in use (each size's

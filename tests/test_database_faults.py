@@ -10,7 +10,7 @@ import pytest
 from django.db import InterfaceError, OperationalError, ProgrammingError, connection, connections
 from django.test import Client
 
-from spacedevs.faults import DatabaseTimedOut, is_database_unavailable
+from spacedevs.faults import DatabaseTimedOut, is_database_unavailable, set_web_session
 from spacedevs.models import DataState
 
 from .instances import Instance
@@ -48,6 +48,20 @@ def test_ready_says_whether_the_database_answers(client, monkeypatch, django_ass
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "detail": "The database is unavailable."}
     assert response["Retry-After"] == "5"
+
+
+@pytest.mark.django_db
+def test_a_web_workers_connection_has_the_deadline_and_no_parallel_workers():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's settings")
+    show = "SELECT current_setting('statement_timeout'), current_setting('max_parallel_workers_per_gather')"
+    with connection.cursor() as cursor:  # what is set here is undone with the test's transaction
+        cursor.execute("RESET statement_timeout; RESET max_parallel_workers_per_gather")
+        cursor.execute(show)
+        assert cursor.fetchone() == ("0", "2")  # PostgreSQL's defaults, which commands keep
+        set_web_session(sender=None, connection=connection)
+        cursor.execute(show)
+        assert cursor.fetchone() == ("5s", "0")
 
 
 @pytest.fixture
