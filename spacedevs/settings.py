@@ -135,6 +135,9 @@ for database in DATABASES.values():
     if database["ENGINE"] == "django.db.backends.postgresql":
         database.setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Indexes that carry columns (INCLUDE, events/models.py) are PostgreSQL's; SQLite builds the same indexes
+# without them, which Django warns of at every migrate.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # API responses are cached by data version (spacedevs/response_cache.py): in each process's memory, or in
 # Redis, shared by every worker and host, when REDIS_URL is set.
