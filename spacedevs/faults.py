@@ -106,7 +106,7 @@ def web_session_settings():
     """PostgreSQL's settings for the connections of web workers: the server's own deadline for each query,
     and no parallel workers. A page is the first rows of an ordered index walk; under a Gather Merge each of
     three processes walks its own share of the index until the page is full, tripling the work (one agency
-    at 100,000 events: 45-50 ms a page, 7 ms without), and a request's helpers take the cores that other
+    at 100,000 events: 43-50 ms a page, 7 ms without), and a request's helpers take the cores that other
     requests' processes need. (Commands keep PostgreSQL's defaults: an import's statements may rightly take
     long, and have the cores to themselves.)"""
     return {

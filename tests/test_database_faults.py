@@ -10,7 +10,12 @@ import pytest
 from django.db import InterfaceError, OperationalError, ProgrammingError, connection, connections
 from django.test import Client
 
-from spacedevs.faults import DatabaseTimedOut, is_database_unavailable, set_web_session
+from spacedevs.faults import (
+    DatabaseTimedOut,
+    QueryDeadlineMiddleware,
+    is_database_unavailable,
+    web_session_settings,
+)
 from spacedevs.models import DataState
 
 from .instances import Instance
@@ -51,17 +56,22 @@ def test_ready_says_whether_the_database_answers(client, monkeypatch, django_ass
 
 
 @pytest.mark.django_db
-def test_a_web_workers_connection_has_the_deadline_and_no_parallel_workers():
+def test_a_web_workers_new_connection_has_the_deadline_and_no_parallel_workers():
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's settings")
-    show = "SELECT current_setting('statement_timeout'), current_setting('max_parallel_workers_per_gather')"
-    with connection.cursor() as cursor:  # what is set here is undone with the test's transaction
-        cursor.execute("RESET statement_timeout; RESET max_parallel_workers_per_gather")
-        cursor.execute(show)
-        assert cursor.fetchone() == ("0", "2")  # PostgreSQL's defaults, which commands keep
-        set_web_session(sender=None, connection=connection)
-        cursor.execute(show)
-        assert cursor.fetchone() == ("5s", "0")
+    QueryDeadlineMiddleware(lambda request: None)  # as a web worker starts
+    new = connections.create_connection("default")
+    try:
+        with new.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, setting FROM pg_settings WHERE name IN ('statement_timeout', "
+                "'max_parallel_workers_per_gather')"
+            )
+            session = dict(cursor.fetchall())
+    finally:
+        new.close()
+    assert session == web_session_settings()
+    assert session["max_parallel_workers_per_gather"] == "0"
 
 
 @pytest.fixture
