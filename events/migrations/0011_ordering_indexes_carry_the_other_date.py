@@ -1,6 +1,7 @@
 """Each ordering's index carries the other date (events/models.py says why); the single-column indexes on
 the dates go, since the two-column ones serve every query those served, and each index costs every write.
-The new indexes are built before the old ones go, so that no query is left without one meanwhile."""
+In one transaction on PostgreSQL: the events' table takes no writes while the indexes are built (seconds
+at 100,000 events), and no reads from the first index dropped to the commit."""
 
 import django.utils.timezone
 from django.db import migrations, models

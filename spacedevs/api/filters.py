@@ -22,9 +22,11 @@ MAX_LIST_ITEMS = 1000
 class FiltersCopiedShallow(dict):
     """A FilterSet class's filters, which each FilterSet copies for itself (FilterSet.__init__ deep-copies
     them): one by one, shallow. A filter's copy gets the FilterSet as its own `parent` and `model`, and a
-    filter by a method its own call of that method (which finds the method on the copy's parent); what it
-    shares with the class's filter (its arguments, their labels and help) is never changed by a request.
-    Deep copies took 0.2 ms of a filtered page (a fifth of its filtering)."""
+    filter by a method its own call of that method (which finds the method on the copy's parent). What it
+    shares with the class's filter (its arguments, their labels and help, the `extra` dict) must not depend
+    on the request: true of every filter here (`program`'s choices are one queryset, written into `extra`
+    again as it is); a filter with choices read per request (a callable queryset, AllValuesFilter) would
+    need copies of its own. Deep copies took 0.2 ms of a filtered page (a fifth of its filtering)."""
 
     def __deepcopy__(self, memo):
         copies = {}
