@@ -21,6 +21,11 @@ from events.models import Event, EventAgency
 from ingest.records import ingest_records
 from ingest.synthetic import generate_events
 
+# settle_statistics(): how often VACUUM runs, how far apart, and the share of pages to leave all-visible.
+SETTLE_ATTEMPTS = 10
+SETTLE_PAUSE_SECONDS = 1
+SETTLED_SHARE = 0.99
+
 RECORDS_PER_CALL = 100
 REIMPORTED = 1000  # events imported again, unchanged, after each step
 WORD = re.compile(r"[a-z]{4,}")
@@ -31,7 +36,8 @@ class ImportStep:
     """One step of the fill: `added` new events, bringing the database to `size`, in `seconds` of
     `ingest_records` calls, costing the importing process and PostgreSQL the CPU milliseconds given per 100
     events (PostgreSQL's None when its processes are not visible); then `reimported` of them again,
-    unchanged."""
+    unchanged; then vacuumed, leaving `all_visible` of the pages of the events' tables all-visible (the
+    least share of a table)."""
 
     size: int
     added: int
@@ -42,6 +48,7 @@ class ImportStep:
     reimported: int
     reimport_seconds: float
     reimport_events_per_second: float
+    all_visible: float | None
 
     def as_dict(self):
         return asdict(self)
@@ -81,7 +88,7 @@ class SyntheticFill:
             if on_progress is not None:
                 on_progress(self.count, size, added / seconds)
         reimported, reimport_seconds = self._reimport_recent()
-        settle_statistics()
+        all_visible = settle_statistics()
         return ImportStep(
             size=size,
             added=added,
@@ -92,6 +99,7 @@ class SyntheticFill:
             reimported=reimported,
             reimport_seconds=round(reimport_seconds, 2),
             reimport_events_per_second=reimported / reimport_seconds,
+            all_visible=all_visible,
         )
 
     def _reimport_recent(self):
@@ -109,10 +117,28 @@ class SyntheticFill:
 
 def settle_statistics():
     """VACUUM ANALYZE, as autovacuum would do soon after a large import, so that every size is measured
-    with current planner statistics and visibility maps rather than whatever autovacuum got to."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    with current planner statistics and visibility maps rather than whatever autovacuum got to; the share
+    of the pages of the events' tables then marked all-visible (the least of them; None off PostgreSQL).
+
+    VACUUM marks a page all-visible only once no session may still take a snapshot that does not see its
+    rows: run at once after an import, it left every page of `events_event` unmarked now and then (an
+    index-only scan then reads the table for each row: a filtered page of 10,000 events took 4.8 ms instead
+    of 1.8). It runs again, a moment later, until the pages are marked or SETTLE_ATTEMPTS have run."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        for attempt in range(SETTLE_ATTEMPTS):
+            if attempt:
+                time.sleep(SETTLE_PAUSE_SECONDS)
             cursor.execute("VACUUM ANALYZE")
+            cursor.execute(
+                "SELECT min(relallvisible::float / relpages) FROM pg_class "
+                "WHERE relkind = 'r' AND relpages > 0 AND relname LIKE 'events\\_%'"
+            )
+            (all_visible,) = cursor.fetchone()
+            if all_visible >= SETTLED_SHARE:
+                break
+    return all_visible
 
 
 @dataclass

@@ -200,6 +200,8 @@ def main(argv=None):
                 + ("unseen" if database_cpu is None else f"{database_cpu:.0f} ms")
             )
             say(f"  {step.reimported:,} again, unchanged: {step.reimport_events_per_second:,.0f} events/s")
+            if step.all_visible is not None:
+                say(f"  vacuumed: {step.all_visible:.0%} of the events' tables' pages all-visible (least)")
             if fill.reimport_changes:
                 say(f"  WARNING: importing the same events again changed rows: {fill.reimport_changes[-1]}")
                 results["reimport_changes"] = fill.reimport_changes

@@ -3,8 +3,9 @@
 import os
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
+from bench import dataset
 from bench.dataset import SyntheticFill
 from events.models import Event
 
@@ -25,3 +26,38 @@ def test_postgresql_cpu_is_unknown_for_a_server_whose_processes_it_cannot_see(mo
     step = SyntheticFill(100, seed=7).grow_to(100)
     assert step.database_cpu_ms_per_100 is None
     assert step.importer_cpu_ms_per_100 > 0
+
+
+@pytest.fixture
+def older_snapshot():
+    """A cursor on a session holding a snapshot taken now (VACUUM cannot mark the pages of rows written
+    after it all-visible while it lasts); `ROLLBACK` on it lets them be."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's visibility map")
+    older = connections.create_connection("default")
+    try:
+        with older.cursor() as cursor:
+            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SELECT 1")
+            yield cursor
+    finally:
+        older.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_vacuum_runs_again_until_the_pages_are_all_visible(monkeypatch, older_snapshot):
+    pauses = []
+
+    def pause(seconds):  # the older snapshot ends during the first pause
+        pauses.append(seconds)
+        older_snapshot.execute("ROLLBACK")
+
+    monkeypatch.setattr(dataset.time, "sleep", pause)
+    assert SyntheticFill(50, seed=7).grow_to(50).all_visible == 1.0
+    assert pauses == [dataset.SETTLE_PAUSE_SECONDS]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_step_says_how_much_vacuum_left_all_visible(monkeypatch, older_snapshot):
+    monkeypatch.setattr(dataset, "SETTLE_ATTEMPTS", 1)
+    assert SyntheticFill(50, seed=7).grow_to(50).all_visible < dataset.SETTLED_SHARE
