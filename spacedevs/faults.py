@@ -110,7 +110,8 @@ def web_session_settings():
     requests' processes need. (Commands keep PostgreSQL's defaults: an import's statements may rightly take
     long, and have the cores to themselves.)"""
     return {
-        "statement_timeout": str(int(settings.DATABASE_STATEMENT_TIMEOUT * 1000)),
+        # In whole milliseconds, at least one: PostgreSQL's 0 is no timeout at all.
+        "statement_timeout": str(max(1, round(settings.DATABASE_STATEMENT_TIMEOUT * 1000))),
         "max_parallel_workers_per_gather": "0",
     }
 
