@@ -47,14 +47,18 @@ def older_snapshot():
 @pytest.mark.django_db(transaction=True)
 def test_vacuum_runs_again_until_the_pages_are_all_visible(monkeypatch, older_snapshot):
     pauses = []
+    sleep = dataset.time.sleep
 
     def pause(seconds):  # the older snapshot ends during the first pause
+        if not pauses:
+            older_snapshot.execute("ROLLBACK")
         pauses.append(seconds)
-        older_snapshot.execute("ROLLBACK")
+        sleep(seconds)
 
     monkeypatch.setattr(dataset.time, "sleep", pause)
     assert SyntheticFill(50, seed=7).grow_to(50).all_visible == 1.0
-    assert pauses == [dataset.SETTLE_PAUSE_SECONDS]
+    # Once more at least; how many more is PostgreSQL's (a VACUUM at once after a commit may mark nothing).
+    assert pauses and len(pauses) < dataset.SETTLE_ATTEMPTS
 
 
 @pytest.mark.django_db(transaction=True)
