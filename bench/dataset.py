@@ -23,7 +23,7 @@ from ingest.synthetic import generate_events
 
 # settle_statistics(): how often VACUUM runs, how far apart, and the share of pages to leave all-visible.
 SETTLE_ATTEMPTS = 10
-SETTLE_PAUSE_SECONDS = 1
+SETTLE_PAUSE_SECONDS = 0.5
 SETTLED_SHARE = 0.99
 
 RECORDS_PER_CALL = 100
