@@ -134,9 +134,10 @@ def settle_statistics():
             if attempt:
                 time.sleep(SETTLE_PAUSE_SECONDS)
             cursor.execute("VACUUM ANALYZE")
+            # No page: none left unmarked.
             cursor.execute(
-                "SELECT min(relallvisible::float / relpages) FROM pg_class "
-                "WHERE relkind = 'r' AND relpages > 0 AND relname LIKE 'events\\_%'"
+                "SELECT coalesce(min(relallvisible::float / relpages), 1) FROM pg_class WHERE relkind = 'r' "
+                "AND relpages > 0 AND relname LIKE 'events\\_%' AND pg_table_is_visible(oid)"
             )
             (all_visible,) = cursor.fetchone()
             if all_visible >= SETTLED_SHARE:

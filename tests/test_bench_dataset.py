@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, connections
 
 from bench import dataset
-from bench.dataset import SyntheticFill
+from bench.dataset import SyntheticFill, settle_statistics
 from events.models import Event
 
 
@@ -65,3 +65,11 @@ def test_vacuum_runs_again_until_the_pages_are_all_visible(monkeypatch, older_sn
 def test_a_step_says_how_much_vacuum_left_all_visible(monkeypatch, older_snapshot):
     monkeypatch.setattr(dataset, "SETTLE_ATTEMPTS", 1)
     assert SyntheticFill(50, seed=7).grow_to(50).all_visible < dataset.SETTLED_SHARE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tables_without_pages_have_none_left_unmarked():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's visibility map")
+    assert not Event.objects.exists()
+    assert settle_statistics() == 1.0
