@@ -120,13 +120,14 @@ def settle_statistics():
     with current planner statistics and visibility maps rather than whatever autovacuum got to; the share
     of the pages of the events' tables then marked all-visible (the least of them; None off PostgreSQL).
 
-    Run at once after an import, VACUUM left every page of `events_event` unmarked, every time: the
-    import's deferred foreign-key checks lock each event its link rows name (the rows' xmax is the import's
-    own transaction), and a VACUUM in the moment after that commit does not mark their pages; a quarter of
-    a second later it does. (An index-only scan reads the table for each row of an unmarked page: a
-    filtered page's ids at 10,000 events took 4.8 ms instead of 1.8.) So it runs again, a moment later,
-    until the pages are marked or SETTLE_ATTEMPTS have run; so does a VACUUM that an older snapshot, still
-    open, keeps from marking them."""
+    bin/postgres's cluster commits asynchronously (`synchronous_commit=off`), and PostgreSQL marks a row's
+    insert committed only once the commit's WAL is flushed, which its WAL writer does within a fraction of
+    a second: a VACUUM at once after an import left every page of the events' tables unmarked (a quarter
+    of a second later it marked them all; with synchronous commits, as in production, at once). An
+    index-only scan reads the table for each row of an unmarked page: a filtered page's ids at 10,000
+    events took 4.8 ms instead of 1.8. So it runs again, a moment later, until the pages are marked or
+    SETTLE_ATTEMPTS have run; so does a VACUUM that an older snapshot, still open, keeps from marking
+    them."""
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:

@@ -153,7 +153,7 @@ def main(argv=None):
     from django.core.management import call_command
 
     from bench.cases import build_cases
-    from bench.dataset import SyntheticFill, filter_values
+    from bench.dataset import SETTLED_SHARE, SyntheticFill, filter_values
     from bench.measure import measure_size
     from bench.report import results_tables, verdict_table, write_chart, write_json, write_markdown
     from bench.targets import evaluate
@@ -202,6 +202,8 @@ def main(argv=None):
             say(f"  {step.reimported:,} again, unchanged: {step.reimport_events_per_second:,.0f} events/s")
             if step.all_visible is not None:
                 say(f"  vacuumed: {step.all_visible:.0%} of the events' tables' pages all-visible (least)")
+                if step.all_visible < SETTLED_SHARE:
+                    say("  WARNING: index-only scans will read the table for the pages left unmarked")
             if fill.reimport_changes:
                 say(f"  WARNING: importing the same events again changed rows: {fill.reimport_changes[-1]}")
                 results["reimport_changes"] = fill.reimport_changes
