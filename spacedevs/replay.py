@@ -14,8 +14,7 @@ data state already read (DataStateMiddleware) and the database it was read from 
 Requests with an `Authorization` header go to Django: their key is checked there.
 """
 
-import collections
-import threading
+import operator
 import time
 from types import SimpleNamespace
 
@@ -26,6 +25,7 @@ from django.http.cookie import parse_cookie
 from django.utils import timezone
 
 from .faults import QueryDeadline
+from .held_bytes import HeldBytes
 from .middleware import DATA_STATE_ERROR_KEY, DATA_STATE_KEY, iso_utc
 from .models import DataState
 from .replicas import READS_FROM, READS_FROM_KEY, reads_for, replica_aliases
@@ -116,10 +116,8 @@ class ReplayedResponses:
 
     def __init__(self, application):
         self.application = application
-        self.max_bytes = settings.REPLAY_BYTES
-        self.recordings = collections.OrderedDict()
-        self.size = 0
-        self.lock = threading.Lock()
+        # Each recording's size counts what keeping it costs (Recording.size).
+        self.recordings = HeldBytes(settings.REPLAY_BYTES, 0, measure=operator.attrgetter("size"))
         self.deadline = QueryDeadline(settings.DATABASE_STATEMENT_TIMEOUT)
         self.replicas = replica_aliases()
 
@@ -137,7 +135,7 @@ class ReplayedResponses:
 
     def _answer(self, environ, start_response):
         method = environ["REQUEST_METHOD"]
-        if method not in ("GET", "HEAD") or not self.max_bytes or djangos_to_answer(environ):
+        if method not in ("GET", "HEAD") or not self.recordings.max_bytes or djangos_to_answer(environ):
             return self.application(environ, start_response)
         key = tuple(environ.get(name, "") for name in KEY_VARIABLES)
         recording = self.recordings.get(key)
@@ -154,9 +152,6 @@ class ReplayedResponses:
         # Django gives the first 304 (kept as it gave it), and answers a client over its limit.
         if (not_modified and recording.not_modified_headers is None) or not self._allowed(environ):
             return self._record(key, environ, start_response)
-        with self.lock:
-            if key in self.recordings:
-                self.recordings.move_to_end(key)
         if not_modified:
             status, headers, body = "304 Not Modified", recording.not_modified_headers, b""
         else:
@@ -216,22 +211,9 @@ class ReplayedResponses:
         if replayable is None or not captured or is_personal(captured[0]):
             return response
         if response.status_code == 200:
-            self._keep(key, Recording(key, replayable, captured[0], response.content))
+            self.recordings.keep(key, Recording(key, replayable, captured[0], response.content))
         elif response.status_code == 304:
             recording = self.recordings.get(key)
             if recording is not None and recording.replayable == replayable:
                 recording.not_modified_headers = kept_headers(captured[0])
         return response
-
-    def _keep(self, key, recording):
-        if recording.size > self.max_bytes:
-            return
-        with self.lock:
-            previous = self.recordings.pop(key, None)
-            if previous is not None:
-                self.size -= previous.size
-            self.recordings[key] = recording
-            self.size += recording.size
-            while self.size > self.max_bytes:
-                _, dropped = self.recordings.popitem(last=False)
-                self.size -= dropped.size

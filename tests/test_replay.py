@@ -179,7 +179,7 @@ def test_a_database_fault_reading_the_state_is_answered_once(wsgi_client, monkey
 def recording_size(url):
     client = WSGIClient()
     client.get(url, **JSON)
-    [recording] = client.application.recordings.values()
+    [recording] = client.application.recordings._values.values()
     return recording.size
 
 
@@ -191,7 +191,7 @@ def test_memory_is_bounded_least_recently_used_first(settings):
     for url in [*sizes, *sizes]:
         client.get(url, **JSON)
     assert client.django_calls == 4  # each pushed the other out
-    assert client.application.size <= settings.REPLAY_BYTES
+    assert client.application.recordings.size <= settings.REPLAY_BYTES
     settings.REPLAY_BYTES = 0
     off = WSGIClient()
     for _ in range(2):
@@ -205,8 +205,8 @@ def test_small_responses_are_counted_with_what_keeping_them_costs(settings):
     client = WSGIClient()
     for number in range(30):  # an ignored parameter: a new request each time, and a 52-byte body
         client.get(f"/2.3.0/events/?id=1&unknown={number}", **JSON)
-    assert len(client.application.recordings) < 10
-    assert client.application.size <= settings.REPLAY_BYTES
+    assert len(client.application.recordings._values) < 10
+    assert client.application.recordings.size <= settings.REPLAY_BYTES
 
 
 @pytest.mark.usefixtures("seeded")
@@ -218,9 +218,9 @@ def test_what_a_request_brings_to_the_key_is_counted(settings):
     for number in range(30):
         client.get("/2.3.0/events/352/", HTTP_X_FORWARDED_HOST=f"{number}." + "h" * 200_000, **JSON)
     assert client.django_calls == 30
-    assert len(client.application.recordings) < 10
-    assert client.application.size <= settings.REPLAY_BYTES
-    assert sum(sum(map(len, key)) for key in client.application.recordings) <= settings.REPLAY_BYTES
+    assert len(client.application.recordings._values) < 10
+    assert client.application.recordings.size <= settings.REPLAY_BYTES
+    assert sum(sum(map(len, key)) for key in client.application.recordings._values) <= settings.REPLAY_BYTES
 
 
 @pytest.mark.usefixtures("seeded")
