@@ -60,11 +60,11 @@ class DataState(models.Model):
         settings: that check costs a round trip of its own per request). A connection kept from an earlier
         request that fails here is replaced and the read tried once more, as the check would have done.
         """
-        return retried_if_dropped(connections[router.db_for_read(cls)], cls._read)
+        connection = connections[router.db_for_read(cls)]
+        return retried_if_dropped(connection, functools.partial(cls._read, connection))
 
     @classmethod
-    def _read(cls):
-        connection = connections[router.db_for_read(cls)]
+    def _read(cls, connection):
         if connection.vendor != "postgresql":
             table = connection.ops.quote_name(cls._meta.db_table)
             found = list(cls.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [THE_ROW]))

@@ -108,7 +108,7 @@ def test_a_read_the_server_timed_out_is_not_tried_again(monkeypatch):
     DataState.current()  # a connection kept
     reads = []
 
-    def cancelled(cls):
+    def cancelled(cls, connection):
         reads.append(1)
         cause = psycopg.errors.QueryCanceled("canceling statement due to statement timeout")
         raise OperationalError(str(cause)) from cause
