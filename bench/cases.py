@@ -17,6 +17,7 @@ import psycopg
 from django.db import connection
 from django.test import RequestFactory
 from django.urls import resolve
+from psycopg.conninfo import conninfo_to_dict
 
 from spacedevs.faults import web_session_settings
 
@@ -123,7 +124,10 @@ def database_floor(case, database_url, runs):
     timings = []
     with (
         psycopg.connect(
-            database_url, autocommit=True, cursor_factory=psycopg.ClientCursor, options=web_session_options()
+            database_url,
+            autocommit=True,
+            cursor_factory=psycopg.ClientCursor,
+            options=web_session_options(database_url),
         ) as raw,
         raw.cursor() as cursor,
     ):
@@ -147,10 +151,13 @@ def database_floor(case, database_url, runs):
     }
 
 
-def web_session_options():
-    """libpq's `options` giving a connection the settings of a web worker's (the floor is the database's
-    time under the server's own settings)."""
-    return " ".join(f"-c {name}={value}" for name, value in web_session_settings().items())
+def web_session_options(database_url):
+    """libpq's `options` for `database_url` giving its connection the settings of a web worker's (the floor
+    is the database's time under the server's own settings): those the URL gives, then the worker's, which
+    win where both set one (as the worker's own session settings do, set once it has connected)."""
+    given = conninfo_to_dict(database_url).get("options", "")
+    worker = [f"-c {name}={value}" for name, value in web_session_settings().items()]
+    return " ".join([given, *worker] if given else worker)
 
 
 def close_django_connection():
