@@ -117,11 +117,13 @@ DATABASE_CONNECT_TIMEOUT = checked(
     lambda v: v > 0,
     "over 0 seconds",
 )
+# PostgreSQL's statement_timeout, and poll()'s wait, are whole milliseconds in a C int.
+LONGEST_STATEMENT_TIMEOUT = (2**31 - 1) / 1000
 DATABASE_STATEMENT_TIMEOUT = checked(
     "DATABASE_STATEMENT_TIMEOUT",
     env.float("DATABASE_STATEMENT_TIMEOUT", default=5),
-    lambda v: 0 < v < float("inf"),
-    "over 0 seconds",
+    lambda v: 0 < v <= LONGEST_STATEMENT_TIMEOUT,
+    f"over 0 and at most {LONGEST_STATEMENT_TIMEOUT} seconds (24.8 days)",
 )
 DATABASE_RETRY_AFTER = checked(
     "DATABASE_RETRY_AFTER", env.int("DATABASE_RETRY_AFTER", default=5), lambda v: v >= 0, "0 seconds or more"

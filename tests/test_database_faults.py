@@ -17,6 +17,7 @@ from spacedevs.faults import (
     web_session_settings,
 )
 from spacedevs.models import DataState
+from spacedevs.settings import LONGEST_STATEMENT_TIMEOUT
 
 from .instances import Instance
 from .tcp_relay import Relay
@@ -56,9 +57,11 @@ def test_ready_says_whether_the_database_answers(client, monkeypatch, django_ass
 
 
 @pytest.mark.django_db
-def test_a_web_workers_new_connection_has_the_deadline_and_no_parallel_workers():
+@pytest.mark.parametrize("seconds", [5, LONGEST_STATEMENT_TIMEOUT])
+def test_a_web_workers_new_connection_has_the_deadline_and_no_parallel_workers(settings, seconds):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's settings")
+    settings.DATABASE_STATEMENT_TIMEOUT = seconds
     QueryDeadlineMiddleware(lambda request: None)  # as a web worker starts
     new = connections.create_connection("default")
     try:
@@ -74,7 +77,10 @@ def test_a_web_workers_new_connection_has_the_deadline_and_no_parallel_workers()
     assert session["max_parallel_workers_per_gather"] == "0"
 
 
-@pytest.mark.parametrize("seconds, milliseconds", [(5, "5000"), (0.0004, "1"), (1.5, "1500")])
+@pytest.mark.parametrize(
+    "seconds, milliseconds",
+    [(5, "5000"), (0.0004, "1"), (1.5, "1500"), (LONGEST_STATEMENT_TIMEOUT, "2147483647")],
+)
 def test_the_servers_statement_timeout_is_in_whole_milliseconds_never_none(settings, seconds, milliseconds):
     settings.DATABASE_STATEMENT_TIMEOUT = seconds
     assert web_session_settings()["statement_timeout"] == milliseconds

@@ -97,7 +97,12 @@ def test_a_placeholder_secret_key_is_refused_outside_debug():
             "like 15/hour (a count per second, minute, hour or day), not '0/hour'",
         ),
         ("DATABASE_CONNECT_TIMEOUT", "0", "over 0 seconds, not 0"),
-        ("DATABASE_STATEMENT_TIMEOUT", "-1", "over 0 seconds, not -1.0"),
+        ("DATABASE_STATEMENT_TIMEOUT", "-1", "over 0 and at most 2147483.647 seconds (24.8 days), not -1.0"),
+        (
+            "DATABASE_STATEMENT_TIMEOUT",
+            "2147483.648",
+            "over 0 and at most 2147483.647 seconds (24.8 days), not 2147483.648",
+        ),
         ("DATABASE_RETRY_AFTER", "-5", "0 seconds or more, not -5"),
     ],
 )
