@@ -106,6 +106,17 @@ class DataState(models.Model):
         changed = self.changed_at.isoformat() if self.changed_at else "-"
         return f"{self.epoch or '-'}/{self.version}/{changed}"
 
+    @functools.cached_property
+    def synced_tag(self):
+        """The tag, and where from and when the data was last synced: for a response that shows these too (a
+        sync that changes no data moves the time, not the version)."""
+        synced = self.synced_at.isoformat() if self.synced_at else "-"
+        return f"{self.tag}/{synced}/{self.synced_from}"
+
+    def tag_for(self, shows_sync):
+        """The tag a response is computed from: `synced_tag` for one that `shows_sync`."""
+        return self.synced_tag if shows_sync else self.tag
+
     @property
     def modified_second(self):
         """When the data last changed, for `If-Modified-Since`: in whole seconds, as HTTP dates give it, or

@@ -74,8 +74,9 @@ class Recording:
 
     def serves(self, state):
         """Whether this response is still the one for the data in `state`, now."""
-        valid_until = self.replayable.valid_until
-        return state.tag == self.replayable.tag and (valid_until is None or timezone.now() < valid_until)
+        replayable = self.replayable
+        current = state.tag_for(replayable.shows_sync) == replayable.tag
+        return current and (replayable.valid_until is None or timezone.now() < replayable.valid_until)
 
 
 def kept_headers(headers):

@@ -44,6 +44,9 @@ CONDITIONAL_HEADERS = (
 VARY = ("Accept", "Accept-Encoding")
 # Bodies below this size are not worth a compression header.
 MIN_COMPRESSED_SIZE = 200
+# The errors of a GET that are a function of the request and the data alone (a bad parameter, an unknown id,
+# a type the route does not give): shared alike, where a 429, a 401 or a 503 is not.
+SHARED_ERRORS = frozenset({400, 404, 406})
 # The compressions offered, preferred first when a client accepts several equally. Both are deterministic
 # (gzip without a timestamp), so every worker compresses a body to the same bytes. gzip is ISA-L's: five
 # times as fast as zlib's at the same size (a miss waits for it). Each takes the body and the part of it the
@@ -71,11 +74,13 @@ def accepted_codings(header):
 
 
 def negotiated_coding(request):
-    """The compression to answer `request` with (the one it prefers, by quality), or None."""
+    """The compression to answer `request` with (the one it prefers, by quality), or None: none accepted, or
+    the body as it is preferred to all (`identity`, or `*`, weighs more; RFC 9110 §12.5.3)."""
     qualities = accepted_codings(request.META.get("HTTP_ACCEPT_ENCODING", ""))
     wildcard = qualities.get("*", 0.0)
     best = max(COMPRESSORS, key=lambda coding: qualities.get(coding, wildcard))
-    return best if qualities.get(best, wildcard) > 0 else None
+    quality = qualities.get(best, wildcard)
+    return best if quality > 0 and quality >= qualities.get("identity", wildcard) else None
 
 
 def cache_derived(request, key, value):
@@ -94,9 +99,11 @@ def cache_derived(request, key, value):
 @dataclass(frozen=True)
 class Replayable:
     """Marks a response (`response.replayable`) that spacedevs/replay.py may serve again, with its final
-    headers, to the same request while the data state has `tag` (and until `valid_until`)."""
+    headers, to the same request while the data state has `tag` (DataState.tag_for(shows_sync)), and until
+    `valid_until`."""
 
     tag: str
+    shows_sync: bool
     etag: str
     modified_second: int | None  # for If-Modified-Since (DataState.modified_second)
     valid_until: datetime.datetime | None
@@ -121,9 +128,15 @@ def conditional_response(request, etag, modified_second, response):
     `modified_second` (DataState.modified_second; None: no date): itself, a 304, or a 412 naming the
     precondition that failed. `request` needs only `method` and `META`; `response` may be None (then None
     when the preconditions leave it as it is)."""
-    if modified_second is None and "HTTP_IF_UNMODIFIED_SINCE" in request.META:
+    ignored = set()
+    if modified_second is None:
         # A date of a response that has none is not tested (RFC 9110 §13.1.4): Django would fail it.
-        meta = {name: value for name, value in request.META.items() if name != "HTTP_IF_UNMODIFIED_SINCE"}
+        ignored.add("HTTP_IF_UNMODIFIED_SINCE")
+    if "HTTP_IF_NONE_MATCH" in request.META:
+        # Whatever it holds (RFC 9110 §13.1.3): Django tests the date when it can read no tag in it.
+        ignored.add("HTTP_IF_MODIFIED_SINCE")
+    if not ignored.isdisjoint(request.META):
+        meta = {name: value for name, value in request.META.items() if name not in ignored}
         request = SimpleNamespace(method=request.method, META=meta)
     answer = get_conditional_response(request, etag=etag, last_modified=modified_second, response=response)
     if answer is None or answer.status_code != 412:
@@ -173,9 +186,12 @@ def api_view_class(request):
 
 @dataclass(frozen=True)
 class CacheEntry:
-    """Where a response computed from the data in `state` is cached, and its validators."""
+    """Where a response computed from the data in `state` is cached, and its validators; `tag` is the state's
+    (DataState.tag_for(shows_sync))."""
 
     state: object  # a DataState
+    tag: str
+    shows_sync: bool
     key: str
     etag: str
     last_modified: datetime.datetime | None
@@ -192,8 +208,9 @@ class ResponseCacheMiddleware:
     A view class whose answer is not a function of the request and the data (`/api-throttle/`) says
     `cache_responses = False`. A view class whose responses change with time alone declares
     `response_valid_until(request)`: the first moment its answer can differ without a write. It bounds the
-    cache entry, `max-age` and the ETag's window. Needs `request.data_state` (DataStateMiddleware, before
-    this one).
+    cache entry, `max-age` and the ETag's window. One whose answer shows where from and when the data was
+    last synced says `response_shows_sync = True`: its entries are those of the sync too. Needs
+    `request.data_state` (DataStateMiddleware, before this one).
 
     A response is computed from one version of the data, or not cached: the view's queries (a page, its
     count) are separate statements, so a write committed between them could give a page of one version
@@ -239,7 +256,12 @@ class ResponseCacheMiddleware:
         self._cache_derived(request, entry.state)
         if request.method == "GET":
             response.replayable = Replayable(
-                entry.state.tag, entry.etag, entry.modified_second, entry.valid_until, request.get_full_path()
+                entry.tag,
+                entry.shows_sync,
+                entry.etag,
+                entry.modified_second,
+                entry.valid_until,
+                request.get_full_path(),
             )
         response.headers["ETag"] = entry.etag
         if entry.last_modified is not None:
@@ -262,11 +284,13 @@ class ResponseCacheMiddleware:
         valid_until = None
         if hasattr(view_class, "response_valid_until"):
             valid_until = view_class.response_valid_until(request)
+        shows_sync = getattr(view_class, "response_shows_sync", False)
+        tag = state.tag_for(shows_sync)
         key = hashlib.sha256(
             "\n".join(
                 [
                     response_code(),
-                    state.tag,
+                    tag,
                     valid_until.isoformat() if valid_until else "-",
                     request.build_absolute_uri(),
                     # As it came: the URL above has raw UTF-8 and its percent-encoding alike.
@@ -276,21 +300,22 @@ class ResponseCacheMiddleware:
                 ]
             ).encode()
         ).hexdigest()
-        last_modified = state.changed_at if valid_until is None else None
-        return CacheEntry(state, key, f'"{key[:40]}"', last_modified, valid_until)
+        # A date of the data alone: a response with a time window, or that shows the sync's time, has none.
+        last_modified = state.changed_at if valid_until is None and not shows_sync else None
+        return CacheEntry(state, tag, shows_sync, key, f'"{key[:40]}"', last_modified, valid_until)
 
     def _computed(self, request, view_class, entry, arrived):
         """The view's response and the entry it is cached as (None: not cached, nor validated)."""
         for attempt in range(1, self.COMPUTE_ATTEMPTS + 1):
             response = self._response_to_get(request)
             if response.status_code != 200 or response.streaming:
-                return response, None
+                return self._answered_otherwise(request, response, entry), None
             try:
                 latest = DataState.current()
             except Error:
                 entry = None  # the response stands, but nothing says which data it came from
                 break
-            if latest.tag == entry.state.tag:
+            if latest.tag_for(entry.shows_sync) == entry.tag:
                 break
             request.data_state = latest  # what X-Mirror-Synced-At reports
             if attempt == self.COMPUTE_ATTEMPTS:
@@ -331,6 +356,21 @@ class ResponseCacheMiddleware:
         if pending and (known_current or state.is_current()):
             for key, value in pending:
                 self.cache.set(key, value, timeout=settings.RESPONSE_CACHE_TIMEOUT)
+
+    def _answered_otherwise(self, request, response, entry):
+        """A response other than a 200, not cached here: compressed as a 200 is, and, when any client would
+        get it for the same request and data, kept by shared caches no longer than a page (unless its view
+        said otherwise). Left alone, a CDN may keep an error such as a 404 as long as it likes (RFC 9111
+        §4.2.2), and an event imported after would stay unknown there."""
+        if response.streaming:
+            return response
+        patch_vary_headers(response, VARY)
+        encoding = negotiated_coding(request)
+        if encoding:
+            self._compress(response, encoding)
+        if response.status_code in SHARED_ERRORS and not response.has_header("Cache-Control"):
+            response.headers["Cache-Control"] = cache_control(entry.valid_until)
+        return response
 
     @staticmethod
     def _compress(response, coding):

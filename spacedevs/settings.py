@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as corsheaders_default_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
@@ -245,7 +246,11 @@ CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_URLS_REGEX = r"^/(?!admin/)"
-CORS_EXPOSE_HEADERS = ["X-Mirror-Synced-At"]
+# A script on another origin may revalidate (the browser's own cache does it without these), read what the
+# API tells it beyond CORS's safelisted headers (a response's tag, when to come back after a 429 or a 503,
+# the request's id) and send the request's id.
+CORS_ALLOW_HEADERS = [*corsheaders_default_headers, "if-none-match", "if-modified-since", "x-request-id"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Mirror-Synced-At", "X-Request-ID"]
 
 # Above the 1,000 values one repeated parameter may carry, so that the parameter's own check names it.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000

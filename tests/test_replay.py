@@ -95,6 +95,28 @@ def test_head_and_conditional_requests_are_answered_as_django_answers_them(wsgi_
         assert headers_of(response) == headers_of(first)
     assert "Content-Type" not in first and first["ETag"] == get["ETag"]
     assert wsgi_client.get(url, HTTP_IF_NONE_MATCH='"other"', **JSON).content == get.content
+    unreadable = {"HTTP_IF_NONE_MATCH": "unquoted", "HTTP_IF_MODIFIED_SINCE": get["Last-Modified"]}
+    assert wsgi_client.get(url, **unreadable, **JSON).content == get.content
+    assert wsgi_client.django_calls == 2
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_sync_that_changes_no_data_is_seen_by_the_root_alone(wsgi_client):
+    """The root's help text says when the data was last synced; a page of events does not."""
+    root, events = "/2.3.0/?format=api", "/2.3.0/events/352/?format=json"
+    before = {url: wsgi_client.get(url) for url in (root, events)}
+    assert wsgi_client.get(root).content == before[root].content
+    assert wsgi_client.django_calls == 2
+    DataState.synced("https://upstream.example/", timezone.now())
+    after = {url: wsgi_client.get(url) for url in (root, events)}
+    assert (
+        "Mirrored from" in after[root].content.decode()
+        and "Mirrored from" not in before[root].content.decode()
+    )
+    assert after[root]["ETag"] != before[root]["ETag"]
+    assert "Last-Modified" not in after[root]
+    assert after[events].content == before[events].content
+    assert wsgi_client.django_calls == 3
 
 
 @pytest.mark.usefixtures("seeded")

@@ -302,6 +302,12 @@ def test_conditional_get(client):
     assert client.get("/2.3.0/events/", HTTP_IF_NONE_MATCH=f'"other", {etag}', **JSON).status_code == 304
     assert client.get("/2.3.0/events/", HTTP_IF_NONE_MATCH='"other"', **JSON).status_code == 200
     assert client.get("/2.3.0/events/", HTTP_IF_MODIFIED_SINCE=modified, **JSON).status_code == 304
+    # A date is not tested beside If-None-Match, even one that names no tag readably (RFC 9110 §13.1.3).
+    for unmatched in ('"other"', "unquoted"):
+        both = client.get(
+            "/2.3.0/events/", HTTP_IF_NONE_MATCH=unmatched, HTTP_IF_MODIFIED_SINCE=modified, **JSON
+        )
+        assert both.content == first.content, unmatched
     # Another representation of the same page (gzip, another format) has its own validator.
     assert client.get("/2.3.0/events/", **JSON, **GZIP)["ETag"] != etag
     assert client.get("/2.3.0/events/", **JSON, **BROTLI)["ETag"] != etag
@@ -446,6 +452,24 @@ def test_compressed_responses_decode_to_the_same_bytes(client, accept, coding):
         assert client.get(url, **accept)["ETag"] == compressed["ETag"] != plain["ETag"]
 
 
+@pytest.mark.usefixtures("seeded")
+def test_errors_any_client_would_get_are_shared_no_longer_than_a_page_and_compressed(client):
+    """A CDN would otherwise keep a 404 as long as it likes (RFC 9111 §4.2.2): an event imported after it
+    would stay unknown there."""
+    for url, status in (
+        ("/2.3.0/events/999999/", 404),
+        ("/2.3.0/events/?limit=abc", 400),
+        ("/2.3.0/no/", 404),
+    ):
+        error = client.get(url, **JSON)
+        assert (error.status_code, error["Cache-Control"]) == (status, "public, max-age=30"), url
+    page = client.get("/2.3.0/events/999999/", HTTP_ACCEPT="text/html")
+    compressed = client.get("/2.3.0/events/999999/", HTTP_ACCEPT="text/html", **GZIP)
+    assert (compressed.status_code, compressed["Content-Encoding"]) == (404, "gzip")
+    assert gzip.decompress(compressed.content) == page.content
+    assert "accept-encoding" in compressed["Vary"].lower()
+
+
 @pytest.mark.parametrize(
     ("header", "coding"),
     [
@@ -461,6 +485,10 @@ def test_compressed_responses_decode_to_the_same_bytes(client, accept, coding):
         ("br;q=nan, gzip", "gzip"),
         ("br;q=inf, gzip;q=0.1", "gzip"),
         ("br;q=-1, gzip;q=1.5", None),
+        ("identity;q=1, gzip;q=0.5", None),
+        ("gzip;q=0.5, identity;q=0.5", "gzip"),
+        ("*;q=0.5, gzip;q=0.4, br;q=0.4", None),
+        ("gzip;q=0.4, identity;q=0", "gzip"),
     ],
 )
 def test_the_client_chooses_the_compression(header, coding):

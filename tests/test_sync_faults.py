@@ -20,6 +20,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from events.models import Event
 from ingest.errors import IngestError
@@ -791,7 +792,7 @@ def test_command_html_after_the_first_page_exits_1_and_status_shows_it(fake_ll2,
     assert status.splitlines()[3].startswith(f"  last error:   {message} (")
 
 
-def test_responses_say_when_and_from_where_the_mirror_synced(fake_ll2, sync_ll2, client):
+def test_responses_say_when_and_from_where_the_mirror_synced(fake_ll2, sync_ll2, client, monkeypatch):
     root = "/2.3.0/?format=api"
     assert "X-Mirror-Synced-At" not in client.get("/2.3.0/events/").headers
     assert "has not synced from an upstream" in client.get(root).content.decode()
@@ -807,10 +808,16 @@ def test_responses_say_when_and_from_where_the_mirror_synced(fake_ll2, sync_ll2,
 
     # A sync that changes nothing moves the time, not the data version (cached responses stay valid).
     version = DataState.current().version
+    later = timezone.now() + datetime.timedelta(minutes=1)  # not within the same second as the first
+    monkeypatch.setattr("ingest.sync.timezone.now", lambda: later)
     sync_ll2("--base-url", fake.base_url, *FAST)
+    monkeypatch.undo()
     state = DataState.current()
     assert (state.version, state.synced_at) == (version, SyncCheckpoint.objects.get().last_success)
     assert state.synced_at > synced
+    # The root's help text shows the time: its responses follow it.
+    again = state.synced_at.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    assert f"Mirrored from {link}, last synced at {again}." in client.get(root).content.decode()
 
 
 @pytest.mark.parametrize(

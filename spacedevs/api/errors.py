@@ -4,6 +4,7 @@ import sys
 
 from django.conf import settings
 from django.http import Http404, JsonResponse
+from django.utils.cache import patch_cache_control
 from rest_framework import views
 from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.views import APIView
@@ -39,8 +40,10 @@ class NotFoundView(APIView):
 def not_found(request, exception=None):
     """An unknown path as DRF answers an unknown id: the same JSON bytes, or the browsable 404 page for a
     browser."""
-    response = NotFoundView.as_view()(request)
-    return response.render()
+    response = NotFoundView.as_view()(request).render()
+    # As for an unknown id (spacedevs/response_cache.py): kept by shared caches no longer than a page.
+    patch_cache_control(response, public=True, max_age=settings.RESPONSE_MAX_AGE)
+    return response
 
 
 def json_server_error(request):

@@ -11,6 +11,9 @@ class APIRootView(routers.APIRootView):
     below. Documentation: [Swagger UI](/2.3.0/swagger/), [Redoc](/2.3.0/redoc/), the
     [OpenAPI schema](/2.3.0/schema/)."""
 
+    # Its help text says where from and when the data was last synced (spacedevs/response_cache.py).
+    response_shows_sync = True
+
     def get_view_description(self, html=False):
         description = f"{formatting.dedent(self.__doc__)}\n\n{provenance(self.request.data_state)}"
         return formatting.markup_description(description) if html else description
