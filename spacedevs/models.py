@@ -8,7 +8,8 @@ import uuid
 
 from django.core.validators import MinValueValidator
 from django.db import connections, models, router
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from .driver import fetch_one
@@ -155,10 +156,13 @@ class DataState(models.Model):
 
     @staticmethod
     def _change():
+        now = Value(timezone.now(), output_field=models.DateTimeField())
         return {
             "version": F("version") + 1,
             "previous_changed_at": F("changed_at"),
-            "changed_at": timezone.now(),
+            # Never before the change before it, whatever the clock of this writer's host says: a date
+            # earlier than that one's could give a later change the date a client holds of an earlier one.
+            "changed_at": Greatest(now, Coalesce(F("changed_at"), now)),
         }
 
     @classmethod

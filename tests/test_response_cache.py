@@ -376,6 +376,24 @@ def test_a_date_shared_by_two_versions_validates_neither(client, monkeypatch):
     assert client.get("/2.3.0/events/352/", HTTP_IF_MODIFIED_SINCE=FUTURE, **JSON).status_code == 304
 
 
+@pytest.mark.usefixtures("seeded")
+def test_a_writer_whose_clock_is_behind_dates_no_change_before_the_last(client, monkeypatch):
+    """Writers on two hosts: one's clock half a second behind the other's. Its changes are dated no earlier
+    than the last one, so a later change never takes the date a client holds of an earlier one."""
+    second = timezone.now().replace(microsecond=0) + datetime.timedelta(seconds=10)
+    for offset, name in ((200, None), (-100, "Renamed behind"), (500, "Renamed again")):
+        at = second + datetime.timedelta(milliseconds=offset)
+        monkeypatch.setattr("spacedevs.models.timezone.now", lambda at=at: at)
+        if name is None:
+            DataState.bump()
+            first = client.get("/2.3.0/events/352/", **JSON)
+        else:
+            ingest_records([fixture_events()[352] | {"name": name}], source="edit")
+    since = client.get("/2.3.0/events/352/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"], **JSON)
+    assert (since.status_code, since.json()["name"]) == (200, "Renamed again")
+    assert DataState.current().changed_at == second + datetime.timedelta(milliseconds=500)
+
+
 @pytest.mark.usefixtures("all_fixtures")
 def test_a_query_as_raw_utf_8_and_as_its_percent_encoding_are_two_queries(client):
     """A server that passes raw UTF-8 in the query (WSGI gives it as Latin-1 text) asks for an en dash; its
