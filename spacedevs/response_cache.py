@@ -265,7 +265,9 @@ class ResponseCacheMiddleware:
             )
         response.headers["ETag"] = entry.etag
         if entry.last_modified is not None:
-            response.headers["Last-Modified"] = http_date(entry.last_modified.timestamp())
+            # Never after the response's own date (RFC 9110 §8.8.2.1): a writer's clock may have been ahead.
+            modified = min(entry.last_modified, timezone.now())
+            response.headers["Last-Modified"] = http_date(modified.timestamp())
         response.headers["Cache-Control"] = cache_control(entry.valid_until)
         patch_vary_headers(response, VARY)  # a 304 made here has none yet
         return self._for_method(request, response)

@@ -10,8 +10,10 @@ import pytest
 from django.db import InterfaceError, OperationalError, ProgrammingError, connection, connections
 from django.test import Client
 
+from spacedevs.driver import fetch_one
 from spacedevs.faults import (
     DatabaseTimedOut,
+    QueryDeadline,
     QueryDeadlineMiddleware,
     is_database_unavailable,
     web_session_settings,
@@ -71,6 +73,9 @@ def test_a_web_workers_new_connection_has_the_deadline_and_no_parallel_workers(s
                 "'max_parallel_workers_per_gather')"
             )
             session = dict(cursor.fetchall())
+        # A read within the deadline waits for its answer that long at most (poll()'s milliseconds).
+        with new.execute_wrapper(QueryDeadline(seconds)):
+            assert fetch_one(new, "SELECT 1") == (1,)
     finally:
         new.close()
     assert session == web_session_settings()

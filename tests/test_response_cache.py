@@ -394,6 +394,21 @@ def test_a_writer_whose_clock_is_behind_dates_no_change_before_the_last(client, 
     assert DataState.current().changed_at == second + datetime.timedelta(milliseconds=500)
 
 
+@pytest.mark.usefixtures("seeded")
+def test_a_change_dated_ahead_of_the_servers_clock_is_sent_as_of_now(client):
+    """A writer whose clock was ahead: Last-Modified is never later than the response's own date (RFC 9110
+    §8.8.2.1), and that date validates no version (the change counts from its own second)."""
+    ahead = timezone.now() + datetime.timedelta(hours=1)
+    DataState.objects.update(changed_at=ahead, previous_changed_at=None)
+    response = client.get("/2.3.0/events/352/", **JSON)
+    modified = parsedate_to_datetime(response["Last-Modified"])
+    assert modified <= timezone.now() < ahead
+    assert (
+        client.get("/2.3.0/events/352/", HTTP_IF_MODIFIED_SINCE=response["Last-Modified"], **JSON).status_code
+        == 200
+    )
+
+
 @pytest.mark.usefixtures("all_fixtures")
 def test_a_query_as_raw_utf_8_and_as_its_percent_encoding_are_two_queries(client):
     """A server that passes raw UTF-8 in the query (WSGI gives it as Latin-1 text) asks for an en dash; its
