@@ -3,6 +3,7 @@
 import datetime
 
 from .models import DataState
+from .replicas import PRIMARY, READS_FROM, Candidate, reads_for, replica_aliases
 
 # WSGI environ keys: the data state read before Django (spacedevs/replay.py), or the error reading it.
 DATA_STATE_KEY = "spacedevs.data_state"
@@ -14,9 +15,9 @@ def iso_utc(moment):
 
 
 class DataStateMiddleware:
-    """Reads the data state once per request (`request.data_state`, unless read before Django), for the
-    views and caches that depend on it, and tells every client how fresh a mirror is: `X-Mirror-Synced-At`
-    (ISO 8601 in UTC, like the API's times) once a sync has committed a page."""
+    """Reads the data state once per request on the primary (`request.data_state`, unless read before
+    Django), for the views and caches that depend on it, and tells every client how fresh a mirror is:
+    `X-Mirror-Synced-At` (ISO 8601 in UTC, like the API's times) once a sync has committed a page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -24,10 +25,31 @@ class DataStateMiddleware:
     def __call__(self, request):
         if DATA_STATE_ERROR_KEY in request.META:
             raise request.META[DATA_STATE_ERROR_KEY]
-        request.data_state = request.META.get(DATA_STATE_KEY) or DataState.current()
+        request.data_state = request.META.get(DATA_STATE_KEY) or DataState.read_on(PRIMARY)
         response = self.get_response(request)
         # The state the response was computed from: the response cache may have read a newer one.
         synced_at = request.data_state.synced_at
         if synced_at is not None:
             response.headers["X-Mirror-Synced-At"] = iso_utc(synced_at)
         return response
+
+
+class ReplicaReadsMiddleware:
+    """Sends an API request's reads to a replica once it holds the data state the primary gave the request
+    (`request.data_state`, read there: DataStateMiddleware, before this one), else to the primary
+    (spacedevs/replicas.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.replicas = replica_aliases()
+
+    def __call__(self, request):
+        alias = reads_for(request.method, request.path_info, self.replicas)
+        if alias == PRIMARY:
+            return self.get_response(request)
+        vouched = request.data_state.tag
+        token = READS_FROM.set(Candidate(alias, lambda: DataState.read_on(alias).tag == vouched))
+        try:
+            return self.get_response(request)
+        finally:
+            READS_FROM.reset(token)

@@ -61,14 +61,20 @@ class DataState(models.Model):
         settings: that check costs a round trip of its own per request). A connection kept from an earlier
         request that fails here is replaced and the read tried once more, as the check would have done.
         """
-        connection = connections[router.db_for_read(cls)]
+        return cls.read_on(router.db_for_read(cls))
+
+    @classmethod
+    def read_on(cls, alias):
+        """The state the database `alias` holds now (current() reads where the request reads)."""
+        connection = connections[alias]
         return retried_if_dropped(connection, functools.partial(cls._read, connection))
 
     @classmethod
     def _read(cls, connection):
         if connection.vendor != "postgresql":
             table = connection.ops.quote_name(cls._meta.db_table)
-            found = list(cls.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [THE_ROW]))
+            rows = cls.objects.db_manager(connection.alias)
+            found = list(rows.raw(f"SELECT * FROM {table} WHERE id = %s", [THE_ROW]))
             return found[0] if found else cls(pk=THE_ROW, epoch=None)
         # Every request's first query, so read on the driver itself: the ORM and Django's cursor each cost
         # more than the database's answer.

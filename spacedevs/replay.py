@@ -6,11 +6,11 @@ application is wrapped by `ReplayedResponses`. Each GET response that the respon
 (spacedevs/response_cache.py) marks replayable is kept in the worker's memory with its final headers,
 under the request's every input that can shape it (scheme, host, path, query, `Accept`,
 `Accept-Encoding`, `Origin`). When the same request comes again, this reads the data state (the one query
-of a hit, under the query deadline, from the database the request would read) and replays the response
+of a hit, under the query deadline, from the primary: spacedevs/replicas.py) and replays the response
 when the state's tag is the one the response was computed from and its time window has not ended;
 `If-None-Match` and `If-Modified-Since` get their 304 the same way, and HEAD the headers alone. A hit
 counts towards the client's limit and is logged like any request. Anything else goes to Django, with the
-data state already read (DataStateMiddleware) and the database it was read from (ReplicaReadsMiddleware).
+data state already read (DataStateMiddleware).
 Requests with an `Authorization` header go to Django: their key is checked there.
 """
 
@@ -28,7 +28,7 @@ from .faults import QueryDeadline
 from .held_bytes import HeldBytes
 from .middleware import DATA_STATE_ERROR_KEY, DATA_STATE_KEY, iso_utc
 from .models import DataState
-from .replicas import READS_FROM, READS_FROM_KEY, reads_for, replica_aliases
+from .replicas import PRIMARY
 from .request_log import ARRIVAL_KEY, REQUEST_ID, EnvironRequest, log_request, request_id
 from .response_cache import cache_control, conditional_response, is_conditional
 from .throttling import throttle_for
@@ -120,7 +120,6 @@ class ReplayedResponses:
         # Each recording's size counts what keeping it costs (Recording.size).
         self.recordings = HeldBytes(settings.REPLAY_BYTES, 0, measure=operator.attrgetter("size"))
         self.deadline = QueryDeadline(settings.DATABASE_STATEMENT_TIMEOUT)
-        self.replicas = replica_aliases()
 
     def __call__(self, environ, start_response):
         # The request is named and timed from here: every line logged while serving it carries its id, and
@@ -163,18 +162,13 @@ class ReplayedResponses:
     def _read_state(self, environ):
         """The data state, read as DataStateMiddleware would; handed on to Django in `environ`, as is an
         error reading it (the error handler answers it)."""
-        alias = reads_for(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), self.replicas)
-        environ[READS_FROM_KEY] = alias
-        token = READS_FROM.set(alias)
         try:
-            with connections[alias].execute_wrapper(self.deadline):
-                environ[DATA_STATE_KEY] = state = DataState.current()
+            with connections[PRIMARY].execute_wrapper(self.deadline):
+                environ[DATA_STATE_KEY] = state = DataState.read_on(PRIMARY)
             return state
         except Exception as error:  # Django's handler answers it (DataStateMiddleware)
             environ[DATA_STATE_ERROR_KEY] = error
             return None
-        finally:
-            READS_FROM.reset(token)
 
     @staticmethod
     def _allowed(environ):

@@ -65,7 +65,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "spacedevs.request_log.RequestLogMiddleware",
     "spacedevs.faults.QueryDeadlineMiddleware",
-    "spacedevs.replicas.ReplicaReadsMiddleware",
     "spacedevs.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -76,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "spacedevs.throttling.ThrottleMiddleware",
     "spacedevs.middleware.DataStateMiddleware",
+    "spacedevs.middleware.ReplicaReadsMiddleware",
     "spacedevs.response_cache.ResponseCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

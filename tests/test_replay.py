@@ -45,13 +45,13 @@ def wsgi_client():
 def state_reads(monkeypatch):
     """How many times the data state is read."""
     reads = []
-    read = DataState.current.__func__
+    read = DataState.read_on.__func__
 
-    def counted(cls):
+    def counted(cls, alias):
         reads.append(1)
-        return read(cls)
+        return read(cls, alias)
 
-    monkeypatch.setattr(DataState, "current", classmethod(counted))
+    monkeypatch.setattr(DataState, "read_on", classmethod(counted))
     return reads
 
 
@@ -186,11 +186,11 @@ def test_browsable_pages_are_replayed(wsgi_client):
 def test_a_database_fault_reading_the_state_is_answered_once(wsgi_client, monkeypatch, state_reads, settings):
     wsgi_client.get("/2.3.0/events/", **JSON)
 
-    def timed_out(cls):
+    def timed_out(cls, alias):
         state_reads.append(1)
         raise DatabaseTimedOut("The database did not answer within 5 s.")
 
-    monkeypatch.setattr(DataState, "current", classmethod(timed_out))
+    monkeypatch.setattr(DataState, "read_on", classmethod(timed_out))
     response = wsgi_client.get("/2.3.0/events/", **JSON)
     assert (response.status_code, response["Retry-After"]) == (503, str(settings.DATABASE_RETRY_AFTER))
     assert response.json() == {"detail": "The database is unavailable. Try again shortly."}
@@ -308,16 +308,16 @@ def test_a_request_is_named_and_timed_from_its_arrival(wsgi_client, caplog, monk
     caplog.set_level(logging.INFO)
     wsgi_client.get("/2.3.0/events/?limit=2", **JSON)
     DataState.bump()  # the recording no longer serves: read the state, then on to Django
-    read, reads = DataState.current.__func__, []
+    read, reads = DataState.read_on.__func__, []
 
-    def first_read_slow(cls):
+    def first_read_slow(cls, alias):
         reads.append(1)
         if len(reads) == 1:
             logging.getLogger("spacedevs.tests").warning("reading the state")
             time.sleep(0.2)
-        return read(cls)
+        return read(cls, alias)
 
-    monkeypatch.setattr(DataState, "current", classmethod(first_read_slow))
+    monkeypatch.setattr(DataState, "read_on", classmethod(first_read_slow))
     caplog.clear()
     response = wsgi_client.get("/2.3.0/events/?limit=2", HTTP_X_REQUEST_ID="lb-2", **JSON)
     assert wsgi_client.django_calls == 2

@@ -242,15 +242,15 @@ def test_what_a_response_derives_is_filed_under_the_version_it_read(client, monk
 @pytest.mark.usefixtures("seeded")
 def test_a_response_whose_state_cannot_be_read_again_is_served_unshared(client, monkeypatch):
     reads = []
-    read = DataState.current.__func__
+    read = DataState.read_on.__func__
 
-    def second_read_fails(cls):
+    def second_read_fails(cls, alias):
         reads.append(1)
         if len(reads) == 2:  # the read after the response was computed
             raise DatabaseTimedOut("The database did not answer within 5 s.")
-        return read(cls)
+        return read(cls, alias)
 
-    monkeypatch.setattr(DataState, "current", classmethod(second_read_fails))
+    monkeypatch.setattr(DataState, "read_on", classmethod(second_read_fails))
     response = client.get("/2.3.0/events/?mode=list", **JSON)
     assert (response.status_code, ids_of(response), response.get("ETag")) == (200, [352], None)
     assert client.get("/2.3.0/events/?mode=list", **JSON)["ETag"]  # computed again, and shared

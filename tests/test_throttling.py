@@ -254,7 +254,7 @@ def test_a_request_the_database_could_not_answer_costs_the_client_nothing(client
         client.get("/2.3.0/events/", **JSON, **headers)
         before = usage(client, **headers)["current_use"]
         with monkeypatch.context() as outage:
-            outage.setattr(DataState, "current", classmethod(unavailable))
+            outage.setattr(DataState, "read_on", classmethod(unavailable))
             down = Client(raise_request_exception=False).get("/2.3.0/events/?x=1", **JSON, **headers)
             assert (down.status_code, down["Retry-After"]) == (503, "5")
         assert usage(client, **headers)["current_use"] == before
@@ -266,15 +266,15 @@ def test_a_request_the_database_could_not_answer_costs_the_client_nothing(client
 def test_a_request_past_its_deadline_counts(client, monkeypatch):
     # The database did not answer in time: it may be hung, or the request's own query too costly.
     before = usage(client)["current_use"]
-    monkeypatch.setattr(DataState, "current", classmethod(timed_out))
+    monkeypatch.setattr(DataState, "read_on", classmethod(timed_out))
     assert Client(raise_request_exception=False).get("/2.3.0/events/", **JSON).status_code == 503
     monkeypatch.undo()
     assert usage(client)["current_use"] == before + 1
 
 
-def unavailable(cls):
+def unavailable(cls, alias):
     raise OperationalError("connection to server failed: Connection refused")
 
 
-def timed_out(cls):
+def timed_out(cls, alias):
     raise DatabaseTimedOut("The database did not answer within 5 s.")
