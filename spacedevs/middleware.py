@@ -47,8 +47,9 @@ class ReplicaReadsMiddleware:
         alias = reads_for(request.method, request.path_info, self.replicas)
         if alias == PRIMARY:
             return self.get_response(request)
-        vouched = request.data_state.tag
-        token = READS_FROM.set(Candidate(alias, lambda: DataState.read_on(alias).tag == vouched))
+        # All the state a response may show (the sync's time too: the API root shows it).
+        vouched = request.data_state.synced_tag
+        token = READS_FROM.set(Candidate(alias, lambda: DataState.read_on(alias).synced_tag == vouched))
         try:
             return self.get_response(request)
         finally:

@@ -5,21 +5,30 @@ The primary vouches for the data of every API request: the request reads the dat
 that replica is seen to hold the same data state (read there at the request's first other read, so that a
 response the cache answers asks no replica). A replica behind the primary leaves the request on the
 primary: with replicas or without, no response is older than the primary's data as the request arrived,
-and a write is seen by the very next request. Writes, the admin (whose next page must show its own save),
-commands (imports, sync, migrations) and a request's reads after a write of its own all use the primary.
+and a write is seen by the very next request. A replica that cannot say (down, too slow) leaves the request
+on the primary too, and is asked nothing for DATABASE_RETRY_AFTER seconds. Writes, the admin (whose next
+page must show its own save), commands (imports, sync, migrations) and a request's reads after a write of
+its own all use the primary.
 """
 
 import contextvars
+import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import DatabaseError
+
+logger = logging.getLogger(__name__)
 
 PRIMARY = "default"
 # The database the current request reads from (the primary outside API requests), or the Candidate replica
 # it will read from if that one holds the data the primary vouched for.
 READS_FROM = contextvars.ContextVar("reads_from", default=PRIMARY)
+# {alias: time.monotonic() until which this process asks it nothing}: replicas whose check failed.
+_resting = {}
 
 
 def replica_aliases():
@@ -43,8 +52,7 @@ class ReplicaRouter:
         reads_from = READS_FROM.get()
         if isinstance(reads_from, Candidate):
             READS_FROM.set(reads_from.alias)  # the check itself reads there
-            if not reads_from.holds():
-                READS_FROM.set(PRIMARY)
+            READS_FROM.set(reads_from.alias if _holds(reads_from) else PRIMARY)
             return READS_FROM.get()
         return reads_from
 
@@ -59,8 +67,22 @@ class ReplicaRouter:
         return db == PRIMARY
 
 
+def _holds(candidate):
+    """Whether the candidate replica holds the request's data. One that cannot say (down, too slow) does not,
+    and is left to rest for DATABASE_RETRY_AFTER seconds: the primary, which has just answered, serves."""
+    try:
+        return candidate.holds()
+    except DatabaseError as error:
+        _resting[candidate.alias] = time.monotonic() + settings.DATABASE_RETRY_AFTER
+        logger.warning("replica %s failed, reading from the primary: %s", candidate.alias, error)
+        return False
+
+
 def reads_for(method, path_info, replicas):
-    """The database a request may read from: one of `replicas` (aliases), at random, for an API read."""
+    """The database a request may read from: one of `replicas` (aliases), at random, for an API read; none
+    that is resting after a failure."""
     if not replicas or method not in ("GET", "HEAD") or path_info.startswith("/admin/"):
         return PRIMARY
-    return random.choice(replicas)
+    now = time.monotonic()
+    awake = [alias for alias in replicas if _resting.get(alias, 0) <= now]
+    return random.choice(awake) if awake else PRIMARY
