@@ -55,11 +55,13 @@ class DataState(models.Model):
 
     @classmethod
     def current(cls):
-        """The state now; no epoch, version 0, never synced, on a database nothing was written to.
+        """The state now, where the request reads; no epoch, version 0, never synced, on a database nothing
+        was written to.
 
-        Every request reads it first, so it also stands for Django's connection health check (off in the
-        settings: that check costs a round trip of its own per request). A connection kept from an earlier
-        request that fails here is replaced and the read tried once more, as the check would have done.
+        Every request reads it first (on the primary: read_on), so it also stands for Django's connection
+        health check (off in the settings: that check costs a round trip of its own per request). A
+        connection kept from an earlier request that fails here is replaced and the read tried once more,
+        as the check would have done.
         """
         return cls.read_on(router.db_for_read(cls))
 

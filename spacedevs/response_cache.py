@@ -88,7 +88,7 @@ def cache_derived(request, key, value):
     `key`, which names that state's tag: once the request's response is known to be computed from that data
     (ResponseCacheMiddleware reads the state again after it), or, outside that middleware, if the state is
     still the database's. A value derived after a write committed would otherwise be filed under the
-    version before it, and served to requests that read the earlier version (a replica behind another)."""
+    version before it, and served to requests that read the earlier version."""
     pending = getattr(request, "_derived_entries", None)
     if pending is not None:
         pending.append((key, value))
