@@ -51,9 +51,9 @@ class ReplicaRouter:
     def db_for_read(self, model, **hints):
         reads_from = READS_FROM.get()
         if isinstance(reads_from, Candidate):
-            READS_FROM.set(reads_from.alias)  # the check itself reads there
-            READS_FROM.set(reads_from.alias if _holds(reads_from) else PRIMARY)
-            return READS_FROM.get()
+            # The check reads on the replica by name (DataState.read_on), not through this router.
+            reads_from = reads_from.alias if _holds(reads_from) else PRIMARY
+            READS_FROM.set(reads_from)
         return reads_from
 
     def db_for_write(self, model, **hints):

@@ -329,11 +329,7 @@ class ResponseCacheMiddleware:
                 delattr(request, name)
             request._derived_entries = []
             entry = self._entry(request, view_class)
-        # Shared or not: the body is the one the client's Accept and Accept-Encoding chose.
-        patch_vary_headers(response, VARY)
-        encoding = negotiated_coding(request)
-        if encoding:
-            self._compress(response, encoding)
+        self._encode(request, response)
         if entry is None:
             return response, None  # data that kept changing, or unknown: not shared, not validated
         self._cache_derived(request, entry.state, known_current=True)
@@ -366,17 +362,22 @@ class ResponseCacheMiddleware:
         §4.2.2), and an event imported after would stay unknown there."""
         if response.streaming:
             return response
-        patch_vary_headers(response, VARY)
-        encoding = negotiated_coding(request)
-        if encoding:
-            self._compress(response, encoding)
+        self._encode(request, response)
         if response.status_code in SHARED_ERRORS and not response.has_header("Cache-Control"):
             response.headers["Cache-Control"] = cache_control(entry.valid_until)
         return response
 
     @staticmethod
-    def _compress(response, coding):
-        if len(response.content) < MIN_COMPRESSED_SIZE or response.has_header("Content-Encoding"):
+    def _encode(request, response):
+        """`response` in the coding the request prefers (negotiated_coding), when worth it. Shared or not, the
+        body is the one the client's Accept and Accept-Encoding chose: both go in `Vary`."""
+        patch_vary_headers(response, VARY)
+        coding = negotiated_coding(request)
+        if (
+            coding is None
+            or len(response.content) < MIN_COMPRESSED_SIZE
+            or response.has_header("Content-Encoding")
+        ):
             return
         response.content = COMPRESSORS[coding](response.content, getattr(response, "known_part", None))
         response.headers["Content-Encoding"] = coding
