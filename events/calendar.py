@@ -1,7 +1,10 @@
 """Events as iCalendar feeds (`?format=ics`, RFC 5545), built with the `icalendar` library."""
 
-from django.utils.dateparse import parse_datetime
-from icalendar import Calendar, Event, vDuration, vText
+import re
+
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime, parse_duration
+from icalendar import Calendar, Event, Timezone, vText
 from rest_framework.renderers import BaseRenderer
 
 from spacedevs.api.renderers import FastJSONRenderer
@@ -10,6 +13,9 @@ from spacedevs.api.renderers import FastJSONRenderer
 FEED_SIZE = 250
 # The query parameters that shape a feed's page rather than choose its events.
 NOT_FILTERS = {"format", "limit", "offset", "mode"}
+# What RFC 5545 allows in no TEXT value (§3.3.11): the control characters but the tab and line breaks (which
+# icalendar escapes).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class ICalendarRenderer(BaseRenderer):
@@ -34,9 +40,14 @@ class ICalendarRenderer(BaseRenderer):
         calendar.add("prodid", "-//spacedevs-events//LL2 events replica//EN")
         calendar.add("version", "2.0")
         # As text: escaped, whatever the parameters hold (line breaks, commas, semicolons).
-        calendar.add("x-wr-calname", vText(calendar_name(view, request)))
-        for event in data.get("results", [data]):
-            calendar.add_component(vevent(event, request.get_host()))
+        calendar.add("x-wr-calname", vText(text(calendar_name(view, request))))
+        events = data.get("results", [data])
+        for event in events:
+            calendar.add_component(vevent(event, request))
+        if not events:
+            # RFC 5545 wants a calendar of at least one component (§3.6): a filter that matches nothing yet
+            # is still a calendar its subscribers' apps can read.
+            calendar.add_component(Timezone.from_tzid("UTC"))
         return calendar.to_ical()
 
 
@@ -53,35 +64,42 @@ def calendar_name(view, request):
     return f"{view.feed_title} ({filters})" if filters else view.feed_title
 
 
-def vevent(event, host):
+def vevent(event, request):
     item = Event()
     start = parse_datetime(event["date"])
     updated = parse_datetime(event["last_updated"])
-    item.add("uid", f"{event['id']}@{host}")
+    item.add("uid", f"{event['id']}@{request.get_host()}")
     item.add("dtstamp", updated)
     item.add("last-modified", updated)
     item.add("dtstart", start)
     end = end_of(start, event["duration"])
     if end is not None:
         item.add("dtend", end)
-    item.add("summary", event["name"])
-    item.add("description", description(event))
+    item.add("summary", text(event["name"]))
+    item.add("description", text(description(event)))
     if event["location"]:
-        item.add("location", event["location"])
-    item.add("url", event["url"].split("?", 1)[0])  # the event itself, not this feed's format
+        item.add("location", text(event["location"]))
+    # The event itself, not this feed: its `url` has the feed's format (`?format=ics`, or `.ics` in a path).
+    item.add("url", request.build_absolute_uri(reverse("event-detail", args=[event["id"]])))
     return item
 
 
 def end_of(start, duration):
-    """When an event that starts at `start` and lasts `duration` (ISO 8601, or None) ends: None when unknown,
-    before its start (RFC 5545 wants an end after it), or past the year 9999."""
+    """When an event that starts at `start` and lasts `duration` (as the API writes it, or None) ends, in the
+    whole seconds iCalendar's times have: None when unknown, not after its start (RFC 5545 wants an end
+    after it), or past the year 9999."""
     if not duration:
         return None
     try:
-        end = start + vDuration.from_ical(duration)
+        end = (start + parse_duration(duration)).replace(microsecond=0)
     except OverflowError:
         return None
-    return end if end > start else None
+    return end if end > start.replace(microsecond=0) else None
+
+
+def text(value):
+    """`value` without the control characters a TEXT value cannot hold (a search for `ISS\\x0b`)."""
+    return CONTROL_CHARACTERS.sub("", value)
 
 
 def description(event):

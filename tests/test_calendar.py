@@ -2,6 +2,7 @@
 (icalendar and vobject) with the values the JSON API gives for the same events."""
 
 import datetime
+import re
 
 import icalendar
 import pytest
@@ -140,14 +141,60 @@ def test_a_bad_parameter_is_still_a_json_400(client):
         ("2026-03-06T12:00:00Z", "P3000000D"),
         ("9999-12-31T12:00:00Z", "P2D"),
         ("2026-03-06T12:00:00Z", "-PT1H"),
+        ("2026-03-06T12:00:00Z", "PT0.5S"),
     ],
-    ids=["past-the-year-9999", "starting-on-its-last-day", "negative"],
+    ids=["past-the-year-9999", "starting-on-its-last-day", "negative", "under-a-second"],
 )
 def test_an_event_whose_end_is_no_date_after_its_start_has_none(client, date, duration):
     record = fixture_events()[352] | {"date": date, "duration": duration}
     ingest_records([record], source="test")
     _, [event], _ = parsed(client.get("/2.3.0/events/352/?format=ics"))
     assert (event["DTSTART"].dt, "DTEND" in event) == (parse_datetime(date), False)
+
+
+def test_an_end_in_fractions_of_a_second_is_in_whole_seconds(client):
+    ingest_records(
+        [fixture_events()[352] | {"date": "2026-03-06T12:00:00Z", "duration": "PT5.5S"}], source="test"
+    )
+    for path in ("/2.3.0/events/352/?format=ics", "/2.3.0/events/?format=ics"):
+        _, events, _ = parsed(client.get(path))
+        [event] = [event for event in events if str(event["UID"]) == "352@testserver"]
+        assert event["DTEND"].dt - event["DTSTART"].dt == datetime.timedelta(seconds=5)
+    assert b"DTEND:20260306T120005Z\r\n" in client.get("/2.3.0/events/352/?format=ics").content
+
+
+def test_a_feed_that_matches_nothing_is_still_a_calendar(client):
+    response = client.get("/2.3.0/events/?type__ids=99999&format=ics")
+    calendar, events, others = parsed(response)
+    assert (events, others) == ([], [])
+    # RFC 5545 §3.6: at least one component.
+    assert [component.name for component in calendar.subcomponents] == ["VTIMEZONE"]
+    assert str(calendar["X-WR-CALNAME"]) == "Space events (type__ids=99999)"
+
+
+def test_text_holds_no_control_character(client):
+    record = fixture_events()[352] | {
+        "name": "Qzxw\x07 docking",
+        "location": "ISS\x1b",
+        "description": "a\x7fb",
+    }
+    ingest_records([record], source="test")
+    response = client.get("/2.3.0/events/?format=ics&search=Qzxw%0B")
+    calendar, [_], [other] = parsed(response)
+    assert str(calendar["X-WR-CALNAME"]) == "Space events (search=Qzxw)"
+    assert (other.summary.value, other.location.value) == ("Qzxw docking", "ISS")
+    assert other.description.value.startswith("ab")
+    # Nothing but the line ends and tabs RFC 5545 allows.
+    assert re.findall(rb"[\x00-\x08\x0a-\x1f\x7f]", response.content.replace(b"\r\n", b"")) == []
+
+
+def test_a_feed_by_format_suffix_links_each_event_itself(client):
+    for path in ("/2.3.0/events/352.ics", "/2.3.0/events.ics"):
+        _, events, others = parsed(client.get(path))
+        assert [str(event["URL"]) for event in events] == [
+            f"http://testserver/2.3.0/events/{event['UID'].split('@')[0]}/" for event in events
+        ]
+        assert [other.url.value for other in others] == [str(event["URL"]) for event in events]
 
 
 def test_an_event_whose_grace_ends_past_the_year_9999_never_leaves_upcoming(client):
