@@ -5,6 +5,7 @@ the last page that fully arrived, with nothing lost and nothing applied twice.
 """
 
 import contextlib
+import datetime
 import fcntl
 import hashlib
 import tempfile
@@ -31,6 +32,10 @@ PAGE_SIZE = 100
 # How many times one run reads a group of events sharing a last_updated again because it changed under its
 # offsets (see sync_events), before it stops.
 MAX_TIE_RESTARTS = 5
+# How long before its checkpoint a run starts (see sync_events): an upstream stamps an event's last_updated
+# before its write commits, and its hosts' clocks differ, so an event can come in stamped a little before
+# events it already served.
+CHECKPOINT_OVERLAP = datetime.timedelta(minutes=5)
 
 
 class SyncBusy(Exception):
@@ -110,18 +115,21 @@ def record_error(checkpoint, message):
 
 
 def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: False):
-    """Fetch every event updated since `since` ("auto": the checkpoint; None: all; or a datetime).
+    """Fetch every event updated since `since` ("auto": CHECKPOINT_OVERLAP before the checkpoint, or all
+    without one; None: all; or a datetime).
 
     Pages are asked for by `last_updated`, oldest first (a keyset: `next`'s offsets shift when the upstream
     changes during the run), each from the newest `last_updated` T of the page before and at offset 0: the
     events of that page sharing T come again (this run does not import them twice). Why no event is
     skipped, whatever order the upstream gives events sharing a `last_updated`: the one premise is the
     keyset's own, (P1) an event created or updated upstream gets a `last_updated` at least as new as every
-    one the upstream served before. A page at offset 0 is the start of the events at or after its cursor C,
-    so it holds every event then at [C, T); one updated later is at T or after (P1). So once a page is in,
-    every event now older than T has been imported as it now is: the checkpoint, saved with the page, moves
-    to T, and a later run from it misses nothing either. It costs a call per page of events (99 new events
-    a page of 100, when their `last_updated` differ).
+    one the upstream served before, less CHECKPOINT_OVERLAP (a stamp is taken before its write commits). A
+    page at offset 0 is the start of the events at or after its cursor C, so it holds every event then at
+    [C, T); one updated later is at T - CHECKPOINT_OVERLAP or after (P1). So once a page is in, every event
+    now older than T - CHECKPOINT_OVERLAP has been imported as it now is: the checkpoint, saved with the
+    page, moves to T (never back), and a later run, which starts CHECKPOINT_OVERLAP before it, misses
+    nothing either; the events it reads again import as unchanged. It costs a call per page of events (99
+    new events a page of 100, when their `last_updated` differ).
 
     A page all at one T, with more to come, would come again from T at offset 0 (more events share T than
     a page holds): that group is read by offset, each page asked for at one event before the end of the
@@ -142,11 +150,14 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     # A checkpoint is saved with the first page that arrives, not for a URL that never answered.
     checkpoint = SyncCheckpoint.objects.filter(upstream=upstream.base_url).first()
     checkpoint = checkpoint or SyncCheckpoint(upstream=upstream.base_url)
-    cursor = checkpoint.last_updated if since == "auto" else since
-    # The checkpoint says that every event older than it is in: a run from a later moment (a `since` past
-    # it) leaves the events between the two for the next run from the checkpoint, and so leaves it alone.
     stored = checkpoint.last_updated
-    moves_checkpoint = stored is None or cursor is None or cursor <= stored
+    cursor = since
+    if since == "auto":
+        cursor = None if stored is None else stored - CHECKPOINT_OVERLAP
+    # The checkpoint says that every event older than it is in: a run from a later moment (a `since` past
+    # it, or any `since` before there is one) leaves the events before it for a run from the checkpoint,
+    # and so leaves it alone.
+    moves_checkpoint = cursor is None or (stored is not None and cursor <= stored)
     offset, anchor, restarts = 0, None, 0  # anchor: the (id, last_updated) a page at `offset` starts with
     imported = {}  # id -> last_updated of the events this run imported: a page that repeats them skips them
     previous_ids = None
@@ -192,7 +203,9 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                     else:
                         offset, anchor = 0, None
                     cursor = newest
-                    if moves_checkpoint:
+                    if moves_checkpoint and (
+                        checkpoint.last_updated is None or newest >= checkpoint.last_updated
+                    ):
                         checkpoint.last_updated, checkpoint.last_id = newest, last_id
                 checkpoint.last_success, checkpoint.last_error = timezone.now(), ""
                 checkpoint.save()
@@ -257,13 +270,16 @@ class UpstreamIds(frozenset):
 def upstream_event_ids(upstream, on_page=None):
     """Every event id the upstream serves, from its cheapest pages; PruneRefused if the walk is incomplete.
 
-    The walk follows `next` (offsets, in date order): an event deleted upstream during it, with another
-    added, keeps the count and shifts the offsets, so an event still there can go unseen. prune_events
-    asks about each local event the walk did not find before deleting it (`still_upstream`).
+    The walk asks for pages by offset, in date order, on the upstream's own URL (not at the `next` it
+    gives, which could name another host, where the API key would go too): an event deleted upstream
+    during it, with another added, keeps the count and shifts the offsets, so an event still there can go
+    unseen. prune_events asks about each local event the walk did not find before deleting it
+    (`still_upstream`).
     """
-    url = upstream.url(f"events/?{urlencode({'mode': 'list', 'limit': PAGE_SIZE})}")
-    ids, expected = set(), None
-    while url:
+    ids, expected, offset = set(), None, 0
+    while True:
+        query = {"mode": "list", "limit": PAGE_SIZE} | ({"offset": offset} if offset else {})
+        url = upstream.url(f"events/?{urlencode(query)}")
         page = upstream.get_page(url)
         expected = page["count"] if expected is None else expected
         if page["count"] != expected:
@@ -274,7 +290,11 @@ def upstream_event_ids(upstream, on_page=None):
             raise UpstreamError(f"{url}: an event without an id") from None
         if on_page is not None:
             on_page(page)
-        url = page["next"]
+        if page["next"] is None:
+            break
+        if not page["results"]:
+            raise UpstreamError(f"{url}: no events, and a next page")
+        offset += len(page["results"])
     if len(ids) != expected:
         raise PruneRefused(f"the walk found {len(ids)} of {expected} upstream events; not pruning")
     return UpstreamIds(ids, upstream)

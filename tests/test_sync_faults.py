@@ -25,7 +25,7 @@ from django.utils import timezone
 from events.models import Event
 from ingest.errors import IngestError
 from ingest.models import SyncCheckpoint
-from ingest.sync import PruneRefused, prune_events, sync_events, upstream_event_ids
+from ingest.sync import CHECKPOINT_OVERLAP, PruneRefused, prune_events, sync_events, upstream_event_ids
 from ingest.upstream import Budget, Retry, UnreachableError, Upstream, UpstreamError
 from spacedevs.models import DataState
 
@@ -90,6 +90,11 @@ def page_url(fake, since=None, offset=0):
     if since is not None:
         url += "&last_updated__gte=" + since.replace(":", "%3A")
     return url + (f"&offset={offset}" if offset else "")
+
+
+def iso(moment):
+    """A `last_updated` as LL2 writes it."""
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def full_url(fake, call):
@@ -176,12 +181,16 @@ def test_transient_faults_are_retried_and_html_stops_the_sync(fake_ll2, connect)
     assert all(re.fullmatch(r"\d+\.\d", line.rsplit(" ", 2)[1]) for line in messages)
     assert_stopped_after_first_page(fake, message)
 
-    # The next run resumes at page 1's newest event (fetched again, unchanged) and loses nothing.
+    # The next run resumes CHECKPOINT_OVERLAP before page 1's newest event (those since, fetched again,
+    # are unchanged) and loses nothing.
+    resumed = stamp(SECOND_PAGE_SINCE) - CHECKPOINT_OVERLAP
+    again = [event for event in ORDERED[:PAGE] if stamp(event["last_updated"]) >= resumed]
     summary = sync_events(upstream, since="auto")
-    assert str(summary) == "2 pages: 74 created, 0 updated, 1 unchanged, 0 pruned"
+    assert str(summary) == f"2 pages: 74 created, 0 updated, {len(again)} unchanged, 0 pruned"
+    resumed_page = [event for event in ORDERED if stamp(event["last_updated"]) >= resumed][:PAGE]
     assert [full_url(fake, call) for call in fake.calls()[-2:]] == [
-        page_url(fake, SECOND_PAGE_SINCE),
-        page_url(fake, "2025-04-20T02:44:51Z"),  # event 78 in sync order
+        page_url(fake, iso(resumed)),
+        page_url(fake, resumed_page[-1]["last_updated"]),
     ]
     assert stored_ids() == sorted(event["id"] for event in ORDERED)
     checkpoint = SyncCheckpoint.objects.get()
@@ -405,9 +414,52 @@ def test_a_run_from_past_the_checkpoint_leaves_it_where_it_was(fake_ll2, connect
         "1 page: 10 created, 0 updated, 0 unchanged, 0 pruned"
     )
     assert SyncCheckpoint.objects.values_list("last_updated", "last_id").get() == checkpoint
-    assert (
-        str(sync_events(upstream, since="auto")) == "3 pages: 10 created, 0 updated, 11 unchanged, 0 pruned"
+    # From CHECKPOINT_OVERLAP before the checkpoint: those events again, and the 10 of the run from later.
+    again = [
+        event for event in SMALL[:10] if stamp(event["last_updated"]) >= checkpoint[0] - CHECKPOINT_OVERLAP
+    ]
+    assert str(sync_events(upstream, since="auto")) == (
+        f"3 pages: 10 created, 0 updated, {10 + len(again)} unchanged, 0 pruned"
     )
+    assert stored_ids() == sorted(event["id"] for event in SMALL)
+    assert SyncCheckpoint.objects.values_list("last_updated", "last_id").get() == (
+        stamp(SMALL[29]["last_updated"]),
+        SMALL[29]["id"],
+    )
+
+
+def test_a_run_reads_again_the_minutes_before_its_checkpoint(fake_ll2, connect):
+    # An upstream stamps an event before its write commits: one that commits after a run has moved the
+    # checkpoint past its stamp is read by the next run, if stamped less than CHECKPOINT_OVERLAP before it.
+    fake = fake_ll2(SMALL[:10], page_size=10)
+    upstream = connect(fake)
+    sync_events(upstream, since="auto")
+    checkpoint = SyncCheckpoint.objects.values_list("last_updated", "last_id").get()
+    start = checkpoint[0] - CHECKPOINT_OVERLAP
+    late, too_late = copy.deepcopy(SMALL[10]), copy.deepcopy(SMALL[11])
+    late["last_updated"] = iso(start + datetime.timedelta(seconds=1))
+    too_late["last_updated"] = iso(start - datetime.timedelta(seconds=1))
+    fake.events = sorted([*fake.events, late, too_late], key=sort_key)
+    again = [event for event in SMALL[:10] if stamp(event["last_updated"]) >= start]
+    assert 0 < len(again) < 10
+
+    summary = sync_events(upstream, since="auto")
+
+    assert str(summary) == f"1 page: 1 created, 0 updated, {len(again)} unchanged, 0 pruned"
+    assert full_url(fake, fake.calls()[-1]) == page_url(fake, iso(start))
+    assert stored_ids() == sorted([*(event["id"] for event in SMALL[:10]), late["id"]])
+    # The checkpoint never moves back.
+    assert SyncCheckpoint.objects.values_list("last_updated", "last_id").get() == checkpoint
+
+
+def test_a_first_run_from_a_date_leaves_the_events_before_it_to_the_next(fake_ll2, connect):
+    fake = fake_ll2(SMALL, page_size=10)
+    upstream = connect(fake)
+    since = stamp(SMALL[20]["last_updated"])
+    assert str(sync_events(upstream, since=since)) == "1 page: 10 created, 0 updated, 0 unchanged, 0 pruned"
+    # Not every event older than the newest is in: no checkpoint says so.
+    assert SyncCheckpoint.objects.values_list("last_updated", flat=True).get() is None
+    sync_events(upstream, since="auto")
     assert stored_ids() == sorted(event["id"] for event in SMALL)
     assert SyncCheckpoint.objects.values_list("last_updated", "last_id").get() == (
         stamp(SMALL[29]["last_updated"]),
@@ -691,6 +743,28 @@ def test_prune_asks_again_about_an_event_the_walk_missed(fake_ll2, connect):
     # The next walk finds the deletion, confirmed the same way.
     assert prune_events(upstream_event_ids(upstream), max_fraction=0.1) == 1
     assert deleted not in stored_ids() and len(stored_ids()) == 113
+
+
+def test_the_prune_walk_asks_its_upstream_alone(fake_ll2, connect, monkeypatch):
+    # A `next` naming another host (an upstream behind a proxy it does not know of, or a hostile one) would
+    # send it the API key: the walk asks for its pages itself.
+    fake = fake_ll2(SMALL, page_size=10)
+    upstream = connect(fake)
+    asked, get_page = [], upstream.get_page
+
+    def page_pointing_elsewhere(url):
+        asked.append(url)
+        page = get_page(url)
+        if page["next"] is not None:
+            page["next"] = page["next"].replace("127.0.0.1", "elsewhere.invalid")
+        return page
+
+    monkeypatch.setattr(upstream, "get_page", page_pointing_elsewhere)
+    assert upstream_event_ids(upstream) == {event["id"] for event in SMALL}
+    assert asked == [
+        f"{fake.base_url}/events/?mode=list&limit=100" + (f"&offset={offset}" if offset else "")
+        for offset in (0, 10, 20)
+    ]
 
 
 def test_prune_refuses_an_upstream_that_ignores_the_id_filter(fake_ll2, connect):
