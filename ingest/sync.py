@@ -8,6 +8,7 @@ import contextlib
 import datetime
 import fcntl
 import hashlib
+import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -86,9 +87,10 @@ def exclusive_sync():
     name = str(connection.settings_dict["NAME"])
     if Path(name).is_file():
         path = Path(f"{name}.sync.lock")
-    else:  # an in-memory database (tests): one lock per name, in the temporary folder
+    else:  # an in-memory database (tests), its process's alone: one lock per name and process
+        owner = f"{name}\n{os.getpid()}"
         path = (
-            Path(tempfile.gettempdir()) / f"spacedevs-{hashlib.sha256(name.encode()).hexdigest()[:16]}.lock"
+            Path(tempfile.gettempdir()) / f"spacedevs-{hashlib.sha256(owner.encode()).hexdigest()[:16]}.lock"
         )
     with path.open("a") as handle:
         try:
