@@ -209,6 +209,14 @@ COMPRESSED_PARTS_BYTES = checked(
     lambda v: v >= 0,
     "0 (none) or more",
 )
+# Bytes of calendar feeds' events each process keeps as iCalendar text, so that a feed makes only those it
+# does not hold (events/calendar.py); 0 keeps none.
+CALENDAR_EVENTS_BYTES = checked(
+    "CALENDAR_EVENTS_BYTES",
+    env.int("CALENDAR_EVENTS_BYTES", default=1024 * 1024),
+    lambda v: v >= 0,
+    "0 (none) or more",
+)
 # How long an entry may stay unused before it is dropped (a write makes it unreachable at once anyway).
 RESPONSE_CACHE_TIMEOUT = env.int("RESPONSE_CACHE_TIMEOUT", default=3600)
 # How long clients and proxies may reuse a response without asking again (`Cache-Control: max-age`).

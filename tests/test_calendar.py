@@ -9,7 +9,7 @@ import pytest
 import vobject
 from django.utils.dateparse import parse_datetime
 
-from events.calendar import ICalendarRenderer
+from events.calendar import ICalendarRenderer, vevents_held
 from events.models import Event
 from ingest.records import ingest_records
 
@@ -205,3 +205,25 @@ def test_an_event_whose_grace_ends_past_the_year_9999_never_leaves_upcoming(clie
         assert [event["id"] for event in response.json()["results"]] == ([352] if route == "upcoming" else [])
     # No moment at which the windows change: cached until the data does.
     assert response["Cache-Control"] == "public, max-age=30"
+
+
+def test_a_feed_is_the_same_whether_its_events_were_held_or_not(client, monkeypatch):
+    vevents_held.clear()
+    made = client.get("/2.3.0/events/?format=ics").content
+    assert len(vevents_held._values) == len(parsed(client.get("/2.3.0/events/?format=ics"))[1])
+    # Another URL, so that the response is made again: from the held events.
+    assert client.get("/2.3.0/events/?format=ics&again=1").content == made
+    monkeypatch.setattr(vevents_held, "max_bytes", 0)
+    vevents_held.clear()
+    assert client.get("/2.3.0/events/?format=ics&again=2").content == made
+    assert vevents_held.size == 0
+
+
+def test_a_held_event_is_not_served_once_it_changed_nor_to_another_host(client):
+    assert "Renamed" not in client.get("/2.3.0/events/352/?format=ics").content.decode()
+    ingest_records([fixture_events()[352] | {"name": "Renamed"}], source="test")
+    _, [event], _ = parsed(client.get("/2.3.0/events/?format=ics&search=Renamed"))
+    assert str(event["SUMMARY"]) == "Renamed"
+    on_localhost = client.get("/2.3.0/events/?format=ics&search=Renamed", HTTP_HOST="localhost")
+    [event] = icalendar.Calendar.from_ical(on_localhost.content).walk("VEVENT")
+    assert (str(event["UID"]), str(event["URL"])) == ("352@localhost", "http://localhost/2.3.0/events/352/")

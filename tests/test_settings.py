@@ -46,7 +46,12 @@ def test_gzip_levels_are_isa_ls():
 
 
 def test_the_bytes_held_per_process_are_zero_or_more():
-    for name, default in {"DOCUMENT_CACHE_BYTES": 8 * 2**20, "COMPRESSED_PARTS_BYTES": 2 * 2**20}.items():
+    defaults = {
+        "DOCUMENT_CACHE_BYTES": 8 * 2**20,
+        "COMPRESSED_PARTS_BYTES": 2 * 2**20,
+        "CALENDAR_EVENTS_BYTES": 2**20,
+    }
+    for name, default in defaults.items():
         assert start(name, SECRET_KEY="x" * 50).stdout.strip() == str(default)
         result = start(name, SECRET_KEY="x" * 50, **{name: "-1"})
         assert result.returncode != 0
