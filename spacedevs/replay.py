@@ -106,7 +106,7 @@ def is_not_modified(environ, replayable):
     `If-Modified-Since`, as ResponseCacheMiddleware evaluates them)."""
     if not is_conditional(environ):
         return False
-    conditional = SimpleNamespace(method=environ["REQUEST_METHOD"], META=environ)
+    conditional = SimpleNamespace(method=environ["REQUEST_METHOD"], path=environ["PATH_INFO"], META=environ)
     return conditional_response(conditional, replayable.etag, replayable.modified_second, None) is not None
 
 

@@ -126,8 +126,8 @@ def is_conditional(meta):
 def conditional_response(request, etag, modified_second, response):
     """What the request's preconditions make of `response`, a 200 with `etag` whose data changed at
     `modified_second` (DataState.modified_second; None: no date): itself, a 304, or a 412 naming the
-    precondition that failed. `request` needs only `method` and `META`; `response` may be None (then None
-    when the preconditions leave it as it is)."""
+    precondition that failed. `request` needs only `method`, `path` (Django logs it with a 412) and `META`;
+    `response` may be None (then None when the preconditions leave it as it is)."""
     ignored = set()
     if modified_second is None:
         # A date of a response that has none is not tested (RFC 9110 §13.1.4): Django would fail it.
@@ -137,7 +137,7 @@ def conditional_response(request, etag, modified_second, response):
         ignored.add("HTTP_IF_MODIFIED_SINCE")
     if not ignored.isdisjoint(request.META):
         meta = {name: value for name, value in request.META.items() if name not in ignored}
-        request = SimpleNamespace(method=request.method, META=meta)
+        request = SimpleNamespace(method=request.method, path=request.path, META=meta)
     answer = get_conditional_response(request, etag=etag, last_modified=modified_second, response=response)
     if answer is None or answer.status_code != 412:
         return answer

@@ -348,6 +348,26 @@ def test_preconditions_are_tested_in_rfc_9110s_order_on_the_response_they_concer
         assert client.get("/2.3.0/events/", **conditions, **JSON).content == current.content, conditions
     both = client.get("/2.3.0/events/", HTTP_IF_MATCH=etag, HTTP_IF_NONE_MATCH=etag, **JSON)
     assert both.status_code == 304
+    # A failed precondition beside one left untested: a date beside If-None-Match, and a date where the
+    # response has none (a window's, which ends).
+    for url, header, conditions in [
+        ("/2.3.0/events/", "If-Match", {"HTTP_IF_MATCH": '"other"', "HTTP_IF_NONE_MATCH": '"x"'}),
+        (
+            "/2.3.0/events/",
+            "If-Unmodified-Since",
+            {"HTTP_IF_UNMODIFIED_SINCE": PAST, "HTTP_IF_NONE_MATCH": '"x"', "HTTP_IF_MODIFIED_SINCE": PAST},
+        ),
+        (
+            "/2.3.0/events/upcoming/",
+            "If-Match",
+            {"HTTP_IF_MATCH": '"other"', "HTTP_IF_UNMODIFIED_SINCE": PAST},
+        ),
+    ]:
+        answer = client.get(url, **conditions, **JSON)
+        assert (answer.status_code, answer.json()) == (
+            412,
+            {"detail": f"The {header} precondition does not hold."},
+        ), conditions
     assert client.get("/2.3.0/events/", HTTP_IF_MODIFIED_SINCE=modified, **JSON).status_code == 304
 
 
