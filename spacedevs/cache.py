@@ -73,12 +73,17 @@ class ByteBoundLocMemCache(LocMemCache):
 class TolerantRedisCache(RedisCache):
     """Django's RedisCache whose reads miss and whose writes are dropped while Redis fails (with short socket
     timeouts in its OPTIONS): a cached response or a request count is worth less than an answer. A throttle
-    whose counters cannot be read lets requests through."""
+    whose counters cannot be read lets requests through. `read_failed` says whether the last read failed
+    (a cache is its thread's own)."""
+
+    read_failed = False
 
     def get(self, key, default=None, version=None):
+        self.read_failed = False
         try:
             return super().get(key, default, version)
         except RedisError as error:
+            self.read_failed = True
             self._failed("read", error)
             return default
 

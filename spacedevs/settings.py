@@ -22,9 +22,9 @@ def checked(name, value, valid, expected):
     return value
 
 
-# DRF's notation of a request rate (it reads the period's first letter); a count of 0 would let nothing
-# through, and fail doing so.
-RATE = re.compile(r"[1-9][0-9]*/[smhd][a-z]*")
+# DRF's notation of a request rate; a count of 0 would let nothing through, and fail doing so. (DRF reads
+# only the period's first letter: `1000/month` would be a thousand a minute.)
+RATE = re.compile(r"[1-9][0-9]*/(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)")
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -168,6 +168,7 @@ CACHES = {
 # Request counters of the throttle (spacedevs/throttling.py): in Redis too when it is set, so that every
 # worker and host enforces one limit.
 THROTTLE_CACHE_ALIAS = "throttle"
+THROTTLE_MEMORY_CLIENTS = 20_000  # without Redis, per process: some 400 bytes each at 15 requests a window
 CACHES[THROTTLE_CACHE_ALIAS] = (
     {
         "BACKEND": "spacedevs.cache.TolerantRedisCache",
@@ -176,7 +177,13 @@ CACHES[THROTTLE_CACHE_ALIAS] = (
         "OPTIONS": REDIS_OPTIONS,
     }
     if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "throttle",
+        # A full cache drops a third of its entries, live counts among them: room for the clients of a
+        # window (Django's default, 300, let 300 addresses make a client's count start again).
+        "OPTIONS": {"MAX_ENTRIES": THROTTLE_MEMORY_CLIENTS},
+    }
 )
 # Anonymous clients' limit per address, in DRF's notation (LL2: `15/hour`); empty: unlimited. Keyed clients
 # have their tier's limit. TRUSTED_PROXIES: how many proxies in front append to X-Forwarded-For (0: none, the

@@ -65,6 +65,13 @@ class CountedInTurn:
         with self._turn(request, view):
             return super().allow_request(request, view)
 
+    def throttle_success(self):
+        # A history that could not be read (Redis failing) is not written back as this request alone: the
+        # request passes uncounted, and the client's count stays as it was.
+        if getattr(self.cache, "read_failed", False):
+            return True
+        return super().throttle_success()
+
     def forget(self, request, view):
         """Takes back the request that allow_request counted: it is as if it had not come."""
         with self._turn(request, view):

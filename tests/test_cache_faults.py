@@ -1,11 +1,18 @@
 """A Redis that is down or hung costs a miss, never a request: responses are computed, counters let
 requests through, each call waits at most REDIS_TIMEOUT."""
 
+import os
 import socket
 import time
 
 import pytest
 from django.conf import settings
+from django.core.cache.backends.redis import RedisCache
+from django.test import RequestFactory
+from redis.exceptions import RedisError
+
+from spacedevs.cache import TolerantRedisCache
+from spacedevs.throttling import ClientThrottle
 
 from .instances import free_port
 
@@ -17,6 +24,34 @@ def redis_caches(url):
     options = {"socket_connect_timeout": 0.1, "socket_timeout": 0.1}
     cache = {"BACKEND": "spacedevs.cache.TolerantRedisCache", "LOCATION": url, "OPTIONS": options}
     return settings.CACHES | {settings.RESPONSE_CACHE_ALIAS: cache, settings.THROTTLE_CACHE_ALIAS: cache}
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_TEST_URL") and not os.environ.get("SPACEDEVS_EXPECT_REDIS"),
+    reason="needs a Redis server: REDIS_TEST_URL (bin/test starts one)",
+)
+def test_a_count_that_could_not_be_read_is_not_written_over(monkeypatch):
+    """A read that fails lets its request through uncounted, and leaves the client's count as it was (written
+    back, it would be that one request: a fresh allowance for the whole window)."""
+    cache = TolerantRedisCache(
+        os.environ["REDIS_TEST_URL"], {"KEY_PREFIX": f"test-{os.getpid()}-{time.time()}"}
+    )
+    throttle = ClientThrottle("3/hour", None)
+    throttle.cache = cache
+    request = RequestFactory().get("/2.3.0/events/", REMOTE_ADDR="10.2.0.1")
+    assert [throttle.allow_request(request, None) for _ in range(2)] == [True, True]
+    read = RedisCache.get
+
+    def failing(self, key, *args, **kwargs):
+        if key.endswith(":address:10.2.0.1"):
+            raise RedisError("a stall")
+        return read(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(RedisCache, "get", failing)
+    assert throttle.allow_request(request, None)
+    monkeypatch.setattr(RedisCache, "get", read)
+    assert [throttle.allow_request(request, None) for _ in range(2)] == [True, False]
+    cache.delete(throttle.get_cache_key(request, None))
 
 
 @pytest.fixture

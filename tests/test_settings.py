@@ -101,6 +101,12 @@ def test_a_placeholder_secret_key_is_refused_outside_debug():
             "0/hour",
             "like 15/hour (a count per second, minute, hour or day), not '0/hour'",
         ),
+        # DRF would read a thousand a minute.
+        (
+            "ANONYMOUS_THROTTLE_RATE",
+            "1000/month",
+            "like 15/hour (a count per second, minute, hour or day), not '1000/month'",
+        ),
         ("DATABASE_CONNECT_TIMEOUT", "0", "over 0 seconds, not 0"),
         ("DATABASE_STATEMENT_TIMEOUT", "-1", "over 0 and at most 2147483.647 seconds (24.8 days), not -1.0"),
         (

@@ -55,6 +55,17 @@ def test_the_sixteenth_anonymous_request_in_an_hour_is_refused(client):
     assert client.get("/health/").status_code == 200  # probes are not API requests
 
 
+def test_many_other_clients_do_not_make_a_clients_count_start_again(client, settings):
+    # Without Redis, the counters are in each process's memory, which keeps THROTTLE_MEMORY_CLIENTS.
+    settings.ANONYMOUS_THROTTLE_RATE = "2/hour"
+    first = {"REMOTE_ADDR": "10.0.0.1", **JSON}
+    assert [client.get("/2.3.0/events/", **first).status_code for _ in range(2)] == [200, 200]
+    for number in range(400):
+        other = {"REMOTE_ADDR": f"10.1.{number // 256}.{number % 256}", **JSON}
+        assert client.get("/2.3.0/events/", **other).status_code == 200
+    assert client.get("/2.3.0/events/", **first).status_code == 429
+
+
 @pytest.mark.usefixtures("limited")
 def test_api_throttle_reports_the_use_without_counting(client):
     assert usage(client) == {
