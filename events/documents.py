@@ -59,12 +59,21 @@ def link_owners():
 
 @cache
 def fingerprint():
-    """Of the code the documents are rendered by: every serializer, the URLs their links are reversed from,
-    the shared API plumbing, and the libraries under them."""
+    """Of the code and data the documents are rendered by: every serializer, the models their fields come
+    from, the migrations (a data migration writes rows no signal reports: a document rendered before it
+    may show what it changed), the URLs their links are reversed from, the shared API plumbing, the time
+    zone dates are written in, and the libraries under them."""
+    versions = library_versions("Django", "djangorestframework", "orjson")
+    return digest(fingerprinted_files(), *versions, f"TIME_ZONE {settings.TIME_ZONE}")
+
+
+def fingerprinted_files():
+    """The files of the code the documents are rendered by (fingerprint)."""
     folders = [Path(config.path) for config in apps.get_app_configs()]
-    sources = [folder / name for folder in folders for name in ("serializers.py", "routes.py", "urls.py")]
-    sources += sorted((Path(settings.BASE_DIR) / "spacedevs" / "api").glob("*.py"))
-    return digest(sources, *library_versions("Django", "djangorestframework", "orjson"))
+    names = ("models.py", "serializers.py", "routes.py", "urls.py")
+    files = [folder / name for folder in folders for name in names]
+    files += [path for folder in folders for path in sorted((folder / "migrations").glob("*.py"))]
+    return files + sorted((Path(settings.BASE_DIR) / "spacedevs" / "api").glob("*.py"))
 
 
 def events_showing(model, pks):

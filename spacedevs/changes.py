@@ -3,7 +3,8 @@ turns.
 
 Writes made model by model (the admin, the shell) are seen through Django's model signals. A bulk writer
 (ingestion) runs inside `bulk_write()`, which silences those per-row receivers (its own and other apps'),
-and reports what it changed once, itself.
+and reports what it changed once, itself; so must any writer whose writes send no signal
+(`QuerySet.update()`, `bulk_create()`, SQL).
 
 Each write renders the events it shows again (events/documents.py). Two at once would each render without
 the other's uncommitted change, and the one stored last would stay stale; locking the events in turn

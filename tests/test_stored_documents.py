@@ -6,6 +6,7 @@ import importlib
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
@@ -21,7 +22,7 @@ import events.documents
 import ingest.records
 from agencies.models import Agency
 from config.models import Image, ImageVariant
-from events.documents import fingerprint, render_documents
+from events.documents import fingerprint, fingerprinted_files, render_documents
 from events.models import Event, EventAgency, EventDocument, Update, VidURL
 from events.serializers import EVENT_MODES
 from ingest.records import ingest_records
@@ -309,6 +310,26 @@ def test_migrate_renders_what_is_missing_or_from_other_code(seeded):
     assert rendered != before
     call_command("migrate", verbosity=0)
     assert DataState.current().tag == rendered
+
+
+def test_the_fingerprint_follows_what_shapes_a_document(settings):
+    # A model's fields are its serializer's; a data migration writes rows no signal reports.
+    files = set(fingerprinted_files())
+    for app in ("events", "launches", "agencies", "config"):
+        folder = Path(django_apps.get_app_config(app).path)
+        assert {
+            folder / "models.py",
+            folder / "serializers.py",
+            *(folder / "migrations").glob("0*.py"),
+        } <= files
+    # Dates are written in the time zone.
+    before = fingerprint()
+    settings.TIME_ZONE = "Europe/Paris"
+    fingerprint.cache_clear()
+    try:
+        assert fingerprint() != before
+    finally:
+        fingerprint.cache_clear()
 
 
 @pytest.mark.usefixtures("generated")
