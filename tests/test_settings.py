@@ -45,17 +45,19 @@ def test_gzip_levels_are_isa_ls():
     assert "GZIP_LEVEL must be 0 to 3 (ISA-L's levels), not 6" in result.stderr
 
 
-def test_the_bytes_held_per_process_are_zero_or_more():
-    defaults = {
-        "DOCUMENT_CACHE_BYTES": 8 * 2**20,
-        "COMPRESSED_PARTS_BYTES": 2 * 2**20,
-        "CALENDAR_EVENTS_BYTES": 2**20,
-    }
-    for name, default in defaults.items():
-        assert start(name, SECRET_KEY="x" * 50).stdout.strip() == str(default)
-        result = start(name, SECRET_KEY="x" * 50, **{name: "-1"})
-        assert result.returncode != 0
-        assert f"{name} must be 0 (none) or more, not -1" in result.stderr
+@pytest.mark.parametrize(
+    ("name", "default"),
+    [
+        ("DOCUMENT_CACHE_BYTES", 8 * 2**20),
+        ("COMPRESSED_PARTS_BYTES", 2 * 2**20),
+        ("CALENDAR_EVENTS_BYTES", 2**20),
+    ],
+)
+def test_the_bytes_held_per_process_are_zero_or_more(name, default):
+    assert start(name, SECRET_KEY="x" * 50).stdout.strip() == str(default)
+    result = start(name, SECRET_KEY="x" * 50, **{name: "-1"})
+    assert result.returncode != 0
+    assert f"{name} must be 0 (none) or more, not -1" in result.stderr
 
 
 def test_workers_keep_their_database_connection_unless_told_otherwise():
