@@ -48,6 +48,7 @@ def test_a_count_that_could_not_be_read_is_not_written_over(monkeypatch):
         return read(self, key, *args, **kwargs)
 
     monkeypatch.setattr(RedisCache, "get", failing)
+    monkeypatch.setattr(TolerantRedisCache, "RESTS_AFTER_FAILURE", 0)  # the next call is made
     assert throttle.allow_request(request, None)
     monkeypatch.setattr(RedisCache, "get", read)
     assert [throttle.allow_request(request, None) for _ in range(2)] == [True, False]
@@ -71,3 +72,28 @@ def test_requests_are_answered_without_redis(client, settings, hung_redis, state
         response = client.get("/2.3.0/events/upcoming/", **JSON)
         assert (response.status_code, response.json()["count"]) == (200, 0)
     assert time.monotonic() - started < 4  # a handful of calls, 0.1 s each at most
+
+
+def test_a_failing_redis_is_left_alone_for_a_while(client, settings, monkeypatch):
+    """A hung Redis would cost each of a request's calls its timeout: after one fails, none is made for
+    RESTS_AFTER_FAILURE seconds."""
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{free_port()}/0")
+    settings.ANONYMOUS_THROTTLE_RATE = "1/hour"
+    calls = []
+
+    def counted(method):
+        def call(*args, **kwargs):
+            calls.append(method.__name__)
+            return method(*args, **kwargs)
+
+        return call
+
+    for name in ("get", "set", "add", "delete"):
+        monkeypatch.setattr(RedisCache, name, counted(getattr(RedisCache, name)))
+    for _ in range(2):
+        assert client.get("/2.3.0/events/upcoming/", **JSON).status_code == 200
+    assert calls == ["add"]  # the request's first call (its count's lock) failed, and the server rests
+    monkeypatch.setattr(TolerantRedisCache, "RESTS_AFTER_FAILURE", 0)
+    TolerantRedisCache._resting_until.clear()
+    assert client.get("/2.3.0/events/upcoming/", **JSON).status_code == 200
+    assert len(calls) > 2  # each call made again, and failing
