@@ -1,6 +1,7 @@
 """Admin inlines shared by the apps."""
 
 from django.contrib import admin
+from django.core.validators import MaxValueValidator
 from django.db.models import F
 from django.forms.models import BaseInlineFormSet
 
@@ -11,7 +12,13 @@ PARKED = 1_000_000_000
 class PositionedFormSet(BaseInlineFormSet):
     """Saves a list whose rows swap places, or take the place of one deleted: the database checks one row
     per place at each write, so the rows that move or go first leave their places for ones past the list;
-    each then goes where the form puts it (validation has made sure no two share one)."""
+    each then goes where the form puts it (validation has made sure no two share one, and that none is
+    past the list's end, where a parked row would be, or past the column's range once parked)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "position" in form.fields:
+            form.fields["position"].validators.append(MaxValueValidator(PARKED - 1))
 
     def save_existing_objects(self, commit=True):
         if commit:

@@ -133,3 +133,15 @@ def test_an_inline_list_is_reordered_in_the_admin(staff_client, delete_first):
     else:
         assert updates[:2] == [(second.pk, first.position), (first.pk, second.position)]
     assert max(position for _, position in updates) < 1000
+
+
+def test_a_place_past_where_rows_are_parked_is_a_form_error(staff_client):
+    # A row moved there would collide with the rows parked for the save, or overflow the column once parked.
+    event = Event.objects.get(pk=352)
+    positions = list(event.updates.order_by("position").values_list("pk", "position"))
+    url = reverse("admin:events_event_change", args=[352])
+    data = change_form_data(staff_client.get(url)) | {"updates-0-position": 2_000_000_000}
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    assert "Ensure this value is less than or equal to 999999999." in response.content.decode()
+    assert list(event.updates.order_by("position").values_list("pk", "position")) == positions
