@@ -124,14 +124,16 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     changes during the run), each from the newest `last_updated` T of the page before and at offset 0: the
     events of that page sharing T come again (this run does not import them twice). Why no event is
     skipped, whatever order the upstream gives events sharing a `last_updated`: the one premise is the
-    keyset's own, (P1) an event created or updated upstream gets a `last_updated` at least as new as every
-    one the upstream served before, less CHECKPOINT_OVERLAP (a stamp is taken before its write commits). A
-    page at offset 0 is the start of the events at or after its cursor C, so it holds every event then at
-    [C, T); one updated later is at T - CHECKPOINT_OVERLAP or after (P1). So once a page is in, every event
-    now older than T - CHECKPOINT_OVERLAP has been imported as it now is: the checkpoint, saved with the
-    page, moves to T (never back), and a later run, which starts CHECKPOINT_OVERLAP before it, misses
-    nothing either; the events it reads again import as unchanged. It costs a call per page of events (99
-    new events a page of 100, when their `last_updated` differ).
+    keyset's own, (P1) an event written upstream at a moment M gets a `last_updated` of M -
+    CHECKPOINT_OVERLAP or later (a stamp is taken before its write commits, and hosts' clocks differ). A page
+    at offset 0 is the start of the events at or after its cursor C, so it holds every event then at [C, T);
+    one written later, after the run began at S, is at S - CHECKPOINT_OVERLAP or after (P1). So once a page
+    is in, every event older than both T and S - CHECKPOINT_OVERLAP has been imported as it now is: the
+    checkpoint, saved with the page, moves to the earlier of T and S (never back), and a later run, which
+    starts CHECKPOINT_OVERLAP before it, misses nothing either; the events it reads again import as
+    unchanged. (Near the upstream's newest events, a run's later pages, read minutes apart within its call
+    budget, come after S: an event written meanwhile with a stamp before the cursor is the next run's.) It
+    costs a call per page of events (99 new events a page of 100, when their `last_updated` differ).
 
     A page all at one T, with more to come, would come again from T at offset 0 (more events share T than
     a page holds): that group is read by offset, each page asked for at one event before the end of the
@@ -160,6 +162,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     # it, or any `since` before there is one) leaves the events before it for a run from the checkpoint,
     # and so leaves it alone.
     moves_checkpoint = cursor is None or (stored is not None and cursor <= stored)
+    began = timezone.now()  # S: this host's clock stands for the upstream's, within CHECKPOINT_OVERLAP
     offset, anchor, restarts = 0, None, 0  # anchor: the (id, last_updated) a page at `offset` starts with
     imported = {}  # id -> last_updated of the events this run imported: a page that repeats them skips them
     previous_ids = None
@@ -205,10 +208,11 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                     else:
                         offset, anchor = 0, None
                     cursor = newest
+                    mark = min(newest, began)
                     if moves_checkpoint and (
-                        checkpoint.last_updated is None or newest >= checkpoint.last_updated
+                        checkpoint.last_updated is None or mark >= checkpoint.last_updated
                     ):
-                        checkpoint.last_updated, checkpoint.last_id = newest, last_id
+                        checkpoint.last_updated, checkpoint.last_id = mark, last_id
                 checkpoint.last_success, checkpoint.last_error = timezone.now(), ""
                 checkpoint.save()
                 DataState.synced(upstream.base_url, checkpoint.last_success)
