@@ -1,5 +1,6 @@
 """Events as iCalendar feeds (`?format=ics`, RFC 5545), built with the `icalendar` library."""
 
+import datetime
 import hashlib
 import re
 
@@ -7,7 +8,7 @@ import orjson
 from django.conf import settings
 from django.urls import get_script_prefix, reverse
 from django.utils.dateparse import parse_datetime, parse_duration
-from icalendar import Calendar, Event, Timezone, vText
+from icalendar import Calendar, Event, Timezone, TimezoneStandard, vText
 from rest_framework.renderers import BaseRenderer
 
 from spacedevs.api.renderers import FastJSONRenderer
@@ -58,7 +59,7 @@ class ICalendarRenderer(BaseRenderer):
         if not events:
             # RFC 5545 wants a calendar of at least one component (§3.6): a filter that matches nothing yet
             # is still a calendar its subscribers' apps can read.
-            calendar.add_component(Timezone.from_tzid("UTC"))
+            calendar.add_component(utc_timezone())
         # The events' components go last, before the calendar's end, as icalendar writes them.
         return calendar.to_ical().removesuffix(END) + b"".join(vevents(events, request)) + END
 
@@ -74,6 +75,19 @@ def calendar_name(view, request):
         for value in values
     )
     return f"{view.feed_title} ({filters})" if filters else view.feed_title
+
+
+def utc_timezone():
+    """A VTIMEZONE for UTC (icalendar's `Timezone.from_tzid` takes 17 ms to find the same)."""
+    standard = TimezoneStandard()
+    standard.add("dtstart", datetime.datetime(1970, 1, 1))
+    standard.add("tzoffsetfrom", datetime.timedelta(0))
+    standard.add("tzoffsetto", datetime.timedelta(0))
+    standard.add("tzname", "UTC")
+    zone = Timezone()
+    zone.add("tzid", "UTC")
+    zone.add_component(standard)
+    return zone
 
 
 def vevents(events, request):
