@@ -298,9 +298,9 @@ def upstream_event_ids(upstream, on_page=None):
             on_page(page)
         if page["next"] is None:
             break
-        if not page["results"]:
-            raise UpstreamError(f"{url}: no events, and a next page")
         offset += len(page["results"])
+        if not page["results"] or offset >= expected:
+            raise UpstreamError(f"{url}: a next page past the events it counts (is offset ignored?)")
     if len(ids) != expected:
         raise PruneRefused(f"the walk found {len(ids)} of {expected} upstream events; not pruning")
     return UpstreamIds(ids, upstream)

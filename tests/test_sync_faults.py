@@ -795,6 +795,16 @@ def test_the_prune_walk_asks_its_upstream_alone(fake_ll2, connect, monkeypatch):
     ]
 
 
+def test_the_prune_walk_stops_on_an_upstream_that_ignores_offset(fake_ll2, connect):
+    # Its pages would all be the first, each with a next one, for as long as the call budget lasts.
+    fake = fake_ll2(SMALL, page_size=10, ignore_query=True)
+    with pytest.raises(UpstreamError) as stopped:
+        upstream_event_ids(connect(fake))
+    url = f"{fake.base_url}/events/?mode=list&limit=100&offset=20"
+    assert str(stopped.value) == f"{url}: a next page past the events it counts (is offset ignored?)"
+    assert len(fake.calls()) == 3
+
+
 def test_prune_refuses_an_upstream_that_ignores_the_id_filter(fake_ll2, connect):
     fake = fake_ll2(SMALL, page_size=10)
     upstream = connect(fake)
