@@ -107,7 +107,8 @@ def is_not_modified(environ, replayable):
     if not is_conditional(environ):
         return False
     conditional = SimpleNamespace(method=environ["REQUEST_METHOD"], path=environ["PATH_INFO"], META=environ)
-    return conditional_response(conditional, replayable.etag, replayable.modified_second, None) is not None
+    answer = conditional_response(conditional, replayable.etag, replayable.modified_second, None)
+    return answer is not None and answer.status_code == 304
 
 
 class ReplayedResponses:
