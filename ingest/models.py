@@ -6,8 +6,10 @@ from django.db import models
 class SyncCheckpoint(models.Model):
     """The progress of `sync_ll2` against one upstream, saved in the same transaction as each page.
 
-    `last_updated` is the newest `last_updated` of the events synced so far: the next run asks for events
-    updated at or after it (the ties again, which re-import as unchanged), so nothing is lost between runs.
+    `last_updated`: every event updated upstream before CHECKPOINT_OVERLAP before it is in (the newest
+    `last_updated` synced, or the moment the upstream served the run's first page if that is earlier:
+    ingest/sync.py says why); the next run asks for the events updated at or after that (those read again
+    import as unchanged), so nothing is lost between runs. `last_id`: the event synced last.
     """
 
     upstream = models.URLField(max_length=500, unique=True)

@@ -127,7 +127,8 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     keyset's own, (P1) an event written upstream at a moment M gets a `last_updated` of M -
     CHECKPOINT_OVERLAP or later (a stamp is taken before its write commits, and hosts' clocks differ). A page
     at offset 0 is the start of the events at or after its cursor C, so it holds every event then at [C, T);
-    one written later, after the run began at S, is at S - CHECKPOINT_OVERLAP or after (P1). So once a page
+    one written later, after the upstream served the run's first page at S (its `Date`, on the clock that
+    stamps; this host's when it gives none), is at S - CHECKPOINT_OVERLAP or after (P1). So once a page
     is in, every event older than both T and S - CHECKPOINT_OVERLAP has been imported as it now is: the
     checkpoint, saved with the page, moves to the earlier of T and S (never back), and a later run, which
     starts CHECKPOINT_OVERLAP before it, misses nothing either; the events it reads again import as
@@ -158,11 +159,11 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     cursor = since
     if since == "auto":
         cursor = None if stored is None else stored - CHECKPOINT_OVERLAP
-    # The checkpoint says that every event older than it is in: a run from a later moment (a `since` past
-    # it, or any `since` before there is one) leaves the events before it for a run from the checkpoint,
-    # and so leaves it alone.
-    moves_checkpoint = cursor is None or (stored is not None and cursor <= stored)
-    began = timezone.now()  # S: this host's clock stands for the upstream's, within CHECKPOINT_OVERLAP
+    # The checkpoint says that every event older than CHECKPOINT_OVERLAP before it is in: a run from a later
+    # moment (a `since` past that, or any `since` before there is a checkpoint) leaves the events before it
+    # for a run from the checkpoint, and so leaves it alone.
+    moves_checkpoint = cursor is None or (stored is not None and cursor <= stored - CHECKPOINT_OVERLAP)
+    began = None  # S
     offset, anchor, restarts = 0, None, 0  # anchor: the (id, last_updated) a page at `offset` starts with
     imported = {}  # id -> last_updated of the events this run imported: a page that repeats them skips them
     previous_ids = None
@@ -170,7 +171,9 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     while not should_stop():
         url = events_url(upstream, cursor, offset)
         try:
+            asked = timezone.now()
             page = upstream.get_page(url)
+            began = began or upstream.served_at or asked
             keys = _read_page(page["results"], url, cursor)
             ids = [event_id for event_id, _ in keys]
             if offset and ids and ids == previous_ids:

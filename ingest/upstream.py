@@ -109,6 +109,14 @@ def retry_after(response):
     return min(max(asked, 0.0), MAX_RETRY_AFTER)
 
 
+def served_at(response):
+    """When the upstream answered `response`, by its own clock (`Date`), or None if it does not say."""
+    try:
+        return email.utils.parsedate_to_datetime(response.headers["Date"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _asked_wait(response):
     """Seconds from a `Retry-After` header (seconds or an HTTP date), or LL2's `next_use_secs`, or None."""
     header = response.headers.get("Retry-After", "").strip()
@@ -154,6 +162,7 @@ class Upstream:
         self.client = httpx.Client(headers=headers, timeout=timeout, follow_redirects=True)
         self.retry = retry or Retry()
         self.answered = False  # whether an LL2 page ever arrived: until then, a wrong URL is the likely cause
+        self.served_at = None  # the last page's `Date` (served_at)
         self.clock, self.sleep, self.log = clock, sleep, log or (lambda message: None)
         self.budget = self._read_budget(unlimited_budget) or fallback_budget
 
@@ -236,6 +245,7 @@ class Upstream:
             page = json.loads(response.content)
         except (ValueError, UnicodeDecodeError, RecursionError) as error:  # the last: nested too deeply
             raise TransientError(f"{url}: truncated or malformed JSON ({error})") from None
+        self.served_at = served_at(response)
         if not (
             isinstance(page, dict)
             and isinstance(page.get("results"), list)

@@ -36,6 +36,7 @@ when the test fakes time): a call at time t counts while `now - t < seconds`, th
 `ingest.upstream.Budget`; calls beyond `calls` in the window get `429` with `Retry-After` (whole seconds,
 rounded up) and do not count. Only events requests are limited (`/api-throttle/` calls are not counted).
 `ignore_query=True` makes a broken upstream that ignores `last_updated__gte`, `id` and `offset`.
+`served_at` (an aware datetime) is the `Date` of its answers, for a test that fakes the upstream's time.
 
 Every request is logged in `requests` (a `Call`: path, query, url, real monotonic time, `clock` time,
 fault, status sent; 0 while nothing was, or if nothing ever is: a drop, or a sleep still under way).
@@ -43,6 +44,7 @@ fault, status sent; 0 while nothing was, or if nothing ever is: a drop, or a sle
 
 import copy
 import datetime
+import email.utils
 import http.server
 import json
 import math
@@ -155,6 +157,7 @@ class FakeLL2:
         self.clock = clock
         self.limiter = RateLimiter(*rate, clock) if rate else None
         self.ignore_query = ignore_query  # ignore last_updated__gte, id and offset: always the first page
+        self.served_at = None
         self.faults = deque()
         self.always = None
         self.requests = []
@@ -191,6 +194,11 @@ class FakeLL2:
 
             def log_message(self, *args):
                 pass
+
+            def date_time_string(self, timestamp=None):
+                if fake.served_at is None:
+                    return super().date_time_string(timestamp)
+                return email.utils.format_datetime(fake.served_at, usegmt=True)
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

@@ -452,31 +452,34 @@ def test_a_run_reads_again_the_minutes_before_its_checkpoint(fake_ll2, connect):
     assert SyncCheckpoint.objects.values_list("last_updated", "last_id").get() == checkpoint
 
 
-def test_an_event_written_between_a_runs_pages_is_the_next_runs(fake_ll2, connect, monkeypatch):
+def test_an_event_written_between_a_runs_pages_is_the_next_runs(fake_ll2, connect):
     # Near the upstream's newest events a run reads its pages minutes apart (its call budget): an event
     # written between two of them, stamped before the cursor, is not in the run's later pages. The checkpoint
-    # stays at the run's start, so that the next run, from CHECKPOINT_OVERLAP before it, reads that event.
-    began = datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC)
-    monkeypatch.setattr("ingest.sync.timezone", SimpleNamespace(now=lambda: began))
+    # stays at the moment the upstream served the run's first page (its Date), so that the next run, from
+    # CHECKPOINT_OVERLAP before it, reads that event.
+    served = datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC)
     events = copy.deepcopy(SMALL[:20])
     for number, event in enumerate(events):
-        moment = (
-            began - datetime.timedelta(seconds=60 - number)
-            if number < 10
-            else began + datetime.timedelta(minutes=10, seconds=number)
-        )
-        event["last_updated"] = iso(moment)
-    late = copy.deepcopy(SMALL[20]) | {"last_updated": iso(began - datetime.timedelta(seconds=90))}
+        late_by = datetime.timedelta(seconds=number - 60 if number < 10 else 600 + number)
+        event["last_updated"] = iso(served + late_by)
+    late = copy.deepcopy(SMALL[20]) | {"last_updated": iso(served - datetime.timedelta(seconds=90))}
     fake = fake_ll2(events, page_size=10)
+    fake.served_at = served
+    upstream = connect(fake)
 
     def write_late(page, summary):
         if summary.pages == 1:
             fake.events = sorted([*fake.events, late], key=sort_key)
 
-    sync_events(connect(fake), since="auto", on_page=write_late)
+    sync_events(upstream, since="auto", on_page=write_late)
     assert late["id"] not in stored_ids()
-    assert SyncCheckpoint.objects.values_list("last_updated", flat=True).get() == began
-    sync_events(connect(fake), since="auto")
+    assert SyncCheckpoint.objects.values_list("last_updated", flat=True).get() == served
+    # A run from a moment within CHECKPOINT_OVERLAP before the checkpoint does not vouch for what is before
+    # it: the checkpoint stays.
+    fake.served_at = served + datetime.timedelta(minutes=20)
+    sync_events(upstream, since=served)
+    assert SyncCheckpoint.objects.values_list("last_updated", flat=True).get() == served
+    sync_events(upstream, since="auto")
     assert stored_ids() == sorted(event["id"] for event in [*events, late])
 
 

@@ -63,7 +63,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--since",
             default="auto",
-            help="auto: after the newest last_updated synced (default); all: everything; or an ISO date",
+            help="auto: from the checkpoint, less 5 minutes (default); all: everything; or an ISO date",
         )
         when = parser.add_mutually_exclusive_group()
         when.add_argument("--watch", type=float, metavar="SECONDS", help="keep polling, SECONDS apart")
