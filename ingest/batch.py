@@ -3,6 +3,8 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import orjson
+
 from .errors import IngestError
 from .schema import EVENT, EVENT_KEYS_BY_MODE, ChildList, LinkList, Reference
 
@@ -18,7 +20,7 @@ class Batch:
     links: dict = field(default_factory=lambda: defaultdict(dict))  # LinkList -> owner pk -> [target pk]
     children: dict = field(default_factory=lambda: defaultdict(dict))  # ChildList -> owner pk -> [values]
     owners: dict = field(default_factory=lambda: defaultdict(dict))  # ChildList -> child pk -> owner pk
-    seen: dict = field(default_factory=dict)  # (kind, raw id) -> (the object as read, its pk)
+    seen: dict = field(default_factory=dict)  # (kind, raw id) -> (the object as JSON, its pk)
 
     def add_event(self, data):
         """Read one top-level event; its `response_mode` says which keys it must carry."""
@@ -33,16 +35,18 @@ class Batch:
 
     def _read(self, kind, data, path, keys=None):
         # A nested object repeated verbatim (an agency in many events) is read once per batch: by its id,
-        # when it has one that can be (a list or an object is refused by the id's parser).
+        # when it has one that can be (a list or an object is refused by the id's parser). Verbatim as JSON:
+        # Python's `==` takes `false` for `0`, and `1` for `1.0` or `true`, which a copy would then pass as.
         identifier = data.get("id") if keys is None and isinstance(data, dict) else None
         seen_key = (kind, identifier) if isinstance(identifier, int | str) else None
+        text = as_json(data) if seen_key is not None else None
         seen = self.seen.get(seen_key)
-        if seen is not None and seen[0] == data:
+        if seen is not None and text is not None and seen[0] == text:
             return seen[1]
         values = self._read_values(kind, data, path, keys)
         pk = values[kind.pk_attname]
-        if seen_key is not None:
-            self.seen[seen_key] = (data, pk)
+        if text is not None:
+            self.seen[seen_key] = (text, pk)
         self.rows[kind][pk] = self.rows[kind].get(pk, {}) | values
         for key, slot in kind.slots.items():
             if key in data and (keys is None or key in keys):
@@ -103,3 +107,11 @@ class Batch:
         if not isinstance(items, list):
             raise IngestError(f"expected a list, got {type(items).__name__}", field=path)
         return [read_item(kind, item, f"{path}[{index}].") for index, item in enumerate(items)]
+
+
+def as_json(data):
+    """`data` (read from JSON) as JSON text, or None for a number past 64 bits (its parser refuses it)."""
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return None

@@ -37,6 +37,8 @@ def parse_document(text, *, source):
         raise IngestError(f"not UTF-8 text: {error.reason} at byte {error.start}", source=source) from None
     except RecursionError:
         raise IngestError("JSON nested too deeply to read", source=source) from None
+    except ValueError as error:  # a number past what Python converts (4,300 digits)
+        raise IngestError(f"malformed JSON: {error}", source=source) from None
     if isinstance(document, dict) and "results" in document:
         document = document["results"]
     elif isinstance(document, dict):

@@ -142,6 +142,29 @@ def test_a_broken_record_changes_nothing_and_names_record_and_field(db, tmp_path
     assert str(raised.value).startswith(f"{path}: record 40 (id 352): field '{field}': {message}")
 
 
+@pytest.mark.parametrize(
+    ("field", "first", "second", "message"),
+    [
+        ("image.single_use", False, 0, "expected true or false, got 0"),
+        ("type.id", 1, True, "expected an integer, got True"),
+    ],
+)
+def test_a_repeated_object_is_read_again_unless_the_same_json(db, tmp_path, field, first, second, message):
+    # `==` would take the second copy for the first (False == 0, True == 1) and pass it unread.
+    name, key = field.split(".")
+    records = [
+        copy.deepcopy(SEED_EVENT) | {"id": 900_001 + number, "slug": f"copy-{number}"} for number in (0, 1)
+    ]
+    for record, value in zip(records, (first, second), strict=True):
+        record[name] = dict(SEED_EVENT[name]) | {key: value}
+    path = write_json(tmp_path, "copies.json", records)
+    before = snapshot_tables()
+    with pytest.raises(CommandError) as raised:
+        call_command("import_ll2", str(path))
+    assert snapshot_tables() == before
+    assert str(raised.value).startswith(f"{path}: record 2 (id 900002): field '{field}': {message}")
+
+
 def test_command_exits_non_zero_on_a_broken_file(db, tmp_path, capsys):
     path = write_json(tmp_path, "broken.json", [{**SEED_EVENT, "date": None}])
     with pytest.raises(SystemExit) as raised:
@@ -163,6 +186,7 @@ def test_command_exits_non_zero_on_a_broken_file(db, tmp_path, capsys):
         (b"\xff\xfe", "not UTF-8 text"),
         ("42", "expected an event object, a list of events or a paginated page with 'results'"),
         ("[" * 100_000, "JSON nested too deeply to read"),
+        ('[{"id": 1' + "0" * 5000 + "}]", "malformed JSON: Exceeds the limit (4300 digits)"),
     ],
 )
 def test_unreadable_documents_name_the_source(text, message):
