@@ -134,12 +134,18 @@ def test_a_broken_record_changes_nothing_and_names_record_and_field(db, tmp_path
     broken = copy.deepcopy(SEED_EVENT)
     document(broken)
     records[39] = broken
-    path = write_json(tmp_path, "broken.json", records)
+    assert_refused(
+        write_json(tmp_path, "broken.json", records), f"record 40 (id 352): field '{field}': {message}"
+    )
+
+
+def assert_refused(path, error):
+    """Importing `path` changes nothing and fails naming the file, then `error`."""
     before = snapshot_tables()
     with pytest.raises(CommandError) as raised:
         call_command("import_ll2", str(path))
     assert snapshot_tables() == before
-    assert str(raised.value).startswith(f"{path}: record 40 (id 352): field '{field}': {message}")
+    assert str(raised.value).startswith(f"{path}: {error}")
 
 
 @pytest.mark.parametrize(
@@ -157,12 +163,9 @@ def test_a_repeated_object_is_read_again_unless_the_same_json(db, tmp_path, fiel
     ]
     for record, value in zip(records, (first, second), strict=True):
         record[name] = dict(SEED_EVENT[name]) | {key: value}
-    path = write_json(tmp_path, "copies.json", records)
-    before = snapshot_tables()
-    with pytest.raises(CommandError) as raised:
-        call_command("import_ll2", str(path))
-    assert snapshot_tables() == before
-    assert str(raised.value).startswith(f"{path}: record 2 (id 900002): field '{field}': {message}")
+    assert_refused(
+        write_json(tmp_path, "copies.json", records), f"record 2 (id 900002): field '{field}': {message}"
+    )
 
 
 def test_command_exits_non_zero_on_a_broken_file(db, tmp_path, capsys):
