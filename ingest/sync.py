@@ -8,8 +8,7 @@ import contextlib
 import datetime
 import fcntl
 import hashlib
-import os
-import tempfile
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ PAGE_SIZE = 100
 # How many times one run reads a group of events sharing a last_updated again because it changed under its
 # offsets (see sync_events), before it stops.
 MAX_TIE_RESTARTS = 5
+_MEMORY_LOCKS = {}  # {in-memory database's name: its sync lock}
 # How long before its checkpoint a run starts (see sync_events): an upstream stamps an event's last_updated
 # before its write commits, and its hosts' clocks differ, so an event can come in stamped a little before
 # events it already served.
@@ -71,7 +71,7 @@ class SyncSummary:
 @contextlib.contextmanager
 def exclusive_sync():
     """Hold the database's sync lock, or raise SyncBusy: PostgreSQL's advisory lock (it holds across hosts),
-    or a lock file next to a SQLite database."""
+    or a lock file next to a SQLite database (a lock in the process for an in-memory one)."""
     if connection.vendor == "postgresql":
         key = int.from_bytes(hashlib.sha256(b"spacedevs sync_ll2").digest()[:8], "big", signed=True)
         with connection.cursor() as cursor:
@@ -85,14 +85,16 @@ def exclusive_sync():
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
         return
     name = str(connection.settings_dict["NAME"])
-    if Path(name).is_file():
-        path = Path(f"{name}.sync.lock")
-    else:  # an in-memory database (tests), its process's alone: one lock per name and process
-        owner = f"{name}\n{os.getpid()}"
-        path = (
-            Path(tempfile.gettempdir()) / f"spacedevs-{hashlib.sha256(owner.encode()).hexdigest()[:16]}.lock"
-        )
-    with path.open("a") as handle:
+    if not Path(name).is_file():  # an in-memory database (tests): its process's alone, and so its lock
+        lock = _MEMORY_LOCKS.setdefault(name, threading.Lock())
+        if not lock.acquire(blocking=False):
+            raise SyncBusy("another sync_ll2 is running on this database")
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+    with Path(f"{name}.sync.lock").open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -20,12 +20,21 @@ from types import SimpleNamespace
 import httpx
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
 from events.models import Event
 from ingest.errors import IngestError
 from ingest.models import SyncCheckpoint
-from ingest.sync import CHECKPOINT_OVERLAP, PruneRefused, prune_events, sync_events, upstream_event_ids
+from ingest.sync import (
+    CHECKPOINT_OVERLAP,
+    PruneRefused,
+    SyncBusy,
+    exclusive_sync,
+    prune_events,
+    sync_events,
+    upstream_event_ids,
+)
 from ingest.upstream import Budget, Retry, UnreachableError, Upstream, UpstreamError
 from spacedevs.models import DataState
 
@@ -496,6 +505,14 @@ def test_a_first_run_from_a_date_leaves_the_events_before_it_to_the_next(fake_ll
         stamp(SMALL[29]["last_updated"]),
         SMALL[29]["id"],
     )
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="an in-memory SQLite database's own lock")
+def test_one_sync_at_a_time_on_an_in_memory_database(db):
+    with exclusive_sync(), pytest.raises(SyncBusy), exclusive_sync():
+        pass
+    with exclusive_sync():
+        pass  # released
 
 
 def test_an_upstream_that_ignores_the_keyset_is_refused(fake_ll2, connect):
