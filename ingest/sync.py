@@ -173,7 +173,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     while not should_stop():
         url = events_url(upstream, cursor, offset)
         try:
-            asked = timezone.now()
+            asked = timezone.now() if began is None else None  # S, if the upstream gives no Date
             page = upstream.get_page(url)
             began = began or upstream.served_at or asked
             keys = _read_page(page["results"], url, cursor)

@@ -109,7 +109,7 @@ def retry_after(response):
     return min(max(asked, 0.0), MAX_RETRY_AFTER)
 
 
-def served_at(response):
+def answered_at(response):
     """When the upstream answered `response`, by its own clock (`Date`), or None if it does not say."""
     try:
         return email.utils.parsedate_to_datetime(response.headers["Date"])
@@ -162,7 +162,7 @@ class Upstream:
         self.client = httpx.Client(headers=headers, timeout=timeout, follow_redirects=True)
         self.retry = retry or Retry()
         self.answered = False  # whether an LL2 page ever arrived: until then, a wrong URL is the likely cause
-        self.served_at = None  # the last page's `Date` (served_at)
+        self.served_at = None  # when the upstream served the last page, by its clock (answered_at)
         self.clock, self.sleep, self.log = clock, sleep, log or (lambda message: None)
         self.budget = self._read_budget(unlimited_budget) or fallback_budget
 
@@ -245,7 +245,7 @@ class Upstream:
             page = json.loads(response.content)
         except (ValueError, UnicodeDecodeError, RecursionError) as error:  # the last: nested too deeply
             raise TransientError(f"{url}: truncated or malformed JSON ({error})") from None
-        self.served_at = served_at(response)
+        self.served_at = answered_at(response)
         if not (
             isinstance(page, dict)
             and isinstance(page.get("results"), list)
