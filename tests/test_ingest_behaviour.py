@@ -213,6 +213,23 @@ def test_reads_stdin(db, monkeypatch, capsys):
     assert Event.objects.filter(pk=352).exists()
 
 
+@pytest.mark.parametrize(
+    ("stdin", "path", "message"),
+    [
+        (None, "-", "<stdin>: cannot read: standard input is closed"),
+        (io.StringIO(""), "missing.json", "missing.json: cannot read: No such file or directory"),
+        (io.StringIO(""), ".", ".: cannot read: Is a directory"),
+    ],
+)
+def test_an_unreadable_input_is_named_and_nothing_changes(db, monkeypatch, stdin, path, message):
+    monkeypatch.setattr("sys.stdin", stdin)
+    before = snapshot_tables()
+    with pytest.raises(CommandError) as raised:
+        call_command("import_ll2", path)
+    assert str(raised.value) == message
+    assert snapshot_tables() == before
+
+
 def test_an_update_moving_to_another_event_moves(seeded):
     other = copy.deepcopy(SEED_EVENT) | {"id": 353, "slug": "htv-x1-other"}
     other["updates"] = other["updates"][:1]

@@ -1,3 +1,4 @@
+import errno
 import sys
 from pathlib import Path
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         for path in paths:
             source = "<stdin>" if path == "-" else path
             try:
-                text = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+                text = _read_stdin() if path == "-" else Path(path).read_bytes()
             except OSError as error:
                 raise CommandError(f"{source}: cannot read: {error.strerror}") from None
             try:
@@ -52,3 +53,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {kind:<{width}}  {row['created']:>7}  {row['updated']:>7}  {row['unchanged']:>9}"
             )
+
+
+def _read_stdin():
+    # Python gives no stream at all for a descriptor closed before it started (`import_ll2 - <&-`).
+    if sys.stdin is None:
+        raise OSError(errno.EBADF, "standard input is closed")
+    return sys.stdin.buffer.read()
