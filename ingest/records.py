@@ -60,16 +60,18 @@ def ingest_records(records, *, source, on_progress=None):
         for start in range(0, len(records), RECORDS_PER_BATCH):
             chunk = records[start : start + RECORDS_PER_BATCH]
             batch = Batch()
+            numbers = {}  # event id -> the number of its record (the last one, which the batch keeps)
             for number, record in enumerate(chunk, start + 1):
                 try:
-                    batch.add_event(record)
+                    numbers[batch.add_event(record)] = number
                 except IngestError as error:
                     record_id = record.get("id") if isinstance(record, dict) else None
                     raise error.located(source=source, record=number, record_id=record_id) from None
             try:
                 write_batch(batch, tally)
             except IngestError as error:
-                raise error.located(source=source) from None
+                # An error of the writer's names the event it is about, if any (a slug taken).
+                raise error.located(source=source, record=numbers.get(error.record_id)) from None
             except (IntegrityError, DataError) as error:
                 raise IngestError(f"conflicts with the stored data: {error}", source=source) from None
             if on_progress is not None:

@@ -12,7 +12,7 @@ from spacedevs.bulk import bulk_delete, bulk_insert
 from spacedevs.idquery import IdQuery
 
 from .errors import IngestError
-from .schema import KIND_LIST, ChildList
+from .schema import EVENT, KIND_LIST, ChildList
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 WRITE_BATCH_SIZE = 500
@@ -100,6 +100,7 @@ def _check_unique_values(kind, rows, stored):
                         f"{kind} {pk}: {field.name} {values[attname]!r} already belongs to {kind} {other}"
                         " in this import",
                         field=field.name,
+                        record_id=pk if kind is EVENT else None,
                     )
         for other_pk, value in _holders(kind.model, attname)(wanted):
             # The holder keeps the value unless this write gives it another.
@@ -107,6 +108,7 @@ def _check_unique_values(kind, rows, stored):
                 raise IngestError(
                     f"{kind} {wanted[value]}: {field.name} {value!r} already belongs to {kind} {other_pk}",
                     field=field.name,
+                    record_id=wanted[value] if kind is EVENT else None,
                 )
         leaving = [pk for pk, current in stored.items() if wanted.get(current[attname], pk) != pk]
         for pk, value in _parking_values(kind.model, attname, leaving, wanted.keys()).items():

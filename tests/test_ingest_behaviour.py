@@ -309,7 +309,8 @@ def test_a_slug_another_event_holds_is_a_clear_error(seeded, tmp_path):
     with pytest.raises(CommandError) as raised:
         call_command("import_ll2", str(path))
     assert str(raised.value) == (
-        f"{path}: field 'slug': event 353: slug 'htv-x1-release-reentry' already belongs to event 352"
+        f"{path}: record 1 (id 353): field 'slug': event 353: slug 'htv-x1-release-reentry' already belongs"
+        " to event 352"
     )
     assert snapshot_tables() == before
 
@@ -319,8 +320,8 @@ def test_two_new_events_with_one_slug_are_a_clear_error(db, tmp_path):
     with pytest.raises(CommandError) as raised:
         call_command("import_ll2", str(path))
     assert str(raised.value) == (
-        f"{path}: field 'slug': event 353: slug 'htv-x1-release-reentry' already belongs to event 352 "
-        "in this import"
+        f"{path}: record 2 (id 353): field 'slug': event 353: slug 'htv-x1-release-reentry' already belongs"
+        " to event 352 in this import"
     )
     assert not Event.objects.exists()
 
@@ -366,17 +367,20 @@ def test_slugs_swapped_between_stored_events_in_one_import(db, slugs):
         # A stored event renamed to the slug a new event takes in the same import.
         (
             with_slugs("htv-x1-renamed", "htv-x1-renamed"),
-            "event 353: slug 'htv-x1-renamed' already belongs to event 352 in this import",
+            "record 2 (id 353): field 'slug': event 353: slug 'htv-x1-renamed' already belongs to event 352"
+            " in this import",
         ),
         # The seed's slug freed by 352 and taken by two new events.
         (
             [*with_slugs("htv-x1-renamed"), *with_slugs(SEED_EVENT["slug"], SEED_EVENT["slug"], first=353)],
-            f"event 354: slug '{SEED_EVENT['slug']}' already belongs to event 353 in this import",
+            f"record 3 (id 354): field 'slug': event 354: slug '{SEED_EVENT['slug']}' already belongs to"
+            " event 353 in this import",
         ),
         # 352 keeps its slug, which a new event takes too.
         (
             [*with_slugs(SEED_EVENT["slug"]), *with_slugs(SEED_EVENT["slug"], first=353)],
-            f"event 353: slug '{SEED_EVENT['slug']}' already belongs to event 352 in this import",
+            f"record 2 (id 353): field 'slug': event 353: slug '{SEED_EVENT['slug']}' already belongs to"
+            " event 352 in this import",
         ),
     ],
     ids=["renamed-onto-new", "freed-taken-twice", "kept-and-taken"],
@@ -385,7 +389,7 @@ def test_an_import_ending_with_one_slug_twice_is_a_clear_error(seeded, records, 
     before = snapshot_tables()
     with pytest.raises(IngestError) as raised:
         ingest_records(records, source="test")
-    assert str(raised.value) == f"test: field 'slug': {message}"
+    assert str(raised.value) == f"test: {message}"
     assert snapshot_tables() == before
 
 
@@ -395,7 +399,9 @@ def test_a_slug_taken_from_a_stored_event_the_import_leaves_is_a_clear_error(db)
     before = snapshot_tables()
     with pytest.raises(IngestError) as raised:
         ingest_records([*with_slugs("b"), *with_slugs("a", first=354)], source="test")
-    assert str(raised.value) == "test: field 'slug': event 352: slug 'b' already belongs to event 353"
+    assert str(raised.value) == (
+        "test: record 1 (id 352): field 'slug': event 352: slug 'b' already belongs to event 353"
+    )
     assert snapshot_tables() == before
 
 
