@@ -1,3 +1,8 @@
+def shortened(text, limit=60):
+    """`text`, cut to `limit` characters with "..." when longer: a value quoted in a message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class IngestError(Exception):
     """Input that cannot be imported; `field` is a path such as `vid_urls[0].type.id`."""
 
@@ -26,7 +31,7 @@ class IngestError(Exception):
         if self.record is not None:
             record = f"record {self.record}"
             if self.record_id is not None:
-                record += f" (id {self.record_id})"
+                record += f" (id {shortened(str(self.record_id))})"
             where.append(record)
         if self.field:
             where.append(f"field '{self.field}'")

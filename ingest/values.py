@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_duration
 
 from spacedevs.api.numbers import INTEGER_RANGES
 
-from .errors import IngestError
+from .errors import IngestError, shortened
 
 SLUG_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+$")
 # The longest duration every supported database holds: SQLite stores one as a 64-bit count of microseconds.
@@ -17,8 +17,7 @@ MAX_DURATION = datetime.timedelta(microseconds=2**63 - 1)
 
 
 def _describe(value):
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shortened(repr(value))
 
 
 def integer_parser(minimum, maximum):
@@ -26,7 +25,7 @@ def integer_parser(minimum, maximum):
         if isinstance(value, bool) or not isinstance(value, int):
             raise IngestError(f"expected an integer, got {_describe(value)}")
         if not minimum <= value <= maximum:
-            raise IngestError(f"{value} is outside {minimum}…{maximum}")
+            raise IngestError(f"{_describe(value)} is outside {minimum}…{maximum}")
         return value
 
     return parse_integer

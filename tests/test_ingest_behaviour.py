@@ -286,6 +286,15 @@ def test_short_inputs_and_no_progress_show_none(db, tmp_path, capsys, progress_t
         ),
         ({"id": 2**63}, f"record 1 (id {2**63}): field 'id': {2**63} is outside 0…2147483647"),
         ({"type": {"id": 2**40, "name": "x"}}, f"field 'type.id': {2**40} is outside 0…2147483647"),
+        # A value or an id too long to quote is cut short, where the message names it.
+        (
+            {"id": 10**100},
+            f"record 1 (id 1{'0' * 56}...): field 'id': 1{'0' * 56}... is outside 0…2147483647",
+        ),
+        (
+            {"id": "9" * 1000},
+            f"record 1 (id {'9' * 57}...): field 'id': expected an integer, got '{'9' * 56}...",
+        ),
         # Beyond Python's durations, and beyond SQLite's (a 64-bit count of microseconds).
         ({"duration": "P1000000000D"}, "field 'duration': 'P1000000000D' is longer than a database stores"),
         ({"duration": "P200000000D"}, "field 'duration': 'P200000000D' is longer than a database stores"),
