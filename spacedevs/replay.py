@@ -69,7 +69,7 @@ class Recording:
         self.body = body
         self.not_modified_headers = None
         headers_size = sum(len(name) + len(value) for name, value in self.headers)
-        kept_size = len(body) + headers_size + len(replayable.path) + sum(map(len, key))
+        kept_size = len(body) + headers_size + len(replayable.path) + sum(len(value or "") for value in key)
         self.size = kept_size + RECORDING_OVERHEAD
 
     def serves(self, state):
@@ -138,7 +138,8 @@ class ReplayedResponses:
         method = environ["REQUEST_METHOD"]
         if method not in ("GET", "HEAD") or not self.recordings.max_bytes or djangos_to_answer(environ):
             return self.application(environ, start_response)
-        key = tuple(environ.get(name, "") for name in KEY_VARIABLES)
+        # None for an absent header: an empty one can get another answer (`Host:`, a 400; `Accept:`, a 406).
+        key = tuple(environ.get(name) for name in KEY_VARIABLES)
         recording = self.recordings.get(key)
         if recording is None:
             return self._record(key, environ, start_response)

@@ -297,7 +297,8 @@ class ResponseCacheMiddleware:
                     request.build_absolute_uri(),
                     # As it came: the URL above has raw UTF-8 and its percent-encoding alike.
                     request.META.get("QUERY_STRING", ""),
-                    request.META.get("HTTP_ACCEPT", ""),
+                    # Absent and empty differ: DRF answers an empty Accept with a 406.
+                    repr(request.META.get("HTTP_ACCEPT")),
                     negotiated_coding(request) or "identity",
                 ]
             ).encode()

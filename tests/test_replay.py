@@ -176,6 +176,18 @@ def test_what_django_must_answer_itself_goes_to_django(wsgi_client, request_kwar
 
 
 @pytest.mark.usefixtures("seeded")
+# An empty Host is no host Django allows; no renderer gives an empty Accept what it asks for.
+@pytest.mark.parametrize(("header", "status"), [("HTTP_HOST", 400), ("HTTP_ACCEPT", 406)])
+def test_an_empty_header_is_not_an_absent_one(wsgi_client, settings, header, status):
+    assert wsgi_client.get("/2.3.0/events/").status_code == 200
+    empty = wsgi_client.get("/2.3.0/events/", **{header: ""})
+    settings.REPLAY_BYTES = 0
+    djangos = WSGIClient().get("/2.3.0/events/", **{header: ""})
+    assert (empty.status_code, empty.content) == (djangos.status_code, djangos.content)
+    assert empty.status_code == status
+
+
+@pytest.mark.usefixtures("seeded")
 def test_browsable_pages_are_replayed(wsgi_client):
     pages = [wsgi_client.get("/2.3.0/events/", HTTP_ACCEPT="text/html") for _ in range(3)]
     assert (wsgi_client.django_calls, pages[2].content) == (1, pages[0].content)

@@ -439,6 +439,16 @@ def test_a_query_as_raw_utf_8_and_as_its_percent_encoding_are_two_queries(client
 
 
 @pytest.mark.usefixtures("seeded")
+def test_an_empty_accept_is_not_an_absent_one(client):
+    """DRF answers an empty Accept with a 406, whatever was cached, and a validator of the 200 to a request
+    without one validates nothing for it."""
+    absent = client.get("/2.3.0/events/")
+    assert absent.status_code == 200
+    for headers in ({}, {"HTTP_IF_NONE_MATCH": absent["ETag"]}):
+        assert client.get("/2.3.0/events/", HTTP_ACCEPT="", **headers).status_code == 406
+
+
+@pytest.mark.usefixtures("seeded")
 def test_a_deploy_of_other_code_is_a_change_for_if_modified_since(client, monkeypatch):
     call_command("migrate", verbosity=0)  # this code deployed
     # Long ago: a change now is in another second (two in one second validate neither).
