@@ -69,7 +69,7 @@ class Recording:
         self.body = body
         self.not_modified_headers = None
         headers_size = sum(len(name) + len(value) for name, value in self.headers)
-        kept_size = len(body) + headers_size + len(replayable.path) + sum(len(value or "") for value in key)
+        kept_size = len(body) + headers_size + len(replayable.path) + key_size(key)
         self.size = kept_size + RECORDING_OVERHEAD
 
     def serves(self, state):
@@ -77,6 +77,11 @@ class Recording:
         replayable = self.replayable
         current = state.tag_for(replayable.shows_sync) == replayable.tag
         return current and (replayable.valid_until is None or timezone.now() < replayable.valid_until)
+
+
+def key_size(key):
+    """The characters of a recording's key (its values; None for a header absent)."""
+    return sum(len(value) for value in key if value is not None)
 
 
 def kept_headers(headers):
