@@ -7,7 +7,7 @@ import re
 import secrets
 import time
 
-from rest_framework.throttling import BaseThrottle
+from .addresses import ClientAddress
 
 REQUEST_ID = contextvars.ContextVar("request_id", default="-")
 # WSGI environ key: (time.perf_counter() on arrival, request id), when the request was named before Django.
@@ -17,7 +17,7 @@ PROXY_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,200}")
 
 logger = logging.getLogger("spacedevs.requests")
 # The client's address as the throttle counts it (through TRUSTED_PROXIES), not the proxy's.
-CLIENT = BaseThrottle()
+CLIENT = ClientAddress()
 
 
 class RequestIdFilter(logging.Filter):

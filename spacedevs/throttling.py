@@ -5,7 +5,8 @@ Counting is DRF's SimpleRateThrottle (a sliding window of request times) in the 
 REDIS_URL is set, so that every worker and host enforces one limit; each process's memory otherwise. A
 client's requests are counted in turn (CountedInTurn), however many arrive together. The
 client's address is REMOTE_ADDR, or the one `TRUSTED_PROXIES` proxies in front report in X-Forwarded-For
-(DRF's NUM_PROXIES): a client cannot reset its count by sending that header itself.
+(DRF's NUM_PROXIES), as one address however a proxy writes it (addresses.py): a client cannot reset its
+count by sending that header itself, nor by connecting from another port.
 """
 
 import contextlib
@@ -19,6 +20,7 @@ from django.core.cache import caches
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import SimpleRateThrottle
 
+from .addresses import ClientAddress
 from .api.errors import CompactJsonResponse
 from .models import APIKey
 from .response_cache import api_view_class
@@ -93,7 +95,7 @@ class CountedInTurn:
                 self.cache.delete(lock)
 
 
-class ClientThrottle(CountedInTurn, SimpleRateThrottle):
+class ClientThrottle(CountedInTurn, ClientAddress, SimpleRateThrottle):
     """The limit of one client (a key, or an anonymous address) at `rate`, counted in the throttle cache."""
 
     def __init__(self, rate, api_key):
@@ -124,7 +126,7 @@ class ClientThrottle(CountedInTurn, SimpleRateThrottle):
         return len(self.history), math.ceil(seconds_until_allowed(self))
 
 
-class AdminLoginThrottle(CountedInTurn, SimpleRateThrottle):
+class AdminLoginThrottle(CountedInTurn, ClientAddress, SimpleRateThrottle):
     """Sign-in attempts on the admin's login page, per address (ADMIN_LOGIN_RATE)."""
 
     def __init__(self):

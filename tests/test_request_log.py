@@ -29,6 +29,14 @@ def test_a_request_is_logged_once_under_the_proxys_id(client, caplog):
     assert 0 < line.duration_ms < 10_000
 
 
+def test_the_client_logged_is_the_one_the_throttle_counts(client, caplog, settings):
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"NUM_PROXIES": 1}
+    caplog.set_level(logging.INFO)
+    client.get("/health/", HTTP_X_FORWARDED_FOR="198.51.100.1, [2001:DB8::7]:40000")
+    [line] = request_lines(caplog)
+    assert line.client == "2001:db8::7"
+
+
 @pytest.mark.parametrize("given", [None, "", "two words", "x" * 201, 'quote"d'])
 def test_a_request_without_a_usable_id_gets_a_new_one(client, given):
     headers = {} if given is None else {"HTTP_X_REQUEST_ID": given}

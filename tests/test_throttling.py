@@ -113,6 +113,27 @@ def test_behind_trusted_proxies_the_address_they_report_is_counted(client, setti
 
 
 @pytest.mark.usefixtures("limited")
+@pytest.mark.parametrize(
+    ("forwarded", "address"),
+    [
+        # A proxy that adds the client's port (one per connection) reports one client, not one a connection.
+        ([f"203.0.113.7:{40000 + number}" for number in range(16)], "203.0.113.7"),
+        (["[2001:db8::7]:40000", "2001:DB8::7", "2001:db8:0::7", "[2001:db8::7]"] * 4, "2001:db8::7"),
+        (["::ffff:203.0.113.7", "203.0.113.7"] * 8, "203.0.113.7"),
+        (["unknown"] * 16, "unknown"),  # RFC 7239: an address the proxy does not give
+    ],
+    ids=["ipv4-port", "ipv6", "ipv4-in-ipv6", "no-address"],
+)
+def test_the_address_a_proxy_reports_is_counted_however_it_is_written(client, settings, forwarded, address):
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"NUM_PROXIES": 1}
+    statuses = [
+        client.get("/2.3.0/events/", HTTP_X_FORWARDED_FOR=each, **JSON).status_code for each in forwarded
+    ]
+    assert statuses == [200] * 15 + [429]
+    assert usage(client, HTTP_X_FORWARDED_FOR=forwarded[0])["ident"] == address
+
+
+@pytest.mark.usefixtures("limited")
 def test_a_key_of_a_higher_tier_has_its_tiers_limit(client, advanced_key):
     headers, api_key = advanced_key
     for _ in range(20):

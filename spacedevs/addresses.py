@@ -1,0 +1,31 @@
+"""The client's address, as the throttle counts it and the request log names it."""
+
+import ipaddress
+
+from rest_framework.throttling import BaseThrottle
+
+
+class ClientAddress(BaseThrottle):
+    """DRF's client (REMOTE_ADDR, or the address the TRUSTED_PROXIES proxies in front report in
+    X-Forwarded-For: NUM_PROXIES) as one address, however a proxy writes it (address_alone)."""
+
+    def get_ident(self, request):
+        return address_alone(super().get_ident(request))
+
+
+def address_alone(given):
+    """The IP address in `given`, in its canonical text: without the port some proxies add
+    (`203.0.113.7:40000`, `[2001:db8::7]:40000`), which would make each of a client's connections another
+    client, and as IPv4 when it is IPv4 mapped into IPv6. Anything that holds no address (RFC 7239's
+    `unknown`, a proxy's obfuscated name) is the client as given."""
+    text = given.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return given
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address)
