@@ -3,6 +3,13 @@ def shortened(text, limit=60):
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def described(record_id):
+    """A record's id as a message quotes it: a number as it is, anything else as Python writes it (a NUL, say,
+    escaped: a message is saved in the database, whose text cannot hold one), cut short."""
+    is_number = isinstance(record_id, int) and not isinstance(record_id, bool)
+    return shortened(str(record_id) if is_number else repr(record_id))
+
+
 class IngestError(Exception):
     """Input that cannot be imported; `field` is a path such as `vid_urls[0].type.id`."""
 
@@ -31,7 +38,7 @@ class IngestError(Exception):
         if self.record is not None:
             record = f"record {self.record}"
             if self.record_id is not None:
-                record += f" (id {shortened(str(self.record_id))})"
+                record += f" (id {described(self.record_id)})"
             where.append(record)
         if self.field:
             where.append(f"field '{self.field}'")

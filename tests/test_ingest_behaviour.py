@@ -293,8 +293,11 @@ def test_short_inputs_and_no_progress_show_none(db, tmp_path, capsys, progress_t
         ),
         (
             {"id": "9" * 1000},
-            f"record 1 (id {'9' * 57}...): field 'id': expected an integer, got '{'9' * 56}...",
+            f"record 1 (id '{'9' * 56}...): field 'id': expected an integer, got '{'9' * 56}...",
         ),
+        # Quoted as Python writes it: a message is saved in the database (a sync's), which holds no NUL.
+        ({"id": "a\x00b"}, "record 1 (id 'a\\x00b'): field 'id': expected an integer, got 'a\\x00b'"),
+        ({"id": True}, "record 1 (id True): field 'id': expected an integer, got True"),
         # Beyond Python's durations, and beyond SQLite's (a 64-bit count of microseconds).
         ({"duration": "P1000000000D"}, "field 'duration': 'P1000000000D' is longer than a database stores"),
         ({"duration": "P200000000D"}, "field 'duration': 'P200000000D' is longer than a database stores"),
