@@ -18,9 +18,11 @@ class Batch:
 
     rows: dict = field(default_factory=lambda: defaultdict(dict))  # kind -> pk -> {attname: value}
     links: dict = field(default_factory=lambda: defaultdict(dict))  # LinkList -> owner pk -> [target pk]
-    children: dict = field(default_factory=lambda: defaultdict(dict))  # ChildList -> owner pk -> [values]
-    owners: dict = field(default_factory=lambda: defaultdict(dict))  # ChildList -> child pk -> owner pk
-    seen: dict = field(default_factory=dict)  # (kind, raw id) -> (the object as JSON, its pk)
+    # ChildList -> owner pk -> [values]: each owner's last list, the owners in the order those were read
+    # (claimed_children).
+    children: dict = field(default_factory=lambda: defaultdict(dict))
+    seen: dict = field(default_factory=dict)  # (kind, raw id) -> its pk
+    last_copies: dict = field(default_factory=dict)  # (kind, pk) -> the last copy read, as JSON (or None)
 
     def add_event(self, data):
         """Read one top-level event; its `response_mode` says which keys it must carry."""
@@ -35,46 +37,54 @@ class Batch:
 
     def _read(self, kind, data, path, keys=None):
         # A nested object repeated verbatim (an agency in many events) is read once per batch: by its id,
-        # when it has one that can be (a list or an object is refused by the id's parser). Verbatim as JSON:
-        # Python's `==` takes `false` for `0`, and `1` for `1.0` or `true`, which a copy would then pass as.
+        # when it has one that can be (a list or an object is refused by the id's parser), while it is the
+        # last copy of its row read (an id spelled otherwise, `ABC` for `abc`, is the same row). Verbatim as
+        # JSON: Python's `==` takes `false` for `0`, and `1` for `1.0` or `true`, which a copy would then
+        # pass as.
         identifier = data.get("id") if keys is None and isinstance(data, dict) else None
         seen_key = (kind, identifier) if isinstance(identifier, int | str) else None
         text = as_json(data) if seen_key is not None else None
-        seen = self.seen.get(seen_key)
-        if seen is not None and text is not None and seen[0] == text:
-            return seen[1]
+        pk = self.seen.get(seen_key)
+        if pk is not None and text is not None and self.last_copies[kind, pk] == text:
+            return pk
         values = self._read_values(kind, data, path, keys)
         pk = values[kind.pk_attname]
+        self.last_copies[kind, pk] = text
         if text is not None:
-            self.seen[seen_key] = (text, pk)
+            self.seen[seen_key] = pk
         self.rows[kind][pk] = self.rows[kind].get(pk, {}) | values
         for key, slot in kind.slots.items():
             if key in data and (keys is None or key in keys):
                 if isinstance(slot, LinkList):
                     self.links[slot][pk] = self._read_list(slot.kind, data[key], path + key, self._read)
                 elif isinstance(slot, ChildList):
-                    items = self._read_list(slot.kind, data[key], path + key, self._read_values)
-                    self.children[slot][pk] = (
-                        self._claimed(slot, pk, items) if slot.kind.has_own_id else items
-                    )
+                    lists = self.children[slot]
+                    lists.pop(pk, None)  # to the end: the lists are in the order they were last read
+                    lists[pk] = self._read_list(slot.kind, data[key], path + key, self._read_values)
         return pk
 
-    def _claimed(self, slot, owner, items):
-        """`items`, the list of `owner`, each child with its own id taken from any list of this batch read
-        before: a child (an update, an image variant) has one owner, the last read that lists it, at the last
+    def claimed_children(self):
+        """The child lists to write (ChildList -> owner pk -> [values]). A child with its own id (an update,
+        an image variant) has one owner: of the owners' last lists, the last read that lists it, at the last
         place it holds there. (Left in both lists, it would move to the owner whose list differs from the
-        stored one at every import of the same data.) Lists of another batch of the same import (past 1,000
-        records) are written already: a child listed across batches still moves at each import."""
-        name = slot.kind.pk_attname
-        last_places = {item[name]: place for place, item in enumerate(items)}
-        for child in last_places:
-            before = self.owners[slot].get(child)
-            if before is not None and before != owner:
-                self.children[slot][before] = [
-                    item for item in self.children[slot][before] if item[name] != child
-                ]
-            self.owners[slot][child] = owner
-        return [item for place, item in enumerate(items) if last_places[item[name]] == place]
+        stored one at every import of the same data; taken from a list that a later one of the same owner
+        replaced, it would be in none.) Lists of another batch of the same import (past 1,000 records) are
+        written already: a child listed across batches still moves at each import."""
+        claimed = {}
+        for slot, lists in self.children.items():
+            if not slot.kind.has_own_id:
+                claimed[slot] = lists
+                continue
+            name = slot.kind.pk_attname
+            last_listed = {}  # child pk -> (owner, place)
+            for owner, items in lists.items():
+                for place, item in enumerate(items):
+                    last_listed[item[name]] = (owner, place)
+            claimed[slot] = {
+                owner: [item for place, item in enumerate(items) if last_listed[item[name]] == (owner, place)]
+                for owner, items in lists.items()
+            }
+        return claimed
 
     def _read_values(self, kind, data, path, keys=None):
         """The scalar and foreign-key values of one object (nested objects are read on the way)."""

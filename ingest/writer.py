@@ -63,7 +63,7 @@ def write_batch(batch, tally):
     for kind in KIND_LIST:
         if kind in batch.rows:
             created[kind] = _upsert_rows(kind, batch.rows[kind], tally)
-    for lists in (batch.links, batch.children):
+    for lists in (batch.links, batch.claimed_children()):
         for slot, wanted in lists.items():
             for owner in _replace_changed(slot, wanted, created.get(slot.owner_kind, set())):
                 tally.record(slot.owner_kind, owner, UPDATED)

@@ -13,9 +13,11 @@ from events.models import Event, EventAgency, Update, VidURL
 from ingest.management.commands import import_ll2 as import_ll2_command
 from ingest.records import IngestError, ingest_records, parse_document
 from ingest.synthetic import generate_events
+from launches.models import Launch
 from spacedevs.models import DataState
 
 from .conftest import SEED, fixture_events, fixture_files, snapshot_tables
+from .test_stored_documents import assert_documents_current
 
 SEED_EVENT = json.loads(SEED.read_text())
 
@@ -253,6 +255,30 @@ def test_a_child_two_events_list_is_the_last_ones_and_imports_again_unchanged(se
     version = DataState.current().version
     assert not ingest_records([SEED_EVENT, other], source="test").changed
     assert DataState.current().version == version
+
+
+def test_a_child_a_later_list_of_its_owner_leaves_stays_with_the_other_owner_that_lists_it(db):
+    first, second = SEED_EVENT["updates"][:2]
+    other = copy.deepcopy(SEED_EVENT) | {"id": 353, "slug": "htv-x1-other", "updates": [second]}
+    listing_both = copy.deepcopy(SEED_EVENT) | {"updates": [first, second]}
+    listing_first = copy.deepcopy(SEED_EVENT) | {"updates": [first]}  # 352 as it ends in this import
+    ingest_records([other, listing_both, listing_first], source="test")
+    assert dict(Update.objects.values_list("pk", "event_id")) == {first["id"]: 352, second["id"]: 353}
+    assert_documents_current()
+
+
+def test_the_last_copy_of_an_object_wins_however_its_id_is_spelled(db):
+    launch = SEED_EVENT["launches"][0]
+    renamed = copy.deepcopy(launch) | {"id": launch["id"].upper(), "name": "Renamed"}
+    records = [
+        copy.deepcopy(SEED_EVENT) | {"id": 352 + number, "slug": f"copy-{number}", "launches": [given]}
+        for number, given in enumerate([launch, renamed, launch])
+    ]
+    for record in records[1:]:
+        record["updates"] = []  # each update has one event
+    ingest_records(records, source="test")
+    assert list(Launch.objects.values_list("name", flat=True)) == [launch["name"]]
+    assert_documents_current()
 
 
 @pytest.fixture
