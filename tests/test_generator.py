@@ -8,7 +8,10 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from events.models import Event
+from ingest.records import ingest_records
 from ingest.synthetic import generate_events
+from ingest.synthetic.events import MAX_EVENT_ID
 from ingest.synthetic.output import write_json
 
 
@@ -64,8 +67,21 @@ def test_the_command_writes_a_page_or_a_list(tmp_path):
 
 @pytest.mark.parametrize(
     ("arguments", "message"),
-    [(["-1"], "N must be >= 0"), (["1", "--start-id", "0"], "--start-id must be >= 1")],
+    [
+        (["-1"], "N must be >= 0"),
+        (["1", "--start-id", "0"], "--start-id must be >= 1"),
+        (["5", "--start-id", "204748360"], r"the last event's id, --start-id \+ N - 1, must be <= 204748363"),
+    ],
 )
 def test_the_command_refuses_bad_arguments(arguments, message):
     with pytest.raises(CommandError, match=message):
         call_command("generate_events", *arguments, stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_the_last_event_id_allowed_imports_with_every_id_derived_from_it():
+    [event] = generate_events(1, seed=1, start_id=MAX_EVENT_ID)
+    assert ingest_records([event], source="generated").changed
+    assert Event.objects.get().pk == MAX_EVENT_ID
+    with pytest.raises(ValueError, match=f"must be <= {MAX_EVENT_ID}"):
+        generate_events(2, start_id=MAX_EVENT_ID)

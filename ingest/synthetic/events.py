@@ -5,6 +5,8 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+from spacedevs.api.numbers import MAX_INTEGER
+
 from .constants import EVENT_IMAGE_ID_OFFSET, REFERENCE_NOW
 from .entities import make_image, precision_for
 from .event_fields import (
@@ -84,6 +86,11 @@ def make_event(rng: random.Random, pool: Pool, event_id: int) -> dict[str, Any]:
     }
 
 
+# The last event id whose derived ids are LL2 ids (32-bit): its updates' `event_id * 10 + k` and its image's
+# variants' `(EVENT_IMAGE_ID_OFFSET + event_id) * 10 + k`, each k below 10.
+MAX_EVENT_ID = (MAX_INTEGER - 9) // 10 - EVENT_IMAGE_ID_OFFSET
+
+
 def generate_events(count: int, seed: int = 0, start_id: int = 100000) -> Iterator[dict[str, Any]]:
     """Return an iterator over ``count`` detailed event objects with ids ``start_id .. start_id + count - 1``.
 
@@ -95,6 +102,8 @@ def generate_events(count: int, seed: int = 0, start_id: int = 100000) -> Iterat
         raise ValueError("count must be >= 0")
     if start_id < 1:
         raise ValueError("start_id must be >= 1")
+    if start_id + count - 1 > MAX_EVENT_ID:
+        raise ValueError(f"the last id, start_id + count - 1, must be <= {MAX_EVENT_ID}")
     return _event_stream(count, seed, start_id)
 
 
