@@ -37,6 +37,7 @@ _MEMORY_LOCKS = {}  # {in-memory database's name: its sync lock}
 # before its write commits, and its hosts' clocks differ, so an event can come in stamped a little before
 # events it already served.
 CHECKPOINT_OVERLAP = datetime.timedelta(minutes=5)
+EARLIEST = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 
 class SyncBusy(Exception):
@@ -119,8 +120,8 @@ def record_error(checkpoint, message):
 
 
 def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: False):
-    """Fetch every event updated since `since` ("auto": CHECKPOINT_OVERLAP before the checkpoint, or all
-    without one; None: all; or a datetime).
+    """Fetch every event updated since `since` ("auto": CHECKPOINT_OVERLAP before the checkpoint, or the
+    earliest time if that is earlier, or all without one; None: all; or a datetime).
 
     Pages are asked for by `last_updated`, oldest first (a keyset: `next`'s offsets shift when the upstream
     changes during the run), each from the newest `last_updated` T of the page before and at offset 0: the
@@ -160,11 +161,11 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     stored = checkpoint.last_updated
     cursor = since
     if since == "auto":
-        cursor = None if stored is None else stored - CHECKPOINT_OVERLAP
+        cursor = None if stored is None else overlapped(stored)
     # The checkpoint says that every event older than CHECKPOINT_OVERLAP before it is in: a run from a later
     # moment (a `since` past that, or any `since` before there is a checkpoint) leaves the events before it
     # for a run from the checkpoint, and so leaves it alone.
-    moves_checkpoint = cursor is None or (stored is not None and cursor <= stored - CHECKPOINT_OVERLAP)
+    moves_checkpoint = cursor is None or (stored is not None and cursor <= overlapped(stored))
     began = None  # S
     offset, anchor, restarts = 0, None, 0  # anchor: the (id, last_updated) a page at `offset` starts with
     imported = {}  # id -> last_updated of the events this run imported: a page that repeats them skips them
@@ -234,6 +235,11 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
         if consistent and (page["next"] is None or not page["results"]):
             break
     return summary
+
+
+def overlapped(checkpoint):
+    """CHECKPOINT_OVERLAP before `checkpoint`, or the earliest time there is (a checkpoint in year 1)."""
+    return max(checkpoint, EARLIEST + CHECKPOINT_OVERLAP) - CHECKPOINT_OVERLAP
 
 
 def _text(moment):

@@ -1,6 +1,7 @@
 """An LL2-compatible upstream, called within its rate budget: spaced calls, bounded retries, checked JSON."""
 
 import email.utils
+import itertools
 import json
 import math
 import random
@@ -45,7 +46,9 @@ class Budget:
 
     calls: int
     seconds: float
+    # (when, how many calls): an upstream can say it has counted more calls than a list of them could hold
     made: deque = field(default_factory=deque)
+    in_window: int = 0  # the calls in `made`
 
     @classmethod
     def parse(cls, text):
@@ -70,14 +73,18 @@ class Budget:
 
     def delay(self, now):
         """How long to wait before the next call may be made."""
-        while self.made and self.made[0] <= now - self.seconds:
-            self.made.popleft()
-        if len(self.made) < self.calls:
+        while self.made and self.made[0][0] <= now - self.seconds:
+            self.in_window -= self.made.popleft()[1]
+        leaving = self.in_window - self.calls + 1  # the calls to leave the window before the next
+        if leaving <= 0:
             return 0.0
-        return self.made[0] + self.seconds - now
+        totals = itertools.accumulate(count for _, count in self.made)
+        when = next(when for (when, _), total in zip(self.made, totals, strict=True) if total >= leaving)
+        return when + self.seconds - now
 
     def spend(self, now, count=1):
-        self.made.extend([now] * count)
+        self.made.append((now, count))
+        self.in_window += count
 
     def __str__(self):
         return f"{self.calls} calls per {self.seconds:g} s"
@@ -97,7 +104,9 @@ class Retry:
     cap: float = 60.0
 
     def delay(self, attempt):
-        return random.uniform(0, min(self.cap, self.base * 2**attempt))
+        # The doubling stops short of a float's overflow (a large --retries): the cap comes long before.
+        doubled = 2.0 ** min(attempt, sys.float_info.max_exp - 1)
+        return random.uniform(0, min(self.cap, self.base * doubled))
 
 
 def retry_after(response):
@@ -110,11 +119,19 @@ def retry_after(response):
 
 
 def answered_at(response):
-    """When the upstream answered `response`, by its own clock (`Date`), or None if it does not say."""
+    """When the upstream answered `response`, by its own clock (`Date`), or None if it does not say (or says
+    no time zone, or nothing readable)."""
+    return _http_date(response.headers.get("Date"))
+
+
+def _http_date(text):
+    """The aware datetime an HTTP date `text` names, or None: none given, unreadable, or in no time zone
+    (RFC 5322's `-0000`), which no moment can be compared with."""
     try:
-        return email.utils.parsedate_to_datetime(response.headers["Date"])
-    except (KeyError, TypeError, ValueError):
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, OverflowError):  # the last: a zone offset too large for an int
         return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _asked_wait(response):
@@ -123,21 +140,22 @@ def _asked_wait(response):
     if header:
         if header.isascii() and header.isdigit():  # `isdigit()` alone takes "²", which float() refuses
             return float(header)
-        try:
-            return max(0.0, email.utils.parsedate_to_datetime(header).timestamp() - time.time())
-        except (TypeError, ValueError):
-            pass
+        moment = _http_date(header)
+        if moment is not None:
+            return max(0.0, moment.timestamp() - time.time())
     try:
         return float(response.json()["next_use_secs"])
-    except (ValueError, KeyError, TypeError, RecursionError):  # the last: JSON nested too deeply
+    # RecursionError: JSON nested too deeply; OverflowError: an integer past any float.
+    except (ValueError, KeyError, TypeError, RecursionError, OverflowError):
         return None
 
 
 class Upstream:
     """GETs JSON from an LL2-compatible server, spacing the calls to stay within its budget.
 
-    The budget comes from the server's `/api-throttle/` (LL2 has it) when it answers, else `fallback_budget`;
-    a server that states no limit there gets `unlimited_budget` (None: calls are not spaced).
+    The budget comes from the server's `/api-throttle/` (LL2 has it) when it states a usable limit there,
+    else `fallback_budget`; a server that states no limit there gets `unlimited_budget` (None: calls are not
+    spaced).
     Timeouts, lost connections, 5xx, 429 and truncated bodies are retried with backoff (a 429 waits what the
     server asks); anything else that is not LL2 JSON stops at once with an UpstreamError naming it.
     """
@@ -174,18 +192,26 @@ class Upstream:
 
     def _read_budget(self, unlimited):
         """The budget `/api-throttle/` states, with the calls already used counted as just made; `unlimited`
-        (None: no spacing) when it states no limit."""
+        (None: no spacing) when it states no limit; None without an answer, or with one stating no finite
+        limit (logged)."""
         try:
             response = self.client.get(self.url("api-throttle/"))
             state = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, RecursionError):  # the last: JSON too deep
+            return None
+        if state is None:
+            return None
+        try:
             if state["your_request_limit"] is None:  # none (this project's answer to an unthrottled client)
                 self.log("upstream budget: unlimited" + (f"; keeping to {unlimited}" if unlimited else ""))
                 return unlimited or Budget.unlimited()
             budget = Budget(int(state["your_request_limit"]), float(state["limit_frequency_secs"]))
-            used = min(int(state.get("current_use", 0)), budget.calls)
-        except (httpx.HTTPError, httpx.InvalidURL, ValueError, KeyError, TypeError):
-            return None
-        if not budget.usable:
+            used = min(max(int(state.get("current_use", 0)), 0), budget.calls)
+        # OverflowError: an infinite number (JSON's 1e999), or an integer past any float.
+        except (ValueError, KeyError, TypeError, OverflowError):
+            budget = None
+        if budget is None or not budget.usable:
+            self.log("upstream budget: ignoring /api-throttle/, which states no usable limit")
             return None
         budget.spend(self.clock(), used)
         self.log(f"upstream budget: {budget} ({used} used)")

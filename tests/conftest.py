@@ -36,6 +36,9 @@ from spacedevs.api.stored import StoredDocumentsMixin
 from spacedevs.gzip_parts import parts_held
 from spacedevs.sources import project_app_configs
 
+# The sync tests' fixtures (fake_ll2, sync_ll2), shared by their modules.
+pytest_plugins = ["tests.sync_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SEED = FIXTURES / "seed-event-352.json"

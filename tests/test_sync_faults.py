@@ -14,7 +14,6 @@ import json
 import os
 import re
 import signal
-import socket
 from types import SimpleNamespace
 
 import httpx
@@ -38,36 +37,15 @@ from ingest.sync import (
 from ingest.upstream import Budget, Retry, UnreachableError, Upstream, UpstreamError
 from spacedevs.models import DataState
 
-from .conftest import fixture_events
-from .fake_upstream import FakeClock, FakeLL2, sort_key, stamp
+from .fake_upstream import FakeClock, sort_key, stamp
+from .sync_fixtures import FAST, ORDERED, PAGE, THIN, closed_port_url
 
 pytestmark = pytest.mark.django_db
 
-ORDERED = sorted(fixture_events().values(), key=sort_key)
-PAGE = 40
 FIRST_PAGE = [event["id"] for event in ORDERED[:PAGE]]
-# The fixture events without their to-many relations, quicker to import, for the tests where what
-# matters is the pages; SMALL is the first 30 of them, served in pages of 10.
-TO_MANY = ("info_urls", "vid_urls", "updates", "agencies", "launches", "expeditions", "spacestations",
-           "program", "astronauts")  # fmt: skip
-THIN = [event | {key: [] for key in TO_MANY} for event in ORDERED]
+# SMALL: the first 30 thin events, served in pages of 10.
 SMALL = THIN[:30]
 HTML_TYPE = "text/html; charset=utf-8"
-
-
-@pytest.fixture
-def fake_ll2():
-    """Start a FakeLL2 (the fixture events, pages of 40 unless told otherwise); stopped after the test."""
-    started = []
-
-    def start(events=ORDERED, **options):
-        fake = FakeLL2(events, **{"page_size": PAGE} | options).__enter__()
-        started.append(fake)
-        return fake
-
-    yield start
-    for fake in started:
-        fake.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -685,30 +663,6 @@ def test_an_upstream_without_a_limit_is_not_spaced(fake_ll2, connect):
 
 
 # --- The command: exit statuses and messages ---------------------------------------------------------------
-
-
-@pytest.fixture
-def sync_ll2():
-    """Run the command; return its stdout. The SIGTERM handler it sets is put back afterwards."""
-    handler = signal.getsignal(signal.SIGTERM)
-
-    def run(*args):
-        stdout = io.StringIO()
-        call_command("sync_ll2", *args, "--no-progress", stdout=stdout, stderr=io.StringIO())
-        return stdout.getvalue()
-
-    yield run
-    signal.signal(signal.SIGTERM, handler)
-
-
-FAST = ["--rate", "1000/1", "--timeout", "0.5", "--retries", "2", "--retry-base", "0.01"]
-
-
-def closed_port_url():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/2.3.0"
 
 
 def test_command_syncs_then_resumes(fake_ll2, sync_ll2):

@@ -21,6 +21,7 @@ from ingest.sync import (
 )
 from ingest.upstream import LL2_BASE_URL, Budget, Retry, UnreachableError, Upstream, UpstreamError
 from ingest.values import parse_datetime
+from spacedevs.models import DataState
 
 USAGE = 2
 DEFAULT_RATE = "15/3600"
@@ -37,15 +38,45 @@ def since_value(text):
 
 
 def check_seconds(options):
-    """The options that are numbers of seconds: finite, and positive (the backoff may be 0)."""
+    """The options that are numbers of seconds: finite, and positive (the backoff may be 0); a timeout or
+    a pause between polls no longer than a wait can take."""
     for name, positive in (("timeout", True), ("watch", True), ("retry_base", False)):
         value = options[name]
         if value is None:
             continue
+        flag = "--" + name.replace("_", "-")
         if not math.isfinite(value) or value < 0 or (positive and value == 0):
             bound = "a positive number of seconds" if positive else "a number of seconds at least 0"
-            flag = "--" + name.replace("_", "-")
             raise ValueError(f"{flag}: expected {bound}, got {value:g}")
+        if positive and value > threading.TIMEOUT_MAX:
+            raise ValueError(f"{flag}: expected at most {threading.TIMEOUT_MAX:.0f} seconds, got {value:g}")
+
+
+def check_prune_fraction(options):
+    """--max-prune-fraction: a fraction of the local events, from 0 to 1."""
+    value = options["max_prune_fraction"]
+    if not 0 <= value <= 1:  # NaN too, which would let any prune through
+        raise ValueError(f"--max-prune-fraction: expected a number from 0 to 1, got {value:g}")
+
+
+def check_base_url(options):
+    """--base-url: no longer than the fields it is stored in (the checkpoint's, the data state's)."""
+    longest = min(
+        SyncCheckpoint._meta.get_field("upstream").max_length,
+        DataState._meta.get_field("synced_from").max_length,
+    )
+    if len(options["base_url"]) > longest:
+        raise ValueError(f"--base-url: expected at most {longest} characters, got {len(options['base_url'])}")
+
+
+def budget_eta(total, budget):
+    """The least time `budget` allows for `total` events in pages of 100, or None past what a timedelta
+    holds (a count of events in the quadrillions)."""
+    pages = -(-total // 100)
+    try:
+        return datetime.timedelta(seconds=round(max(0, pages - 1) * budget.interval))
+    except OverflowError:
+        return None
 
 
 class Command(BaseCommand):
@@ -73,7 +104,8 @@ class Command(BaseCommand):
             "--max-prune-fraction",
             type=float,
             default=0.1,
-            help="never prune more than this fraction of the local events without --force (default 0.1)",
+            help="never prune more than this fraction (0 to 1) of the local events without --force "
+            "(default 0.1)",
         )
         parser.add_argument("--force", action="store_true", help="prune beyond --max-prune-fraction")
         parser.add_argument(
@@ -104,6 +136,8 @@ class Command(BaseCommand):
             since = since_value(options["since"])
             rate = Budget.parse(options["rate"]) if options["rate"] else None
             check_seconds(options)
+            check_prune_fraction(options)
+            check_base_url(options)
         except ValueError as error:
             raise CommandError(str(error), returncode=USAGE) from None
         self.stopping = threading.Event()
@@ -174,17 +208,19 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{upstream.base_url}: {summary}"))
 
     def progress(self, total, upstream):
-        """A bar on a terminal (its ETA at least what the rate budget allows); plain log lines otherwise."""
+        """A bar on a terminal (its ETA at least what the rate budget allows, if a timedelta can hold it);
+        plain log lines otherwise."""
         interactive = sys.stderr.isatty() and not self.options["no_progress"]
-        pages = -(-total // 100)
-        budget_eta = datetime.timedelta(seconds=round(max(0, pages - 1) * upstream.budget.interval))
         bar = tqdm(total=total, unit="event", desc="sync", disable=not interactive)
-        bar.set_postfix_str(f"budget ETA ≥ {budget_eta}")
+        eta = budget_eta(total, upstream.budget)
+        if eta is not None:
+            bar.set_postfix_str(f"budget ETA ≥ {eta}")
         return bar
 
     def wait(self, seconds):
-        """Sleep between calls, unless SIGTERM comes first: then stop before the next call."""
-        if self.stopping.wait(seconds):
+        """Sleep between calls, unless SIGTERM comes first: then stop before the next call. (A budget can ask
+        for longer than a wait can take: that is as good as for ever.)"""
+        if self.stopping.wait(min(seconds, threading.TIMEOUT_MAX)):
             raise SyncStopped()
 
     def log(self, message):

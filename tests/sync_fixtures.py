@@ -1,0 +1,59 @@
+"""What the sync tests share (tests/test_sync_*.py; a plugin of tests/conftest.py): the fixture events in the
+upstream's order, with and without their to-many relations, a fake upstream started and stopped per test,
+the command run with fast settings, and a URL that nothing answers."""
+
+import io
+import signal
+import socket
+
+import pytest
+from django.core.management import call_command
+
+from .conftest import fixture_events
+from .fake_upstream import FakeLL2, sort_key
+
+ORDERED = sorted(fixture_events().values(), key=sort_key)
+PAGE = 40
+# The fixture events without their to-many relations, quicker to import, for the tests where what
+# matters is the pages.
+TO_MANY = ("info_urls", "vid_urls", "updates", "agencies", "launches", "expeditions", "spacestations",
+           "program", "astronauts")  # fmt: skip
+THIN = [event | {key: [] for key in TO_MANY} for event in ORDERED]
+FAST = ["--rate", "1000/1", "--timeout", "0.5", "--retries", "2", "--retry-base", "0.01"]
+
+
+@pytest.fixture
+def fake_ll2():
+    """Start a FakeLL2 (the fixture events, pages of PAGE unless told otherwise); stopped after the test."""
+    started = []
+
+    def start(events=ORDERED, **options):
+        fake = FakeLL2(events, **{"page_size": PAGE} | options).__enter__()
+        started.append(fake)
+        return fake
+
+    yield start
+    for fake in started:
+        fake.__exit__(None, None, None)
+
+
+@pytest.fixture
+def sync_ll2():
+    """Run the command (no progress bar); return its stdout, or (stdout, stderr) with `log=True`. The SIGTERM
+    handler it sets is put back afterwards."""
+    handler = signal.getsignal(signal.SIGTERM)
+
+    def run(*args, log=False):
+        stdout, stderr = io.StringIO(), io.StringIO()
+        call_command("sync_ll2", *args, "--no-progress", stdout=stdout, stderr=stderr)
+        return (stdout.getvalue(), stderr.getvalue()) if log else stdout.getvalue()
+
+    yield run
+    signal.signal(signal.SIGTERM, handler)
+
+
+def closed_port_url():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/2.3.0"

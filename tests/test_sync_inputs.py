@@ -1,0 +1,260 @@
+"""sync_ll2 given odd input, by an upstream (headers, /api-throttle/, counts, stamps) or on the command line:
+each is used sensibly, or refused with a one-line error, never a traceback.
+
+The upstream is tests/fake_upstream.py serving thin fixture events (no to-many relations).
+"""
+
+import copy
+import datetime
+import math
+import os
+import random
+import signal
+import threading
+
+import httpx
+import pytest
+from django.core.management import CommandError
+
+from events.models import Event
+from ingest.management.commands.sync_ll2 import budget_eta
+from ingest.models import SyncCheckpoint
+from ingest.upstream import Budget, Retry, Upstream, answered_at, retry_after
+from spacedevs.models import DataState
+
+from .fake_upstream import FakeClock, stamp
+from .sync_fixtures import FAST, THIN, closed_port_url
+
+pytestmark = pytest.mark.django_db
+
+EVENTS = THIN[:15]
+HUGE_OFFSET = "Sat, 01 Jan 2000 00:00:00 +99999999999999999999"
+THROTTLE_IGNORED = "upstream budget: ignoring /api-throttle/, which states no usable limit"
+
+
+def serve_date(fake, text, monkeypatch):
+    """Make every answer of `fake` carry `Date: text`."""
+    monkeypatch.setattr(
+        fake.server.RequestHandlerClass, "date_time_string", lambda self, timestamp=None: text
+    )
+
+
+def checkpoint_moment():
+    return SyncCheckpoint.objects.get().last_updated
+
+
+# --- Dates an upstream gives --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("date", "moment"),
+    [
+        ("Sat, 01 Jan 2000 00:00:00 GMT", datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)),
+        ("Sat, 01 Jan 2000 00:00:00 -0000", None),  # RFC 5322: no time zone information
+        ("Sat, 01 Jan 2000 00:00:00", None),
+        (HUGE_OFFSET, None),
+    ],
+)
+def test_a_date_is_a_time_only_in_a_time_zone(date, moment):
+    assert answered_at(httpx.Response(200, headers={"Date": date})) == moment
+
+
+@pytest.mark.parametrize(
+    "date", ["Sat, 01 Jan 2000 00:00:00 -0000", "Sat, 01 Jan 2000 00:00:00", HUGE_OFFSET]
+)
+def test_a_date_in_no_time_zone_leaves_the_checkpoint_to_the_host_clock(
+    fake_ll2, sync_ll2, monkeypatch, date
+):
+    fake = fake_ll2(EVENTS[:5])
+    serve_date(fake, date, monkeypatch)
+    assert sync_ll2("--base-url", fake.base_url, *FAST) == (
+        f"{fake.base_url}: 1 page: 5 created, 0 updated, 0 unchanged, 0 pruned\n"
+    )
+    # The host's clock (now) is later than the newest event: the checkpoint is that event's time.
+    assert checkpoint_moment() == stamp(EVENTS[4]["last_updated"])
+
+
+def test_a_date_in_a_time_zone_still_bounds_the_checkpoint(fake_ll2, sync_ll2, monkeypatch):
+    fake = fake_ll2(EVENTS[:5])
+    serve_date(fake, "Sat, 01 Jan 2000 00:00:00 GMT", monkeypatch)
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    assert checkpoint_moment() == datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "wait"),
+    [
+        ({"Retry-After": HUGE_OFFSET}, {"next_use_secs": 7}, 7.0),  # the unreadable header, as if absent
+        ({}, {"next_use_secs": 10**400}, None),  # past any float: no number of seconds
+    ],
+)
+def test_an_unreadable_wait_is_no_wait(headers, body, wait):
+    assert retry_after(httpx.Response(429, headers=headers, json=body)) == wait
+
+
+def test_a_429_with_an_unreadable_retry_after_is_retried_with_backoff(fake_ll2, sync_ll2):
+    fake = fake_ll2(EVENTS[:5])
+    fake.script(("status", 429, {"Retry-After": HUGE_OFFSET}))
+    output, log = sync_ll2("--base-url", fake.base_url, *FAST, log=True)
+    assert output == f"{fake.base_url}: 1 page: 5 created, 0 updated, 0 unchanged, 0 pruned\n"
+    assert [call.status for call in fake.calls()] == [429, 200]
+    url = f"{fake.base_url}/events/?mode=detailed&limit=100&ordering=last_updated"
+    assert log.splitlines() == [
+        f"{url}: 429 Too Many Requests; retrying in 0.0 s",
+        "page 1: 5 of 5 events left",
+    ]
+
+
+# --- /api-throttle/ -----------------------------------------------------------------------------------------
+
+
+def read_budget(fake):
+    clock, messages = FakeClock(), []
+    upstream = Upstream(fake.base_url, fallback_budget=Budget(7, 60), clock=clock, log=messages.append)
+    upstream.close()
+    return upstream.budget, clock, messages
+
+
+@pytest.mark.parametrize(
+    "throttle",
+    [
+        {"your_request_limit": math.inf, "limit_frequency_secs": 3600},
+        {"your_request_limit": 15, "limit_frequency_secs": 3600, "current_use": math.inf},
+        {"your_request_limit": 15, "limit_frequency_secs": 10**400},  # past any float
+    ],
+)
+def test_a_throttle_stating_no_finite_limit_is_ignored(fake_ll2, throttle):
+    budget, _, messages = read_budget(fake_ll2(throttle=throttle))
+    assert (budget.calls, budget.seconds) == (7, 60)
+    assert messages == [THROTTLE_IGNORED]
+
+
+def test_a_throttle_counting_more_calls_than_memory_holds_is_waited_out(fake_ll2):
+    throttle = {"your_request_limit": 10**13, "limit_frequency_secs": 3600, "current_use": 10**13}
+    budget, clock, messages = read_budget(fake_ll2(throttle=throttle))
+    assert messages == ["upstream budget: 10000000000000 calls per 3600 s (10000000000000 used)"]
+    assert budget.delay(clock()) == 3600.0
+    assert budget.delay(clock() + 3600) == 0.0
+
+
+def test_a_throttle_stating_no_finite_limit_falls_back_to_the_rate(fake_ll2, sync_ll2):
+    fake = fake_ll2(EVENTS[:3], throttle={"your_request_limit": math.inf, "limit_frequency_secs": 3600})
+    output, log = sync_ll2("--base-url", fake.base_url, *FAST, log=True)
+    assert output == f"{fake.base_url}: 1 page: 3 created, 0 updated, 0 unchanged, 0 pruned\n"
+    assert log.splitlines()[0] == THROTTLE_IGNORED
+
+
+# --- Counts and stamps an upstream gives --------------------------------------------------------------------
+
+
+def test_a_year_one_checkpoint_is_overlapped_back_to_the_earliest_time(fake_ll2, sync_ll2):
+    events = copy.deepcopy(EVENTS[:3])
+    for minute, event in enumerate(events):
+        event["last_updated"] = f"0001-01-01T00:0{minute}:00Z"
+    fake = fake_ll2(events)
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    assert checkpoint_moment() == datetime.datetime(1, 1, 1, 0, 2, tzinfo=datetime.UTC)
+
+    assert sync_ll2("--base-url", fake.base_url, *FAST) == (
+        f"{fake.base_url}: 1 page: 0 created, 0 updated, 3 unchanged, 0 pruned\n"
+    )
+    assert fake.calls()[-1].query["last_updated__gte"] == "0001-01-01T00:00:00Z"
+    assert checkpoint_moment() == datetime.datetime(1, 1, 1, 0, 2, tzinfo=datetime.UTC)
+
+
+def test_a_count_too_large_for_an_eta_gets_none(fake_ll2, sync_ll2, monkeypatch):
+    fake = fake_ll2(EVENTS[:3])
+    page = fake._page
+    monkeypatch.setattr(fake, "_page", lambda query: page(query) | {"count": 10**16})
+    output, log = sync_ll2("--base-url", fake.base_url, *FAST[2:], "--rate", "15/3600", log=True)
+    assert output == f"{fake.base_url}: 1 page: 3 created, 0 updated, 0 unchanged, 0 pruned\n"
+    assert log == f"page 1: 3 of {10**16} events left\n"
+
+
+def test_the_budget_eta():
+    assert budget_eta(250, Budget(15, 3600)) == datetime.timedelta(minutes=8)  # 2 pages after the first
+    assert budget_eta(10**16, Budget(15, 3600)) is None
+    assert budget_eta(10**400, Budget(15, 3600)) is None
+
+
+# --- The command line ---------------------------------------------------------------------------------------
+
+
+def long_url(fake, length):
+    """`fake`'s URL at `length` characters: a detour that its path drops."""
+    detour = "/" + "x" * (length - len(fake.base_url) - len("//..")) + "/.."
+    url = fake.base_url.replace("/2.3.0", detour + "/2.3.0")
+    assert len(url) == length
+    return url
+
+
+def test_a_base_url_longer_than_its_field_exits_2(fake_ll2, sync_ll2):
+    fake = fake_ll2(EVENTS[:3])
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", long_url(fake, 501), *FAST)
+    message = "--base-url: expected at most 500 characters, got 501"
+    assert (str(failed.value), failed.value.returncode) == (message, 2)
+    assert (fake.calls(), Event.objects.count(), SyncCheckpoint.objects.count()) == ([], 0, 0)
+
+
+def test_a_base_url_as_long_as_its_field_is_stored(fake_ll2, sync_ll2):
+    fake = fake_ll2(EVENTS[:3])
+    url = long_url(fake, 500)
+    sync_ll2("--base-url", url, *FAST)
+    assert SyncCheckpoint.objects.get().upstream == url
+    assert DataState.current().synced_from == url
+
+
+@pytest.mark.parametrize("fraction", ["nan", "inf", "-inf", "-0.1", "1.5"])
+def test_a_prune_fraction_outside_0_to_1_exits_2(sync_ll2, fraction):
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", closed_port_url(), "--prune", f"--max-prune-fraction={fraction}")
+    message = f"--max-prune-fraction: expected a number from 0 to 1, got {float(fraction):g}"
+    assert (str(failed.value), failed.value.returncode) == (message, 2)
+
+
+def test_a_nan_prune_fraction_deletes_nothing_and_1_allows_all(fake_ll2, sync_ll2):
+    fake = fake_ll2(EVENTS[:10])
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    fake.events = []
+    with pytest.raises(CommandError):
+        sync_ll2("--base-url", fake.base_url, *FAST, "--prune", "--max-prune-fraction", "nan")
+    assert Event.objects.count() == 10
+    assert sync_ll2("--base-url", fake.base_url, *FAST, "--prune", "--max-prune-fraction", "1") == (
+        f"{fake.base_url}: 1 page: 0 created, 0 updated, 0 unchanged, 10 pruned\n"
+    )
+    assert Event.objects.count() == 0
+
+
+@pytest.mark.parametrize("option", ["--timeout", "--watch"])
+def test_seconds_longer_than_a_wait_can_take_exit_2(fake_ll2, sync_ll2, option):
+    fake = fake_ll2(EVENTS[:3])
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", fake.base_url, *FAST, option, "1e10")
+    message = f"{option}: expected at most {threading.TIMEOUT_MAX:.0f} seconds, got 1e+10"
+    assert (str(failed.value), failed.value.returncode) == (message, 2)
+    assert fake.calls() == []
+
+
+def test_a_budget_wait_longer_than_a_wait_can_take_ends_at_sigterm(fake_ll2, sync_ll2):
+    # One call per 1e300 s: the second page waits "for ever", until SIGTERM, sent a second after the first
+    # call arrives (the command's handler is in place by then).
+    fake = fake_ll2(EVENTS, page_size=10)
+    sigterm = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
+    fake.script(("call", sigterm.start))
+    try:
+        output, log = sync_ll2("--base-url", fake.base_url, *FAST[2:], "--rate", "1/1e300", log=True)
+    finally:
+        sigterm.cancel()  # should the command end first, no SIGTERM for the test run itself
+    assert (output, log) == ("", "page 1: 10 of 15 events left\nstopped\n")
+    assert Event.objects.count() == 10
+    assert len(fake.calls()) == 1
+
+
+# --- Backoff ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("base", "delay"), [(1.0, 60.0), (0.0, 0.0)])
+def test_the_backoff_of_a_late_attempt_is_capped(monkeypatch, base, delay):
+    monkeypatch.setattr(random, "uniform", lambda low, high: high)
+    assert Retry(attempts=6000, base=base, cap=60.0).delay(5000) == delay
