@@ -265,7 +265,7 @@ class Upstream:
         if response.status_code != 200:
             raise UpstreamError(f"{url}: {response.status_code} {response.reason_phrase}")
         content_type = response.headers.get("Content-Type", "")
-        if not content_type.startswith("application/json"):
+        if content_type.partition(";")[0].strip().lower() != "application/json":  # RFC 9110: in any case
             raise UpstreamError(f"{url}: not LL2 JSON (Content-Type {content_type or 'missing'})")
         try:
             page = json.loads(response.content)

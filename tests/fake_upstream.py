@@ -26,6 +26,7 @@ normally; once the script is empty, `always` (a fault or None) applies. Faults:
 - `("cut",)`: half of the page's JSON, with a matching `Content-Length`.
 - `("drop",)`: close the connection without answering.
 - `("html",)`: `200 text/html`.
+- `("content_type", value)`: the page as usual, as `Content-Type: value`.
 - `("bad_record", index, mutate)`: the page as usual, but `mutate(record)` is applied to a copy of its
   record at `index` first.
 - `("call", function)`: `function()` as the request arrives, then the page as usual (a signal to the
@@ -274,6 +275,8 @@ class FakeLL2:
             return self._send(handler, call, 200, body[: len(body) // 2], length=length)
         if kind == "cut":
             return self._send(handler, call, 200, body[: len(body) // 2])
+        if kind == "content_type":
+            return self._send(handler, call, 200, body, fault[1])
         return self._send(handler, call, 200, body)
 
     def _page(self, query):

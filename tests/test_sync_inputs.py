@@ -105,6 +105,29 @@ def test_a_429_with_an_unreadable_retry_after_is_retried_with_backoff(fake_ll2, 
     ]
 
 
+@pytest.mark.parametrize(
+    ("content_type", "synced"),
+    [
+        ("Application/JSON; charset=UTF-8", True),  # a media type is the same in any case
+        ("application/json", True),
+        ("application/jsonp", False),
+        ("application/json-seq", False),
+    ],
+)
+def test_a_page_is_json_by_its_media_type(fake_ll2, sync_ll2, content_type, synced):
+    fake = fake_ll2(EVENTS[:5])
+    fake.script(("content_type", content_type))
+    if synced:
+        assert sync_ll2("--base-url", fake.base_url, *FAST) == (
+            f"{fake.base_url}: 1 page: 5 created, 0 updated, 0 unchanged, 0 pruned\n"
+        )
+        return
+    with pytest.raises(CommandError) as stopped:
+        sync_ll2("--base-url", fake.base_url, *FAST)
+    assert str(stopped.value).endswith(f": not LL2 JSON (Content-Type {content_type})")
+    assert Event.objects.count() == 0
+
+
 # --- /api-throttle/ -----------------------------------------------------------------------------------------
 
 
