@@ -21,7 +21,10 @@ def address_alone(given):
     """The IP address in `given`, in its canonical text: without the port some proxies add
     (`203.0.113.7:40000`, `[2001:db8::7]:40000`), which would make each of a client's connections another
     client, and as IPv4 when it is IPv4 mapped into IPv6. Anything that holds no address (RFC 7239's
-    `unknown`, a proxy's obfuscated name) is the client as given."""
+    `unknown`, a proxy's obfuscated name; None, from a WSGI server that gives no REMOTE_ADDR) is the client
+    as given."""
+    if not given:
+        return given
     text = given.strip()
     if text.startswith("["):
         text = text[1:].partition("]")[0]

@@ -29,6 +29,14 @@ def test_a_request_is_logged_once_under_the_proxys_id(client, caplog):
     assert 0 < line.duration_ms < 10_000
 
 
+def test_a_request_from_no_address_is_logged_from_none(caplog):
+    # A WSGI server need not give REMOTE_ADDR (a test client, a Unix socket).
+    caplog.set_level(logging.INFO)
+    assert Client(REMOTE_ADDR=None).get("/health/").status_code == 200
+    [line] = request_lines(caplog)
+    assert line.client == ""
+
+
 def test_the_client_logged_is_the_one_the_throttle_counts(client, caplog, settings):
     settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"NUM_PROXIES": 1}
     caplog.set_level(logging.INFO)
