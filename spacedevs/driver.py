@@ -103,7 +103,7 @@ class _Exchange:
 
     def __call__(self, sql, params, many, context):
         if self.deadline is not None and self.deadline.seconds:
-            self.ends = time.monotonic() + self.deadline.seconds
+            self.ends = time.monotonic() + self.deadline.remaining()
         driver = self.connection.connection
         if not driver.autocommit and driver.pgconn.transaction_status == pq.TransactionStatus.IDLE:
             # In a transaction (an atomic block) that nothing has started yet: it is begun as psycopg would

@@ -11,11 +11,14 @@ connects afresh, so the service recovers by itself when the database does.
 
 import signal
 import threading
+import time
 from contextlib import ExitStack
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.db.backends.signals import connection_created
+
+from .request_log import ARRIVAL_KEY
 
 # Connection exceptions, insufficient resources, operator intervention (shutdown, statement timeout), and a
 # read a replica cancelled for its recovery (serialization_failure: nothing here runs serializable).
@@ -71,19 +74,32 @@ def retried_if_dropped(connection, read):
 
 
 class QueryDeadline:
-    """An execute wrapper (`connection.execute_wrapper`): each query gets `seconds` to answer."""
+    """An execute wrapper (`connection.execute_wrapper`): the queries under it answer within `seconds` of
+    `started` (a time.perf_counter(); by default, when it is made), all together: a request's queries share
+    its deadline, each getting what is left of it. (One by one, a database answering each query just inside
+    the deadline would keep a request of many queries past gunicorn's worker timeout.)"""
 
-    def __init__(self, seconds):
+    def __init__(self, seconds, started=None):
         self.seconds = seconds
+        self.started = time.perf_counter() if started is None else started
+
+    def remaining(self):
+        """The seconds left for the next query; DatabaseTimedOut when none are (the query is not sent, and
+        its connection stays as it is)."""
+        left = self.started + self.seconds - time.perf_counter()
+        if left <= 0:
+            raise self._timed_out()
+        return left
 
     def __call__(self, execute, sql, params, many, context):
         # Signals reach only the main thread: a threaded server (runserver) keeps the server's own timeout.
         if not self.seconds or threading.current_thread() is not threading.main_thread():
             return execute(sql, params, many, context)
+        left = self.remaining()
         previous = signal.signal(signal.SIGALRM, self._expire)
         try:
             try:
-                signal.setitimer(signal.ITIMER_REAL, self.seconds)
+                signal.setitimer(signal.ITIMER_REAL, left)
                 return execute(sql, params, many, context)
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)  # inside: a timer that fires as it returns is caught
@@ -95,6 +111,9 @@ class QueryDeadline:
     def expired(self, connection):
         """The error of a query past its deadline on `connection`, which is closed: its state is unknown."""
         connection.close()
+        return self._timed_out()
+
+    def _timed_out(self):
         return DatabaseTimedOut(f"The database did not answer within {self.seconds:g} s.")
 
     @staticmethod
@@ -126,18 +145,20 @@ def set_web_session(sender, connection, **kwargs):
 
 
 class QueryDeadlineMiddleware:
-    """Puts every query of a request under the statement deadline; connections that web requests open get
-    the same deadline on the server, and the rest of web_session_settings(). Commands (imports, sync,
-    migrations) have neither: their statements may rightly take longer."""
+    """Puts the queries of a request under one statement deadline, from its arrival (before Django, when
+    spacedevs/replay.py read the data state); connections that web requests open get the deadline on the
+    server, for each statement, and the rest of web_session_settings(). Commands (imports, sync, migrations)
+    have neither: their statements may rightly take longer."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.deadline = QueryDeadline(settings.DATABASE_STATEMENT_TIMEOUT)
         if settings.DATABASE_STATEMENT_TIMEOUT:
             connection_created.connect(set_web_session, dispatch_uid="spacedevs-web-session")
 
     def __call__(self, request):
+        arrival = request.META.get(ARRIVAL_KEY)
+        deadline = QueryDeadline(settings.DATABASE_STATEMENT_TIMEOUT, started=arrival and arrival[0])
         with ExitStack() as stack:
             for connection in connections.all():
-                stack.enter_context(connection.execute_wrapper(self.deadline))
+                stack.enter_context(connection.execute_wrapper(deadline))
             return self.get_response(request)

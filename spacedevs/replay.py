@@ -125,7 +125,6 @@ class ReplayedResponses:
         self.application = application
         # Each recording's size counts what keeping it costs (Recording.size).
         self.recordings = HeldBytes(settings.REPLAY_BYTES, 0, measure=operator.attrgetter("size"))
-        self.deadline = QueryDeadline(settings.DATABASE_STATEMENT_TIMEOUT)
 
     def __call__(self, environ, start_response):
         # The request is named and timed from here: every line logged while serving it carries its id, and
@@ -170,7 +169,9 @@ class ReplayedResponses:
         """The data state, read as DataStateMiddleware would; handed on to Django in `environ`, as is an
         error reading it (the error handler answers it)."""
         try:
-            with connections[PRIMARY].execute_wrapper(self.deadline):
+            # The request's deadline, from its arrival: Django's queries, if any, get what is left of it.
+            deadline = QueryDeadline(settings.DATABASE_STATEMENT_TIMEOUT, started=environ[ARRIVAL_KEY][0])
+            with connections[PRIMARY].execute_wrapper(deadline):
                 environ[DATA_STATE_KEY] = state = DataState.read_on(PRIMARY)
             return state
         except Exception as error:  # Django's handler answers it (DataStateMiddleware)

@@ -148,6 +148,33 @@ def test_a_hung_database_is_a_503_within_the_deadline_and_no_worker_dies(relayed
     assert workers(server) == serving
 
 
+@pytest.mark.parametrize("relayed_server", [{"WEB_CONCURRENCY": "1"}], indirect=True, ids=["one-worker"])
+def test_a_request_of_slow_queries_answers_within_one_deadline(relayed_server):
+    # Each answer comes 0.9 s late: inside the 1 s deadline, query by query, but not the two reads of the
+    # data state an uncached page makes (on this empty database, its only queries) together. The page,
+    # computed from the first, stands, unshared and unvalidated: nothing says it is still the data's.
+    server, relay = relayed_server
+    assert timed_get(server, "/2.3.0/events/")[0].status_code == 200  # the worker now keeps a connection
+    relay.withhold_ready(0.9)
+    response, seconds = timed_get(server, "/2.3.0/events/?mode=detailed")
+    assert (response.status_code, "ETag" in response.headers, seconds < 1.4) == (200, False, True)
+    relay.withhold_ready(None)
+    assert timed_get(server, "/2.3.0/events/?mode=detailed")[0].status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_requests_queries_share_its_deadline():
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_sleep")
+    deadline = QueryDeadline(0.5)
+    with connection.execute_wrapper(deadline), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(0.3)")
+        with pytest.raises(DatabaseTimedOut):
+            cursor.execute("SELECT pg_sleep(0.3)")
+    with pytest.raises(DatabaseTimedOut):  # none left: not sent
+        deadline.remaining()
+
+
 @pytest.mark.parametrize(
     "relayed_server", [{"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4"}], indirect=True, ids=["threads"]
 )
