@@ -9,14 +9,16 @@ from django.db import connections
 from .api.errors import CompactJsonResponse
 from .driver import fetch_one
 from .faults import is_database_unavailable, retried_if_dropped
+from .replicas import PRIMARY
 
 logger = logging.getLogger(__name__)
 
 
 class HealthMiddleware:
     """Answers the two probes before anything else runs (no session, cache, redirect or data state):
-    `/health/` says the process serves requests; `/ready/` that it can also reach its databases, the primary
-    and any read replica (503 and `Retry-After` when it cannot, within the database's deadlines)."""
+    `/health/` says the process serves requests; `/ready/` that it can also reach its primary database (503
+    and `Retry-After` when it cannot, within the database's deadlines). Not the read replicas: requests read
+    around one that cannot answer (spacedevs/replicas.py), so a replica down takes no host out of service."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -30,11 +32,11 @@ class HealthMiddleware:
 
     @staticmethod
     def _ready():
+        connection = connections[PRIMARY]
         try:
-            for connection in connections.all():  # the primary and every read replica
-                # A connection kept from before that the database dropped (a restart) is replaced, as a
-                # request's first read replaces it: the database is there.
-                retried_if_dropped(connection, functools.partial(_answer, connection))
+            # A connection kept from before that the database dropped (a restart) is replaced, as a request's
+            # first read replaces it: the database is there.
+            retried_if_dropped(connection, functools.partial(_answer, connection))
         except Exception as error:
             if not is_database_unavailable(error):
                 raise

@@ -216,6 +216,25 @@ def test_ready_after_a_restart_replaces_the_connection_the_database_dropped(rela
     assert timed_get(server, "/ready/")[0].status_code == 200
 
 
+def test_a_replica_that_cannot_answer_leaves_the_server_ready_and_serving(db, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("read replicas are PostgreSQL's")
+    database = connection.settings_dict
+    primary = f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT']}"
+    replica = Relay((database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432)))
+    replica.stop()  # connections refused
+    server = Instance(
+        tmp_path,
+        DATABASE_URL=f"{primary}/{database['NAME']}",
+        DATABASE_REPLICA_URLS=f"postgres://{database['USER']}@127.0.0.1:{replica.port}/{database['NAME']}",
+    ).serve()
+    try:
+        assert timed_get(server, "/ready/")[0].json() == {"status": "ok"}
+        assert timed_get(server, "/2.3.0/events/")[0].json()["count"] == 0  # read on the primary
+    finally:
+        server.stop()
+
+
 def test_a_stopped_database_is_a_503_at_once_and_the_service_recovers_by_itself(relayed_server):
     server, relay = relayed_server
     assert timed_get(server, "/2.3.0/events/")[0].status_code == 200
