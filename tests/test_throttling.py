@@ -9,7 +9,7 @@ import time
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, OperationalError, transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -199,6 +199,28 @@ def test_keys_are_issued_listed_and_revoked_by_command(capsys):
     call_command("api_keys", "revoke", key[:8])
     call_command("api_keys", "list")
     assert capsys.readouterr().out.endswith(f"{key[:8]}  Basic  revoked  Home Assistant\n")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["tier", "Basic", "0"], "REQUESTS_PER_HOUR must be from 1 to 2147483647"),
+        (["tier", "Basic", "2147483648"], "REQUESTS_PER_HOUR must be from 1 to 2147483647"),
+        (["tier", "B" * 51, "10"], "name: Ensure this value has at most 50 characters (it has 51)."),
+        (["tier", "", "10"], "name: This field cannot be blank."),
+        (["issue", "x" * 101, "Basic"], "name: Ensure this value has at most 100 characters (it has 101)."),
+        (["issue", "", "Basic"], "name: This field cannot be blank."),
+    ],
+)
+def test_the_key_command_refuses_what_the_admin_refuses(arguments, message):
+    APITier.objects.create(name="Basic", requests_per_hour=210)
+    with pytest.raises(CommandError) as refused:
+        call_command("api_keys", *arguments, stdout=io.StringIO())
+    assert str(refused.value) == message
+    assert (list(APITier.objects.values_list("name", "requests_per_hour")), APIKey.objects.count()) == (
+        [("Basic", 210)],
+        0,
+    )
 
 
 def test_the_admin_shows_a_new_key_once(client, django_user_model):

@@ -1,5 +1,7 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from spacedevs.api.numbers import MAX_INTEGER
 from spacedevs.models import APIKey, APITier
 
 
@@ -26,11 +28,12 @@ class Command(BaseCommand):
         getattr(self, f"_{action}")(**options)
 
     def _tier(self, name, requests_per_hour, **options):
-        if requests_per_hour < 1:
-            raise CommandError("REQUESTS_PER_HOUR must be at least 1")
-        tier, created = APITier.objects.update_or_create(
-            name=name, defaults={"requests_per_hour": requests_per_hour}
-        )
+        if not 1 <= requests_per_hour <= MAX_INTEGER:
+            raise CommandError(f"REQUESTS_PER_HOUR must be from 1 to {MAX_INTEGER}")
+        tier = APITier.objects.filter(name=name).first() or APITier(name=name)
+        created = tier.pk is None
+        tier.requests_per_hour = requests_per_hour
+        _saved(tier)
         self.stdout.write(f"{'Created' if created else 'Changed'} tier {tier}")
 
     def _issue(self, name, tier, **options):
@@ -40,7 +43,7 @@ class Command(BaseCommand):
             raise CommandError(f"no tier named {tier!r} (tiers: {known})")
         api_key = APIKey(name=name, tier=found)
         key = api_key.set_new_key()
-        api_key.save()
+        _saved(api_key)
         self.stdout.write(key)
 
     def _list(self, **options):
@@ -52,3 +55,14 @@ class Command(BaseCommand):
         if not APIKey.objects.filter(prefix=prefix, revoked=False).update(revoked=True):
             raise CommandError(f"no active key starts with {prefix!r}")
         self.stdout.write(f"Revoked the key starting with {prefix}")
+
+
+def _saved(row):
+    """Saves `row` once its fields hold what the admin's form would let through (a name's length, a blank
+    one), the first refused as a CommandError naming its field."""
+    try:
+        row.full_clean()
+    except ValidationError as error:
+        field, [message, *_] = next(iter(error.message_dict.items()))
+        raise CommandError(f"{field}: {message}") from None
+    row.save()
