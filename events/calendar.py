@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime, parse_duration
 from icalendar import Calendar, Event, Timezone, TimezoneStandard, vText
 from rest_framework.renderers import BaseRenderer
 
-from spacedevs.api.renderers import FastJSONRenderer
+from spacedevs.api.renderers import CALENDAR_MEDIA_TYPE, FastJSONRenderer
 from spacedevs.held_bytes import HeldBytes
 
 # The events of a feed: the first this many of its route, whatever `limit` says.
@@ -39,7 +39,7 @@ class ICalendarRenderer(BaseRenderer):
     its webcast and information links, LOCATION, URL; X-WR-CALNAME names the route and its filters. Errors,
     and OPTIONS' description of the route, stay JSON."""
 
-    media_type = "text/calendar"
+    media_type = CALENDAR_MEDIA_TYPE
     format = "ics"
     charset = "utf-8"
     page_size = FEED_SIZE

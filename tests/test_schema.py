@@ -87,6 +87,15 @@ def test_responses_are_polymorphic_by_response_mode(schema):
         assert name in components
 
 
+@pytest.mark.parametrize("path", ["/2.3.0/events/", "/2.3.0/events/{id}/", "/2.3.0/events/upcoming/"])
+def test_a_calendar_feed_is_documented_as_text_and_its_errors_as_json(schema, path):
+    responses = schema["paths"][path]["get"]["responses"]
+    media_types = {status: sorted(response["content"]) for status, response in responses.items()}
+    errors = {status: ["application/json"] for status in set(responses) - {"200"}}
+    assert media_types == {"200": ["application/json", "text/calendar"], **errors}
+    assert responses["200"]["content"]["text/calendar"]["schema"] == {"type": "string"}
+
+
 def test_only_canonical_paths_are_documented(schema):
     assert all(path.startswith("/2.3.0/") for path in schema["paths"])
 

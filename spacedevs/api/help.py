@@ -3,6 +3,7 @@
 from django.urls import NoReverseMatch, reverse
 from rest_framework.settings import api_settings
 
+from .renderers import renders_calendars
 from .versions import unversioned
 
 LL2_DOCS = "[ll.thespacedevs.com/docs](https://ll.thespacedevs.com/docs/)"
@@ -65,7 +66,7 @@ def help_sections(view):
         )
     json_query = f"{api_settings.URL_FORMAT_OVERRIDE}=json"
     formats = [f"#### Format\nSwitch to JSON output - {_link(path, json_query)}"]
-    if any(renderer.media_type == "text/calendar" for renderer in view.renderer_classes):
+    if renders_calendars(view):
         ics_query = f"{api_settings.URL_FORMAT_OVERRIDE}=ics"
         formats.append(
             f"Subscribe as a calendar (the first 250 events, every filter) - {_link(path, ics_query)}"

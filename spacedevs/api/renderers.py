@@ -11,6 +11,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# A calendar feed's (events/calendar.py): a view with a renderer of it offers `?format=ics`.
+CALENDAR_MEDIA_TYPE = "text/calendar"
+
+
+def renders_calendars(view):
+    """Whether `view` (a view or its class) renders calendar feeds."""
+    return any(renderer.media_type == CALENDAR_MEDIA_TYPE for renderer in view.renderer_classes)
+
 
 # What DRF's encoder turns into a string or a number. The rest of what reaches `default` (sets, generators,
 # QuerySets, mappings, dataclasses…) sends the document to DRF untouched: a generator consumed here could

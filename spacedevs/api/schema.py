@@ -5,6 +5,7 @@ from django.db import models
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -15,6 +16,7 @@ from rest_framework import serializers
 
 from .filters import IntegerFilter, RelatedIdChoicesFilter
 from .modes import ModeViewSetMixin
+from .renderers import CALENDAR_MEDIA_TYPE, FastJSONRenderer, renders_calendars
 from .versions import CANONICAL_PREFIX
 
 # LL2's integers have no format (an int32 to client generators); ours say their 32-bit bounds too.
@@ -69,6 +71,16 @@ class ModeAutoSchema(AutoSchema):
         return [*parameters, mode]
 
     def get_response_serializers(self):
+        responses = self._json_responses()
+        if not renders_calendars(self.view):
+            return responses
+        # A calendar is text, and only ever a 200: its errors are JSON, whatever the client asked for.
+        json = FastJSONRenderer.media_type
+        return {(status, json): response for status, response in responses.items()} | {
+            (200, CALENDAR_MEDIA_TYPE): OpenApiTypes.STR
+        }
+
+    def _json_responses(self):
         errors = ERRORS | (NOT_FOUND if self._is_detail() else {})
         if not isinstance(self.view, ModeViewSetMixin) or len(self.view.serializer_classes) < 2:
             return {200: super().get_response_serializers(), **errors}
