@@ -906,6 +906,15 @@ def test_responses_say_when_and_from_where_the_mirror_synced(fake_ll2, sync_ll2,
     assert f"Mirrored from {link}, last synced at {again}." in client.get(root).content.decode()
 
 
+def test_the_roots_page_shows_the_upstreams_url_as_text(client):
+    # The URL is the operator's --base-url: text in the page, whatever it holds.
+    DataState.synced("https://ll.example.org/2.3.0?q=<img src=x onerror=alert(1)>", timezone.now())
+    page = client.get("/2.3.0/?format=api").content.decode()
+    assert "<img src=x" not in page
+    url = "https://ll.example.org/2.3.0?q=&lt;img src=x onerror=alert(1)&gt;"
+    assert f'Mirrored from <a href="{url}">{url}</a>, last synced at' in page
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

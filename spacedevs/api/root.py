@@ -1,5 +1,7 @@
 """The API root: a link to every resource, and where the data comes from."""
 
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from rest_framework import routers
 from rest_framework.utils import formatting
 
@@ -15,11 +17,20 @@ class APIRootView(routers.APIRootView):
     response_shows_sync = True
 
     def get_view_description(self, html=False):
-        description = f"{formatting.dedent(self.__doc__)}\n\n{provenance(self.request.data_state)}"
-        return formatting.markup_description(description) if html else description
+        help_text = formatting.dedent(self.__doc__)
+        state = self.request.data_state
+        if not html:
+            return f"{help_text}\n\n{provenance(state, f'<{state.synced_from}>')}"
+        # The upstream's URL is the operator's text: escaped into the page, not passed through Markdown,
+        # which keeps HTML as it is.
+        link = format_html('<a href="{0}">{0}</a>', state.synced_from)
+        sentence = mark_safe(provenance(state, link))  # its one text from outside is escaped
+        return formatting.markup_description(help_text) + format_html("<p>{}</p>", sentence)
 
 
-def provenance(state):
+def provenance(state, upstream):
+    """Where the data comes from (`upstream`: the URL it was synced from, as the description writes it) and
+    when it was last synced."""
     if state.synced_at is None:
         return "This server has not synced from an upstream: it serves the data imported into it."
-    return f"Mirrored from <{state.synced_from}>, last synced at {iso_utc(state.synced_at)}."
+    return f"Mirrored from {upstream}, last synced at {iso_utc(state.synced_at)}."
