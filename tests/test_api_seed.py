@@ -55,6 +55,12 @@ def test_unversioned_route_links_to_the_canonical_form(client):
     )
 
 
+def test_the_unversioned_root_links_to_the_canonical_form(client):
+    canonical = client.get("/2.3.0/?format=json").json()
+    assert canonical["events"] == "http://testserver/2.3.0/events/?format=json"
+    assert client.get("/?format=json").json() == canonical
+
+
 @pytest.mark.parametrize(
     ("mode", "schema"),
     [("list", "EventEndpointList"), ("normal", "EventEndpointNormal"), ("detailed", "EventEndpointDetailed")],

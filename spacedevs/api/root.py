@@ -1,8 +1,13 @@
 """The API root: a link to every resource, and where the data comes from."""
 
+import contextlib
+
+from django.urls import NoReverseMatch
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from rest_framework import routers
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.utils import formatting
 
 from ..middleware import iso_utc
@@ -15,6 +20,15 @@ class APIRootView(routers.APIRootView):
 
     # Its help text says where from and when the data was last synced (spacedevs/response_cache.py).
     response_shows_sync = True
+
+    def get(self, request, *args, **kwargs):
+        # DRF's reverses each link in the namespace the root was reached in: the unversioned root's were
+        # unversioned. Every link a response gives is in the canonical /2.3.0/ form.
+        links = {}
+        for name, url_name in self.api_root_dict.items():
+            with contextlib.suppress(NoReverseMatch):  # a route of detail views alone has no list to link
+                links[name] = reverse(url_name, request=request, format=kwargs.get("format"))
+        return Response(links)
 
     def get_view_description(self, html=False):
         help_text = formatting.dedent(self.__doc__)
