@@ -3,6 +3,7 @@
 import ctypes
 import gc
 import os
+import sys
 from pathlib import Path
 
 import environ
@@ -14,13 +15,43 @@ from spacedevs.log_format import JSONFormatter
 # (settings.py): read here too, since gunicorn's master never loads Django's settings.
 environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env", overwrite=False)
 
+
+def refuse(name, expected, value):
+    """Stops gunicorn's start with one line naming the variable `name` (as settings.py's checked() does):
+    gunicorn prints a traceback for any exception its configuration raises, but not for SystemExit."""
+    sys.exit(f"{name} must be {expected}, not {value!r}")
+
+
+def count(name, default):
+    """The whole number, 1 or more, that the variable `name` holds; `default` when it is not set."""
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        refuse(name, "a whole number, 1 or more", text)
+    return value
+
+
+def address(name, default):
+    """The address the variable `name` holds: gunicorn listens on none for an empty one, and never exits."""
+    text = os.environ.get(name, default)
+    if text.split() != [text]:  # empty, or with spaces gunicorn would take for part of the host
+        refuse(name, "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock", text)
+    return text
+
+
 wsgi_app = "spacedevs.wsgi"
-bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+bind = address("BIND", "127.0.0.1:8000")
+workers = count("WEB_CONCURRENCY", 2)
 # Threads per worker (gthread) for clients that hold idle connections open, as browsers do without a
 # buffering proxy in front; the query deadline's timer then gives way to the server's statement_timeout
 # (the data state's read and a page's documents keep their own deadline: spacedevs/driver.py).
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+threads = count("GUNICORN_THREADS", 1)
+# No `timeout`: gunicorn's 30 s, inside which settings.py keeps the database's deadlines (WORKER_TIMEOUT).
 # No access log: spacedevs.request_log logs each request, with its id and duration.
 # The scheme and address of a request are Django's to judge (TRUST_X_FORWARDED_PROTO, TRUSTED_PROXIES):
 # gunicorn believes no forwarded header, from any address (by default it believes loopback's).

@@ -1,34 +1,110 @@
 """Django settings, read from the environment (see README: Configuration)."""
 
+import math
+import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from corsheaders.defaults import default_headers as corsheaders_default_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
+from redis.connection import parse_url as parse_redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+# Variables are read as written (os.environ), not through django-environ's casts: those take a value that
+# starts with `$` (as a key of Django's own generator may) for another variable's name, read `500ms` as 500
+# and `1e3` as 13, keep the spaces around a list's items, and read any word they do not know as false.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
-def checked(name, value, valid, expected):
+def checked(name, value, valid, expected, shown=True):
     """`value` of the setting `name`, if `valid(value)`: a value that would fail later (a 500 on the first
-    request that uses it) or silently (a limit that is none) stops the start, saying what is `expected`."""
+    request that uses it) or silently (a limit that is none) stops the start, saying what is `expected`,
+    and the value unless it is not to be `shown` (a URL may hold a password)."""
     if not valid(value):
-        raise ImproperlyConfigured(f"{name} must be {expected}, not {value!r}")
+        raise ImproperlyConfigured(f"{name} must be {expected}" + (f", not {value!r}" if shown else ""))
     return value
+
+
+NUMBER_KINDS = {int: "a whole number", float: "a number"}
+
+
+def number(name, default, valid, expected, kind=int):
+    """The variable `name` read by `kind` (int or float), `default` when it is not set; checked() that it is
+    a finite number and `valid`."""
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    value = as_number(text, kind)
+    checked(name, text, lambda _: value is not None and valid(value), f"{NUMBER_KINDS[kind]}, {expected}")
+    return value
+
+
+def as_number(text, kind):
+    """`text` read by `kind`, or None when that is not a finite number."""
+    try:
+        value = kind(text)
+        return value if math.isfinite(value) else None
+    except (ValueError, OverflowError):  # not a number; an int past a float's range
+        return None
+
+
+SWITCH_VALUES = {"true": True, "on": True, "yes": True, "y": True, "ok": True, "1": True}
+SWITCH_VALUES |= {"false": False, "off": False, "no": False, "n": False, "0": False}
+
+
+def switch(name, default):
+    """The variable `name` as true or false (django-environ's words for true, and their opposites, in any
+    case), `default` when it is not set."""
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    return SWITCH_VALUES[checked(name, text.strip().lower(), SWITCH_VALUES.__contains__, "true or false")]
+
+
+def items(name, default):
+    """The comma-separated items of the variable `name`, each stripped, none empty; `default` when it is not
+    set."""
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def database(name, url):
+    """The settings of the database at `url`, from the variable `name`, refused without showing the URL (its
+    password; a `/` or `?` in it ends the host part early, and django-environ's error quotes the rest)."""
+    try:
+        config = environ.Env.db_url_config(url) if urlsplit(url).scheme in environ.Env.DB_SCHEMES else {}
+    except ValueError:
+        config = {}
+    expected = (
+        "a database URL like postgres://user:password@host:5432/name (a password's / ? % as %2F %3F %25)"
+    )
+    return checked(name, config, bool, expected, shown=False)
+
+
+def is_redis_url(location):
+    """Whether redis-py reads each server of `location` (Django's Redis cache takes several, separated by `,`
+    or `;`): a URL it does not read fails every request that uses the cache."""
+    try:
+        for url in re.split("[;,]", location):
+            parse_redis_url(url)
+    except ValueError:
+        return False
+    return True
 
 
 # DRF's notation of a request rate; a count of 0 would let nothing through, and fail doing so. (DRF reads
 # only the period's first letter: `1000/month` would be a thousand a minute.)
 RATE = re.compile(r"[1-9][0-9]*/(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)")
 
-DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="")
-if not SECRET_KEY:
+DEBUG = switch("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY.strip():
     if not DEBUG:
         raise ImproperlyConfigured(
             "Set SECRET_KEY to a long random string (bin/bootstrap writes one into .env for local runs)."
@@ -37,7 +113,12 @@ if not SECRET_KEY:
 elif not DEBUG and SECRET_KEY.startswith("django-insecure-"):
     # Django's mark of a key not meant for production, which production.env's placeholder carries.
     raise ImproperlyConfigured("SECRET_KEY is a placeholder (django-insecure-…): set a long random string.")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+ALLOWED_HOSTS = checked(
+    "ALLOWED_HOSTS",
+    items("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"]),
+    lambda hosts: hosts or DEBUG,
+    "comma-separated host names, at least one (none refuses every request)",
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -103,40 +184,50 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "spacedevs.wsgi.application"
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES = {
+    "default": database(
+        "DATABASE_URL", os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    )
+}
 # Read replicas (PostgreSQL streaming replicas of DATABASE_URL), comma-separated: API requests read from one
 # of them (spacedevs/replicas.py).
-for number, url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
-    DATABASES[f"replica_{number}"] = env.db_url_config(url) | {"TEST": {"MIRROR": "default"}}
+for index, url in enumerate(items("DATABASE_REPLICA_URLS", [])):
+    DATABASES[f"replica_{index}"] = database("DATABASE_REPLICA_URLS", url) | {"TEST": {"MIRROR": "default"}}
 if len(DATABASES) > 1:
     DATABASE_ROUTERS = ["spacedevs.replicas.ReplicaRouter"]
+# gunicorn kills a worker whose request outlasts its timeout (its default, which gunicorn_config.py keeps),
+# answering gunicorn's HTML 500. A request may wait on faults (the database's deadlines, a Redis call) for
+# half of it: meeting both database deadlines twice (the primary's, then a replica's) still ends in a 503.
+# Longer deadlines are refused, not met by a longer worker timeout: that timeout is the last resort against
+# a stuck worker, and a client is better answered 503 than kept waiting.
+WORKER_TIMEOUT = 30
+FAULT_WAIT = WORKER_TIMEOUT // 2
 # A database that is down or hung gets a 503 within these (seconds; spacedevs/faults.py): connecting, and
 # each query of a web request (commands are not limited). Clients are asked to come back after the last.
-DATABASE_CONNECT_TIMEOUT = checked(
-    "DATABASE_CONNECT_TIMEOUT",
-    env.int("DATABASE_CONNECT_TIMEOUT", default=3),
-    lambda v: v > 0,
-    "over 0 seconds",
+DATABASE_CONNECT_TIMEOUT = number(
+    "DATABASE_CONNECT_TIMEOUT", 3, lambda v: v >= 2, "2 seconds or more (libpq reads 1 as 2)"
 )
-# PostgreSQL's statement_timeout, and poll()'s wait, are whole milliseconds in a C int.
+DATABASE_STATEMENT_TIMEOUT = number(
+    "DATABASE_STATEMENT_TIMEOUT", 5.0, lambda v: v > 0, "over 0 seconds", kind=float
+)
+checked(
+    "DATABASE_CONNECT_TIMEOUT + DATABASE_STATEMENT_TIMEOUT",
+    DATABASE_CONNECT_TIMEOUT + DATABASE_STATEMENT_TIMEOUT,
+    lambda v: v <= FAULT_WAIT,
+    f"at most {FAULT_WAIT} seconds (twice inside gunicorn's {WORKER_TIMEOUT} s worker timeout)",
+)
+# PostgreSQL's statement_timeout, and poll()'s wait, are whole milliseconds in a C int: what faults.py and
+# driver.py hold to (FAULT_WAIT keeps the setting far below).
 LONGEST_STATEMENT_TIMEOUT = (2**31 - 1) / 1000
-DATABASE_STATEMENT_TIMEOUT = checked(
-    "DATABASE_STATEMENT_TIMEOUT",
-    env.float("DATABASE_STATEMENT_TIMEOUT", default=5),
-    lambda v: 0 < v <= LONGEST_STATEMENT_TIMEOUT,
-    f"over 0 and at most {LONGEST_STATEMENT_TIMEOUT} seconds (24.8 days)",
-)
-DATABASE_RETRY_AFTER = checked(
-    "DATABASE_RETRY_AFTER", env.int("DATABASE_RETRY_AFTER", default=5), lambda v: v >= 0, "0 seconds or more"
-)
-for database in DATABASES.values():
-    # Each worker keeps its connections between requests (opening one costs more than most pages). A
-    # connection the database dropped is replaced by the first read of every request (DataState.current),
-    # not by Django's health check, which would cost each request one more round trip. A `conn_max_age` in
-    # the URL wins.
-    database.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    if database["ENGINE"] == "django.db.backends.postgresql":
-        database.setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+DATABASE_RETRY_AFTER = number("DATABASE_RETRY_AFTER", 5, lambda v: v >= 0, "0 seconds or more")
+# Each worker keeps its connections between requests (opening one costs more than most pages). A connection
+# the database dropped is replaced by the first read of every request (DataState.current), not by Django's
+# health check, which would cost each request one more round trip. A `conn_max_age` in the URL wins.
+CONN_MAX_AGE = number("CONN_MAX_AGE", 60, lambda v: v >= 0, "0 seconds or more")
+for config in DATABASES.values():
+    config.setdefault("CONN_MAX_AGE", CONN_MAX_AGE)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Indexes that carry columns (INCLUDE, events/models.py) are PostgreSQL's; SQLite builds the same indexes
 # without them, which Django warns of at every migrate.
@@ -145,9 +236,24 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # API responses are cached by data version (spacedevs/response_cache.py): in each process's memory, or in
 # Redis, shared by every worker and host, when REDIS_URL is set.
 RESPONSE_CACHE_ALIAS = "responses"
-REDIS_URL = env("REDIS_URL", default="")
-# A Redis that is down or hung costs each call at most this long (seconds), then a miss (spacedevs/cache.py).
-REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.25)
+REDIS_URL = checked(
+    "REDIS_URL",
+    os.environ.get("REDIS_URL", ""),
+    lambda url: not url or is_redis_url(url),
+    "empty or a redis://, rediss:// or unix:// URL, e.g. redis://cache:6379/0",
+    shown=False,
+)
+# A Redis that is down or hung costs each call at most this long (seconds), then a miss (spacedevs/cache.py);
+# 0 would fail every call.
+REDIS_TIMEOUT = number(
+    "REDIS_TIMEOUT",
+    0.25,
+    lambda v: 0 < v <= FAULT_WAIT,
+    f"over 0 and at most {FAULT_WAIT} seconds",
+    kind=float,
+)
+RESPONSE_CACHE_ENTRIES = number("RESPONSE_CACHE_ENTRIES", 200, lambda v: v >= 1, "1 or more")
+RESPONSE_CACHE_BYTES = number("RESPONSE_CACHE_BYTES", 16 * 1024 * 1024, lambda v: v >= 0, "0 (none) or more")
 REDIS_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT}
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -159,8 +265,8 @@ CACHES = {
             "LOCATION": "responses",
             # Bound a worker's memory: an uncompressed detailed page is over half a megabyte.
             "OPTIONS": {
-                "MAX_ENTRIES": env.int("RESPONSE_CACHE_ENTRIES", default=200),
-                "MAX_BYTES": env.int("RESPONSE_CACHE_BYTES", default=16 * 1024 * 1024),
+                "MAX_ENTRIES": RESPONSE_CACHE_ENTRIES,
+                "MAX_BYTES": RESPONSE_CACHE_BYTES,
             },
         }
     ),
@@ -190,54 +296,32 @@ CACHES[THROTTLE_CACHE_ALIAS] = (
 # address is the connection's).
 ANONYMOUS_THROTTLE_RATE = checked(
     "ANONYMOUS_THROTTLE_RATE",
-    env("ANONYMOUS_THROTTLE_RATE", default=""),
+    os.environ.get("ANONYMOUS_THROTTLE_RATE", ""),
     lambda v: not v or RATE.fullmatch(v),
     "like 15/hour (a count per second, minute, hour or day)",
 )
-TRUSTED_PROXIES = checked(
-    "TRUSTED_PROXIES", env.int("TRUSTED_PROXIES", default=0), lambda v: v >= 0, "0 (none) or more"
-)
+TRUSTED_PROXIES = number("TRUSTED_PROXIES", 0, lambda v: v >= 0, "0 (none) or more")
 # Bytes of responses each process keeps to answer repeated requests before Django (spacedevs/replay.py);
 # 0 turns that off.
-REPLAY_BYTES = env.int("REPLAY_BYTES", default=24 * 1024 * 1024)
+REPLAY_BYTES = number("REPLAY_BYTES", 24 * 1024 * 1024, lambda v: v >= 0, "0 (none) or more")
 # Bytes of stored documents each process keeps, so that a page reads only those it does not hold
 # (spacedevs/api/document_cache.py); 0 keeps none.
-DOCUMENT_CACHE_BYTES = checked(
-    "DOCUMENT_CACHE_BYTES",
-    env.int("DOCUMENT_CACHE_BYTES", default=8 * 1024 * 1024),
-    lambda v: v >= 0,
-    "0 (none) or more",
-)
+DOCUMENT_CACHE_BYTES = number("DOCUMENT_CACHE_BYTES", 8 * 1024 * 1024, lambda v: v >= 0, "0 (none) or more")
 # Bytes of pages' documents each process keeps gzip-deflated, so that an uncached page showing the same
 # documents as one before compresses only its envelope (spacedevs/gzip_parts.py); 0 keeps none.
-COMPRESSED_PARTS_BYTES = checked(
-    "COMPRESSED_PARTS_BYTES",
-    env.int("COMPRESSED_PARTS_BYTES", default=2 * 1024 * 1024),
-    lambda v: v >= 0,
-    "0 (none) or more",
+COMPRESSED_PARTS_BYTES = number(
+    "COMPRESSED_PARTS_BYTES", 2 * 1024 * 1024, lambda v: v >= 0, "0 (none) or more"
 )
 # Bytes of calendar feeds' events each process keeps as iCalendar text, so that a feed makes only those it
 # does not hold (events/calendar.py); 0 keeps none.
-CALENDAR_EVENTS_BYTES = checked(
-    "CALENDAR_EVENTS_BYTES",
-    env.int("CALENDAR_EVENTS_BYTES", default=1024 * 1024),
-    lambda v: v >= 0,
-    "0 (none) or more",
-)
+CALENDAR_EVENTS_BYTES = number("CALENDAR_EVENTS_BYTES", 1024 * 1024, lambda v: v >= 0, "0 (none) or more")
 # How long an entry may stay unused before it is dropped (a write makes it unreachable at once anyway).
-RESPONSE_CACHE_TIMEOUT = env.int("RESPONSE_CACHE_TIMEOUT", default=3600)
+RESPONSE_CACHE_TIMEOUT = number("RESPONSE_CACHE_TIMEOUT", 3600, lambda v: v >= 0, "0 seconds (none) or more")
 # How long clients and proxies may reuse a response without asking again (`Cache-Control: max-age`).
-RESPONSE_MAX_AGE = env.int("RESPONSE_MAX_AGE", default=30)
+RESPONSE_MAX_AGE = number("RESPONSE_MAX_AGE", 30, lambda v: v >= 0, "0 seconds or more")
 # Fast settings: a response is compressed once per cache entry, but a miss waits for it (see README).
-GZIP_LEVEL = checked(
-    "GZIP_LEVEL", env.int("GZIP_LEVEL", default=2), lambda v: 0 <= v <= 3, "0 to 3 (ISA-L's levels)"
-)
-BROTLI_QUALITY = checked(
-    "BROTLI_QUALITY",
-    env.int("BROTLI_QUALITY", default=1),
-    lambda v: 0 <= v <= 11,
-    "0 to 11 (Brotli's qualities)",
-)
+GZIP_LEVEL = number("GZIP_LEVEL", 2, lambda v: 0 <= v <= 3, "0 to 3 (ISA-L's levels)")
+BROTLI_QUALITY = number("BROTLI_QUALITY", 1, lambda v: 0 <= v <= 11, "0 to 11 (Brotli's qualities)")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -247,9 +331,10 @@ USE_TZ = True
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STATIC_ROOT = os.environ.get("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(checked("STATIC_ROOT", STATIC_ROOT, str.strip, "a directory"))
 # WhiteNoise's development mode: static files straight from the apps, no collectstatic (the browser test).
-WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=False)
+WHITENOISE_USE_FINDERS = switch("WHITENOISE_USE_FINDERS", False)
 # Plain compressed storage, not the manifest one: tests render the browsable API without collectstatic.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -257,7 +342,7 @@ STORAGES = {
 }
 
 # A public, read-only API: browser dashboards on any origin may read it (set CORS_ALLOWED_ORIGINS to narrow).
-CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOWED_ORIGINS = items("CORS_ALLOWED_ORIGINS", [])
 CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_URLS_REGEX = r"^/(?!admin/)"
@@ -270,24 +355,24 @@ CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Mirror-Synced-At", "X-Request-I
 # Above the 1,000 values one repeated parameter may carry, so that the parameter's own check names it.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
-USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
-if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+USE_X_FORWARDED_HOST = switch("USE_X_FORWARDED_HOST", False)
+if switch("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Production switches, off for a local run: HTTPS only (the probes are answered before the redirect), HSTS,
 # cookies over HTTPS only (the admin's). With SECURE_SSL_REDIRECT=true, SECURE_HSTS_SECONDS=31536000 and
 # SECURE_COOKIES=true, `check --deploy` finds nothing (README: Deploying).
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+SECURE_SSL_REDIRECT = switch("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = number("SECURE_HSTS_SECONDS", 0, lambda v: v >= 0, "0 (off) or more seconds")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = switch("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = switch("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = switch("SECURE_COOKIES", False)
 # The admin (the only writer besides ingestion) can be left out of a deployment; its sign-in attempts are
 # limited per address.
-ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=True)
+ADMIN_ENABLED = switch("ADMIN_ENABLED", True)
 ADMIN_LOGIN_RATE = checked(
     "ADMIN_LOGIN_RATE",
-    env("ADMIN_LOGIN_RATE", default="10/hour"),
+    os.environ.get("ADMIN_LOGIN_RATE", "10/hour"),
     RATE.fullmatch,
     "like 10/hour (a count per second, minute, hour or day)",
 )
@@ -344,10 +429,16 @@ SPECTACULAR_SETTINGS = {
 # Logs go to stdout, one line per request (spacedevs/request_log.py) and every server error with its
 # traceback, each with its request's id; `LOG_FORMAT=json` makes each line a JSON object (gunicorn's own
 # lines too: gunicorn_config.py; and the server's Python warnings: wsgi.py).
-LOG_FORMAT = env("LOG_FORMAT", default="text")
-if LOG_FORMAT not in ("text", "json"):
-    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
-LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOG_FORMAT = checked(
+    "LOG_FORMAT", os.environ.get("LOG_FORMAT", "text"), ("text", "json").__contains__, "text or json"
+)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_LEVEL = checked(
+    "LOG_LEVEL",
+    os.environ.get("LOG_LEVEL", "INFO"),
+    lambda level: level.upper() in LOG_LEVELS,
+    f"one of {', '.join(LOG_LEVELS)} (in any case)",
+).upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

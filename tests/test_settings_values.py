@@ -1,0 +1,243 @@
+"""Each variable is read as written or refused at start-up in one line that names it: numbers as Python reads
+them (not as django-environ's casts, which drop what is not a digit), within what the server can honour;
+lists without their items' spaces; URLs that their clients read; gunicorn's own variables too. The composed
+deployment takes any database password."""
+
+import os
+import re
+import socket
+import struct
+import subprocess
+import sys
+import threading
+
+import pytest
+import yaml
+
+from .conftest import ROOT
+from .test_settings import start
+
+KEY = "x" * 50
+
+
+def refusal(result):
+    """The last line of a failed start: Django's error, without the traceback's module path."""
+    assert result.returncode != 0, result.stdout
+    return result.stderr.splitlines()[-1].removeprefix("django.core.exceptions.")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        # django-environ read these as 500.0, 1.0, 250.0 and 14.0.
+        ("DATABASE_STATEMENT_TIMEOUT", "500ms", "a number, over 0 seconds"),
+        ("DATABASE_STATEMENT_TIMEOUT", "1,000", "a number, over 0 seconds"),
+        ("DATABASE_STATEMENT_TIMEOUT", "nan", "a number, over 0 seconds"),
+        ("REDIS_TIMEOUT", "250ms", "a number, over 0 and at most 15 seconds"),
+        ("REDIS_TIMEOUT", "1/4", "a number, over 0 and at most 15 seconds"),
+        # Every request a 500, or no cache and no throttle at all.
+        ("REDIS_TIMEOUT", "-1", "a number, over 0 and at most 15 seconds"),
+        ("REDIS_TIMEOUT", "0", "a number, over 0 and at most 15 seconds"),
+        # Tracebacks that named no variable.
+        ("CONN_MAX_AGE", "", "a whole number, 0 seconds or more"),
+        ("DATABASE_CONNECT_TIMEOUT", "2.5", "a whole number, 2 seconds or more (libpq reads 1 as 2)"),
+        # libpq waits 2 s for a 1.
+        ("DATABASE_CONNECT_TIMEOUT", "1", "a whole number, 2 seconds or more (libpq reads 1 as 2)"),
+        # Negative counts and durations, sent on (`max-age=-1`) or making no sense.
+        ("RESPONSE_MAX_AGE", "-1", "a whole number, 0 seconds or more"),
+        ("SECURE_HSTS_SECONDS", "-1", "a whole number, 0 (off) or more seconds"),
+        ("RESPONSE_CACHE_TIMEOUT", "-1", "a whole number, 0 seconds (none) or more"),
+        ("RESPONSE_CACHE_ENTRIES", "0", "a whole number, 1 or more"),
+        ("RESPONSE_CACHE_BYTES", "-1", "a whole number, 0 (none) or more"),
+        ("REPLAY_BYTES", "-1", "a whole number, 0 (none) or more"),
+        ("CONN_MAX_AGE", "-1", "a whole number, 0 seconds or more"),
+        ("LOG_LEVEL", "verbose", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL (in any case)"),
+        # Read as false.
+        ("DEBUG", "ture", "true or false"),
+        ("SECURE_SSL_REDIRECT", "enabled", "true or false"),
+    ],
+)
+def test_a_value_that_is_not_what_the_variable_takes_stops_the_start(name, value, expected):
+    result = start(name, SECRET_KEY=KEY, **{name: value})
+    assert refusal(result) == f"ImproperlyConfigured: {name} must be {expected}, not {value!r}"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "read"),
+    [
+        ("DATABASE_STATEMENT_TIMEOUT", "1e1", "10.0"),  # django-environ: 11.0
+        ("DATABASE_STATEMENT_TIMEOUT", " 0.5 ", "0.5"),
+        ("DATABASE_CONNECT_TIMEOUT", "2", "2"),
+        ("RESPONSE_MAX_AGE", "0", "0"),
+        ("SECURE_SSL_REDIRECT", "Yes", "True"),
+        ("ALLOWED_HOSTS", "api.example.org, www.example.org", "['api.example.org', 'www.example.org']"),
+        ("ALLOWED_HOSTS", "api.example.org,", "['api.example.org']"),
+        (
+            "CORS_ALLOWED_ORIGINS",
+            " https://a.example.org ,https://b.example.org",
+            "['https://a.example.org', 'https://b.example.org']",
+        ),
+        ("REDIS_URL", "unix:///run/redis.sock", "unix:///run/redis.sock"),
+        (
+            "REDIS_URL",
+            "rediss://cache:6380/1,redis://replica:6379/1",
+            "rediss://cache:6380/1,redis://replica:6379/1",
+        ),
+    ],
+)
+def test_a_value_is_read_as_written(name, value, read):
+    result = start(name, SECRET_KEY=KEY, **{name: value})
+    assert result.stdout.strip() == read, result.stderr
+
+
+def test_the_log_level_is_taken_in_any_case():
+    result = start("LOGGING['root']['level']", SECRET_KEY=KEY, LOG_LEVEL="debug")
+    assert result.stdout.strip() == "DEBUG", result.stderr
+
+
+def test_a_blank_secret_key_is_none():
+    result = start("SECRET_KEY", SECRET_KEY="   ", DEBUG="false")
+    assert refusal(result).startswith("ImproperlyConfigured: Set SECRET_KEY to a long random string")
+
+
+def test_a_secret_key_is_taken_as_written():
+    # django-environ took a value starting with `$` (Django's generator may make one) for a variable's name.
+    result = start("SECRET_KEY", SECRET_KEY=f"${KEY}")
+    assert result.stdout.strip() == f"${KEY}", result.stderr
+
+
+@pytest.mark.parametrize("hosts", ["", " , "])
+def test_no_allowed_host_stops_the_start_unless_debugging(hosts):
+    result = start("ALLOWED_HOSTS", SECRET_KEY=KEY, ALLOWED_HOSTS=hosts)
+    assert refusal(result) == (
+        "ImproperlyConfigured: ALLOWED_HOSTS must be comma-separated host names, at least one "
+        "(none refuses every request), not []"
+    )
+    debugging = start("ALLOWED_HOSTS", SECRET_KEY=KEY, ALLOWED_HOSTS=hosts, DEBUG="true")
+    assert debugging.stdout.strip() == "[]", debugging.stderr  # Django's local hosts, then
+
+
+def test_replica_urls_are_read_without_their_spaces():
+    show = "DATABASES['replica_0']['HOST'], settings.DATABASES['replica_1']['HOST'], len(settings.DATABASES)"
+    replicas = "postgres://u@replica-1/spacedevs , postgres://u@replica-2/spacedevs,"
+    result = start(show, SECRET_KEY=KEY, DATABASE_REPLICA_URLS=replicas)
+    assert result.stdout.strip() == "replica-1 replica-2 3", result.stderr
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:6379", "http://cache:6379", "redis://cache:port/0"])
+def test_a_redis_url_redis_py_cannot_read_stops_the_start(url):
+    assert refusal(start("REDIS_URL", SECRET_KEY=KEY, REDIS_URL=url)) == (
+        "ImproperlyConfigured: REDIS_URL must be empty or a redis://, rediss:// or unix:// URL, "
+        "e.g. redis://cache:6379/0"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("DATABASE_URL", "postgres://spacedevs:s3cr/et@db:5432/spacedevs"),
+        ("DATABASE_URL", ""),
+        ("DATABASE_REPLICA_URLS", "postgres://spacedevs:s3cr?et@replica:5432/spacedevs"),
+    ],
+)
+def test_a_database_url_that_cannot_be_read_stops_the_start_without_showing_it(name, url):
+    result = start("DATABASES", SECRET_KEY=KEY, **{name: url})
+    assert refusal(result) == (
+        f"ImproperlyConfigured: {name} must be a database URL like postgres://user:password@host:5432/name "
+        "(a password's / ? % as %2F %3F %25)"
+    )
+    assert "s3cr" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("connect", "statement", "total"), [("3", "40", "43.0"), ("10", "5.5", "15.5"), ("2", "13.001", "15.001")]
+)
+def test_database_deadlines_past_what_gunicorn_waits_for_stop_the_start(connect, statement, total):
+    # The worker would be killed (gunicorn's HTML 500) before the request's 503.
+    result = start(
+        "DATABASE_STATEMENT_TIMEOUT",
+        SECRET_KEY=KEY,
+        DATABASE_CONNECT_TIMEOUT=connect,
+        DATABASE_STATEMENT_TIMEOUT=statement,
+    )
+    assert refusal(result) == (
+        "ImproperlyConfigured: DATABASE_CONNECT_TIMEOUT + DATABASE_STATEMENT_TIMEOUT must be at most 15 "
+        f"seconds (twice inside gunicorn's 30 s worker timeout), not {total}"
+    )
+
+
+def test_database_deadlines_up_to_half_of_what_gunicorn_waits_for_are_taken():
+    result = start("DATABASE_STATEMENT_TIMEOUT", SECRET_KEY=KEY, DATABASE_STATEMENT_TIMEOUT="12")
+    assert result.stdout.strip() == "12.0", result.stderr
+
+
+GUNICORN_VARIABLES = ("BIND", "WEB_CONCURRENCY", "GUNICORN_THREADS", "LOG_FORMAT")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("WEB_CONCURRENCY", "0", "a whole number, 1 or more"),  # no worker
+        ("GUNICORN_THREADS", "many", "a whole number, 1 or more"),
+        ("BIND", "", "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock"),  # listening nowhere
+        ("BIND", " 127.0.0.1:8000", "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock"),
+    ],
+)
+def test_gunicorn_refuses_its_variables_in_one_line(name, value, expected):
+    # Before, gunicorn's master ran on with no worker or no socket (never exiting), or printed a traceback.
+    env = {key: item for key, item in os.environ.items() if key not in GUNICORN_VARIABLES}
+    env |= {"BIND": "127.0.0.1:0", name: value}
+    command = [sys.executable, "-m", "gunicorn", "--config", "python:spacedevs.gunicorn_config"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=20)
+    assert (result.returncode, result.stderr) == (1, f"{name} must be {expected}, not {value!r}\n")
+
+
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+# What a client asks before its startup message: SSL, GSSAPI encryption.
+ENCRYPTION_REQUESTS = (80877103, 80877104)
+CLEARTEXT_PASSWORD = 3
+
+
+def interpolated(value, variables):
+    """`value` as compose interpolates it (`${NAME}`, `${NAME:?error}`, `${NAME:-default}`)."""
+    return re.sub(r"\$\{(\w+)(?::[?-][^}]*)?\}", lambda match: variables.get(match[1], ""), value)
+
+
+def catch_password(server, caught):
+    """Serves one client of `server` as PostgreSQL does up to asking for its password in clear text, and
+    appends the password to `caught`."""
+    connection, _ = server.accept()
+    with connection, connection.makefile("rb") as stream:
+        length, code = struct.unpack("!ii", stream.read(8))
+        while code in ENCRYPTION_REQUESTS:
+            connection.sendall(b"N")  # neither: go on in plain text
+            length, code = struct.unpack("!ii", stream.read(8))
+        stream.read(length - 8)  # the startup message's parameters
+        connection.sendall(b"R" + struct.pack("!ii", 8, CLEARTEXT_PASSWORD))
+        assert stream.read(1) == b"p"
+        (length,) = struct.unpack("!i", stream.read(4))
+        caught.append(stream.read(length - 4).removesuffix(b"\0").decode())
+
+
+def test_the_composed_services_give_postgresql_any_password_as_it_is():
+    # As `openssl rand -base64` makes them, and worse: in the URL, the `/` ended the host part.
+    password = "p@ss:w/rd+=#?%41"
+    variables = {"SECRET_KEY": KEY, "ALLOWED_HOSTS": "api.example.org", "POSTGRES_PASSWORD": password}
+    composed = {
+        name: interpolated(value, variables) for name, value in COMPOSE["x-app"]["environment"].items()
+    }
+    caught = []
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        catcher = threading.Thread(target=catch_password, args=(server, caught), daemon=True)
+        catcher.start()
+        port = server.getsockname()[1]
+        composed["DATABASE_URL"] = composed["DATABASE_URL"].replace("@db:5432/", f"@127.0.0.1:{port}/")
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("PG", "DATABASE_"))}
+        connect = (
+            "import django; django.setup(); from django.db import connection; connection.ensure_connection()"
+        )
+        subprocess.run(
+            [sys.executable, "-c", connect], cwd=ROOT, env=env | composed, capture_output=True, timeout=30
+        )
+        catcher.join(timeout=5)
+    assert caught == [password]
