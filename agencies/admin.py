@@ -1,17 +1,19 @@
 from django.contrib import admin
 
+from spacedevs.admin import ModelAdmin
+
 from .models import Agency, MissionPatch
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(ModelAdmin):
     list_display = ["id", "name", "abbrev", "type"]
     list_filter = ["type"]
     search_fields = ["name", "abbrev"]
 
 
 @admin.register(MissionPatch)
-class MissionPatchAdmin(admin.ModelAdmin):
+class MissionPatchAdmin(ModelAdmin):
     list_display = ["id", "name", "priority", "agency"]
     search_fields = ["name"]
     autocomplete_fields = ["agency"]

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from spacedevs.admin import ModelAdmin
+
 from .models import Astronaut
 
 
 @admin.register(Astronaut)
-class AstronautAdmin(admin.ModelAdmin):
+class AstronautAdmin(ModelAdmin):
     list_display = ["id", "name", "status", "agency"]
     list_filter = ["status"]
     search_fields = ["name"]

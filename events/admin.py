@@ -1,12 +1,13 @@
 from django.contrib import admin
 
+from spacedevs.admin import ModelAdmin
 from spacedevs.admin_inlines import positioned_inline
 
 from . import models
 
 
 @admin.register(models.Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ModelAdmin):
     list_display = ["id", "name", "type", "date", "location", "last_updated"]
     list_filter = ["type", "date"]
     date_hierarchy = "date"

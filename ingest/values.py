@@ -7,13 +7,11 @@ import uuid
 from django.db import models
 from django.utils.dateparse import parse_duration
 
-from spacedevs.api.numbers import INTEGER_RANGES
+from spacedevs.api.numbers import INTEGER_RANGES, MAX_DURATION
 
 from .errors import IngestError, shortened
 
 SLUG_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+$")
-# The longest duration every supported database holds: SQLite stores one as a 64-bit count of microseconds.
-MAX_DURATION = datetime.timedelta(microseconds=2**63 - 1)
 
 
 def _describe(value):

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from spacedevs.admin import ModelAdmin
+
 from .models import Launch
 
 
 @admin.register(Launch)
-class LaunchAdmin(admin.ModelAdmin):
+class LaunchAdmin(ModelAdmin):
     list_display = ["name", "net", "status", "launch_designator"]
     list_filter = ["status"]
     date_hierarchy = "net"

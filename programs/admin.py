@@ -1,12 +1,13 @@
 from django.contrib import admin
 
+from spacedevs.admin import ModelAdmin
 from spacedevs.admin_inlines import positioned_inline
 
 from .models import Program, ProgramAgency, ProgramMissionPatch
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(ModelAdmin):
     list_display = ["id", "name", "type", "start_date", "end_date"]
     list_filter = ["type"]
     search_fields = ["name"]

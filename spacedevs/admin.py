@@ -1,15 +1,156 @@
-from django.contrib import admin, messages
+"""The project's admin: the base every admin and inline of the apps uses, and the service's own models."""
 
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList as DjangoChangeList
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import BadRequest, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
+from django.db import models
+from django.utils.text import smart_split
+
+from .api.filters import BoundedSearchFilter
+from .api.numbers import INTEGER_RANGES, MAX_DURATION
 from .models import APIKey, APITier
 
 
+class RefusedInput(IncorrectLookupParameters, BadRequest):
+    """Input the admin runs no query with, saying why: the changelist answers it with its `?e=1` redirect and
+    shows the message there; the autocomplete view, which knows no IncorrectLookupParameters, with a 400."""
+
+
+def value_range(field):
+    """The (least, greatest) value a model field's column holds on PostgreSQL, a relation's that of its
+    target, or None for a field of no such range."""
+    if field.is_relation:
+        field = field.target_field
+    if isinstance(field, models.DurationField):
+        return -MAX_DURATION, MAX_DURATION
+    # An auto field's column is that of the integer field it counts with.
+    return INTEGER_RANGES.get(field.get_internal_type().replace("AutoField", "IntegerField"))
+
+
+def holds(field, text):
+    """Whether a model field (a relation: its target) takes `text`: a value of its type, within its range."""
+    if field.is_relation:
+        field = field.target_field
+    try:
+        value = field.to_python(text)
+    except ValidationError:
+        return False
+    bounds = value_range(field)
+    return bounds is None or bounds[0] <= value <= bounds[1]
+
+
+def keep_within(formfield, minimum=None, maximum=None):
+    """Bounds a form field's value to `minimum`…`maximum` (None: unbounded), in place of a looser bound of the
+    field's own (a value past both gets one error, the tighter bound's)."""
+    if minimum is not None:
+        _tighten(formfield, MinValueValidator(minimum), lambda limit: limit >= minimum)
+    if maximum is not None:
+        _tighten(formfield, MaxValueValidator(maximum), lambda limit: limit <= maximum)
+
+
+def _tighten(formfield, bound, as_tight):
+    same_kind = [validator for validator in formfield.validators if type(validator) is type(bound)]
+    if not any(as_tight(validator.limit_value) for validator in same_kind):
+        formfield.validators = [
+            validator for validator in formfield.validators if type(validator) is not type(bound)
+        ]
+        formfield.validators.append(bound)
+
+
+class BoundedModelChoiceField(forms.ModelChoiceField):
+    """A related object's form field that refuses a key its target's column cannot hold, unlooked-up."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not isinstance(value, self.queryset.model):
+            opts = self.queryset.model._meta
+            if not holds(opts.get_field(self.to_field_name) if self.to_field_name else opts.pk, value):
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class BoundedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget, which looks up its object (the form's initial one, `add/?image=…`, or
+    the one submitted) as given: not a key its target's column cannot hold, which raises there."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [key for key in value if holds(self.field, key)], attr)
+
+
+class BoundedFormFields:
+    """Keeps the values of an admin's (or inline's) form fields within what their columns hold on PostgreSQL,
+    so that SQLite, which takes 64-bit integers (and overflows past them, a 500), gives the same form errors,
+    and the API never serves what the other database could not store."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        bounds = None if db_field.is_relation else value_range(db_field)
+        if formfield is not None and bounds is not None:
+            keep_within(formfield, *bounds)
+        return formfield
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = BoundedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(
+            db_field, request, **{"form_class": BoundedModelChoiceField, **kwargs}
+        )
+
+
+class ChangeList(DjangoChangeList):
+    """Django's changelist, refusing (with its `?e=1` redirect, and a message saying why) a date hierarchy
+    past the last date there is, and what RefusedInput refuses."""
+
+    def __init__(self, request, *args, **kwargs):
+        try:
+            super().__init__(request, *args, **kwargs)
+        except RefusedInput as refusal:
+            messages.error(request, str(refusal))
+            raise
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            # Django catches a ValueError only making the range's first day: the day after its last, past
+            # 9999-12-31, raises either, and so does a year past a C int.
+            if not self.date_hierarchy:
+                raise
+            parts = [f"{self.date_hierarchy}__{part}" for part in ("year", "month", "day")]
+            given = "&".join(f"{name}={request.GET[name]}" for name in parts if name in request.GET)
+            raise RefusedInput(f"The dates end at 9999-12-31: {given} reaches past it.") from error
+
+
+class ModelAdmin(BoundedFormFields, admin.ModelAdmin):
+    """The base of every admin of the project's models: bounded form fields (BoundedFormFields), the
+    ChangeList above, and a bounded search."""
+
+    def get_changelist(self, request, **kwargs):
+        return ChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        # Refused, as the API refuses them (a 400), not cut short or ignored: any other answer would list the
+        # results of a search other than the one asked for. More terms than the API takes, each one more LIKE
+        # of every search field, grow past what SQLite parses; a NUL, which PostgreSQL refuses in text, can
+        # match nothing stored (the changelist's own search form refuses it before this).
+        if "\x00" in search_term:
+            raise RefusedInput(str(ProhibitNullCharactersValidator.message))
+        terms = sum(1 for _term in smart_split(search_term))
+        if terms > BoundedSearchFilter.max_terms:
+            raise RefusedInput(f"Enter at most {BoundedSearchFilter.max_terms} search terms (got {terms}).")
+        return super().get_search_results(request, queryset, search_term)
+
+
 @admin.register(APITier)
-class APITierAdmin(admin.ModelAdmin):
+class APITierAdmin(ModelAdmin):
     list_display = ["name", "requests_per_hour"]
 
 
 @admin.register(APIKey)
-class APIKeyAdmin(admin.ModelAdmin):
+class APIKeyAdmin(ModelAdmin):
     """Keys are made here with a new random key, shown once when saved; afterwards only the prefix is."""
 
     list_display = ["name", "prefix", "tier", "created_at", "revoked"]

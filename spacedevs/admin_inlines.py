@@ -1,9 +1,10 @@
 """Admin inlines shared by the apps."""
 
 from django.contrib import admin
-from django.core.validators import MaxValueValidator
 from django.db.models import F
 from django.forms.models import BaseInlineFormSet
+
+from .admin import BoundedFormFields, keep_within
 
 # Added to the place of a row that moves or goes, for the time of a save: past any list's end.
 PARKED = 1_000_000_000
@@ -18,7 +19,7 @@ class PositionedFormSet(BaseInlineFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "position" in form.fields:
-            form.fields["position"].validators.append(MaxValueValidator(PARKED - 1))
+            keep_within(form.fields["position"], maximum=PARKED - 1)
 
     def save_existing_objects(self, commit=True):
         if commit:
@@ -34,8 +35,9 @@ class PositionedFormSet(BaseInlineFormSet):
 
 
 def positioned_inline(model, target_field, base=admin.TabularInline):
-    """An admin inline for the rows of one owner, in their order, picking `target_field` by autocomplete."""
+    """An admin inline for the rows of one owner, in their order, picking `target_field` by autocomplete, its
+    form fields bounded as the admins' are (BoundedFormFields)."""
     options = {"model": model, "extra": 0, "ordering": ["position"], "formset": PositionedFormSet}
     if target_field:
         options["autocomplete_fields"] = [target_field]
-    return type(f"{model.__name__}Inline", (base,), options)
+    return type(f"{model.__name__}Inline", (BoundedFormFields, base), options)

@@ -367,6 +367,9 @@ SECURE_HSTS_SECONDS = number("SECURE_HSTS_SECONDS", 0, lambda v: v >= 0, "0 (off
 SECURE_HSTS_INCLUDE_SUBDOMAINS = switch("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = switch("SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = switch("SECURE_COOKIES", False)
+# The admin's messages stay on the server, with its session: a new API key is shown in one, and the default
+# storage puts messages in a cookie (signed, not encrypted) that browsers and proxies keep or log.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # The admin (the only writer besides ingestion) can be left out of a deployment; its sign-in attempts are
 # limited per address.
 ADMIN_ENABLED = switch("ADMIN_ENABLED", True)

@@ -1,12 +1,13 @@
 from django.contrib import admin
 
+from spacedevs.admin import ModelAdmin
 from spacedevs.admin_inlines import positioned_inline
 
 from .models import Expedition, ExpeditionMissionPatch, ExpeditionSpacewalk, SpaceStation, Spacewalk
 
 
 @admin.register(SpaceStation)
-class SpaceStationAdmin(admin.ModelAdmin):
+class SpaceStationAdmin(ModelAdmin):
     list_display = ["id", "name", "status", "type", "founded", "deorbited"]
     list_filter = ["status", "type"]
     search_fields = ["name"]
@@ -14,7 +15,7 @@ class SpaceStationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Expedition)
-class ExpeditionAdmin(admin.ModelAdmin):
+class ExpeditionAdmin(ModelAdmin):
     list_display = ["id", "name", "spacestation", "start", "end"]
     list_filter = ["spacestation"]
     search_fields = ["name"]
@@ -25,6 +26,6 @@ class ExpeditionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Spacewalk)
-class SpacewalkAdmin(admin.ModelAdmin):
+class SpacewalkAdmin(ModelAdmin):
     list_display = ["id", "name", "start", "duration", "location"]
     search_fields = ["name"]

@@ -1,4 +1,7 @@
-"""Whole numbers, as query parameters and LL2 data give them, within what both databases store."""
+"""Whole numbers, as query parameters and LL2 data give them, and durations, within what both databases
+store."""
+
+import datetime
 
 # PostgreSQL's `integer`: LL2's ids are 32-bit, and an id, offset or position beyond it cannot be stored.
 MAX_INTEGER = 2**31 - 1
@@ -13,6 +16,9 @@ INTEGER_RANGES = {
     "PositiveIntegerField": (0, MAX_INTEGER),
     "PositiveBigIntegerField": (0, 2**63 - 1),
 }
+
+# The longest duration every supported database holds: SQLite stores one as a 64-bit count of microseconds.
+MAX_DURATION = datetime.timedelta(microseconds=2**63 - 1)
 
 
 def is_whole_number(text):

@@ -1,0 +1,220 @@
+"""The admin answers bad input with a form error or its changelist's `?e=1` redirect, never a 500, the same
+on SQLite as on PostgreSQL: dates past the date hierarchy's end, searches too large or with a NUL, numbers
+past a column's range."""
+
+import datetime
+import re
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from events.models import Event, VidURL
+from spacedevs.api.filters import BoundedSearchFilter
+from spacedevs.api.numbers import MAX_INTEGER
+from spacedevs.models import APITier
+
+from .conftest import PROJECT_APPS
+from .test_admin import change_form_data, listed
+from .test_stored_documents import assert_documents_current
+
+TOO_MANY_TERMS = BoundedSearchFilter.max_terms + 1
+NOT_A_CHOICE = "Select a valid choice. That choice is not one of the available choices."
+
+
+@pytest.fixture
+def staff_client(client, django_user_model, seeded):
+    client.force_login(django_user_model.objects.create_superuser("admin", "admin@example.com", None))
+    return client
+
+
+def refused(client, changelist, query):
+    """The messages of the changelist's redirect for bad `query`: the page after it shows them."""
+    response = client.get(changelist, query, follow=True)
+    assert (response.status_code, response.redirect_chain) == (200, [(f"{changelist}?e=1", 302)])
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_every_admin_and_inline_takes_the_shared_behaviour():
+    from spacedevs.admin import BoundedFormFields, ModelAdmin
+
+    admins = [
+        model_admin
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in PROJECT_APPS
+    ]
+    assert {APITier, Event} <= {model_admin.model for model_admin in admins}
+    assert all(isinstance(model_admin, ModelAdmin) for model_admin in admins)
+    inlines = [inline for model_admin in admins for inline in model_admin.inlines]
+    assert inlines and all(issubclass(inline, BoundedFormFields) for inline in inlines)
+
+
+HIERARCHIES = {"events:event": "date", "launches:launch": "net"}
+PAST_THE_LAST_DAY = [
+    {"year": "9999"},
+    {"year": "9999", "month": "12"},
+    {"year": "9999", "month": "12", "day": "31"},
+    {"year": "1" + "0" * 20},  # past a C int: an OverflowError where Django expects a ValueError
+]
+
+
+@pytest.mark.parametrize("model", HIERARCHIES)
+@pytest.mark.parametrize("parts", PAST_THE_LAST_DAY, ids=["year", "month", "day", "year-past-a-c-int"])
+def test_a_date_hierarchy_past_9999_redirects_to_the_changelists_error(staff_client, model, parts):
+    field = HIERARCHIES[model]
+    changelist = reverse(f"admin:{model.replace(':', '_')}_changelist")
+    query = {f"{field}__{part}": value for part, value in parts.items()}
+    shown = "&".join(f"{name}={value}" for name, value in query.items())
+    assert refused(staff_client, changelist, query) == [
+        f"The dates end at 9999-12-31: {shown} reaches past it."
+    ]
+
+
+def test_the_hierarchys_own_link_to_9999_redirects_to_the_changelists_error(staff_client):
+    Event.objects.filter(pk=352).update(date=datetime.datetime(9999, 6, 1, tzinfo=datetime.UTC))
+    changelist = reverse("admin:events_event_changelist")
+    response = staff_client.get(changelist)
+    assert response.status_code == 200
+    assert 'href="?date__year=9999"' in response.content.decode()
+    assert refused(staff_client, changelist, {"date__year": "9999"}) == [
+        "The dates end at 9999-12-31: date__year=9999 reaches past it."
+    ]
+    # A year within range still lists its events.
+    response = staff_client.get(changelist, {"date__year": "2026"})
+    assert (response.status_code, listed(response)) == (200, [])
+
+
+@pytest.mark.parametrize("model", ["events:event", "agencies:agency", "launches:launch"])
+def test_a_search_of_too_many_terms_redirects_to_the_changelists_error(staff_client, model):
+    changelist = reverse(f"admin:{model.replace(':', '_')}_changelist")
+    for terms in (TOO_MANY_TERMS, 1100):
+        assert refused(staff_client, changelist, {"q": " ".join(["a"] * terms)}) == [
+            f"Enter at most {BoundedSearchFilter.max_terms} search terms (got {terms})."
+        ]
+    # As many as the API takes still search, each term narrowing.
+    response = staff_client.get(changelist, {"q": " ".join(["qwxzj"] * BoundedSearchFilter.max_terms)})
+    assert (response.status_code, listed(response)) == (200, [])
+
+
+def test_a_search_with_a_nul_is_djangos_search_form_error(staff_client):
+    # Django's own search form refuses it, showing every object: the NUL reaches no query.
+    response = staff_client.get(reverse("admin:events_event_changelist"), {"q": "Crew\x00"})
+    assert (response.status_code, listed(response)) == (200, [352])
+    assert [str(message) for message in response.context["messages"]] == ["Null characters are not allowed."]
+
+
+def autocomplete(client, term):
+    query = {"app_label": "events", "model_name": "event", "field_name": "image", "term": term}
+    return client.get(reverse("admin:autocomplete"), query)
+
+
+@pytest.mark.parametrize(
+    "term",
+    ["a " * 1100, "a " * TOO_MANY_TERMS, "\x00", "a\x00b"],
+    ids=["1100-terms", "21-terms", "nul", "a-nul-b"],
+)
+def test_an_autocomplete_search_too_large_or_with_a_nul_is_a_bad_request(staff_client, term):
+    response = autocomplete(staff_client, term)
+    assert (response.status_code, response.json()) == (400, {"detail": "Bad request."})
+
+
+def test_an_autocomplete_search_of_as_many_terms_as_the_api_takes_answers(staff_client):
+    response = autocomplete(staff_client, " ".join(["qwxzj"] * BoundedSearchFilter.max_terms))
+    assert (response.status_code, response.json()["results"]) == (200, [])
+
+
+def change_event(client, **changes):
+    """POSTs the seed event's change form with `changes`, returning the response."""
+    url = reverse("admin:events_event_change", args=[352])
+    return client.post(url, change_form_data(client.get(url)) | changes)
+
+
+def assert_form_error(response, message):
+    assert response.status_code == 200
+    errors = [error for errors in response.context["errors"] for error in errors]
+    assert errors == [message]
+
+
+def unchanged(check):
+    """The seed event's stored values and documents are as before, after `check`."""
+    before = list(Event.objects.filter(pk=352).values())
+    videos = list(VidURL.objects.order_by("pk").values())
+    check()
+    assert list(Event.objects.filter(pk=352).values()) == before
+    assert list(VidURL.objects.order_by("pk").values()) == videos
+    assert Event.objects.count() == 1
+    assert_documents_current()
+
+
+LONGEST = "Ensure this value is less than or equal to 106751991 days, 4:00:54.775807."
+SHORTEST = "Ensure this value is greater than or equal to -106751992 days, 19:59:05.224193."
+PAST_INTEGER = f"Ensure this value is less than or equal to {MAX_INTEGER}."
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"duration": "999999999 00:00:00"}, LONGEST),
+        ({"duration": "-999999999 00:00:00"}, SHORTEST),
+        ({"id": 2**40}, PAST_INTEGER),
+        ({"vid_urls-0-priority": 2**40}, PAST_INTEGER),
+        (
+            {"vid_urls-0-priority": -(2**40)},
+            f"Ensure this value is greater than or equal to {-MAX_INTEGER - 1}.",
+        ),
+        ({"image": "99999999999999999999"}, NOT_A_CHOICE),
+        ({"image": 2**40}, NOT_A_CHOICE),
+        ({"eventagency_set-0-agency": "99999999999999999999"}, NOT_A_CHOICE),
+    ],
+    ids=[
+        "duration",
+        "negative-duration",
+        "id",
+        "priority",
+        "negative-priority",
+        "image",
+        "image-2**40",
+        "agency",
+    ],
+)
+def test_a_number_past_its_columns_range_is_a_form_error(staff_client, changes, message):
+    unchanged(lambda: assert_form_error(change_event(staff_client, **changes), message))
+
+
+def test_the_ends_of_the_ranges_are_taken(staff_client):
+    response = change_event(
+        staff_client, duration="106751991 04:00:54.775807", **{"vid_urls-0-priority": MAX_INTEGER}
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert Event.objects.get(pk=352).duration == datetime.timedelta(microseconds=2**63 - 1)
+    assert MAX_INTEGER in VidURL.objects.filter(event=352).values_list("priority", flat=True)
+    assert_documents_current()
+
+
+def test_an_api_tier_past_the_columns_range_is_a_form_error(staff_client):
+    response = staff_client.post(
+        reverse("admin:spacedevs_apitier_add"), {"name": "Huge", "requests_per_hour": 2**40}
+    )
+    assert_form_error(response, PAST_INTEGER)
+    assert not APITier.objects.filter(name="Huge").exists()
+
+
+def add_form_image(client, image):
+    """The image the add form shows selected, given `image` as its initial one (`add/?image=…`)."""
+    response = client.get(reverse("admin:events_event_add"), {"image": image})
+    assert response.status_code == 200
+    page = response.content.decode()
+    select = page[
+        page.index('<select name="image"') : page.index("</select>", page.index('<select name="image"'))
+    ]
+    return [int(key) for key in re.findall(r'<option value="(\d+)" selected>', select)]
+
+
+@pytest.mark.parametrize("image", ["99999999999999999999", str(2**40), "abc", "-1"])
+def test_an_initial_image_that_is_no_key_there_is_is_ignored(staff_client, image):
+    assert add_form_image(staff_client, image) == []
+
+
+def test_an_initial_image_that_is_there_is_selected(staff_client):
+    image = Event.objects.get(pk=352).image_id
+    assert add_form_image(staff_client, str(image)) == [image]
