@@ -1,24 +1,38 @@
 """Settings refuse to start unsafely (no public SECRET_KEY, no test host in production), and keep
 database connections as configured."""
 
+import contextlib
+import io
 import os
+import runpy
 import subprocess
 import sys
+from subprocess import CompletedProcess
+from types import SimpleNamespace
+from unittest import mock
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from .conftest import ROOT
 
-SHOW = "import django; django.setup(); from django.conf import settings; print(settings.{name})"
+SETTINGS = ROOT / "spacedevs" / "settings.py"
 
 
 def start(name, **environment):
-    """Set Django up in a fresh process with `environment`, and print the setting `name`."""
+    """The settings as a process with `environment` would read them (settings.py run afresh in this one, its
+    environment as it was after), printing the setting `name` (`settings.` before any other): a finished
+    process's return code, output and error output."""
     env = {key: value for key, value in os.environ.items() if key not in ("ALLOWED_HOSTS", "DEBUG")}
-    env |= {"DJANGO_SETTINGS_MODULE": "spacedevs.settings", **environment}
-    return subprocess.run(
-        [sys.executable, "-c", SHOW.format(name=name)], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    output = io.StringIO()
+    with mock.patch.dict(os.environ, env | environment, clear=True):
+        try:
+            settings = SimpleNamespace(**runpy.run_path(str(SETTINGS)))
+        except ImproperlyConfigured as error:
+            return CompletedProcess([], 1, "", f"django.core.exceptions.ImproperlyConfigured: {error}\n")
+    with contextlib.redirect_stdout(output):
+        eval(f"print(settings.{name})", {"settings": settings})
+    return CompletedProcess([], 0, output.getvalue(), "")
 
 
 def test_no_secret_key_without_debug_is_a_clear_start_up_error():
@@ -61,8 +75,10 @@ def test_the_bytes_held_per_process_are_zero_or_more(name, default):
 
 
 def test_workers_keep_their_database_connection_unless_told_otherwise():
-    # Without Django's health check: the data state's read replaces a dropped connection (test_data_state).
-    show = "DATABASES['default']['CONN_MAX_AGE'], settings.DATABASES['default']['CONN_HEALTH_CHECKS']"
+    # Without Django's health check (its default: off): the data state's read replaces a dropped connection
+    # (test_data_state).
+    database = "settings.DATABASES['default']"
+    show = f"DATABASES['default']['CONN_MAX_AGE'], {database}.get('CONN_HEALTH_CHECKS', False)"
     url = "postgres://user@localhost/spacedevs"
     kept = start(show, SECRET_KEY="x" * 50, DATABASE_URL=url)
     assert kept.stdout.strip() == "60 False", kept.stderr
