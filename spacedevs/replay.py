@@ -125,6 +125,7 @@ class ReplayedResponses:
         self.application = application
         # Each recording's size counts what keeping it costs (Recording.size).
         self.recordings = HeldBytes(settings.REPLAY_BYTES, 0, measure=operator.attrgetter("size"))
+        self.statement_timeout = settings.DATABASE_STATEMENT_TIMEOUT
 
     def __call__(self, environ, start_response):
         # The request is named and timed from here: every line logged while serving it carries its id, and
@@ -170,7 +171,7 @@ class ReplayedResponses:
         error reading it (the error handler answers it)."""
         try:
             # The request's deadline, from its arrival: Django's queries, if any, get what is left of it.
-            deadline = QueryDeadline(settings.DATABASE_STATEMENT_TIMEOUT, started=environ[ARRIVAL_KEY][0])
+            deadline = QueryDeadline(self.statement_timeout, started=environ[ARRIVAL_KEY][0])
             with connections[PRIMARY].execute_wrapper(deadline):
                 environ[DATA_STATE_KEY] = state = DataState.read_on(PRIMARY)
             return state
