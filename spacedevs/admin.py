@@ -1,5 +1,7 @@
 """The project's admin: the base every admin and inline of the apps uses, and the service's own models."""
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -8,6 +10,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import BadRequest, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.text import smart_split
 
 from .api.filters import BoundedSearchFilter
@@ -101,8 +104,8 @@ class BoundedFormFields:
 
 
 class ChangeList(DjangoChangeList):
-    """Django's changelist, refusing (with its `?e=1` redirect, and a message saying why) a date hierarchy
-    past the last date there is, and what RefusedInput refuses."""
+    """Django's changelist, with a date hierarchy that runs to the last date there is (9999-12-31), and
+    refusing (with its `?e=1` redirect, and a message saying why) what RefusedInput refuses."""
 
     def __init__(self, request, *args, **kwargs):
         try:
@@ -115,13 +118,32 @@ class ChangeList(DjangoChangeList):
         try:
             return super().get_filters(request)
         except (ValueError, OverflowError) as error:
-            # Django catches a ValueError only making the range's first day: the day after its last, past
-            # 9999-12-31, raises either, and so does a year past a C int.
+            # Django catches a ValueError only making the range's first day. Its end, the day after the
+            # range, is past 9999-12-31 for the year 9999, its December or its last day, and raises either:
+            # that range runs to the last day instead. A year past a C int raises an OverflowError at once.
             if not self.date_hierarchy:
                 raise
-            parts = [f"{self.date_hierarchy}__{part}" for part in ("year", "month", "day")]
-            given = "&".join(f"{name}={request.GET[name]}" for name in parts if name in request.GET)
-            raise RefusedInput(f"The dates end at 9999-12-31: {given} reaches past it.") from error
+            names = [f"{self.date_hierarchy}__{part}" for part in ("year", "month", "day")]
+            start = _first_moment(*(self.filter_params.get(name, ["1"])[-1] for name in names))
+            if start is None:
+                given = "&".join(f"{name}={request.GET[name]}" for name in names if name in request.GET)
+                raise RefusedInput(f"No such date: {given}.") from error
+            given = self.filter_params
+            self.filter_params = {name: values for name, values in given.items() if name not in names}
+            try:
+                filters = super().get_filters(request)
+            finally:
+                self.filter_params = given
+            filters[2][f"{self.date_hierarchy}__gte"] = [start]
+            return filters
+
+
+def _first_moment(year, month, day):
+    """The first moment of the day `year`-`month`-`day` (texts) in the current time zone; None for no day."""
+    try:
+        return timezone.make_aware(datetime.datetime(int(year), int(month), int(day)))
+    except (ValueError, OverflowError):
+        return None
 
 
 class ModelAdmin(BoundedFormFields, admin.ModelAdmin):
