@@ -140,8 +140,13 @@ def set_web_session(sender, connection, **kwargs):
     if connection.vendor == "postgresql":
         values = web_session_settings()
         calls = ", ".join(["set_config(%s, %s, false)"] * len(values))
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {calls}", [part for pair in values.items() for part in pair])
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {calls}", [part for pair in values.items() for part in pair])
+        except Exception:
+            # Not kept without them (its request's deadline ran out, say): the next request connects anew.
+            connection.close()
+            raise
 
 
 class QueryDeadlineMiddleware:

@@ -82,6 +82,24 @@ def test_a_web_workers_new_connection_has_the_deadline_and_no_parallel_workers(s
     assert session["max_parallel_workers_per_gather"] == "0"
 
 
+@pytest.mark.django_db
+def test_a_connection_its_session_settings_could_not_reach_is_not_kept():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's settings")
+    QueryDeadlineMiddleware(lambda request: None)  # as a web worker starts
+    new = connections.create_connection("default")
+    spent = QueryDeadline(5, started=time.perf_counter() - 6)  # a request's deadline that ran out
+    try:
+        with new.execute_wrapper(spent), pytest.raises(DatabaseTimedOut):
+            new.ensure_connection()  # its settings' query is the first, and finds no time left
+        assert new.connection is None
+        with new.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone() == ("5s",)
+    finally:
+        new.close()
+
+
 @pytest.mark.parametrize(
     "seconds, milliseconds",
     [(5, "5000"), (0.0004, "1"), (1.5, "1500"), (LONGEST_STATEMENT_TIMEOUT, "2147483647")],
