@@ -207,9 +207,9 @@ def test_keys_are_issued_listed_and_revoked_by_command(capsys):
         (["tier", "Basic", "0"], "REQUESTS_PER_HOUR must be from 1 to 2147483647"),
         (["tier", "Basic", "2147483648"], "REQUESTS_PER_HOUR must be from 1 to 2147483647"),
         (["tier", "B" * 51, "10"], "name: Ensure this value has at most 50 characters (it has 51)."),
-        (["tier", "", "10"], "name: This field cannot be blank."),
+        (["tier", "  ", "10"], "name: This field cannot be blank."),
         (["issue", "x" * 101, "Basic"], "name: Ensure this value has at most 100 characters (it has 101)."),
-        (["issue", "", "Basic"], "name: This field cannot be blank."),
+        (["issue", " ", "Basic"], "name: This field cannot be blank."),
     ],
 )
 def test_the_key_command_refuses_what_the_admin_refuses(arguments, message):

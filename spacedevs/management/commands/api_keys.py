@@ -30,6 +30,7 @@ class Command(BaseCommand):
     def _tier(self, name, requests_per_hour, **options):
         if not 1 <= requests_per_hour <= MAX_INTEGER:
             raise CommandError(f"REQUESTS_PER_HOUR must be from 1 to {MAX_INTEGER}")
+        name = name.strip()  # as the admin's form takes it
         tier = APITier.objects.filter(name=name).first() or APITier(name=name)
         created = tier.pk is None
         tier.requests_per_hour = requests_per_hour
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         if found is None:
             known = ", ".join(APITier.objects.values_list("name", flat=True)) or "none yet"
             raise CommandError(f"no tier named {tier!r} (tiers: {known})")
-        api_key = APIKey(name=name, tier=found)
+        api_key = APIKey(name=name.strip(), tier=found)
         key = api_key.set_new_key()
         _saved(api_key)
         self.stdout.write(key)
