@@ -46,6 +46,7 @@ class Batch:
         text = as_json(data) if seen_key is not None else None
         pk = self.seen.get(seen_key)
         if pk is not None and text is not None and self.last_copies[kind, pk] == text:
+            self._read_again(kind, pk)
             return pk
         values = self._read_values(kind, data, path, keys)
         pk = values[kind.pk_attname]
@@ -62,6 +63,14 @@ class Batch:
                     lists.pop(pk, None)  # to the end: the lists are in the order they were last read
                     lists[pk] = self._read_list(slot.kind, data[key], path + key, self._read_values)
         return pk
+
+    def _read_again(self, kind, pk):
+        """A copy of `pk` that is its last one, read again: its child lists are the last read, as if they had
+        been read anew (claimed_children)."""
+        for slot in kind.slots.values():
+            lists = self.children.get(slot) if isinstance(slot, ChildList) else None
+            if lists is not None and pk in lists:
+                lists[pk] = lists.pop(pk)
 
     def claimed_children(self):
         """The child lists to write (ChildList -> owner pk -> [values]). A child with its own id (an update,

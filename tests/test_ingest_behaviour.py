@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command, execute_from_comm
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from config.models import ImageVariant
 from events.models import Event, EventAgency, Update, VidURL
 from ingest.management.commands import import_ll2 as import_ll2_command
 from ingest.records import IngestError, ingest_records, parse_document
@@ -264,6 +265,23 @@ def test_a_child_a_later_list_of_its_owner_leaves_stays_with_the_other_owner_tha
     listing_first = copy.deepcopy(SEED_EVENT) | {"updates": [first]}  # 352 as it ends in this import
     ingest_records([other, listing_both, listing_first], source="test")
     assert dict(Update.objects.values_list("pk", "event_id")) == {first["id"]: 352, second["id"]: 353}
+    assert_documents_current()
+
+
+def test_a_child_goes_to_the_last_read_that_lists_it_even_a_verbatim_copy(db):
+    def image(pk, variants):
+        variant = {"type": {"id": 2, "name": "Small"}, "image_url": "https://example.org/small.jpg"}
+        return SEED_EVENT["image"] | {"id": pk, "variants": [variant | {"id": pk} for pk in variants]}
+
+    # Image 3 listing variant 3 last comes again word for word, after image 2 took it.
+    images = [image(2, [1, 3]), image(3, [2, 3, 1]), image(3, [3]), image(2, [3, 0]), image(3, [3])]
+    records = [
+        copy.deepcopy(SEED_EVENT)
+        | {"id": 352 + number, "slug": f"copy-{number}", "image": given, "updates": []}
+        for number, given in enumerate(images)
+    ]
+    ingest_records(records, source="test")
+    assert dict(ImageVariant.objects.values_list("pk", "image_id")) == {3: 3, 0: 2}
     assert_documents_current()
 
 
