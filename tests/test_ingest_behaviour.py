@@ -271,7 +271,7 @@ def test_a_child_a_later_list_of_its_owner_leaves_stays_with_the_other_owner_tha
 def test_a_child_goes_to_the_last_read_that_lists_it_even_a_verbatim_copy(db):
     def image(pk, variants):
         variant = {"type": {"id": 2, "name": "Small"}, "image_url": "https://example.org/small.jpg"}
-        return SEED_EVENT["image"] | {"id": pk, "variants": [variant | {"id": pk} for pk in variants]}
+        return SEED_EVENT["image"] | {"id": pk, "variants": [variant | {"id": each} for each in variants]}
 
     # Image 3 listing variant 3 last comes again word for word, after image 2 took it.
     images = [image(2, [1, 3]), image(3, [2, 3, 1]), image(3, [3]), image(2, [3, 0]), image(3, [3])]
