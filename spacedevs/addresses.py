@@ -18,11 +18,10 @@ class ClientAddress(BaseThrottle):
 # microseconds, against a cache hit's fraction of one.
 @functools.lru_cache(maxsize=4096)
 def address_alone(given):
-    """The IP address in `given`, in its canonical text: without the port some proxies add
-    (`203.0.113.7:40000`, `[2001:db8::7]:40000`), which would make each of a client's connections another
-    client, and as IPv4 when it is IPv4 mapped into IPv6. Anything that holds no address (RFC 7239's
-    `unknown`, a proxy's obfuscated name; None, from a WSGI server that gives no REMOTE_ADDR) is the client
-    as given."""
+    """The client in `given`, without the port some proxies add (`203.0.113.7:40000`, `[2001:db8::7]:40000`,
+    `unknown:40000`), which would make each of a client's connections another client: an IP address in its
+    canonical text, as IPv4 when it is IPv4 mapped into IPv6; anything else (RFC 7239's `unknown`, a proxy's
+    obfuscated name) as written. None (a WSGI server that gives no REMOTE_ADDR) stays None."""
     if not given:
         return given
     text = given.strip()
@@ -33,6 +32,6 @@ def address_alone(given):
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
-        return given
+        return text
     mapped = getattr(address, "ipv4_mapped", None)
     return str(mapped or address)

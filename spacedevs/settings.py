@@ -210,12 +210,6 @@ DATABASE_CONNECT_TIMEOUT = number(
 DATABASE_STATEMENT_TIMEOUT = number(
     "DATABASE_STATEMENT_TIMEOUT", 5.0, lambda v: v > 0, "over 0 seconds", kind=float
 )
-checked(
-    "DATABASE_CONNECT_TIMEOUT + DATABASE_STATEMENT_TIMEOUT",
-    DATABASE_CONNECT_TIMEOUT + DATABASE_STATEMENT_TIMEOUT,
-    lambda v: v <= FAULT_WAIT,
-    f"at most {FAULT_WAIT} seconds (twice inside gunicorn's {WORKER_TIMEOUT} s worker timeout)",
-)
 # PostgreSQL's statement_timeout, and poll()'s wait, are whole milliseconds in a C int: what faults.py and
 # driver.py hold to (FAULT_WAIT keeps the setting far below).
 LONGEST_STATEMENT_TIMEOUT = (2**31 - 1) / 1000
@@ -228,6 +222,18 @@ for config in DATABASES.values():
     config.setdefault("CONN_MAX_AGE", CONN_MAX_AGE)
     if config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+# A database URL's own connect_timeout wins over DATABASE_CONNECT_TIMEOUT: the longest of them counts.
+connect_timeouts = [
+    as_number(str(config["OPTIONS"]["connect_timeout"]), float) or math.inf
+    for config in DATABASES.values()
+    if "connect_timeout" in config.get("OPTIONS", {})
+]
+checked(
+    "DATABASE_CONNECT_TIMEOUT (or a database URL's connect_timeout) + DATABASE_STATEMENT_TIMEOUT",
+    max(connect_timeouts, default=DATABASE_CONNECT_TIMEOUT) + DATABASE_STATEMENT_TIMEOUT,
+    lambda v: v <= FAULT_WAIT,
+    f"at most {FAULT_WAIT} seconds (twice inside gunicorn's {WORKER_TIMEOUT} s worker timeout)",
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Indexes that carry columns (INCLUDE, events/models.py) are PostgreSQL's; SQLite builds the same indexes
 # without them, which Django warns of at every migrate.

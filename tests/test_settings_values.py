@@ -150,19 +150,23 @@ def test_a_database_url_that_cannot_be_read_stops_the_start_without_showing_it(n
 
 
 @pytest.mark.parametrize(
-    ("connect", "statement", "total"), [("3", "40", "43.0"), ("10", "5.5", "15.5"), ("2", "13.001", "15.001")]
+    ("variables", "total"),
+    [
+        ({"DATABASE_CONNECT_TIMEOUT": "3", "DATABASE_STATEMENT_TIMEOUT": "40"}, "43.0"),
+        ({"DATABASE_CONNECT_TIMEOUT": "10", "DATABASE_STATEMENT_TIMEOUT": "5.5"}, "15.5"),
+        ({"DATABASE_CONNECT_TIMEOUT": "2", "DATABASE_STATEMENT_TIMEOUT": "13.001"}, "15.001"),
+        # A URL's own connect_timeout is the one that counts.
+        ({"DATABASE_URL": "postgres://u@db/spacedevs?connect_timeout=60"}, "65.0"),
+        ({"DATABASE_REPLICA_URLS": "postgres://u@replica/spacedevs?connect_timeout=11"}, "16.0"),
+    ],
 )
-def test_database_deadlines_past_what_gunicorn_waits_for_stop_the_start(connect, statement, total):
+def test_database_deadlines_past_what_gunicorn_waits_for_stop_the_start(variables, total):
     # The worker would be killed (gunicorn's HTML 500) before the request's 503.
-    result = start(
-        "DATABASE_STATEMENT_TIMEOUT",
-        SECRET_KEY=KEY,
-        DATABASE_CONNECT_TIMEOUT=connect,
-        DATABASE_STATEMENT_TIMEOUT=statement,
-    )
+    result = start("DATABASE_STATEMENT_TIMEOUT", SECRET_KEY=KEY, **variables)
     assert refusal(result) == (
-        "ImproperlyConfigured: DATABASE_CONNECT_TIMEOUT + DATABASE_STATEMENT_TIMEOUT must be at most 15 "
-        f"seconds (twice inside gunicorn's 30 s worker timeout), not {total}"
+        "ImproperlyConfigured: DATABASE_CONNECT_TIMEOUT (or a database URL's connect_timeout) + "
+        "DATABASE_STATEMENT_TIMEOUT must be at most 15 seconds (twice inside gunicorn's 30 s worker "
+        f"timeout), not {total}"
     )
 
 
