@@ -23,6 +23,10 @@ class Batch:
     children: dict = field(default_factory=lambda: defaultdict(dict))
     seen: dict = field(default_factory=dict)  # (kind, raw id) -> its pk
     last_copies: dict = field(default_factory=dict)  # (kind, pk) -> the last copy read, as JSON (or None)
+    # (kind, pk) -> the (kind, pk, JSON) of every object its last copy holds, all the way down, in the order
+    # they were read, itself last; `read` is that order for the whole batch.
+    holds: dict = field(default_factory=dict)
+    read: list = field(default_factory=list)
 
     def add_event(self, data):
         """Read one top-level event; its `response_mode` says which keys it must carry."""
@@ -37,17 +41,19 @@ class Batch:
 
     def _read(self, kind, data, path, keys=None):
         # A nested object repeated verbatim (an agency in many events) is read once per batch: by its id,
-        # when it has one that can be (a list or an object is refused by the id's parser), while it is the
-        # last copy of its row read (an id spelled otherwise, `ABC` for `abc`, is the same row). Verbatim as
+        # when it has one that can be (a list or an object is refused by the id's parser), while it, and each
+        # object it holds, is the last copy of its row read (an id spelled otherwise, `ABC` for `abc`, is the
+        # same row; a copy of a held image may come between). Verbatim as
         # JSON: Python's `==` takes `false` for `0`, and `1` for `1.0` or `true`, which a copy would then
         # pass as.
         identifier = data.get("id") if keys is None and isinstance(data, dict) else None
         seen_key = (kind, identifier) if isinstance(identifier, int | str) else None
         text = as_json(data) if seen_key is not None else None
         pk = self.seen.get(seen_key)
-        if pk is not None and text is not None and self.last_copies[kind, pk] == text:
+        if pk is not None and text is not None and self._still_last(kind, pk, text):
             self._read_again(kind, pk)
             return pk
+        start = len(self.read)
         values = self._read_values(kind, data, path, keys)
         pk = values[kind.pk_attname]
         self.last_copies[kind, pk] = text
@@ -62,15 +68,29 @@ class Batch:
                     lists = self.children[slot]
                     lists.pop(pk, None)  # to the end: the lists are in the order they were last read
                     lists[pk] = self._read_list(slot.kind, data[key], path + key, self._read_values)
+        self.read.append((kind, pk, text))
+        if text is not None:
+            self.holds[kind, pk] = self.read[start:]
         return pk
 
+    def _still_last(self, kind, pk, text):
+        """Whether `text`, a copy of `pk` read before, and every object it holds are still their rows' last
+        copies read: reading it again would change nothing but the order of child lists."""
+        return self.last_copies[kind, pk] == text and all(
+            held is not None and self.last_copies[held_kind, held_pk] == held
+            for held_kind, held_pk, held in self.holds[kind, pk]
+        )
+
     def _read_again(self, kind, pk):
-        """A copy of `pk` that is its last one, read again: its child lists are the last read, as if they had
-        been read anew (claimed_children)."""
-        for slot in kind.slots.values():
-            lists = self.children.get(slot) if isinstance(slot, ChildList) else None
-            if lists is not None and pk in lists:
-                lists[pk] = lists.pop(pk)
+        """`pk`'s last copy, read again: the child lists of what it holds, and its own, become the last read,
+        in the order a reading would give them (claimed_children); nothing else changes (_still_last)."""
+        held = self.holds[kind, pk]
+        self.read.extend(held)
+        for held_kind, held_pk, _ in held:
+            for slot in held_kind.slots.values():
+                lists = self.children.get(slot) if isinstance(slot, ChildList) else None
+                if lists is not None and held_pk in lists:
+                    lists[held_pk] = lists.pop(held_pk)
 
     def claimed_children(self):
         """The child lists to write (ChildList -> owner pk -> [values]). A child with its own id (an update,

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command, execute_from_comm
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config.models import ImageVariant
+from config.models import Image, ImageVariant
 from events.models import Event, EventAgency, Update, VidURL
 from ingest.management.commands import import_ll2 as import_ll2_command
 from ingest.records import IngestError, ingest_records, parse_document
@@ -282,6 +282,29 @@ def test_a_child_goes_to_the_last_read_that_lists_it_even_a_verbatim_copy(db):
     ]
     ingest_records(records, source="test")
     assert dict(ImageVariant.objects.values_list("pk", "image_id")) == {3: 3, 0: 2}
+    assert_documents_current()
+
+
+def test_a_verbatim_copy_reads_again_what_it_holds(db):
+    def image(pk, variants, name="An image"):
+        variant = {"type": {"id": 2, "name": "Small"}, "image_url": "https://example.org/small.jpg"}
+        return SEED_EVENT["image"] | {"id": pk, "name": name, "variants": [variant | {"id": 3}] * variants}
+
+    launch = SEED_EVENT["launches"][0] | {"image": image(3, variants=1)}
+    # Launch L holds image 3, which lists variant 3. Image 2 takes the variant, image 3 is renamed and lists
+    # none; then L comes again, word for word: the image it holds is the last read, as it holds it.
+    images = [SEED_EVENT["image"], image(2, variants=1), image(3, variants=0, name="Renamed")]
+    records = [
+        copy.deepcopy(SEED_EVENT) | {"id": 352 + number, "slug": f"copy-{number}", "image": given}
+        for number, given in enumerate(images)
+    ]
+    records[0]["launches"] = [launch]
+    for record in records[1:]:
+        record["updates"] = record["launches"] = []  # each update has one event; no other copy of L
+    records.append(copy.deepcopy(records[0]) | {"id": 355, "slug": "again", "updates": []})
+    ingest_records(records, source="test")
+    assert dict(ImageVariant.objects.values_list("pk", "image_id")) == {3: 3}
+    assert Image.objects.get(pk=3).name == "An image"
     assert_documents_current()
 
 
