@@ -33,11 +33,13 @@ NUMBER_KINDS = {int: "a whole number", float: "a number"}
 
 
 def number(name, default, valid, expected, kind=int):
-    """The variable `name` read by `kind` (int or float), `default` when it is not set; checked() that it is
-    a finite number and `valid`."""
+    """The variable `name` read by `kind` (int or float) (numeric()), `default` when it is not set."""
     text = os.environ.get(name)
-    if text is None:
-        return default
+    return default if text is None else numeric(name, text, valid, expected, kind)
+
+
+def numeric(name, text, valid, expected, kind=int):
+    """`text`, the value of `name`, read by `kind`; checked() that it is a finite number and `valid`."""
     value = as_number(text, kind)
     checked(name, text, lambda _: value is not None and valid(value), f"{NUMBER_KINDS[kind]}, {expected}")
     return value
@@ -204,9 +206,8 @@ WORKER_TIMEOUT = 30
 FAULT_WAIT = WORKER_TIMEOUT // 2
 # A database that is down or hung gets a 503 within these (seconds; spacedevs/faults.py): connecting, and
 # each query of a web request (commands are not limited). Clients are asked to come back after the last.
-DATABASE_CONNECT_TIMEOUT = number(
-    "DATABASE_CONNECT_TIMEOUT", 3, lambda v: v >= 2, "2 seconds or more (libpq reads 1 as 2)"
-)
+CONNECT_TIMEOUT_RULE = (lambda v: v >= 2, "2 seconds or more (libpq reads 1 as 2)")
+DATABASE_CONNECT_TIMEOUT = number("DATABASE_CONNECT_TIMEOUT", 3, *CONNECT_TIMEOUT_RULE)
 DATABASE_STATEMENT_TIMEOUT = number(
     "DATABASE_STATEMENT_TIMEOUT", 5.0, lambda v: v > 0, "over 0 seconds", kind=float
 )
@@ -222,15 +223,18 @@ for config in DATABASES.values():
     config.setdefault("CONN_MAX_AGE", CONN_MAX_AGE)
     if config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
-# A database URL's own connect_timeout wins over DATABASE_CONNECT_TIMEOUT: the longest of them counts.
-connect_timeouts = [
-    as_number(str(config["OPTIONS"]["connect_timeout"]), float) or math.inf
-    for config in DATABASES.values()
-    if "connect_timeout" in config.get("OPTIONS", {})
-]
+# A database URL's own connect_timeout wins over DATABASE_CONNECT_TIMEOUT, under the same rule; the longest
+# of them counts.
+for alias, config in DATABASES.items():
+    if "connect_timeout" in config.get("OPTIONS", {}):
+        variable = "DATABASE_URL" if alias == "default" else "DATABASE_REPLICA_URLS"
+        config["OPTIONS"]["connect_timeout"] = numeric(
+            f"{variable}'s connect_timeout", str(config["OPTIONS"]["connect_timeout"]), *CONNECT_TIMEOUT_RULE
+        )
+connect_timeouts = [config.get("OPTIONS", {}).get("connect_timeout", 0) for config in DATABASES.values()]
 checked(
     "DATABASE_CONNECT_TIMEOUT (or a database URL's connect_timeout) + DATABASE_STATEMENT_TIMEOUT",
-    max(connect_timeouts, default=DATABASE_CONNECT_TIMEOUT) + DATABASE_STATEMENT_TIMEOUT,
+    max([DATABASE_CONNECT_TIMEOUT, *connect_timeouts]) + DATABASE_STATEMENT_TIMEOUT,
     lambda v: v <= FAULT_WAIT,
     f"at most {FAULT_WAIT} seconds (twice inside gunicorn's {WORKER_TIMEOUT} s worker timeout)",
 )

@@ -170,6 +170,16 @@ def test_database_deadlines_past_what_gunicorn_waits_for_stop_the_start(variable
     )
 
 
+@pytest.mark.parametrize("timeout", ["-1", "0.5", "1", "abc"])
+def test_a_database_urls_connect_timeout_is_held_to_the_variables_rule(timeout):
+    # psycopg reads -1 and 0.5 as 130 s, and 1 as 2.
+    result = start("DATABASES", SECRET_KEY=KEY, DATABASE_URL=f"postgres://u@db/x?connect_timeout={timeout}")
+    assert refusal(result) == (
+        "ImproperlyConfigured: DATABASE_URL's connect_timeout must be a whole number, 2 seconds or more "
+        f"(libpq reads 1 as 2), not {timeout!r}"
+    )
+
+
 def test_database_deadlines_up_to_half_of_what_gunicorn_waits_for_are_taken():
     result = start("DATABASE_STATEMENT_TIMEOUT", SECRET_KEY=KEY, DATABASE_STATEMENT_TIMEOUT="12")
     assert result.stdout.strip() == "12.0", result.stderr
