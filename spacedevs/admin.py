@@ -115,25 +115,27 @@ class ChangeList(DjangoChangeList):
             raise
 
     def get_filters(self, request):
+        parts = ("year", "month", "day")
+        names = [f"{self.date_hierarchy}__{part}" for part in parts] if self.date_hierarchy else []
+        given = [name for name in names if name in self.filter_params]
+        if not given:
+            return super().get_filters(request)
+        start = _first_moment(*(self.filter_params.get(name, ["1"])[-1] for name in names))
+        if start is None:
+            # Django refuses most of these without a word, and a year past a C int with a 500.
+            shown = "&".join(f"{name}={request.GET[name]}" for name in given)
+            raise RefusedInput(f"No such date: {shown}.")
         try:
             return super().get_filters(request)
-        except (ValueError, OverflowError) as error:
-            # Django catches a ValueError only making the range's first day. Its end, the day after the
-            # range, is past 9999-12-31 for the year 9999, its December or its last day, and raises either:
-            # that range runs to the last day instead. A year past a C int raises an OverflowError at once.
-            if not self.date_hierarchy:
-                raise
-            names = [f"{self.date_hierarchy}__{part}" for part in ("year", "month", "day")]
-            start = _first_moment(*(self.filter_params.get(name, ["1"])[-1] for name in names))
-            if start is None:
-                given = "&".join(f"{name}={request.GET[name]}" for name in names if name in request.GET)
-                raise RefusedInput(f"No such date: {given}.") from error
-            given = self.filter_params
-            self.filter_params = {name: values for name, values in given.items() if name not in names}
+        except (ValueError, OverflowError):
+            # The range's end, the day after it, is past 9999-12-31 for the year 9999, its December or its
+            # last day, and Django's making it raises either: that range runs to the last day instead.
+            kept = self.filter_params
+            self.filter_params = {name: values for name, values in kept.items() if name not in names}
             try:
                 filters = super().get_filters(request)
             finally:
-                self.filter_params = given
+                self.filter_params = kept
             filters[2][f"{self.date_hierarchy}__gte"] = [start]
             return filters
 

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{'Created' if created else 'Changed'} tier {tier}")
 
     def _issue(self, name, tier, **options):
-        found = APITier.objects.filter(name=tier).first()
+        found = APITier.objects.filter(name=tier.strip()).first()
         if found is None:
             known = ", ".join(APITier.objects.values_list("name", flat=True)) or "none yet"
             raise CommandError(f"no tier named {tier!r} (tiers: {known})")
