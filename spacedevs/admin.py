@@ -118,8 +118,8 @@ class ChangeList(DjangoChangeList):
         parts = ("year", "month", "day")
         names = [f"{self.date_hierarchy}__{part}" for part in parts] if self.date_hierarchy else []
         given = [name for name in names if name in self.filter_params]
-        if not given:
-            return super().get_filters(request)
+        if not names or names[0] not in self.filter_params:
+            return super().get_filters(request)  # no year, no range: Django filters by month and day alone
         start = _first_moment(*(self.filter_params.get(name, ["1"])[-1] for name in names))
         if start is None:
             # Django refuses most of these without a word, and a year past a C int with a 500.

@@ -67,6 +67,14 @@ def test_a_date_hierarchy_of_no_date_redirects_to_the_changelists_error(staff_cl
     assert refused(staff_client, changelist, query) == [f"No such date: {shown}."]
 
 
+def test_a_date_hierarchy_without_a_year_is_djangos_filter_by_month_and_day(staff_client):
+    # No range: February 29th of any year (year 1, the default of a missing part, has none).
+    Event.objects.filter(pk=352).update(date=datetime.datetime(2024, 2, 29, tzinfo=datetime.UTC))
+    changelist = reverse("admin:events_event_changelist")
+    response = staff_client.get(changelist, {"date__month": "2", "date__day": "29"})
+    assert (response.status_code, listed(response)) == (200, [352])
+
+
 @pytest.mark.parametrize(
     "parts",
     [{"year": "9999"}, {"year": "9999", "month": "12"}, {"year": "9999", "month": "12", "day": "31"}],
