@@ -18,6 +18,7 @@ from spacedevs.models import DataState
 from .batch import Batch
 from .errors import IngestError
 from .schema import EVENT
+from .values import json_document
 from .writer import Tally, write_batch
 
 __all__ = ["IngestError", "Tally", "ingest_records", "parse_document"]
@@ -28,7 +29,7 @@ RECORDS_PER_BATCH = 1000
 def parse_document(text, *, source):
     """The event records of an LL2 JSON document: one event, a list of events, or a paginated page."""
     try:
-        document = json.loads(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
+        document = json_document(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
     except json.JSONDecodeError as error:
         raise IngestError(
             f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}", source=source

@@ -2,7 +2,6 @@
 
 import email.utils
 import itertools
-import json
 import math
 import random
 import sys
@@ -13,6 +12,8 @@ from dataclasses import dataclass, field
 import httpx
 
 from spacedevs.api.versions import API_VERSION
+
+from .values import json_document
 
 USER_AGENT = f"spacedevs-events-mirror/{API_VERSION} (sync_ll2; an LL2 events replica)"
 # The longest wait a 429 is taken at its word for (LL2's limits are by the hour): a longer one, or one past
@@ -268,7 +269,7 @@ class Upstream:
         if content_type.partition(";")[0].strip().lower() != "application/json":  # RFC 9110: in any case
             raise UpstreamError(f"{url}: not LL2 JSON (Content-Type {content_type or 'missing'})")
         try:
-            page = json.loads(response.content)
+            page = json_document(response.content)
         except (ValueError, UnicodeDecodeError, RecursionError) as error:  # the last: nested too deeply
             raise TransientError(f"{url}: truncated or malformed JSON ({error})") from None
         self.served_at = answered_at(response)

@@ -201,6 +201,17 @@ def test_unreadable_documents_name_the_source(text, message):
     assert str(raised.value).startswith(f"dump.json: {message}")
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_numbers_that_are_not_json_are_malformed_json(db, tmp_path, constant):
+    # Python's parser takes them, and a copy holding one passed for a copy holding null.
+    path = tmp_path / "constants.json"
+    first = json.dumps(SEED_EVENT)
+    second = first.replace('"credit": null', f'"credit": {constant}', 1)
+    assert second != first
+    path.write_text(f"[{first}, {second}]")
+    assert_refused(path, f"malformed JSON: {constant} is not JSON")
+
+
 def test_documents_may_be_an_event_a_list_or_a_page():
     assert parse_document(json.dumps(SEED_EVENT), source="-") == [SEED_EVENT]
     assert parse_document(json.dumps([SEED_EVENT]), source="-") == [SEED_EVENT]

@@ -128,6 +128,17 @@ def test_a_page_is_json_by_its_media_type(fake_ll2, sync_ll2, content_type, sync
     assert Event.objects.count() == 0
 
 
+def test_a_page_with_numbers_that_are_not_json_is_refused(fake_ll2, sync_ll2):
+    fake = fake_ll2(EVENTS[:5])
+    fake.always = ("bad_record", 0, lambda record: record.update(name=float("nan")))
+    with pytest.raises(CommandError) as stopped:
+        sync_ll2("--base-url", fake.base_url, *FAST)
+    url = f"{fake.base_url}/events/?mode=detailed&limit=100&ordering=last_updated"
+    refused = "truncated or malformed JSON (NaN is not JSON) (gave up after 2 attempts)"
+    assert str(stopped.value) == f"{url}: {refused}"
+    assert Event.objects.count() == 0
+
+
 # --- /api-throttle/ -----------------------------------------------------------------------------------------
 
 
