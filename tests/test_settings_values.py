@@ -55,6 +55,17 @@ def refusal(result):
         # Read as false.
         ("DEBUG", "ture", "true or false"),
         ("SECURE_SSL_REDIRECT", "enabled", "true or false"),
+        # Values that would fail later: a 500 at the first request that uses them, or a limit that is none.
+        ("BROTLI_QUALITY", "12", "a whole number, 0 to 11 (Brotli's qualities)"),
+        ("TRUSTED_PROXIES", "-1", "a whole number, 0 (none) or more"),
+        ("ADMIN_LOGIN_RATE", "10 per hour", "like 10/hour (a count per second, minute, hour or day)"),
+        ("ADMIN_LOGIN_RATE", "0/hour", "like 10/hour (a count per second, minute, hour or day)"),
+        ("ANONYMOUS_THROTTLE_RATE", "0/hour", "like 15/hour (a count per second, minute, hour or day)"),
+        # DRF would read a thousand a minute.
+        ("ANONYMOUS_THROTTLE_RATE", "1000/month", "like 15/hour (a count per second, minute, hour or day)"),
+        ("DATABASE_CONNECT_TIMEOUT", "0", "a whole number, 2 seconds or more (libpq reads 1 as 2)"),
+        ("DATABASE_STATEMENT_TIMEOUT", "-1", "a number, over 0 seconds"),
+        ("DATABASE_RETRY_AFTER", "-5", "a whole number, 0 seconds or more"),
     ],
 )
 def test_a_value_that_is_not_what_the_variable_takes_stops_the_start(name, value, expected):
