@@ -31,7 +31,11 @@ def value_range(field):
     if isinstance(field, models.DurationField):
         return -MAX_DURATION, MAX_DURATION
     # An auto field's column is that of the integer field it counts with.
-    return INTEGER_RANGES.get(field.get_internal_type().replace("AutoField", "IntegerField"))
+    bounds = INTEGER_RANGES.get(field.get_internal_type().replace("AutoField", "IntegerField"))
+    if bounds is not None and field.primary_key:
+        # An id is part of the paths the API routes, from 0 up: imports hold LL2's ids to that too.
+        return max(bounds[0], 0), bounds[1]
+    return bounds
 
 
 def holds(field, text):

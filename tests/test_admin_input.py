@@ -165,6 +165,7 @@ PAST_INTEGER = f"Ensure this value is less than or equal to {MAX_INTEGER}."
         ({"duration": "999999999 00:00:00"}, LONGEST),
         ({"duration": "-999999999 00:00:00"}, SHORTEST),
         ({"id": 2**40}, PAST_INTEGER),
+        ({"id": -1}, "Ensure this value is greater than or equal to 0."),
         ({"vid_urls-0-priority": 2**40}, PAST_INTEGER),
         (
             {"vid_urls-0-priority": -(2**40)},
@@ -178,6 +179,7 @@ PAST_INTEGER = f"Ensure this value is less than or equal to {MAX_INTEGER}."
         "duration",
         "negative-duration",
         "id",
+        "negative-id",
         "priority",
         "negative-priority",
         "image",
