@@ -35,40 +35,29 @@ def image(pk, version, variants):
     return SEED_EVENT["image"] | {"id": pk, "name": f"image {pk} v{version}", "variants": listed}
 
 
+def copies(base, ids, held):
+    """Copies of `base`, each with an id from `ids`, one of two names, and an image from `held`."""
+    return st.lists(
+        st.builds(
+            lambda pk, version, held_image: base | {"id": pk, "name": f"v{version}", "image": held_image},
+            ids,
+            st.integers(0, 1),
+            held,
+        ),
+        min_size=1,
+    )
+
+
 @st.composite
 def events(draw):
     """Events whose nested objects are drawn from small pools, so that copies repeat and differ."""
     variants = st.lists(st.integers(1, 3), max_size=3)
     images = draw(st.lists(st.builds(image, st.integers(1, 3), st.integers(0, 1), variants), min_size=1))
     held = st.one_of(st.none(), st.sampled_from(images))
-    launches = draw(
-        st.lists(
-            st.builds(
-                lambda pk, upper, version, held_image: (
-                    SEED_EVENT["launches"][0]
-                    | {"id": pk.upper() if upper else pk, "name": f"launch v{version}", "image": held_image}
-                ),
-                st.sampled_from(LAUNCH_IDS),
-                st.booleans(),
-                st.integers(0, 1),
-                held,
-            ),
-            min_size=1,
-        )
-    )
-    programs = draw(
-        st.lists(
-            st.builds(
-                lambda pk, version, held_image: (
-                    SEED_EVENT["program"][0] | {"id": pk, "name": f"program v{version}", "image": held_image}
-                ),
-                st.integers(1, 2),
-                st.integers(0, 1),
-                held,
-            ),
-            min_size=1,
-        )
-    )
+    # A launch's UUID in upper case is the same row.
+    launch_ids = st.sampled_from(LAUNCH_IDS).flatmap(lambda pk: st.sampled_from([pk, pk.upper()]))
+    launches = draw(copies(SEED_EVENT["launches"][0], launch_ids, held))
+    programs = draw(copies(SEED_EVENT["program"][0], st.integers(1, 2), held))
     chosen = draw(
         st.lists(
             st.tuples(
