@@ -303,8 +303,11 @@ class ResponseCacheMiddleware:
                 ]
             ).encode()
         ).hexdigest()
-        # A date of the data alone: a response with a time window, or that shows the sync's time, has none.
-        last_modified = state.changed_at if valid_until is None and not shows_sync else None
+        # A date of the data alone: a route whose content moves with time (even once no change is ahead: its
+        # content last changed when an event crossed a window's edge, which no write dates), or that shows
+        # the sync's time, has none.
+        windowed = hasattr(view_class, "response_valid_until")
+        last_modified = None if windowed or shows_sync else state.changed_at
         return CacheEntry(state, tag, shows_sync, key, f'"{key[:40]}"', last_modified, valid_until)
 
     def _computed(self, request, view_class, entry, arrived):

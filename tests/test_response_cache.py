@@ -16,6 +16,7 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import http_date
 
 from events.models import RECENT_GRACE, Event
 from events.views import EventViewSet
@@ -624,6 +625,24 @@ def test_windows_that_move_with_time_are_not_served_past_their_end(client, monke
     after = client.get("/2.3.0/events/upcoming/", HTTP_IF_NONE_MATCH=inside["ETag"], **JSON)
     assert after.status_code == 200
     assert after.json()["count"] == 0
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize("route", ["upcoming", "previous"])
+def test_a_window_with_no_change_ahead_has_no_last_modified_either(client, monkeypatch, route):
+    # The data was written an hour before the seed event's date. Since then, with no write, the event came
+    # onto /previous/ (at its date) and left /upcoming/ (24 hours later): the data's date is not when either
+    # page last changed, and a copy from before those moments is not current.
+    date = Event.objects.get(pk=352).date
+    DataState.objects.update(changed_at=date - datetime.timedelta(hours=1), previous_changed_at=None)
+    monkeypatch.setattr(timezone, "now", lambda: date + RECENT_GRACE + datetime.timedelta(seconds=1))
+    assert Event.objects.next_window_change(timezone.now()) is None
+    copy_dated = http_date((date - datetime.timedelta(minutes=30)).timestamp())
+    for _ in range(2):  # computed, then from the cache (or replayed)
+        page = client.get(f"/2.3.0/events/{route}/", HTTP_IF_MODIFIED_SINCE=copy_dated, **JSON)
+        assert page.status_code == 200
+        assert "Last-Modified" not in page
+        assert page["Cache-Control"] == "public, max-age=30"
 
 
 @pytest.mark.usefixtures("seeded")
