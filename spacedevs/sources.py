@@ -3,6 +3,7 @@ told apart by, from one deploy to the next."""
 
 import functools
 import hashlib
+import platform
 from importlib import metadata
 from pathlib import Path
 
@@ -19,14 +20,17 @@ def digest(paths, *more):
     return hashed.hexdigest()
 
 
-# The installed distributions whose versions shape a response's bytes: rendering, the schema and its pages,
-# filters' errors, compression.
+# The installed distributions whose versions shape a response's bytes: rendering, the schema (and its YAML)
+# and its pages, the browsable API's help text (Markdown), calendar feeds, filters' errors, compression.
 RESPONSE_LIBRARIES = (
     "Django",
     "djangorestframework",
     "django-filter",
     "drf-spectacular",
     "drf-spectacular-sidecar",
+    "PyYAML",
+    "Markdown",
+    "icalendar",
     "orjson",
     "Brotli",
     "isal",
@@ -57,7 +61,8 @@ def project_files():
 
 @functools.cache
 def response_code():
-    """Of everything that makes a response's bytes: the project's files, its libraries, its compression
-    settings. A response cached in Redis by one deploy is never served by another."""
+    """Of everything that makes a response's bytes: the project's files, its libraries and Python's, its
+    compression settings. A response cached in Redis by one deploy is never served by another."""
     compression = f"gzip {settings.GZIP_LEVEL} brotli {settings.BROTLI_QUALITY}"
-    return digest(project_files(), *library_versions(*RESPONSE_LIBRARIES), compression)
+    python = f"Python {platform.python_version()}"
+    return digest(project_files(), *library_versions(*RESPONSE_LIBRARIES), python, compression)

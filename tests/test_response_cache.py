@@ -7,7 +7,9 @@ import gzip
 import io
 import itertools
 import json
+import platform
 from email.utils import parsedate_to_datetime
+from importlib import metadata
 
 import brotli
 import pytest
@@ -502,6 +504,31 @@ def test_another_deploy_shares_no_response(monkeypatch, settings):
     finally:
         response_code.cache_clear()
     assert len(etags) == 3
+
+
+@pytest.mark.parametrize("library", ["icalendar", "PyYAML", "Markdown", "orjson", "Django"])
+def test_another_version_of_a_library_that_shapes_responses_is_another_deploy(monkeypatch, library):
+    """Calendar feeds (icalendar), the schema's YAML, the browsable API's help text (Markdown), JSON (orjson)
+    and the rest: a deploy that upgrades one of them alone shares no response, ETag or date with the one
+    before."""
+    before = response_code()
+    installed = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "0.other" if name == library else installed(name))
+    response_code.cache_clear()
+    try:
+        assert response_code() != before
+    finally:
+        response_code.cache_clear()
+
+
+def test_another_python_is_another_deploy(monkeypatch):
+    before = response_code()
+    monkeypatch.setattr(platform, "python_version", lambda: "3.99.0")
+    response_code.cache_clear()
+    try:
+        assert response_code() != before
+    finally:
+        response_code.cache_clear()
 
 
 @pytest.mark.usefixtures("all_fixtures")
