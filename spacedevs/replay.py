@@ -30,7 +30,7 @@ from .middleware import DATA_STATE_ERROR_KEY, DATA_STATE_KEY, iso_utc
 from .models import DataState
 from .replicas import PRIMARY
 from .request_log import ARRIVAL_KEY, REQUEST_ID, EnvironRequest, log_request, request_id
-from .response_cache import cache_control, conditional_response, is_conditional
+from .response_cache import cache_control, carries_csrf_cookie, conditional_response, is_conditional
 from .throttling import throttle_for
 
 # The request's inputs that can change a replayable response (its body or headers).
@@ -99,11 +99,14 @@ def is_personal(headers):
 
 def djangos_to_answer(environ):
     """Whether a request must go to Django whatever was recorded: a keyed one (its key is checked there),
-    one with a session cookie (a stale one is cleared in the answer), one with a precondition that can fail
-    (`If-Match`, `If-Unmodified-Since`: a 412)."""
+    one with a session cookie (a stale one is cleared in the answer) or a CSRF cookie (one Django cannot read
+    is replaced), one with a precondition that can fail (`If-Match`, `If-Unmodified-Since`: a 412)."""
     if "HTTP_AUTHORIZATION" in environ or "HTTP_IF_MATCH" in environ or "HTTP_IF_UNMODIFIED_SINCE" in environ:
         return True
-    return "HTTP_COOKIE" in environ and settings.SESSION_COOKIE_NAME in parse_cookie(environ["HTTP_COOKIE"])
+    if "HTTP_COOKIE" not in environ:
+        return False
+    cookies = parse_cookie(environ["HTTP_COOKIE"])
+    return settings.SESSION_COOKIE_NAME in cookies or carries_csrf_cookie(cookies)
 
 
 def is_not_modified(environ, replayable):

@@ -119,6 +119,13 @@ def names_etag(meta, etag):
     return etag in (tag.removeprefix("W/") for tag in parse_etags(meta["HTTP_IF_NONE_MATCH"]))
 
 
+def carries_csrf_cookie(cookies):
+    """Whether a request with `cookies` carries a CSRF cookie. Django's CSRF middleware (inside the response
+    cache) replaces one it cannot read, on any page: such a request is answered as computed, never from the
+    cache."""
+    return settings.CSRF_COOKIE_NAME in cookies
+
+
 def is_conditional(meta):
     return any(header in meta for header in CONDITIONAL_HEADERS)
 
@@ -242,7 +249,7 @@ class ResponseCacheMiddleware:
         if names_etag(request.META, entry.etag):
             response = HttpResponseNotModified()
         else:
-            stored = self.cache.get(entry.key)
+            stored = None if carries_csrf_cookie(request.COOKIES) else self.cache.get(entry.key)
             if stored is not None:
                 response = self._restored(stored)
             else:

@@ -9,6 +9,7 @@ import itertools
 import json
 import platform
 from email.utils import parsedate_to_datetime
+from http.cookies import SimpleCookie
 from importlib import metadata
 
 import brotli
@@ -629,6 +630,37 @@ def test_html_pages_are_cached_and_validated_as_json_is(client, django_assert_nu
     assert (
         client.get(path, HTTP_ACCEPT="text/html", HTTP_IF_NONE_MATCH=page["ETag"], **GZIP).status_code == 304
     )
+
+
+def cookie_set(response, name):
+    """The value of the cookie `name` that `response` (Django's test client's, or the WSGI client's) sets, or
+    None."""
+    cookies = response.cookies or SimpleCookie(response.get("Set-Cookie", ""))
+    return cookies[name].value if name in cookies else None
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_csrf_cookie_django_cannot_read_is_replaced_on_a_cached_page_too(client):
+    """Django's CSRF middleware replaces a CSRF cookie it cannot read, on any page: a page in the cache, or
+    kept for replay, is answered to such a request as it is the first time, with a new cookie and private.
+    A cookie it can read changes nothing."""
+    path = "/2.3.0/events/?mode=list"
+    public = client.get(path, **JSON)
+    assert client.get(path, **JSON)["ETag"] == public["ETag"]  # cached, and kept for replay
+    for _ in range(2):
+        answer = client.get(path, HTTP_COOKIE="csrftoken=unreadable", **JSON)
+        readable = cookie_set(answer, "csrftoken")
+        assert readable not in (None, "unreadable")
+        assert (answer["Cache-Control"], answer.get("ETag")) == ("private", None)
+        assert answer.content == public.content
+    for _ in range(2):
+        kept = client.get(path, HTTP_COOKIE=f"csrftoken={readable}", **JSON)
+        assert cookie_set(kept, "csrftoken") is None
+        assert (kept["Cache-Control"], kept["ETag"], kept.content) == (
+            public["Cache-Control"],
+            public["ETag"],
+            public.content,
+        )
 
 
 @pytest.mark.usefixtures("seeded")
