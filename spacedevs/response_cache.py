@@ -58,6 +58,10 @@ COMPRESSORS = {
 }
 
 
+# Content codings a client may name by another name (RFC 9110 §8.4.1.3: x-gzip is gzip).
+CODING_ALIASES = {"x-gzip": "gzip"}
+
+
 def accepted_codings(header):
     """{content coding: quality} from an Accept-Encoding header."""
     qualities = {}
@@ -69,7 +73,8 @@ def accepted_codings(header):
             if key.strip().lower() == "q":
                 quality = quality_value(value.strip())
         if name:
-            qualities[name.lower()] = quality
+            name = name.lower()
+            qualities[CODING_ALIASES.get(name, name)] = quality
     return qualities
 
 

@@ -581,6 +581,8 @@ def test_errors_any_client_would_get_are_shared_no_longer_than_a_page_and_compre
         ("gzip;q=0.5, identity;q=0.5", "gzip"),
         ("*;q=0.5, gzip;q=0.4, br;q=0.4", None),
         ("gzip;q=0.4, identity;q=0", "gzip"),
+        ("x-gzip", "gzip"),
+        ("X-GZIP;q=0.6, br;q=0.5", "gzip"),
     ],
 )
 def test_the_client_chooses_the_compression(header, coding):
