@@ -21,6 +21,11 @@ NOT_FILTERS = {"format", "limit", "offset", "mode"}
 # What RFC 5545 allows in no TEXT value (§3.3.11): the control characters but the tab and line breaks (which
 # icalendar escapes).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# LL2's date precisions (NetPrecision ids) that give an event's time of day: the second, the minute, the
+# hour. A coarser one (a local morning or afternoon, a day, a week, a month, a quarter, a half, a year) gives
+# its date at most: such an event is one of a day (RFC 5545 §3.6.1), on its date in UTC, not a moment at
+# midnight, which calendars west of UTC would show on the evening before.
+TIMED_PRECISIONS = frozenset({0, 1, 2})
 # What a held VEVENT costs beyond its text: its key (the event's digest, the request's host and origin) and
 # the bytes object and the dictionary's links; measured with tracemalloc.
 ENTRY_OVERHEAD = 320
@@ -34,10 +39,11 @@ END = b"END:VCALENDAR\r\n"
 
 class ICalendarRenderer(BaseRenderer):
     """One VEVENT per event of a page (or the one event of `{id}/`), from the event's normal or detailed
-    representation: UID from its id and the host, DTSTART its date, DTEND its date plus `duration` when
-    known, DTSTAMP and LAST-MODIFIED its `last_updated`, SUMMARY its name, DESCRIPTION its description and
-    its webcast and information links, LOCATION, URL; X-WR-CALNAME names the route and its filters. Errors,
-    and OPTIONS' description of the route, stay JSON."""
+    representation: UID from its id and the host, DTSTART its date (a day's, for a date coarser than the
+    hour), DTEND its date plus `duration` when known, DTSTAMP and LAST-MODIFIED its `last_updated`, SUMMARY
+    its name, DESCRIPTION its description and its webcast and information links, LOCATION, URL;
+    X-WR-CALNAME names the route and its filters. Errors, and OPTIONS' description of the route, stay
+    JSON."""
 
     media_type = CALENDAR_MEDIA_TYPE
     format = "ics"
@@ -92,7 +98,7 @@ def utc_timezone():
 
 def vevents(events, request):
     """Each of the `events`' VEVENT as iCalendar text: held (vevents_held), or made and held."""
-    origin = (request.get_host(), request.build_absolute_uri(get_script_prefix()))
+    origin = (uid_host(request), request.build_absolute_uri(get_script_prefix()))
     keys = [(hashlib.sha256(orjson.dumps(event)).digest(), *origin) for event in events]
     held = vevents_held.get_many(keys)
     texts = []
@@ -105,17 +111,26 @@ def vevents(events, request):
     return texts
 
 
+def uid_host(request):
+    """The host in the UIDs of a request's events: host names are the same in any case (RFC 3986 §3.2.2),
+    and an event's UID is too, however a subscriber spelt the feed's URL."""
+    return request.get_host().lower()
+
+
 def vevent(event, request):
     item = Event()
     start = parse_datetime(event["date"])
     updated = parse_datetime(event["last_updated"])
-    item.add("uid", f"{event['id']}@{request.get_host()}")
+    item.add("uid", f"{event['id']}@{uid_host(request)}")
     item.add("dtstamp", updated)
     item.add("last-modified", updated)
-    item.add("dtstart", start)
-    end = end_of(start, event["duration"])
-    if end is not None:
-        item.add("dtend", end)
+    if is_timed(event):
+        item.add("dtstart", start)
+        end = end_of(start, event["duration"])
+        if end is not None:
+            item.add("dtend", end)
+    else:  # a day's event: one day long without an end (RFC 5545 §3.6.1)
+        item.add("dtstart", start.astimezone(datetime.UTC).date())
     item.add("summary", text(event["name"]))
     item.add("description", text(description(event)))
     if event["location"]:
@@ -143,8 +158,20 @@ def text(value):
     return CONTROL_CHARACTERS.sub("", value)
 
 
+def is_timed(event):
+    """Whether the event's date gives its time of day (see TIMED_PRECISIONS); one with no precision is taken
+    at its word."""
+    precision = event["date_precision"]
+    return precision is None or precision["id"] in TIMED_PRECISIONS
+
+
 def description(event):
+    """Its description, after what its date is accurate to when that is coarser than the hour, then its
+    webcast and information links."""
     parts = [event["description"]]
+    if not is_timed(event):
+        precision = event["date_precision"]
+        parts.insert(0, precision["description"] or precision["name"])
     webcasts = [link["url"] for link in event["vid_urls"]]
     more = [link["url"] for link in event["info_urls"]]
     if webcasts:

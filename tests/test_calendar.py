@@ -40,8 +40,15 @@ def parsed(response):
     return first, events, others
 
 
+# The date precisions that give a time of day, by LL2's names: any other makes an event a day's.
+TIMED = {None, "Second", "Minute", "Hour"}
+
+
 def expected_fields(event):
     start = parse_datetime(event["date"])
+    precision = event["date_precision"]
+    if (precision and precision["name"]) not in TIMED:
+        start = start.date()
     return {
         "uid": f"{event['id']}@testserver",
         "summary": event["name"],
@@ -113,6 +120,56 @@ def test_a_feed_holds_every_event_of_its_route_and_filters(client, path, name):
     assert [fields_by_icalendar(event) for event in events] == [expected_fields(event) for event in expected]
     assert [fields_by_vobject(event) for event in others] == [expected_fields(event) for event in expected]
     assert len(expected) > 5 or path != "/2.3.0/events/"
+
+
+@pytest.mark.parametrize(
+    ("precision", "date", "start"),
+    [
+        (
+            {"id": 0, "name": "Second"},
+            "2026-03-06T01:30:00Z",
+            datetime.datetime(2026, 3, 6, 1, 30, tzinfo=datetime.UTC),
+        ),
+        (
+            {"id": 2, "name": "Hour"},
+            "2026-03-06T01:00:00Z",
+            datetime.datetime(2026, 3, 6, 1, tzinfo=datetime.UTC),
+        ),
+        ({"id": 5, "name": "Day"}, "2026-03-06T01:00:00Z", datetime.date(2026, 3, 6)),
+        ({"id": 7, "name": "Month"}, "2026-05-31T00:00:00Z", datetime.date(2026, 5, 31)),
+        ({"id": 10, "name": "Quarter 3"}, "2027-09-30T00:00:00Z", datetime.date(2027, 9, 30)),
+        ({"id": 14, "name": "Year"}, "2027-12-31T00:00:00Z", datetime.date(2027, 12, 31)),
+    ],
+    ids=lambda value: value["name"] if isinstance(value, dict) else None,
+)
+def test_an_event_whose_date_is_coarser_than_the_hour_is_a_days(client, precision, date, start):
+    """Calendars show a date at midnight UTC on the evening before west of UTC: an event known to the day,
+    month, quarter or year is one of a day on its date (RFC 5545 §3.6.1, no end: one day long), and its
+    description begins with what its date is accurate to."""
+    described = {
+        **precision,
+        "abbrev": precision["name"][:3].upper(),
+        "description": f"To the {precision['name']}.",
+    }
+    ingest_records([fixture_events()[352] | {"date": date, "date_precision": described}], source="test")
+    response = client.get("/2.3.0/events/352/?format=ics")
+    _, [by_icalendar], [by_vobject] = parsed(response)
+    assert by_icalendar["DTSTART"].dt == by_vobject.dtstart.value == start
+    timed = isinstance(start, datetime.datetime)
+    assert ("DTEND" in by_icalendar, hasattr(by_vobject, "dtend")) == (timed, timed)
+    first_line = by_vobject.description.value.split("\n")[0]
+    assert (first_line == described["description"]) is not timed
+    line = f"DTSTART:{start:%Y%m%dT%H%M%SZ}" if timed else f"DTSTART;VALUE=DATE:{start:%Y%m%d}"
+    assert f"{line}\r\n".encode() in response.content
+
+
+def test_an_events_uid_is_the_same_in_any_case_of_the_host(client):
+    uids = {
+        str(event["UID"])
+        for host in ("testserver", "TestServer", "TESTSERVER")
+        for event in parsed(client.get("/2.3.0/events/352/?format=ics", HTTP_HOST=host))[1]
+    }
+    assert uids == {"352@testserver"}
 
 
 def test_a_feed_stops_at_its_cap(client, monkeypatch):
