@@ -19,13 +19,21 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def servers_sharing_redis(tmp_path, sqlite_databases, **env):
-    """Two gunicorn instances over the same database and the same Redis (emptied first and after)."""
+@pytest.fixture
+def redis_url(worker_id):
+    """REDIS_TEST_URL with a database of this xdist worker's own (1 to 15; the other tests use 0): these
+    tests empty theirs and count its keys, which another worker's tests would write to meanwhile."""
     assert REDIS_URL, "bin/test sets REDIS_TEST_URL"
-    store = redis.Redis.from_url(REDIS_URL)
+    index = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+    return f"{REDIS_URL.rsplit('/', 1)[0]}/{1 + index % 15}"
+
+
+def servers_sharing_redis(tmp_path, sqlite_databases, redis_url, **env):
+    """Two gunicorn instances over the same database and the same Redis (emptied first and after)."""
+    store = redis.Redis.from_url(redis_url)
     store.flushdb()
-    first = Instance.copy_of(sqlite_databases["imported"], tmp_path, REDIS_URL=REDIS_URL, **env)
-    second = Instance(tmp_path, REDIS_URL=REDIS_URL, **env)
+    first = Instance.copy_of(sqlite_databases["imported"], tmp_path, REDIS_URL=redis_url, **env)
+    second = Instance(tmp_path, REDIS_URL=redis_url, **env)
     first.launch()
     second.launch()  # both start at once
     yield first.ready(), second.ready(), store
@@ -35,13 +43,13 @@ def servers_sharing_redis(tmp_path, sqlite_databases, **env):
 
 
 @pytest.fixture
-def two_servers(tmp_path, sqlite_databases):
-    yield from servers_sharing_redis(tmp_path, sqlite_databases)
+def two_servers(tmp_path, sqlite_databases, redis_url):
+    yield from servers_sharing_redis(tmp_path, sqlite_databases, redis_url)
 
 
 @pytest.fixture
-def two_limited_servers(tmp_path, sqlite_databases):
-    yield from servers_sharing_redis(tmp_path, sqlite_databases, ANONYMOUS_THROTTLE_RATE="6/hour")
+def two_limited_servers(tmp_path, sqlite_databases, redis_url):
+    yield from servers_sharing_redis(tmp_path, sqlite_databases, redis_url, ANONYMOUS_THROTTLE_RATE="6/hour")
 
 
 def get(server, path, **headers):
