@@ -224,7 +224,8 @@ for config in DATABASES.values():
     if config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 # A database URL's own connect_timeout wins over DATABASE_CONNECT_TIMEOUT, under the same rule; the longest
-# of them counts.
+# that a database has counts (the variable only where a PostgreSQL URL has none: SQLite connects to no
+# server).
 for alias, config in DATABASES.items():
     if "connect_timeout" in config.get("OPTIONS", {}):
         variable = "DATABASE_URL" if alias == "default" else "DATABASE_REPLICA_URLS"
@@ -234,7 +235,7 @@ for alias, config in DATABASES.items():
 connect_timeouts = [config.get("OPTIONS", {}).get("connect_timeout", 0) for config in DATABASES.values()]
 checked(
     "DATABASE_CONNECT_TIMEOUT (or a database URL's connect_timeout) + DATABASE_STATEMENT_TIMEOUT",
-    max([DATABASE_CONNECT_TIMEOUT, *connect_timeouts]) + DATABASE_STATEMENT_TIMEOUT,
+    max(connect_timeouts) + DATABASE_STATEMENT_TIMEOUT,
     lambda v: v <= FAULT_WAIT,
     f"at most {FAULT_WAIT} seconds (twice inside gunicorn's {WORKER_TIMEOUT} s worker timeout)",
 )

@@ -160,6 +160,9 @@ def test_a_database_url_that_cannot_be_read_stops_the_start_without_showing_it(n
     assert "s3cr" not in result.stderr
 
 
+POSTGRESQL = "postgres://u@db/spacedevs"
+
+
 @pytest.mark.parametrize(
     ("variables", "total"),
     [
@@ -167,13 +170,22 @@ def test_a_database_url_that_cannot_be_read_stops_the_start_without_showing_it(n
         ({"DATABASE_CONNECT_TIMEOUT": "10", "DATABASE_STATEMENT_TIMEOUT": "5.5"}, "15.5"),
         ({"DATABASE_CONNECT_TIMEOUT": "2", "DATABASE_STATEMENT_TIMEOUT": "13.001"}, "15.001"),
         # A URL's own connect_timeout is the one that counts.
-        ({"DATABASE_URL": "postgres://u@db/spacedevs?connect_timeout=60"}, "65.0"),
+        ({"DATABASE_URL": f"{POSTGRESQL}?connect_timeout=60"}, "65.0"),
         ({"DATABASE_REPLICA_URLS": "postgres://u@replica/spacedevs?connect_timeout=11"}, "16.0"),
+        # A replica without one connects within the variable's.
+        (
+            {
+                "DATABASE_URL": f"{POSTGRESQL}?connect_timeout=2",
+                "DATABASE_REPLICA_URLS": POSTGRESQL,
+                "DATABASE_CONNECT_TIMEOUT": "12",
+            },
+            "17.0",
+        ),
     ],
 )
 def test_database_deadlines_past_what_gunicorn_waits_for_stop_the_start(variables, total):
     # The worker would be killed (gunicorn's HTML 500) before the request's 503.
-    result = start("DATABASE_STATEMENT_TIMEOUT", SECRET_KEY=KEY, **variables)
+    result = start("DATABASE_STATEMENT_TIMEOUT", SECRET_KEY=KEY, **{"DATABASE_URL": POSTGRESQL} | variables)
     assert refusal(result) == (
         "ImproperlyConfigured: DATABASE_CONNECT_TIMEOUT (or a database URL's connect_timeout) + "
         "DATABASE_STATEMENT_TIMEOUT must be at most 15 seconds (twice inside gunicorn's 30 s worker "
@@ -189,6 +201,16 @@ def test_a_database_urls_connect_timeout_is_held_to_the_variables_rule(timeout):
         "ImproperlyConfigured: DATABASE_URL's connect_timeout must be a whole number, 2 seconds or more "
         f"(libpq reads 1 as 2), not {timeout!r}"
     )
+
+
+@pytest.mark.parametrize(
+    "database_url", [f"{POSTGRESQL}?connect_timeout=2", "sqlite:///db.sqlite3"], ids=["its-own", "sqlite"]
+)
+def test_a_connect_timeout_no_database_connects_within_does_not_count(database_url):
+    result = start(
+        "DATABASE_STATEMENT_TIMEOUT", SECRET_KEY=KEY, DATABASE_URL=database_url, DATABASE_CONNECT_TIMEOUT="12"
+    )
+    assert result.stdout.strip() == "5.0", result.stderr
 
 
 def test_database_deadlines_up_to_half_of_what_gunicorn_waits_for_are_taken():
