@@ -16,7 +16,12 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
-    execute_from_command_line(sys.argv)
+    from spacedevs.refused import RefusedSetting
+
+    try:
+        execute_from_command_line(sys.argv)
+    except RefusedSetting as refused:
+        sys.exit(str(refused))  # the variable and what it takes, in one line
 
 
 if __name__ == "__main__":

@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 import environ
 from corsheaders.defaults import default_headers as corsheaders_default_headers
-from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from redis.connection import parse_url as parse_redis_url
+
+from spacedevs.refused import RefusedSetting
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,7 +26,7 @@ def checked(name, value, valid, expected, shown=True):
     request that uses it) or silently (a limit that is none) stops the start, saying what is `expected`,
     and the value unless it is not to be `shown` (a URL may hold a password)."""
     if not valid(value):
-        raise ImproperlyConfigured(f"{name} must be {expected}" + (f", not {value!r}" if shown else ""))
+        raise RefusedSetting(f"{name} must be {expected}" + (f", not {value!r}" if shown else ""))
     return value
 
 
@@ -108,13 +109,13 @@ DEBUG = switch("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY.strip():
     if not DEBUG:
-        raise ImproperlyConfigured(
+        raise RefusedSetting(
             "Set SECRET_KEY to a long random string (bin/bootstrap writes one into .env for local runs)."
         )
     SECRET_KEY = get_random_secret_key()  # DEBUG only: a new one per process
 elif not DEBUG and SECRET_KEY.startswith("django-insecure-"):
     # Django's mark of a key not meant for production, which production.env's placeholder carries.
-    raise ImproperlyConfigured("SECRET_KEY is a placeholder (django-insecure-…): set a long random string.")
+    raise RefusedSetting("SECRET_KEY is a placeholder (django-insecure-…): set a long random string.")
 ALLOWED_HOSTS = checked(
     "ALLOWED_HOSTS",
     items("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"]),

@@ -12,7 +12,8 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
+
+from spacedevs.refused import RefusedSetting
 
 from .conftest import ROOT
 
@@ -22,14 +23,14 @@ SETTINGS = ROOT / "spacedevs" / "settings.py"
 def start(name, **environment):
     """The settings as a process with `environment` would read them (settings.py run afresh in this one, its
     environment as it was after), printing the setting `name` (`settings.` before any other): a finished
-    process's return code, output and error output."""
+    process's return code, output and error output (a refused value's line, as manage.py prints it)."""
     env = {key: value for key, value in os.environ.items() if key not in ("ALLOWED_HOSTS", "DEBUG")}
     output = io.StringIO()
     with mock.patch.dict(os.environ, env | environment, clear=True):
         try:
             settings = SimpleNamespace(**runpy.run_path(str(SETTINGS)))
-        except ImproperlyConfigured as error:
-            return CompletedProcess([], 1, "", f"django.core.exceptions.ImproperlyConfigured: {error}\n")
+        except RefusedSetting as refused:
+            return CompletedProcess([], 1, "", f"{refused}\n")
     with contextlib.redirect_stdout(output):
         eval(f"print(settings.{name})", {"settings": settings})
     return CompletedProcess([], 0, output.getvalue(), "")
@@ -38,7 +39,7 @@ def start(name, **environment):
 def test_no_secret_key_without_debug_is_a_clear_start_up_error():
     result = start("SECRET_KEY", SECRET_KEY="", DEBUG="false")
     assert result.returncode != 0
-    assert "ImproperlyConfigured: Set SECRET_KEY to a long random string" in result.stderr
+    assert "Set SECRET_KEY to a long random string" in result.stderr
 
 
 def test_debug_without_a_secret_key_gets_a_random_one():
@@ -96,7 +97,7 @@ def test_a_placeholder_secret_key_is_refused_outside_debug():
     )
     result = start("SECRET_KEY", SECRET_KEY=placeholder, DEBUG="false")
     assert result.returncode != 0
-    assert "ImproperlyConfigured: SECRET_KEY is a placeholder (django-insecure-…)" in result.stderr
+    assert result.stderr == "SECRET_KEY is a placeholder (django-insecure-…): set a long random string.\n"
 
 
 def test_a_rate_as_drf_reads_it_is_accepted():
