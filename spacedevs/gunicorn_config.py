@@ -2,7 +2,9 @@
 
 import ctypes
 import gc
+import importlib.util
 import os
+import runpy
 import sys
 from pathlib import Path
 
@@ -10,9 +12,10 @@ import environ
 from gunicorn.glogging import Logger
 
 from spacedevs.log_format import JSONFormatter
+from spacedevs.refused import RefusedSetting
 
 # The settings below come from the environment or the `.env` file beside manage.py, as Django's do
-# (settings.py): read here too, since gunicorn's master never loads Django's settings.
+# (settings.py): read here too, since gunicorn's master keeps no Django settings (check_settings()).
 environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env", overwrite=False)
 
 
@@ -20,6 +23,17 @@ def refuse(name, expected, value):
     """Stops gunicorn's start with one line naming the variable `name` (as settings.py's checked() does):
     gunicorn prints a traceback for any exception its configuration raises, but not for SystemExit."""
     sys.exit(f"{name} must be {expected}, not {value!r}")
+
+
+def check_settings():
+    """Django's settings, read once in gunicorn's master and not kept (each worker reads its own): a value
+    they refuse stops the start here, in one line, before any worker boots. Refused in the workers, it was
+    printed by each of them, and gunicorn, halting while others still booted, added its own traceback."""
+    settings = importlib.util.find_spec(os.environ.get("DJANGO_SETTINGS_MODULE", "spacedevs.settings"))
+    try:
+        runpy.run_path(settings.origin)  # as a file: a process that has the module (a test's) keeps its own
+    except RefusedSetting as refused:
+        sys.exit(str(refused))
 
 
 def count(name, default):
@@ -44,6 +58,7 @@ def address(name, default):
     return text
 
 
+check_settings()
 wsgi_app = "spacedevs.wsgi"
 bind = address("BIND", "127.0.0.1:8000")
 workers = count("WEB_CONCURRENCY", 2)

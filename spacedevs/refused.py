@@ -1,6 +1,6 @@
 """A variable's value that the settings refuse (spacedevs/settings.py). Its message names the variable and
-what it takes, and is all that a start it stops prints, in one line: manage.py and spacedevs/wsgi.py say it
-so, not in a traceback."""
+what it takes, and is all that a start it stops prints, in one line: manage.py and gunicorn's configuration
+(spacedevs/gunicorn_config.py) say it so, not in a traceback."""
 
 from django.core.exceptions import ImproperlyConfigured
 

@@ -6,18 +6,10 @@ import os
 
 import django
 from django.core.handlers.wsgi import WSGIHandler
-from gunicorn.errors import AppImportError
-
-from .refused import RefusedSetting
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spacedevs.settings")
 
-try:
-    django.setup(set_prefix=False)  # get_wsgi_application(), in two steps
-except RefusedSetting as refused:
-    # gunicorn prints the message of an application that cannot load, alone, and stops (a worker's
-    # traceback would be printed, and the worker booted again, for each worker).
-    raise AppImportError(str(refused)) from None
+django.setup(set_prefix=False)  # get_wsgi_application(), in two steps
 # From here on, in the logging Django has just configured, Python's warnings (loading the middleware among
 # others) are log lines in the log's format: printed as they are, they would break a stream of JSON lines.
 # Only in the server: commands log to stdout too, where one may write data (generate_events > events.json).

@@ -99,11 +99,12 @@ def test_json_logs_are_json_lines_whoever_writes_them(server):
 
 
 def test_gunicorn_takes_its_settings_from_the_dotenv_file_too(tmp_path):
-    # gunicorn's master reads its configuration module, never Django's settings: a copy of the module beside
-    # a `.env` (where bin/bootstrap writes and README: Configuration says settings may be).
+    # gunicorn's master reads its configuration module, and keeps no Django settings: a copy of the module
+    # (and of the settings it checks) beside a `.env` (where bin/bootstrap writes and README: Configuration
+    # says settings may be).
     package = tmp_path / "spacedevs"
     package.mkdir()
-    for name in ("__init__.py", "gunicorn_config.py", "log_format.py"):
+    for name in ("__init__.py", "gunicorn_config.py", "log_format.py", "refused.py", "settings.py"):
         shutil.copyfile(ROOT / "spacedevs" / name, package / name)
     (tmp_path / ".env").write_text("BIND=127.0.0.1:9999\nWEB_CONCURRENCY=3\nLOG_FORMAT=json\n")
     env = {
