@@ -73,8 +73,10 @@ def accepted_codings(header):
             if key.strip().lower() == "q":
                 quality = quality_value(value.strip())
         if name:
-            name = name.lower()
-            qualities[CODING_ALIASES.get(name, name)] = quality
+            qualities[name.lower()] = quality
+    for alias, coding in CODING_ALIASES.items():
+        if alias in qualities:  # a coding named by its own name too is weighed by that
+            qualities.setdefault(coding, qualities.pop(alias))
     return qualities
 
 
@@ -251,10 +253,11 @@ class ResponseCacheMiddleware:
         arrived = set(vars(request))
         request._derived_entries = []
         entry = self._entry(request, view_class)
-        if names_etag(request.META, entry.etag):
+        computed_alone = carries_csrf_cookie(request.COOKIES)
+        if names_etag(request.META, entry.etag) and not computed_alone:
             response = HttpResponseNotModified()
         else:
-            stored = None if carries_csrf_cookie(request.COOKIES) else self.cache.get(entry.key)
+            stored = None if computed_alone else self.cache.get(entry.key)
             if stored is not None:
                 response = self._restored(stored)
             else:

@@ -583,6 +583,9 @@ def test_errors_any_client_would_get_are_shared_no_longer_than_a_page_and_compre
         ("gzip;q=0.4, identity;q=0", "gzip"),
         ("x-gzip", "gzip"),
         ("X-GZIP;q=0.6, br;q=0.5", "gzip"),
+        ("gzip, x-gzip;q=0", "gzip"),
+        ("x-gzip;q=0, gzip", "gzip"),
+        ("gzip;q=0, x-gzip", None),
     ],
 )
 def test_the_client_chooses_the_compression(header, coding):
@@ -649,11 +652,11 @@ def test_a_csrf_cookie_django_cannot_read_is_replaced_on_a_cached_page_too(clien
     path = "/2.3.0/events/?mode=list"
     public = client.get(path, **JSON)
     assert client.get(path, **JSON)["ETag"] == public["ETag"]  # cached, and kept for replay
-    for _ in range(2):
-        answer = client.get(path, HTTP_COOKIE="csrftoken=unreadable", **JSON)
+    for validator in ({}, {}, {"HTTP_IF_NONE_MATCH": public["ETag"]}):  # revalidating the page too
+        answer = client.get(path, HTTP_COOKIE="csrftoken=unreadable", **validator, **JSON)
         readable = cookie_set(answer, "csrftoken")
         assert readable not in (None, "unreadable")
-        assert (answer["Cache-Control"], answer.get("ETag")) == ("private", None)
+        assert (answer.status_code, answer["Cache-Control"], answer.get("ETag")) == (200, "private", None)
         assert answer.content == public.content
     for _ in range(2):
         kept = client.get(path, HTTP_COOKIE=f"csrftoken={readable}", **JSON)
