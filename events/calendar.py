@@ -6,6 +6,7 @@ import re
 
 import orjson
 from django.conf import settings
+from django.http.request import split_domain_port
 from django.urls import get_script_prefix, reverse
 from django.utils.dateparse import parse_datetime, parse_duration
 from icalendar import Calendar, Event, Timezone, TimezoneStandard, vText
@@ -111,10 +112,15 @@ def vevents(events, request):
     return texts
 
 
+# The port each scheme has when none is given.
+DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
 def uid_host(request):
-    """The host in the UIDs of a request's events: host names are the same in any case (RFC 3986 §3.2.2),
-    and an event's UID is too, however a subscriber spelt the feed's URL."""
-    return request.get_host().lower()
+    """The host in the UIDs of a request's events, one however a subscriber spelt the feed's URL: in lower
+    case (RFC 3986 §3.2.2), with no trailing dot, and no port where it is the scheme's own."""
+    domain, port = split_domain_port(request.get_host())
+    return domain if port in ("", DEFAULT_PORTS.get(request.scheme)) else f"{domain}:{port}"
 
 
 def vevent(event, request):

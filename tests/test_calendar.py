@@ -163,13 +163,15 @@ def test_an_event_whose_date_is_coarser_than_the_hour_is_a_days(client, precisio
     assert f"{line}\r\n".encode() in response.content
 
 
-def test_an_events_uid_is_the_same_in_any_case_of_the_host(client):
+def test_an_events_uid_is_the_same_in_any_spelling_of_the_host(client):
     uids = {
         str(event["UID"])
-        for host in ("testserver", "TestServer", "TESTSERVER")
+        for host in ("testserver", "TestServer", "testserver.", "TESTSERVER.:80")
         for event in parsed(client.get("/2.3.0/events/352/?format=ics", HTTP_HOST=host))[1]
     }
     assert uids == {"352@testserver"}
+    [other_port] = parsed(client.get("/2.3.0/events/352/?format=ics", HTTP_HOST="TestServer:8000"))[1]
+    assert str(other_port["UID"]) == "352@testserver:8000"
 
 
 def test_a_feed_stops_at_its_cap(client, monkeypatch):
