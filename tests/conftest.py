@@ -297,12 +297,16 @@ def _empty_response_cache():
 
 
 @pytest.fixture(scope="session")
-def sqlite_databases(tmp_path_factory, worker_id):
+def shared_directory(tmp_path_factory, worker_id):
+    """A directory that every xdist worker of the run shares: for what is built once, and for locks."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent  # the workers' base directories share this parent
+
+
+@pytest.fixture(scope="session")
+def sqlite_databases(shared_directory):
     """For servers run in subprocesses (tests/instances.py): a migrated empty SQLite database and one with
     the fixtures imported, built once per run for every xdist worker; copy them, never change them."""
     from .instances import shared_databases
 
-    shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        shared = shared.parent  # the workers' base directories share this parent
-    return shared_databases(shared)
+    return shared_databases(shared_directory)

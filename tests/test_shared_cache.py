@@ -2,6 +2,7 @@
 enforce one request limit together."""
 
 import copy
+import fcntl
 import json
 import os
 
@@ -20,12 +21,13 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def redis_url(worker_id):
-    """REDIS_TEST_URL with a database of this xdist worker's own (1 to 15; the other tests use 0): these
-    tests empty theirs and count its keys, which another worker's tests would write to meanwhile."""
+def redis_url(shared_directory):
+    """REDIS_TEST_URL's database 1 (the other tests use 0), the test's alone while it runs: these tests empty
+    it and count its keys, and the xdist workers take turns at it."""
     assert REDIS_URL, "bin/test sets REDIS_TEST_URL"
-    index = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
-    return f"{REDIS_URL.rsplit('/', 1)[0]}/{1 + index % 15}"
+    with open(shared_directory / "redis-database-1.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield f"{REDIS_URL.rsplit('/', 1)[0]}/1"
 
 
 def servers_sharing_redis(tmp_path, sqlite_databases, redis_url, **env):
