@@ -298,9 +298,8 @@ class ResponseCacheMiddleware:
     @staticmethod
     def _entry(request, view_class):
         state = request.data_state
-        valid_until = None
-        if hasattr(view_class, "response_valid_until"):
-            valid_until = view_class.response_valid_until(request)
+        windowed = hasattr(view_class, "response_valid_until")  # a route whose content moves with time
+        valid_until = view_class.response_valid_until(request) if windowed else None
         shows_sync = getattr(view_class, "response_shows_sync", False)
         tag = state.tag_for(shows_sync)
         key = hashlib.sha256(
@@ -318,10 +317,9 @@ class ResponseCacheMiddleware:
                 ]
             ).encode()
         ).hexdigest()
-        # A date of the data alone: a route whose content moves with time (even once no change is ahead: its
-        # content last changed when an event crossed a window's edge, which no write dates), or that shows
-        # the sync's time, has none.
-        windowed = hasattr(view_class, "response_valid_until")
+        # A date of the data alone: a windowed route (even once no change is ahead: its content last changed
+        # when an event crossed a window's edge, which no write dates), or one that shows the sync's time,
+        # has none.
         last_modified = None if windowed or shows_sync else state.changed_at
         return CacheEntry(state, tag, shows_sync, key, f'"{key[:40]}"', last_modified, valid_until)
 
