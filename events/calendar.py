@@ -130,7 +130,8 @@ def vevent(event, request):
     item.add("uid", f"{event['id']}@{uid_host(request)}")
     item.add("dtstamp", updated)
     item.add("last-modified", updated)
-    if is_timed(event):
+    timed = is_timed(event)
+    if timed:
         item.add("dtstart", start)
         end = end_of(start, event["duration"])
         if end is not None:
@@ -138,7 +139,7 @@ def vevent(event, request):
     else:  # a day's event: one day long without an end (RFC 5545 §3.6.1)
         item.add("dtstart", start.astimezone(datetime.UTC).date())
     item.add("summary", text(event["name"]))
-    item.add("description", text(description(event)))
+    item.add("description", text(description(event, timed)))
     if event["location"]:
         item.add("location", text(event["location"]))
     # The event itself, not this feed: its `url` has the feed's format (`?format=ics`, or `.ics` in a path).
@@ -171,11 +172,11 @@ def is_timed(event):
     return precision is None or precision["id"] in TIMED_PRECISIONS
 
 
-def description(event):
-    """Its description, after what its date is accurate to when that is coarser than the hour, then its
-    webcast and information links."""
+def description(event, timed):
+    """Its description, after what its date is accurate to when that is coarser than the hour (not `timed`),
+    then its webcast and information links."""
     parts = [event["description"]]
-    if not is_timed(event):
+    if not timed:
         precision = event["date_precision"]
         parts.insert(0, precision["description"] or precision["name"])
     webcasts = [link["url"] for link in event["vid_urls"]]

@@ -220,20 +220,20 @@ DATABASE_RETRY_AFTER = number("DATABASE_RETRY_AFTER", 5, lambda v: v >= 0, "0 se
 # the database dropped is replaced by the first read of every request (DataState.current), not by Django's
 # health check, which would cost each request one more round trip. A `conn_max_age` in the URL wins.
 CONN_MAX_AGE = number("CONN_MAX_AGE", 60, lambda v: v >= 0, "0 seconds or more")
-for config in DATABASES.values():
-    config.setdefault("CONN_MAX_AGE", CONN_MAX_AGE)
-    if config["ENGINE"] == "django.db.backends.postgresql":
-        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 # A database URL's own connect_timeout wins over DATABASE_CONNECT_TIMEOUT, under the same rule; the longest
 # that a database has counts (the variable only where a PostgreSQL URL has none: SQLite connects to no
 # server).
 for alias, config in DATABASES.items():
-    if "connect_timeout" in config.get("OPTIONS", {}):
+    config.setdefault("CONN_MAX_AGE", CONN_MAX_AGE)
+    options = config.setdefault("OPTIONS", {})
+    if "connect_timeout" in options:
         variable = "DATABASE_URL" if alias == "default" else "DATABASE_REPLICA_URLS"
-        config["OPTIONS"]["connect_timeout"] = numeric(
-            f"{variable}'s connect_timeout", str(config["OPTIONS"]["connect_timeout"]), *CONNECT_TIMEOUT_RULE
+        options["connect_timeout"] = numeric(
+            f"{variable}'s connect_timeout", str(options["connect_timeout"]), *CONNECT_TIMEOUT_RULE
         )
-connect_timeouts = [config.get("OPTIONS", {}).get("connect_timeout", 0) for config in DATABASES.values()]
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+connect_timeouts = [config["OPTIONS"].get("connect_timeout", 0) for config in DATABASES.values()]
 checked(
     "DATABASE_CONNECT_TIMEOUT (or a database URL's connect_timeout) + DATABASE_STATEMENT_TIMEOUT",
     max(connect_timeouts) + DATABASE_STATEMENT_TIMEOUT,
