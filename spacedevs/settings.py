@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 import environ
 from corsheaders.defaults import default_headers as corsheaders_default_headers
 from django.core.management.utils import get_random_secret_key
-from redis.connection import parse_url as parse_redis_url
 
 from spacedevs.refused import RefusedSetting
 
@@ -93,6 +92,9 @@ def database(name, url):
 def is_redis_url(location):
     """Whether redis-py reads each server of `location` (Django's Redis cache takes several, separated by `,`
     or `;`): a URL it does not read fails every request that uses the cache."""
+    # Here, not at the top: a process without Redis (every command, on most machines) is spared its client.
+    from redis.connection import parse_url as parse_redis_url
+
     try:
         for url in re.split("[;,]", location):
             parse_redis_url(url)
@@ -255,8 +257,8 @@ REDIS_URL = checked(
     "empty or a redis://, rediss:// or unix:// URL, e.g. redis://cache:6379/0",
     shown=False,
 )
-# A Redis that is down or hung costs each call at most this long (seconds), then a miss (spacedevs/cache.py);
-# 0 would fail every call.
+# A Redis that is down or hung costs each call at most this long (seconds), then a miss
+# (spacedevs/redis_cache.py); 0 would fail every call.
 REDIS_TIMEOUT = number(
     "REDIS_TIMEOUT",
     0.25,
@@ -270,7 +272,11 @@ REDIS_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDI
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     RESPONSE_CACHE_ALIAS: (
-        {"BACKEND": "spacedevs.cache.TolerantRedisCache", "LOCATION": REDIS_URL, "OPTIONS": REDIS_OPTIONS}
+        {
+            "BACKEND": "spacedevs.redis_cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_OPTIONS,
+        }
         if REDIS_URL
         else {
             "BACKEND": "spacedevs.cache.ByteBoundLocMemCache",
@@ -289,7 +295,7 @@ THROTTLE_CACHE_ALIAS = "throttle"
 THROTTLE_MEMORY_CLIENTS = 20_000  # without Redis, per process: some 400 bytes each at 15 requests a window
 CACHES[THROTTLE_CACHE_ALIAS] = (
     {
-        "BACKEND": "spacedevs.cache.TolerantRedisCache",
+        "BACKEND": "spacedevs.redis_cache.TolerantRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "throttle",
         "OPTIONS": REDIS_OPTIONS,

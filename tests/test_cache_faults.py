@@ -11,7 +11,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.test import RequestFactory
 from redis.exceptions import RedisError
 
-from spacedevs.cache import TolerantRedisCache
+from spacedevs.redis_cache import TolerantRedisCache
 from spacedevs.throttling import ClientThrottle
 
 from .instances import free_port
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def redis_caches(url):
     options = {"socket_connect_timeout": 0.1, "socket_timeout": 0.1}
-    cache = {"BACKEND": "spacedevs.cache.TolerantRedisCache", "LOCATION": url, "OPTIONS": options}
+    cache = {"BACKEND": "spacedevs.redis_cache.TolerantRedisCache", "LOCATION": url, "OPTIONS": options}
     return settings.CACHES | {settings.RESPONSE_CACHE_ALIAS: cache, settings.THROTTLE_CACHE_ALIAS: cache}
 
 

@@ -105,6 +105,18 @@ def test_a_rate_as_drf_reads_it_is_accepted():
     assert result.stdout.strip() == "10/hr", result.stderr
 
 
+def test_a_server_without_redis_never_imports_its_client():
+    """redis-py and its asyncio half cost every process's start about a tenth of a second."""
+    loaded = "import sys, spacedevs.wsgi; print(sorted(name for name in sys.modules if 'redis' in name))"
+    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    env |= {"DJANGO_SETTINGS_MODULE": "spacedevs.settings", "SECRET_KEY": "x"}
+    served = subprocess.run(
+        [sys.executable, "-c", loaded], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    # Its last line: the log's (WhiteNoise's missing static folder) go to stdout too.
+    assert (served.returncode, served.stdout.splitlines()[-1]) == (0, "[]"), served.stderr
+
+
 def test_the_default_database_passes_the_system_checks(tmp_path):
     """SQLite, the default, builds the indexes that carry columns without them: no warning at each migrate."""
     command = [sys.executable, "manage.py", "check", "--database", "default"]
