@@ -118,8 +118,10 @@ DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 def uid_host(request):
     """The host in the UIDs of a request's events, one however a subscriber spelt the feed's URL: in lower
-    case (RFC 3986 §3.2.2), with no trailing dot, and no port where it is the scheme's own."""
+    case (RFC 3986 §3.2.2), with no trailing dot, its port without leading zeros (§6.2.3: `:080` is `:80`),
+    and no port where it is the scheme's own."""
     domain, port = split_domain_port(request.get_host())
+    port = port and str(int(port))  # digits: Django's host check took it
     return domain if port in ("", DEFAULT_PORTS.get(request.scheme)) else f"{domain}:{port}"
 
 

@@ -5,6 +5,7 @@ import logging
 
 from django.conf import settings
 from django.db import connections
+from django.http import HttpResponse
 
 from .api.errors import CompactJsonResponse
 from .driver import fetch_one
@@ -14,21 +15,32 @@ from .replicas import PRIMARY
 logger = logging.getLogger(__name__)
 
 
+# The methods a probe answers, as every route of the API does: OPTIONS with them alone.
+PROBE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
 class HealthMiddleware:
     """Answers the two probes before anything else runs (no session, cache, redirect or data state):
     `/health/` says the process serves requests; `/ready/` that it can also reach its primary database (503
     and `Retry-After` when it cannot, within the database's deadlines). Not the read replicas: requests read
-    around one that cannot answer (spacedevs/replicas.py), so a replica down takes no host out of service."""
+    around one that cannot answer (spacedevs/replicas.py), so a replica down takes no host out of service.
+    Their paths are under the script prefix, as every route's; other methods are a 405, as everywhere."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path == "/health/":
+        if request.path_info not in ("/health/", "/ready/"):
+            return self.get_response(request)
+        allowed = {"Allow": ", ".join(PROBE_METHODS)}
+        if request.method not in PROBE_METHODS:
+            detail = f'Method "{request.method}" not allowed.'  # DRF's words
+            return CompactJsonResponse({"detail": detail}, status=405, headers=allowed)
+        if request.method == "OPTIONS":
+            return HttpResponse(headers=allowed)
+        if request.path_info == "/health/":
             return CompactJsonResponse({"status": "ok"})
-        if request.path == "/ready/":
-            return self._ready()
-        return self.get_response(request)
+        return self._ready()
 
     @staticmethod
     def _ready():

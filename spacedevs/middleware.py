@@ -1,4 +1,4 @@
-"""Per-request view of the data state."""
+"""Per-request view of the data state, and the body every response is sent with."""
 
 import datetime
 
@@ -54,3 +54,24 @@ class ReplicaReadsMiddleware:
             return self.get_response(request)
         finally:
             READS_FROM.reset(token)
+
+
+class SentBodyMiddleware:
+    """Every response as it is sent: with its `Content-Length` (CommonMiddleware gives one only to the
+    responses that pass it: not to the probes, answered before it), and without a body for HEAD, whatever
+    its status (RFC 9110 §9.3.2: a WSGI server sends a HEAD response's body, or drops it and logs a warning
+    for each, as gunicorn does). First but for the request log: no response passes it by."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.streaming:
+            return response
+        # Never on a 304, where it would be the length of the 200 it stands for (RFC 9110 §8.6).
+        if response.status_code not in (204, 304) and "Content-Length" not in response.headers:
+            response.headers["Content-Length"] = str(len(response.content))
+        if request.method == "HEAD":
+            response.content = b""
+        return response

@@ -263,7 +263,7 @@ class ResponseCacheMiddleware:
             else:
                 response, entry = self._computed(request, view_class, entry, arrived)
                 if entry is None:
-                    return self._for_method(request, response)
+                    return response
             if is_conditional(request.META):
                 response = conditional_response(request, entry.etag, entry.modified_second, response)
                 if response.status_code == 412:
@@ -285,15 +285,7 @@ class ResponseCacheMiddleware:
             response.headers["Last-Modified"] = http_date(modified.timestamp())
         response.headers["Cache-Control"] = cache_control(entry.valid_until)
         patch_vary_headers(response, VARY)  # a 304 made here has none yet
-        return self._for_method(request, response)
-
-    @staticmethod
-    def _for_method(request, response):
-        """`response` as the request's method has it: HEAD gets the headers alone."""
-        if request.method == "HEAD" and response.status_code == 200 and not response.streaming:
-            response.headers["Content-Length"] = str(len(response.content))
-            response.content = b""
-        return response
+        return response  # a HEAD's body is left out last (SentBodyMiddleware)
 
     @staticmethod
     def _entry(request, view_class):

@@ -150,6 +150,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "spacedevs.request_log.RequestLogMiddleware",
+    "spacedevs.middleware.SentBodyMiddleware",
     "spacedevs.faults.QueryDeadlineMiddleware",
     "spacedevs.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -385,6 +386,8 @@ SECURE_HSTS_SECONDS = number("SECURE_HSTS_SECONDS", 0, lambda v: v >= 0, "0 (off
 SECURE_HSTS_INCLUDE_SUBDOMAINS = switch("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = switch("SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = switch("SECURE_COOKIES", False)
+# A form refused by the CSRF check gets JSON, as every error does (Django's page is HTML).
+CSRF_FAILURE_VIEW = "spacedevs.api.errors.json_csrf_failure"
 # The admin's messages stay on the server, with its session: a new API key is shown in one, and the default
 # storage puts messages in a cookie (signed, not encrypted) that browsers and proxies keep or log.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -406,6 +409,7 @@ REST_FRAMEWORK = {
         "spacedevs.api.renderers.FastJSONRenderer",
         "spacedevs.api.pages.PublicBrowsableAPIRenderer",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "spacedevs.api.negotiation.NamedFormatNegotiation",
     "DEFAULT_SCHEMA_CLASS": "spacedevs.api.schema.ModeAutoSchema",
     "EXCEPTION_HANDLER": "spacedevs.api.errors.exception_handler",
     "NUM_PROXIES": TRUSTED_PROXIES,

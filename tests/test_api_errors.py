@@ -1,6 +1,9 @@
 """Errors are JSON, with the status LL2 (DRF) gives them."""
 
 import pytest
+from django.test import Client
+
+from .wsgi_client import WSGIClient
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -17,6 +20,7 @@ pytestmark = pytest.mark.usefixtures("seeded")
         "/2.3.0/config/event_types/99/",
         "/2.3.0/nothing-here/",
         "/no/such/path",
+        "/2.3.0/events/352.xml",  # a format suffix no renderer has: no such path
     ],
 )
 def test_not_found_is_json(client, path):
@@ -68,6 +72,50 @@ def test_a_method_not_taken_is_a_405_whatever_the_accept_header(client, path, ac
     response = client.post(path, HTTP_ACCEPT=accept)
     assert (response.status_code, response["Allow"]) == (405, "GET, HEAD, OPTIONS")
     assert response.json() == {"detail": 'Method "POST" not allowed.'}
+
+
+@pytest.mark.parametrize(
+    ("path", "formats"),
+    [
+        ("/2.3.0/events/?format=xml", "json, api, ics"),
+        ("/2.3.0/events/upcoming/?mode=list&format=JSON", "json, api, ics"),
+        ("/2.3.0/events/352/?format=%00", "json, api, ics"),
+        ("/2.3.0/?format=xml", "json, api"),
+        ("/2.3.0/config/event_types/?format=ics", "json, api"),
+        ("/2.3.0/schema/?format=xml", "yaml, json"),
+        ("/2.3.0/swagger/?format=json", "html"),
+    ],
+)
+def test_an_unknown_format_is_a_400_naming_the_formats(client, path, formats):
+    response = client.get(path, HTTP_ACCEPT="*/*")
+    asked = client.get(path).wsgi_request.GET["format"]
+    assert (response.status_code, response["Content-Type"]) == (400, "application/json")
+    assert response.json() == {"format": [f"'{asked}' is not a valid format; valid formats are: {formats}."]}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/2.3.0/events/?limit=abc",  # 400
+        "/2.3.0/events/999/",  # 404
+        "/no/such/path",  # 404, from the handler's
+        "/2.3.0/events/?format=xml",
+        "/health/",
+        "/2.3.0/events/",
+    ],
+)
+def test_head_is_the_gets_headers_without_its_body_whatever_the_status(path):
+    # Through the WSGI application, as a server gets it: Django's test client drops a HEAD's body itself.
+    get, head = WSGIClient().get(path), WSGIClient().head(path)
+    assert (head.status_code, head.content) == (get.status_code, b"")
+    assert head["Content-Length"] == get["Content-Length"] == str(len(get.content))
+    assert head["Content-Type"] == get["Content-Type"]
+
+
+def test_a_form_the_csrf_check_refuses_is_a_json_403():
+    response = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": "a", "password": "b"})
+    assert (response.status_code, response["Content-Type"]) == (403, "application/json")
+    assert response.json() == {"detail": "CSRF Failed: CSRF cookie not set."}
 
 
 def test_a_request_for_an_unknown_host_is_a_json_400(client):

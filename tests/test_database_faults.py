@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from django.db import InterfaceError, OperationalError, ProgrammingError, connection, connections
 from django.test import Client
+from django.test.utils import override_script_prefix
 
 from spacedevs.driver import fetch_one
 from spacedevs.faults import (
@@ -23,6 +24,7 @@ from spacedevs.settings import LONGEST_STATEMENT_TIMEOUT
 
 from .instances import Instance
 from .tcp_relay import Relay
+from .wsgi_client import WSGIClient
 
 UNAVAILABLE = {"detail": "The database is unavailable. Try again shortly."}
 
@@ -43,6 +45,26 @@ def test_an_unreachable_database_is_a_503_with_retry_after(monkeypatch):
 def test_health_says_the_process_serves_without_asking_the_database(client):
     response = client.get("/health/")  # this test may not use the database: a query would be an error
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+@pytest.mark.parametrize("probe", ["/health/", "/ready/"])
+def test_the_probes_take_the_methods_every_route_takes(client, probe):
+    # Before the database is asked: these tests may not use it.
+    for method in ("post", "put", "patch", "delete"):
+        response = getattr(client, method)(probe)
+        assert (response.status_code, response["Allow"]) == (405, "GET, HEAD, OPTIONS")
+        assert response.json() == {"detail": f'Method "{method.upper()}" not allowed.'}
+    options = client.options(probe)
+    assert (options.status_code, options["Allow"], options.content) == (200, "GET, HEAD, OPTIONS", b"")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("probe", ["/health/", "/ready/"])
+def test_the_probes_are_under_the_script_prefix_and_say_their_length(probe):
+    with override_script_prefix("/"):  # Django's handler leaves the request's set: restored after
+        response = WSGIClient().get(probe, SCRIPT_NAME="/mirror")
+    assert (response.status_code, response.content) == (200, b'{"status":"ok"}')
+    assert response["Content-Length"] == "15"
 
 
 @pytest.mark.django_db

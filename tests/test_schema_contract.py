@@ -183,7 +183,6 @@ def test_errors_are_documented_with_their_bodies(ours):
             406,
             "Could not satisfy the request Accept header.",
         ),
-        ("get", "/2.3.0/schema/?format=xml", {}, 404, "Not found."),
         ("delete", "/2.3.0/swagger/", {}, 405, 'Method "DELETE" not allowed.'),
         ("put", "/2.3.0/redoc/", {}, 405, 'Method "PUT" not allowed.'),
     ],
@@ -193,6 +192,15 @@ def test_the_schemas_own_errors_are_json(client, method, path, headers, status, 
     response = getattr(client, method)(path, **headers)
     assert (response.status_code, response["Content-Type"]) == (status, "application/json")
     assert response.json() == {"detail": detail}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("version", ["1", "%0D%0A", "%00", '"x'])
+def test_the_document_is_the_same_whatever_version_is_asked(client, ours, version):
+    response = client.get(f"/2.3.0/schema/?format=json&version={version}")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'inline; filename="LL2 events replica.json"'
+    assert response.json() == ours
 
 
 def test_the_one_auth_scheme_is_the_optional_token(ours):

@@ -9,7 +9,7 @@ from .renderers import FastJSONRenderer
 
 
 class JSONBesidesTheDocumentMixin:
-    """Answers in JSON all but the view's own document: errors (405, 406, a 404 for an unknown `?format=`),
+    """Answers in JSON all but the view's own document: errors (405, 406, a 400 for an unknown `?format=`),
     which the schema view would answer in YAML and the readers in HTML, and OPTIONS' description of the
     view, which the readers' templates cannot render."""
 
@@ -33,7 +33,11 @@ class JSONBesidesTheDocumentMixin:
 
 
 class SchemaView(JSONBesidesTheDocumentMixin, SpectacularAPIView):
-    pass
+    def _get_version_parameter(self, request):
+        """None: the API has the one version in its paths. drf-spectacular would take `?version=` as it is,
+        into the document's `info.version` and its file name in `Content-Disposition` (where a line break
+        or a control character is a 500)."""
+        return None
 
 
 class SwaggerView(JSONBesidesTheDocumentMixin, SpectacularSwaggerView):

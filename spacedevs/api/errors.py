@@ -27,6 +27,11 @@ def json_forbidden(request, exception=None):
     return CompactJsonResponse({"detail": "Forbidden."}, status=403)
 
 
+def json_csrf_failure(request, reason=""):
+    """A form's POST (the admin's) that Django's CSRF check refuses: JSON too, in DRF's words for it."""
+    return CompactJsonResponse({"detail": f"CSRF Failed: {reason}"}, status=403)
+
+
 class NotFoundView(APIView):
     """Not found."""
 
