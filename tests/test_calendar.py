@@ -192,10 +192,18 @@ def test_calendar_apps_poll_cheaply(client):
     assert (again.status_code, again.content) == (304, b"")
 
 
-def test_a_bad_parameter_is_still_a_json_400(client):
-    response = client.get("/2.3.0/events/?format=ics&day=40")
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [
+        ("day=40", {"day": ["Ensure this value is less than or equal to 31."]}),
+        ("limit=abc", {"limit": ["A whole number is required."]}),  # a limit the feed leaves unused
+        ("limit=0", {"limit": ["Ensure this value is at least 1."]}),
+    ],
+)
+def test_a_bad_parameter_is_still_a_json_400(client, query, body):
+    response = client.get(f"/2.3.0/events/?format=ics&{query}")
     assert (response.status_code, response["Content-Type"]) == (400, "application/json")
-    assert response.json() == {"day": ["Ensure this value is less than or equal to 31."]}
+    assert response.json() == body
 
 
 @pytest.mark.parametrize(

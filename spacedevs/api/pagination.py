@@ -56,11 +56,11 @@ class LL2Pagination(LimitOffsetPagination):
         return parameters
 
     def get_limit(self, request):
+        limit = self._whole_number(request, self.limit_query_param, minimum=1)  # checked in any case
         # A renderer with its own page size (a calendar feed) takes that many, whatever `limit` says.
         feed_size = getattr(getattr(request, "accepted_renderer", None), "page_size", None)
         if feed_size:
             return feed_size
-        limit = self._whole_number(request, self.limit_query_param, minimum=1)
         return self.default_limit if limit is None else min(limit, self.max_limit)
 
     def get_offset(self, request):
