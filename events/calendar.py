@@ -121,7 +121,7 @@ def uid_host(request):
     case (RFC 3986 §3.2.2), with no trailing dot, its port without leading zeros (§6.2.3: `:080` is `:80`),
     and no port where it is the scheme's own."""
     domain, port = split_domain_port(request.get_host())
-    port = port and str(int(port))  # digits: Django's host check took it
+    port = port and (port.lstrip("0") or "0")  # digits (Django's host check took it), of any number
     return domain if port in ("", DEFAULT_PORTS.get(request.scheme)) else f"{domain}:{port}"
 
 

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.usefixtures("seeded")
         "/2.3.0/nothing-here/",
         "/no/such/path",
         "/2.3.0/events/352.xml",  # a format suffix no renderer has: no such path
+        "/no/such/path?format=xml",  # a path first: no format to name
     ],
 )
 def test_not_found_is_json(client, path):
@@ -74,6 +75,14 @@ def test_a_method_not_taken_is_a_405_whatever_the_accept_header(client, path, ac
     assert response.json() == {"detail": 'Method "POST" not allowed.'}
 
 
+@pytest.mark.parametrize("method", ["post", "delete"])
+@pytest.mark.parametrize("path", ["/2.3.0/", "/2.3.0/api-throttle/", "/2.3.0/schema/", "/2.3.0/events/"])
+def test_a_method_not_taken_is_a_405_whatever_the_format_asked(client, method, path):
+    response = getattr(client, method)(f"{path}?format=xml")
+    assert (response.status_code, response["Allow"]) == (405, "GET, HEAD, OPTIONS")
+    assert response.json() == {"detail": f'Method "{method.upper()}" not allowed.'}
+
+
 @pytest.mark.parametrize(
     ("path", "formats"),
     [
@@ -105,11 +114,14 @@ def test_an_unknown_format_is_a_400_naming_the_formats(client, path, formats):
     ],
 )
 def test_head_is_the_gets_headers_without_its_body_whatever_the_status(path):
-    # Through the WSGI application, as a server gets it: Django's test client drops a HEAD's body itself.
-    get, head = WSGIClient().get(path), WSGIClient().head(path)
-    assert (head.status_code, head.content) == (get.status_code, b"")
-    assert head["Content-Length"] == get["Content-Length"] == str(len(get.content))
-    assert head["Content-Type"] == get["Content-Type"]
+    # Through the WSGI application, as a server gets it (Django's test client drops a HEAD's body itself):
+    # computed first, then after the GET, when a response the cache keeps is replayed.
+    client = WSGIClient()
+    computed, get, replayed = client.head(path), client.get(path), client.head(path)
+    for head in (computed, replayed):
+        assert (head.status_code, head.content) == (get.status_code, b"")
+        assert head["Content-Length"] == get["Content-Length"] == str(len(get.content))
+        assert head["Content-Type"] == get["Content-Type"]
 
 
 def test_a_form_the_csrf_check_refuses_is_a_json_403():

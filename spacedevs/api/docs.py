@@ -3,19 +3,15 @@
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .errors import method_first
+from .errors import MethodFirstMixin
 from .pages import page_context
 from .renderers import FastJSONRenderer
 
 
-class JSONBesidesTheDocumentMixin:
+class JSONBesidesTheDocumentMixin(MethodFirstMixin):
     """Answers in JSON all but the view's own document: errors (405, 406, a 400 for an unknown `?format=`),
     which the schema view would answer in YAML and the readers in HTML, and OPTIONS' description of the
     view, which the readers' templates cannot render."""
-
-    def initial(self, request, *args, **kwargs):
-        method_first(self, request)
-        super().initial(request, *args, **kwargs)
 
     def options(self, request, *args, **kwargs):
         response = super().options(request, *args, **kwargs)

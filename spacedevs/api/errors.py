@@ -7,6 +7,7 @@ from django.http import Http404, JsonResponse
 from django.utils.cache import patch_cache_control
 from rest_framework import views
 from rest_framework.exceptions import MethodNotAllowed, NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.views import APIView
 
 from ..faults import is_database_unavailable, is_timeout
@@ -34,6 +35,9 @@ def json_csrf_failure(request, reason=""):
 
 class NotFoundView(APIView):
     """Not found."""
+
+    # DRF's own: an unknown path is a 404 whatever its `?format=` (NamedFormatNegotiation would answer 400).
+    content_negotiation_class = DefaultContentNegotiation
 
     def get(self, request, *args, **kwargs):
         raise NotFound
@@ -67,11 +71,15 @@ def json_server_error(request):
     return CompactJsonResponse({"detail": "Server error."}, status=500)
 
 
-def method_first(view, request):
-    """A method `view` does not take is a 405, whatever else is wrong with the request: DRF negotiates the
-    content type first, and would answer 406 to a POST that asks for a type the view does not give."""
-    if request.method not in view.allowed_methods:
-        raise MethodNotAllowed(request.method)
+class MethodFirstMixin:
+    """For a DRF view: a method it does not take is a 405, whatever else is wrong with the request. DRF
+    negotiates the content type first, and would answer a POST that asks for a type or a `?format=` the view
+    does not give with a 406 or a 400."""
+
+    def initial(self, request, *args, **kwargs):
+        if request.method not in self.allowed_methods:
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
 
 
 def exception_handler(exc, context):

@@ -11,9 +11,10 @@ from rest_framework.reverse import reverse
 from rest_framework.utils import formatting
 
 from ..middleware import iso_utc
+from .errors import MethodFirstMixin
 
 
-class APIRootView(routers.APIRootView):
+class APIRootView(MethodFirstMixin, routers.APIRootView):
     """A replica of Launch Library 2's 2.3.0 events API, and the resources an event links to: follow a link
     below. Documentation: [Swagger UI](/2.3.0/swagger/), [Redoc](/2.3.0/redoc/), the
     [OpenAPI schema](/2.3.0/schema/)."""

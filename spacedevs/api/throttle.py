@@ -6,9 +6,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..throttling import api_key_of, throttle_for
+from .errors import MethodFirstMixin
 
 
-class APIThrottleView(APIView):
+class APIThrottleView(MethodFirstMixin, APIView):
     """Your request limit and how much of it you have used: `your_request_limit` requests every
     `limit_frequency_secs` seconds, `current_use` of them in the last window, and `next_use_secs` until the
     next one is allowed (0 while under the limit). `ident` is who you are counted as: your address, or your

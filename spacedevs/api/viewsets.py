@@ -5,7 +5,7 @@ from rest_framework import viewsets
 from rest_framework.settings import api_settings
 from rest_framework.utils import formatting
 
-from .errors import method_first
+from .errors import MethodFirstMixin
 from .filters import BoundedSearchFilter, FilterBackend
 from .help import help_sections
 from .modes import ModeViewSetMixin
@@ -28,7 +28,7 @@ def lookup_pattern(model):
     raise TypeError(f"no id pattern for {primary_key!r}")
 
 
-class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+class ReadOnlyViewSet(MethodFirstMixin, viewsets.ReadOnlyModelViewSet):
     """Base of every LL2 resource: GET only, LL2's limit/offset pages, strict query parameters.
 
     Every parameter the view documents is checked before use; unknown parameters are ignored. The help text
@@ -50,7 +50,6 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
             cls.lookup_value_regex = lookup_pattern(cls.queryset.model)
 
     def initial(self, request, *args, **kwargs):
-        method_first(self, request)
         super().initial(request, *args, **kwargs)
         check_query_parameters(request, self.query_parameter_names())
 
