@@ -8,6 +8,7 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -20,6 +21,19 @@ USER_AGENT = f"spacedevs-events-mirror/{API_VERSION} (sync_ll2; an LL2 events re
 # what a sleep can take, is an hour, and the retry after it counts as one of the attempts.
 MAX_RETRY_AFTER = 3600.0
 LL2_BASE_URL = f"https://ll.thespacedevs.com/{API_VERSION}"
+
+
+def without_credentials(url):
+    """`url` without its user and password, and those as httpx's Basic auth (None without them): the URL
+    names the upstream in the log, the checkpoint and the API root, where a password has no place."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL: httpx's error names it, as for any URL it cannot use
+        return url, None
+    if parts.username is None and parts.password is None:
+        return url, None
+    auth = httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])), auth
 
 
 class UpstreamError(Exception):
@@ -174,11 +188,11 @@ class Upstream:
         sleep=time.sleep,
         log=None,
     ):
-        self.base_url = base_url.rstrip("/")
+        self.base_url, auth = without_credentials(base_url.rstrip("/"))
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Token {token}"
-        self.client = httpx.Client(headers=headers, timeout=timeout, follow_redirects=True)
+        self.client = httpx.Client(headers=headers, auth=auth, timeout=timeout, follow_redirects=True)
         self.retry = retry or Retry()
         self.answered = False  # whether an LL2 page ever arrived: until then, a wrong URL is the likely cause
         self.served_at = None  # when the upstream served the last page, by its clock (answered_at)

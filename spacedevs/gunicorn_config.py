@@ -66,6 +66,7 @@ workers = count("WEB_CONCURRENCY", 2)
 # buffering proxy in front; the query deadline's timer then gives way to the server's statement_timeout
 # (the data state's read and a page's documents keep their own deadline: spacedevs/driver.py).
 threads = count("GUNICORN_THREADS", 1)
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()  # as the app's lines: settings.py has checked it
 # No `timeout`: gunicorn's 30 s, inside which settings.py keeps the database's deadlines (WORKER_TIMEOUT).
 # No access log: spacedevs.request_log logs each request, with its id and duration.
 # The scheme and address of a request are Django's to judge (TRUST_X_FORWARDED_PROTO, TRUSTED_PROXIES):

@@ -13,7 +13,8 @@ REQUEST_ID = contextvars.ContextVar("request_id", default="-")
 # WSGI environ key: (time.perf_counter() on arrival, request id), when the request was named before Django.
 ARRIVAL_KEY = "spacedevs.arrival"
 # A proxy's id is kept when it is a plain token; anything else (too long, spaces, quotes) is replaced.
-PROXY_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,200}")
+# With a letter or a digit: a line logged outside any request says `-`.
+PROXY_REQUEST_ID = re.compile(r"(?=.*[A-Za-z0-9])[A-Za-z0-9._:@/+=-]{1,200}")
 
 logger = logging.getLogger("spacedevs.requests")
 # The client's address as the throttle counts it (through TRUSTED_PROXIES), not the proxy's.

@@ -482,8 +482,11 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
-        # Client errors are in the request lines already: Django's own lines only for server errors.
+        # Client errors are in the request lines already: Django's own lines only for server errors. A Host
+        # header this server does not answer to (a scanner's, at every request) is a client's 400 too, which
+        # Django logs as an ERROR with its traceback.
         "django.request": {"level": "ERROR"},
+        "django.security.DisallowedHost": {"level": "CRITICAL"},
         # A line per outgoing request would bury a sync's own report.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},

@@ -139,6 +139,7 @@ class Call:
     fault: tuple | None = None
     status: int = 0  # what was sent; 0: nothing (dropped, or the client had gone)
     headers: dict = field(default_factory=dict)
+    authorization: str | None = None  # the request's header
 
 
 class FakeLL2:
@@ -222,6 +223,7 @@ class FakeLL2:
         parts = urlsplit(handler.path)
         query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
         call = Call(parts.path, query, handler.path, time.monotonic(), self.clock())
+        call.authorization = handler.headers.get("Authorization")
         with self._lock:
             self.requests.append(call)
         try:

@@ -2,7 +2,9 @@
 upstream's order, with and without their to-many relations, a fake upstream started and stopped per test,
 the command run with fast settings, and a URL that nothing answers."""
 
+import contextlib
 import io
+import logging
 import signal
 import socket
 
@@ -37,16 +39,33 @@ def fake_ll2():
         fake.__exit__(None, None, None)
 
 
+@contextlib.contextmanager
+def sync_log():
+    """The messages the sync logs meanwhile (its logger's, whatever the level configured), a line each."""
+    logged = io.StringIO()
+    handler = logging.StreamHandler(logged)
+    sync_logger = logging.getLogger("ingest.sync")
+    level = sync_logger.level
+    sync_logger.addHandler(handler)
+    sync_logger.setLevel(logging.INFO)
+    try:
+        yield logged
+    finally:
+        sync_logger.removeHandler(handler)
+        sync_logger.setLevel(level)
+
+
 @pytest.fixture
 def sync_ll2():
-    """Run the command (no progress bar); return its stdout, or (stdout, stderr) with `log=True`. The SIGTERM
-    handler it sets is put back afterwards."""
+    """Run the command (no progress bar); return its stdout, or (stdout, its log) with `log=True`. The
+    SIGTERM handler it sets is put back afterwards."""
     handler = signal.getsignal(signal.SIGTERM)
 
     def run(*args, log=False):
-        stdout, stderr = io.StringIO(), io.StringIO()
-        call_command("sync_ll2", *args, "--no-progress", stdout=stdout, stderr=stderr)
-        return (stdout.getvalue(), stderr.getvalue()) if log else stdout.getvalue()
+        stdout = io.StringIO()
+        with sync_log() as logged:
+            call_command("sync_ll2", *args, "--no-progress", stdout=stdout)
+        return (stdout.getvalue(), logged.getvalue()) if log else stdout.getvalue()
 
     yield run
     signal.signal(signal.SIGTERM, handler)

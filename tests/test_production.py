@@ -106,17 +106,22 @@ def test_gunicorn_takes_its_settings_from_the_dotenv_file_too(tmp_path):
     package.mkdir()
     for name in ("__init__.py", "gunicorn_config.py", "log_format.py", "refused.py", "settings.py"):
         shutil.copyfile(ROOT / "spacedevs" / name, package / name)
-    (tmp_path / ".env").write_text("BIND=127.0.0.1:9999\nWEB_CONCURRENCY=3\nLOG_FORMAT=json\n")
+    (tmp_path / ".env").write_text(
+        "BIND=127.0.0.1:9999\nWEB_CONCURRENCY=3\nLOG_FORMAT=json\nLOG_LEVEL=Warning\n"
+    )
     env = {
         name: value
         for name, value in os.environ.items()
-        if name not in ("BIND", "WEB_CONCURRENCY", "LOG_FORMAT")
+        if name not in ("BIND", "WEB_CONCURRENCY", "LOG_FORMAT", "LOG_LEVEL")
     }
-    read = "import spacedevs.gunicorn_config as c; print(c.bind, c.workers, c.logger_class.__name__)"
+    read = (
+        "import spacedevs.gunicorn_config as c; print(c.bind, c.workers, c.logger_class.__name__, c.loglevel)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", read], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
     )
-    assert result.stdout.split() == ["127.0.0.1:9999", "3", "JSONLogger"]
+    # LOG_LEVEL holds for gunicorn's own lines too.
+    assert result.stdout.split() == ["127.0.0.1:9999", "3", "JSONLogger", "warning"]
 
 
 def test_the_admin_can_be_left_out(server):

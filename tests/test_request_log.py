@@ -45,7 +45,7 @@ def test_the_client_logged_is_the_one_the_throttle_counts(client, caplog, settin
     assert line.client == "2001:db8::7"
 
 
-@pytest.mark.parametrize("given", [None, "", "two words", "x" * 201, 'quote"d'])
+@pytest.mark.parametrize("given", [None, "", "two words", "x" * 201, 'quote"d', "-", "./"])
 def test_a_request_without_a_usable_id_gets_a_new_one(client, given):
     headers = {} if given is None else {"HTTP_X_REQUEST_ID": given}
     assert NEW_ID.fullmatch(client.get("/health/", **headers)["X-Request-ID"])
@@ -73,6 +73,13 @@ def test_a_server_error_is_logged_with_its_traceback_and_request_id(monkeypatch,
     assert f"ERROR django.request [{request_id}] Internal Server Error: /2.3.0/events/\nTraceback" in logged
     assert "RuntimeError: the view broke" in logged
     assert f"INFO spacedevs.requests [{request_id}] GET /2.3.0/events/ 500 " in logged
+
+
+def test_a_host_this_server_does_not_answer_to_is_a_request_line_alone(client, log_output):
+    response = client.get("/2.3.0/events/", HTTP_HOST="scanner.example")
+    assert response.status_code == 400
+    [line] = log_output.getvalue().splitlines()
+    assert f"INFO spacedevs.requests [{response['X-Request-ID']}] GET /2.3.0/events/ 400 " in line
 
 
 def test_json_lines_carry_the_same_fields():

@@ -4,6 +4,7 @@ each is used sensibly, or refused with a one-line error, never a traceback.
 The upstream is tests/fake_upstream.py serving thin fixture events (no to-many relations).
 """
 
+import base64
 import copy
 import datetime
 import math
@@ -229,6 +230,20 @@ def test_a_base_url_longer_than_its_field_exits_2(fake_ll2, sync_ll2):
     message = "--base-url: expected at most 500 characters, got 501"
     assert (str(failed.value), failed.value.returncode) == (message, 2)
     assert (fake.calls(), Event.objects.count(), SyncCheckpoint.objects.count()) == ([], 0, 0)
+
+
+def test_a_password_in_the_base_url_is_sent_and_never_shown(fake_ll2, sync_ll2, client):
+    fake = fake_ll2(EVENTS[:3])
+    # Its own length past the field's: only the URL as stored counts.
+    password = "Pa55/word" + "x" * 500
+    url = fake.base_url.replace("http://", f"http://mirror:{password.replace('/', '%2F')}@")
+    output, log = sync_ll2("--base-url", url, *FAST, log=True)
+    sent = "Basic " + base64.b64encode(f"mirror:{password}".encode()).decode()
+    assert {call.authorization for call in fake.requests} == {sent}
+    assert output == f"{fake.base_url}: 1 page: 3 created, 0 updated, 0 unchanged, 0 pruned\n"
+    assert "Pa55" not in log
+    assert SyncCheckpoint.objects.get().upstream == DataState.current().synced_from == fake.base_url
+    assert "Pa55" not in client.get("/2.3.0/", HTTP_ACCEPT="text/html").content.decode()
 
 
 def test_a_base_url_as_long_as_its_field_is_stored(fake_ll2, sync_ll2):

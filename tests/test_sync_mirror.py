@@ -138,4 +138,10 @@ def test_watch_polls_until_sigterm(upstream, downstream):
     process.send_signal(signal.SIGTERM)
     stdout, _stderr = process.communicate(timeout=10)
     assert process.returncode == 0
-    assert stdout == f"{upstream.base_url}: 2 pages: 114 created, 0 updated, 0 unchanged, 0 pruned\n"
+    # Every line is the log's (LOG_FORMAT=text: time, level, logger, request id), the pass's report too.
+    lines = stdout.splitlines()
+    assert all(
+        re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO ingest\.sync \[-\] ", line) for line in lines
+    )
+    report = f"{upstream.base_url}: 2 pages: 114 created, 0 updated, 0 unchanged, 0 pruned"
+    assert [line for line in lines if line.endswith(f" [-] {report}")]

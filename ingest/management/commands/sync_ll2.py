@@ -1,4 +1,5 @@
 import datetime
+import logging
 import math
 import os
 import signal
@@ -19,7 +20,15 @@ from ingest.sync import (
     sync_events,
     upstream_event_ids,
 )
-from ingest.upstream import LL2_BASE_URL, Budget, Retry, UnreachableError, Upstream, UpstreamError
+from ingest.upstream import (
+    LL2_BASE_URL,
+    Budget,
+    Retry,
+    UnreachableError,
+    Upstream,
+    UpstreamError,
+    without_credentials,
+)
 from ingest.values import parse_datetime
 from spacedevs.models import DataState
 
@@ -52,6 +61,11 @@ def check_seconds(options):
             raise ValueError(f"{flag}: expected at most {threading.TIMEOUT_MAX:.0f} seconds, got {value:g}")
 
 
+# Its lines go where the server's do (LOG_FORMAT, LOG_LEVEL): in JSON, with their time and level, for the
+# service (`--watch`) as for a run by hand.
+logger = logging.getLogger("ingest.sync")
+
+
 def check_prune_fraction(options):
     """--max-prune-fraction: a fraction of the local events, from 0 to 1."""
     value = options["max_prune_fraction"]
@@ -60,13 +74,15 @@ def check_prune_fraction(options):
 
 
 def check_base_url(options):
-    """--base-url: no longer than the fields it is stored in (the checkpoint's, the data state's)."""
+    """--base-url: as it is stored (without a user and password), no longer than the fields it is stored in
+    (the checkpoint's, the data state's)."""
     longest = min(
         SyncCheckpoint._meta.get_field("upstream").max_length,
         DataState._meta.get_field("synced_from").max_length,
     )
-    if len(options["base_url"]) > longest:
-        raise ValueError(f"--base-url: expected at most {longest} characters, got {len(options['base_url'])}")
+    stored, _ = without_credentials(options["base_url"].rstrip("/"))
+    if len(stored) > longest:
+        raise ValueError(f"--base-url: expected at most {longest} characters, got {len(stored)}")
 
 
 def budget_eta(total, budget):
@@ -176,7 +192,7 @@ class Command(BaseCommand):
         try:
             self.run_once(upstream, "auto", options)
         except (UpstreamError, PruneRefused) as error:
-            self.log(f"{error}; trying again in {options['watch']:g} s")
+            logger.warning("%s; trying again in %g s", error, options["watch"])
 
     def run_once(self, upstream, since, options):
         progress = None
@@ -205,7 +221,11 @@ class Command(BaseCommand):
                 max_fraction=options["max_prune_fraction"],
                 force=options["force"],
             )
-        self.stdout.write(self.style.SUCCESS(f"{upstream.base_url}: {summary}"))
+        report = f"{upstream.base_url}: {summary}"
+        if options["watch"]:
+            logger.info(report)  # a service's pass, logged as its other lines are
+        else:
+            self.stdout.write(self.style.SUCCESS(report))  # the command's result
 
     def progress(self, total, upstream):
         """A bar on a terminal (its ETA at least what the rate budget allows, if a timedelta can hold it);
@@ -224,7 +244,7 @@ class Command(BaseCommand):
             raise SyncStopped()
 
     def log(self, message):
-        self.stderr.write(message)
+        logger.info(message)
 
     def print_status(self):
         checkpoints = SyncCheckpoint.objects.all()
