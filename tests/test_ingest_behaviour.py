@@ -3,6 +3,7 @@
 import copy
 import io
 import json
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command, execute_from_command_line
@@ -340,18 +341,24 @@ def progress_threshold(monkeypatch):
     return 20
 
 
-def test_long_inputs_show_a_progress_bar(db, tmp_path, capsys, progress_threshold):
+def test_long_inputs_show_a_progress_bar_on_a_terminal(db, tmp_path, capsys, progress_threshold, monkeypatch):
     path = write_json(tmp_path, "many.json", list(generate_events(progress_threshold, seed=1, start_id=1)))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     call_command("import_ll2", str(path))
     captured = capsys.readouterr()
     assert "20/20" in captured.err
     assert "  event                      20        0          0" in captured.out
 
 
-def test_short_inputs_and_no_progress_show_none(db, tmp_path, capsys, progress_threshold):
+def test_short_inputs_no_progress_and_no_terminal_show_none(
+    db, tmp_path, capsys, progress_threshold, monkeypatch
+):
     path = write_json(tmp_path, "many.json", list(generate_events(progress_threshold, seed=1, start_id=1)))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     call_command("import_ll2", str(path), "--no-progress")
     call_command("import_ll2", str(SEED))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)  # a pipe, a file, a container's log
+    call_command("import_ll2", str(path))
     assert capsys.readouterr().err == ""
 
 

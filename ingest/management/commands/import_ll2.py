@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH", help="a JSON file, or - for stdin")
-        parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+        parser.add_argument(
+            "--no-progress", action="store_true", help="never show a progress bar (shown on a terminal alone)"
+        )
 
     def handle(self, *args, paths, no_progress, **options):
         for path in paths:
@@ -31,7 +33,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{source}: cannot read: {error.strerror}") from None
             try:
                 records = parse_document(text, source=source)
-                show_progress = not no_progress and len(records) >= PROGRESS_THRESHOLD
+                # On a terminal: into a pipe or a file, its redrawn frames are a log's garbage.
+                show_progress = not no_progress and sys.stderr.isatty() and len(records) >= PROGRESS_THRESHOLD
                 with tqdm(
                     total=len(records), unit="event", desc=source, disable=not show_progress
                 ) as progress:
