@@ -29,6 +29,17 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class AsClientError(logging.Filter):
+    """Makes a record Django logs as a server's error (with its traceback) a warning without one: for a
+    client's error its request line already shows (a Host header this server does not answer to), whose
+    message still says what was refused."""
+
+    def filter(self, record):
+        record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        record.exc_info = record.exc_text = None
+        return True
+
+
 class EnvironRequest:
     """What DRF's throttles read of a request (`META`, `headers`), for a WSGI environ alone."""
 

@@ -467,7 +467,10 @@ LOG_LEVEL = checked(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "spacedevs.request_log.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "spacedevs.request_log.RequestIdFilter"},
+        "as_client_error": {"()": "spacedevs.request_log.AsClientError"},
+    },
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "spacedevs.log_format.JSONFormatter"},
@@ -478,15 +481,25 @@ LOGGING = {
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
             "filters": ["request_id"],
-        }
+        },
+        # For a command's lines, whose output (a report) is on stdout.
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        },
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         # Client errors are in the request lines already: Django's own lines only for server errors. A Host
         # header this server does not answer to (a scanner's, at every request) is a client's 400 too, which
-        # Django logs as an ERROR with its traceback.
+        # Django logs as an ERROR with its traceback: a warning naming the host, which a wrong ALLOWED_HOSTS
+        # would refuse.
         "django.request": {"level": "ERROR"},
-        "django.security.DisallowedHost": {"level": "CRITICAL"},
+        "django.security.DisallowedHost": {"filters": ["as_client_error"]},
+        # sync_ll2's lines (ingest/management/commands/sync_ll2.py), apart from its report.
+        "ingest.sync": {"handlers": ["stderr"], "propagate": False},
         # A line per outgoing request would bury a sync's own report.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},

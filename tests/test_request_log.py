@@ -75,11 +75,16 @@ def test_a_server_error_is_logged_with_its_traceback_and_request_id(monkeypatch,
     assert f"INFO spacedevs.requests [{request_id}] GET /2.3.0/events/ 500 " in logged
 
 
-def test_a_host_this_server_does_not_answer_to_is_a_request_line_alone(client, log_output):
+def test_a_host_this_server_does_not_answer_to_is_a_warning_without_a_traceback(client, log_output):
     response = client.get("/2.3.0/events/", HTTP_HOST="scanner.example")
     assert response.status_code == 400
-    [line] = log_output.getvalue().splitlines()
-    assert f"INFO spacedevs.requests [{response['X-Request-ID']}] GET /2.3.0/events/ 400 " in line
+    warning, line = log_output.getvalue().splitlines()
+    request_id = response["X-Request-ID"]
+    assert warning.endswith(
+        f" WARNING django.security.DisallowedHost [{request_id}] Invalid HTTP_HOST header: "
+        "'scanner.example'. You may need to add 'scanner.example' to ALLOWED_HOSTS."
+    )
+    assert f"INFO spacedevs.requests [{request_id}] GET /2.3.0/events/ 400 " in line
 
 
 def test_json_lines_carry_the_same_fields():

@@ -7,6 +7,7 @@ The upstream is tests/fake_upstream.py serving thin fixture events (no to-many r
 import base64
 import copy
 import datetime
+import importlib
 import math
 import os
 import random
@@ -15,6 +16,7 @@ import threading
 
 import httpx
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import CommandError
 
 from events.models import Event
@@ -244,6 +246,65 @@ def test_a_password_in_the_base_url_is_sent_and_never_shown(fake_ll2, sync_ll2, 
     assert "Pa55" not in log
     assert SyncCheckpoint.objects.get().upstream == DataState.current().synced_from == fake.base_url
     assert "Pa55" not in client.get("/2.3.0/", HTTP_ACCEPT="text/html").content.decode()
+
+
+@pytest.mark.parametrize(
+    "userinfo", ["mirror:ab/cdSECRET", "mirror:ab?cdSECRET", "mirror:ab#cdSECRET", "mirror:SECRET@[::1"]
+)
+def test_a_user_and_password_not_percent_encoded_exit_2_unrepeated(fake_ll2, sync_ll2, userinfo):
+    fake = fake_ll2(EVENTS[:3])
+    url = fake.base_url.replace("http://", f"http://{userinfo}@")
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", url, *FAST)
+    assert failed.value.returncode == 2
+    assert "SECRET" not in str(failed.value) and "must be percent-encoded" in str(failed.value)
+    assert fake.calls() == []
+
+
+def test_a_user_and_password_and_a_token_exit_2(fake_ll2, sync_ll2, monkeypatch):
+    fake = fake_ll2(EVENTS[:3])
+    monkeypatch.setenv("LL2_API_TOKEN", "a-key")
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", fake.base_url.replace("http://", "http://mirror:pw@"), *FAST)
+    message = "--base-url's user and password, or --token (LL2_API_TOKEN): not both"
+    assert (str(failed.value), failed.value.returncode, fake.calls()) == (message, 2, [])
+
+
+def test_the_url_stored_is_the_one_given_less_its_user_and_password(fake_ll2, sync_ll2):
+    fake = fake_ll2(EVENTS[:3])
+    given = fake.base_url.replace("http://", "HTTP://")  # as written, the scheme's case too
+    sync_ll2("--base-url", given.replace("//", "//mirror:pw@"), *FAST)
+    sync_ll2("--base-url", given, "--token", "a-key", *FAST)  # the same upstream, resumed
+    assert list(SyncCheckpoint.objects.values_list("upstream", flat=True)) == [given]
+    # A bare @ names no user: the token goes, alone.
+    sync_ll2("--base-url", given.replace("//", "//@"), "--token", "a-key", *FAST)
+    assert fake.requests[-1].authorization == "Token a-key"
+    assert SyncCheckpoint.objects.get().upstream == given
+
+
+def test_the_migration_takes_the_passwords_out_of_what_was_stored():
+    migration = importlib.import_module("ingest.migrations.0002_upstreams_without_credentials")
+    at = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    SyncCheckpoint.objects.bulk_create(
+        [
+            # Synced with a password, then without it once upgraded: the same upstream, the newer kept.
+            SyncCheckpoint(upstream="http://mirror:pw@a.example/2.3.0", last_id=1, last_success=at),
+            SyncCheckpoint(
+                upstream="http://a.example/2.3.0", last_id=2, last_success=at + datetime.timedelta(1)
+            ),
+            # Never resynced: renamed.
+            SyncCheckpoint(upstream="HTTP://mirror:pw@b.example/2.3.0", last_id=3, last_success=at),
+            SyncCheckpoint(upstream="http://c.example/2.3.0/@", last_id=4),  # no user: as it was
+        ]
+    )
+    DataState.synced("https://mirror:pw@a.example/2.3.0", at)
+    migration.forwards(django_apps, None)
+    assert sorted(SyncCheckpoint.objects.values_list("upstream", "last_id")) == [
+        ("HTTP://b.example/2.3.0", 3),
+        ("http://a.example/2.3.0", 2),
+        ("http://c.example/2.3.0/@", 4),
+    ]
+    assert DataState.current().synced_from == "https://a.example/2.3.0"
 
 
 def test_a_base_url_as_long_as_its_field_is_stored(fake_ll2, sync_ll2):

@@ -104,7 +104,11 @@ def test_an_interrupted_sync_resumes_to_the_same_database(upstream, downstream):
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert event_count(interrupted) == 100  # the first page whole, nothing of the second
-    interrupted.manage("sync_ll2", "--base-url", upstream.base_url, *FAST)
+    resumed = interrupted.manage("sync_ll2", "--base-url", upstream.base_url, *FAST)
+    # Its report alone on stdout; its log on stderr (not a terminal: no progress bar, a line per page).
+    report = rf"{re.escape(upstream.base_url)}: 1 page: \d+ created, 0 updated, 1 unchanged, 0 pruned\n"
+    assert re.fullmatch(report, resumed.stdout)
+    assert " INFO ingest.sync [-] page 1: " in resumed.stderr
     assert uninterrupted.wait(30) == 0
     assert interrupted.dump() == whole.dump()
     assert len(interrupted.dump()["events_event"]) == 114
@@ -136,10 +140,12 @@ def test_watch_polls_until_sigterm(upstream, downstream):
     wait_for(lambda: event_count(instance) == 114)
     time.sleep(0.3)  # the first pass's summary, then the wait for the next one
     process.send_signal(signal.SIGTERM)
-    stdout, _stderr = process.communicate(timeout=10)
+    stdout, stderr = process.communicate(timeout=10)
     assert process.returncode == 0
-    # Every line is the log's (LOG_FORMAT=text: time, level, logger, request id), the pass's report too.
-    lines = stdout.splitlines()
+    # A service's output is its log, on stderr (LOG_FORMAT=text: time, level, logger, request id), each
+    # pass's report a line of it.
+    assert stdout == ""
+    lines = stderr.splitlines()
     assert all(
         re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO ingest\.sync \[-\] ", line) for line in lines
     )

@@ -73,14 +73,22 @@ def check_prune_fraction(options):
         raise ValueError(f"--max-prune-fraction: expected a number from 0 to 1, got {value:g}")
 
 
-def check_base_url(options):
+def check_base_url(options, token):
     """--base-url: as it is stored (without a user and password), no longer than the fields it is stored in
-    (the checkpoint's, the data state's)."""
+    (the checkpoint's, the data state's); its user and password readable, never repeated in a message; not
+    with a `token` (one Authorization header)."""
     longest = min(
         SyncCheckpoint._meta.get_field("upstream").max_length,
         DataState._meta.get_field("synced_from").max_length,
     )
-    stored, _ = without_credentials(options["base_url"].rstrip("/"))
+    stored, auth = without_credentials(options["base_url"].rstrip("/"))
+    if "@" in stored:  # a user or password with / ? # as they are, or a URL past reading
+        raise ValueError(
+            "--base-url: an @ in it ends a user and password, which must be percent-encoded "
+            "(/ ? # @ : as %2F %3F %23 %40 %3A)"
+        )
+    if auth is not None and token:
+        raise ValueError("--base-url's user and password, or --token (LL2_API_TOKEN): not both")
     if len(stored) > longest:
         raise ValueError(f"--base-url: expected at most {longest} characters, got {len(stored)}")
 
@@ -153,14 +161,15 @@ class Command(BaseCommand):
             rate = Budget.parse(options["rate"]) if options["rate"] else None
             check_seconds(options)
             check_prune_fraction(options)
-            check_base_url(options)
+            token = options["token"] or os.environ.get("LL2_API_TOKEN")
+            check_base_url(options, token)
         except ValueError as error:
             raise CommandError(str(error), returncode=USAGE) from None
         self.stopping = threading.Event()
         previous_handler = signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
         upstream = Upstream(
             options["base_url"],
-            token=options["token"] or os.environ.get("LL2_API_TOKEN"),
+            token=token,
             fallback_budget=rate or Budget.parse(DEFAULT_RATE),
             unlimited_budget=rate,
             retry=Retry(attempts=max(1, options["retries"]), base=options["retry_base"]),
