@@ -33,9 +33,9 @@ def without_credentials(url):
     except ValueError:  # not a URL: httpx's error names it, as for any URL it cannot use
         return url, None
     userinfo, at, _ = parts.netloc.rpartition("@")
-    if not at:
+    start = url.find("//") + 2  # urlsplit reads past tabs and line breaks, which the text still has
+    if not at or not url.startswith(f"{userinfo}@", start):
         return url, None
-    start = url.index("//") + 2
     username, password = unquote(parts.username or ""), unquote(parts.password or "")
     auth = httpx.BasicAuth(username, password) if username or password else None
     return url[:start] + url[start + len(userinfo) + 1 :], auth

@@ -37,7 +37,8 @@ class AsClientError(logging.Filter):
     def filter(self, record):
         record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
         record.exc_info = record.exc_text = None
-        return True
+        # The level it had passed was an error's: a warning goes where LOG_LEVEL lets warnings go.
+        return logging.getLogger().isEnabledFor(logging.WARNING)
 
 
 class EnvironRequest:

@@ -85,6 +85,14 @@ def test_a_host_this_server_does_not_answer_to_is_a_warning_without_a_traceback(
         "'scanner.example'. You may need to add 'scanner.example' to ALLOWED_HOSTS."
     )
     assert f"INFO spacedevs.requests [{request_id}] GET /2.3.0/events/ 400 " in line
+    # A warning: nothing at LOG_LEVEL=ERROR (Django's loggers pass an error's record on to the root's).
+    root, level = logging.getLogger(), logging.getLogger().level
+    root.setLevel(logging.ERROR)  # (setLevel: each logger keeps what it last found enabled, till then)
+    try:
+        client.get("/2.3.0/events/", HTTP_HOST="scanner.example")
+    finally:
+        root.setLevel(level)
+    assert log_output.getvalue().splitlines() == [warning, line]
 
 
 def test_json_lines_carry_the_same_fields():

@@ -249,7 +249,14 @@ def test_a_password_in_the_base_url_is_sent_and_never_shown(fake_ll2, sync_ll2, 
 
 
 @pytest.mark.parametrize(
-    "userinfo", ["mirror:ab/cdSECRET", "mirror:ab?cdSECRET", "mirror:ab#cdSECRET", "mirror:SECRET@[::1"]
+    "userinfo",
+    [
+        "mirror:ab/cdSECRET",
+        "mirror:ab?cdSECRET",
+        "mirror:ab#cdSECRET",
+        "mirror:SECRET@[::1",
+        "mirror:SE\tCRET",
+    ],
 )
 def test_a_user_and_password_not_percent_encoded_exit_2_unrepeated(fake_ll2, sync_ll2, userinfo):
     fake = fake_ll2(EVENTS[:3])
@@ -292,17 +299,22 @@ def test_the_migration_takes_the_passwords_out_of_what_was_stored():
             SyncCheckpoint(
                 upstream="http://a.example/2.3.0", last_id=2, last_success=at + datetime.timedelta(1)
             ),
-            # Never resynced: renamed.
-            SyncCheckpoint(upstream="HTTP://mirror:pw@b.example/2.3.0", last_id=3, last_success=at),
+            # Never resynced: renamed, and the URL its last error named too.
+            SyncCheckpoint(
+                upstream="HTTP://mirror:pw@b.example/2.3.0",
+                last_id=3,
+                last_success=at,
+                last_error="HTTP://mirror:pw@b.example/2.3.0/events/?limit=100: 503 Service Unavailable",
+            ),
             SyncCheckpoint(upstream="http://c.example/2.3.0/@", last_id=4),  # no user: as it was
         ]
     )
     DataState.synced("https://mirror:pw@a.example/2.3.0", at)
     migration.forwards(django_apps, None)
-    assert sorted(SyncCheckpoint.objects.values_list("upstream", "last_id")) == [
-        ("HTTP://b.example/2.3.0", 3),
-        ("http://a.example/2.3.0", 2),
-        ("http://c.example/2.3.0/@", 4),
+    assert sorted(SyncCheckpoint.objects.values_list("upstream", "last_id", "last_error")) == [
+        ("HTTP://b.example/2.3.0", 3, "HTTP://b.example/2.3.0/events/?limit=100: 503 Service Unavailable"),
+        ("http://a.example/2.3.0", 2, ""),
+        ("http://c.example/2.3.0/@", 4, ""),
     ]
     assert DataState.current().synced_from == "https://a.example/2.3.0"
 

@@ -7,16 +7,15 @@ from urllib.parse import urlsplit
 from django.db import migrations
 
 
-def without_credentials(url):
-    # As ingest.upstream.without_credentials cuts them out (copied: a migration keeps the code it ran with).
+def credentials(url):
+    """The `user:password@` of `url` as written, or "": as ingest.upstream.without_credentials finds them
+    (copied: a migration keeps the code it ran with)."""
     try:
         userinfo, at, _ = urlsplit(url).netloc.rpartition("@")
     except ValueError:
-        return url
-    if not at:
-        return url
-    start = url.index("//") + 2
-    return url[:start] + url[start + len(userinfo) + 1 :]
+        return ""
+    start = url.find("//") + 2
+    return f"{userinfo}@" if at and url.startswith(f"{userinfo}@", start) else ""
 
 
 def last_success(checkpoint):
@@ -26,9 +25,12 @@ def last_success(checkpoint):
 def forwards(apps, schema_editor):
     checkpoints = apps.get_model("ingest", "SyncCheckpoint").objects
     for checkpoint in checkpoints.filter(upstream__contains="@"):
-        stored = without_credentials(checkpoint.upstream)
-        if stored == checkpoint.upstream:
+        userinfo = credentials(checkpoint.upstream)
+        if not userinfo:
             continue
+        stored = checkpoint.upstream.replace(userinfo, "", 1)
+        # The error of its last failed call named the URL called, with them.
+        checkpoint.last_error = checkpoint.last_error.replace(userinfo, "")
         other = checkpoints.filter(upstream=stored).first()
         if other is not None:
             # The one a sync committed a page with last: the other is older, or never got one.
@@ -37,10 +39,10 @@ def forwards(apps, schema_editor):
             if newer is other:
                 continue
         checkpoint.upstream = stored
-        checkpoint.save(update_fields=["upstream"])
+        checkpoint.save(update_fields=["upstream", "last_error"])
     states = apps.get_model("spacedevs", "DataState").objects
     for state in states.filter(synced_from__contains="@"):
-        state.synced_from = without_credentials(state.synced_from)
+        state.synced_from = state.synced_from.replace(credentials(state.synced_from), "", 1)
         state.save(update_fields=["synced_from"])
 
 

@@ -84,8 +84,8 @@ def check_base_url(options, token):
     stored, auth = without_credentials(options["base_url"].rstrip("/"))
     if "@" in stored:  # a user or password with / ? # as they are, or a URL past reading
         raise ValueError(
-            "--base-url: an @ in it ends a user and password, which must be percent-encoded "
-            "(/ ? # @ : as %2F %3F %23 %40 %3A)"
+            "--base-url: an @ must be percent-encoded (%40) but the one ending a user and password, "
+            "whose / ? # @ : must be too (%2F %3F %23 %40 %3A)"
         )
     if auth is not None and token:
         raise ValueError("--base-url's user and password, or --token (LL2_API_TOKEN): not both")
