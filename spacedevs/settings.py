@@ -496,8 +496,12 @@ LOGGING = {
         # header this server does not answer to (a scanner's, at every request) is a client's 400 too, which
         # Django logs as an ERROR with its traceback: a warning naming the host, which a wrong ALLOWED_HOSTS
         # would refuse.
-        "django.request": {"level": "ERROR"},
+        "django.request": {"level": max(LOG_LEVEL, "ERROR", key=LOG_LEVELS.index)},
         "django.security.DisallowedHost": {"filters": ["as_client_error"]},
+        # Django's own loggers at LOG_LEVEL too, through the root's handler alone (its defaults are INFO,
+        # a console's for DEBUG and mail to ADMINS, of whom there are none): a refused CSRF token, say, is
+        # a warning, and LOG_LEVEL=ERROR drops it.
+        "django": {"level": LOG_LEVEL, "handlers": []},
         # sync_ll2's lines (ingest/management/commands/sync_ll2.py), apart from its report.
         "ingest.sync": {"handlers": ["stderr"], "propagate": False},
         # A line per outgoing request would bury a sync's own report.

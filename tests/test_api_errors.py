@@ -31,6 +31,24 @@ def test_not_found_is_json(client, path):
     assert response.json() == {"detail": "Not found."}
 
 
+@pytest.mark.parametrize(
+    ("method", "query", "accept"),
+    [
+        ("get", "?format=json", "text/html"),
+        ("get", "?format=api", "application/json"),
+        ("get", "", "application/xml"),
+        ("head", "", "application/xml"),
+        ("options", "", "application/json"),
+        ("post", "?format=xml", "application/xml"),
+    ],
+)
+def test_an_unknown_path_is_a_404_whatever_is_asked_of_it(client, method, query, accept):
+    response = getattr(client, method)(f"/no/such/path{query}", HTTP_ACCEPT=accept)
+    assert (response.status_code, response["Content-Type"]) == (404, "application/json")
+    if method != "head":
+        assert response.json() == {"detail": "Not found."}
+
+
 def test_a_past_event_is_found_under_previous(client):
     assert client.get("/2.3.0/events/previous/352/?format=json").json()["id"] == 352
 

@@ -105,6 +105,20 @@ def test_a_rate_as_drf_reads_it_is_accepted():
     assert result.stdout.strip() == "10/hr", result.stderr
 
 
+@pytest.mark.parametrize(
+    ("level", "djangos", "requests"),
+    [("error", "ERROR", "ERROR"), ("critical", "CRITICAL", "CRITICAL"), ("debug", "DEBUG", "ERROR")],
+)
+def test_log_level_holds_for_djangos_own_loggers(level, djangos, requests):
+    # Django's defaults log its warnings (a refused CSRF token) at INFO and above whatever LOG_LEVEL says.
+    result = start('LOGGING["loggers"]', SECRET_KEY="x" * 50, LOG_LEVEL=level)
+    loggers = eval(result.stdout)
+    assert (loggers["django"], loggers["django.request"]) == (
+        {"level": djangos, "handlers": []},
+        {"level": requests},
+    )
+
+
 def test_a_server_without_redis_never_imports_its_client():
     """redis-py and its asyncio half cost every process's start about a tenth of a second."""
     loaded = "import sys, spacedevs.wsgi; print(sorted(name for name in sys.modules if 'redis' in name))"

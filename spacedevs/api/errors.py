@@ -7,7 +7,6 @@ from django.http import Http404, JsonResponse
 from django.utils.cache import patch_cache_control
 from rest_framework import views
 from rest_framework.exceptions import MethodNotAllowed, NotFound
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.views import APIView
 
 from ..faults import is_database_unavailable, is_timeout
@@ -36,11 +35,16 @@ def json_csrf_failure(request, reason=""):
 class NotFoundView(APIView):
     """Not found."""
 
-    # DRF's own: an unknown path is a 404 whatever its `?format=` (NamedFormatNegotiation would answer 400).
-    content_negotiation_class = DefaultContentNegotiation
+    def perform_content_negotiation(self, request, force=False):
+        # An unknown path is a 404 whatever its `?format=` or `Accept` asks (a 400 or a 406 otherwise): in
+        # what they ask for if this view gives it, else in JSON.
+        return super().perform_content_negotiation(request, force=True)
 
     def get(self, request, *args, **kwargs):
         raise NotFound
+
+    def options(self, request, *args, **kwargs):
+        raise NotFound  # not a description of this view
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         raise NotFound  # an unknown path is a 404 whatever the method
