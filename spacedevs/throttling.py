@@ -38,10 +38,11 @@ def api_key_of(request):
     header = request.headers.get("Authorization", "").strip()
     if not header:
         return None
-    scheme, _, key = header.partition(" ")
-    key = key.strip()
-    if scheme.lower() != TOKEN_SCHEME or not key or " " in key:
+    # Split at any whitespace, as DRF's TokenAuthentication reads the header.
+    scheme, *keys = header.split()
+    if scheme.lower() != TOKEN_SCHEME or len(keys) != 1:
         raise InvalidKey("Invalid token header. Use `Authorization: Token <key>`.")
+    [key] = keys
     found = APIKey.find(key)
     if found is None:
         raise InvalidKey("Invalid token.")

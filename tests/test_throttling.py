@@ -175,11 +175,52 @@ def test_a_bad_key_is_a_401(client, header, detail):
     assert response["WWW-Authenticate"] == "Token"
 
 
-def test_a_revoked_key_is_a_401(client, advanced_key):
+def test_a_key_with_a_tab_after_its_scheme_is_read_as_drf_reads_it(client, advanced_key):
     headers, api_key = advanced_key
-    call_command("api_keys", "revoke", api_key.prefix, stdout=io.StringIO())
+    tabbed = headers["HTTP_AUTHORIZATION"].replace(" ", "\t")
+    assert client.get("/2.3.0/events/", **JSON, HTTP_AUTHORIZATION=tabbed).status_code == 200
+    assert usage(client, HTTP_AUTHORIZATION=tabbed)["ident"] == f"key {api_key.prefix}"
+
+
+@pytest.mark.parametrize("given", ["prefix", "whole key"])
+def test_a_revoked_key_is_a_401(client, advanced_key, given):
+    headers, api_key = advanced_key
+    key = headers["HTTP_AUTHORIZATION"].removeprefix("Token ")
+    output = io.StringIO()
+    call_command("api_keys", "revoke", api_key.prefix if given == "prefix" else key, stdout=output)
+    assert output.getvalue() == f"Revoked the key starting with {api_key.prefix}\n"
     response = client.get("/2.3.0/events/", **JSON, **headers)
     assert (response.status_code, response.json()) == (401, {"detail": "Invalid token."})
+
+
+WHAT_A_PREFIX_IS = "(a prefix is a key's first 8 characters)"
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("abc123", "no active key has the prefix 'abc123' " + WHAT_A_PREFIX_IS),
+        (
+            "f" * 40,
+            "no active key is the key starting with 'ffffffff' " + WHAT_A_PREFIX_IS,
+        ),
+    ],
+)
+def test_revoking_no_key_says_so_without_repeating_a_whole_key(advanced_key, given, message):
+    with pytest.raises(CommandError) as refused:
+        call_command("api_keys", "revoke", given, stdout=io.StringIO())
+    assert str(refused.value) == message
+
+
+def test_two_keys_of_one_prefix_are_revoked_by_the_whole_key(advanced_key):
+    _, first = advanced_key
+    other = "0" * 40
+    APIKey(name="Another", tier=first.tier, key_hash=APIKey.hash(other), prefix=first.prefix).save()
+    with pytest.raises(CommandError) as refused:
+        call_command("api_keys", "revoke", first.prefix, stdout=io.StringIO())
+    assert str(refused.value) == f"2 active keys have the prefix {first.prefix!r}: give the whole key"
+    call_command("api_keys", "revoke", other, stdout=io.StringIO())
+    assert list(APIKey.objects.filter(revoked=True).values_list("name", flat=True)) == ["Another"]
 
 
 def test_keys_are_issued_listed_and_revoked_by_command(capsys):

@@ -4,6 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from spacedevs.api.numbers import MAX_INTEGER
 from spacedevs.models import APIKey, APITier
 
+PREFIX_LENGTH = APIKey._meta.get_field("prefix").max_length
+
 
 class Command(BaseCommand):
     help = (
@@ -22,7 +24,9 @@ class Command(BaseCommand):
         issue.add_argument("tier", help="the tier's name")
         actions.add_parser("list", help="list the keys")
         revoke = actions.add_parser("revoke", help="revoke a key")
-        revoke.add_argument("prefix", help="the key's first 8 characters")
+        revoke.add_argument(
+            "key", help="the key's first 8 characters (as `list` shows them), or the whole key"
+        )
 
     def handle(self, *args, action, **options):
         getattr(self, f"_{action}")(**options)
@@ -52,10 +56,19 @@ class Command(BaseCommand):
             state = "revoked" if api_key.revoked else "active"
             self.stdout.write(f"{api_key.prefix}  {api_key.tier.name}  {state}  {api_key.name}")
 
-    def _revoke(self, prefix, **options):
-        if not APIKey.objects.filter(prefix=prefix, revoked=False).update(revoked=True):
-            raise CommandError(f"no active key starts with {prefix!r}")
-        self.stdout.write(f"Revoked the key starting with {prefix}")
+    def _revoke(self, key, **options):
+        active = APIKey.objects.filter(revoked=False)
+        whole = len(key) > PREFIX_LENGTH
+        found = list(active.filter(key_hash=APIKey.hash(key)) if whole else active.filter(prefix=key))
+        shown = key[:PREFIX_LENGTH]  # never a whole key in the output
+        if not found:
+            what = f"is the key starting with {shown!r}" if whole else f"has the prefix {shown!r}"
+            raise CommandError(f"no active key {what} (a prefix is a key's first {PREFIX_LENGTH} characters)")
+        if len(found) > 1:
+            raise CommandError(f"{len(found)} active keys have the prefix {shown!r}: give the whole key")
+        [api_key] = found
+        active.filter(pk=api_key.pk).update(revoked=True)
+        self.stdout.write(f"Revoked the key starting with {api_key.prefix}")
 
 
 def _saved(row):
