@@ -6,6 +6,7 @@ import logging
 from django.conf import settings
 from django.db import connections
 from django.http import HttpResponse
+from rest_framework.exceptions import MethodNotAllowed
 
 from .api.errors import CompactJsonResponse
 from .driver import fetch_one
@@ -34,8 +35,10 @@ class HealthMiddleware:
             return self.get_response(request)
         allowed = {"Allow": ", ".join(PROBE_METHODS)}
         if request.method not in PROBE_METHODS:
-            detail = f'Method "{request.method}" not allowed.'  # DRF's words
-            return CompactJsonResponse({"detail": detail}, status=405, headers=allowed)
+            refused = MethodNotAllowed(request.method)  # DRF's own 405, as the API's views answer it
+            return CompactJsonResponse(
+                {"detail": refused.detail}, status=refused.status_code, headers=allowed
+            )
         if request.method == "OPTIONS":
             return HttpResponse(headers=allowed)
         if request.path_info == "/health/":
