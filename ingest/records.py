@@ -1,6 +1,6 @@
 """The one ingestion path: LL2 2.3.0 event JSON (files, stdin, upstream pages) → database rows.
 
-Fixtures, tests and `import_ll2` all call `ingest_records` (and so will an upstream sync): it
+Fixtures, tests, `import_ll2` and `sync_ll2` all call `ingest_records`: it
 validates every record, upserts the nested objects lookups first, and runs in one transaction, so a bad
 record anywhere leaves the database as it was.
 """

@@ -8,7 +8,7 @@ import uuid
 from django.db import models
 from django.utils.dateparse import parse_duration
 
-from spacedevs.api.numbers import INTEGER_RANGES, MAX_DURATION
+from spacedevs.api.numbers import MAX_DURATION, value_range
 
 from .errors import IngestError, shortened
 
@@ -119,9 +119,7 @@ def parser_for(field):
     if isinstance(field, models.BooleanField):
         return parse_boolean
     if isinstance(field, models.IntegerField):
-        minimum, maximum = INTEGER_RANGES[field.get_internal_type()]
-        # An id is never negative: the API's routes (and LL2's) take digits alone.
-        return integer_parser(max(minimum, 0) if field.primary_key else minimum, maximum)
+        return integer_parser(*value_range(field))
     if isinstance(field, models.UUIDField):
         return parse_uuid
     if isinstance(field, models.DateTimeField):

@@ -9,33 +9,17 @@ from django.contrib.admin.views.main import ChangeList as DjangoChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import BadRequest, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
-from django.db import models
 from django.utils import timezone
 from django.utils.text import smart_split
 
 from .api.filters import BoundedSearchFilter
-from .api.numbers import INTEGER_RANGES, MAX_DURATION
+from .api.numbers import value_range
 from .models import APIKey, APITier
 
 
 class RefusedInput(IncorrectLookupParameters, BadRequest):
     """Input the admin runs no query with, saying why: the changelist answers it with its `?e=1` redirect and
     shows the message there; the autocomplete view, which knows no IncorrectLookupParameters, with a 400."""
-
-
-def value_range(field):
-    """The (least, greatest) value a model field's column holds on PostgreSQL, a relation's that of its
-    target, or None for a field of no such range."""
-    if field.is_relation:
-        field = field.target_field
-    if isinstance(field, models.DurationField):
-        return -MAX_DURATION, MAX_DURATION
-    # An auto field's column is that of the integer field it counts with.
-    bounds = INTEGER_RANGES.get(field.get_internal_type().replace("AutoField", "IntegerField"))
-    if bounds is not None and field.primary_key:
-        # An id is part of the paths the API routes, from 0 up: imports hold LL2's ids to that too.
-        return max(bounds[0], 0), bounds[1]
-    return bounds
 
 
 def holds(field, text):

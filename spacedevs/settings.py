@@ -215,9 +215,6 @@ DATABASE_CONNECT_TIMEOUT = number("DATABASE_CONNECT_TIMEOUT", 3, *CONNECT_TIMEOU
 DATABASE_STATEMENT_TIMEOUT = number(
     "DATABASE_STATEMENT_TIMEOUT", 5.0, lambda v: v > 0, "over 0 seconds", kind=float
 )
-# PostgreSQL's statement_timeout, and poll()'s wait, are whole milliseconds in a C int: what faults.py and
-# driver.py hold to (FAULT_WAIT keeps the setting far below).
-LONGEST_STATEMENT_TIMEOUT = (2**31 - 1) / 1000
 DATABASE_RETRY_AFTER = number("DATABASE_RETRY_AFTER", 5, lambda v: v >= 0, "0 seconds or more")
 # Each worker keeps its connections between requests (opening one costs more than most pages). A connection
 # the database dropped is replaced by the first read of every request (DataState.current), not by Django's

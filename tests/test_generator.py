@@ -68,9 +68,12 @@ def test_the_command_writes_a_page_or_a_list(tmp_path):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["-1"], "N must be >= 0"),
-        (["1", "--start-id", "0"], "--start-id must be >= 1"),
-        (["5", "--start-id", "204748360"], r"the last event's id, --start-id \+ N - 1, must be <= 204748363"),
+        (["-1"], r"count \(N\) must be >= 0"),
+        (["1", "--start-id", "0"], r"start_id \(--start-id\) must be >= 1"),
+        (
+            ["5", "--start-id", "204748360"],
+            r"the last event's id, start_id \+ count - 1 \(--start-id \+ N - 1\), must be <= 204748363",
+        ),
     ],
 )
 def test_the_command_refuses_bad_arguments(arguments, message):

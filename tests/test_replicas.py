@@ -19,20 +19,20 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def server_url(base, database, application):
-    """`base`'s server, this test's database, connections named `application` (in pg_stat_activity)."""
-    return f"{base.rsplit('/', 1)[0]}/{database}?application_name={application}"
+def server_url(base, database):
+    """`base`'s server, this test's database."""
+    return f"{base.rsplit('/', 1)[0]}/{database}"
+
+
+def connect(url):
+    """A connection of the test's own to `url`'s server (psycopg's spelling of the scheme)."""
+    return psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True)
 
 
 def ask(url, query, *params):
-    """One value from `query` on `url`'s server, asked over a connection of the test's own."""
-    plain_url = url.split("?")[0].replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(plain_url) as database:
+    """One value from `query` on `url`'s server."""
+    with connect(url) as database:
         return database.execute(query, params).fetchone()[0]
-
-
-def connections_named(url, application):
-    return ask(url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", application)
 
 
 @pytest.fixture
@@ -41,18 +41,16 @@ def replicated(transactional_db, tmp_path):
     assert REPLICA_URL, "bin/test sets DATABASE_REPLICA_TEST_URL"
     database = connection.settings_dict
     primary_base = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/x"
-    primary = server_url(primary_base, database["NAME"], "spacedevs-test-primary")
-    replica = server_url(REPLICA_URL, database["NAME"], "spacedevs-test-replica")
+    primary = server_url(primary_base, database["NAME"])
+    replica = server_url(REPLICA_URL, database["NAME"])
     instance = Instance(tmp_path, DATABASE_URL=primary, DATABASE_REPLICA_URLS=replica)
     yield instance.serve(), primary, replica
     instance.stop()
 
 
 def write(url, statement):
-    """`statement` committed on `url`'s server, over a connection of the test's own."""
-    with psycopg.connect(
-        url.split("?")[0].replace("postgres://", "postgresql://", 1), autocommit=True
-    ) as database:
+    """`statement` committed on `url`'s server."""
+    with connect(url) as database:
         database.execute(statement)
 
 

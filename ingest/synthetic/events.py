@@ -98,12 +98,16 @@ def generate_events(count: int, seed: int = 0, start_id: int = 100000) -> Iterat
     between the calls with the same seed: treat them as read-only.
     Invalid arguments raise ``ValueError`` immediately, before iteration starts.
     """
+    # Each message names the argument as the function and as generate_events (the command) take it.
     if count < 0:
-        raise ValueError("count must be >= 0")
+        raise ValueError("count (N) must be >= 0")
     if start_id < 1:
-        raise ValueError("start_id must be >= 1")
+        raise ValueError("start_id (--start-id) must be >= 1")
     if start_id + count - 1 > MAX_EVENT_ID:
-        raise ValueError(f"the last id, start_id + count - 1, must be <= {MAX_EVENT_ID}")
+        # Its updates' and image variants' ids are derived from it, and must be 32-bit too.
+        raise ValueError(
+            f"the last event's id, start_id + count - 1 (--start-id + N - 1), must be <= {MAX_EVENT_ID}"
+        )
     return _event_stream(count, seed, start_id)
 
 

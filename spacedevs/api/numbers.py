@@ -3,22 +3,33 @@ store."""
 
 import datetime
 
-# PostgreSQL's `integer`: LL2's ids are 32-bit, and an id, offset or position beyond it cannot be stored.
-MAX_INTEGER = 2**31 - 1
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 
-# Django's integer fields as PostgreSQL stores them (SQLite takes more), so that what imports on SQLite
-# imports on PostgreSQL too.
-INTEGER_RANGES = {
-    "SmallIntegerField": (-(2**15), 2**15 - 1),
-    "IntegerField": (-(2**31), MAX_INTEGER),
-    "BigIntegerField": (-(2**63), 2**63 - 1),
-    "PositiveSmallIntegerField": (0, 2**15 - 1),
-    "PositiveIntegerField": (0, MAX_INTEGER),
-    "PositiveBigIntegerField": (0, 2**63 - 1),
-}
+# Django's integer fields as PostgreSQL stores them (its backend keeps Django's own table; SQLite takes
+# more), so that what imports on SQLite imports on PostgreSQL too.
+INTEGER_RANGES = BaseDatabaseOperations.integer_field_ranges
+
+# PostgreSQL's `integer`: LL2's ids are 32-bit, and an id, offset or position beyond it cannot be stored.
+MAX_INTEGER = INTEGER_RANGES["IntegerField"][1]
 
 # The longest duration every supported database holds: SQLite stores one as a 64-bit count of microseconds.
 MAX_DURATION = datetime.timedelta(microseconds=2**63 - 1)
+
+
+def value_range(field):
+    """The (least, greatest) value a model field's column holds on PostgreSQL, a relation's that of its
+    target, or None for a field of no such range."""
+    if field.is_relation:
+        field = field.target_field
+    if isinstance(field, models.DurationField):
+        return -MAX_DURATION, MAX_DURATION
+    bounds = INTEGER_RANGES.get(field.get_internal_type())
+    if bounds is not None and field.primary_key:
+        # An id is part of the paths the API routes, digits alone, from 0 up (LL2's too): imports and the
+        # admin hold ids to that.
+        return max(bounds[0], 0), bounds[1]
+    return bounds
 
 
 def is_whole_number(text):

@@ -16,12 +16,13 @@ from rest_framework import serializers
 
 from .filters import IntegerFilter, RelatedIdChoicesFilter
 from .modes import ModeViewSetMixin
+from .numbers import INTEGER_RANGES, MAX_INTEGER
 from .renderers import CALENDAR_MEDIA_TYPE, FastJSONRenderer, renders_calendars
 from .versions import CANONICAL_PREFIX
 
 # LL2's integers have no format (an int32 to client generators); ours say their 32-bit bounds too.
-INT32 = {"minimum": -(2**31), "maximum": 2**31 - 1}
-ID_BOUNDS = {"minimum": 0, "maximum": 2**31 - 1}
+INT32 = dict(zip(("minimum", "maximum"), INTEGER_RANGES["IntegerField"], strict=True))
+ID_BOUNDS = {"minimum": 0, "maximum": MAX_INTEGER}
 RESPONSE_MODE_MARK = "x-response-mode"
 FORMAT_DESCRIPTION = (
     "The response's format instead of the Accept header's: `json`, or `ics` for a calendar feed."

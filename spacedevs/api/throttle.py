@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..throttling import api_key_of, throttle_for
+from ..throttling import throttle_for
 from .errors import MethodFirstMixin
 
 
@@ -33,8 +33,7 @@ class APIThrottleView(MethodFirstMixin, APIView):
         ),
     )
     def get(self, request, *args, **kwargs):
-        api_key = request.api_key if hasattr(request._request, "api_key") else api_key_of(request)
-        throttle = throttle_for(api_key)
+        throttle = throttle_for(request.api_key)  # ThrottleMiddleware authenticated it
         used, wait = throttle.current_use(request)
         body = {
             "your_request_limit": throttle.num_requests,

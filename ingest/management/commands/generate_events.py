@@ -11,7 +11,6 @@ as it is generated.
 from django.core.management.base import BaseCommand, CommandError
 
 from ingest.synthetic import generate_events
-from ingest.synthetic.events import MAX_EVENT_ID
 from ingest.synthetic.output import write_json
 
 
@@ -50,14 +49,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, count, seed, output, start_id, output_format, **options):
-        if count < 0:
-            raise CommandError("N must be >= 0")
-        if start_id < 1:
-            raise CommandError("--start-id must be >= 1")
-        if start_id + count - 1 > MAX_EVENT_ID:
-            # Its updates' and image variants' ids are derived from it, and must be 32-bit too.
-            raise CommandError(f"the last event's id, --start-id + N - 1, must be <= {MAX_EVENT_ID}")
-        events = generate_events(count, seed=seed, start_id=start_id)
+        try:
+            events = generate_events(count, seed=seed, start_id=start_id)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         if output == "-":
             write_json(events, count, output_format, _TextSink(self.stdout))
             return
