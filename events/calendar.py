@@ -11,14 +11,13 @@ from django.urls import get_script_prefix, reverse
 from django.utils.dateparse import parse_datetime, parse_duration
 from icalendar import Calendar, Event, Timezone, TimezoneStandard, vText
 from rest_framework.renderers import BaseRenderer
+from rest_framework.settings import api_settings
 
 from spacedevs.api.renderers import CALENDAR_MEDIA_TYPE, FastJSONRenderer
 from spacedevs.held_bytes import HeldBytes
 
 # The events of a feed: the first this many of its route, whatever `limit` says.
 FEED_SIZE = 250
-# The query parameters that shape a feed's page rather than choose its events.
-NOT_FILTERS = {"format", "limit", "offset", "mode"}
 # What RFC 5545 allows in no TEXT value (§3.3.11): the control characters but the tab and line breaks (which
 # icalendar escapes).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -74,7 +73,10 @@ class ICalendarRenderer(BaseRenderer):
 def calendar_name(view, request):
     """The route's title, and the filters that chose its events (among the parameters the route knows:
     the others chose nothing): `Upcoming events (type__ids=2)`."""
-    filters = set(view.query_parameter_names()) - NOT_FILTERS
+    paging = view.pagination_class
+    # The parameters that shape a feed's page rather than choose its events.
+    shaping = {api_settings.URL_FORMAT_OVERRIDE, paging.limit_query_param, paging.offset_query_param}
+    filters = set(view.query_parameter_names()) - shaping - {view.mode_param}
     filters = ", ".join(
         f"{name}={value}"
         for name, values in sorted(request.query_params.lists())

@@ -19,7 +19,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import signals
 
 from spacedevs.api.stored import stored_renderings
-from spacedevs.bulk import bulk_insert
+from spacedevs.bulk import bulk_delete, bulk_insert
 from spacedevs.changes import in_bulk_write, take_writers_turn
 from spacedevs.models import DataState
 from spacedevs.sources import digest, library_versions
@@ -85,7 +85,7 @@ def events_showing(model, pks):
         return set(pks)
     if model in link_owners():
         owner_model, owner_field = link_owners()[model]
-        owners = model._default_manager.filter(pk__in=pks).values_list(f"{owner_field}_id", flat=True)
+        owners = model._default_manager.filter(pk__in=pks).values_list(owner_field, flat=True)
         return events_showing(owner_model, set(owners))
     found = set()
     for path in embedded_paths().get(model, ()):
@@ -106,14 +106,7 @@ def _replace_stored(event_ids, renderings):
     """Store the documents of `renderings` ((event id, {mode: document}) as stored_renderings gives them) in
     place of the current ones of `event_ids`. They are rendered as they are stored: an error rendering one
     ends the COPY under way, and with it the transaction."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        # Raw: a model delete would fetch every document to send signals nobody here needs.
-        cursor.execute(
-            f"DELETE FROM {quote(EventDocument._meta.db_table)} WHERE {quote(EventDocument._meta.pk.column)} "
-            f"IN ({', '.join(['%s'] * len(event_ids))})",
-            event_ids,
-        )
+    bulk_delete(EventDocument.objects.filter(pk__any_of=event_ids))
     bulk_insert(
         EventDocument,
         ({"event_id": pk, "fingerprint": fingerprint(), **documents} for pk, documents in renderings),

@@ -162,14 +162,19 @@ class Kind:
         return str(self.model._meta.verbose_name)
 
 
+def through_attname(many_to_many, name):
+    """The column attribute of the foreign key `name` of a many-to-many field's through model."""
+    return many_to_many.remote_field.through._meta.get_field(name).attname
+
+
 def slot_for(model, key):
     model_field = model._meta.get_field(key)
     if isinstance(model_field, models.ManyToManyField):
         return LinkList(
             owner_model=model,
             row_model=model_field.remote_field.through,
-            owner_attname=model_field.m2m_field_name() + "_id",
-            target_attname=model_field.m2m_reverse_field_name() + "_id",
+            owner_attname=through_attname(model_field, model_field.m2m_field_name()),
+            target_attname=through_attname(model_field, model_field.m2m_reverse_field_name()),
             target_model=model_field.related_model,
         )
     if isinstance(model_field, models.ManyToOneRel):

@@ -7,7 +7,6 @@ the last page that fully arrived, with nothing lost and nothing applied twice.
 import contextlib
 import datetime
 import fcntl
-import hashlib
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from events.models import Event
-from spacedevs.changes import bulk_write
+from spacedevs.changes import advisory_lock_key, bulk_write
 from spacedevs.models import DataState
 
 from .batch import Batch
@@ -74,7 +73,7 @@ def exclusive_sync():
     """Hold the database's sync lock, or raise SyncBusy: PostgreSQL's advisory lock (it holds across hosts),
     or a lock file next to a SQLite database (a lock in the process for an in-memory one)."""
     if connection.vendor == "postgresql":
-        key = int.from_bytes(hashlib.sha256(b"spacedevs sync_ll2").digest()[:8], "big", signed=True)
+        key = advisory_lock_key("spacedevs sync_ll2")
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
             if not cursor.fetchone()[0]:
@@ -107,7 +106,7 @@ def events_url(upstream, since, offset=0):
     """The page of detailed events updated at or after `since` (all of them without one), oldest first."""
     query = {"mode": "detailed", "limit": PAGE_SIZE, "ordering": "last_updated"}
     if since is not None:
-        query["last_updated__gte"] = since.isoformat().replace("+00:00", "Z")
+        query["last_updated__gte"] = _text(since)
     if offset:
         query["offset"] = offset
     return upstream.url(f"events/?{urlencode(query)}")

@@ -2,17 +2,15 @@
 
 import datetime
 import json
-import re
 import uuid
 
+from django.core.validators import slug_re
 from django.db import models
 from django.utils.dateparse import parse_duration
 
 from spacedevs.api.numbers import MAX_DURATION, value_range
 
 from .errors import IngestError, shortened
-
-SLUG_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+$")
 
 
 def json_document(text):
@@ -129,7 +127,7 @@ def parser_for(field):
     if isinstance(field, models.DurationField):
         return parse_iso_duration
     if isinstance(field, models.SlugField):
-        return text_parser(field.max_length, SLUG_PATTERN)
+        return text_parser(field.max_length, slug_re)  # what SlugField's validator takes
     if isinstance(field, models.CharField | models.TextField):
         return text_parser(field.max_length)
     raise TypeError(f"no LL2 parser for {field!r}")

@@ -28,7 +28,14 @@ from .models import DataState
 from .sources import project_app_configs, response_code
 
 _bulk_write = contextvars.ContextVar("bulk_write", default=False)
-WRITERS_LOCK = int.from_bytes(hashlib.sha256(b"spacedevs writers").digest()[:8], "big", signed=True)
+
+
+def advisory_lock_key(name):
+    """The key of PostgreSQL's advisory lock `name` (a bigint): the same for every process and host."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+WRITERS_LOCK = advisory_lock_key("spacedevs writers")
 
 
 def take_writers_turn(using=DEFAULT_DB_ALIAS):

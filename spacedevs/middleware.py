@@ -58,9 +58,10 @@ class ReplicaReadsMiddleware:
 
 class SentBodyMiddleware:
     """Every response as it is sent: with its `Content-Length` (CommonMiddleware gives one only to the
-    responses that pass it: not to the probes, answered before it), and without a body for HEAD, whatever
-    its status (RFC 9110 §9.3.2: a WSGI server sends a HEAD response's body, or drops it and logs a warning
-    for each, as gunicorn does). First but for the request log: no response passes it by."""
+    responses that pass it: not to the probes, answered before it), but for a 204 or 304, and without a body
+    for HEAD, whatever its status (RFC 9110 §9.3.2: a WSGI server sends a HEAD response's body, or drops it
+    and logs a warning for each, as gunicorn does). First but for the request log: no response passes it
+    by."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -69,8 +70,12 @@ class SentBodyMiddleware:
         response = self.get_response(request)
         if response.streaming:
             return response
-        # Never on a 304, where it would be the length of the 200 it stands for (RFC 9110 §8.6).
-        if response.status_code not in (204, 304) and "Content-Length" not in response.headers:
+        if response.status_code in (204, 304):
+            # Not even CommonMiddleware's `0`: a 204 has none, and a 304 may carry only the length of the 200
+            # it stands for (RFC 9110 §8.6), which a 304 decided before the body was made does not know; a
+            # cache may take it for its stored response's.
+            response.headers.pop("Content-Length", None)
+        elif "Content-Length" not in response.headers:
             response.headers["Content-Length"] = str(len(response.content))
         if request.method == "HEAD":
             response.content = b""

@@ -30,7 +30,13 @@ from .middleware import DATA_STATE_ERROR_KEY, DATA_STATE_KEY, iso_utc
 from .models import DataState
 from .replicas import PRIMARY
 from .request_log import ARRIVAL_KEY, REQUEST_ID, EnvironRequest, log_request, request_id
-from .response_cache import cache_control, carries_csrf_cookie, conditional_response, is_conditional
+from .response_cache import (
+    cache_control,
+    carries_csrf_cookie,
+    conditional_response,
+    is_conditional,
+    is_personal,
+)
 from .throttling import throttle_for
 
 # The request's inputs that can change a replayable response (its body or headers).
@@ -86,15 +92,6 @@ def key_size(key):
 
 def kept_headers(headers):
     return [(name, value) for name, value in headers if name.lower() not in PER_REQUEST_HEADERS]
-
-
-def is_personal(headers):
-    """Whether a response with `headers` was made for its client alone: it sets a cookie (the session
-    middleware, outside the response cache, clears a client's stale session cookie), or varies with them."""
-    return any(
-        name.lower() == "set-cookie" or (name.lower() == "vary" and "cookie" in value.lower())
-        for name, value in headers
-    )
 
 
 def djangos_to_answer(environ):

@@ -24,7 +24,7 @@ from django.db import Error
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.cache import cc_delim_re, get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags
 from rest_framework.views import APIView
 
@@ -124,6 +124,17 @@ def names_etag(meta, etag):
     if "HTTP_IF_NONE_MATCH" not in meta or "HTTP_IF_MATCH" in meta or "HTTP_IF_UNMODIFIED_SINCE" in meta:
         return False
     return etag in (tag.removeprefix("W/") for tag in parse_etags(meta["HTTP_IF_NONE_MATCH"]))
+
+
+def is_personal(headers):
+    """Whether a response with `headers` ((name, value) pairs) was made for its client alone: it sets a
+    cookie (the session middleware, outside the response cache, clears a client's stale session cookie), or
+    varies with them."""
+    return any(
+        name.lower() == "set-cookie"
+        or (name.lower() == "vary" and "cookie" in {field.lower() for field in cc_delim_re.split(value)})
+        for name, value in headers
+    )
 
 
 def carries_csrf_cookie(cookies):
@@ -342,7 +353,7 @@ class ResponseCacheMiddleware:
         if entry is None:
             return response, None  # data that kept changing, or unknown: not shared, not validated
         self._cache_derived(request, entry.state, known_current=True)
-        if response.cookies or "Cookie" in response.get("Vary", ""):
+        if response.cookies or is_personal(response.items()):
             return response, None  # a personal page: not shared, not validated
         self.cache.set(entry.key, self._stored(response), timeout=self._timeout(entry.valid_until))
         return response, entry
@@ -422,19 +433,4 @@ class PrivateCookiesMiddleware:
         response = self.get_response(request)
         if response.cookies:
             patch_cache_control(response, private=True)
-        return response
-
-
-class NotModifiedMiddleware:
-    """Takes out of a 304 the `Content-Length: 0` that CommonMiddleware (inside this one) gives every
-    response: a 304 may carry only the length of its 200's body (RFC 9110 §8.6), which a 304 decided
-    before the body was read does not know, and a cache may take the header for its stored response's."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if response.status_code == 304:
-            del response.headers["Content-Length"]
         return response

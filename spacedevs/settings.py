@@ -158,7 +158,6 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "spacedevs.response_cache.PrivateCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "spacedevs.response_cache.NotModifiedMiddleware",
     "django.middleware.common.CommonMiddleware",
     "spacedevs.throttling.ThrottleMiddleware",
     "spacedevs.middleware.DataStateMiddleware",

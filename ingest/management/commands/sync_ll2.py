@@ -12,6 +12,8 @@ from tqdm import tqdm
 from ingest.errors import IngestError
 from ingest.models import SyncCheckpoint
 from ingest.sync import (
+    CHECKPOINT_OVERLAP,
+    PAGE_SIZE,
     PruneRefused,
     SyncBusy,
     SyncStopped,
@@ -94,9 +96,9 @@ def check_base_url(options, token):
 
 
 def budget_eta(total, budget):
-    """The least time `budget` allows for `total` events in pages of 100, or None past what a timedelta
+    """The least time `budget` allows for `total` events in pages of PAGE_SIZE, or None past what a timedelta
     holds (a count of events in the quadrillions)."""
-    pages = -(-total // 100)
+    pages = -(-total // PAGE_SIZE)
     try:
         return datetime.timedelta(seconds=round(max(0, pages - 1) * budget.interval))
     except OverflowError:
@@ -118,7 +120,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--since",
             default="auto",
-            help="auto: from the checkpoint, less 5 minutes (default); all: everything; or an ISO date",
+            help=f"auto: from the checkpoint, less {CHECKPOINT_OVERLAP.seconds // 60} minutes (default); "
+            "all: everything; or an ISO date",
         )
         when = parser.add_mutually_exclusive_group()
         when.add_argument("--watch", type=float, metavar="SECONDS", help="keep polling, SECONDS apart")
