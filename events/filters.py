@@ -1,4 +1,4 @@
-"""The filters of LL2's events routes (contract §2): comma lists are any-of, parameters combine with AND."""
+"""The filters of LL2's events routes: comma lists are any-of, parameters combine with AND."""
 
 import django_filters
 from django.utils import timezone

@@ -5,7 +5,6 @@ import fcntl
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,15 +12,10 @@ import time
 
 import httpx
 
+from bench.servers import free_port
 from spacedevs.changes import data_models
 
 from .conftest import ROOT, fixture_files
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Instance:

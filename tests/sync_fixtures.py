@@ -6,10 +6,11 @@ import contextlib
 import io
 import logging
 import signal
-import socket
 
 import pytest
 from django.core.management import call_command
+
+from bench.servers import free_port
 
 from .conftest import fixture_events
 from .fake_upstream import FakeLL2, sort_key
@@ -72,7 +73,4 @@ def sync_ll2():
 
 
 def closed_port_url():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/2.3.0"
+    return f"http://127.0.0.1:{free_port()}/2.3.0"

@@ -11,10 +11,9 @@ from django.core.cache.backends.redis import RedisCache
 from django.test import RequestFactory
 from redis.exceptions import RedisError
 
+from bench.servers import free_port
 from spacedevs.redis_cache import TolerantRedisCache
 from spacedevs.throttling import ClientThrottle
-
-from .instances import free_port
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,10 @@ import httpx
 import pytest
 import yaml
 
+from bench.servers import free_port
+
 from .conftest import ROOT
-from .instances import Instance, free_port
+from .instances import Instance
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
