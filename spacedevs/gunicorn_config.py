@@ -12,61 +12,50 @@ import environ
 from gunicorn.glogging import Logger
 
 from spacedevs.log_format import JSONFormatter
-from spacedevs.refused import RefusedSetting
+from spacedevs.refused import RefusedSetting, checked, number
 
 # The settings below come from the environment or the `.env` file beside manage.py, as Django's do
-# (settings.py): read here too, since gunicorn's master keeps no Django settings (check_settings()).
+# (settings.py): read here too, since gunicorn's master keeps no Django settings (django_settings()).
 environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env", overwrite=False)
 
 
-def refuse(name, expected, value):
-    """Stops gunicorn's start with one line naming the variable `name` (as settings.py's checked() does):
-    gunicorn prints a traceback for any exception its configuration raises, but not for SystemExit."""
-    sys.exit(f"{name} must be {expected}, not {value!r}")
-
-
-def check_settings():
-    """Django's settings, read once in gunicorn's master and not kept (each worker reads its own): a value
-    they refuse stops the start here, in one line, before any worker boots. Refused in the workers, it was
-    printed by each of them, and gunicorn, halting while others still booted, added its own traceback."""
-    settings = importlib.util.find_spec(os.environ.get("DJANGO_SETTINGS_MODULE", "spacedevs.settings"))
+def one_line(read, *arguments):
+    """What `read(*arguments)` gives, where a value refused (RefusedSetting) stops gunicorn's start with its
+    one line: gunicorn prints a traceback for any exception its configuration raises, but not for
+    SystemExit."""
     try:
-        runpy.run_path(settings.origin)  # as a file: a process that has the module (a test's) keeps its own
+        return read(*arguments)
     except RefusedSetting as refused:
         sys.exit(str(refused))
 
 
-def count(name, default):
-    """The whole number, 1 or more, that the variable `name` holds; `default` when it is not set."""
-    text = os.environ.get(name)
-    if text is None:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        refuse(name, "a whole number, 1 or more", text)
-    return value
+def django_settings(*names):
+    """The values of Django's settings `names`, which are run once in gunicorn's master and not kept (each
+    worker reads its own): a value they refuse stops the start here, in one line, before any worker boots.
+    Refused in the workers, it was printed by each of them, and gunicorn, halting while others still
+    booted, added its own traceback."""
+    settings = importlib.util.find_spec(os.environ.get("DJANGO_SETTINGS_MODULE", "spacedevs.settings"))
+    # As a file: a process that has the module (a test's) keeps its own.
+    values = one_line(runpy.run_path, settings.origin)
+    return [values[name] for name in names]
 
 
-def address(name, default):
-    """The address the variable `name` holds: gunicorn listens on none for an empty one, and never exits."""
-    text = os.environ.get(name, default)
-    if text.split() != [text]:  # empty, or with spaces gunicorn would take for part of the host
-        refuse(name, "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock", text)
-    return text
+def is_address(text):
+    """gunicorn listens on no empty address, and never exits; spaces it would take for part of the host."""
+    return text.split() == [text]
 
 
-check_settings()
+# Taken from the settings as the app's lines take them (settings.py checked them).
+LOG_LEVEL, LOG_FORMAT = django_settings("LOG_LEVEL", "LOG_FORMAT")
 wsgi_app = "spacedevs.wsgi"
-bind = address("BIND", "127.0.0.1:8000")
-workers = count("WEB_CONCURRENCY", 2)
+ADDRESS = "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock"
+bind = one_line(checked, "BIND", os.environ.get("BIND", "127.0.0.1:8000"), is_address, ADDRESS)
+workers = one_line(number, "WEB_CONCURRENCY", 2, lambda count: count >= 1, "1 or more")
 # Threads per worker (gthread) for clients that hold idle connections open, as browsers do without a
 # buffering proxy in front; the query deadline's timer then gives way to the server's statement_timeout
 # (the data state's read and a page's documents keep their own deadline: spacedevs/driver.py).
-threads = count("GUNICORN_THREADS", 1)
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()  # as the app's lines: settings.py has checked it
+threads = one_line(number, "GUNICORN_THREADS", 1, lambda count: count >= 1, "1 or more")
+loglevel = LOG_LEVEL.lower()
 # No `timeout`: gunicorn's 30 s, inside which settings.py keeps the database's deadlines (WORKER_TIMEOUT).
 # No access log: spacedevs.request_log logs each request, with its id and duration.
 # The scheme and address of a request are Django's to judge (TRUST_X_FORWARDED_PROTO, TRUSTED_PROXIES):
@@ -89,7 +78,7 @@ class JSONLogger(Logger):
                 handler.setFormatter(JSONFormatter())
 
 
-if os.environ.get("LOG_FORMAT") == "json":  # settings.py refuses any other value than json and text
+if LOG_FORMAT == "json":
     logger_class = JSONLogger
 
 

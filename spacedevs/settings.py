@@ -1,6 +1,5 @@
 """Django settings, read from the environment (see README: Configuration)."""
 
-import math
 import os
 import re
 from pathlib import Path
@@ -10,7 +9,7 @@ import environ
 from corsheaders.defaults import default_headers as corsheaders_default_headers
 from django.core.management.utils import get_random_secret_key
 
-from spacedevs.refused import RefusedSetting
+from spacedevs.refused import RefusedSetting, checked, number, numeric
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,40 +17,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # starts with `$` (as a key of Django's own generator may) for another variable's name, read `500ms` as 500
 # and `1e3` as 13, keep the spaces around a list's items, and read any word they do not know as false.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
-
-def checked(name, value, valid, expected, shown=True):
-    """`value` of the setting `name`, if `valid(value)`: a value that would fail later (a 500 on the first
-    request that uses it) or silently (a limit that is none) stops the start, saying what is `expected`,
-    and the value unless it is not to be `shown` (a URL may hold a password)."""
-    if not valid(value):
-        raise RefusedSetting(f"{name} must be {expected}" + (f", not {value!r}" if shown else ""))
-    return value
-
-
-NUMBER_KINDS = {int: "a whole number", float: "a number"}
-
-
-def number(name, default, valid, expected, kind=int):
-    """The variable `name` read by `kind` (int or float) (numeric()), `default` when it is not set."""
-    text = os.environ.get(name)
-    return default if text is None else numeric(name, text, valid, expected, kind)
-
-
-def numeric(name, text, valid, expected, kind=int):
-    """`text`, the value of `name`, read by `kind`; checked() that it is a finite number and `valid`."""
-    value = as_number(text, kind)
-    checked(name, text, lambda _: value is not None and valid(value), f"{NUMBER_KINDS[kind]}, {expected}")
-    return value
-
-
-def as_number(text, kind):
-    """`text` read by `kind`, or None when that is not a finite number."""
-    try:
-        value = kind(text)
-        return value if math.isfinite(value) else None
-    except (ValueError, OverflowError):  # not a number; an int past a float's range
-        return None
 
 
 SWITCH_VALUES = {"true": True, "on": True, "yes": True, "y": True, "ok": True, "1": True}
