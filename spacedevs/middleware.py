@@ -1,6 +1,9 @@
-"""Per-request view of the data state, and the body every response is sent with."""
+"""Per-request view of the data state, the body every response is sent with, and the pages that are a
+client's own."""
 
 import datetime
+
+from django.utils.cache import patch_cache_control
 
 from .models import DataState
 from .replicas import PRIMARY, READS_FROM, Candidate, reads_for, replica_aliases
@@ -79,4 +82,19 @@ class SentBodyMiddleware:
             response.headers["Content-Length"] = str(len(response.content))
         if request.method == "HEAD":
             response.content = b""
+        return response
+
+
+class PrivateCookiesMiddleware:
+    """Makes a response that sets a cookie its client's alone (`Cache-Control: private`, not `public`): the
+    session middleware, outside the response cache, clears a stale session cookie on a page that is
+    public for every other client."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.cookies:
+            patch_cache_control(response, private=True)
         return response

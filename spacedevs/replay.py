@@ -28,15 +28,10 @@ from .faults import QueryDeadline
 from .held_bytes import HeldBytes
 from .middleware import DATA_STATE_ERROR_KEY, DATA_STATE_KEY, iso_utc
 from .models import DataState
+from .preconditions import conditional_response, is_conditional
 from .replicas import PRIMARY
 from .request_log import ARRIVAL_KEY, REQUEST_ID, EnvironRequest, log_request, request_id
-from .response_cache import (
-    cache_control,
-    carries_csrf_cookie,
-    conditional_response,
-    is_conditional,
-    is_personal,
-)
+from .response_cache import cache_control, carries_csrf_cookie, is_personal
 from .throttling import throttle_for
 
 # The request's inputs that can change a replayable response (its body or headers).

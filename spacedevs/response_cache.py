@@ -7,87 +7,33 @@ parameter), its `Accept` header and the encoding it accepts, and, on routes whos
 on the 200 they concern, cached or computed (RFC 9110 §13.2.2). A cache hit is served as stored. A
 write to the data bumps the version in its own transaction, so no worker or host can serve a response the
 database no longer agrees with. Responses that set a cookie, or vary with one, are compressed but neither
-cached nor validated. Compression is Brotli or gzip, as the client prefers.
+cached nor validated. Compression is Brotli or gzip, as the client prefers (encoding.py); preconditions
+are preconditions.py's.
 """
 
 import contextlib
 import datetime
 import hashlib
 from dataclasses import dataclass
-from types import SimpleNamespace
 
-import brotli
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import RequestDataTooBig
 from django.db import Error
 from django.http import HttpResponse, HttpResponseNotModified
-from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import cc_delim_re, get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.http import http_date, parse_etags
-from rest_framework.views import APIView
+from django.utils.cache import cc_delim_re, patch_vary_headers
+from django.utils.http import http_date
 
-from . import gzip_parts
-from .api.errors import CompactJsonResponse
+from .api.resolving import api_view_class
+from .encoding import VARY, encode, negotiated_coding
 from .models import DataState
+from .preconditions import conditional_response, is_conditional, names_etag
 from .sources import response_code
 
-# The headers of a conditional request (RFC 9110 §13.1).
-CONDITIONAL_HEADERS = (
-    "HTTP_IF_MATCH",
-    "HTTP_IF_UNMODIFIED_SINCE",
-    "HTTP_IF_NONE_MATCH",
-    "HTTP_IF_MODIFIED_SINCE",
-)
-# The request headers a response's body depends on, besides its URL.
-VARY = ("Accept", "Accept-Encoding")
-# Bodies below this size are not worth a compression header.
-MIN_COMPRESSED_SIZE = 200
 # The errors of a GET that are a function of the request and the data alone (a bad parameter, an unknown id,
 # a type the route does not give): shared alike, where a 429, a 401 or a 503 is not.
 SHARED_ERRORS = frozenset({400, 404, 406})
-# The compressions offered, preferred first when a client accepts several equally. Both are deterministic
-# (gzip without a timestamp), so every worker compresses a body to the same bytes. gzip is ISA-L's: five
-# times as fast as zlib's at the same size (a miss waits for it). Each takes the body and the part of it the
-# view named (a gzip_parts.KnownPart on the response, or None), which gzip deflates once for every response
-# that shows it.
-COMPRESSORS = {
-    "br": lambda body, part: brotli.compress(body, quality=settings.BROTLI_QUALITY),
-    "gzip": lambda body, part: gzip_parts.compress(body, settings.GZIP_LEVEL, part),
-}
-
-
-# Content codings a client may name by another name (RFC 9110 §8.4.1.3: x-gzip is gzip).
-CODING_ALIASES = {"x-gzip": "gzip"}
-
-
-def accepted_codings(header):
-    """{content coding: quality} from an Accept-Encoding header."""
-    qualities = {}
-    for item in header.split(","):
-        name, *parameters = (part.strip() for part in item.split(";"))
-        quality = 1.0
-        for parameter in parameters:
-            key, _, value = parameter.partition("=")
-            if key.strip().lower() == "q":
-                quality = quality_value(value.strip())
-        if name:
-            qualities[name.lower()] = quality
-    for alias, coding in CODING_ALIASES.items():
-        if alias in qualities:  # a coding named by its own name too is weighed by that
-            qualities.setdefault(coding, qualities.pop(alias))
-    return qualities
-
-
-def negotiated_coding(request):
-    """The compression to answer `request` with (the one it prefers, by quality), or None: none accepted, or
-    the body as it is preferred to all (`identity`, or `*`, weighs more; RFC 9110 §12.5.3)."""
-    qualities = accepted_codings(request.META.get("HTTP_ACCEPT_ENCODING", ""))
-    wildcard = qualities.get("*", 0.0)
-    best = max(COMPRESSORS, key=lambda coding: qualities.get(coding, wildcard))
-    quality = qualities.get(best, wildcard)
-    return best if quality > 0 and quality >= qualities.get("identity", wildcard) else None
 
 
 def cache_derived(request, key, value):
@@ -117,15 +63,6 @@ class Replayable:
     path: str  # as logged
 
 
-def names_etag(meta, etag):
-    """Whether the request with WSGI environ `meta` names `etag` itself in `If-None-Match`, with no
-    precondition tested before that one (RFC 9110 §13.2.2): the one conditional request answered before its
-    response is known, since `etag` is only ever given to a 200 (`*` or a date would stand for a 404 too)."""
-    if "HTTP_IF_NONE_MATCH" not in meta or "HTTP_IF_MATCH" in meta or "HTTP_IF_UNMODIFIED_SINCE" in meta:
-        return False
-    return etag in (tag.removeprefix("W/") for tag in parse_etags(meta["HTTP_IF_NONE_MATCH"]))
-
-
 def is_personal(headers):
     """Whether a response with `headers` ((name, value) pairs) was made for its client alone: it sets a
     cookie (the session middleware, outside the response cache, clears a client's stale session cookie), or
@@ -144,36 +81,6 @@ def carries_csrf_cookie(cookies):
     return settings.CSRF_COOKIE_NAME in cookies
 
 
-def is_conditional(meta):
-    return any(header in meta for header in CONDITIONAL_HEADERS)
-
-
-def conditional_response(request, etag, modified_second, response):
-    """What the request's preconditions make of `response`, a 200 with `etag` whose data changed at
-    `modified_second` (DataState.modified_second; None: no date): itself, a 304, or a 412 naming the
-    precondition that failed. `request` needs only `method`, `path` (Django logs it with a 412) and `META`;
-    `response` may be None (then None when the preconditions leave it as it is)."""
-    ignored = set()
-    if modified_second is None:
-        # A date of a response that has none is not tested (RFC 9110 §13.1.4): Django would fail it.
-        ignored.add("HTTP_IF_UNMODIFIED_SINCE")
-    if "HTTP_IF_NONE_MATCH" in request.META:
-        # Whatever it holds (RFC 9110 §13.1.3): Django tests the date when it can read no tag in it.
-        ignored.add("HTTP_IF_MODIFIED_SINCE")
-    if not ignored.isdisjoint(request.META):
-        meta = {name: value for name, value in request.META.items() if name not in ignored}
-        request = SimpleNamespace(method=request.method, path=request.path, META=meta)
-    answer = get_conditional_response(request, etag=etag, last_modified=modified_second, response=response)
-    if answer is None or answer.status_code != 412:
-        return answer
-    if_match = parse_etags(request.META.get("HTTP_IF_MATCH", ""))  # unreadable, Django leaves it out
-    header = "If-Match" if if_match else "If-Unmodified-Since"
-    return CompactJsonResponse(
-        {"detail": f"The {header} precondition does not hold."},
-        status=412,
-    )
-
-
 def cache_control(valid_until):
     """The `Cache-Control` of a shared response valid until `valid_until` (None: until the data changes)."""
     max_age = settings.RESPONSE_MAX_AGE
@@ -184,29 +91,6 @@ def cache_control(valid_until):
 
 def seconds_until(moment):
     return max(0, int((moment - timezone.now()).total_seconds()))
-
-
-def quality_value(text):
-    """A weight (RFC 9110 §12.4.2: 0 to 1), or 0, which refuses, for a text that is not one (unreadable,
-    NaN, out of range)."""
-    try:
-        value = float(text)
-    except ValueError:
-        return 0.0
-    return value if 0.0 <= value <= 1.0 else 0.0
-
-
-def api_view_class(request):
-    """The DRF view class serving `request`, or None (the admin, static files, unknown paths); resolved once
-    per request (the throttle asks too)."""
-    if not hasattr(request, "_api_view_class"):
-        try:
-            view_class = getattr(resolve(request.path_info).func, "cls", None)
-        except Resolver404:
-            view_class = None
-        is_api = isinstance(view_class, type) and issubclass(view_class, APIView)
-        request._api_view_class = view_class if is_api else None
-    return request._api_view_class
 
 
 @dataclass(frozen=True)
@@ -349,7 +233,7 @@ class ResponseCacheMiddleware:
                 delattr(request, name)
             request._derived_entries = []
             entry = self._entry(request, view_class)
-        self._encode(request, response)
+        encode(request, response)
         if entry is None:
             return response, None  # data that kept changing, or unknown: not shared, not validated
         self._cache_derived(request, entry.state, known_current=True)
@@ -382,25 +266,10 @@ class ResponseCacheMiddleware:
         §4.2.2), and an event imported after would stay unknown there."""
         if response.streaming:
             return response
-        self._encode(request, response)
+        encode(request, response)
         if response.status_code in SHARED_ERRORS and not response.has_header("Cache-Control"):
             response.headers["Cache-Control"] = cache_control(entry.valid_until)
         return response
-
-    @staticmethod
-    def _encode(request, response):
-        """`response` in the coding the request prefers (negotiated_coding), when worth it. Shared or not, the
-        body is the one the client's Accept and Accept-Encoding chose: both go in `Vary`."""
-        patch_vary_headers(response, VARY)
-        coding = negotiated_coding(request)
-        if (
-            coding is None
-            or len(response.content) < MIN_COMPRESSED_SIZE
-            or response.has_header("Content-Encoding")
-        ):
-            return
-        response.content = COMPRESSORS[coding](response.content, getattr(response, "known_part", None))
-        response.headers["Content-Encoding"] = coding
 
     @staticmethod
     def _stored(response):
@@ -419,18 +288,3 @@ class ResponseCacheMiddleware:
     def _timeout(valid_until):
         timeout = settings.RESPONSE_CACHE_TIMEOUT
         return timeout if valid_until is None else min(timeout, seconds_until(valid_until))
-
-
-class PrivateCookiesMiddleware:
-    """Makes a response that sets a cookie its client's alone (`Cache-Control: private`, not `public`): the
-    session middleware, outside the response cache, clears a stale session cookie on a page that is
-    public for every other client."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if response.cookies:
-            patch_cache_control(response, private=True)
-        return response

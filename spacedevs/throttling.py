@@ -22,8 +22,8 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from .addresses import ClientAddress
 from .api.errors import CompactJsonResponse
+from .api.resolving import api_view_class
 from .models import APIKey
-from .response_cache import api_view_class
 
 TOKEN_SCHEME = "token"
 

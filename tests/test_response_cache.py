@@ -25,9 +25,10 @@ from events.models import RECENT_GRACE, Event
 from events.views import EventViewSet
 from ingest.records import ingest_records
 from spacedevs.api.stored_pages import StoredPage
+from spacedevs.encoding import negotiated_coding
 from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import DataState
-from spacedevs.response_cache import ResponseCacheMiddleware, negotiated_coding
+from spacedevs.response_cache import ResponseCacheMiddleware
 from spacedevs.sources import project_files, response_code
 
 from .conftest import SCHEMA_IN_TRANSACTION, SEED, fixture_events
