@@ -51,9 +51,10 @@ wsgi_app = "spacedevs.wsgi"
 ADDRESS = "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock"
 bind = one_line(checked, "BIND", os.environ.get("BIND", "127.0.0.1:8000"), is_address, ADDRESS)
 workers = one_line(number, "WEB_CONCURRENCY", 2, lambda count: count >= 1, "1 or more")
-# Threads per worker (gthread) for clients that hold idle connections open, as browsers do without a
-# buffering proxy in front; the query deadline's timer then gives way to the server's statement_timeout
-# (the data state's read and a page's documents keep their own deadline: spacedevs/driver.py).
+# Threads per worker (gthread) for idle keep-alive connections that the proxy in front passes through
+# (gunicorn never faces clients: a slow one holds a worker or thread, README: Deploying); the query
+# deadline's timer then gives way to the server's statement_timeout (the data state's read and a page's
+# documents keep their own deadline: spacedevs/driver.py).
 threads = one_line(number, "GUNICORN_THREADS", 1, lambda count: count >= 1, "1 or more")
 loglevel = LOG_LEVEL.lower()
 # No `timeout`: gunicorn's 30 s, inside which settings.py keeps the database's deadlines (WORKER_TIMEOUT).

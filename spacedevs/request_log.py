@@ -30,11 +30,15 @@ class RequestIdFilter(logging.Filter):
 
 
 class AsClientError(logging.Filter):
-    """Makes a record Django logs as a server's error (with its traceback) a warning without one: for a
-    client's error its request line already shows (a Host header this server does not answer to), whose
-    message still says what was refused."""
+    """Makes a record of Django's security loggers (`django.security.<name of a SuspiciousOperation>`, each
+    answered with a 400, which Django logs as a server's error, with its traceback) a warning without one:
+    a client's error that its request line already shows (a Host header this server does not answer to, a
+    form past Django's limits posted to the admin's sign-in page), whose message still says what was
+    refused. A handler's filter: one on the `django.security` logger would not see its children's records."""
 
     def filter(self, record):
+        if not record.name.startswith("django.security."):
+            return True
         record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
         record.exc_info = record.exc_text = None
         # The level it had passed was an error's: a warning goes where LOG_LEVEL lets warnings go.

@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "spacedevs.middleware.SentBodyMiddleware",
     "spacedevs.faults.QueryDeadlineMiddleware",
     "spacedevs.health.HealthMiddleware",
+    "spacedevs.middleware.HostBoundsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -441,7 +442,7 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
+            "filters": ["request_id", "as_client_error"],
         },
         # For a command's lines, whose output (a report) is on stdout.
         "stderr": {
@@ -454,11 +455,11 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         # Client errors are in the request lines already: Django's own lines only for server errors. A Host
-        # header this server does not answer to (a scanner's, at every request) is a client's 400 too, which
-        # Django logs as an ERROR with its traceback: a warning naming the host, which a wrong ALLOWED_HOSTS
-        # would refuse.
+        # header this server does not answer to (a scanner's, at every request), or a form past Django's
+        # limits, is a client's 400 too, which Django logs as an ERROR with its traceback: a warning saying
+        # what was refused (as_client_error, on the stdout handler), as a wrong ALLOWED_HOSTS would refuse
+        # every request.
         "django.request": {"level": max(LOG_LEVEL, "ERROR", key=LOG_LEVELS.index)},
-        "django.security.DisallowedHost": {"filters": ["as_client_error"]},
         # Django's own loggers at LOG_LEVEL too, through the root's handler alone (its defaults are INFO,
         # a console's for DEBUG and mail to ADMINS, of whom there are none): a refused CSRF token, say, is
         # a warning, and LOG_LEVEL=ERROR drops it.

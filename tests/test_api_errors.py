@@ -154,6 +154,27 @@ def test_a_request_for_an_unknown_host_is_a_json_400(client):
     assert response.json() == {"detail": "Bad request."}
 
 
+@pytest.mark.parametrize(
+    "host",
+    [
+        "testserver:" + "1" * 8000,  # every link of the page repeated it: 6.7 MB for 100 detailed documents
+        "testserver:65536",
+        "testserver:000000080",
+    ],
+)
+def test_a_host_whose_port_is_no_tcp_port_is_a_json_400(client, seeded, host):
+    response = client.get("/2.3.0/events/?mode=detailed", HTTP_HOST=host)
+    assert (response.status_code, response.json()) == (400, {"detail": "Bad request."})
+
+
+def test_a_host_name_longer_than_any_dns_name_is_a_json_400(client, seeded, settings):
+    settings.ALLOWED_HOSTS = [".example.org"]
+    response = client.get("/2.3.0/events/", HTTP_HOST="a" * 7000 + ".example.org")  # DNS's longest: 253
+    assert (response.status_code, response.json()) == (400, {"detail": "Bad request."})
+    longest = "a" * (253 - len(".example.org")) + ".example.org"
+    assert client.get("/2.3.0/events/", HTTP_HOST=f"{longest}:65535").status_code == 200
+
+
 def test_any_origin_may_read_the_api_but_not_the_admin(client):
     response = client.get("/2.3.0/events/?format=json", HTTP_ORIGIN="https://dashboard.example")
     assert response["Access-Control-Allow-Origin"] == "*"

@@ -95,6 +95,39 @@ def test_a_host_this_server_does_not_answer_to_is_a_warning_without_a_traceback(
     assert log_output.getvalue().splitlines() == [warning, line]
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "content_type", "refused"),
+    [
+        (b"a=" + b"x" * (3 * 1024 * 1024), "application/x-www-form-urlencoded", "RequestDataTooBig"),
+        (
+            "&".join(f"f{n}=1" for n in range(10_001)).encode(),
+            "application/x-www-form-urlencoded",
+            "TooManyFieldsSent",
+        ),
+        (
+            b"".join(
+                b'--B\r\nContent-Disposition: form-data; name="f"; filename="a"\r\n\r\nx\r\n'
+                for _ in range(101)
+            )
+            + b"--B--\r\n",
+            "multipart/form-data; boundary=B",
+            "TooManyFilesSent",
+        ),
+    ],
+    ids=["too-big", "too-many-fields", "too-many-files"],
+)
+def test_a_form_past_djangos_limits_is_a_warning_without_a_traceback(log_output, body, content_type, refused):
+    # Anyone may post to the admin's sign-in page: each of these was an ERROR and a 30-line traceback.
+    client = Client(raise_request_exception=False)
+    response = client.generic("POST", "/admin/login/", body, content_type=content_type)
+    assert (response.status_code, response.json()) == (400, {"detail": "Bad request."})
+    warning, line = log_output.getvalue().splitlines()
+    request_id = response["X-Request-ID"]
+    assert f" WARNING django.security.{refused} [{request_id}] " in warning
+    assert f"INFO spacedevs.requests [{request_id}] POST /admin/login/ 400 " in line
+
+
 def test_json_lines_carry_the_same_fields():
     record = logging.LogRecord("spacedevs.requests", logging.INFO, __file__, 1, "GET / 200", None, None)
     record.created = 1_700_000_000.25
