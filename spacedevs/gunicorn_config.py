@@ -64,7 +64,8 @@ loglevel = LOG_LEVEL.lower()
 forwarded_allow_ips = ""
 # Nothing here uses gunicornc, and the control socket's one default path would be shared by every instance.
 control_socket_disable = True
-# gunicorn's longest request line (4,094 by default), so that the API's own check of long parameters answers.
+# gunicorn's longest request line (4,094 by default), so that the API's own check of long parameters answers
+# (spacedevs/api/parameters.py: LONGEST_REQUEST_LINE, which the page links are held to).
 limit_request_line = 8190
 
 

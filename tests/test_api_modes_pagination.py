@@ -1,6 +1,8 @@
 """Modes, pagination and links on the events routes."""
 
 import copy
+import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -80,6 +82,53 @@ def test_next_and_previous_keep_every_other_parameter(client):
     page = client.get("/2.3.0/events/?mode=list&limit=5&offset=5&format=json").json()
     assert page["next"] == "http://testserver/2.3.0/events/?format=json&limit=5&mode=list&offset=10"
     assert page["previous"] == "http://testserver/2.3.0/events/?format=json&limit=5&mode=list"
+
+
+# gunicorn's longest request line (spacedevs/gunicorn_config.py), less "GET " and " HTTP/1.1".
+LONGEST_TARGET = 8190 - len("GET  HTTP/1.1")
+
+
+def comma_lists(length, **values):
+    """The query of `values` ({parameter: items}) as comma lists, each cut to keep the query within `length`
+    characters."""
+    query = "mode=list&limit=1"
+    for name, items in values.items():
+        items = list(items)
+        while len(f"{query}&{name}={','.join(items)}") > length:
+            items.pop()
+        query += f"&{name}={','.join(items)}"
+    return query
+
+
+def test_a_query_whose_next_link_a_request_could_not_hold_is_a_400(client):
+    clone_seed(1)
+    path = "/2.3.0/events/"
+    # Within a request line, with room for `&offset=…`; DRF writes each comma of a link as `%2C`.
+    days, months = (str(1 + n % 31) for n in range(1000)), (str(1 + n % 12) for n in range(1000))
+    query = comma_lists(
+        LONGEST_TARGET - len(path) - 20, type__ids=map(str, range(1, 1001)), day=days, month=months
+    )
+    response = client.get(f"{path}?{query}")
+    assert response.status_code == 400
+    [(name, [message])] = response.json().items()
+    assert name == "type__ids"  # the longest
+    found = re.fullmatch(
+        r"Too long for the page's links: they would be (\d+) characters, past the (\d+) of a request\.",
+        message,
+    )
+    assert found and int(found[1]) > int(found[2]) == LONGEST_TARGET, message
+
+
+def test_a_long_querys_links_are_requests_that_answer(client):
+    clone_seed(1)
+    path = "/2.3.0/events/"
+    query = comma_lists(LONGEST_TARGET // 2, type__ids=map(str, range(1, 1001)))
+    page = client.get(f"{path}?{query}").json()
+    assert page["count"] == 2
+    link = urlsplit(page["next"])
+    assert 5_000 < len(f"{link.path}?{link.query}") <= LONGEST_TARGET  # %2C: half as long again
+    following = client.get(f"{link.path}?{link.query}").json()
+    assert (following["count"], [event["id"] for event in following["results"]]) == (2, [1000])
 
 
 def test_limit_above_100_is_clamped(client):

@@ -1,13 +1,21 @@
 import hashlib
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.cache import caches
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.utils.urls import replace_query_param
 
 from ..response_cache import cache_derived
 from .numbers import MAX_INTEGER, is_whole_number, whole_number_value
+from .parameters import LONGEST_REQUEST_LINE
 from .stored_pages import StoredPage, statement_text
+
+# The longest path and query a request line takes: "GET <target> HTTP/1.1".
+LONGEST_TARGET = LONGEST_REQUEST_LINE - len("GET  HTTP/1.1")
+# DRF writes a page's links with every parameter encoded again: a character at most three (`,` is `%2C`).
+LONGEST_REENCODING = 3
 
 
 class LL2Pagination(LimitOffsetPagination):
@@ -15,7 +23,8 @@ class LL2Pagination(LimitOffsetPagination):
 
     A `limit` above 100 is clamped, as LL2 does; a `limit` or `offset` that is not a whole number in range
     is a 400 naming it (DRF would silently use the default). `count` is exact, and counted once per data
-    version and query (every page of a query, in every mode, shares it).
+    version and query (every page of a query, in every mode, shares it). A query whose links would be longer
+    than a request line may be is a 400 naming its longest parameter: gunicorn would refuse the next page.
     """
 
     default_limit = 10
@@ -23,7 +32,35 @@ class LL2Pagination(LimitOffsetPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self._data_state = getattr(request, "data_state", None)
+        self._check_links_fit(request)
         return super().paginate_queryset(queryset, request, view)
+
+    def _check_links_fit(self, request):
+        """400 for a query whose `next` link would be longer than a request line may be: DRF writes every
+        parameter of a link again (`1,2` as `1%2C2`, `x` as `x=`), so a request that fits may give a link
+        that gunicorn refuses, in its HTML 414. Whatever the page's count: the same query pages alike with
+        any data."""
+        room = (
+            LONGEST_TARGET
+            - len(request.path)
+            - len(f"?&{self.limit_query_param}=100&{self.offset_query_param}=")
+        )
+        query = request.META.get("QUERY_STRING", "")
+        if LONGEST_REENCODING * len(query) + len(str(MAX_INTEGER)) <= room:
+            return  # no encoding could make it too long
+        link = replace_query_param(request.build_absolute_uri(), self.limit_query_param, self.max_limit)
+        link = urlsplit(replace_query_param(link, self.offset_query_param, MAX_INTEGER))
+        length = len(link.path) + len("?") + len(link.query)
+        if length > LONGEST_TARGET:
+            sizes = {
+                name: len(urlencode({name: values}, doseq=True))
+                for name, values in request.query_params.lists()
+            }
+            longest = max(sizes, key=sizes.get)
+            problem = (
+                f"Too long for the page's links: they would be {length} characters, past the {LONGEST_TARGET}"
+            )
+            raise ValidationError({longest: [f"{problem} of a request."]})
 
     def get_count(self, queryset):
         if self._data_state is None:

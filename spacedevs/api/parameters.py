@@ -5,8 +5,9 @@ from urllib.parse import unquote_plus, unquote_to_bytes
 
 from rest_framework.exceptions import ValidationError
 
-# Below gunicorn's longest request line (8,190 bytes), so that a value too long is answered by this check,
-# in JSON, rather than by gunicorn's HTML 414.
+# gunicorn's longest request line (spacedevs/gunicorn_config.py: limit_request_line, gunicorn's own most).
+LONGEST_REQUEST_LINE = 8190
+# Below it, so that a value too long is answered by this check, in JSON, rather than by gunicorn's HTML 414.
 MAX_VALUE_LENGTH = 8_000
 BROKEN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
