@@ -303,3 +303,30 @@ def test_a_held_event_is_not_served_once_it_changed_nor_to_another_host(client):
     on_localhost = client.get("/2.3.0/events/?format=ics&search=Renamed", HTTP_HOST="localhost")
     [event] = icalendar.Calendar.from_ical(on_localhost.content).walk("VEVENT")
     assert (str(event["UID"]), str(event["URL"])) == ("352@localhost", "http://localhost/2.3.0/events/352/")
+
+
+def test_a_feeds_name_leaves_out_what_shapes_its_page(client):
+    calendar, _, _ = parsed(client.get("/2.3.0/events/?format=ics&mode=detailed&limit=2&offset=1"))
+    assert str(calendar["X-WR-CALNAME"]) == "Space events"
+    calendar, _, _ = parsed(client.get("/2.3.0/events/upcoming/?mode=list&format=ics&year=2030"))
+    assert str(calendar["X-WR-CALNAME"]) == "Upcoming space events (year=2030)"
+
+
+def test_a_feed_holds_250_events(client):
+    """A feed's size is its own (250, as README says), whatever `limit` says: with more events than that,
+    the first 250 of its route."""
+    first = fixture_events()[352]
+    copies = [
+        first
+        | {
+            "id": 10_000 + number,
+            "slug": f"feed-copy-{number}",
+            "date": f"2040-01-01T00:{number // 60:02d}:{number % 60:02d}Z",
+        }
+        for number in range(200)
+    ]
+    ingest_records(copies, source="test")
+    expected = [event["id"] for event in json_events(client, "/2.3.0/events/")]
+    assert len(expected) == 314
+    _, events, _ = parsed(client.get("/2.3.0/events/?format=ics&limit=5"))
+    assert [str(event["UID"]) for event in events] == [f"{pk}@testserver" for pk in expected[:250]]

@@ -1,6 +1,10 @@
 """Bad input is a 400 with a JSON body naming the parameter; unknown parameters are ignored."""
 
 import pytest
+from django.http import QueryDict
+
+from events.filters import EventFilterSet
+from events.models import Event
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -85,6 +89,19 @@ def test_a_megabyte_value_is_refused_as_a_slightly_long_one(client, name):
         assert body == {name: ["Ensure this value has at most 8000 characters (it has 1048576)."]}, route
 
 
+@pytest.mark.parametrize("value", ["%20true", "TRUE%20", "%201"])
+def test_a_boolean_may_have_spaces_around_it(client, value):
+    response = client.get(
+        f"/2.3.0/events/upcoming/?hide_recent_previous={value}", HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 200
+
+
+def test_a_list_item_of_spaces_alone_is_an_empty_one(client):
+    body = bad_request(client, "/2.3.0/events/", "video_url=a,%20%20")
+    assert body == {"video_url": ["Enter comma-separated values without empty items."]}
+
+
 @pytest.mark.parametrize("value", ["yes", "2", "truthy", "on"])
 def test_booleans_are_strict(client, value):
     body = bad_request(client, "/2.3.0/events/upcoming/", f"hide_recent_previous={value}")
@@ -100,7 +117,9 @@ def test_each_bad_parameter_is_reported(client):
     "query",
     [
         "unknown=%00",
-        "unknown=" + OVERSIZED[:20_000],
+        # Past the 8,000 characters a known parameter's value may have, and within what a page's links can
+        # repeat (spacedevs/api/pagination.py).
+        "unknown=" + OVERSIZED[:8_001],
         "hide_recent_previous=maybe",
         "utm_source=x&fbclid=%zz",
         "mode=list&limit=5&unknown=1",
@@ -161,6 +180,37 @@ def test_edge_values_are_400s_not_500s(client, query, name):
 def test_unsafe_raw_values_are_refused_for_hide_recent_previous(client, raw):
     body = bad_request(client, "/2.3.0/events/upcoming/", f"hide_recent_previous={raw}")
     assert list(body) == ["hide_recent_previous"]
+
+
+# At the bound: 1,000 items of a comma list or of a repeated parameter, 20 search terms.
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("id=" + ",".join(["352"] * 1000), 1),
+        ("video_url=" + ",".join(["u"] * 1000), 0),
+        ("search=" + "+".join(["HTV"] * 20), 1),
+    ],
+    ids=["id", "video_url", "search"],
+)
+def test_values_at_their_bounds_are_accepted(client, query, count):
+    for route in ROUTES[::2]:  # /events/ and /previous/, where the seed event is
+        response = client.get(f"{route}?{query}", HTTP_ACCEPT="application/json")
+        assert (response.status_code, response.json()["count"]) == (200, count), route
+
+
+def test_a_thousand_repeated_ids_are_taken_and_one_more_refused():
+    # A thousand `program=17&` are longer than a request line: the FilterSet itself, as a view builds it.
+    def program_errors(count):
+        data = QueryDict("&".join(["program=17"] * count))
+        return EventFilterSet(data, queryset=Event.objects.all()).errors
+
+    assert program_errors(1000) == {}
+    assert program_errors(1001) == {"program": ["Enter at most 1000 values (got 1001)."]}
+
+
+def test_more_than_twenty_search_terms_are_a_400(client):
+    body = bad_request(client, "/2.3.0/events/", "search=" + "+".join(["HTV"] * 21))
+    assert body == {"search": ["Enter at most 20 search terms (got 21)."]}
 
 
 def ids(response):

@@ -539,3 +539,30 @@ def test_the_writer_reads_rows_by_id_without_joins(db):
     assert list(Update.objects.filter(event_id=353).values_list("pk", flat=True)) == [
         events[352]["updates"][0]["id"]
     ]
+
+
+def test_an_update_moved_to_another_event_leaves_the_first_ones_documents(db, client):
+    """An update (its own LL2 id) that another event now lists leaves the event that listed it: that event
+    changed too, is counted updated, and its documents no longer show the update."""
+    events = fixture_events()
+    ingest_records([events[352], events[353]], source="test")
+    moved_id = events[352]["updates"][0]["id"]
+    moved = copy.deepcopy(events[353])
+    moved["updates"] = events[352]["updates"][:1]
+    tally = ingest_records([moved], source="test")
+    assert tally.counts()["event"] == {"created": 0, "updated": 2, "unchanged": 0}
+    assert_documents_current()
+    update_ids = [update["id"] for update in events[352]["updates"][1:]]
+    shown = client.get("/2.3.0/events/352/", HTTP_ACCEPT="application/json").json()
+    assert [update["id"] for update in shown["updates"]] == update_ids
+    shown = client.get("/2.3.0/events/353/", HTTP_ACCEPT="application/json").json()
+    assert [update["id"] for update in shown["updates"]] == [moved_id]
+
+
+def test_a_file_that_starts_with_a_byte_order_mark_imports(db, tmp_path, import_ll2):
+    """Windows tools write UTF-8 with a byte order mark: it is no part of the JSON."""
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(SEED_EVENT, ensure_ascii=False).encode())
+    output = import_ll2(path)
+    assert "  event                       1        0          0" in output
+    assert list(Event.objects.values_list("id", "name")) == [(352, SEED_EVENT["name"])]

@@ -345,3 +345,75 @@ def test_gunicorn_serves_djangos_application_behind_the_replay():
     assert gunicorn_config.wsgi_app == "spacedevs.wsgi"  # its `application`
     assert isinstance(wsgi.application, ReplayedResponses)
     assert wsgi.application.application is wsgi.django_application
+
+
+# Each pair: a request, then one that differs from it in a single input the response depends on (a link's
+# scheme, host or prefix, or the CORS header a browser needs), and what tells the two answers apart.
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize(
+    ("first", "then", "difference"),
+    [
+        ({}, {"HTTP_ORIGIN": "https://dashboard.example"}, "Access-Control-Allow-Origin"),
+        ({"HTTP_ORIGIN": "https://dashboard.example"}, {}, "Access-Control-Allow-Origin"),
+        ({"HTTP_X_FORWARDED_PROTO": "http"}, {"HTTP_X_FORWARDED_PROTO": "https"}, b'"https://testserver'),
+        ({}, {"SCRIPT_NAME": "/mirror"}, b"http://testserver/mirror/2.3.0/"),
+        ({}, {"SERVER_PORT": "8000"}, b"http://testserver:8000/2.3.0/"),
+    ],
+    ids=["origin-added", "origin-left-out", "forwarded-proto", "script-name", "server-port"],
+)
+def test_a_recording_is_replayed_only_to_a_request_it_answers(wsgi_client, settings, first, then, difference):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    url = "/2.3.0/events/?mode=list"
+    recorded = wsgi_client.get(url, **first, **JSON)
+    answer = wsgi_client.get(url, **then, **JSON)
+    djangos = WSGIClient().get(url, **then, **JSON)  # nothing recorded: Django's own answer
+    assert wsgi_client.django_calls == 2
+    assert (answer.status_code, answer.content) == (200, djangos.content)
+    assert headers_of(answer) == headers_of(djangos)
+    # And the two answers do differ, where the test says.
+    if isinstance(difference, bytes):
+        assert (difference in answer.content, difference in recorded.content) == (True, False)
+    else:
+        assert (difference in answer) != (difference in recorded)
+    if difference == "Access-Control-Allow-Origin" and difference in answer:
+        assert answer[difference] == "*"
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_keyed_request_is_never_answered_by_a_recording(wsgi_client):
+    url = "/2.3.0/events/?mode=list"
+    assert wsgi_client.get(url, **JSON).status_code == 200  # recorded for anonymous requests
+    keyed = wsgi_client.get(url, HTTP_AUTHORIZATION="Token nonsense", **JSON)
+    assert (keyed.status_code, wsgi_client.django_calls) == (401, 2)
+    assert keyed.json() == WSGIClient().get(url, HTTP_AUTHORIZATION="Token nonsense", **JSON).json()
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_replay_says_when_the_mirror_last_synced(wsgi_client):
+    url = "/2.3.0/events/?mode=list"
+    synced = datetime.datetime(2026, 11, 30, 12, 0, 5, tzinfo=datetime.UTC)
+    DataState.synced("https://upstream.example/", synced)
+    first, again = wsgi_client.get(url, **JSON), wsgi_client.get(url, **JSON)
+    assert wsgi_client.django_calls == 1
+    assert first["X-Mirror-Synced-At"] == again["X-Mirror-Synced-At"] == "2026-11-30T12:00:05Z"
+    # A sync that changes no data moves the time alone: the page is replayed, with the new time.
+    DataState.synced("https://upstream.example/", synced + datetime.timedelta(minutes=10))
+    later = wsgi_client.get(url, **JSON)
+    assert (later.content, wsgi_client.django_calls) == (first.content, 1)
+    assert later["X-Mirror-Synced-At"] == "2026-11-30T12:10:05Z"
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_replay_sends_each_header_once(wsgi_client, monkeypatch):
+    leaves_upcoming = Event.objects.get(pk=352).date + datetime.timedelta(hours=24)
+    monkeypatch.setattr(timezone, "now", lambda: leaves_upcoming - datetime.timedelta(seconds=5))
+    wsgi_client.get("/2.3.0/events/upcoming/", **JSON)
+    monkeypatch.setattr(timezone, "now", lambda: leaves_upcoming - datetime.timedelta(seconds=2))
+    replayed = wsgi_client.get("/2.3.0/events/upcoming/", **JSON)
+    assert wsgi_client.django_calls == 1
+    names = [name.lower() for name, _ in wsgi_client.sent_headers]
+    assert sorted(names) == sorted(set(names))
+    assert [value for name, value in wsgi_client.sent_headers if name.lower() == "cache-control"] == [
+        "public, max-age=2"
+    ]
+    assert replayed.json()["count"] == 1

@@ -721,3 +721,32 @@ def test_a_window_can_change_just_after_its_first_moment(client, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: date + MICROSECOND)
     after = client.get("/2.3.0/events/previous/", **JSON)
     assert (after.json()["count"], after["Cache-Control"]) == (1, "public, max-age=30")
+
+
+@pytest.mark.usefixtures("seeded")
+def test_every_request_in_a_window_runs_its_query_as_of_the_windows_first_moment(
+    client, monkeypatch, django_assert_num_queries
+):
+    # The seed event is 10 days ahead: /upcoming/'s window lasts until its date.
+    first_seen = Event.objects.get(pk=352).date - datetime.timedelta(days=10)
+    monkeypatch.setattr(timezone, "now", lambda: first_seen)
+    assert client.get("/2.3.0/events/upcoming/?mode=list", **JSON).json()["count"] == 1
+    # An hour later, another mode of the same query: the same statement (the window's "now"), whose count
+    # is known. Read: the data state, the page, the data state again.
+    monkeypatch.setattr(timezone, "now", lambda: first_seen + datetime.timedelta(hours=1))
+    with django_assert_num_queries(2 + (1 if connection.vendor == "postgresql" else 2)):
+        page = client.get("/2.3.0/events/upcoming/?mode=normal", **JSON)
+    assert [page.json()["count"], ids_of(page)] == [1, [352]]
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_prune_shows_at_once(client):
+    from ingest.sync import prune_events
+
+    ingest_records(copies_of_the_seed(1001), source="test")
+    before = warm(client, ["/2.3.0/events/?mode=list", "/2.3.0/events/1001/"], **JSON)
+    assert prune_events(frozenset({352}), max_fraction=1) == 1
+    page = client.get("/2.3.0/events/?mode=list", **JSON)
+    assert [page.json()["count"], ids_of(page)] == [1, [352]]
+    assert page["ETag"] != before["/2.3.0/events/?mode=list"][0]
+    assert client.get("/2.3.0/events/1001/", **JSON).status_code == 404

@@ -21,10 +21,12 @@ class WSGIResponse(HttpResponse):
 
 class WSGIClient:
     """`get` and `head` like django.test.Client's, through a ReplayedResponses of its own (nothing kept from
-    another test). `django_calls` counts the requests that reached Django."""
+    another test). `django_calls` counts the requests that reached Django; `sent_headers` are the last
+    response's headers as the application sent them (a list: a header sent twice is there twice)."""
 
     def __init__(self):
         self.django_calls = 0
+        self.sent_headers = []
         self.application = ReplayedResponses(self._django)
         self.factory = RequestFactory()
 
@@ -56,6 +58,7 @@ class WSGIClient:
         finally:
             request_started.connect(close_old_connections)
             request_finished.connect(close_old_connections)
+        self.sent_headers = list(sent["headers"])
         response = WSGIResponse(body, status=sent["status"])
         for header in list(response.headers):
             del response.headers[header]
