@@ -119,6 +119,18 @@ def test_a_query_whose_next_link_a_request_could_not_hold_is_a_400(client):
     assert found and int(found[1]) > int(found[2]) == LONGEST_TARGET, message
 
 
+def test_a_query_of_few_characters_but_many_bytes_is_measured_as_its_links_write_it(client):
+    # 1,350 characters, sent as 2,700 bytes of UTF-8, each of which Django's links write as two escapes (it
+    # takes the WSGI query string's characters, one a byte received, for text): 16,200 characters.
+    response = client.get("/2.3.0/events/?unknown=" + "é" * 1350, HTTP_ACCEPT="application/json")
+    assert response.status_code == 400
+    [(name, [message])] = response.json().items()
+    assert (name, message.split(" characters")[0]) == (
+        "unknown",
+        "Too long for the page's links: they would be 16251",
+    )
+
+
 def test_a_long_querys_links_are_requests_that_answer(client):
     clone_seed(1)
     path = "/2.3.0/events/"

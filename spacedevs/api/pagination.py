@@ -3,6 +3,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.cache import caches
+from django.utils.encoding import escape_uri_path
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.utils.urls import replace_query_param
@@ -14,7 +15,8 @@ from .stored_pages import StoredPage, statement_text
 
 # The longest path and query a request line takes: "GET <target> HTTP/1.1".
 LONGEST_TARGET = LONGEST_REQUEST_LINE - len("GET  HTTP/1.1")
-# DRF writes a page's links with every parameter encoded again: a character at most three (`,` is `%2C`).
+# DRF writes a page's links with every parameter encoded again, from the WSGI query string (a character a byte
+# received): a character at most three (`,` is `%2C`) for each byte of its UTF-8 (one above 127 is two).
 LONGEST_REENCODING = 3
 
 
@@ -42,10 +44,10 @@ class LL2Pagination(LimitOffsetPagination):
         any data."""
         room = (
             LONGEST_TARGET
-            - len(request.path)
+            - len(escape_uri_path(request.path))
             - len(f"?&{self.limit_query_param}=100&{self.offset_query_param}=")
         )
-        query = request.META.get("QUERY_STRING", "")
+        query = request.META.get("QUERY_STRING", "").encode()
         if LONGEST_REENCODING * len(query) + len(str(MAX_INTEGER)) <= room:
             return  # no encoding could make it too long
         link = replace_query_param(request.build_absolute_uri(), self.limit_query_param, self.max_limit)
