@@ -123,7 +123,9 @@ def uid_host(request):
     case (RFC 3986 §3.2.2), with no trailing dot, its port without leading zeros (§6.2.3: `:080` is `:80`),
     and no port where it is the scheme's own."""
     domain, port = split_domain_port(request.get_host())
-    port = port and (port.lstrip("0") or "0")  # digits (Django's host check took it), of any number
+    port = port and (
+        port.lstrip("0") or "0"
+    )  # up to five digits (Django's and HostBoundsMiddleware's checks)
     return domain if port in ("", DEFAULT_PORTS.get(request.scheme)) else f"{domain}:{port}"
 
 

@@ -75,4 +75,6 @@ def bulk_delete(queryset):
     """Delete the rows of `queryset` in one statement (no signals, as bulk_insert): Django's delete() fetches
     every row first whenever a receiver listens for the model's deletes. Rows that others reference must not
     be among them (nothing cascades: the database refuses)."""
+    queryset = queryset.all()
+    queryset._for_write = True  # the database writes go to, as Django's delete() marks it
     queryset._raw_delete(queryset.db)

@@ -1,5 +1,5 @@
-"""Per-request view of the data state, the body every response is sent with, and the pages that are a
-client's own."""
+"""Per-request view of the data state, the body every response is sent with, the pages that are a client's
+own, and the hosts no link may repeat."""
 
 import datetime
 

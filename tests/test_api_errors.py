@@ -167,6 +167,13 @@ def test_a_host_whose_port_is_no_tcp_port_is_a_json_400(client, seeded, host):
     assert (response.status_code, response.json()) == (400, {"detail": "Bad request."})
 
 
+@pytest.mark.parametrize("host", ["evil.example", "testserver:65536"])
+def test_a_refused_host_is_answered_with_the_headers_of_every_response(client, host):
+    response = client.get("/2.3.0/events/", HTTP_HOST=host, HTTP_ORIGIN="https://dashboard.example")
+    assert response.status_code == 400
+    assert (response["X-Content-Type-Options"], response["Access-Control-Allow-Origin"]) == ("nosniff", "*")
+
+
 def test_a_host_name_longer_than_any_dns_name_is_a_json_400(client, seeded, settings):
     settings.ALLOWED_HOSTS = [".example.org"]
     response = client.get("/2.3.0/events/", HTTP_HOST="a" * 7000 + ".example.org")  # DNS's longest: 253

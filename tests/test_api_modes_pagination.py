@@ -88,6 +88,13 @@ def test_next_and_previous_keep_every_other_parameter(client):
 LONGEST_TARGET = 8190 - len("GET  HTTP/1.1")
 
 
+def test_the_links_are_held_to_gunicorns_own_longest_request_line():
+    from spacedevs import gunicorn_config
+    from spacedevs.api.parameters import LONGEST_REQUEST_LINE
+
+    assert gunicorn_config.limit_request_line == LONGEST_REQUEST_LINE == 8190
+
+
 def comma_lists(length, **values):
     """The query of `values` ({parameter: items}) as comma lists, each cut to keep the query within `length`
     characters."""
@@ -122,13 +129,33 @@ def test_a_query_whose_next_link_a_request_could_not_hold_is_a_400(client):
 def test_a_query_of_few_characters_but_many_bytes_is_measured_as_its_links_write_it(client):
     # 1,350 characters, sent as 2,700 bytes of UTF-8, each of which Django's links write as two escapes (it
     # takes the WSGI query string's characters, one a byte received, for text): 16,200 characters.
-    response = client.get("/2.3.0/events/?unknown=" + "é" * 1350, HTTP_ACCEPT="application/json")
+    clone_seed(1)
+    response = client.get("/2.3.0/events/?limit=1&unknown=" + "é" * 1350, HTTP_ACCEPT="application/json")
     assert response.status_code == 400
     [(name, [message])] = response.json().items()
     assert (name, message.split(" characters")[0]) == (
         "unknown",
-        "Too long for the page's links: they would be 16251",
+        "Too long for the page's links: they would be 16240",
     )
+
+
+def test_a_long_query_whose_page_has_no_links_is_answered(client):
+    # Its links would be too long, but with one match on one page it has none.
+    query = "limit=100&id=352," + ",".join(str(1_000_000 + n) for n in range(900))
+    response = client.get(f"/2.3.0/events/?{query}", HTTP_ACCEPT="application/json")
+    assert (response.status_code, response.json()["next"], response.json()["previous"]) == (200, None, None)
+
+
+def test_a_feeds_long_query_is_not_refused_for_links_it_does_not_have(client):
+    clone_seed(1)
+    date = Event.objects.get(pk=352).date
+    query = "&".join(
+        f"{name}={','.join([str(value)] * 1000)}" for name, value in (("type__ids", 13), ("day", date.day))
+    )
+    assert len(f"/2.3.0/events/?format=ics&{query}") < LONGEST_TARGET
+    assert client.get(f"/2.3.0/events/?limit=1&{query}").status_code == 400  # as a page of one: links
+    response = client.get(f"/2.3.0/events/?format=ics&limit=1&{query}")
+    assert (response.status_code, response["Content-Type"]) == (200, "text/calendar; charset=utf-8")
 
 
 def test_a_long_querys_links_are_requests_that_answer(client):

@@ -6,7 +6,6 @@ from django.core.cache import caches
 from django.utils.encoding import escape_uri_path
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.utils.urls import replace_query_param
 
 from ..response_cache import cache_derived
 from .numbers import MAX_INTEGER, is_whole_number, whole_number_value
@@ -20,13 +19,18 @@ LONGEST_TARGET = LONGEST_REQUEST_LINE - len("GET  HTTP/1.1")
 LONGEST_REENCODING = 3
 
 
+def feed_size(request):
+    """The page size of the renderer `request` accepted, if it has its own (a calendar feed's), or None."""
+    return getattr(getattr(request, "accepted_renderer", None), "page_size", None)
+
+
 class LL2Pagination(LimitOffsetPagination):
     """LL2's limit/offset pages: 10 results unless `limit` asks otherwise, and never more than 100.
 
     A `limit` above 100 is clamped, as LL2 does; a `limit` or `offset` that is not a whole number in range
     is a 400 naming it (DRF would silently use the default). `count` is exact, and counted once per data
-    version and query (every page of a query, in every mode, shares it). A query whose links would be longer
-    than a request line may be is a 400 naming its longest parameter: gunicorn would refuse the next page.
+    version and query (every page of a query, in every mode, shares it). A page whose links would be longer
+    than a request line may be is a 400 naming the query's longest parameter: gunicorn would refuse them.
     """
 
     default_limit = 10
@@ -34,25 +38,25 @@ class LL2Pagination(LimitOffsetPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self._data_state = getattr(request, "data_state", None)
+        page = super().paginate_queryset(queryset, request, view)
         self._check_links_fit(request)
-        return super().paginate_queryset(queryset, request, view)
+        return page
 
     def _check_links_fit(self, request):
-        """400 for a query whose `next` link would be longer than a request line may be: DRF writes every
-        parameter of a link again (`1,2` as `1%2C2`, `x` as `x=`), so a request that fits may give a link
-        that gunicorn refuses, in its HTML 414. Whatever the page's count: the same query pages alike with
-        any data."""
+        """400 for a page whose `next` or `previous` link is longer than a request line may be: DRF writes
+        every parameter of a link again (`1,2` as `1%2C2`, `x` as `x=`, each byte above 127 of a raw query as
+        two escapes), so a request that fits may give a link that gunicorn refuses, in its HTML 414."""
+        if feed_size(request):
+            return  # a feed writes no links
         room = (
             LONGEST_TARGET
             - len(escape_uri_path(request.path))
-            - len(f"?&{self.limit_query_param}=100&{self.offset_query_param}=")
+            - len(f"?&{self.limit_query_param}=100&{self.offset_query_param}={MAX_INTEGER}")
         )
-        query = request.META.get("QUERY_STRING", "").encode()
-        if LONGEST_REENCODING * len(query) + len(str(MAX_INTEGER)) <= room:
-            return  # no encoding could make it too long
-        link = replace_query_param(request.build_absolute_uri(), self.limit_query_param, self.max_limit)
-        link = urlsplit(replace_query_param(link, self.offset_query_param, MAX_INTEGER))
-        length = len(link.path) + len("?") + len(link.query)
+        if LONGEST_REENCODING * len(request.META.get("QUERY_STRING", "").encode()) <= room:
+            return  # no link of it could be too long
+        links = [urlsplit(link) for link in (self.get_next_link(), self.get_previous_link()) if link]
+        length = max((len(link.path) + len("?") + len(link.query) for link in links), default=0)
         if length > LONGEST_TARGET:
             sizes = {
                 name: len(urlencode({name: values}, doseq=True))
@@ -97,10 +101,7 @@ class LL2Pagination(LimitOffsetPagination):
     def get_limit(self, request):
         limit = self._whole_number(request, self.limit_query_param, minimum=1)  # checked in any case
         # A renderer with its own page size (a calendar feed) takes that many, whatever `limit` says.
-        feed_size = getattr(getattr(request, "accepted_renderer", None), "page_size", None)
-        if feed_size:
-            return feed_size
-        return self.default_limit if limit is None else min(limit, self.max_limit)
+        return feed_size(request) or (self.default_limit if limit is None else min(limit, self.max_limit))
 
     def get_offset(self, request):
         return self._whole_number(request, self.offset_query_param, minimum=0, maximum=MAX_INTEGER) or 0
