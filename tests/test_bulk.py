@@ -5,11 +5,13 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 from psycopg import pq
 
 from events.models import Event, InfoURL
-from spacedevs.bulk import bulk_insert
+from spacedevs.bulk import bulk_delete, bulk_insert
 from spacedevs.models import THE_ROW, DataState
+from spacedevs.replicas import READS_FROM
 
 CHANGED_AT = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=datetime.UTC)
 
@@ -94,3 +96,16 @@ def test_each_row_is_made_while_the_database_takes_in_the_ones_before():
     bulk_insert(InfoURL, rows())
     assert states == [pq.TransactionStatus.INTRANS, pq.TransactionStatus.ACTIVE, pq.TransactionStatus.ACTIVE]
     assert InfoURL.objects.count() == 3
+
+
+def test_a_bulk_delete_goes_where_writes_go(monkeypatch, settings):
+    # Within a request reading from a replica, as Django's own delete() goes: to the primary.
+    settings.DATABASE_ROUTERS = ["spacedevs.replicas.ReplicaRouter"]  # as with DATABASE_REPLICA_URLS
+    used = []
+    monkeypatch.setattr(QuerySet, "_raw_delete", lambda queryset, using: used.append(using))
+    reading = READS_FROM.set("replica_0")
+    try:
+        bulk_delete(Event.objects.filter(pk__in=[352]))
+    finally:
+        READS_FROM.reset(reading)
+    assert used == ["default"]
