@@ -10,6 +10,7 @@ long (the budget).
 import copy
 import datetime
 import io
+import itertools
 import json
 import os
 import re
@@ -591,6 +592,33 @@ def test_a_tie_group_that_keeps_changing_stops_the_sync(fake_ll2, connect):
         "times; stopping rather than risk skipping one (run the sync again)"
     )
     assert SyncCheckpoint.objects.get().last_updated == stamp(TIE)
+
+
+def test_each_tie_group_has_its_own_restarts(fake_ll2, connect):
+    # Two groups of eight, each changing under its offsets three times: six restarts in the run, but never
+    # more than MAX_TIE_RESTARTS (5) for one group, so the sync goes through.
+    events, _ = with_ties(16, after=1)
+    later_tie = "2024-02-15T00:00:00Z"
+    for event in events[9:17]:
+        event["last_updated"] = later_tie
+    fake = fake_ll2(events, page_size=3)
+    changed = {TIE: 0, later_tie: 0}
+
+    def on_page(page, summary):
+        # After a group's first page, from its start: the next page, by offset, is then the group again.
+        from_start = fake.calls()[-1].query.get("offset") is None
+        stamps = {event["last_updated"] for event in page["results"]}
+        if from_start and len(stamps) == 1 and (tie := stamps.pop()) in changed and changed[tie] < 3:
+            changed[tie] += 1
+            change_upstream(fake, min(e["id"] for e in fake.events if e["last_updated"] == tie), "updated")
+
+    sync_events(connect(fake), since=None, on_page=on_page)
+
+    offsets = [call.query.get("offset") for call in fake.calls()]
+    restarts = sum(1 for before, after in itertools.pairwise(offsets) if before == "2" and after is None)
+    assert (changed, restarts) == ({TIE: 3, later_tie: 3}, 6)
+    assert stored_ids() == sorted(event["id"] for event in events)
+    assert Event.objects.filter(name="Updated during the sync").count() == 6
 
 
 def test_pages_of_one_event_are_refused(fake_ll2, connect):
