@@ -621,6 +621,25 @@ def test_each_tie_group_has_its_own_restarts(fake_ll2, connect):
     assert Event.objects.filter(name="Updated during the sync").count() == 6
 
 
+def test_a_run_from_the_overlap_never_moves_the_checkpoint_back(fake_ll2, connect):
+    # The next run starts CHECKPOINT_OVERLAP (5 minutes) before the checkpoint: its first page, of events
+    # from inside the overlap, is older than the checkpoint, which stays where it was.
+    events = copy.deepcopy(THIN[:4])
+    for event, time in zip(events, ("10:50", "10:57", "10:58", "11:00"), strict=True):
+        event["last_updated"] = f"2024-05-01T{time}:00Z"
+    fake = fake_ll2(events, page_size=2)
+    sync_events(connect(fake), since=None)
+    assert SyncCheckpoint.objects.get().last_updated == stamp("2024-05-01T11:00:00Z")
+    seen = []
+
+    def on_page(page, summary):
+        seen.append((page["results"][0]["last_updated"], SyncCheckpoint.objects.get().last_updated))
+
+    sync_events(connect(fake), since="auto", on_page=on_page)
+    assert seen[0] == ("2024-05-01T10:57:00Z", stamp("2024-05-01T11:00:00Z"))
+    assert {checkpoint for _, checkpoint in seen} == {stamp("2024-05-01T11:00:00Z")}
+
+
 def test_pages_of_one_event_are_refused(fake_ll2, connect):
     fake = fake_ll2(SMALL, page_size=1)
     with pytest.raises(UpstreamError) as stopped:
