@@ -556,6 +556,9 @@ def test_errors_any_client_would_get_are_shared_no_longer_than_a_page_and_compre
     ):
         error = client.get(url, **JSON)
         assert (error.status_code, error["Cache-Control"]) == (status, "public, max-age=30"), url
+    # A type no route gives: the same for any client too.
+    refused = client.get("/2.3.0/events/", HTTP_ACCEPT="application/xml")
+    assert (refused.status_code, refused["Cache-Control"]) == (406, "public, max-age=30")
     page = client.get("/2.3.0/events/999999/", HTTP_ACCEPT="text/html")
     compressed = client.get("/2.3.0/events/999999/", HTTP_ACCEPT="text/html", **GZIP)
     assert (compressed.status_code, compressed["Content-Encoding"]) == (404, "gzip")
