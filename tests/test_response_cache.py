@@ -566,6 +566,14 @@ def test_errors_any_client_would_get_are_shared_no_longer_than_a_page_and_compre
     assert "accept-encoding" in compressed["Vary"].lower()
 
 
+@pytest.mark.django_db
+def test_a_body_too_small_to_gain_from_compression_is_sent_as_it_is(client):
+    small = client.get("/2.3.0/events/999999/", **JSON, **GZIP)
+    assert (small.status_code, small.has_header("Content-Encoding")) == (404, False)
+    assert small.content == b'{"detail":"Not found."}'  # 23 bytes: gzip would add 20
+    assert "accept-encoding" in small["Vary"].lower()
+
+
 @pytest.mark.parametrize(
     ("header", "coding"),
     [
