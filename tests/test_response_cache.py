@@ -14,6 +14,8 @@ from importlib import metadata
 
 import brotli
 import pytest
+from django.conf import settings
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client, RequestFactory
@@ -629,6 +631,20 @@ def test_a_hit_reads_only_the_data_state(client, django_assert_num_queries):
     client.get("/2.3.0/events/?mode=detailed", **JSON)
     with django_assert_num_queries(1):
         assert client.get("/2.3.0/events/?mode=detailed", **JSON).json()["results"][0]["id"] == 352
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize("weak", [False, True], ids=["strong", "weak"])
+def test_a_tag_named_in_if_none_match_is_a_304_before_the_page_is_computed(
+    client, django_assert_num_queries, weak
+):
+    etag = client.get("/2.3.0/events/?mode=detailed", **JSON)["ETag"]
+    caches[settings.RESPONSE_CACHE_ALIAS].clear()  # nothing cached: only the tag can answer it
+    with django_assert_num_queries(1):  # the data state
+        response = client.get(
+            "/2.3.0/events/?mode=detailed", HTTP_IF_NONE_MATCH=f"W/{etag}" if weak else etag, **JSON
+        )
+    assert (response.status_code, response["ETag"]) == (304, etag)
 
 
 @pytest.mark.usefixtures("seeded")
