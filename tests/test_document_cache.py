@@ -37,6 +37,19 @@ def test_a_document_larger_than_the_bytes_allowed_is_not_kept():
     assert (cache.get_many(["a", "b"]), cache.size) == ({"a": b"a" * 10}, ENTRY_OVERHEAD + 10)
 
 
+def test_a_kind_is_expected_held_once_its_last_page_found_half_of_it_held():
+    cache = DocumentCache(max_bytes=0)
+    cache.saw("pages", held=0, asked=0)  # a page of no documents says nothing
+    assert cache.expects_held("pages") is False  # as if no page was seen yet
+    cache.saw("pages", held=1, asked=2)
+    assert cache.expects_held("pages") is True  # half
+    cache.saw("pages", held=0, asked=0)
+    assert cache.expects_held("pages") is True
+    cache.saw("pages", held=4, asked=9)
+    assert cache.expects_held("pages") is False  # fewer than half
+    assert cache.expects_held("other pages") is False
+
+
 @pytest.mark.usefixtures("generated")
 def test_each_digest_is_the_sha256_of_its_document():
     for document in EventDocument.objects.all()[:50]:

@@ -81,6 +81,22 @@ def test_other_bodies_are_deflated_whole(body, part):
     assert parts_held.size == 0
 
 
+def test_a_part_held_at_one_level_is_deflated_again_at_another(deflated):
+    body = b"[" + PART + b"]"
+    bodies = [compress(body, level, KnownPart("same key", len(PART), 1)) for level in (1, 3)]
+    assert deflated.count(len(PART)) == 2
+    parts_held.clear()
+    assert compress(body, 3, KnownPart("same key", len(PART), 1)) == bodies[1]  # as if deflated anew
+    assert decoded(bodies[1]) == body
+
+
+def test_a_part_of_the_fewest_bytes_worth_holding_is_held(deflated):
+    body = PART[:MIN_PART_BYTES]
+    assert decoded(compress(body, 2, KnownPart("least", MIN_PART_BYTES, 0))) == body
+    assert deflated == [MIN_PART_BYTES, 0, 0]  # the part, then the empty bytes before and after it
+    assert parts_held.size > ENTRY_OVERHEAD
+
+
 def test_held_parts_stay_within_their_bytes(monkeypatch, deflated):
     held = HeldBytes(max_bytes=ENTRY_OVERHEAD + 3 * len(PART) // 2, entry_overhead=ENTRY_OVERHEAD)
     monkeypatch.setattr(gzip_parts, "parts_held", held)

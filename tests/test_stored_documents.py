@@ -165,6 +165,20 @@ def test_an_event_without_documents_is_rendered_live(client, monkeypatch):
     assert_served_as_rendered(client, monkeypatch, "/2.3.0/events/352/", **JSON)
 
 
+@pytest.mark.usefixtures("all_fixtures")
+def test_a_page_with_one_event_without_documents_is_rendered_live(client, monkeypatch):
+    """One event of the page not rendered yet: the whole page is the live render, not the others' documents
+    with a gap (or an error) where its own would be."""
+    url = "/2.3.0/events/?mode=detailed&limit=100"
+    before = client.get(url, **JSON).content
+    EventDocument.objects.filter(pk=352).delete()
+    assert EventDocument.objects.exists()
+    stored = assert_served_as_rendered(client, monkeypatch, f"{url}&again", **JSON)
+    assert stored.status_code == 200
+    assert 352 in [event["id"] for event in stored.json()["results"]]
+    assert client.get(url, **JSON).content == before
+
+
 def assert_documents_current():
     """Every event has its documents, each exactly what its serializer renders now."""
     for mode, serializer_class in EVENT_MODES.items():
@@ -333,6 +347,17 @@ def test_the_fingerprint_follows_what_shapes_a_document(settings):
         assert fingerprint() != before
     finally:
         fingerprint.cache_clear()
+
+
+@pytest.mark.usefixtures("all_fixtures")
+def test_events_rendered_in_batches_each_get_their_documents(monkeypatch):
+    monkeypatch.setattr(events.documents, "RENDER_BATCH_SIZE", 3)
+    event_ids = list(Event.objects.values_list("pk", flat=True))
+    assert len(event_ids) > 3  # more than one batch
+    EventDocument.objects.all().delete()
+    render_documents(event_ids)
+    assert EventDocument.objects.count() == len(event_ids)
+    assert_documents_current()
 
 
 @pytest.mark.usefixtures("generated")
