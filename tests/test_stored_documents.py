@@ -336,6 +336,9 @@ def test_the_fingerprint_follows_what_shapes_a_document(settings):
             folder / "serializers.py",
             *(folder / "migrations").glob("0*.py"),
         } <= files
+    # The shared serializer bases and fields, and the compiled render, shape every document too.
+    api = Path(django_apps.get_app_config("spacedevs").path) / "api"
+    assert {api / "serializers.py", api / "fields.py", api / "compiled.py"} <= files
     # Not the migrations of what no document shows (the mirror's checkpoint, the API's keys).
     for app in ("ingest", "spacedevs"):
         assert not set(Path(django_apps.get_app_config(app).path).glob("migrations/0*.py")) & files
