@@ -11,7 +11,7 @@ when the state's tag is the one the response was computed from and its time wind
 `If-None-Match` and `If-Modified-Since` get their 304 the same way, and HEAD the headers alone. A hit
 counts towards the client's limit and is logged like any request. Anything else goes to Django, with the
 data state already read (DataStateMiddleware).
-Requests with an `Authorization` header go to Django: their key is checked there.
+Requests with an `Authorization: Token` header go to Django: their key is checked there.
 """
 
 import operator
@@ -32,7 +32,7 @@ from .preconditions import conditional_response, is_conditional
 from .replicas import PRIMARY
 from .request_log import ARRIVAL_KEY, REQUEST_ID, EnvironRequest, log_request, request_id
 from .response_cache import cache_control, carries_csrf_cookie, is_personal
-from .throttling import throttle_for
+from .throttling import sends_key, throttle_for
 
 # The request's inputs that can change a replayable response (its body or headers).
 KEY_VARIABLES = (
@@ -93,7 +93,9 @@ def djangos_to_answer(environ):
     """Whether a request must go to Django whatever was recorded: a keyed one (its key is checked there),
     one with a session cookie (a stale one is cleared in the answer) or a CSRF cookie (one Django cannot read
     is replaced), one with a precondition that can fail (`If-Match`, `If-Unmodified-Since`: a 412)."""
-    if "HTTP_AUTHORIZATION" in environ or "HTTP_IF_MATCH" in environ or "HTTP_IF_UNMODIFIED_SINCE" in environ:
+    if "HTTP_IF_MATCH" in environ or "HTTP_IF_UNMODIFIED_SINCE" in environ:
+        return True
+    if "HTTP_AUTHORIZATION" in environ and sends_key(EnvironRequest(environ)):
         return True
     if "HTTP_COOKIE" not in environ:
         return False

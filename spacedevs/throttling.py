@@ -17,7 +17,8 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
-from rest_framework.exceptions import Throttled
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.throttling import SimpleRateThrottle
 
 from .addresses import ClientAddress
@@ -25,28 +26,29 @@ from .api.errors import CompactJsonResponse
 from .api.resolving import api_view_class
 from .models import APIKey
 
-TOKEN_SCHEME = "token"
+
+class KeyAuthentication(TokenAuthentication):
+    """DRF's reading of `Authorization: Token <key>`, as LL2 reads it (another scheme, `Basic` from a proxy
+    in front, say, leaves the request anonymous), its key one of the APIKeys."""
+
+    def authenticate_credentials(self, key):
+        found = APIKey.find(key)
+        if found is None:
+            raise AuthenticationFailed("Invalid token.")
+        return None, found
 
 
-class InvalidKey(Exception):
-    pass
+def sends_key(request):
+    """Whether the request's `Authorization` header is of the scheme KeyAuthentication reads."""
+    words = get_authorization_header(request).split()
+    return bool(words) and words[0].lower() == KeyAuthentication.keyword.lower().encode()
 
 
 def api_key_of(request):
-    """The APIKey the request authenticates with, None for an anonymous request; InvalidKey when it sends a
-    key that is unknown or revoked, or an `Authorization` header of another kind."""
-    header = request.headers.get("Authorization", "").strip()
-    if not header:
-        return None
-    # Split at any whitespace, as DRF's TokenAuthentication reads the header.
-    scheme, *keys = header.split()
-    if scheme.lower() != TOKEN_SCHEME or len(keys) != 1:
-        raise InvalidKey("Invalid token header. Use `Authorization: Token <key>`.")
-    [key] = keys
-    found = APIKey.find(key)
-    if found is None:
-        raise InvalidKey("Invalid token.")
-    return found
+    """The APIKey the request authenticates with, None for an anonymous request; AuthenticationFailed when
+    it sends a key that is unknown or revoked, or a `Token` header that holds no key."""
+    credentials = KeyAuthentication().authenticate(request)
+    return None if credentials is None else credentials[1]
 
 
 class CountedInTurn:
@@ -188,9 +190,9 @@ class ThrottleMiddleware:
             return self.get_response(request)
         try:
             request.api_key = api_key_of(request)
-        except InvalidKey as invalid:
-            unauthorized = {"status": 401, "headers": {"WWW-Authenticate": "Token"}}
-            return CompactJsonResponse({"detail": str(invalid)}, **unauthorized)
+        except AuthenticationFailed as failed:
+            unauthorized = {"status": 401, "headers": {"WWW-Authenticate": KeyAuthentication.keyword}}
+            return CompactJsonResponse({"detail": str(failed.detail)}, **unauthorized)
         throttle = throttle_for(request.api_key)
         if throttle.rate is None or not getattr(view_class, "throttle_counted", True):
             return self.get_response(request)

@@ -389,6 +389,15 @@ def test_a_keyed_request_is_never_answered_by_a_recording(wsgi_client):
 
 
 @pytest.mark.usefixtures("seeded")
+def test_a_request_with_another_kind_of_authorization_is_replayed(wsgi_client):
+    url = "/2.3.0/events/?mode=list"
+    recorded = wsgi_client.get(url, **JSON)
+    replayed = wsgi_client.get(url, HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz", **JSON)
+    assert (replayed.status_code, replayed.content) == (200, recorded.content)
+    assert wsgi_client.django_calls == 1
+
+
+@pytest.mark.usefixtures("seeded")
 def test_a_replay_says_when_the_mirror_last_synced(wsgi_client):
     url = "/2.3.0/events/?mode=list"
     synced = datetime.datetime(2026, 11, 30, 12, 0, 5, tzinfo=datetime.UTC)

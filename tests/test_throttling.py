@@ -164,15 +164,23 @@ def test_without_a_rate_anonymous_clients_are_not_limited(client):
     ("header", "detail"),
     [
         ("Token 0123456789abcdef0123456789abcdef01234567", "Invalid token."),
-        ("Bearer 0123456789abcdef", "Invalid token header. Use `Authorization: Token <key>`."),
-        ("Token", "Invalid token header. Use `Authorization: Token <key>`."),
-        ("Token two words", "Invalid token header. Use `Authorization: Token <key>`."),
+        ("token", "Invalid token header. No credentials provided."),
+        ("Token two words", "Invalid token header. Token string should not contain spaces."),
     ],
 )
 def test_a_bad_key_is_a_401(client, header, detail):
     response = client.get("/2.3.0/events/", HTTP_AUTHORIZATION=header, **JSON)
     assert (response.status_code, response.json()) == (401, {"detail": detail})
     assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.parametrize("header", ["Basic dXNlcjpwYXNz", "Bearer 0123456789abcdef", "Tokens abc", " "])
+def test_another_kind_of_authorization_is_anonymous_as_in_drf(client, settings, header):
+    # As LL2 (DRF's TokenAuthentication) reads it: a proxy's Basic credentials, say, are not a key.
+    settings.ANONYMOUS_THROTTLE_RATE = "2/hour"
+    statuses = [client.get("/2.3.0/events/", HTTP_AUTHORIZATION=header, **JSON).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert usage(client, HTTP_AUTHORIZATION=header)["ident"] == "127.0.0.1"
 
 
 def test_a_key_with_a_tab_after_its_scheme_is_read_as_drf_reads_it(client, advanced_key):

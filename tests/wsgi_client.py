@@ -7,6 +7,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.urls import get_script_prefix, set_script_prefix
 
 from spacedevs.replay import ReplayedResponses
 from spacedevs.wsgi import django_application
@@ -46,9 +47,12 @@ class WSGIClient:
         def start_response(status, headers, exc_info=None):
             sent.update(status=int(status[:3]), headers=headers)
 
-        # As Django's test client: the test's connection (inside its transaction) is not closed at the end.
+        # As Django's test client: the test's connection (inside its transaction) is not closed at the end,
+        # and the thread's script prefix (which Django's handler sets from SCRIPT_NAME) is left as it was,
+        # for the `reverse()` of later tests.
         request_started.disconnect(close_old_connections)
         request_finished.disconnect(close_old_connections)
+        prefix = get_script_prefix()
         try:
             result = self.application(environ, start_response)
             try:
@@ -56,6 +60,7 @@ class WSGIClient:
             finally:
                 getattr(result, "close", lambda: None)()
         finally:
+            set_script_prefix(prefix)
             request_started.connect(close_old_connections)
             request_finished.connect(close_old_connections)
         self.sent_headers = list(sent["headers"])
