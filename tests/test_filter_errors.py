@@ -67,6 +67,27 @@ def test_bad_values_name_their_parameter(client, name, value):
         assert all(isinstance(message, str) and message for message in body[name]), route
 
 
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [
+        ("type=-1", {"type": ["Ensure this value is greater than or equal to 0."]}),
+        ("agency__ids=2,-1", {"agency__ids": ["Ensure this value is greater than or equal to 0."]}),
+        ("program=-5", {"program": ["Ensure this value is greater than or equal to 0."]}),
+        ("day=-1", {"day": ["Ensure this value is greater than or equal to 1."]}),
+        ("year=-" + "9" * 5000, {"year": ["Ensure this value is greater than or equal to 1."]}),
+        ("limit=-1", {"limit": ["Ensure this value is at least 1."]}),
+        ("offset=-3", {"offset": ["Ensure this value is between 0 and 2147483647."]}),
+        ("id=--1", {"id": ["Enter a whole number."]}),
+        ("id=-", {"id": ["Enter a whole number."]}),
+        ("offset=-", {"offset": ["A whole number is required."]}),
+    ],
+)
+def test_a_number_below_zero_is_refused_by_its_least_value(client, query, body):
+    # A whole number all the same: the message says what bound it passed, not that it is no number.
+    for route in ROUTES:
+        assert bad_request(client, route, query) == body, route
+
+
 @pytest.mark.parametrize("name", ALL)
 @pytest.mark.parametrize(
     ("raw", "message"),

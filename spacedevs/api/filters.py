@@ -14,7 +14,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.filters import SearchFilter
 
-from .numbers import MAX_INTEGER, is_whole_number, whole_number_value
+from .numbers import MAX_INTEGER, whole_number
 
 MAX_LIST_ITEMS = 1000
 
@@ -94,14 +94,15 @@ class CommaListFilter(django_filters.BaseInFilter):
 
 
 class WholeNumberField(forms.IntegerField):
-    """Plain ASCII digits only: Django's IntegerField would also take `1.0`, `+1`, `1_0` or other scripts'
-    digits."""
+    """Plain ASCII digits only, after a `-` for a number below zero (which the least value then refuses by
+    name): Django's IntegerField would also take `1.0`, `+1`, `1_0` or other scripts' digits."""
 
     def to_python(self, value):
         if isinstance(value, str) and value:
-            if not is_whole_number(value):
+            number = whole_number(value)  # past its bounds, however long
+            if number is None:
                 raise ValidationError(self.error_messages["invalid"], code="invalid")
-            return whole_number_value(value)  # past its bounds, however long
+            return number
         return super().to_python(value)
 
 

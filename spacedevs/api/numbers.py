@@ -32,17 +32,17 @@ def value_range(field):
     return bounds
 
 
-def is_whole_number(text):
-    """Plain ASCII digits only: `int()` would also take `+1`, ` 1`, `1_0` or other scripts' digits."""
-    return text.isascii() and text.isdigit()
-
-
 # More digits than any bound of the API has (2**63 has 19): Python's int() refuses a string of over 4,300.
 SIGNIFICANT_DIGITS = 21
 
 
-def whole_number_value(text):
-    """The value of `text` (is_whole_number), or, when it has more than SIGNIFICANT_DIGITS digits, a number
-    of that many: past every bound just the same."""
-    digits = text.lstrip("0") or "0"
-    return int(digits[:SIGNIFICANT_DIGITS])
+def whole_number(text):
+    """The whole number `text` spells in plain ASCII digits, after a `-` if it is below zero, or None for any
+    other text (`int()` would also take `+1`, ` 1`, `1_0` or other scripts' digits). Past SIGNIFICANT_DIGITS
+    digits, a number of that many: past every bound just the same."""
+    negative = text.startswith("-")
+    digits = text[negative:]
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    value = int(digits.lstrip("0")[:SIGNIFICANT_DIGITS] or "0")
+    return -value if negative else value

@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
 from ..response_cache import cache_derived
-from .numbers import MAX_INTEGER, is_whole_number, whole_number_value
+from .numbers import MAX_INTEGER, whole_number
 from .parameters import LONGEST_REQUEST_LINE
 from .stored_pages import StoredPage, statement_text
 
@@ -111,9 +111,9 @@ class LL2Pagination(LimitOffsetPagination):
         raw = request.query_params.get(name)
         if raw is None or raw == "":
             return None
-        if not is_whole_number(raw):
+        value = whole_number(raw)
+        if value is None:
             raise ValidationError({name: ["A whole number is required."]})
-        value = whole_number_value(raw)
         if value < minimum or (maximum is not None and value > maximum):
             bounds = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
             raise ValidationError({name: [f"Ensure this value is {bounds}."]})
