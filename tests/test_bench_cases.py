@@ -1,11 +1,14 @@
-"""The benchmark's database floor connects as a web worker does."""
+"""The benchmark's database floor: its statements return the page's documents, on a connection set as a web
+worker's is."""
+
+import json
 
 import psycopg
 import pytest
 from django.db import connection
 from psycopg.conninfo import make_conninfo
 
-from bench.cases import web_session_options
+from bench.cases import Case, page_statements, web_session_options
 from spacedevs.faults import web_session_settings
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="libpq's options")
@@ -36,3 +39,28 @@ def test_the_floor_keeps_the_urls_options_and_takes_the_workers_settings(setting
         "statement_timeout": "7s",
         "max_parallel_workers_per_gather": "0",
     }
+
+
+@pytest.mark.usefixtures("all_fixtures")
+@pytest.mark.parametrize(
+    "path",
+    [
+        "events/?mode=list&limit=10&offset=20",
+        "events/upcoming/?mode=detailed&limit=100",
+        "events/?search=Soyuz&mode=normal&limit=100&ordering=-last_updated",
+    ],
+)
+def test_a_pages_floor_statements_each_return_its_documents_in_its_order(client, path):
+    statements, expected = page_statements(Case(path, path, "normal", "page"))
+    pages = []
+    for sql, params in statements:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            pages.append([json.loads(document)["id"] for (document,) in cursor.fetchall()])
+    shown = [
+        event["id"]
+        for event in client.get(f"/2.3.0/{path}", HTTP_ACCEPT="application/json").json()["results"]
+    ]
+    assert (len(statements), len(shown), expected) == (2, len(pages[0]), len(shown))
+    assert pages == [shown, shown]
+    assert shown
