@@ -95,10 +95,11 @@ def build_cases(size, values):
 
 
 def page_statements(case):
-    """The statements that return the case's stored documents, each (sql, params), and the rows they return:
-    the rows joined to their documents, sliced by offset and limit; and, for a page, the page's ids sliced
-    first, then joined to their documents (PostgreSQL joins the first below its OFFSET: it reads the
-    document of every row skipped)."""
+    """The statements that return the case's stored documents, each (sql, params); the rows they return; and
+    the statement counting the query's rows (None for an `{id}/`). The first statement is the rows joined to
+    their documents, sliced by offset and limit; for a page, the second is the page's ids sliced first, then
+    joined to their documents (PostgreSQL joins the first below its OFFSET: it reads the document of every
+    row skipped)."""
     match = resolve(case.url_path.split("?")[0])
     view_function = match.func
     view = view_function.cls(**view_function.initkwargs)
@@ -112,27 +113,27 @@ def page_statements(case):
     queryset = view._stored_queryset()
     if view.detail:
         lookup = {view.lookup_field: view.kwargs[view.lookup_url_kwarg or view.lookup_field]}
-        queryset = queryset.filter(**lookup)
-        start, stop = 0, 1
-    else:
-        start = view.paginator.get_offset(view.request)
-        stop = start + view.paginator.get_limit(view.request)
+        page = queryset.filter(**lookup).values_list(f"{view.documents_relation}__{mode}", flat=True)[:1]
+        return [compiled(page)], len(page), None
+    start = view.paginator.get_offset(view.request)
+    stop = start + view.paginator.get_limit(view.request)
     page = queryset.values_list(f"{view.documents_relation}__{mode}", flat=True)[start:stop]
-    statements = [compiled(page)]
-    if not view.detail:
-        ids_sql, params = compiled(queryset.values_list("pk", flat=True)[start:stop])
-        relation = queryset.model._meta.get_field(view.documents_relation)
-        quote = connection.ops.quote_name
-        statements.append(
-            (
-                f"SELECT documents.{quote(mode)} "
-                f"FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS page (id, position) "
-                f"JOIN {quote(relation.related_model._meta.db_table)} documents "
-                f"ON documents.{quote(relation.field.column)} = page.id ORDER BY page.position",
-                params,
-            )
-        )
-    return statements, len(page)
+    ids = queryset.values_list("pk", flat=True)
+    ids_sql, params = compiled(ids[start:stop])
+    relation = queryset.model._meta.get_field(view.documents_relation)
+    quote = connection.ops.quote_name
+    ids_first = (
+        f"SELECT documents.{quote(mode)} "
+        f"FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS page (id, position) "
+        f"JOIN {quote(relation.related_model._meta.db_table)} documents "
+        f"ON documents.{quote(relation.field.column)} = page.id ORDER BY page.position"
+    )
+    all_sql, all_params = compiled(ids.order_by())
+    return (
+        [compiled(page), (ids_first, params)],
+        len(page),
+        (f"SELECT COUNT(*) FROM ({all_sql}) ids", all_params),
+    )
 
 
 def compiled(queryset):
@@ -141,9 +142,9 @@ def compiled(queryset):
 
 def database_floor(case, database_url, runs):
     """Milliseconds to execute the case's page statement and fetch its rows (after a warm-up), of the
-    fastest of its statements (page_statements) by their median; and that statement."""
-    statements, expected = page_statements(case)
-    measured = []
+    fastest of its statements (page_statements) by their median, and that statement; and the median
+    milliseconds of its count, which the API makes once per query and data version."""
+    statements, expected, count = page_statements(case)
     with (
         psycopg.connect(
             database_url,
@@ -153,18 +154,13 @@ def database_floor(case, database_url, runs):
         ) as raw,
         raw.cursor() as cursor,
     ):
+        measured = []
         for sql, params in statements:
-            timings = []
-            for run in range(DATABASE_FLOOR_WARMUP + runs):
-                started = time.perf_counter()
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
-                elapsed = time.perf_counter() - started
-                if len(rows) != expected:
-                    raise RuntimeError(f"{case.name}: {len(rows)} rows, expected {expected}")
-                if run >= DATABASE_FLOOR_WARMUP:
-                    timings.append(elapsed * 1000)
+            timings, rows = timed(cursor, sql, params, runs)
+            if len(rows) != expected:
+                raise RuntimeError(f"{case.name}: {len(rows)} rows, expected {expected}")
             measured.append((statistics.median(timings), timings, cursor.mogrify(sql, params), rows))
+        count_ms = None if count is None else statistics.median(timed(cursor, *count, runs)[0])
     median, timings, statement, rows = min(measured, key=lambda figures: figures[0])
     return {
         "median_ms": round(median, 3),
@@ -174,7 +170,20 @@ def database_floor(case, database_url, runs):
         "document_bytes": sum(len(row[0].encode()) for row in rows),
         "statement": statement,
         "medians_ms": [round(figures[0], 3) for figures in measured],
+        "count_ms": None if count_ms is None else round(count_ms, 3),
     }
+
+
+def timed(cursor, sql, params, runs):
+    """The milliseconds of `runs` executions of `sql` with their fetches (after a warm-up), and the rows."""
+    timings = []
+    for run in range(DATABASE_FLOOR_WARMUP + runs):
+        started = time.perf_counter()
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        if run >= DATABASE_FLOOR_WARMUP:
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings, rows
 
 
 def web_session_options(database_url):
