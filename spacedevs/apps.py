@@ -13,8 +13,8 @@ class SpacedevsConfig(AppConfig):
     def ready(self):
         from . import lookups  # noqa: F401 (registers them)
         from .changes import deployed_after_migrate, track_writes
-        from .sqlite_like import fold_case_in_like
+        from .sqlite_icontains import register_on_sqlite
 
-        connection_created.connect(fold_case_in_like, dispatch_uid="spacedevs-sqlite-like")
+        connection_created.connect(register_on_sqlite, dispatch_uid="spacedevs-sqlite-icontains")
         track_writes()
         post_migrate.connect(deployed_after_migrate, sender=self)

@@ -1,9 +1,12 @@
-"""A lookup the ORM lacks, registered on every field when the app is ready."""
+"""Lookups registered on every field when the app is ready: one the ORM lacks, and `icontains` on SQLite
+as PostgreSQL gives it."""
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject
 from django.db.models.fields.related_lookups import RelatedIn
-from django.db.models.lookups import In
+from django.db.models.lookups import IContains, In
+
+from .sqlite_icontains import FUNCTION
 
 
 class AnyOfMixin:
@@ -32,3 +35,15 @@ class AnyOf(AnyOfMixin, In):
 @ForeignObject.register_lookup
 class RelatedAnyOf(AnyOfMixin, RelatedIn):
     pass
+
+
+@Field.register_lookup
+class IContainsInAnyCase(IContains):
+    """`icontains` (the API's search, the admin's), on SQLite in the letters of every script
+    (sqlite_icontains.py) rather than by LIKE, which folds ASCII letters alone."""
+
+    def as_sqlite(self, compiler, connection):
+        if not self.rhs_is_direct_value():
+            return self.as_sql(compiler, connection)
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{FUNCTION}({lhs}, %s)", (*lhs_params, self.rhs)
