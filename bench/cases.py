@@ -137,6 +137,7 @@ def page_statements(case):
 
 
 def compiled(queryset):
+    """A queryset's (sql, params), as Django sends them to its database."""
     return queryset.query.get_compiler(using=queryset.db).as_sql()
 
 

@@ -88,6 +88,18 @@ def test_a_number_below_zero_is_refused_by_its_least_value(client, query, body):
         assert bad_request(client, route, query) == body, route
 
 
+@pytest.mark.usefixtures("all_fixtures")
+def test_a_program_id_is_read_as_a_number(client):
+    def shown(query):
+        response = client.get(f"/2.3.0/events/?{query}&limit=100", HTTP_ACCEPT="application/json")
+        assert response.status_code == 200, response.content
+        return [event["id"] for event in response.json()["results"]]
+
+    assert shown("program=017&program=0010") == shown("program=17&program=10") != []
+    body = bad_request(client, "/2.3.0/events/", "program=-0")
+    assert body == {"program": ["Select a valid choice. 0 is not one of the available choices."]}
+
+
 @pytest.mark.parametrize("name", ALL)
 @pytest.mark.parametrize(
     ("raw", "message"),

@@ -13,10 +13,11 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, OperationalError, transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from rest_framework.exceptions import AuthenticationFailed
 
 from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import APIKey, APITier, DataState
-from spacedevs.throttling import throttle_for
+from spacedevs.throttling import KeyAuthentication, sends_key, throttle_for
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 THROTTLED = {"detail": "Request was throttled. Expected available in 3600 seconds."}
@@ -181,6 +182,24 @@ def test_another_kind_of_authorization_is_anonymous_as_in_drf(client, settings, 
     statuses = [client.get("/2.3.0/events/", HTTP_AUTHORIZATION=header, **JSON).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert usage(client, HTTP_AUTHORIZATION=header)["ident"] == "127.0.0.1"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "header",
+    [
+        *("Token abc", "TOKEN\tabc", " token abc", "\x0bToken abc", "Token", "Token a b", "Token ab\xffc"),
+        *("Token\xa0abc", "Tokens abc", "Basic abc", "Bearer abc", "", " "),
+    ],
+)
+def test_the_replay_and_django_agree_on_which_requests_send_a_key(header):
+    # The replay layer sends a request to Django by sends_key(), without reading the key.
+    request = RequestFactory().get("/2.3.0/events/", HTTP_AUTHORIZATION=header)
+    try:
+        read_as_key = KeyAuthentication().authenticate(request) is not None
+    except AuthenticationFailed:
+        read_as_key = True
+    assert sends_key(request) is read_as_key
 
 
 def test_a_key_with_a_tab_after_its_scheme_is_read_as_drf_reads_it(client, advanced_key):
