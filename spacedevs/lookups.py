@@ -4,7 +4,7 @@ as PostgreSQL gives it."""
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject
 from django.db.models.fields.related_lookups import RelatedIn
-from django.db.models.lookups import IContains, In
+from django.db.models.lookups import IContains, In, Lookup
 
 from .sqlite_icontains import FUNCTION
 
@@ -43,7 +43,9 @@ class IContainsInAnyCase(IContains):
     (sqlite_icontains.py) rather than by LIKE, which folds ASCII letters alone."""
 
     def as_sqlite(self, compiler, connection):
-        if not self.rhs_is_direct_value():
-            return self.as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{FUNCTION}({lhs}, %s)", (*lhs_params, self.rhs)
+        # The term itself (an expression compiled, transforms on both sides applied), not a LIKE pattern.
+        rhs, rhs_params = Lookup.process_rhs(self, compiler, connection)
+        if self.rhs_is_direct_value() and not self.bilateral_transforms:
+            rhs_params = [str(param) for param in rhs_params]  # as text, as LIKE's pattern is made
+        return f"{FUNCTION}({lhs}, {rhs})", (*lhs_params, *rhs_params)

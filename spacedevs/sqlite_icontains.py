@@ -3,20 +3,29 @@
 Django sends `icontains` to SQLite as LIKE, which folds the case of ASCII letters alone (`союз` would not find
 `Союз`), and to PostgreSQL as `UPPER(value) LIKE UPPER(term)`. On SQLite the lookup (lookups.py) calls
 FUNCTION instead, registered on each new connection: the term within the value, both upper-cased one
-character at a time, as PostgreSQL's UPPER does (a character whose upper case is longer, `ß`, stays as it
-is). Every other LIKE keeps SQLite's own.
+character at a time, as PostgreSQL's UPPER does in a UTF-8 database with a libc collation such as C.UTF-8
+or en_US.UTF-8 (a character whose upper case is longer, `ß`, stays as it is). Every other LIKE keeps
+SQLite's own.
 """
 
 FUNCTION = "spacedevs_icontains"
 
 
 def upper_by_character(text):
-    """`text` upper-cased one character at a time: `str.upper()`, but for characters whose upper case is
-    several (`ß` → `SS`), which stay as they are."""
+    """`text` upper-cased one character at a time, as PostgreSQL's UPPER (Unicode's simple mapping):
+    `str.upper()`, but for a character whose upper case is several (`ß` → `SS`, `ᾳ` → alpha and iota),
+    which becomes its title case where that is one character (`ᾼ`), else stays as it is."""
     upper = text.upper()
     if len(upper) == len(text):  # no character became several: each became its own upper case
         return upper
-    return "".join(capital if len(capital := character.upper()) == 1 else character for character in text)
+    return "".join(map(one_upper_case, text))
+
+
+def one_upper_case(character):
+    for candidate in (character.upper(), character.title()):
+        if len(candidate) == 1:
+            return candidate
+    return character
 
 
 def contains_in_any_case(value, term):

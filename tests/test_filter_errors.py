@@ -89,15 +89,11 @@ def test_a_number_below_zero_is_refused_by_its_least_value(client, query, body):
 
 
 @pytest.mark.usefixtures("all_fixtures")
-def test_a_program_id_is_read_as_a_number(client):
-    def shown(query):
-        response = client.get(f"/2.3.0/events/?{query}&limit=100", HTTP_ACCEPT="application/json")
-        assert response.status_code == 200, response.content
-        return [event["id"] for event in response.json()["results"]]
-
-    assert shown("program=017&program=0010") == shown("program=17&program=10") != []
-    body = bad_request(client, "/2.3.0/events/", "program=-0")
-    assert body == {"program": ["Select a valid choice. 0 is not one of the available choices."]}
+@pytest.mark.parametrize("value", ["017", "-0"])
+def test_a_program_id_is_a_choice_compared_as_written_as_in_ll2(client, value):
+    # django-filter's ModelMultipleChoiceField, as LL2 has it: 17 is found, but "017" is not its text.
+    body = bad_request(client, "/2.3.0/events/", f"program={value}")
+    assert body == {"program": [f"Select a valid choice. {value} is not one of the available choices."]}
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -1,7 +1,10 @@
 """`icontains` on SQLite matches letters of every script in any case, as PostgreSQL's does."""
 
+import uuid
+
 import pytest
 from django.db import connection
+from django.db.models import Value
 from django.db.utils import ConnectionHandler
 
 from events.models import Event
@@ -17,6 +20,7 @@ CASES = [
     ("İstanbul", "i", False),  # İ is not I
     ("Straße", "STRASSE", False),  # ß has no one-letter upper case: it stays ß
     ("Straße", "straße", True),
+    ("\u1fb3", "\u1fbc", True),  # ᾳ's upper case is ᾼ, one letter (its full one is two: alpha, iota)
     ("at 100% thrust", "100%", True),  # no wildcards: the term is text
     ("abc", "a_c", False),
     ("a_c", "A_C", True),
@@ -43,17 +47,31 @@ def test_postgresql_finds_the_same():
             assert cursor.fetchone() == (found,), (value, term)
 
 
-def test_a_new_sqlite_connection_has_the_function_and_icontains_calls_it(django_db_blocker):
-    # A connection of its own, so that this holds whichever database the suite runs on.
+def sqlite_connection():
+    """A connection of its own, so that this holds whichever database the suite runs on."""
     handler = ConnectionHandler({"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}})
-    sqlite = handler["default"]
-    sql, _ = Event.objects.filter(name__icontains="союз").query.get_compiler(connection=sqlite).as_sql()
-    assert f"{FUNCTION}(" in sql
-    assert "LIKE" not in sql
+    return handler["default"]
+
+
+@pytest.mark.parametrize(
+    ("term", "sent"),
+    [
+        ("союз", "союз"),  # as it is: no LIKE pattern, no escapes
+        ("100%_", "100%_"),
+        (uuid.UUID(int=5), "00000000-0000-0000-0000-000000000005"),  # as text, as LIKE's pattern is made
+        (Value("союз"), "союз"),  # an expression too
+    ],
+)
+def test_icontains_calls_the_function_on_sqlite(term, sent):
+    found = Event.objects.filter(name__icontains=term)
+    sql, params = found.query.get_compiler(connection=sqlite_connection()).as_sql()
+    assert (f"{FUNCTION}(" in sql, "LIKE" in sql, params) == (True, False, (sent,))
+
+
+def test_a_new_sqlite_connection_has_the_function(django_db_blocker):
+    sqlite = sqlite_connection()
     with django_db_blocker.unblock():
         with sqlite.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {FUNCTION}(%s, %s), {FUNCTION}(%s, %s)", ["Ракета СОЮЗ", "союз", "abc", "x"]
-            )
+            cursor.execute(f"SELECT {FUNCTION}(%s, %s), {FUNCTION}(%s, %s)", ["Союз", "союз", "abc", "x"])
             assert cursor.fetchone() == (1, 0)
         sqlite.close()

@@ -203,8 +203,8 @@ class IdChoicesField(ModelMultipleChoiceField):
         if len(value) > MAX_LIST_ITEMS:
             raise ValidationError(f"Enter at most {MAX_LIST_ITEMS} values (got {len(value)}).")
         id_field = WholeNumberField(min_value=0, max_value=MAX_INTEGER)
-        # As numbers are written: `017` is 17 (the choices are compared as text).
-        value = [str(id_field.clean(item)) for item in value]
+        for item in value:
+            id_field.clean(item)
         # The objects, already fetched to check they exist.
         return list(super().clean(value))
 
