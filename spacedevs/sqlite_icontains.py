@@ -22,6 +22,7 @@ def upper_by_character(text):
 
 
 def one_upper_case(character):
+    """A character's upper case as one character (see upper_by_character)."""
     for candidate in (character.upper(), character.title()):
         if len(candidate) == 1:
             return candidate
