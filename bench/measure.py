@@ -5,8 +5,9 @@ Each case's response is fetched from the API once, before any measurement, and t
 (bench/floor_app.py under the same gunicorn settings) is started with those bytes beside the API's, so that
 each case is measured on both back to back: the API uncached (every URL new), cached (one URL, after warm-up
 requests) and 304 (`If-None-Match` with the response's ETag), each by wrk for latency (one connection) and
-throughput (eight; not for 304), then the floor by the same wrk commands. This machine's speed drifts over
-minutes, so a ratio compares figures taken seconds apart, not a whole size's run apart. Each run with eight
+throughput (eight; not for 304), and the floor by the same wrk commands, the API first and the floor first in
+turns. This machine's speed drifts over minutes, so a ratio compares figures taken seconds apart, not a
+whole size's run apart. Each run with eight
 connections also gives the CPU time each request cost gunicorn's workers and PostgreSQL (bench/cpu.py). The
 workers' memory is read before the servers stop; then, with no server running, each case's database floor.
 """
@@ -121,10 +122,18 @@ def measure_size(size, cases, wrk, *, database_url, server_database_url, databas
         responses = {floor_key(case, wrk): first[case.name][0] for case in cases}
         with FloorServer(server_database_url, responses, log_path=LOGS / f"floor-{size}.log") as floor:
             floor.wait_until_answering("/")  # its 404
-            for case in cases:
-                say(f"  {size:,} events: {case.name}: API, then its transport floor")
+            for number, case in enumerate(cases):
+                # The API and its floor take turns at going first: the later of the two would otherwise
+                # always meet the machine a few seconds further on in its drift.
+                api_first = number % 2 == 0
+                order = "API, then its transport floor" if api_first else "transport floor, then the API"
+                say(f"  {size:,} events: {case.name}: {order}")
+                if not api_first:
+                    floor_figures = measure_transport_floor(floor, case, wrk)
                 results[case.name].update(measure_api(server, case, wrk, *first[case.name]))
-                results[case.name]["transport_floor"] = measure_transport_floor(floor, case, wrk)
+                if api_first:
+                    floor_figures = measure_transport_floor(floor, case, wrk)
+                results[case.name]["transport_floor"] = floor_figures
         worker_rss = server.worker_rss_mb()
     measure_documents_not_held(size, cases, wrk, server_database_url, results, say)
     say(f"  {size:,} events: database floors")

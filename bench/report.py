@@ -212,10 +212,11 @@ def write_markdown(path, results, verdicts):
   (`COMPRESSED_PARTS_BYTES`), as on a server in use (each size's pages of 100 are measured again with none
   held: their rows in the targets, "no document held"). Cached: one URL after warm-up requests. 304: the
   cached URL with `If-None-Match`. Transport floor ("floor"): the same response bytes served from memory by
-  `bench/floor_app.py` under the same gunicorn settings, the same wrk commands, always after the API's
-  (ratios: uncached ÷ floor with unique URLs, cached ÷ floor with one URL, "floor req/s, one URL"). The
-  sizes run one after the other, minutes apart, as the machine's speed drifts: growth from 1,000 to 100,000
-  events is also given at one speed (each p50 times the median of its size's "floor req/s, one URL").
+  `bench/floor_app.py` under the same gunicorn settings, the same wrk commands, before and after the API's
+  in turns (ratios: uncached ÷ floor with unique URLs, cached ÷ floor with one URL, "floor req/s, one
+  URL"). The sizes run one after the other, minutes apart, as the machine's speed drifts: growth from 1,000
+  to 100,000 events is also given at one speed (each p50 times the median of its size's "floor req/s, one
+  URL").
 - PostgreSQL runs as `bin/postgres` starts it, without durability (`fsync`, `synchronous_commit` and
   `full_page_writes` off): imports and writes are faster than on a durable server.
 
