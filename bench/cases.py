@@ -21,6 +21,7 @@ from django.test import RequestFactory
 from django.urls import resolve
 from psycopg.conninfo import conninfo_to_dict
 
+from spacedevs.api.stored_pages import StoredPage
 from spacedevs.faults import web_session_settings
 
 API = "/2.3.0/"
@@ -95,11 +96,11 @@ def build_cases(size, values):
 
 
 def page_statements(case):
-    """The statements that return the case's stored documents, each (sql, params); the rows they return; and
-    the statement counting the query's rows (None for an `{id}/`). The first statement is the rows joined to
-    their documents, sliced by offset and limit; for a page, the second is the page's ids sliced first, then
-    joined to their documents (PostgreSQL joins the first below its OFFSET: it reads the document of every
-    row skipped)."""
+    """The statements that return the case's stored documents (each row's last value), each (sql, params);
+    the rows they return; and the statement counting the query's rows (None for an `{id}/`). The first
+    statement is the rows joined to their documents, sliced by offset and limit; for a page, the second is
+    the API's own (StoredPage.joined): the page's ids sliced first, then joined to their documents
+    (PostgreSQL joins the first below its OFFSET: it reads the document of every row skipped)."""
     match = resolve(case.url_path.split("?")[0])
     view_function = match.func
     view = view_function.cls(**view_function.initkwargs)
@@ -120,14 +121,9 @@ def page_statements(case):
     page = queryset.values_list(f"{view.documents_relation}__{mode}", flat=True)[start:stop]
     ids = queryset.values_list("pk", flat=True)
     ids_sql, params = compiled(ids[start:stop])
+    # The API's own statement of a page's ids and their documents (rows of id, document).
     relation = queryset.model._meta.get_field(view.documents_relation)
-    quote = connection.ops.quote_name
-    ids_first = (
-        f"SELECT documents.{quote(mode)} "
-        f"FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS page (id, position) "
-        f"JOIN {quote(relation.related_model._meta.db_table)} documents "
-        f"ON documents.{quote(relation.field.column)} = page.id ORDER BY page.position"
-    )
+    ids_first = StoredPage(queryset, relation, mode, splice=None).joined(ids_sql, [mode])
     all_sql, all_params = compiled(ids.order_by())
     return (
         [compiled(page), (ids_first, params)],
@@ -168,7 +164,7 @@ def database_floor(case, database_url, runs):
         "min_ms": round(min(timings), 3),
         "runs": runs,
         "rows": expected,
-        "document_bytes": sum(len(row[0].encode()) for row in rows),
+        "document_bytes": sum(len(row[-1].encode()) for row in rows),
         "statement": statement,
         "medians_ms": [round(figures[0], 3) for figures in measured],
         "count_ms": None if count_ms is None else round(count_ms, 3),

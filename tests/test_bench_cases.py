@@ -56,7 +56,7 @@ def test_a_pages_floor_statements_each_return_its_documents_in_its_order(client,
     with connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
-            pages.append([json.loads(document)["id"] for (document,) in cursor.fetchall()])
+            pages.append([json.loads(row[-1])["id"] for row in cursor.fetchall()])
         cursor.execute(*count)
         [(counted,)] = cursor.fetchall()
     shown = client.get(f"/2.3.0/{path}", HTTP_ACCEPT="application/json").json()

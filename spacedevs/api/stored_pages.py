@@ -75,11 +75,11 @@ class StoredPage:
         if self.connection.vendor == "postgresql":
             to_python = self.ids.model._meta.pk.to_python
             if documents_held.expects_held(self._kind):
-                read = fetch_texts(self.connection, self._joined(sql, [self._digest]), params)
+                read = fetch_texts(self.connection, self.joined(sql, [self._digest]), params)
                 rows = [(to_python(pk.decode()), digest) for pk, digest in read]
                 documents = self._documents(rows)
             else:
-                read = fetch_texts(self.connection, self._joined(sql, [self._digest, self.mode]), params)
+                read = fetch_texts(self.connection, self.joined(sql, [self._digest, self.mode]), params)
                 rows = [(to_python(pk.decode()), digest) for pk, digest, _ in read]
                 documents = self._documents_read(read)
             return [(pk, digest, documents.get(digest)) for pk, digest in rows]
@@ -102,7 +102,7 @@ class StoredPage:
                 page.append((pk, digest.encode(), self.splice(document.encode())))
         return page
 
-    def _joined(self, ids_sql, columns):
+    def joined(self, ids_sql, columns):
         """The page's ids, in order, with `columns` of their documents (NULL for those not rendered)."""
         selected = ", ".join(f"documents.{self._quote(column)}" for column in columns)
         return (
