@@ -20,9 +20,10 @@ from django.db.models import signals
 
 from spacedevs.api.stored import stored_renderings
 from spacedevs.bulk import bulk_delete, bulk_insert
-from spacedevs.changes import in_bulk_write, take_writers_turn
+from spacedevs.changes import in_bulk_write
 from spacedevs.models import DataState
 from spacedevs.sources import digest, library_versions
+from spacedevs.turns import take_writers_turn
 
 from .models import Event, EventDocument
 from .serializers import EVENT_MODES

@@ -17,8 +17,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from events.models import Event
-from spacedevs.changes import advisory_lock_key, bulk_write
+from spacedevs.changes import bulk_write
 from spacedevs.models import DataState
+from spacedevs.turns import advisory_lock_key
 
 from .batch import Batch
 from .errors import IngestError

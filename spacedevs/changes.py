@@ -9,43 +9,26 @@ and reports what it changed once, itself; so must any writer whose writes send n
 Each write renders the events it shows again (events/documents.py). Two at once would each render without
 the other's uncommitted change, and the one stored last would stay stale; locking the events in turn
 instead would deadlock writers that already hold other rows. So a write waits for the one before it to
-commit, before its first row (`take_writers_turn`: PostgreSQL's advisory lock, held until its transaction
-ends), and then sees everything the writers before it committed. The turn is taken by the first save, delete
-or bulk write: a script that locks a served row earlier in its transaction (`select_for_update()`,
-`update_or_create()`, a `QuerySet.update()` before a save) calls `take_writers_turn()` first, or it may
-deadlock with a writer holding the turn (PostgreSQL then cancels one of the two).
+commit, before its first row (`take_writers_turn`, spacedevs/turns.py: PostgreSQL's advisory lock, held
+until its transaction ends), and then sees everything the writers before it committed. The turn is taken by
+the first save, delete or bulk write: a script that locks a served row earlier in its transaction
+(`select_for_update()`, `update_or_create()`, a `QuerySet.update()` before a save) calls
+`take_writers_turn()` first, or it may deadlock with a writer holding the turn (PostgreSQL then cancels one
+of the two).
 """
 
 import contextlib
 import contextvars
-import hashlib
 
 from django.apps import apps as global_apps
-from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db import router
 from django.db.models import signals
 
 from .models import DataState
 from .sources import project_app_configs, response_code
+from .turns import take_writers_turn
 
 _bulk_write = contextvars.ContextVar("bulk_write", default=False)
-
-
-def advisory_lock_key(name):
-    """The key of PostgreSQL's advisory lock `name` (a bigint): the same for every process and host."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-
-
-WRITERS_LOCK = advisory_lock_key("spacedevs writers")
-
-
-def take_writers_turn(using=DEFAULT_DB_ALIAS):
-    """Wait until the writers before this transaction have committed; the turn lasts until it ends. Outside a
-    transaction (a turn would end with the statement) and on SQLite (whose writers take turns anyway), a
-    write goes on."""
-    connection = connections[using]
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WRITERS_LOCK])
 
 
 @contextlib.contextmanager

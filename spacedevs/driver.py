@@ -22,6 +22,14 @@ def fetch_one(connection, sql, params=()):
     return _run(connection, sql, functools.partial(_first_row, params=[param.encode() for param in params]))
 
 
+def fetch_first_rows(connection, statements):
+    """The first row of each of `statements` (SQL with no parameters), typed, or None for one that gave no
+    row: sent together, in one round trip, and run by PostgreSQL as one transaction (each statement seeing
+    what was committed before it began, at the default isolation level)."""
+    connection.ensure_connection()
+    return _run(connection, "; ".join(statements), _first_rows)
+
+
 def fetch_texts(connection, sql, params):
     """Every row of `sql` on a PostgreSQL `connection`, `params` merged in as Django's backend merges them;
     each value the UTF-8 text PostgreSQL sent (bytes), or None."""
@@ -84,6 +92,22 @@ def _run_prepared(exchange, driver, kept, sql, params):
     return exchange.result(driver, pq.ExecStatus.TUPLES_OK)
 
 
+def _first_rows(exchange, driver, sql):
+    driver.pgconn.send_query(sql.encode())
+    kept = _Kept.of(exchange.connection)
+    rows = []
+    for result in exchange.results(driver):
+        _check(result, pq.ExecStatus.TUPLES_OK, driver)
+        kept.transformer.set_pgresult(result)
+        rows.append(kept.transformer.load_row(0, tuple) if result.ntuples else None)
+    return rows
+
+
+def _check(result, expected, driver):
+    if result.status != expected:
+        raise errors.error_from_result(result, encoding=driver.info.encoding)
+
+
 def _text_rows(exchange, driver, sql):
     driver.pgconn.send_query(sql.encode())
     result = exchange.result(driver, pq.ExecStatus.TUPLES_OK)
@@ -116,10 +140,17 @@ class _Exchange:
     def result(self, driver, expected):
         """The result of the command sent, once the server has given all of it and is ready for the next
         command; the database's error, or the deadline's, otherwise."""
+        result = self.results(driver)[0]
+        _check(result, expected, driver)
+        return result
+
+    def results(self, driver):
+        """Every result of the command sent (one per statement), once the server is ready for the next
+        command; the deadline's error otherwise."""
         pgconn = driver.pgconn
         while pgconn.flush():
             self._wait(pgconn, select.POLLOUT)
-        result = None
+        results = []
         while True:
             # get_result() would block until the next result (or the end) is in: it is waited for here,
             # within the deadline, and without holding the GIL. (is_busy() parses what is already in; the
@@ -129,17 +160,14 @@ class _Exchange:
                     self._wait(pgconn, select.POLLIN)
                     pgconn.consume_input()
             except errors.OperationalError:
-                if result is None:
+                if not results:
                     raise
                 break  # the server closed the connection after its answer (a fatal error): that stands
             received = pgconn.get_result()
             if received is None:
                 break
-            if result is None:
-                result = received
-        if result.status != expected:
-            raise errors.error_from_result(result, encoding=driver.info.encoding)
-        return result
+            results.append(received)
+        return results
 
     def _wait(self, pgconn, event):
         poller = select.poll()

@@ -4,6 +4,7 @@ judged by), and the API keys and tiers clients are throttled by."""
 import functools
 import hashlib
 import secrets
+import time
 import uuid
 
 from django.core.validators import MinValueValidator
@@ -12,9 +13,10 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from .driver import fetch_one
+from .driver import fetch_first_rows, fetch_one
 from .faults import retried_if_dropped
 from .replicas import PRIMARY
+from .turns import LEASE_STATEMENT, changing_the_state, lease, leased_state
 
 THE_ROW = 1
 
@@ -55,21 +57,29 @@ class DataState(models.Model):
 
     @classmethod
     def current(cls):
-        """The state now, where the request reads; no epoch, version 0, never synced, on a database nothing
-        was written to.
-
-        Every request reads it first (on the primary: read_on), so it also stands for Django's connection
-        health check (off in the settings: that check costs a round trip of its own per request). A
-        connection kept from an earlier request that fails here is replaced and the read tried once more,
-        as the check would have done.
-        """
-        return cls.read_on(router.db_for_read(cls))
+        """The state now, where the request reads: leased (spacedevs/turns.py), or read; no epoch, version 0,
+        never synced, on a database nothing was written to."""
+        alias = router.db_for_read(cls)
+        return cls.leased_on(alias) or cls.read_on(alias)
 
     @classmethod
     def read_on(cls, alias):
-        """The state the database `alias` holds now (current() reads where the request reads)."""
+        """The state the database `alias` holds now, read; on the primary, outside a transaction, leased too.
+
+        Every request reads it first (on the primary), so it also stands for Django's connection health
+        check (off in the settings: that check costs a round trip of its own per request). A connection
+        kept from an earlier request that fails here is replaced and the read tried once more, as the check
+        would have done.
+        """
         connection = connections[alias]
         return retried_if_dropped(connection, functools.partial(cls._read, connection))
+
+    @classmethod
+    def leased_on(cls, alias):
+        """The state leased on `alias` while the lease lasts, to a read outside a transaction; else None.
+        Not for a request's first read, which also finds a connection the database dropped (read_on)."""
+        connection = connections[alias]
+        return None if connection.in_atomic_block else leased_state(connection)
 
     @classmethod
     def _read(cls, connection):
@@ -81,16 +91,27 @@ class DataState(models.Model):
         # Every request's first query, so read on the driver itself: the ORM and Django's cursor each cost
         # more than the database's answer.
         names, sql = cls._postgresql_read(connection.ops.quote_name)
-        row = fetch_one(connection, sql)
+        if connection.alias != PRIMARY or connection.in_atomic_block:
+            return cls._state_of(connection.alias, names, fetch_one(connection, sql))
+        # On the primary, outside a transaction: leased when no writer holds its turn (spacedevs/turns.py).
+        sent = time.monotonic()
+        (free,), row = fetch_first_rows(connection, [LEASE_STATEMENT, sql])
+        state = cls._state_of(connection.alias, names, row)
+        if free:
+            lease(connection, state, sent)
+        return state
+
+    @classmethod
+    def _state_of(cls, alias, names, row):
         if row is None:
             return cls(pk=THE_ROW, epoch=None)
         # The row changes only with the data, and the state is only read: the last one read is shared
         # while the row is the same (a model instance costs what the read does).
-        read = (connection.alias, row)
+        read = (alias, row)
         last = cls._last_read
         if last is not None and last[0] == read:
             return last[1]
-        state = cls.from_db(connection.alias, names, row)
+        state = cls.from_db(alias, names, row)
         cls._last_read = (read, state)
         return state
 
@@ -143,9 +164,10 @@ class DataState(models.Model):
 
     @classmethod
     def _update(cls, **values):
-        if not cls.objects.filter(pk=THE_ROW).update(**values):
-            cls.objects.get_or_create(pk=THE_ROW)
-            cls.objects.filter(pk=THE_ROW).update(**values)
+        with changing_the_state():
+            if not cls.objects.filter(pk=THE_ROW).update(**values):
+                cls.objects.get_or_create(pk=THE_ROW)
+                cls.objects.filter(pk=THE_ROW).update(**values)
 
     @classmethod
     def bump(cls):
@@ -159,8 +181,10 @@ class DataState(models.Model):
         feed's format…) as a write would: the version moves, and with it `Last-Modified`, which would
         otherwise let `If-Modified-Since` keep a response of the code before. (The ETag names the code
         already.) With no data served yet, there is nothing to tell."""
+        using = using or router.db_for_write(cls)
         rows = cls.objects.using(using).filter(pk=THE_ROW, changed_at__isnull=False).exclude(served_by=code)
-        rows.update(**cls._change(), served_by=code)
+        with changing_the_state(using):
+            rows.update(**cls._change(), served_by=code)
 
     @staticmethod
     def _change():

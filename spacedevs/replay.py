@@ -145,10 +145,8 @@ class ReplayedResponses:
         recording = self.recordings.get(key)
         if recording is None:
             return self._record(key, environ, start_response)
-        # As Django starts a request: among others, connections past CONN_MAX_AGE, or that failed, are closed
-        # (the next query opens a new one).
-        request_started.send(sender=type(self), environ=environ)
-        state = self._read_state(environ)
+        # A leased state is not handed on to Django: a request it computes reads the state itself.
+        state = DataState.leased_on(PRIMARY) or self._read_state(environ)
         if state is None or not recording.serves(state):
             return self._record(key, environ, start_response)
         replayable = recording.replayable
@@ -166,6 +164,9 @@ class ReplayedResponses:
     def _read_state(self, environ):
         """The data state, read as DataStateMiddleware would; handed on to Django in `environ`, as is an
         error reading it (the error handler answers it)."""
+        # As Django starts a request: among others, connections past CONN_MAX_AGE, or that failed, are closed
+        # (the next query opens a new one).
+        request_started.send(sender=type(self), environ=environ)
         try:
             # The request's deadline, from its arrival: Django's queries, if any, get what is left of it.
             deadline = QueryDeadline(self.statement_timeout, started=environ[ARRIVAL_KEY][0])

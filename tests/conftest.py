@@ -12,6 +12,7 @@ worker a contiguous run of them: see pyproject.toml), and a file's tests mostly 
 run imports each data set a few times, not once per test.
 """
 
+import contextlib
 import copy
 import datetime
 import gc
@@ -31,10 +32,12 @@ from pytest_django.fixtures import validate_django_db
 
 from ingest.records import ingest_records
 from ingest.synthetic import generate_events
+from spacedevs import turns
 from spacedevs.api.document_cache import documents_held
 from spacedevs.api.stored import StoredDocumentsMixin
 from spacedevs.gzip_parts import parts_held
 from spacedevs.sources import project_app_configs
+from spacedevs.turns import end_lease
 
 # The sync tests' fixtures (fake_ll2, sync_ll2), shared by their modules.
 pytest_plugins = ["tests.sync_fixtures"]
@@ -88,6 +91,18 @@ def snapshot_tables():
 
 
 # --- The data sets ----------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def leases_of(seconds):
+    """Leases of the data state of `seconds` (spacedevs/turns.py), as writers wait them out too: none may
+    write inside for as long, nor hold a lease when it ends (a writer after it waits out the usual lease)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(turns, "LEASE_SECONDS", seconds)
+        try:
+            yield
+        finally:
+            end_lease(connection)
 
 
 def import_files(*paths):
@@ -289,7 +304,9 @@ def live_rendering(monkeypatch):
 def _empty_response_cache():
     """Each test starts with no cached responses and no documents held, whole or deflated (data sets are
     rolled back to the same data version, and tests may change rows in ways no production path does:
-    QuerySet.update), and no request counted."""
+    QuerySet.update), no data state leased (a flush ends a test's data without the writers' turn), and no
+    request counted."""
+    end_lease(connection)
     caches[settings.RESPONSE_CACHE_ALIAS].clear()
     caches[settings.THROTTLE_CACHE_ALIAS].clear()
     documents_held.clear()

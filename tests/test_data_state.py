@@ -14,6 +14,7 @@ from ingest.errors import IngestError
 from ingest.records import ingest_records
 from spacedevs.changes import bulk_write, data_models
 from spacedevs.models import DataState
+from spacedevs.replicas import PRIMARY
 
 from .conftest import PROJECT_APPS, fixture_events
 
@@ -115,7 +116,7 @@ def test_a_read_the_server_timed_out_is_not_tried_again(monkeypatch):
 
     monkeypatch.setattr(DataState, "_read", classmethod(cancelled))
     with pytest.raises(OperationalError):
-        DataState.current()
+        DataState.read_on(PRIMARY)
     assert len(reads) == 1
 
 

@@ -10,9 +10,9 @@ import time
 import pytest
 from django.db import OperationalError, ProgrammingError, connection, connections
 from django.test.utils import CaptureQueriesContext
-from psycopg import IsolationLevel
+from psycopg import IsolationLevel, pq
 
-from spacedevs.driver import fetch_one, fetch_texts
+from spacedevs.driver import fetch_first_rows, fetch_one, fetch_texts
 from spacedevs.faults import DatabaseTimedOut, QueryDeadline
 
 from .tcp_relay import Relay
@@ -99,6 +99,24 @@ def test_a_statement_the_session_has_already_is_used(own):
     own._spacedevs_reads.prepared.clear()  # as a pooler's session prepared by another of its clients
     assert fetch_one(own, sql) == (9,)
     assert prepared_count(own, sql) == 1
+
+
+def test_statements_sent_together_give_the_first_row_of_each_in_one_transaction(own):
+    statements = ["SELECT 1::bigint, 'two'::text", "SELECT 1 WHERE false", *["SELECT txid_current()"] * 2]
+    with CaptureQueriesContext(own) as queries:
+        first, none, (one,), (other,) = fetch_first_rows(own, statements)
+    assert [query["sql"] for query in queries] == ["; ".join(statements)]
+    assert (first, none) == ((1, "two"), None)
+    assert one == other
+    assert own.connection.info.transaction_status == pq.TransactionStatus.IDLE
+
+
+def test_an_error_among_statements_sent_together_is_djangos_and_ends_their_transaction(own):
+    with pytest.raises(ProgrammingError, match='relation "no_such_table" does not exist'):
+        fetch_first_rows(own, ["SELECT pg_advisory_xact_lock(7)", "SELECT * FROM no_such_table"])
+    assert own.connection.info.transaction_status == pq.TransactionStatus.IDLE
+    held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    assert fetch_first_rows(own, [held]) == [(0,)]
 
 
 def test_a_read_in_a_transaction_is_part_of_it(own):

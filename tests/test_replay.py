@@ -4,10 +4,12 @@ longer agrees with (tests/test_response_cache.py runs its write paths through th
 
 import datetime
 import logging
+import threading
 import time
 
 import pytest
 from django.core.signals import request_started
+from django.db import connection, transaction
 from django.utils import timezone
 
 from events.models import Event
@@ -15,7 +17,7 @@ from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import DataState
 from spacedevs.replay import RECORDING_OVERHEAD, ReplayedResponses, key_size
 
-from .conftest import STATE_READS
+from .conftest import STATE_READS, leases_of
 from .wsgi_client import WSGIClient
 
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -73,6 +75,31 @@ def test_a_replay_reads_the_data_state_alone(wsgi_client, django_assert_num_quer
     with django_assert_num_queries(1):
         assert wsgi_client.get("/2.3.0/events/?mode=detailed", **JSON).json()["results"][0]["id"] == 352
     assert len(state_reads) == STATE_READS + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_between_writers_turns_a_replay_reads_nothing_and_a_write_is_seen_at_once(
+    wsgi_client, django_assert_num_queries, state_reads
+):
+    url = "/2.3.0/events/?mode=list"
+    with leases_of(60):
+        first = wsgi_client.get(url, **JSON)
+        with django_assert_num_queries(0):
+            assert wsgi_client.get(url, **JSON).content == first.content
+        # The page's first read of the state leased it: the read again once it was computed took the lease.
+        assert (len(state_reads), wsgi_client.django_calls) == (1, 1)
+    assert wsgi_client.get(url, **JSON)["ETag"] == first["ETag"]  # read, leased as long as writers wait
+
+    def write():
+        with transaction.atomic():
+            DataState.bump()
+        connection.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join()
+    assert wsgi_client.get(url, **JSON)["ETag"] != first["ETag"]
+    assert wsgi_client.django_calls == 2
 
 
 @pytest.mark.usefixtures("seeded")
