@@ -5,9 +5,10 @@ Django's handler and middleware cost a cache hit several times what the hit itse
 application is wrapped by `ReplayedResponses`. Each GET response that the response cache
 (spacedevs/response_cache.py) marks replayable is kept in the worker's memory with its final headers,
 under the request's every input that can shape it (scheme, host, path, query, `Accept`,
-`Accept-Encoding`, `Origin`). When the same request comes again, this reads the data state (the one query
-of a hit, under the query deadline, from the primary: spacedevs/replicas.py) and replays the response
-when the state's tag is the one the response was computed from and its time window has not ended;
+`Accept-Encoding`, `Origin`). When the same request comes again, this takes the data state leased
+(spacedevs/turns.py: a hit reads nothing then), or reads it (the one query of a hit, under the query
+deadline, from the primary: spacedevs/replicas.py), and replays the response when the state's tag is the
+one the response was computed from and its time window has not ended;
 `If-None-Match` and `If-Modified-Since` get their 304 the same way, and HEAD the headers alone. A hit
 counts towards the client's limit and is logged like any request. Anything else goes to Django, with the
 data state already read (DataStateMiddleware).

@@ -1,6 +1,7 @@
 """Cache hits replayed before Django (spacedevs/replay.py): the same bytes and headers Django gave, a 304 or
-HEAD as Django would give them, one read of the data state per request, and never a response the database no
-longer agrees with (tests/test_response_cache.py runs its write paths through this client too)."""
+HEAD as Django would give them, one read of the data state per request (none under a lease), and never a
+response the database no longer agrees with (tests/test_response_cache.py runs its write paths through this
+client too)."""
 
 import datetime
 import logging
