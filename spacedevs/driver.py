@@ -27,7 +27,7 @@ def fetch_first_rows(connection, statements):
     row: sent together, in one round trip, and run by PostgreSQL as one transaction (each statement seeing
     what was committed before it began, at the default isolation level)."""
     connection.ensure_connection()
-    return _run(connection, "; ".join(statements), _first_rows)
+    return _run(connection, "; ".join(statements), functools.partial(_first_rows, count=len(statements)))
 
 
 def fetch_texts(connection, sql, params):
@@ -92,14 +92,19 @@ def _run_prepared(exchange, driver, kept, sql, params):
     return exchange.result(driver, pq.ExecStatus.TUPLES_OK)
 
 
-def _first_rows(exchange, driver, sql):
+def _first_rows(exchange, driver, sql, count):
     driver.pgconn.send_query(sql.encode())
     kept = _Kept.of(exchange.connection)
     rows = []
-    for result in exchange.results(driver):
+    results = exchange.results(driver)
+    for result in results:
         _check(result, pq.ExecStatus.TUPLES_OK, driver)
         kept.transformer.set_pgresult(result)
         rows.append(kept.transformer.load_row(0, tuple) if result.ntuples else None)
+    if len(results) < count:
+        # The connection ended after the first answers (results() stops there): no SQLSTATE, so the database
+        # is unavailable, as when it ends before the first.
+        raise errors.OperationalError("the server closed the connection before answering every statement")
     return rows
 
 

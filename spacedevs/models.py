@@ -16,7 +16,7 @@ from django.utils import timezone
 from .driver import fetch_first_rows, fetch_one
 from .faults import retried_if_dropped
 from .replicas import PRIMARY
-from .turns import LEASE_STATEMENT, changing_the_state, lease, leased_state
+from .turns import lease, lease_statement, leased_state
 
 THE_ROW = 1
 
@@ -95,7 +95,7 @@ class DataState(models.Model):
             return cls._state_of(connection.alias, names, fetch_one(connection, sql))
         # On the primary, outside a transaction: leased when no writer holds its turn (spacedevs/turns.py).
         sent = time.monotonic()
-        (free,), row = fetch_first_rows(connection, [LEASE_STATEMENT, sql])
+        (free,), row = fetch_first_rows(connection, [lease_statement(cls._meta.db_table), sql])
         state = cls._state_of(connection.alias, names, row)
         if free:
             lease(connection, state, sent)
@@ -164,10 +164,9 @@ class DataState(models.Model):
 
     @classmethod
     def _update(cls, **values):
-        with changing_the_state():
-            if not cls.objects.filter(pk=THE_ROW).update(**values):
-                cls.objects.get_or_create(pk=THE_ROW)
-                cls.objects.filter(pk=THE_ROW).update(**values)
+        if not cls.objects.filter(pk=THE_ROW).update(**values):
+            cls.objects.get_or_create(pk=THE_ROW)
+            cls.objects.filter(pk=THE_ROW).update(**values)
 
     @classmethod
     def bump(cls):
@@ -181,10 +180,8 @@ class DataState(models.Model):
         feed's format…) as a write would: the version moves, and with it `Last-Modified`, which would
         otherwise let `If-Modified-Since` keep a response of the code before. (The ETag names the code
         already.) With no data served yet, there is nothing to tell."""
-        using = using or router.db_for_write(cls)
         rows = cls.objects.using(using).filter(pk=THE_ROW, changed_at__isnull=False).exclude(served_by=code)
-        with changing_the_state(using):
-            rows.update(**cls._change(), served_by=code)
+        rows.update(**cls._change(), served_by=code)
 
     @staticmethod
     def _change():

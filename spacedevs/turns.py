@@ -8,22 +8,22 @@ state as current until LEASE_SECONDS after the read was sent, and read nothing u
 first read is always made (it also finds a connection the database dropped): a lease answers the hits
 before Django (spacedevs/replay.py) and a computed response's read again (ResponseCacheMiddleware).
 
-That is never stale because every writer takes the lock (`take_writers_turn`) before it changes the row, and
-does not change it until LEASE_SECONDS after it took the lock (`wait_out_leases`): a lease given before a
-writer's turn has ended before the writer can commit, and none is given during the turn (PostgreSQL
-releases the lock once the commit is visible). LEASE_SECONDS must be the same in every process that reads
-or writes a database. Writers wait only for what remains of it once their own work is done (an import's
-batch takes longer), so an admin's save costs at most that much more; a worker reads the row at most once
-per LEASE_SECONDS while the data does not change.
+That is never stale because every change to the row waits until LEASE_SECONDS after its transaction took
+the lock (a trigger in the database, spacedevs/migrations/0007: it takes the lock itself for a writer that
+has not), and no lease is given while a writer holds it: a lease given before a writer's turn has ended
+before the writer can commit, and PostgreSQL releases the lock only once the commit is visible. Writers
+wait only for what remains of LEASE_SECONDS once their own work is done (an import's batch takes longer),
+and a worker reads the row at most once per LEASE_SECONDS while the data does not change. No lease is
+given without the trigger, nor at an isolation level where a transaction's first statement fixes what the
+later ones see.
 """
 
-import contextlib
 import hashlib
 import time
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 
-LEASE_SECONDS = 0.01
+LEASE_SECONDS = 0.01  # the trigger's, spacedevs/migrations/0007
 
 
 def advisory_lock_key(name):
@@ -32,14 +32,29 @@ def advisory_lock_key(name):
 
 
 WRITERS_LOCK = advisory_lock_key("spacedevs writers")
+# When the transaction took the writers' lock (the database's clock), for the trigger to wait from.
+TURN_SETTING = "spacedevs.turn_taken"
+WAITING_TRIGGER = "spacedevs_wait_out_leases"
 
-# Tried in a statement before the one reading the row, so that the row is read after the lock was free (in
-# PostgreSQL's default isolation, each statement of a transaction sees what was committed before it began).
-# Not given at another isolation level, where the transaction's first statement fixes what it sees.
-LEASE_STATEMENT = (
-    f"SELECT pg_try_advisory_xact_lock_shared({WRITERS_LOCK}) "
-    "AND current_setting('transaction_isolation') = 'read committed'"
+# The lock taken before the time is noted (a materialized CTE is read before the row it gives is projected);
+# the time of an earlier turn in the transaction is kept. Both go with a savepoint rolled back.
+TAKE_TURN = (
+    f"WITH turn AS MATERIALIZED (SELECT pg_advisory_xact_lock({WRITERS_LOCK})) "
+    f"SELECT set_config('{TURN_SETTING}', "
+    f"coalesce(nullif(current_setting('{TURN_SETTING}', true), ''), clock_timestamp()::text), true) FROM turn"
 )
+
+
+def lease_statement(table):
+    """The statement before the one reading the data state's row (in `table`): true when a lease may be
+    given. Each statement of a transaction sees what was committed before it began (in PostgreSQL's default
+    isolation), so the row is read after the lock was found free."""
+    return (
+        f"SELECT pg_try_advisory_xact_lock_shared({WRITERS_LOCK}) "
+        "AND current_setting('transaction_isolation') = 'read committed' "
+        f"AND EXISTS (SELECT FROM pg_trigger WHERE tgrelid = '{table}'::regclass "
+        f"AND tgname = '{WAITING_TRIGGER}' AND tgenabled <> 'D')"
+    )
 
 
 def take_writers_turn(using=DEFAULT_DB_ALIAS):
@@ -47,52 +62,9 @@ def take_writers_turn(using=DEFAULT_DB_ALIAS):
     transaction (a turn would end with the statement) and on SQLite (whose writers take turns anyway), a
     write goes on."""
     connection = connections[using]
-    if connection.vendor == "postgresql" and connection.in_atomic_block and _turn_of(connection) is None:
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WRITERS_LOCK])
-        connection._spacedevs_turn = turn = _Turn(time.monotonic())
-        transaction.on_commit(turn, using=using)
-
-
-def wait_out_leases(using=DEFAULT_DB_ALIAS):
-    """Called in the transaction of a change to the data state's row, before the change: takes the writers'
-    turn if it has not, then waits until the leases given before the turn have ended."""
-    take_writers_turn(using)
-    turn = _turn_of(connections[using])
-    if turn is not None:
-        remaining = turn.taken + LEASE_SECONDS - time.monotonic()
-        if remaining > 0:
-            time.sleep(remaining)
-
-
-@contextlib.contextmanager
-def changing_the_state(using=DEFAULT_DB_ALIAS):
-    """The transaction (the caller's, or one of its own) of a change to the data state's row, once the
-    leases are waited out."""
-    with transaction.atomic(using=using, savepoint=False):
-        wait_out_leases(using)
-        yield
-
-
-class _Turn:
-    """The writers' turn of a transaction, taken at `taken` (time.monotonic()), kept among the transaction's
-    on-commit callbacks (a no-op when called): it leaves them when the transaction ends, and when the
-    savepoint it was taken in is rolled back, which gives up the lock too."""
-
-    def __init__(self, taken):
-        self.taken = taken
-
-    def __call__(self):
-        pass
-
-
-def _turn_of(connection):
-    """The _Turn the connection's transaction holds, if any."""
-    turn = getattr(connection, "_spacedevs_turn", None)
-    # run_on_commit: Django's list of (savepoint ids, callback, robust), as its own test tools read it.
-    if turn is not None and any(callback is turn for _, callback, _ in connection.run_on_commit):
-        return turn
-    return None
+            cursor.execute(TAKE_TURN)
 
 
 def leased_state(connection):

@@ -12,8 +12,9 @@ from django.db import OperationalError, ProgrammingError, connection, connection
 from django.test.utils import CaptureQueriesContext
 from psycopg import IsolationLevel, pq
 
+from spacedevs import driver
 from spacedevs.driver import fetch_first_rows, fetch_one, fetch_texts
-from spacedevs.faults import DatabaseTimedOut, QueryDeadline
+from spacedevs.faults import DatabaseTimedOut, QueryDeadline, is_database_unavailable
 
 from .tcp_relay import Relay
 
@@ -117,6 +118,15 @@ def test_an_error_among_statements_sent_together_is_djangos_and_ends_their_trans
     assert own.connection.info.transaction_status == pq.TransactionStatus.IDLE
     held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
     assert fetch_first_rows(own, [held]) == [(0,)]
+
+
+def test_a_connection_ended_before_every_statement_is_answered_is_the_database_unavailable(own, monkeypatch):
+    every_result = driver._Exchange.results
+    # As _Exchange.results() gives what came before the server closed the connection.
+    monkeypatch.setattr(driver._Exchange, "results", lambda exchange, pg: every_result(exchange, pg)[:1])
+    with pytest.raises(OperationalError) as raised:
+        fetch_first_rows(own, ["SELECT 1", "SELECT 2"])
+    assert is_database_unavailable(raised.value)
 
 
 def test_a_read_in_a_transaction_is_part_of_it(own):

@@ -1,19 +1,20 @@
 """Leases of the data state between the writers' turns (spacedevs/turns.py): a read on the primary outside a
 transaction, when no writer holds its turn, is taken as current for LEASE_SECONDS without reading again;
-every writer changes the state no sooner than LEASE_SECONDS after it took its turn, so that a write is seen
-by the very next read of every connection."""
+every change to the state's row waits until LEASE_SECONDS after its transaction took the turn (a trigger,
+whoever writes), so that a write is seen by the very next read of every connection."""
 
+import importlib
 import threading
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from spacedevs import turns
 from spacedevs.models import DataState
 from spacedevs.replicas import PRIMARY
-from spacedevs.turns import WRITERS_LOCK, take_writers_turn
+from spacedevs.turns import LEASE_SECONDS, WRITERS_LOCK, lease_statement, leased_state, take_writers_turn
 
 from .conftest import leases_of
 
@@ -21,26 +22,12 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's advisory locks"),
     pytest.mark.usefixtures("transactional_db"),
 ]
+TABLE = DataState._meta.db_table
 
 
-class Clock:
-    """time for spacedevs.turns: monotonic as the machine's, moved on by what `sleep` was asked to wait."""
-
-    def __init__(self):
-        self.slept = []
-
-    def monotonic(self):
-        return time.monotonic() + sum(self.slept)
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(turns, "time", clock)
-    return clock
+def execute(sql, on=connection):
+    with on.cursor() as cursor:
+        cursor.execute(sql)
 
 
 def holds_writers_lock():
@@ -54,7 +41,7 @@ def holds_writers_lock():
 
 
 def in_another_connection(work):
-    """`work()` in a thread of its own (its own connection to the database), once it has returned."""
+    """`work()` in a thread of its own (its own connection to the database), started; and its failures."""
     failures = []
 
     def run():
@@ -70,14 +57,32 @@ def in_another_connection(work):
     return thread, failures
 
 
+def seconds_taken(change):
+    started = time.monotonic()
+    change()
+    return time.monotonic() - started
+
+
+# --- Readers -------------------------------------------------------------------------------------------
+
+
 def test_a_read_between_turns_is_leased_and_nothing_is_read_until_the_lease_ends():
     DataState.bump()
     with leases_of(60), CaptureQueriesContext(connection) as queries:
         state = DataState.read_on(PRIMARY)
         assert [DataState.leased_on(PRIMARY) for _ in range(3)] == [state] * 3
     _, read_the_row = DataState._postgresql_read(connection.ops.quote_name)
-    assert [query["sql"] for query in queries] == [f"{turns.LEASE_STATEMENT}; {read_the_row}"]
+    assert [query["sql"] for query in queries] == [f"{lease_statement(TABLE)}; {read_the_row}"]
     assert state.version == 1
+
+
+def test_a_lease_runs_from_before_the_read_was_sent():
+    before = time.monotonic()
+    state = DataState.read_on(PRIMARY)
+    after = time.monotonic()
+    leased, until = connection._spacedevs_lease
+    assert leased is state
+    assert before + LEASE_SECONDS <= until <= after + LEASE_SECONDS
 
 
 def test_a_lease_ends():
@@ -122,65 +127,128 @@ def test_no_lease_is_given_or_taken_inside_a_transaction():
         assert DataState.leased_on(PRIMARY) is state
 
 
-def test_a_write_is_seen_by_the_next_read_of_a_connection_that_held_a_lease():
-    written = []
+@pytest.mark.parametrize("isolation", ["repeatable read", "serializable"])
+def test_no_lease_is_given_where_a_transactions_first_statement_fixes_what_it_sees(isolation):
+    execute(f"SET default_transaction_isolation = '{isolation}'")
+    try:
+        DataState.read_on(PRIMARY)
+        assert DataState.leased_on(PRIMARY) is None
+    finally:
+        execute("RESET default_transaction_isolation")
+    DataState.read_on(PRIMARY)
+    assert DataState.leased_on(PRIMARY) is not None
 
-    def write():
+
+def test_no_lease_is_given_without_the_trigger_that_makes_writers_wait():
+    execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {turns.WAITING_TRIGGER}")
+    try:
+        DataState.read_on(PRIMARY)
+        assert DataState.leased_on(PRIMARY) is None
+    finally:
+        execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {turns.WAITING_TRIGGER}")
+
+
+def test_a_lease_is_given_on_the_primary_alone():
+    other = type(connections[PRIMARY])(connection.settings_dict, alias="replica")
+    try:
+        DataState._read(other)
+        assert leased_state(other) is None
+    finally:
+        other.close()
+
+
+# --- Writers -------------------------------------------------------------------------------------------
+
+
+def test_a_change_to_the_state_waits_a_lease_from_its_transactions_turn():
+    for _ in range(2):  # each transaction its own turn
         started = time.monotonic()
         with transaction.atomic():
+            take_writers_turn()
             DataState.bump()
-        written.append(time.monotonic() - started)
-
-    with leases_of(0.3):
-        before = DataState.read_on(PRIMARY)
-        thread, failures = in_another_connection(write)
-        thread.join()
-        assert not failures
-        # The writer committed no sooner than the lease it could not see had ended.
-        assert written[0] >= 0.3
-        assert DataState.current().version == before.version + 1
-        assert not before.is_current()
+            assert time.monotonic() - started >= LEASE_SECONDS
 
 
-def test_a_writer_changes_the_state_a_lease_after_it_took_its_turn(clock):
+def test_the_wait_runs_from_when_the_turn_was_given_not_asked_for():
+    released = []
+    holding, done = threading.Event(), threading.Event()
+
+    def hold_the_turn():
+        with transaction.atomic():
+            take_writers_turn()
+            holding.set()
+            done.wait(30)
+            released.append(time.monotonic())
+
+    thread, failures = in_another_connection(hold_the_turn)
+    assert holding.wait(30)
+    threading.Timer(0.1, done.set).start()
     with transaction.atomic():
-        take_writers_turn()
-        turn = connection._spacedevs_turn.taken
+        take_writers_turn()  # waits for the other's turn to end
         DataState.bump()
-        assert len(clock.slept) == 1
-        assert 0 < clock.slept[0] <= turns.LEASE_SECONDS
-        assert clock.monotonic() >= turn + turns.LEASE_SECONDS
-        DataState.bump()  # in the same turn, waited out already
-        DataState.synced("https://ll.example", None)
-    assert len(clock.slept) == 1
+        changed = time.monotonic()
+    thread.join()
+    assert not failures
+    assert changed - released[0] >= LEASE_SECONDS
 
 
-def test_a_writer_whose_own_work_outlasted_the_leases_does_not_wait(clock):
+INSERT = f"INSERT INTO {TABLE} (id, version, synced_from, served_by) VALUES (1, 0, '', '')"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [f"UPDATE {TABLE} SET version = version + 1", INSERT, f"DELETE FROM {TABLE}", f"TRUNCATE {TABLE}"],
+    ids=["update", "insert", "delete", "truncate"],
+)
+@pytest.mark.parametrize("turn", ["none", "the lock alone"])
+def test_every_change_to_the_state_waits_whoever_makes_it(change, turn):
+    """A writer that took no turn (psql, a migration), or took the lock without noting when (this code
+    before leases, still running through a rolling deploy)."""
+    execute(f"DELETE FROM {TABLE}")
+    if change != INSERT:
+        execute(INSERT)
     with transaction.atomic():
-        take_writers_turn()
-        clock.sleep(turns.LEASE_SECONDS)  # the writer's own work
-        DataState.bump()
-    assert clock.slept == [turns.LEASE_SECONDS]
-
-
-def test_a_turn_given_up_with_its_savepoint_is_taken_again_and_waited_out(clock):
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                take_writers_turn()
-                clock.sleep(turns.LEASE_SECONDS)
-                raise RuntimeError
-        except RuntimeError:
-            pass
-        assert not holds_writers_lock()  # PostgreSQL released it with the savepoint
-        DataState.bump()
+        if turn == "the lock alone":
+            execute(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})")
+        assert seconds_taken(lambda: execute(change)) >= LEASE_SECONDS
         assert holds_writers_lock()
-        assert len(clock.slept) == 2
-        assert clock.slept[1] > turns.LEASE_SECONDS / 2
 
 
-def test_each_transaction_takes_its_own_turn(clock):
-    for _ in range(2):
+def test_a_turn_given_up_with_a_savepoint_is_taken_again_and_waited_out():
+    with transaction.atomic():
+        savepoint = transaction.savepoint()
+        take_writers_turn()
+        time.sleep(LEASE_SECONDS)  # what the writer did in its turn, rolled back
+        transaction.savepoint_rollback(savepoint)
+        assert not holds_writers_lock()  # PostgreSQL released it with the savepoint
+        assert seconds_taken(DataState.bump) >= LEASE_SECONDS
+        assert holds_writers_lock()
+
+
+def test_a_write_is_seen_by_the_next_read_of_a_connection_that_held_a_lease():
+    connected, go = threading.Event(), threading.Event()
+
+    def write():
+        connection.ensure_connection()
+        connected.set()
+        go.wait(30)
         with transaction.atomic():
             DataState.bump()
-    assert len(clock.slept) == 2
+
+    thread, failures = in_another_connection(write)
+    assert connected.wait(30)
+    before = DataState.read_on(PRIMARY)
+    go.set()
+    thread.join()
+    assert not failures
+    assert DataState.current().version == before.version + 1
+    assert not before.is_current()
+
+
+def test_the_triggers_migration_waits_as_long_as_the_code_leases():
+    migration = importlib.import_module("spacedevs.migrations.0007_writers_wait_out_leases")
+    assert migration.WRITERS_LOCK == WRITERS_LOCK
+    assert migration.TURN_SETTING == turns.TURN_SETTING
+    assert migration.TRIGGER == turns.WAITING_TRIGGER
+    assert f"{LEASE_SECONDS * 1000:g} milliseconds" == migration.LEASE
+    assert migration.TABLE == TABLE

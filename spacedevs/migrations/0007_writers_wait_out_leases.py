@@ -1,0 +1,62 @@
+"""Every change to the data state's row waits out the leases readers may hold (spacedevs/turns.py): a trigger
+takes the writers' turn if the transaction has not taken it, and holds the change until the lease's length
+after the turn began. In the database, so that every writer waits, whatever runs it: this code, code from
+before leases still running through a rolling deploy, a data migration, psql, a flush. Readers are given no
+lease without the trigger. PostgreSQL's alone: SQLite gives no leases."""
+
+from django.db import migrations
+
+# spacedevs.turns's WRITERS_LOCK, TURN_SETTING, WAITING_TRIGGER and LEASE_SECONDS as this migration was
+# written: a migration keeps the values it ran with (tests/test_leases.py holds the code's to them).
+WRITERS_LOCK = -8221885885800659447
+TURN_SETTING = "spacedevs.turn_taken"
+TRIGGER = "spacedevs_wait_out_leases"
+LEASE = "10 milliseconds"
+TABLE = "spacedevs_datastate"
+
+CREATE = [
+    f"""
+CREATE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    taken timestamptz := nullif(current_setting('{TURN_SETTING}', true), '')::timestamptz;
+BEGIN
+    IF taken IS NULL THEN
+        PERFORM pg_advisory_xact_lock({WRITERS_LOCK});
+        taken := clock_timestamp();
+        PERFORM set_config('{TURN_SETTING}', taken::text, true);
+    END IF;
+    PERFORM pg_sleep(greatest(0, extract(epoch FROM taken + interval '{LEASE}' - clock_timestamp())));
+    IF TG_LEVEL = 'STATEMENT' THEN
+        RETURN NULL;
+    ELSIF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END
+$$""",
+    f"CREATE TRIGGER {TRIGGER} BEFORE INSERT OR UPDATE OR DELETE ON {TABLE} "
+    f"FOR EACH ROW EXECUTE FUNCTION {TRIGGER}()",
+    f"CREATE TRIGGER {TRIGGER}_truncate BEFORE TRUNCATE ON {TABLE} FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}()",
+]
+DROP = [
+    f"DROP TRIGGER {TRIGGER}_truncate ON {TABLE}",
+    f"DROP TRIGGER {TRIGGER} ON {TABLE}",
+    f"DROP FUNCTION {TRIGGER}()",
+]
+
+
+def run(statements):
+    def on_postgresql(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for statement in statements:
+                schema_editor.execute(statement)
+
+    return on_postgresql
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("spacedevs", "0006_tier_at_least_one_in_the_database"),
+    ]
+
+    operations = [migrations.RunPython(run(CREATE), run(DROP))]
