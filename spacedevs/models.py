@@ -4,7 +4,6 @@ judged by), and the API keys and tiers clients are throttled by."""
 import functools
 import hashlib
 import secrets
-import time
 import uuid
 
 from django.core.validators import MinValueValidator
@@ -16,7 +15,7 @@ from django.utils import timezone
 from .driver import fetch_first_rows, fetch_one
 from .faults import retried_if_dropped
 from .replicas import PRIMARY
-from .turns import lease, lease_statement, leased_state
+from .turns import lease, lease_clock, lease_statement, leased_state
 
 THE_ROW = 1
 
@@ -94,7 +93,7 @@ class DataState(models.Model):
         if connection.alias != PRIMARY or connection.in_atomic_block:
             return cls._state_of(connection.alias, names, fetch_one(connection, sql))
         # On the primary, outside a transaction: leased when no writer holds its turn (spacedevs/turns.py).
-        sent = time.monotonic()
+        sent = lease_clock()
         (free,), row = fetch_first_rows(connection, [lease_statement(cls._meta.db_table), sql])
         state = cls._state_of(connection.alias, names, row)
         if free:

@@ -24,6 +24,14 @@ import time
 from django.db import DEFAULT_DB_ALIAS, connections
 
 LEASE_SECONDS = 0.01  # the trigger's, spacedevs/migrations/0007
+# Leases are timed on a clock that runs on while the host is suspended (Linux's; elsewhere the monotonic
+# clock, which may not): a lease must not outlast its time through a suspend.
+LEASE_CLOCK = getattr(time, "CLOCK_BOOTTIME", time.CLOCK_MONOTONIC)
+
+
+def lease_clock():
+    """Now, in seconds, on the clock leases are timed by."""
+    return time.clock_gettime(LEASE_CLOCK)
 
 
 def advisory_lock_key(name):
@@ -70,13 +78,13 @@ def take_writers_turn(using=DEFAULT_DB_ALIAS):
 def leased_state(connection):
     """The data state leased on `connection` (a thread's own), while the lease lasts; else None."""
     lease = getattr(connection, "_spacedevs_lease", None)
-    if lease is not None and time.monotonic() < lease[1]:
+    if lease is not None and lease_clock() < lease[1]:
         return lease[0]
     return None
 
 
 def lease(connection, state, sent):
-    """Lease `state` on `connection`: read by a statement sent at `sent` (time.monotonic()) that found the
+    """Lease `state` on `connection`: read by a statement sent at `sent` (lease_clock()) that found the
     writers' lock free."""
     connection._spacedevs_lease = (state, sent + LEASE_SECONDS)
 
