@@ -15,7 +15,7 @@ from django.utils import timezone
 from .driver import fetch_first_rows, fetch_one
 from .faults import retried_if_dropped
 from .replicas import PRIMARY
-from .turns import lease, lease_clock, lease_statement, leased_state
+from .turns import lease, lease_clock, lease_statement, leased_state, may_lease
 
 THE_ROW = 1
 
@@ -78,7 +78,7 @@ class DataState(models.Model):
         """The state leased on `alias` while the lease lasts, to a read outside a transaction; else None.
         Not for a request's first read, which also finds a connection the database dropped (read_on)."""
         connection = connections[alias]
-        return None if connection.in_atomic_block else leased_state(connection)
+        return leased_state(connection) if may_lease(connection) else None
 
     @classmethod
     def _read(cls, connection):
@@ -90,7 +90,8 @@ class DataState(models.Model):
         # Every request's first query, so read on the driver itself: the ORM and Django's cursor each cost
         # more than the database's answer.
         names, sql = cls._postgresql_read(connection.ops.quote_name)
-        if connection.alias != PRIMARY or connection.in_atomic_block:
+        connection.ensure_connection()
+        if connection.alias != PRIMARY or not may_lease(connection):
             return cls._state_of(connection.alias, names, fetch_one(connection, sql))
         # On the primary, outside a transaction: leased when no writer holds its turn (spacedevs/turns.py).
         sent = lease_clock()

@@ -22,8 +22,9 @@ import hashlib
 import time
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from psycopg import pq
 
-LEASE_SECONDS = 0.01  # the trigger's, spacedevs/migrations/0007
+LEASE_SECONDS = 0.01  # the trigger's too: spacedevs/migrations/0007
 # Leases are timed on a clock that runs on while the host is suspended (Linux's; elsewhere the monotonic
 # clock, which may not): a lease must not outlast its time through a suspend.
 LEASE_CLOCK = getattr(time, "CLOCK_BOOTTIME", time.CLOCK_MONOTONIC)
@@ -40,7 +41,8 @@ def advisory_lock_key(name):
 
 
 WRITERS_LOCK = advisory_lock_key("spacedevs writers")
-# When the transaction took the writers' lock (the database's clock), for the trigger to wait from.
+# When the transaction took the writers' lock (seconds since the epoch on the database's clock), for the
+# trigger to wait from.
 TURN_SETTING = "spacedevs.turn_taken"
 WAITING_TRIGGER = "spacedevs_wait_out_leases"
 
@@ -49,7 +51,8 @@ WAITING_TRIGGER = "spacedevs_wait_out_leases"
 TAKE_TURN = (
     f"WITH turn AS MATERIALIZED (SELECT pg_advisory_xact_lock({WRITERS_LOCK})) "
     f"SELECT set_config('{TURN_SETTING}', "
-    f"coalesce(nullif(current_setting('{TURN_SETTING}', true), ''), clock_timestamp()::text), true) FROM turn"
+    f"coalesce(nullif(current_setting('{TURN_SETTING}', true), ''), "
+    "extract(epoch FROM clock_timestamp())::text), true) FROM turn"
 )
 
 
@@ -59,9 +62,9 @@ def lease_statement(table):
     isolation), so the row is read after the lock was found free."""
     return (
         f"SELECT pg_try_advisory_xact_lock_shared({WRITERS_LOCK}) "
-        "AND current_setting('transaction_isolation') = 'read committed' "
+        "AND current_setting('transaction_isolation') = 'read committed' AND NOT pg_is_in_recovery() "
         f"AND EXISTS (SELECT FROM pg_trigger WHERE tgrelid = '{table}'::regclass "
-        f"AND tgname = '{WAITING_TRIGGER}' AND tgenabled <> 'D')"
+        f"AND tgname = '{WAITING_TRIGGER}' AND tgenabled = 'A')"
     )
 
 
@@ -73,6 +76,16 @@ def take_writers_turn(using=DEFAULT_DB_ALIAS):
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute(TAKE_TURN)
+
+
+def may_lease(connection):
+    """Whether a read on `connection` may give a lease or take one: on PostgreSQL, outside a transaction
+    (Django's, or one begun by SQL), where a read would see what the transaction changed and the lock try
+    would last as long as it does."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    driver = connection.connection
+    return driver is None or driver.info.transaction_status == pq.TransactionStatus.IDLE
 
 
 def leased_state(connection):

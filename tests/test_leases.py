@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from spacedevs import turns
+from spacedevs import models, turns
 from spacedevs.models import DataState
 from spacedevs.replicas import PRIMARY
 from spacedevs.turns import (
@@ -83,13 +83,20 @@ def test_a_read_between_turns_is_leased_and_nothing_is_read_until_the_lease_ends
     assert state.version == 1
 
 
-def test_a_lease_runs_from_before_the_read_was_sent():
+def test_a_lease_runs_from_before_the_read_was_sent(monkeypatch):
+    read = models.fetch_first_rows
+
+    def slow_answer(*args):
+        rows = read(*args)
+        time.sleep(0.05)
+        return rows
+
+    monkeypatch.setattr(models, "fetch_first_rows", slow_answer)
     before = lease_clock()
     state = DataState.read_on(PRIMARY)
-    after = lease_clock()
     leased, until = connection._spacedevs_lease
     assert leased is state
-    assert before + LEASE_SECONDS <= until <= after + LEASE_SECONDS
+    assert before + LEASE_SECONDS <= until < before + LEASE_SECONDS + 0.05
 
 
 def test_a_lease_ends():
@@ -146,13 +153,50 @@ def test_no_lease_is_given_where_a_transactions_first_statement_fixes_what_it_se
     assert DataState.leased_on(PRIMARY) is not None
 
 
-def test_no_lease_is_given_without_the_trigger_that_makes_writers_wait():
-    execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {turns.WAITING_TRIGGER}")
+@pytest.mark.parametrize("firing", ["DISABLE", "ENABLE", "ENABLE REPLICA"])
+def test_no_lease_is_given_unless_the_trigger_that_makes_writers_wait_always_fires(firing):
+    execute(f"ALTER TABLE {TABLE} {firing} TRIGGER {turns.WAITING_TRIGGER}")
     try:
         DataState.read_on(PRIMARY)
         assert DataState.leased_on(PRIMARY) is None
     finally:
-        execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {turns.WAITING_TRIGGER}")
+        execute(f"ALTER TABLE {TABLE} ENABLE ALWAYS TRIGGER {turns.WAITING_TRIGGER}")
+    DataState.read_on(PRIMARY)
+    assert DataState.leased_on(PRIMARY) is not None
+
+
+def test_no_lease_is_given_or_taken_in_a_transaction_begun_by_sql():
+    DataState.bump()
+    with leases_of(60):
+        state = DataState.read_on(PRIMARY)
+        execute("BEGIN")
+        try:
+            assert DataState.leased_on(PRIMARY) is None
+            execute(f"UPDATE {TABLE} SET version = 999")  # rolled back: no lease may show it
+            assert DataState.read_on(PRIMARY).version == 999
+        finally:
+            execute("ROLLBACK")
+        assert DataState.leased_on(PRIMARY) is state
+
+
+def test_readers_do_not_keep_each_other_from_a_lease():
+    reading, done = threading.Event(), threading.Event()
+
+    def read_slowly():
+        with transaction.atomic():
+            execute(f"SELECT pg_try_advisory_xact_lock_shared({WRITERS_LOCK})")
+            reading.set()
+            done.wait(30)
+
+    thread, failures = in_another_connection(read_slowly)
+    assert reading.wait(30)
+    try:
+        DataState.read_on(PRIMARY)
+        assert DataState.leased_on(PRIMARY) is not None
+    finally:
+        done.set()
+        thread.join()
+    assert not failures
 
 
 def test_a_lease_is_given_on_the_primary_alone():
@@ -176,7 +220,8 @@ def test_a_change_to_the_state_waits_a_lease_from_its_transactions_turn():
             assert time.monotonic() - started >= LEASE_SECONDS
 
 
-def test_the_wait_runs_from_when_the_turn_was_given_not_asked_for():
+@pytest.mark.parametrize("writer", ["takes its turn", "changes the row alone"])
+def test_the_wait_runs_from_when_the_turn_was_given_not_asked_for(writer):
     released = []
     holding, done = threading.Event(), threading.Event()
 
@@ -191,12 +236,45 @@ def test_the_wait_runs_from_when_the_turn_was_given_not_asked_for():
     assert holding.wait(30)
     threading.Timer(0.1, done.set).start()
     with transaction.atomic():
-        take_writers_turn()  # waits for the other's turn to end
-        DataState.bump()
+        if writer == "takes its turn":
+            take_writers_turn()  # waits for the other's turn to end
+        execute(f"UPDATE {TABLE} SET version = version + 1")
         changed = time.monotonic()
     thread.join()
     assert not failures
     assert changed - released[0] >= LEASE_SECONDS
+
+
+def test_a_writer_that_changes_the_row_alone_waits_behind_one_in_its_turn_without_deadlock():
+    """The trigger takes the turn before the statement locks the row: taken with the row locked, it would
+    wait for a writer in its turn that waits for the row."""
+    DataState.bump()
+    holding = threading.Event()
+
+    def bump_in_a_turn():
+        with transaction.atomic():
+            take_writers_turn()
+            holding.set()
+            time.sleep(0.3)
+            DataState.bump()
+
+    thread, failures = in_another_connection(bump_in_a_turn)
+    assert holding.wait(30)
+    time.sleep(0.1)
+    execute(f"UPDATE {TABLE} SET version = version + 1")
+    thread.join()
+    assert not failures
+    assert DataState.read_on(PRIMARY).version == 3
+
+
+def test_taking_the_turn_notes_when_for_the_trigger():
+    with transaction.atomic():
+        before = time.time()
+        take_writers_turn()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting(%s)::double precision", [turns.TURN_SETTING])
+            taken = cursor.fetchone()[0]
+    assert before - 1 < taken < time.time() + 1
 
 
 INSERT = f"INSERT INTO {TABLE} (id, version, synced_from, served_by) VALUES (1, 0, '', '')"
@@ -207,16 +285,19 @@ INSERT = f"INSERT INTO {TABLE} (id, version, synced_from, served_by) VALUES (1, 
     [f"UPDATE {TABLE} SET version = version + 1", INSERT, f"DELETE FROM {TABLE}", f"TRUNCATE {TABLE}"],
     ids=["update", "insert", "delete", "truncate"],
 )
-@pytest.mark.parametrize("turn", ["none", "the lock alone"])
+@pytest.mark.parametrize("turn", ["none", "the lock alone", "replica mode"])
 def test_every_change_to_the_state_waits_whoever_makes_it(change, turn):
-    """A writer that took no turn (psql, a migration), or took the lock without noting when (this code
-    before leases, still running through a rolling deploy)."""
+    """A writer that took no turn (psql, a migration), took the lock without noting when (this code before
+    leases, still running through a rolling deploy), or writes as a replica (a restore, logical
+    replication)."""
     execute(f"DELETE FROM {TABLE}")
     if change != INSERT:
         execute(INSERT)
     with transaction.atomic():
         if turn == "the lock alone":
             execute(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})")
+        elif turn == "replica mode":
+            execute("SET LOCAL session_replication_role = replica")
         assert seconds_taken(lambda: execute(change)) >= LEASE_SECONDS
         assert holds_writers_lock()
 
@@ -252,10 +333,19 @@ def test_a_write_is_seen_by_the_next_read_of_a_connection_that_held_a_lease():
     assert not before.is_current()
 
 
+def test_taking_the_trigger_away_waits_out_the_leases_it_let_readers_take():
+    migration = importlib.import_module("spacedevs.migrations.0007_writers_wait_out_leases")
+    with transaction.atomic():
+        with connection.schema_editor(atomic=False) as editor:
+            assert seconds_taken(lambda: migration.run(migration.DROP)(None, editor)) >= LEASE_SECONDS
+        assert holds_writers_lock()
+        transaction.set_rollback(True)
+
+
 def test_the_triggers_migration_waits_as_long_as_the_code_leases():
     migration = importlib.import_module("spacedevs.migrations.0007_writers_wait_out_leases")
     assert migration.WRITERS_LOCK == WRITERS_LOCK
     assert migration.TURN_SETTING == turns.TURN_SETTING
     assert migration.TRIGGER == turns.WAITING_TRIGGER
-    assert f"{LEASE_SECONDS * 1000:g} milliseconds" == migration.LEASE
+    assert migration.LEASE_SECONDS == LEASE_SECONDS
     assert migration.TABLE == TABLE

@@ -11,35 +11,36 @@ from django.db import migrations
 WRITERS_LOCK = -8221885885800659447
 TURN_SETTING = "spacedevs.turn_taken"
 TRIGGER = "spacedevs_wait_out_leases"
-LEASE = "10 milliseconds"
+LEASE_SECONDS = 0.01
 TABLE = "spacedevs_datastate"
 
+# The turn is taken before any row is locked (a statement trigger, BEFORE): a row trigger would run with the
+# row locked, and deadlock with a writer that holds the turn and then changes the row. ENABLE ALWAYS: it
+# fires for a session in replica mode too (logical replication, a restore). The time is noted as seconds
+# since the epoch, which no DateStyle reads otherwise.
 CREATE = [
     f"""
 CREATE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    taken timestamptz := nullif(current_setting('{TURN_SETTING}', true), '')::timestamptz;
+    taken double precision := nullif(current_setting('{TURN_SETTING}', true), '')::double precision;
 BEGIN
     IF taken IS NULL THEN
         PERFORM pg_advisory_xact_lock({WRITERS_LOCK});
-        taken := clock_timestamp();
+        taken := extract(epoch FROM clock_timestamp());
         PERFORM set_config('{TURN_SETTING}', taken::text, true);
     END IF;
-    PERFORM pg_sleep(greatest(0, extract(epoch FROM taken + interval '{LEASE}' - clock_timestamp())));
-    IF TG_LEVEL = 'STATEMENT' THEN
-        RETURN NULL;
-    ELSIF TG_OP = 'DELETE' THEN
-        RETURN OLD;
-    END IF;
-    RETURN NEW;
+    PERFORM pg_sleep(greatest(0, taken + {LEASE_SECONDS} - extract(epoch FROM clock_timestamp())));
+    RETURN NULL;
 END
 $$""",
-    f"CREATE TRIGGER {TRIGGER} BEFORE INSERT OR UPDATE OR DELETE ON {TABLE} "
-    f"FOR EACH ROW EXECUTE FUNCTION {TRIGGER}()",
-    f"CREATE TRIGGER {TRIGGER}_truncate BEFORE TRUNCATE ON {TABLE} FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}()",
+    f"CREATE TRIGGER {TRIGGER} BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {TABLE} "
+    f"FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}()",
+    f"ALTER TABLE {TABLE} ENABLE ALWAYS TRIGGER {TRIGGER}",
 ]
+# Leases given before the trigger goes are waited out, as a writer would, and none is given meanwhile.
 DROP = [
-    f"DROP TRIGGER {TRIGGER}_truncate ON {TABLE}",
+    f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})",
+    f"SELECT pg_sleep({LEASE_SECONDS})",
     f"DROP TRIGGER {TRIGGER} ON {TABLE}",
     f"DROP FUNCTION {TRIGGER}()",
 ]
