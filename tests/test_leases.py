@@ -4,7 +4,6 @@ every change to the state's row waits until LEASE_SECONDS after its transaction 
 whoever writes), so that a write is seen by the very next read of every connection."""
 
 import importlib
-import threading
 import time
 
 import pytest
@@ -24,6 +23,7 @@ from spacedevs.turns import (
 )
 
 from .conftest import leases_of
+from .writers import Elsewhere, TurnHeldElsewhere, WriterElsewhere
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's advisory locks"),
@@ -45,23 +45,6 @@ def holds_writers_lock():
             [WRITERS_LOCK],
         )
         return cursor.fetchone()[0] == 1
-
-
-def in_another_connection(work):
-    """`work()` in a thread of its own (its own connection to the database), started; and its failures."""
-    failures = []
-
-    def run():
-        try:
-            work()
-        except BaseException as error:  # looked at in the test's thread
-            failures.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, failures
 
 
 def seconds_taken(change):
@@ -107,24 +90,10 @@ def test_a_lease_ends():
 
 
 def test_no_lease_is_given_while_a_writer_holds_its_turn():
-    holding, done = threading.Event(), threading.Event()
-
-    def hold_the_turn():
-        with transaction.atomic():
-            take_writers_turn()
-            holding.set()
-            done.wait(30)
-
     with leases_of(60):
-        thread, failures = in_another_connection(hold_the_turn)
-        assert holding.wait(30)
-        try:
+        with TurnHeldElsewhere():
             DataState.read_on(PRIMARY)
             assert DataState.leased_on(PRIMARY) is None
-        finally:
-            done.set()
-            thread.join()
-        assert not failures
         state = DataState.read_on(PRIMARY)
         assert DataState.leased_on(PRIMARY) is state
 
@@ -141,28 +110,29 @@ def test_no_lease_is_given_or_taken_inside_a_transaction():
         assert DataState.leased_on(PRIMARY) is state
 
 
-@pytest.mark.parametrize("isolation", ["repeatable read", "serializable"])
-def test_no_lease_is_given_where_a_transactions_first_statement_fixes_what_it_sees(isolation):
-    execute(f"SET default_transaction_isolation = '{isolation}'")
+def leased_while(setting, undone_by):
+    """Whether a read is leased with `setting` (SQL) in force; and after `undone_by` (SQL), which must be."""
+    execute(setting)
     try:
         DataState.read_on(PRIMARY)
-        assert DataState.leased_on(PRIMARY) is None
+        leased = DataState.leased_on(PRIMARY) is not None
     finally:
-        execute("RESET default_transaction_isolation")
+        execute(undone_by)
     DataState.read_on(PRIMARY)
     assert DataState.leased_on(PRIMARY) is not None
+    return leased
+
+
+@pytest.mark.parametrize("isolation", ["repeatable read", "serializable"])
+def test_no_lease_is_given_where_a_transactions_first_statement_fixes_what_it_sees(isolation):
+    setting = f"SET default_transaction_isolation = '{isolation}'"
+    assert not leased_while(setting, undone_by="RESET default_transaction_isolation")
 
 
 @pytest.mark.parametrize("firing", ["DISABLE", "ENABLE", "ENABLE REPLICA"])
 def test_no_lease_is_given_unless_the_trigger_that_makes_writers_wait_always_fires(firing):
-    execute(f"ALTER TABLE {TABLE} {firing} TRIGGER {turns.WAITING_TRIGGER}")
-    try:
-        DataState.read_on(PRIMARY)
-        assert DataState.leased_on(PRIMARY) is None
-    finally:
-        execute(f"ALTER TABLE {TABLE} ENABLE ALWAYS TRIGGER {turns.WAITING_TRIGGER}")
-    DataState.read_on(PRIMARY)
-    assert DataState.leased_on(PRIMARY) is not None
+    trigger = f"ALTER TABLE {TABLE} {{}} TRIGGER {turns.WAITING_TRIGGER}"
+    assert not leased_while(trigger.format(firing), undone_by=trigger.format("ENABLE ALWAYS"))
 
 
 def test_no_lease_is_given_or_taken_in_a_transaction_begun_by_sql():
@@ -180,23 +150,18 @@ def test_no_lease_is_given_or_taken_in_a_transaction_begun_by_sql():
 
 
 def test_readers_do_not_keep_each_other_from_a_lease():
-    reading, done = threading.Event(), threading.Event()
-
-    def read_slowly():
+    def try_the_lock_shared(ready, go):
         with transaction.atomic():
             execute(f"SELECT pg_try_advisory_xact_lock_shared({WRITERS_LOCK})")
-            reading.set()
-            done.wait(30)
+            ready.set()
+            go.wait(30)
 
-    thread, failures = in_another_connection(read_slowly)
-    assert reading.wait(30)
+    reader = Elsewhere(try_the_lock_shared)
     try:
         DataState.read_on(PRIMARY)
         assert DataState.leased_on(PRIMARY) is not None
     finally:
-        done.set()
-        thread.join()
-    assert not failures
+        reader.finish()
 
 
 def test_a_lease_is_given_on_the_primary_alone():
@@ -222,48 +187,32 @@ def test_a_change_to_the_state_waits_a_lease_from_its_transactions_turn():
 
 @pytest.mark.parametrize("writer", ["takes its turn", "changes the row alone"])
 def test_the_wait_runs_from_when_the_turn_was_given_not_asked_for(writer):
-    released = []
-    holding, done = threading.Event(), threading.Event()
-
-    def hold_the_turn():
+    with TurnHeldElsewhere() as other:
+        other.release_in(0.1)
         with transaction.atomic():
-            take_writers_turn()
-            holding.set()
-            done.wait(30)
-            released.append(time.monotonic())
-
-    thread, failures = in_another_connection(hold_the_turn)
-    assert holding.wait(30)
-    threading.Timer(0.1, done.set).start()
-    with transaction.atomic():
-        if writer == "takes its turn":
-            take_writers_turn()  # waits for the other's turn to end
-        execute(f"UPDATE {TABLE} SET version = version + 1")
-        changed = time.monotonic()
-    thread.join()
-    assert not failures
-    assert changed - released[0] >= LEASE_SECONDS
+            if writer == "takes its turn":
+                take_writers_turn()  # waits for the other's turn to end
+            execute(f"UPDATE {TABLE} SET version = version + 1")
+            changed = time.monotonic()
+    assert changed - other.released >= LEASE_SECONDS
 
 
 def test_a_writer_that_changes_the_row_alone_waits_behind_one_in_its_turn_without_deadlock():
     """The trigger takes the turn before the statement locks the row: taken with the row locked, it would
     wait for a writer in its turn that waits for the row."""
     DataState.bump()
-    holding = threading.Event()
 
-    def bump_in_a_turn():
+    def bump_in_a_turn(ready, go):
         with transaction.atomic():
             take_writers_turn()
-            holding.set()
+            ready.set()
             time.sleep(0.3)
             DataState.bump()
 
-    thread, failures = in_another_connection(bump_in_a_turn)
-    assert holding.wait(30)
+    writer = Elsewhere(bump_in_a_turn)
     time.sleep(0.1)
     execute(f"UPDATE {TABLE} SET version = version + 1")
-    thread.join()
-    assert not failures
+    writer.finish()
     assert DataState.read_on(PRIMARY).version == 3
 
 
@@ -314,21 +263,9 @@ def test_a_turn_given_up_with_a_savepoint_is_taken_again_and_waited_out():
 
 
 def test_a_write_is_seen_by_the_next_read_of_a_connection_that_held_a_lease():
-    connected, go = threading.Event(), threading.Event()
-
-    def write():
-        connection.ensure_connection()
-        connected.set()
-        go.wait(30)
-        with transaction.atomic():
-            DataState.bump()
-
-    thread, failures = in_another_connection(write)
-    assert connected.wait(30)
+    writer = WriterElsewhere()
     before = DataState.read_on(PRIMARY)
-    go.set()
-    thread.join()
-    assert not failures
+    writer.write()
     assert DataState.current().version == before.version + 1
     assert not before.is_current()
 

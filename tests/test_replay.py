@@ -5,12 +5,11 @@ client too)."""
 
 import datetime
 import logging
-import threading
 import time
 
 import pytest
 from django.core.signals import request_started
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from events.models import Event
@@ -19,6 +18,7 @@ from spacedevs.models import DataState
 from spacedevs.replay import RECORDING_OVERHEAD, ReplayedResponses, key_size
 
 from .conftest import STATE_READS, leases_of
+from .writers import WriterElsewhere
 from .wsgi_client import WSGIClient
 
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -90,22 +90,9 @@ def test_between_writers_turns_a_replay_reads_nothing_and_a_write_is_seen_at_onc
             assert wsgi_client.get(url, **JSON).content == first.content
         # The page's first read of the state leased it: the read again once it was computed took the lease.
         assert (len(state_reads), wsgi_client.django_calls) == (1, 1)
-    connected, go = threading.Event(), threading.Event()
-
-    def write():
-        connection.ensure_connection()
-        connected.set()
-        go.wait(30)
-        with transaction.atomic():
-            DataState.bump()
-        connection.close()
-
-    writer = threading.Thread(target=write)
-    writer.start()
-    assert connected.wait(30)
+    writer = WriterElsewhere()
     assert wsgi_client.get(url, **JSON)["ETag"] == first["ETag"]  # read, leased as long as writers wait
-    go.set()
-    writer.join()
+    writer.write()
     assert wsgi_client.get(url, **JSON)["ETag"] != first["ETag"]
     assert wsgi_client.django_calls == 2
 
