@@ -16,6 +16,10 @@ wait only for what remains of LEASE_SECONDS once their own work is done (an impo
 and a worker reads the row at most once per LEASE_SECONDS while the data does not change. No lease is
 given without the trigger, nor at an isolation level where a transaction's first statement fixes what the
 later ones see.
+
+The trigger waits for the turn with its statement's table lock held: a statement that locks the table
+first (TRUNCATE, a flush, a migration altering it) must take the turn before it (take_writers_turn), or it
+may deadlock with a writer in its turn that then changes the row (PostgreSQL cancels one of the two).
 """
 
 import hashlib
@@ -64,7 +68,9 @@ def lease_statement(table):
         f"SELECT pg_try_advisory_xact_lock_shared({WRITERS_LOCK}) "
         "AND current_setting('transaction_isolation') = 'read committed' AND NOT pg_is_in_recovery() "
         f"AND EXISTS (SELECT FROM pg_trigger WHERE tgrelid = '{table}'::regclass "
-        f"AND tgname = '{WAITING_TRIGGER}' AND tgenabled = 'A')"
+        f"AND tgname = '{WAITING_TRIGGER}' AND tgenabled = 'A') "
+        # A subscription's target: logical replication applies its changes firing no statement trigger.
+        f"AND NOT EXISTS (SELECT FROM pg_subscription_rel WHERE srrelid = '{table}'::regclass)"
     )
 
 
@@ -80,9 +86,9 @@ def take_writers_turn(using=DEFAULT_DB_ALIAS):
 
 def may_lease(connection):
     """Whether a read on `connection` may give a lease or take one: on PostgreSQL, outside a transaction
-    (Django's, or one begun by SQL), where a read would see what the transaction changed and the lock try
-    would last as long as it does."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    (Django's, one begun by SQL, or any with autocommit off), where a read would see what the transaction
+    changed and the lock's try would last as long as it does."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block or not connection.get_autocommit():
         return False
     driver = connection.connection
     return driver is None or driver.info.transaction_status == pq.TransactionStatus.IDLE

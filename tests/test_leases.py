@@ -272,11 +272,38 @@ def test_a_write_is_seen_by_the_next_read_of_a_connection_that_held_a_lease():
 
 def test_taking_the_trigger_away_waits_out_the_leases_it_let_readers_take():
     migration = importlib.import_module("spacedevs.migrations.0007_writers_wait_out_leases")
+    assert not migration.Migration.atomic  # each step committed, as the reader sees it
+    readers_stop, *dropping = migration.DROP
+    always = f"ALTER TABLE {TABLE} ENABLE ALWAYS TRIGGER {turns.WAITING_TRIGGER}"
+    assert not leased_while(readers_stop, undone_by=always)
     with transaction.atomic():
         with connection.schema_editor(atomic=False) as editor:
-            assert seconds_taken(lambda: migration.run(migration.DROP)(None, editor)) >= LEASE_SECONDS
-        assert holds_writers_lock()
+            assert seconds_taken(lambda: migration.run(dropping)(None, editor)) >= LEASE_SECONDS
         transaction.set_rollback(True)
+
+
+def test_no_lease_is_given_with_autocommit_off():
+    """The read would be the first of a transaction, which would hold the lock's try until it ended."""
+    with leases_of(60):
+        connection.set_autocommit(False)
+        try:
+            DataState.read_on(PRIMARY)
+        finally:
+            connection.rollback()
+            connection.set_autocommit(True)
+        assert DataState.leased_on(PRIMARY) is None
+
+
+def test_the_time_the_turn_was_taken_is_read_back_as_it_was_noted():
+    """Whatever the session's float format: rounded, a time read back could lie years ahead."""
+    execute("SET extra_float_digits = -15")
+    try:
+        with transaction.atomic():
+            execute("SET LOCAL statement_timeout = '5s'")
+            execute(f"UPDATE {TABLE} SET version = version + 1")
+            assert seconds_taken(lambda: execute(f"UPDATE {TABLE} SET version = version + 1")) < 1
+    finally:
+        execute("RESET extra_float_digits")
 
 
 def test_the_triggers_migration_waits_as_long_as_the_code_leases():

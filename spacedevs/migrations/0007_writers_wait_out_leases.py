@@ -16,13 +16,13 @@ TABLE = "spacedevs_datastate"
 
 # The turn is taken before any row is locked (a statement trigger, BEFORE): a row trigger would run with the
 # row locked, and deadlock with a writer that holds the turn and then changes the row. ENABLE ALWAYS: it
-# fires for a session in replica mode too (logical replication, a restore). The time is noted as seconds
-# since the epoch, which no DateStyle reads otherwise.
+# fires for a session in replica mode too (a restore). The time is noted as seconds since the epoch, as
+# numeric text, which no DateStyle or extra_float_digits reads otherwise.
 CREATE = [
     f"""
 CREATE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    taken double precision := nullif(current_setting('{TURN_SETTING}', true), '')::double precision;
+    taken numeric := nullif(current_setting('{TURN_SETTING}', true), '')::numeric;
 BEGIN
     IF taken IS NULL THEN
         PERFORM pg_advisory_xact_lock({WRITERS_LOCK});
@@ -37,14 +37,15 @@ $$""",
     f"FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}()",
     f"ALTER TABLE {TABLE} ENABLE ALWAYS TRIGGER {TRIGGER}",
 ]
-# Leases given before the trigger goes are waited out, as a writer would, and none is given meanwhile.
+# Readers stop leasing once the trigger fires for ordinary sessions alone (committed at once: this migration
+# is not atomic), and the leases given before are over before it goes; writers wait meanwhile. Holding the
+# writers' lock instead would deadlock with a writer whose statement holds the table and waits in the trigger.
 DROP = [
-    f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})",
+    f"ALTER TABLE {TABLE} ENABLE TRIGGER {TRIGGER}",
     f"SELECT pg_sleep({LEASE_SECONDS})",
     f"DROP TRIGGER {TRIGGER} ON {TABLE}",
     f"DROP FUNCTION {TRIGGER}()",
 ]
-
 
 def run(statements):
     def on_postgresql(apps, schema_editor):
@@ -56,6 +57,8 @@ def run(statements):
 
 
 class Migration(migrations.Migration):
+    atomic = False
+
     dependencies = [
         ("spacedevs", "0006_tier_at_least_one_in_the_database"),
     ]
