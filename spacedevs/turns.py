@@ -88,17 +88,20 @@ def may_lease(connection):
     """Whether a read on `connection` may give a lease or take one: on PostgreSQL, outside a transaction
     (Django's, one begun by SQL, or any with autocommit off), where a read would see what the transaction
     changed and the lock's try would last as long as it does."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block or not connection.get_autocommit():
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
         return False
+    # Asked of the driver: Django's get_autocommit() would open a connection that is closed.
     driver = connection.connection
-    return driver is None or driver.info.transaction_status == pq.TransactionStatus.IDLE
+    if driver is None:
+        return True
+    return driver.autocommit and driver.info.transaction_status == pq.TransactionStatus.IDLE
 
 
 def leased_state(connection):
     """The data state leased on `connection` (a thread's own), while the lease lasts; else None."""
-    lease = getattr(connection, "_spacedevs_lease", None)
-    if lease is not None and lease_clock() < lease[1]:
-        return lease[0]
+    held = getattr(connection, "_spacedevs_lease", None)
+    if held is not None and lease_clock() < held[1]:
+        return held[0]
     return None
 
 
@@ -109,4 +112,5 @@ def lease(connection, state, sent):
 
 
 def end_lease(connection):
+    """Forget the state leased on `connection` (a test's data is flushed without the writers' turn)."""
     connection._spacedevs_lease = None

@@ -47,6 +47,7 @@ DROP = [
     f"DROP FUNCTION {TRIGGER}()",
 ]
 
+
 def run(statements):
     def on_postgresql(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
