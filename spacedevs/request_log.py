@@ -17,6 +17,8 @@ ARRIVAL_KEY = "spacedevs.arrival"
 PROXY_REQUEST_ID = re.compile(r"(?=.*[A-Za-z0-9])[A-Za-z0-9._:@/+=-]{1,200}")
 
 logger = logging.getLogger("spacedevs.requests")
+# The request's line; its fields are also the record's attributes (log_format.REQUEST_FIELDS).
+REQUEST_LINE = "%(method)s %(path)s %(status)s %(duration_ms)sms"
 # The client's address as the throttle counts it (through TRUSTED_PROXIES), not the proxy's.
 CLIENT = ClientAddress()
 
@@ -63,6 +65,8 @@ def request_id(given):
 
 def log_request(method, path, status, started, meta):
     """The request's line: `started` is its time.perf_counter() on arrival, `meta` its WSGI environ."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
     fields = {
         "method": method,
         "path": path,
@@ -70,7 +74,12 @@ def log_request(method, path, status, started, meta):
         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
         "client": CLIENT.get_ident(EnvironRequest(meta)) or "",
     }
-    logger.info("%(method)s %(path)s %(status)s %(duration_ms)sms", fields, extra=fields)
+    # Made as logger.info() makes a record, but for the search of the stack for its caller, always this
+    # function, whose file, line and name no format shows: a third of the line's cost in a busy worker.
+    record = logger.makeRecord(
+        logger.name, logging.INFO, __file__, 0, REQUEST_LINE, (fields,), None, "log_request", fields
+    )
+    logger.handle(record)
 
 
 class RequestLogMiddleware:

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from events.views import EventViewSet
+from spacedevs import request_log
 from spacedevs.log_format import JSONFormatter
 
 NEW_ID = re.compile(r"[0-9a-f]{32}")
@@ -27,6 +28,24 @@ def test_a_request_is_logged_once_under_the_proxys_id(client, caplog):
     assert (line.method, line.path, line.status, line.client) == ("GET", "/health/?probe=1", 200, "127.0.0.1")
     assert line.getMessage() == f"GET /health/?probe=1 200 {line.duration_ms}ms"
     assert 0 < line.duration_ms < 10_000
+
+
+def test_the_line_names_its_origin_without_searching_the_stack(client, caplog, monkeypatch):
+    # The caller's lookup walked the stack at every request, for a file, line and function no format shows.
+    def searched(*args, **kwargs):
+        raise AssertionError("the request's line looked its caller up")
+
+    monkeypatch.setattr(logging.Logger, "findCaller", searched)
+    caplog.set_level(logging.INFO)
+    client.get("/health/")
+    [line] = request_lines(caplog)
+    assert (line.pathname, line.funcName) == (request_log.__file__, "log_request")
+
+
+def test_no_line_below_its_level(client, caplog):
+    caplog.set_level(logging.WARNING)
+    client.get("/health/")
+    assert request_lines(caplog) == []
 
 
 def test_a_request_from_no_address_is_logged_from_none(caplog):
