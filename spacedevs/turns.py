@@ -90,11 +90,12 @@ def may_lease(connection):
     changed and the lock's try would last as long as it does."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return False
-    # Asked of the driver: Django's get_autocommit() would open a connection that is closed.
+    # Asked of the driver: Django's get_autocommit() would open a connection that is closed. (Of libpq's
+    # connection: psycopg's `info` makes an object and an enum for it, at every cache hit.)
     driver = connection.connection
     if driver is None:
         return True
-    return driver.autocommit and driver.info.transaction_status == pq.TransactionStatus.IDLE
+    return driver.autocommit and driver.pgconn.transaction_status == pq.TransactionStatus.IDLE
 
 
 def leased_state(connection):
