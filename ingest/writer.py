@@ -8,14 +8,13 @@ from operator import itemgetter
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import CharField
 
-from spacedevs.bulk import bulk_delete, bulk_insert
+from spacedevs.bulk import bulk_delete, bulk_insert, bulk_update
 from spacedevs.idquery import IdQuery
 
 from .errors import IngestError
 from .schema import EVENT, KIND_LIST, ChildList
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-WRITE_BATCH_SIZE = 500
 
 
 class Tally:
@@ -156,8 +155,7 @@ def _upsert_rows(kind, rows, tally):
     parked = _check_unique_values(kind, rows, stored)
     if parked:
         columns = sorted({attname for values in parked.values() for attname in values})
-        leaving = [model(**stored[pk] | values) for pk, values in parked.items()]
-        model.objects.bulk_update(leaving, columns, batch_size=WRITE_BATCH_SIZE)
+        bulk_update(model, [stored[pk] | values for pk, values in parked.items()], columns)
     to_create, to_update, changed_fields = [], [], set()
     for pk, values in rows.items():
         current = stored.get(pk)
@@ -167,12 +165,12 @@ def _upsert_rows(kind, rows, tally):
             continue
         changed = [name for name, value in values.items() if current[name] != value]
         if changed:
-            to_update.append(model(**current | values))
+            to_update.append(current | values)
             changed_fields.update(changed)
         tally.record(kind, pk, UPDATED if changed else UNCHANGED)
     bulk_insert(model, to_create)
     if to_update:
-        model.objects.bulk_update(to_update, sorted(changed_fields), batch_size=WRITE_BATCH_SIZE)
+        bulk_update(model, to_update, sorted(changed_fields))
     return {values[kind.pk_attname] for values in to_create}
 
 

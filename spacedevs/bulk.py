@@ -1,6 +1,7 @@
-"""Inserting and deleting many rows at once, as fast as the database allows."""
+"""Inserting, updating and deleting many rows at once, as fast as the database allows."""
 
 import itertools
+import re
 from functools import cache
 
 from django.db import connection, models
@@ -18,6 +19,10 @@ _PREPARED_AS_THEY_ARE = (
 )
 
 
+# Rows per statement where Django's bulk_create and bulk_update do the work (other databases than PostgreSQL).
+BATCH_SIZE = 500
+
+
 def bulk_insert(model, rows):
     """Insert `rows` of `model`, each a dict {attname: value of the field's Python type}, a field left out
     taking its default (no signals, as bulk_create): by COPY on PostgreSQL, where Django's bulk_create builds
@@ -31,7 +36,7 @@ def bulk_insert(model, rows):
         return
     rows = itertools.chain([first], rows)
     if connection.vendor != "postgresql":
-        model._default_manager.bulk_create([model(**row) for row in rows], batch_size=500)
+        model._default_manager.bulk_create([model(**row) for row in rows], batch_size=BATCH_SIZE)
         return
     primary_key = model._meta.pk
     fields = [
@@ -56,6 +61,44 @@ def bulk_insert(model, rows):
                     for field, convert in zip(fields, prepare, strict=True)
                 ]
             )
+
+
+def bulk_update(model, rows, attnames):
+    """Set the fields `attnames` of rows of `model` to the values in `rows`, each a dict {attname: value of
+    the field's Python type} that has the primary key and those fields (no signals, as Django's bulk_update).
+    On PostgreSQL in one statement, the new values sent as one array per column and joined to the rows by
+    their key. Django's bulk_update sets each column to a CASE with a branch per row, whose expressions it
+    builds and compiles one by one: 75 ms of CPU for 80 images changed by a sync's page, against 2 ms so.
+    Elsewhere, Django's."""
+    rows = list(rows)
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        objects = [model(**row) for row in rows]
+        model._default_manager.bulk_update(objects, attnames, batch_size=BATCH_SIZE)
+        return
+    fields = [model._meta.pk, *(model._meta.get_field(attname) for attname in attnames)]
+    quote = connection.ops.quote_name
+    arrays = ", ".join(f"%s::{_unconstrained_type(field)}[]" for field in fields)
+    changes = ", ".join(f"{quote(field.column)} = changed.{quote(field.column)}" for field in fields[1:])
+    table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
+    sql = (
+        f"UPDATE {table} SET {changes} "
+        f"FROM unnest({arrays}) AS changed ({', '.join(quote(field.column) for field in fields)}) "
+        f"WHERE {table}.{key} = changed.{key}"
+    )
+    columns = [
+        [convert(row[field.attname]) for row in rows]
+        for field, convert in zip(fields, map(_preparation, fields), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, columns)
+
+
+def _unconstrained_type(field):
+    """The column's type without its modifiers (`varchar` for `varchar(255)`): an explicit cast to the type
+    with them would cut a value too long to its length, where the column's own assignment refuses it."""
+    return re.sub(r"\([^)]*\)", "", field.db_type(connection))
 
 
 @cache

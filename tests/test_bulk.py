@@ -1,17 +1,21 @@
-"""bulk_insert: rows given as dicts of field values, with the defaults of the fields they leave out."""
+"""bulk_insert: rows given as dicts of field values, with the defaults of the fields they leave out;
+bulk_update: the fields named set to the values given, row by row."""
 
 import datetime
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 from django.db.models import QuerySet
 from psycopg import pq
 
+from config.models import ProgramType
 from events.models import Event, InfoURL
-from spacedevs.bulk import bulk_delete, bulk_insert
+from programs.models import Program
+from spacedevs.bulk import bulk_delete, bulk_insert, bulk_update
 from spacedevs.models import THE_ROW, DataState
 from spacedevs.replicas import READS_FROM
+from spacestations.models import Spacewalk
 
 CHANGED_AT = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=datetime.UTC)
 
@@ -109,3 +113,69 @@ def test_a_bulk_delete_goes_where_writes_go(monkeypatch, settings):
     finally:
         READS_FROM.reset(reading)
     assert used == ["default"]
+
+
+WALKS = [
+    {"id": 1, "name": "EVA 1", "start": CHANGED_AT, "end": None, "duration": None, "location": "Quest"},
+    {"id": 2, "name": "EVA 2", "start": None, "end": None, "duration": None, "location": None},
+    {"id": 3, "name": "EVA 3", "start": None, "end": None, "duration": None, "location": "Pirs"},
+]
+
+
+def stored_walks():
+    return list(Spacewalk.objects.order_by("id").values())
+
+
+@pytest.mark.django_db
+def test_a_bulk_update_sets_the_fields_named_of_the_rows_given():
+    bulk_insert(Spacewalk, WALKS)
+    hours = datetime.timedelta(hours=6, minutes=30)
+    bulk_update(
+        Spacewalk,
+        [
+            WALKS[0] | {"name": "EVA 1 (US)", "start": None, "duration": hours, "location": "unused"},
+            WALKS[1] | {"name": "EVA 2 (RS)", "start": CHANGED_AT, "duration": None},
+        ],
+        ["name", "start", "duration"],
+    )
+    assert stored_walks() == [
+        WALKS[0] | {"name": "EVA 1 (US)", "start": None, "duration": hours},
+        WALKS[1] | {"name": "EVA 2 (RS)", "start": CHANGED_AT},
+        WALKS[2],
+    ]
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_bulk_update_sets_foreign_keys():
+    program = Program.objects.first()
+    other_type = ProgramType.objects.exclude(pk=program.type_id).first() or ProgramType.objects.create(
+        id=999, name="Other"
+    )
+    row = {"id": program.pk, "type_id": other_type.pk, "image_id": None}
+    bulk_update(Program, [row], ["type_id", "image_id"])
+    assert Program.objects.values("id", "type_id", "image_id").get(pk=program.pk) == row
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 100])
+def test_a_bulk_update_is_one_statement_however_many_rows(count, django_assert_num_queries):
+    walks = [{"id": pk, "name": f"EVA {pk}", "duration": None} for pk in range(1, count + 1)]
+    bulk_insert(Spacewalk, walks)
+    with django_assert_num_queries(1):
+        bulk_update(Spacewalk, [walk | {"name": "moved"} for walk in walks], ["name"])
+    assert set(Spacewalk.objects.values_list("name", flat=True)) == {"moved"}
+
+
+@pytest.mark.django_db
+def test_nothing_to_update_is_no_statement(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        bulk_update(Spacewalk, [], ["name"])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps text of any length")
+@pytest.mark.django_db
+def test_a_bulk_update_refuses_a_value_too_long_rather_than_cutting_it():
+    bulk_insert(Spacewalk, WALKS[:1])
+    with pytest.raises(DataError), transaction.atomic():
+        bulk_update(Spacewalk, [WALKS[0] | {"name": "x" * 256}], ["name"])
+    assert stored_walks() == WALKS[:1]
