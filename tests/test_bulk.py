@@ -179,3 +179,25 @@ def test_a_bulk_update_refuses_a_value_too_long_rather_than_cutting_it():
     with pytest.raises(DataError), transaction.atomic():
         bulk_update(Spacewalk, [WALKS[0] | {"name": "x" * 256}], ["name"])
     assert stored_walks() == WALKS[:1]
+
+
+# Text that an array literal built by hand would get wrong: quoting, escapes, separators, NULL's spellings.
+AWKWARD_TEXTS = [
+    "",
+    "NULL",
+    "null",
+    ' "quoted" ',
+    "back\\slash",
+    "{braces}",
+    "a,b;c",
+    "line\nbreak\ttab",
+    "é漢字🚀\u2028",
+]
+
+
+@pytest.mark.django_db
+def test_a_bulk_update_keeps_text_as_it_is():
+    texts = [*AWKWARD_TEXTS, "x" * 255]
+    bulk_insert(Spacewalk, [{"id": pk, "name": f"EVA {pk}"} for pk in range(1, len(texts) + 1)])
+    bulk_update(Spacewalk, [{"id": pk, "name": text} for pk, text in enumerate(texts, start=1)], ["name"])
+    assert list(Spacewalk.objects.order_by("id").values_list("name", flat=True)) == texts
