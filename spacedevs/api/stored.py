@@ -180,9 +180,9 @@ class StoredDocumentsMixin:
             return super().retrieve(request, *args, **kwargs)
         lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
         try:
-            found = (
-                self._stored_queryset().filter(**lookup).values_list(self._document_field(), flat=True)[:1]
-            )
+            # Unordered: the lookup finds one row at most, which the ordering would only cost compiling.
+            rows = self._stored_queryset().filter(**lookup).order_by()
+            found = rows.values_list(self._document_field(), flat=True)[:1]
         except (TypeError, ValueError, ValidationError):
             raise Http404 from None  # an id no row can have, as DRF's get_object_or_404 answers it
         if not found:
