@@ -232,7 +232,15 @@ def test_a_limit_of_any_length_is_clamped(client):
 
 
 @pytest.mark.parametrize(
-    "path", [f"/2.3.0/events/{LONG}/", f"/2.3.0/events/upcoming/{LONG}/", f"/2.3.0/agencies/{LONG}/"]
+    "path",
+    [
+        f"/2.3.0/events/{LONG}/",
+        f"/2.3.0/events/upcoming/{LONG}/",
+        f"/2.3.0/agencies/{LONG}/",
+        # A number, past the column's range: a lookup no row can match.
+        f"/2.3.0/events/{2**63}/",
+        f"/2.3.0/events/upcoming/{2**63}/",
+    ],
 )
 def test_an_id_of_any_length_is_not_found(client, path):
     response = client.get(path, HTTP_ACCEPT="application/json")

@@ -13,13 +13,15 @@ from functools import lru_cache
 from urllib.parse import quote
 
 import orjson
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import connections
 from django.http import Http404
 from django.urls import get_script_prefix, set_script_prefix
 from django.utils.http import RFC3986_SUBDELIMS, escape_leading_slashes
 from rest_framework.response import Response
 from rest_framework.reverse import preserve_builtin_query_params
 
+from ..driver import fetch_texts
 from ..gzip_parts import KnownPart
 from .compiled import NotCompilable, compiled
 from .queryplan import plan_of
@@ -136,6 +138,23 @@ def as_array(documents):
     return pieces
 
 
+def first_document(documents):
+    """The document of the first row of `documents` (a queryset of one text column) as UTF-8 bytes, None if
+    it is not rendered; Http404 if there is no row. On PostgreSQL, the bytes PostgreSQL sent (driver.py): no
+    cursor, and no text decoded only to be encoded again."""
+    connection = connections[documents.db]
+    if connection.vendor != "postgresql":
+        rows = [(None if document is None else document.encode(),) for document in documents]
+    else:
+        try:
+            rows = fetch_texts(connection, *documents.query.sql_with_params())
+        except EmptyResultSet:  # a lookup no row can match, as the ORM's own evaluation answers it
+            rows = []
+    if not rows:
+        raise Http404
+    return rows[0][0]
+
+
 class StoredDocumentsMixin:
     """Serves a mode viewset's rows from stored documents instead of rendering them per request.
 
@@ -185,11 +204,10 @@ class StoredDocumentsMixin:
             found = rows.values_list(self._document_field(), flat=True)[:1]
         except (TypeError, ValueError, ValidationError):
             raise Http404 from None  # an id no row can have, as DRF's get_object_or_404 answers it
-        if not found:
-            raise Http404
-        if found[0] is None:
+        document = first_document(found)
+        if document is None:
             return super().retrieve(request, *args, **kwargs)
-        return Response(self._results([LinkSplicer(request)(found[0].encode())]))
+        return Response(self._results([LinkSplicer(request)(document)]))
 
     def _results(self, pieces):
         """The JSON of `pieces` (spliced): raw for the renderer that would give exactly these bytes, else
