@@ -75,7 +75,7 @@ def log_request(method, path, status, started, meta):
         "client": CLIENT.get_ident(EnvironRequest(meta)) or "",
     }
     # Made as logger.info() makes a record, but for the search of the stack for its caller, always this
-    # function, whose file, line and name no format shows: a third of the line's cost in a busy worker.
+    # function, whose file, line and name no format shows: a quarter of the line's cost in a busy worker.
     record = logger.makeRecord(
         logger.name, logging.INFO, __file__, 0, REQUEST_LINE, (fields,), None, "log_request", fields
     )
