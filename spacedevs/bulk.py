@@ -88,10 +88,7 @@ def bulk_update(model, rows, attnames):
         f"FROM unnest({arrays}) AS changed ({', '.join(quote(field.column) for field in fields)}) "
         f"WHERE {table}.{key} = changed.{key}"
     )
-    columns = [
-        [convert(row[field.attname]) for row in rows]
-        for field, convert in zip(fields, map(_preparation, fields), strict=True)
-    ]
+    columns = [list(map(_preparation(field), (row[field.attname] for row in rows))) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, columns)
 

@@ -22,6 +22,7 @@ first (TRUNCATE, a flush, a migration altering it) must take the turn before it 
 may deadlock with a writer in its turn that then changes the row (PostgreSQL cancels one of the two).
 """
 
+import functools
 import hashlib
 import time
 
@@ -60,6 +61,7 @@ TAKE_TURN = (
 )
 
 
+@functools.cache
 def lease_statement(table):
     """The statement before the one reading the data state's row (in `table`): true when a lease may be
     given. Each statement of a transaction sees what was committed before it began (in PostgreSQL's default
