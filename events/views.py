@@ -69,8 +69,8 @@ class UpcomingEventViewSet(WindowedEventViewSet):
 
     filterset_class = UpcomingEventFilterSet
 
-    def get_queryset(self):
-        return super().get_queryset().upcoming(request_now(self.request))
+    def get_unplanned_queryset(self):
+        return super().get_unplanned_queryset().upcoming(request_now(self.request))
 
 
 class PreviousEventViewSet(WindowedEventViewSet):
@@ -80,5 +80,5 @@ class PreviousEventViewSet(WindowedEventViewSet):
 
     ordering = ["-date"]
 
-    def get_queryset(self):
-        return super().get_queryset().previous(request_now(self.request))
+    def get_unplanned_queryset(self):
+        return super().get_unplanned_queryset().previous(request_now(self.request))

@@ -12,7 +12,8 @@ class ModeViewSetMixin:
 
     `serializer_classes` maps mode names to serializer classes. Without `?mode=`, lists use
     `default_list_mode` and `{id}/` routes `default_detail_mode`; mode names are case-insensitive, and an
-    unknown one is a 400 naming the valid ones. The queryset is shaped by the chosen serializer's query plan.
+    unknown one is a 400 naming the valid ones. The queryset is shaped by the chosen serializer's query plan
+    (get_queryset); a route narrows its rows in get_unplanned_queryset.
     A view with several modes documents its response as one of them, by `response_mode`, under the OpenAPI
     component `polymorphic_component_name`.
 
@@ -69,7 +70,13 @@ class ModeViewSetMixin:
         return self.serializer_classes[self.get_mode()]
 
     def get_queryset(self):
-        return plan_of(self.get_serializer_class()).apply(super().get_queryset())
+        return plan_of(self.get_serializer_class()).apply(self.get_unplanned_queryset())
+
+    def get_unplanned_queryset(self):
+        """The rows the route serves, with no serializer's query plan: the view's queryset, and whatever the
+        route itself narrows it to (a subclass adds that here). A response that renders no row (stored
+        documents) reads these."""
+        return super().get_queryset()
 
     def query_parameter_names(self):
         return super().query_parameter_names() | {self.mode_param}

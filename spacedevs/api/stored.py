@@ -170,7 +170,7 @@ class StoredDocumentsMixin:
         return self.format_kwarg is None
 
     def _stored_queryset(self):
-        return self.filter_queryset(self.get_queryset()).select_related(None).prefetch_related(None)
+        return self.filter_queryset(self.get_unplanned_queryset())
 
     def _document_field(self):
         return f"{self.documents_relation}__{self.get_mode()}"
