@@ -5,9 +5,12 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
 
 from events.documents import render_documents
 from events.models import Event
+from spacedevs.api.pagination import LL2Pagination
 
 from .spec import MODE_SCHEMAS, assert_matches_schema
 
@@ -82,6 +85,28 @@ def test_next_and_previous_keep_every_other_parameter(client):
     page = client.get("/2.3.0/events/?mode=list&limit=5&offset=5&format=json").json()
     assert page["next"] == "http://testserver/2.3.0/events/?format=json&limit=5&mode=list&offset=10"
     assert page["previous"] == "http://testserver/2.3.0/events/?format=json&limit=5&mode=list"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "mode=list&format=json",
+        "b&a=&a=2&a=1",  # blank values, a name given thrice
+        "name=two+words%20and%2Bplus&search=%zz%e2%82",  # '+', escapes, broken escapes
+        "name=Ü&search=%C3%BC&x;y=1",  # raw and escaped UTF-8, a ';'
+        "offset=junk-replaced&limit=7",
+    ],
+)
+@pytest.mark.parametrize(("limit", "offset"), [(10, 0), (10, 5), (10, 10), (10, 25), (3, 97)])
+def test_links_are_written_as_djangorestframework_writes_them(rf, query, limit, offset):
+    """LL2Pagination writes its links in one pass: the same links as DRF's two (limit, then offset)."""
+    request = Request(rf.get(f"/2.3.0/events/?{query}"))
+    ours, drfs = LL2Pagination(), LimitOffsetPagination()
+    for paginator in (ours, drfs):
+        paginator.request, paginator.count, paginator.limit, paginator.offset = request, 100, limit, offset
+    assert ours.get_next_link() == drfs.get_next_link()
+    assert ours.get_previous_link() == drfs.get_previous_link()
 
 
 # gunicorn's longest request line (spacedevs/gunicorn_config.py), less "GET " and " HTTP/1.1".

@@ -1,5 +1,5 @@
 import hashlib
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.cache import caches
@@ -67,6 +67,30 @@ class LL2Pagination(LimitOffsetPagination):
                 f"Too long for the page's links: they would be {length} characters, past the {LONGEST_TARGET}"
             )
             raise ValidationError({longest: [f"{problem} of a request."]})
+
+    def get_next_link(self):
+        if self.offset + self.limit >= self.count:
+            return None
+        return self._link(self.offset + self.limit)
+
+    def get_previous_link(self):
+        if self.offset <= 0:
+            return None
+        return self._link(self.offset - self.limit if self.offset > self.limit else None)
+
+    def _link(self, offset):
+        """The request's URL with this page's limit and `offset` (None: left out), written as DRF writes its
+        links (every parameter decoded and encoded again, sorted by name) in one pass where DRF's makes two:
+        they were a tenth of a small page's work."""
+        scheme, netloc, path, query, fragment = urlsplit(self.request.build_absolute_uri())
+        parameters = parse_qs(query, keep_blank_values=True)
+        parameters[self.limit_query_param] = [str(self.limit)]
+        if offset is None:
+            parameters.pop(self.offset_query_param, None)
+        else:
+            parameters[self.offset_query_param] = [str(offset)]
+        query = urlencode(sorted(parameters.items()), doseq=True)
+        return urlunsplit((scheme, netloc, path, query, fragment))
 
     def get_count(self, queryset):
         if self._data_state is None:
