@@ -33,15 +33,17 @@ def check_query_parameters(request, names):
         name = unquote_plus(raw_name, errors="replace")
         if name in names and _percent_encoding_is_broken(raw_value):
             errors[name] = ["Broken percent-encoding: not valid UTF-8 escapes."]
-    for name in names:
-        for value in request.query_params.getlist(name):
-            if name in errors:
-                break
+    for name, values in request.query_params.lists():
+        if name not in names or name in errors:
+            continue
+        for value in values:
             if "\x00" in value:
                 errors[name] = ["Null characters are not allowed."]
-            elif len(value) > MAX_VALUE_LENGTH:
+                break
+            if len(value) > MAX_VALUE_LENGTH:
                 errors[name] = [
                     f"Ensure this value has at most {MAX_VALUE_LENGTH} characters (it has {len(value)})."
                 ]
+                break
     if errors:
         raise ValidationError(errors)
