@@ -27,7 +27,8 @@ def names_etag(meta, etag):
 
 
 def is_conditional(meta):
-    return any(header in meta for header in CONDITIONAL_HEADERS)
+    """Whether a request's headers (`meta`: its WSGI environ) hold a precondition."""
+    return not meta.keys().isdisjoint(CONDITIONAL_HEADERS)
 
 
 def conditional_response(request, etag, modified_second, response):

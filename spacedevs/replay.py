@@ -142,7 +142,7 @@ class ReplayedResponses:
         if method not in ("GET", "HEAD") or not self.recordings.max_bytes or djangos_to_answer(environ):
             return self.application(environ, start_response)
         # None for an absent header: an empty one can get another answer (`Host:`, a 400; `Accept:`, a 406).
-        key = tuple(environ.get(name) for name in KEY_VARIABLES)
+        key = tuple(map(environ.get, KEY_VARIABLES))
         recording = self.recordings.get(key)
         if recording is None:
             return self._record(key, environ, start_response)
