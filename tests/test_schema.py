@@ -101,9 +101,10 @@ def test_only_canonical_paths_are_documented(schema):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("query", ["", "type__ids=2&"])  # filtered: its page filters by the one given
 @pytest.mark.parametrize("route", ["/2.3.0/events/", "/2.3.0/events/upcoming/"])
-def test_browsable_filter_form_describes_every_filter(client, route):
-    page = client.get(f"{route}?format=api").content.decode()
+def test_browsable_filter_form_describes_every_filter(client, route, query):
+    page = client.get(f"{route}?{query}format=api").content.decode()
     names = [*FILTERS, *(["hide_recent_previous"] if "upcoming" in route else [])]
     for name in names:
         assert f'name="{name}"' in page, name
