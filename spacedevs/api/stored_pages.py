@@ -2,7 +2,7 @@
 
 from functools import cached_property
 
-from django.db import connections
+from django.db import connections, models
 
 from ..driver import fetch_texts
 from .document_cache import documents_held
@@ -73,14 +73,13 @@ class StoredPage:
     def _page(self, sql, params, start, stop):
         sql = f"{sql} {self.connection.ops.limit_offset_sql(start, stop)}"
         if self.connection.vendor == "postgresql":
-            to_python = self.ids.model._meta.pk.to_python
             if documents_held.expects_held(self._kind):
                 read = fetch_texts(self.connection, self.joined(sql, [self._digest]), params)
-                rows = [(to_python(pk.decode()), digest) for pk, digest in read]
+                rows = [(self._pk_of(pk), digest) for pk, digest in read]
                 documents = self._documents(rows)
             else:
                 read = fetch_texts(self.connection, self.joined(sql, [self._digest, self.mode]), params)
-                rows = [(to_python(pk.decode()), digest) for pk, digest, _ in read]
+                rows = [(self._pk_of(pk), digest) for pk, digest, _ in read]
                 documents = self._documents_read(read)
             return [(pk, digest, documents.get(digest)) for pk, digest in rows]
         with self.connection.cursor() as cursor:
@@ -152,6 +151,14 @@ class StoredPage:
         spliced = self.splice(document)
         documents_held.keep((digest, self.splice.variant), spliced)
         return spliced
+
+    @cached_property
+    def _pk_of(self):
+        """A row's id from its text as PostgreSQL sends it (UTF-8 bytes): an integer read as it is."""
+        pk = self.ids.model._meta.pk
+        if isinstance(pk, models.IntegerField):
+            return int
+        return lambda text: pk.to_python(text.decode())
 
     @property
     def _kind(self):
