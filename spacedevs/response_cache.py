@@ -67,11 +67,11 @@ def is_personal(headers):
     """Whether a response with `headers` ((name, value) pairs) was made for its client alone: it sets a
     cookie (the session middleware, outside the response cache, clears a client's stale session cookie), or
     varies with them."""
-    return any(
-        name.lower() == "set-cookie"
-        or (name.lower() == "vary" and "cookie" in {field.lower() for field in cc_delim_re.split(value)})
-        for name, value in headers
-    )
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "set-cookie" or (lowered == "vary" and "cookie" in cc_delim_re.split(value.lower())):
+            return True
+    return False
 
 
 def carries_csrf_cookie(cookies):
