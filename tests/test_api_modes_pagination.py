@@ -53,8 +53,9 @@ def test_detail_modes(client, query, mode):
 
 
 @pytest.mark.parametrize("route", ["/2.3.0/events/", "/2.3.0/events/352/", "/2.3.0/events/upcoming/"])
-def test_unknown_mode_is_a_400_listing_the_valid_modes(client, route):
-    response = client.get(route + "?mode=full", HTTP_ACCEPT="application/json")
+@pytest.mark.parametrize("others", ["", "&type__ids=x&ordering=zzz"])  # the mode's error comes first
+def test_unknown_mode_is_a_400_listing_the_valid_modes(client, route, others):
+    response = client.get(f"{route}?mode=full{others}", HTTP_ACCEPT="application/json")
     assert response.status_code == 400
     assert response.json() == {
         "mode": ["'full' is not a valid mode; valid modes are: list, normal, detailed."]

@@ -170,6 +170,9 @@ class StoredDocumentsMixin:
         return self.format_kwarg is None
 
     def _stored_queryset(self):
+        # The mode is checked before any filter, as where rows are rendered (get_queryset asks the mode's
+        # serializer for its plan first): an unknown mode is the 400, whatever else the query has wrong.
+        self.get_mode()
         return self.filter_queryset(self.get_unplanned_queryset())
 
     def _document_field(self):
