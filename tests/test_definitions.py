@@ -78,6 +78,17 @@ def test_modes_need_planned_serializers_and_lower_case_names():
         )
 
 
+def test_rows_are_narrowed_where_every_page_reads_them():
+    refused = "narrow the rows in get_unplanned_queryset, not get_queryset"
+    with pytest.raises(ImproperlyConfigured, match=refused):
+        define_viewset(
+            serializer_classes={"list": AgencyMiniSerializer},
+            default_list_mode="list",
+            default_detail_mode="list",
+            get_queryset=lambda view: Agency.objects.none(),
+        )
+
+
 def test_a_well_formed_viewset_is_accepted():
     viewset = define_viewset(
         serializer_classes={"list": AgencyMiniSerializer},

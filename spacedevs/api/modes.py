@@ -44,6 +44,9 @@ class ModeViewSetMixin:
                 problems.append(f"{attribute} '{getattr(cls, attribute)}' is not in serializer_classes")
         if len(cls.serializer_classes) > 1 and not cls.polymorphic_component_name:
             problems.append("several modes need a polymorphic_component_name for the schema")
+        if "get_queryset" in cls.__dict__:
+            # A page of stored documents reads the unplanned rows: a narrowing here would not reach it.
+            problems.append("narrow the rows in get_unplanned_queryset, not get_queryset")
         if problems:
             raise ImproperlyConfigured(f"{cls.__qualname__}: {'; '.join(problems)}")
 
