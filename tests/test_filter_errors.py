@@ -111,6 +111,14 @@ def test_unsafe_raw_values_are_refused_for_every_parameter(client, name, raw, me
         assert bad_request(client, route, f"{name}={raw}") == {name: [message]}, route
 
 
+def test_unsafe_raw_values_are_named_in_the_querys_order(client):
+    nul = "Null characters are not allowed."
+    for query in ("mode=%00&type=%00&search=%00&limit=%00", "limit=%00&search=%00&type=%00&mode=%00"):
+        names = [pair.partition("=")[0] for pair in query.split("&")]
+        body = bad_request(client, "/2.3.0/events/", query)
+        assert list(body.items()) == [(name, [nul]) for name in names]
+
+
 @pytest.mark.parametrize("name", ["search", "agency__ids", "date__gte"])
 def test_a_megabyte_value_is_refused_as_a_slightly_long_one(client, name):
     for route in ROUTES:
