@@ -30,7 +30,7 @@ from spacedevs.api.stored_pages import StoredPage
 from spacedevs.encoding import negotiated_coding
 from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import DataState
-from spacedevs.response_cache import ResponseCacheMiddleware
+from spacedevs.response_cache import ResponseCacheMiddleware, is_personal
 from spacedevs.sources import project_files, response_code
 
 from .conftest import SCHEMA_IN_TRANSACTION, SEED, fixture_events
@@ -777,3 +777,20 @@ def test_a_prune_shows_at_once(client):
     assert [page.json()["count"], ids_of(page)] == [1, [352]]
     assert page["ETag"] != before["/2.3.0/events/?mode=list"][0]
     assert client.get("/2.3.0/events/1001/", **JSON).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("headers", "personal"),
+    [
+        ([("Content-Type", "application/json"), ("Vary", "Accept, Accept-Encoding")], False),
+        ([("Set-Cookie", "sessionid=; expires=Thu, 01 Jan 1970 00:00:00 GMT")], True),
+        ([("set-cookie", "csrftoken=x")], True),
+        ([("Vary", "Accept,Cookie")], True),
+        ([("VARY", "Accept-Encoding ,  COOKIE")], True),
+        ([("Vary", "Cookies")], False),
+        ([("X-Cookie", "1"), ("Vary", "Accept")], False),
+        ([], False),
+    ],
+)
+def test_a_response_that_sets_or_varies_with_cookies_is_personal(headers, personal):
+    assert is_personal(headers) is personal
