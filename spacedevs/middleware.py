@@ -20,9 +20,10 @@ def iso_utc(moment):
 
 
 class DataStateMiddleware:
-    """Reads the data state once per request on the primary (`request.data_state`, unless read before
-    Django), for the views and caches that depend on it, and tells every client how fresh a mirror is:
-    `X-Mirror-Synced-At` (ISO 8601 in UTC, like the API's times) once a sync has committed a page."""
+    """Takes the data state once per request from the primary (`request.data_state`: leased or read, unless
+    read before Django), for the views and caches that depend on it, and tells every client how fresh a
+    mirror is: `X-Mirror-Synced-At` (ISO 8601 in UTC, like the API's times) once a sync has committed a
+    page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -30,7 +31,7 @@ class DataStateMiddleware:
     def __call__(self, request):
         if DATA_STATE_ERROR_KEY in request.META:
             raise request.META[DATA_STATE_ERROR_KEY]
-        request.data_state = request.META.get(DATA_STATE_KEY) or DataState.read_on(PRIMARY)
+        request.data_state = request.META.get(DATA_STATE_KEY) or DataState.current_on(PRIMARY)
         response = self.get_response(request)
         # The state the response was computed from: the response cache may have read a newer one.
         synced_at = request.data_state.synced_at

@@ -58,25 +58,30 @@ class DataState(models.Model):
     def current(cls):
         """The state now, where the request reads: leased (spacedevs/turns.py), or read; no epoch, version 0,
         never synced, on a database nothing was written to."""
-        alias = router.db_for_read(cls)
+        return cls.current_on(router.db_for_read(cls))
+
+    @classmethod
+    def current_on(cls, alias):
+        """The state the database `alias` holds now: leased (spacedevs/turns.py), or read."""
         return cls.leased_on(alias) or cls.read_on(alias)
 
     @classmethod
     def read_on(cls, alias):
         """The state the database `alias` holds now, read; on the primary, outside a transaction, leased too.
 
-        Every request reads it first (on the primary), so it also stands for Django's connection health
-        check (off in the settings: that check costs a round trip of its own per request). A connection
-        kept from an earlier request that fails here is replaced and the read tried once more, as the check
-        would have done.
+        Every request takes it first (on the primary), read or leased, so it also stands for Django's
+        connection health check (off in the settings: that check costs a round trip of its own per
+        request). A connection kept from an earlier request that fails here is replaced and the read tried
+        once more, as the check would have done; one that a lease would spare this read is taken only
+        while it is quiet (turns.is_quiet), so that one the database dropped is read on, and replaced.
         """
         connection = connections[alias]
         return retried_if_dropped(connection, functools.partial(cls._read, connection))
 
     @classmethod
     def leased_on(cls, alias):
-        """The state leased on `alias` while the lease lasts, to a read outside a transaction; else None.
-        Not for a request's first read, which also finds a connection the database dropped (read_on)."""
+        """The state leased on `alias` while the lease lasts, to a read outside a transaction on a quiet
+        connection; else None."""
         connection = connections[alias]
         return leased_state(connection) if may_lease(connection) else None
 

@@ -146,7 +146,7 @@ class ReplayedResponses:
         recording = self.recordings.get(key)
         if recording is None:
             return self._record(key, environ, start_response)
-        # A leased state is not handed on to Django: a request it computes reads the state itself.
+        # A leased state is not handed on: Django takes the state itself (leased, or read).
         state = DataState.leased_on(PRIMARY) or self._read_state(environ)
         if state is None or not recording.serves(state):
             return self._record(key, environ, start_response)

@@ -4,9 +4,10 @@ Every request reads the data state first, and a cache hit is nothing else: that 
 costs (a round trip to PostgreSQL, and the server's work on it). So a read on the primary, outside a
 transaction, also tries the writers' lock, shared (`pg_try_advisory_xact_lock_shared`), before it reads the
 row in a statement of its own: when no writer held the lock, the connection that read it may take that
-state as current until LEASE_SECONDS after the read was sent, and read nothing until then. A request's
-first read is always made (it also finds a connection the database dropped): a lease answers the hits
-before Django (spacedevs/replay.py) and a computed response's read again (ResponseCacheMiddleware).
+state as current until LEASE_SECONDS after the read was sent, and read nothing until then: a lease answers
+the hits before Django (spacedevs/replay.py), a request's first read in Django (DataStateMiddleware) and a
+computed response's read again (ResponseCacheMiddleware). A lease is taken only while its connection has
+nothing to say: the read it spares also finds a connection the database dropped, and replaces it.
 
 That is never stale because every change to the row waits until LEASE_SECONDS after its transaction took
 the lock (a trigger in the database, spacedevs/migrations/0007: it takes the lock itself for a writer that
@@ -24,6 +25,7 @@ may deadlock with a writer in its turn that then changes the row (PostgreSQL can
 
 import functools
 import hashlib
+import select
 import time
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -101,11 +103,30 @@ def may_lease(connection):
 
 
 def leased_state(connection):
-    """The data state leased on `connection` (a thread's own), while the lease lasts; else None."""
+    """The data state leased on `connection` (a thread's own), while the lease lasts and the connection is
+    quiet; else None."""
     held = getattr(connection, "_spacedevs_lease", None)
-    if held is not None and lease_clock() < held[1]:
+    if held is not None and lease_clock() < held[1] and is_quiet(connection):
         return held[0]
     return None
+
+
+def is_quiet(connection):
+    """Whether `connection`'s socket has nothing to read (a closed connection is quiet: the next query opens
+    another). Between queries the server speaks only when it ends the connection: a restart, an
+    administrator's pg_terminate_backend, a pooler or a timeout, each of which sends its error or closes
+    the socket. A read then finds the connection dropped and replaces it (faults.retried_if_dropped),
+    where a lease would leave the request's next query to fail on it."""
+    driver = connection.connection
+    if driver is None:
+        return True
+    # A poller kept per libpq connection: making one, and asking psycopg for the socket, cost a hit 3 µs.
+    watched = getattr(connection, "_spacedevs_watch", None)
+    if watched is None or watched[0] is not driver.pgconn:
+        poller = select.poll()
+        poller.register(driver.pgconn.socket, select.POLLIN)
+        watched = connection._spacedevs_watch = (driver.pgconn, poller)
+    return not watched[1].poll(0)
 
 
 def lease(connection, state, sent):

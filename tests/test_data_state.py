@@ -1,6 +1,8 @@
 """The data version goes up with every write to the served data, once per write, in the write's transaction;
 the sync's bookkeeping and writes that change nothing leave it alone."""
 
+import select
+
 import psycopg
 import pytest
 from django.db import OperationalError, connection
@@ -16,7 +18,7 @@ from spacedevs.changes import bulk_write, data_models
 from spacedevs.models import DataState
 from spacedevs.replicas import PRIMARY
 
-from .conftest import PROJECT_APPS, fixture_events
+from .conftest import PROJECT_APPS, fixture_events, leases_of
 
 pytestmark = pytest.mark.django_db
 
@@ -79,16 +81,20 @@ def test_admin_saves_and_deletes_bump(client, django_user_model, seeded):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_connection_the_database_dropped_is_replaced_by_the_next_request(client):
+@pytest.mark.parametrize("lease_seconds", [0, 60], ids=["no lease", "under a lease"])
+def test_a_connection_the_database_dropped_is_replaced_by_the_next_request(client, lease_seconds):
     if connection.vendor != "postgresql":
         pytest.skip("needs a database server that can drop a connection")
-    assert client.get("/2.3.0/events/").status_code == 200
-    dropped = connection.connection.info.backend_pid
-    other = connection.copy()
-    with other.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [dropped])
-    other.close()
-    assert client.get("/2.3.0/events/").status_code == 200
+    with leases_of(lease_seconds):
+        assert client.get("/2.3.0/events/").status_code == 200
+        dropped = connection.connection.info.backend_pid
+        other = connection.copy()
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [dropped])
+        other.close()
+        # Its word that it ends the connection has come in (under a lease, what tells the request to read).
+        assert select.select([connection.connection.pgconn.socket], [], [], 10)[0]
+        assert client.get("/2.3.0/events/").status_code == 200
     assert connection.connection.info.backend_pid != dropped
 
 

@@ -4,6 +4,7 @@ every change to the state's row waits until LEASE_SECONDS after its transaction 
 whoever writes), so that a write is seen by the very next read of every connection."""
 
 import importlib
+import select
 import time
 
 import pytest
@@ -171,6 +172,36 @@ def test_a_lease_is_given_on_the_primary_alone():
         assert leased_state(other) is None
     finally:
         other.close()
+
+
+def test_a_request_takes_the_state_leased_as_a_hit_does(client):
+    with leases_of(60):
+        requests = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get("/2.3.0/events/", HTTP_ACCEPT="application/json").status_code == 200
+            requests.append([query["sql"] for query in queries])
+    reads_of_the_state = [sum(TABLE in sql for sql in request) for request in requests]
+    # The first request reads it (and its read again, once computed, is leased); the second reads nothing.
+    assert reads_of_the_state == [1, 0]
+
+
+def test_a_lease_is_taken_from_a_quiet_connection_alone():
+    with leases_of(60):
+        state = DataState.read_on(PRIMARY)
+        connection.close()  # the next query opens another: the lease stands
+        assert DataState.leased_on(PRIMARY) is state
+        state = DataState.read_on(PRIMARY)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        execute(f"SELECT pg_terminate_backend({pid})", on=(other := connection.copy()))
+        other.close()
+        # The server's word that it ends the connection has come in.
+        assert select.select([connection.connection.pgconn.socket], [], [], 10)[0]
+        assert DataState.leased_on(PRIMARY) is None
+        DataState.read_on(PRIMARY)  # which replaces it
+    assert connection.connection.info.backend_pid != pid
 
 
 # --- Writers -------------------------------------------------------------------------------------------
