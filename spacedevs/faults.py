@@ -73,6 +73,14 @@ def retried_if_dropped(connection, read):
         return read()
 
 
+def timer_bounds_queries():
+    """Whether QueryDeadline's timer bounds this thread's queries: signals reach the main thread alone. In
+    another (a threaded worker's, runserver's), a query waits as long as the server's own timeout lets it,
+    but for the reads that wait on the connection's socket for the deadline (spacedevs/driver.py: the
+    data state's, a page's documents)."""
+    return threading.current_thread() is threading.main_thread()
+
+
 class QueryDeadline:
     """An execute wrapper (`connection.execute_wrapper`): the queries under it answer within `seconds` of
     `started` (a time.perf_counter(); by default, when it is made), all together: a request's queries share
@@ -92,8 +100,7 @@ class QueryDeadline:
         return left
 
     def __call__(self, execute, sql, params, many, context):
-        # Signals reach only the main thread: a threaded server (runserver) keeps the server's own timeout.
-        if not self.seconds or threading.current_thread() is not threading.main_thread():
+        if not self.seconds or not timer_bounds_queries():
             return execute(sql, params, many, context)
         left = self.remaining()
         previous = signal.signal(signal.SIGALRM, self._expire)

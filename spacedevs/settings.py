@@ -183,8 +183,9 @@ DATABASE_STATEMENT_TIMEOUT = number(
 )
 DATABASE_RETRY_AFTER = number("DATABASE_RETRY_AFTER", 5, lambda v: v >= 0, "0 seconds or more")
 # Each worker keeps its connections between requests (opening one costs more than most pages). A connection
-# the database dropped is replaced by the first read of every request (DataState.current), not by Django's
-# health check, which would cost each request one more round trip. A `conn_max_age` in the URL wins.
+# the database dropped is replaced by a request's read of the data state (DataState.read_on; under a lease,
+# made when the database has ended it: spacedevs/turns.py), not by Django's health check, which would cost
+# each request one more round trip. A `conn_max_age` in the URL wins.
 CONN_MAX_AGE = number("CONN_MAX_AGE", 60, lambda v: v >= 0, "0 seconds or more")
 # A database URL's own connect_timeout wins over DATABASE_CONNECT_TIMEOUT, under the same rule; the longest
 # that a database has counts (the variable only where a PostgreSQL URL has none: SQLite connects to no

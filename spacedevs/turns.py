@@ -1,13 +1,14 @@
 """Writers take turns, and between their turns readers may lease the data state.
 
-Every request reads the data state first, and a cache hit is nothing else: that read is most of what a hit
-costs (a round trip to PostgreSQL, and the server's work on it). So a read on the primary, outside a
+Every request takes the data state first, and a cache hit is nothing else: reading it was most of what a
+hit cost (a round trip to PostgreSQL, and the server's work on it). So a read on the primary, outside a
 transaction, also tries the writers' lock, shared (`pg_try_advisory_xact_lock_shared`), before it reads the
 row in a statement of its own: when no writer held the lock, the connection that read it may take that
 state as current until LEASE_SECONDS after the read was sent, and read nothing until then: a lease answers
-the hits before Django (spacedevs/replay.py), a request's first read in Django (DataStateMiddleware) and a
-computed response's read again (ResponseCacheMiddleware). A lease is taken only while its connection has
-nothing to say: the read it spares also finds a connection the database dropped, and replaces it.
+the hits before Django (spacedevs/replay.py), a request's first read in Django (DataStateMiddleware, in
+the main thread) and a computed response's read again (ResponseCacheMiddleware). A lease is taken only
+while its connection has nothing to say: the read it spares also finds a connection the database dropped,
+and replaces it.
 
 That is never stale because every change to the row waits until LEASE_SECONDS after its transaction took
 the lock (a trigger in the database, spacedevs/migrations/0007: it takes the lock itself for a writer that

@@ -4,7 +4,9 @@ every change to the state's row waits until LEASE_SECONDS after its transaction 
 whoever writes), so that a write is seen by the very next read of every connection."""
 
 import importlib
+import os
 import select
+import threading
 import time
 
 import pytest
@@ -186,12 +188,46 @@ def test_a_request_takes_the_state_leased_as_a_hit_does(client):
     assert reads_of_the_state == [1, 0]
 
 
+def test_a_request_outside_the_main_thread_reads_the_state_under_a_lease(client):
+    # No timer bounds the view's queries there: the read, bounded on the socket, is its first query
+    # (faults.timer_bounds_queries).
+    answers = []
+
+    def request():
+        try:
+            DataState.read_on(PRIMARY)  # this thread's connection takes a lease
+            with CaptureQueriesContext(connections[PRIMARY]) as queries:
+                status = client.get("/2.3.0/events/", HTTP_ACCEPT="application/json").status_code
+            answers.append((status, sum(TABLE in query["sql"] for query in queries)))
+        finally:
+            connections.close_all()
+
+    with leases_of(60):
+        thread = threading.Thread(target=request)
+        thread.start()
+        thread.join()
+    assert answers == [(200, 1)]
+
+
 def test_a_lease_is_taken_from_a_quiet_connection_alone():
     with leases_of(60):
         state = DataState.read_on(PRIMARY)
+        assert DataState.leased_on(PRIMARY) is state
+        watched = connection.connection.pgconn.socket
         connection.close()  # the next query opens another: the lease stands
         assert DataState.leased_on(PRIMARY) is state
-        state = DataState.read_on(PRIMARY)
+        # The closed socket's number, given to what is always readable: the next connection's socket is
+        # another, and is the one watched.
+        always_readable = os.open(os.devnull, os.O_RDONLY)
+        if always_readable != watched:
+            os.dup2(always_readable, watched)
+        try:
+            state = DataState.read_on(PRIMARY)
+            assert DataState.leased_on(PRIMARY) is state
+        finally:
+            os.close(always_readable)
+            if always_readable != watched:
+                os.close(watched)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             (pid,) = cursor.fetchone()
