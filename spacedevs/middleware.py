@@ -42,8 +42,8 @@ class DataStateMiddleware:
 
     @staticmethod
     def _state():
-        # A lease spares the request's first query. Outside the main thread, that read (bounded on the socket)
-        # is the one bound on a database that hangs before the view's queries, which no timer bounds there.
+        # A lease spares the request's first query. Outside the main thread no timer bounds the view's
+        # queries: the read, whose wait on the socket is bounded, meets a hung database first.
         if timer_bounds_queries():
             return DataState.current_on(PRIMARY)
         return DataState.read_on(PRIMARY)
