@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.cache import cc_delim_re, patch_vary_headers
 from django.utils.http import http_date
 
+from .api.errors import answered_as_get
 from .api.resolving import api_view_class
 from .encoding import VARY, encode, negotiated_coding
 from .models import DataState
@@ -245,11 +246,8 @@ class ResponseCacheMiddleware:
     def _response_to_get(self, request):
         """The view's response to the request as a GET: a HEAD shares the GET's entry, and a page may show
         the method it was asked with (the browsable API does)."""
-        method, request.method = request.method, "GET"
-        try:
+        with answered_as_get(request):
             return self.get_response(request)
-        finally:
-            request.method = method
 
     def _cache_derived(self, request, state, known_current=False):
         """Caches what the request derived from the data of `state` (cache_derived), if the database still

@@ -1,5 +1,6 @@
 """JSON bodies for the errors Django itself answers, so that no client ever gets an HTML error page."""
 
+import contextlib
 import sys
 
 from django.conf import settings
@@ -50,10 +51,22 @@ class NotFoundView(APIView):
         raise NotFound  # an unknown path is a 404 whatever the method
 
 
+@contextlib.contextmanager
+def answered_as_get(request):
+    """`request` seen as a GET while a response is made for it: a HEAD gets its GET's headers, and a page
+    may name the method it answers (the browsable API does), which would change its length."""
+    method, request.method = request.method, "GET"
+    try:
+        yield
+    finally:
+        request.method = method
+
+
 def not_found(request, exception=None):
     """An unknown path as DRF answers an unknown id: the same JSON bytes, or the browsable 404 page for a
-    browser."""
-    response = NotFoundView.as_view()(request).render()
+    browser (a HEAD's headers are its GET's)."""
+    with answered_as_get(request) if request.method == "HEAD" else contextlib.nullcontext():
+        response = NotFoundView.as_view()(request).render()
     # As for an unknown id (spacedevs/response_cache.py): kept by shared caches no longer than a page.
     patch_cache_control(response, public=True, max_age=settings.RESPONSE_MAX_AGE)
     return response
