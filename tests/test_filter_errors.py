@@ -96,6 +96,17 @@ def test_a_program_id_is_a_choice_compared_as_written_as_in_ll2(client, value):
     assert body == {"program": [f"Select a valid choice. {value} is not one of the available choices."]}
 
 
+@pytest.mark.usefixtures("all_fixtures")
+def test_of_several_programs_that_are_none_the_first_given_is_named(client):
+    # Whatever the process's hash seed: this one's first of the ids in a set is not the first given.
+    unknown = [str(number) for number in range(9000, 9020)]
+    first_in_a_set = next(iter(frozenset(unknown)))
+    unknown.remove(first_in_a_set)
+    given = [unknown[0], first_in_a_set, *unknown[1:], "17"]
+    body = bad_request(client, "/2.3.0/events/", "&".join(f"program={number}" for number in given))
+    assert body == {"program": [f"Select a valid choice. {given[0]} is not one of the available choices."]}
+
+
 @pytest.mark.parametrize("name", ALL)
 @pytest.mark.parametrize(
     ("raw", "message"),

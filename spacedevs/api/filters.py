@@ -245,6 +245,21 @@ class IdChoicesField(ModelMultipleChoiceField):
         # The objects, already fetched to check they exist.
         return list(super().clean(value))
 
+    def _check_values(self, value):
+        # The first id given that is no object is the one named: Django looks for one in a frozenset of the
+        # ids, whose order moves with the process's hash seed (another worker's master, another host, a
+        # restart would name another for the same request, its body and ETag with it).
+        try:
+            return super()._check_values(value)
+        except ValidationError as error:
+            if error.code != "invalid_choice":
+                raise
+            found = {str(pk) for pk in self.queryset.filter(pk__in=value).values_list("pk", flat=True)}
+            first = next(item for item in value if str(item) not in found)
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": first}
+            ) from None
+
 
 class RelatedIdChoicesFilter(RelatedAnyOfFilter, django_filters.ModelMultipleChoiceFilter):
     """Any-of over repeated ids of existing objects, through a to-many path."""
