@@ -4,7 +4,7 @@
 from types import SimpleNamespace
 
 from django.utils.cache import get_conditional_response
-from django.utils.http import parse_etags
+from django.utils.http import parse_etags, parse_http_date_safe
 
 from .api.errors import CompactJsonResponse
 
@@ -46,10 +46,18 @@ def conditional_response(request, etag, modified_second, response):
     if not ignored.isdisjoint(request.META):
         meta = {name: value for name, value in request.META.items() if name not in ignored}
         request = SimpleNamespace(method=request.method, path=request.path, META=meta)
-    answer = get_conditional_response(request, etag=etag, last_modified=modified_second, response=response)
-    if answer is None or answer.status_code != 412:
-        return answer
     if_match = parse_etags(request.META.get("HTTP_IF_MATCH", ""))  # unreadable, Django leaves it out
+    unmodified_since = request.META.get("HTTP_IF_UNMODIFIED_SINCE")
+    # Django takes a date of 0 (1970-01-01T00:00:00Z) for none, and would leave it untested.
+    epoch_fails = (
+        not if_match and unmodified_since and parse_http_date_safe(unmodified_since) == 0 < modified_second
+    )
+    if not epoch_fails:
+        answer = get_conditional_response(
+            request, etag=etag, last_modified=modified_second, response=response
+        )
+        if answer is None or answer.status_code != 412:
+            return answer
     header = "If-Match" if if_match else "If-Unmodified-Since"
     return CompactJsonResponse(
         {"detail": f"The {header} precondition does not hold."},

@@ -341,6 +341,8 @@ def test_preconditions_are_tested_in_rfc_9110s_order_on_the_response_they_concer
         ("If-Match", {"HTTP_IF_MATCH": '"other"', "HTTP_IF_NONE_MATCH": etag}),
         ("If-Unmodified-Since", {"HTTP_IF_UNMODIFIED_SINCE": PAST}),
         ("If-Unmodified-Since", {"HTTP_IF_MATCH": "unreadable", "HTTP_IF_UNMODIFIED_SINCE": PAST}),
+        # The epoch itself, second 0, which Django takes for no date.
+        ("If-Unmodified-Since", {"HTTP_IF_UNMODIFIED_SINCE": "Thu, 01 Jan 1970 00:00:00 GMT"}),
     ]
     for header, conditions in failed:
         answer = client.get("/2.3.0/events/", **conditions, **JSON)
