@@ -10,6 +10,9 @@ from .schema import EVENT, EVENT_KEYS_BY_MODE, ChildList, LinkList, Reference
 
 MODES = tuple(EVENT_KEYS_BY_MODE)
 _LISTS = (LinkList, ChildList)
+# An event's lists that LL2 2.3.0's spec declares nullable (in practice `[]`): null is read as empty, as
+# they are served (a to-many list is never null), rather than refused, which would stop every sync.
+NULLABLE_EVENT_LISTS = frozenset({"program", "astronauts"})
 
 
 @dataclass
@@ -63,7 +66,10 @@ class Batch:
         for key, slot in kind.slots.items():
             if key in data and (keys is None or key in keys):
                 if isinstance(slot, LinkList):
-                    self.links[slot][pk] = self._read_list(slot.kind, data[key], path + key, self._read)
+                    items = data[key]
+                    if items is None and kind is EVENT and key in NULLABLE_EVENT_LISTS:
+                        items = []
+                    self.links[slot][pk] = self._read_list(slot.kind, items, path + key, self._read)
                 elif isinstance(slot, ChildList):
                     lists = self.children[slot]
                     lists.pop(pk, None)  # to the end: the lists are in the order they were last read

@@ -90,6 +90,23 @@ def test_changed_values_and_reordered_lists_are_updated(seeded, tmp_path, import
     ]
 
 
+def test_a_null_program_or_astronauts_list_is_read_as_empty(seeded, client):
+    # LL2's spec declares both nullable (in practice `[]`); they are served as `[]`, as every list is.
+    assert Event.objects.get(pk=352).program.exists()
+    nulls = copy.deepcopy(SEED_EVENT) | {"program": None, "astronauts": None}
+    ingest_records([nulls], source="nulls")
+    event = Event.objects.get(pk=352)
+    assert (list(event.program.all()), list(event.astronauts.all())) == ([], [])
+    served = client.get("/2.3.0/events/352/?format=json").json()
+    assert (served["program"], served["astronauts"]) == ([], [])
+
+
+@pytest.mark.parametrize("key", ["agencies", "launches", "updates", "vid_urls"])
+def test_a_null_list_the_spec_does_not_allow_is_refused(seeded, key):
+    with pytest.raises(IngestError, match=f"field '{key}': expected a list, got NoneType"):
+        ingest_records([copy.deepcopy(SEED_EVENT) | {key: None}], source="nulls")
+
+
 def test_lighter_modes_leave_the_fields_they_lack_alone(seeded, tmp_path, import_ll2):
     as_list = {key: SEED_EVENT[key] for key in list(SEED_EVENT)[:15]} | {"response_mode": "list"}
     as_list["name"] = "Renamed in list mode"
