@@ -25,7 +25,7 @@ from .batch import Batch
 from .errors import IngestError
 from .models import SyncCheckpoint
 from .records import ingest_records
-from .upstream import UpstreamError
+from .upstream import SyncStopped, UpstreamError
 from .values import parse_datetime
 
 PAGE_SIZE = 100
@@ -42,10 +42,6 @@ EARLIEST = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 class SyncBusy(Exception):
     """Another sync of this database is running."""
-
-
-class SyncStopped(Exception):
-    """Asked to stop (SIGTERM) while waiting: the sync ends before its next call, with every page whole."""
 
 
 class PruneRefused(Exception):
@@ -153,7 +149,8 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     T is the newest could land before the anchor; with one leaving from before it between the same two
     pages, that would go unnoticed.)
 
-    `on_page(page, summary)` follows each committed page. Returns the SyncSummary.
+    `on_page(page, summary)` follows each committed page. Returns the SyncSummary; SyncStopped when
+    `should_stop()` before a page, or a stop is asked for during a call (the pages before it are in).
     """
     # A checkpoint is saved with the first page that arrives, not for a URL that never answered.
     checkpoint = SyncCheckpoint.objects.filter(upstream=upstream.base_url).first()
@@ -171,7 +168,9 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     imported = {}  # id -> last_updated of the events this run imported: a page that repeats them skips them
     previous_ids = None
     summary = SyncSummary()
-    while not should_stop():
+    while True:
+        if should_stop():
+            raise SyncStopped()
         url = events_url(upstream, cursor, offset)
         try:
             asked = timezone.now() if began is None else None  # S, if the upstream gives no Date

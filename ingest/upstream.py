@@ -2,6 +2,7 @@
 
 import email.utils
 import itertools
+import json
 import math
 import random
 import sys
@@ -39,6 +40,11 @@ def without_credentials(url):
     username, password = unquote(parts.username or ""), unquote(parts.password or "")
     auth = httpx.BasicAuth(username, password) if username or password else None
     return url[:start] + url[start + len(userinfo) + 1 :], auth
+
+
+class SyncStopped(Exception):
+    """Asked to stop (SIGTERM) while waiting or reading an answer: the sync ends before its next call, with
+    every page whole."""
 
 
 class UpstreamError(Exception):
@@ -129,10 +135,10 @@ class Retry:
         return random.uniform(0, min(self.cap, self.base * doubled))
 
 
-def retry_after(response):
-    """The seconds to wait that a 429 asks for, within 0…MAX_RETRY_AFTER, or None when it asks for none (or
-    for no number of seconds: NaN)."""
-    asked = _asked_wait(response)
+def retry_after(response, body):
+    """The seconds to wait that a 429 (`response`, whose body is `body`) asks for, within 0…MAX_RETRY_AFTER,
+    or None when it asks for none (or for no number of seconds: NaN)."""
+    asked = _asked_wait(response, body)
     if asked is None or math.isnan(asked):
         return None
     return min(max(asked, 0.0), MAX_RETRY_AFTER)
@@ -154,7 +160,7 @@ def _http_date(text):
     return moment if moment.tzinfo is not None else None
 
 
-def _asked_wait(response):
+def _asked_wait(response, body):
     """Seconds from a `Retry-After` header (seconds or an HTTP date), or LL2's `next_use_secs`, or None."""
     header = response.headers.get("Retry-After", "").strip()
     if header:
@@ -164,16 +170,18 @@ def _asked_wait(response):
         if moment is not None:
             return max(0.0, moment.timestamp() - time.time())
     try:
-        return float(response.json()["next_use_secs"])
+        return float(json.loads(body)["next_use_secs"])
     # RecursionError: JSON nested too deeply; OverflowError: an integer past any float.
-    except (ValueError, KeyError, TypeError, RecursionError, OverflowError):
+    except (ValueError, KeyError, TypeError, RecursionError, OverflowError, UnicodeDecodeError):
         return None
 
 
 class Upstream:
     """GETs JSON from an LL2-compatible server, spacing the calls to stay within its budget.
 
-    The budget comes from the server's `/api-throttle/` (LL2 has it) when it states a usable limit there,
+    Each call takes `timeout` seconds at most, its body included, and ends when `stopped()` becomes true
+    (SyncStopped). The budget comes from the server's `/api-throttle/` (LL2 has it) when it states a usable
+    limit there,
     else `fallback_budget`; a server that states no limit there gets `unlimited_budget` (None: calls are not
     spaced).
     Timeouts, lost connections, 5xx, 429 and truncated bodies are retried with backoff (a 429 waits what the
@@ -191,6 +199,7 @@ class Upstream:
         timeout=30.0,
         clock=time.monotonic,
         sleep=time.sleep,
+        stopped=lambda: False,
         log=None,
     ):
         self.base_url, auth = without_credentials(base_url.rstrip("/"))
@@ -198,10 +207,12 @@ class Upstream:
         if token:
             headers["Authorization"] = f"Token {token}"
         self.client = httpx.Client(headers=headers, auth=auth, timeout=timeout, follow_redirects=True)
+        self.timeout = timeout  # httpx's is per read: the whole call's is `_get`'s
         self.retry = retry or Retry()
         self.answered = False  # whether an LL2 page ever arrived: until then, a wrong URL is the likely cause
         self.served_at = None  # when the upstream served the last page, by its clock (answered_at)
-        self.clock, self.sleep, self.log = clock, sleep, log or (lambda message: None)
+        self.clock, self.sleep, self.stopped = clock, sleep, stopped
+        self.log = log or (lambda message: None)
         self.budget = self._read_budget(unlimited_budget) or fallback_budget
 
     def close(self):
@@ -215,9 +226,17 @@ class Upstream:
         (None: no spacing) when it states no limit; None without an answer, or with one stating no finite
         limit (logged)."""
         try:
-            response = self.client.get(self.url("api-throttle/"))
-            state = response.json() if response.status_code == 200 else None
-        except (httpx.HTTPError, httpx.InvalidURL, ValueError, RecursionError):  # the last: JSON too deep
+            response, body = self._get(self.url("api-throttle/"))
+            state = json.loads(body) if response.status_code == 200 else None
+        # RecursionError: JSON nested too deeply.
+        except (
+            httpx.HTTPError,
+            httpx.InvalidURL,
+            TransientError,
+            ValueError,
+            UnicodeDecodeError,
+            RecursionError,
+        ):
             return None
         if state is None:
             return None
@@ -267,9 +286,25 @@ class Upstream:
                 return page
         raise AssertionError("unreachable")
 
+    def _get(self, url):
+        """(response, body) of a GET of `url`, within `timeout` for the whole call (httpx's is per read: a
+        body sent a byte at a time would take as long as its server liked), and ended by a stop asked for
+        meanwhile. Only a 200's body, or a 429's (which may say how long to wait), is read."""
+        deadline = time.monotonic() + self.timeout
+        with self.client.stream("GET", url) as response:
+            chunks = []
+            if response.status_code in (200, 429):
+                for chunk in response.iter_bytes():
+                    chunks.append(chunk)
+                    if self.stopped():
+                        raise SyncStopped()
+                    if time.monotonic() > deadline:
+                        raise TransientError(f"{url}: timed out")
+        return response, b"".join(chunks)
+
     def _fetch(self, url):
         try:
-            response = self.client.get(url)
+            response, body = self._get(url)
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
             raise UpstreamError(f"{url}: not a usable URL ({error})") from None
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:
@@ -278,8 +313,12 @@ class Upstream:
             raise TransientError(f"{url}: timed out") from None
         except httpx.TransportError as error:
             raise TransientError(f"{url}: {error or type(error).__name__}") from None
+        except httpx.TooManyRedirects:
+            raise UpstreamError(f"{url}: redirected too many times") from None
+        except httpx.DecodingError as error:  # a body its Content-Encoding does not describe
+            raise TransientError(f"{url}: unreadable body ({error})") from None
         if response.status_code == 429:
-            raise TransientError(f"{url}: 429 Too Many Requests", wait=retry_after(response))
+            raise TransientError(f"{url}: 429 Too Many Requests", wait=retry_after(response, body))
         if response.status_code >= 500:
             raise TransientError(f"{url}: {response.status_code} {response.reason_phrase}")
         if response.status_code != 200:
@@ -288,7 +327,7 @@ class Upstream:
         if content_type.partition(";")[0].strip().lower() != "application/json":  # RFC 9110: in any case
             raise UpstreamError(f"{url}: not LL2 JSON (Content-Type {content_type or 'missing'})")
         try:
-            page = json_document(response.content)
+            page = json_document(body)
         except (ValueError, UnicodeDecodeError, RecursionError) as error:  # the last: nested too deeply
             raise TransientError(f"{url}: truncated or malformed JSON ({error})") from None
         self.served_at = answered_at(response)

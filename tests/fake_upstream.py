@@ -31,6 +31,9 @@ normally; once the script is empty, `always` (a fault or None) applies. Faults:
   record at `index` first.
 - `("call", function)`: `function()` as the request arrives, then the page as usual (a signal to the
   client while its request is under way).
+- `("redirect",)`: `302` to the same URL (set as `always`, a loop).
+- `("gzip_garbage",)`: the page, said to be gzip (`Content-Encoding: gzip`) but sent as it is.
+- `("drip", seconds)`: the page's headers, then a byte of its body every 0.05 s for `seconds`, then the rest.
 
 Rate limiting (`rate=(calls, seconds)`): a sliding window on `clock` (shared with the client under test
 when the test fakes time): a call at time t counts while `now - t < seconds`, the same boundary as
@@ -279,7 +282,27 @@ class FakeLL2:
             return self._send(handler, call, 200, body[: len(body) // 2])
         if kind == "content_type":
             return self._send(handler, call, 200, body, fault[1])
+        if kind == "redirect":
+            return self._send(handler, call, 302, b"", headers={"Location": call.url})
+        if kind == "gzip_garbage":
+            return self._send(handler, call, 200, body, headers={"Content-Encoding": "gzip"})
+        if kind == "drip":
+            return self._drip(handler, call, body, fault[1])
         return self._send(handler, call, 200, body)
+
+    def _drip(self, handler, call, body, seconds):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        call.status = 200
+        sent, until = 0, time.monotonic() + seconds
+        while time.monotonic() < until and not self._stopping.wait(0.05):
+            handler.wfile.write(body[sent : sent + 1])
+            handler.wfile.flush()
+            sent += 1
+        handler.wfile.write(body[sent:])
+        handler.close_connection = True
 
     def _page(self, query):
         if self.ignore_query:

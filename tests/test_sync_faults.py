@@ -7,6 +7,7 @@ where a test measures them (a `Retry-After: 1`, a 0.5 s timeout) and on a fake c
 long (the budget).
 """
 
+import contextlib
 import copy
 import datetime
 import io
@@ -15,16 +16,19 @@ import json
 import os
 import re
 import signal
+import threading
+import time
 from types import SimpleNamespace
 
 import httpx
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from events.models import Event
 from ingest.errors import IngestError
+from ingest.management.commands import sync_ll2 as sync_command
 from ingest.models import SyncCheckpoint
 from ingest.sync import (
     CHECKPOINT_OVERLAP,
@@ -35,7 +39,7 @@ from ingest.sync import (
     sync_events,
     upstream_event_ids,
 )
-from ingest.upstream import Budget, Retry, UnreachableError, Upstream, UpstreamError
+from ingest.upstream import Budget, Retry, SyncStopped, UnreachableError, Upstream, UpstreamError
 from spacedevs.models import DataState
 
 from .fake_upstream import FakeClock, sort_key, stamp
@@ -103,6 +107,49 @@ def assert_stopped_after_first_page(fake, message):
     assert checkpoint.last_error == message
     assert checkpoint.last_error_at is not None
     assert checkpoint.last_success is not None
+
+
+def test_an_answer_past_the_calls_timeout_and_an_undecodable_one_are_retried(fake_ll2, connect):
+    # httpx's timeout bounds each read: a body sent a byte at a time took as long as its server liked.
+    fake = fake_ll2()
+    fake.script(("drip", 3), ("gzip_garbage",))
+    messages = []
+    upstream = connect(fake, log=messages.append)
+    url = page_url(fake)
+    started = time.monotonic()
+    page = upstream.get_page(url)
+    assert time.monotonic() - started < 2.5  # the call given up after 0.5 s, not after the 3 s of its body
+    assert [event["id"] for event in page["results"]] == FIRST_PAGE
+    assert [call.fault for call in fake.calls()] == [("drip", 3), ("gzip_garbage",), None]
+    timed_out, undecodable = (line.rsplit("; retrying in ", 1)[0] for line in messages)
+    assert timed_out == f"{url}: timed out"
+    assert undecodable.startswith(f"{url}: unreadable body (")
+
+
+def test_a_redirect_loop_stops_the_sync_naming_the_url(fake_ll2, connect):
+    fake = fake_ll2()
+    fake.script(None)
+    fake.always = ("redirect",)
+    with pytest.raises(UpstreamError) as stopped:
+        sync_events(connect(fake), since="auto")
+    message = f"{page_url(fake, SECOND_PAGE_SINCE)}: redirected too many times"
+    assert (type(stopped.value), str(stopped.value)) == (UpstreamError, message)
+    assert_stopped_after_first_page(fake, message)
+
+
+def test_a_stop_asked_for_during_a_slow_answer_ends_the_call(fake_ll2):
+    fake = fake_ll2()
+    fake.script(("drip", 10))
+    stop = threading.Event()
+    upstream = Upstream(fake.base_url, fallback_budget=Budget(1000, 1), timeout=30, stopped=stop.is_set)
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(SyncStopped):
+            upstream.get_page(page_url(fake))
+    finally:
+        upstream.close()
+    assert time.monotonic() - started < 2
 
 
 # --- Faults: retried while it may help, then a stop that keeps every page that arrived ---------------------
@@ -625,8 +672,8 @@ def test_a_run_from_the_overlap_never_moves_the_checkpoint_back(fake_ll2, connec
     # The next run starts CHECKPOINT_OVERLAP (5 minutes) before the checkpoint: its first page, of events
     # from inside the overlap, is older than the checkpoint, which stays where it was.
     events = copy.deepcopy(THIN[:4])
-    for event, time in zip(events, ("10:50", "10:57", "10:58", "11:00"), strict=True):
-        event["last_updated"] = f"2024-05-01T{time}:00Z"
+    for event, moment in zip(events, ("10:50", "10:57", "10:58", "11:00"), strict=True):
+        event["last_updated"] = f"2024-05-01T{moment}:00Z"
     fake = fake_ll2(events, page_size=2)
     sync_events(connect(fake), since=None)
     assert SyncCheckpoint.objects.get().last_updated == stamp("2024-05-01T11:00:00Z")
@@ -984,13 +1031,69 @@ def test_command_malformed_base_url_exits_2_with_one_line(sync_ll2):
     assert "\n" not in str(failed.value) and "http://[::1" in str(failed.value)
 
 
+@pytest.mark.django_db(transaction=True)  # the service closes its connection
+def test_watch_outlives_a_database_gone_and_takes_the_sync_lock_again(fake_ll2, sync_ll2, monkeypatch):
+    """A service: a poll that finds the database gone (a restart, a failover; SQLite's lock held past its
+    timeout) is logged, and the next connects again and takes the sync lock again (PostgreSQL's goes with
+    its session)."""
+    fake = fake_ll2(SMALL, page_size=10)
+    locks = []
+    real_lock, real_sync = sync_command.exclusive_sync, sync_command.sync_events
+
+    @contextlib.contextmanager
+    def counted_lock():
+        with real_lock():
+            locks.append(len(locks) + 1)
+            yield
+
+    # The first pass, a poll whose database is gone, and a poll during which SIGTERM comes.
+    passes = iter([None, OperationalError("server closed the connection unexpectedly"), "stop"])
+
+    def sync_of_the_pass(*args, **kwargs):
+        step = next(passes)
+        if isinstance(step, Exception):
+            raise step
+        if step == "stop":
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real_sync(*args, **kwargs)
+
+    monkeypatch.setattr(sync_command, "exclusive_sync", counted_lock)
+    monkeypatch.setattr(sync_command, "sync_events", sync_of_the_pass)
+    with sync_log() as logged:
+        call_command("sync_ll2", "--base-url", fake.base_url, "--watch", "0.05", *FAST)
+    lines = logged.getvalue().splitlines()
+    gone = "database error: server closed the connection unexpectedly; trying again in 0.05 s"
+    assert (lines.count(gone), lines[-1], locks) == (1, "stopped", [1, 2])
+    assert Event.objects.count() == len(SMALL)
+
+
+@pytest.mark.parametrize(
+    ("raised", "message", "status"),
+    [
+        (OperationalError("no such table: ingest_synccheckpoint"), "database error: no such table", 1),
+        (KeyboardInterrupt(), "interrupted: the page under way was not imported", 130),
+    ],
+)
+def test_a_run_ended_by_the_database_or_ctrl_c_says_so_in_a_line(
+    fake_ll2, monkeypatch, raised, message, status
+):
+    def raising(*args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr(sync_command, "sync_events", raising)
+    with pytest.raises(CommandError) as ended:
+        call_command("sync_ll2", "--base-url", fake_ll2().base_url, *FAST)
+    assert str(ended.value).startswith(message)
+    assert ended.value.returncode == status
+
+
 def test_watch_outlives_an_upstream_down_past_its_retries(fake_ll2, sync_ll2):
     """A service: the poll that finds the upstream down (past the retries) is logged, the next one syncs."""
     fake = fake_ll2(SMALL, page_size=10)
     sync_ll2("--base-url", fake.base_url, *FAST)
     before = len(fake.calls())
-    # A pass, a poll that gives up, and a poll during whose request SIGTERM comes: it ends the service once
-    # that poll is through (a thread sending it once the request was in could be late, under load, by more
+    # A pass, a poll that gives up, and a poll during whose request SIGTERM comes: it ends the service, the
+    # answer left unread (a thread sending it once the request was in could be late, under load, by more
     # than the poll and the wait after it: a fourth poll would then begin).
     stop = ("call", lambda: os.kill(os.getpid(), signal.SIGTERM))
     fake.script(None, ("status", 503), ("status", 503), stop)
@@ -1002,5 +1105,5 @@ def test_watch_outlives_an_upstream_down_past_its_retries(fake_ll2, sync_ll2):
     assert stdout.getvalue() == ""
     unchanged = f"{fake.base_url}: 1 page: 0 created, 0 updated, 1 unchanged, 0 pruned"
     lines = logged.getvalue().splitlines()
-    assert lines.count(unchanged) == 2
+    assert (lines.count(unchanged), lines[-1]) == (1, "stopped")
     assert "503 Service Unavailable (gave up after 2 attempts); trying again in 0.05 s" in logged.getvalue()

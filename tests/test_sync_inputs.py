@@ -17,7 +17,7 @@ import threading
 import httpx
 import pytest
 from django.apps import apps as django_apps
-from django.core.management import CommandError
+from django.core.management import CommandError, call_command
 
 from events.models import Event
 from ingest.management.commands.sync_ll2 import budget_eta
@@ -26,7 +26,7 @@ from ingest.upstream import Budget, Retry, Upstream, answered_at, retry_after
 from spacedevs.models import DataState
 
 from .fake_upstream import FakeClock, stamp
-from .sync_fixtures import FAST, THIN, closed_port_url
+from .sync_fixtures import FAST, THIN, closed_port_url, sync_log
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,8 @@ def test_a_date_in_a_time_zone_still_bounds_the_checkpoint(fake_ll2, sync_ll2, m
     ],
 )
 def test_an_unreadable_wait_is_no_wait(headers, body, wait):
-    assert retry_after(httpx.Response(429, headers=headers, json=body)) == wait
+    response = httpx.Response(429, headers=headers, json=body)
+    assert retry_after(response, response.content) == wait
 
 
 def test_a_429_with_an_unreadable_retry_after_is_retried_with_backoff(fake_ll2, sync_ll2):
@@ -365,10 +366,18 @@ def test_a_budget_wait_longer_than_a_wait_can_take_ends_at_sigterm(fake_ll2, syn
     sigterm = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
     fake.script(("call", sigterm.start))
     try:
-        output, log = sync_ll2("--base-url", fake.base_url, *FAST[2:], "--rate", "1/1e300", log=True)
+        with sync_log() as logged, pytest.raises(CommandError) as stopped:
+            call_command(
+                "sync_ll2", "--base-url", fake.base_url, *FAST[2:], "--rate", "1/1e300", "--no-progress"
+            )
     finally:
         sigterm.cancel()  # should the command end first, no SIGTERM for the test run itself
-    assert (output, log) == ("", "page 1: 10 of 15 events left\nstopped\n")
+    # A run cut short is no success: 128 + SIGTERM, as a shell says of a process SIGTERM ended.
+    assert (str(stopped.value), stopped.value.returncode) == (
+        "stopped (SIGTERM) before the sync was done",
+        143,
+    )
+    assert logged.getvalue() == "page 1: 10 of 15 events left\nstopped\n"
     assert Event.objects.count() == 10
     assert len(fake.calls()) == 1
 

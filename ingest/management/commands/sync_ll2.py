@@ -1,3 +1,4 @@
+import contextlib
 import datetime
 import logging
 import math
@@ -7,6 +8,7 @@ import sys
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
 from tqdm import tqdm
 
 from ingest.errors import IngestError
@@ -16,7 +18,6 @@ from ingest.sync import (
     PAGE_SIZE,
     PruneRefused,
     SyncBusy,
-    SyncStopped,
     exclusive_sync,
     prune_events,
     sync_events,
@@ -26,6 +27,7 @@ from ingest.upstream import (
     LL2_BASE_URL,
     Budget,
     Retry,
+    SyncStopped,
     UnreachableError,
     Upstream,
     UpstreamError,
@@ -35,6 +37,8 @@ from ingest.values import parse_datetime
 from spacedevs.models import DataState
 
 USAGE = 2
+STOPPED = 128 + signal.SIGTERM
+INTERRUPTED = 128 + signal.SIGINT
 DEFAULT_RATE = "15/3600"
 
 
@@ -142,7 +146,9 @@ class Command(BaseCommand):
                 f"(default {DEFAULT_RATE}, LL2's anonymous limit), or states none there (default: no spacing)"
             ),
         )
-        parser.add_argument("--timeout", type=float, default=30.0, help="seconds per call (default 30)")
+        parser.add_argument(
+            "--timeout", type=float, default=30.0, help="seconds per call, its answer included (default 30)"
+        )
         parser.add_argument("--retries", type=int, default=6, help="attempts per call (default 6)")
         parser.add_argument(
             "--retry-base",
@@ -170,32 +176,64 @@ class Command(BaseCommand):
             raise CommandError(str(error), returncode=USAGE) from None
         self.stopping = threading.Event()
         previous_handler = signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
-        upstream = Upstream(
-            options["base_url"],
-            token=token,
-            fallback_budget=rate or Budget.parse(DEFAULT_RATE),
-            unlimited_budget=rate,
-            retry=Retry(attempts=max(1, options["retries"]), base=options["retry_base"]),
-            timeout=options["timeout"],
-            sleep=self.wait,
-            log=self.log,
-        )
+        upstream = None
         try:
-            with exclusive_sync():
-                self.run_once(upstream, since, options)
-                while options["watch"] and not self.stopping.wait(options["watch"]):
-                    self.poll(upstream, options)
+            upstream = Upstream(
+                options["base_url"],
+                token=token,
+                fallback_budget=rate or Budget.parse(DEFAULT_RATE),
+                unlimited_budget=rate,
+                retry=Retry(attempts=max(1, options["retries"]), base=options["retry_base"]),
+                timeout=options["timeout"],
+                sleep=self.wait,
+                stopped=self.stopping.is_set,
+                log=self.log,
+            )
+            self.serve(upstream, since, options)
         except SyncStopped:
             self.log("stopped")
+            if not options["watch"]:  # a run cut short is no success: 128 + SIGTERM, as a shell has it
+                raise CommandError("stopped (SIGTERM) before the sync was done", returncode=STOPPED) from None
+        except KeyboardInterrupt:
+            raise CommandError(
+                "interrupted: the page under way was not imported", returncode=INTERRUPTED
+            ) from None
         except SyncBusy as error:
             raise CommandError(str(error)) from None
         except UnreachableError as error:
             raise CommandError(str(error), returncode=USAGE) from None
         except (UpstreamError, IngestError, PruneRefused) as error:
             raise CommandError(str(error)) from None
+        except DatabaseError as error:
+            raise CommandError(f"database error: {error}") from None
         finally:
-            upstream.close()
+            if upstream is not None:
+                upstream.close()
             signal.signal(signal.SIGTERM, previous_handler)
+
+    def serve(self, upstream, since, options):
+        """The first pass, then --watch's polls, holding the sync lock throughout. After the first pass, a
+        database gone (a restart, a failover) or busy past its timeout (SQLite's lock, during an import) is a
+        passing fault, as a down upstream is: the next poll connects again and takes the lock again
+        (PostgreSQL's went with the session)."""
+        first = True
+        while True:
+            try:
+                with exclusive_sync():
+                    if first:
+                        self.run_once(upstream, since, options)
+                        first = False
+                    while options["watch"] and not self.stopping.wait(options["watch"]):
+                        self.poll(upstream, options)
+                return
+            except DatabaseError as error:
+                if first:
+                    raise
+                logger.warning("database error: %s; trying again in %g s", error, options["watch"])
+                with contextlib.suppress(DatabaseError):
+                    connection.close()
+                if self.stopping.wait(options["watch"]):
+                    return
 
     def poll(self, upstream, options):
         """One more pass of --watch: a fault of the upstream (down past the retries, answering with
@@ -227,7 +265,9 @@ class Command(BaseCommand):
         finally:
             if progress is not None:
                 progress.close()
-        if options["prune"] and not self.stopping.is_set():
+        if options["prune"]:
+            if self.stopping.is_set():
+                raise SyncStopped()
             summary.pruned = prune_events(
                 upstream_event_ids(upstream),
                 max_fraction=options["max_prune_fraction"],
