@@ -144,6 +144,15 @@ def retry_after(response, body):
     return min(max(asked, 0.0), MAX_RETRY_AFTER)
 
 
+def _seconds_within(value, longest):
+    """`value` (from JSON) as seconds within 0…`longest`, or None when it is no finite number."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return min(max(seconds, 0.0), longest) if math.isfinite(seconds) else None
+
+
 def answered_at(response):
     """When the upstream answered `response`, by its own clock (`Date`), or None if it does not say (or says
     no time zone, or nothing readable)."""
@@ -222,7 +231,8 @@ class Upstream:
         return f"{self.base_url}/{path.lstrip('/')}"
 
     def _read_budget(self, unlimited):
-        """The budget `/api-throttle/` states, with the calls already used counted as just made; `unlimited`
+        """The budget `/api-throttle/` states, with the calls already used counted as just made (but the
+        oldest of a full window, which leaves it in `next_use_secs`); `unlimited`
         (None: no spacing) when it states no limit; None without an answer, or with one stating no finite
         limit (logged)."""
         try:
@@ -252,7 +262,14 @@ class Upstream:
         if budget is None or not budget.usable:
             self.log("upstream budget: ignoring /api-throttle/, which states no usable limit")
             return None
-        budget.spend(self.clock(), used)
+        now, oldest_leaves = self.clock(), _seconds_within(state.get("next_use_secs"), budget.seconds)
+        if used >= budget.calls and oldest_leaves is not None:
+            # A full window: LL2's next_use_secs says when its oldest call leaves it, not an hour from now.
+            # (When the others were made it does not say: they count as just made.)
+            budget.spend(now - budget.seconds + oldest_leaves)
+            budget.spend(now, used - 1)
+        else:
+            budget.spend(now, used)
         self.log(f"upstream budget: {budget} ({used} used)")
         return budget
 

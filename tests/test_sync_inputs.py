@@ -167,11 +167,17 @@ def test_a_throttle_stating_no_finite_limit_is_ignored(fake_ll2, throttle):
     assert messages == [THROTTLE_IGNORED]
 
 
-def test_a_throttle_counting_more_calls_than_memory_holds_is_waited_out(fake_ll2):
+@pytest.mark.parametrize(("next_use_secs", "first_wait"), [(None, 3600.0), ("soon", 3600.0), (1800, 1800.0)])
+def test_a_throttle_counting_more_calls_than_memory_holds_is_waited_out(fake_ll2, next_use_secs, first_wait):
+    # Its window full: the oldest call leaves it when next_use_secs says (else in a whole window); the
+    # others' times unknown, they count as just made.
     throttle = {"your_request_limit": 10**13, "limit_frequency_secs": 3600, "current_use": 10**13}
+    throttle["next_use_secs"] = next_use_secs
     budget, clock, messages = read_budget(fake_ll2(throttle=throttle))
     assert messages == ["upstream budget: 10000000000000 calls per 3600 s (10000000000000 used)"]
-    assert budget.delay(clock()) == 3600.0
+    assert budget.delay(clock()) == first_wait
+    budget.spend(clock() + first_wait)
+    assert budget.delay(clock() + first_wait) == 3600.0 - first_wait
     assert budget.delay(clock() + 3600) == 0.0
 
 
