@@ -194,8 +194,12 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                 for record, key in zip(page["results"], keys, strict=True)
                 if imported.get(key[0]) != key[1]
             ]
+            # A slug the page takes from a local event (deleted, or renamed, upstream) would stop every run.
+            renamed, deleted = slug_holders_upstream(upstream, fresh)
             with transaction.atomic():
-                tally = ingest_records(fresh, source=url)
+                if deleted:
+                    delete_events(deleted)
+                tally = ingest_records(fresh + renamed, source=url)
                 if not consistent:
                     offset, anchor = 0, None  # read the group again; the checkpoint stays at the cursor
                 elif keys:
@@ -228,6 +232,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
             raise
         imported.update(keys)
         summary.pages += 1
+        summary.pruned += len(deleted)
         summary.add(tally)
         if on_page is not None:
             on_page(page, summary)
@@ -316,32 +321,71 @@ def upstream_event_ids(upstream, on_page=None):
     return UpstreamIds(ids, upstream)
 
 
-def still_upstream(upstream, candidates):
-    """Those of the event ids `candidates` the upstream serves now, asked for by LL2's `id` filter, up to
-    a page of ids a call (through `upstream`, so within its budget like every call).
+class IdFilterIgnored(UpstreamError):
+    """The upstream answered a question by ids with other events: it ignores LL2's `id` filter."""
+
+
+def upstream_events(upstream, candidates, mode="list"):
+    """{id: record in `mode`} of those of the event ids `candidates` the upstream serves now, asked for by
+    LL2's `id` filter, up to a page of ids a call (through `upstream`, so within its budget like every call).
 
     No offsets: while an answer holds fewer events than its count says (a page smaller than asked for),
     the ids not found yet are asked for again. An id left out of a whole answer was not upstream then.
     """
-    found = set()
+    found = {}
     candidates = sorted(candidates)
     for start in range(0, len(candidates), PAGE_SIZE):
         asked = set(candidates[start : start + PAGE_SIZE])
         while asked:
-            query = {"mode": "list", "limit": PAGE_SIZE, "id": ",".join(map(str, sorted(asked)))}
+            query = {"mode": mode, "limit": PAGE_SIZE, "id": ",".join(map(str, sorted(asked)))}
             url = upstream.url(f"events/?{urlencode(query, safe=',')}")
             page = upstream.get_page(url)
             try:
-                present = {record["id"] for record in page["results"]}
+                present = {record["id"]: record for record in page["results"]}
             except (KeyError, TypeError):
                 raise UpstreamError(f"{url}: an event without an id") from None
-            if not present <= asked or (not present and page["count"]):
-                raise PruneRefused(
-                    f"{url}: not the events asked for (is the id filter ignored?); not pruning"
-                )
+            if not present.keys() <= asked or (not present and page["count"]):
+                raise IdFilterIgnored(f"{url}: not the events asked for (is the id filter ignored?)")
             found |= present
-            asked = set() if len(present) >= page["count"] else asked - present
+            asked = set() if len(present) >= page["count"] else asked - present.keys()
     return found
+
+
+def still_upstream(upstream, candidates):
+    """Those of the event ids `candidates` the upstream serves now (upstream_events)."""
+    try:
+        return set(upstream_events(upstream, candidates))
+    except IdFilterIgnored as error:
+        raise PruneRefused(f"{error}; not pruning") from None
+
+
+def slug_holders_upstream(upstream, records):
+    """The local events, other than `records`' own, that hold a slug one of `records` takes: upstream, where
+    slugs are unique, each was given another (its update comes on a later page) or deleted. Returns (their
+    records as the upstream has them now, detailed, to import with `records`; the ids of those it no longer
+    serves, to delete). A record so found may take the slug of yet another local event: that one is asked
+    about too."""
+    found, gone = {}, set()
+    ids = {record["id"] for record in records}
+    taking = records
+    while True:
+        slugs = {record.get("slug") for record in taking if isinstance(record.get("slug"), str)}
+        holders = set(Event.objects.filter(slug__in=slugs).exclude(id__in=ids).values_list("id", flat=True))
+        if not holders:
+            return list(found.values()), gone
+        current = upstream_events(upstream, holders, mode="detailed")
+        found |= current
+        gone |= holders - current.keys()
+        ids |= holders
+        taking = list(current.values())
+
+
+def delete_events(ids):
+    """Delete the events `ids`, with a new data version, in one write (the caller's transaction, if any)."""
+    with transaction.atomic(), bulk_write():
+        Event.objects.filter(id__in=ids).delete()
+        if ids:
+            DataState.bump()
 
 
 def prune_events(upstream_ids, *, max_fraction, force=False):
@@ -360,8 +404,5 @@ def prune_events(upstream_ids, *, max_fraction, force=False):
         )
     if gone and isinstance(upstream_ids, UpstreamIds):
         gone -= still_upstream(upstream_ids.upstream, gone)
-    with transaction.atomic(), bulk_write():
-        Event.objects.filter(id__in=gone).delete()
-        if gone:
-            DataState.bump()
+    delete_events(gone)
     return len(gone)

@@ -575,6 +575,45 @@ def change_upstream(fake, event_id, change):
     fake.events.sort(key=sort_key)
 
 
+def test_a_slug_a_stale_local_event_holds_is_taken_from_it(fake_ll2, connect):
+    # Upstream, one event was deleted and its slug given to a new one; another renamed (its update on a
+    # page after the event that takes its old slug). Refused, either would stop every run for good.
+    fake = fake_ll2(SMALL, page_size=10)
+    sync_events(connect(fake), since="auto")
+    deleted, renamed, taker = (copy.deepcopy(event) for event in SMALL[3:6])
+    new = copy.deepcopy(SMALL[7]) | {
+        "id": 99001,
+        "slug": deleted["slug"],
+        "last_updated": "2030-01-01T00:00:00Z",
+    }
+    old_slug = renamed["slug"]
+    taker |= {"slug": old_slug, "last_updated": "2030-01-02T00:00:00Z"}
+    renamed |= {"slug": "renamed-upstream", "last_updated": "2030-01-03T00:00:00Z"}
+    fake.events = sorted(
+        [event for event in fake.events if event["id"] not in (deleted["id"], renamed["id"], taker["id"])]
+        + [new, taker, renamed],
+        key=sort_key,
+    )
+    fake.page_size = 2  # each new event on a page of its own: the renamed one after its slug's taker
+    version = DataState.current().version
+    summary = sync_events(connect(fake), since="auto")
+    slugs = dict(Event.objects.values_list("id", "slug"))
+    assert deleted["id"] not in slugs
+    assert (slugs[99001], slugs[taker["id"]], slugs[renamed["id"]]) == (
+        deleted["slug"],
+        old_slug,
+        "renamed-upstream",
+    )
+    assert sorted(slugs) == sorted(event["id"] for event in fake.events)
+    assert (summary.pruned, DataState.current().version > version) == (1, True)
+    # The holders were asked about by id, in detailed mode: one call each time a page took a slug.
+    asked = [call.query for call in fake.calls() if "id" in call.query]
+    assert asked == [
+        {"mode": "detailed", "limit": "100", "id": str(deleted["id"])},
+        {"mode": "detailed", "limit": "100", "id": str(renamed["id"])},
+    ]
+
+
 @pytest.mark.parametrize("change", ["updated", "deleted"])
 def test_an_event_leaving_a_tie_during_the_sync_hides_none_of_the_others(fake_ll2, connect, change):
     # Six events in pages of two, three sharing TIE: page 1 ends on the first of them, which is then
