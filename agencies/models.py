@@ -3,6 +3,7 @@
 from django.db import models
 
 from config.models import AgencyType
+from spacedevs.stored_urls import LONG_URL_LENGTH
 
 
 class Agency(models.Model):
@@ -23,7 +24,7 @@ class MissionPatch(models.Model):
     id = models.IntegerField(primary_key=True)
     name = models.CharField(max_length=200)
     priority = models.IntegerField()
-    image_url = models.URLField(max_length=500)
+    image_url = models.URLField(max_length=LONG_URL_LENGTH)
     agency = models.ForeignKey(
         Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="mission_patches"
     )

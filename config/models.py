@@ -3,6 +3,7 @@
 from django.db import models
 
 from spacedevs.positions import PositionedRow, unique_position
+from spacedevs.stored_urls import LONG_URL_LENGTH
 
 
 class Lookup(models.Model):
@@ -92,8 +93,8 @@ class Image(models.Model):
 
     id = models.IntegerField(primary_key=True)
     name = models.CharField(max_length=255)
-    image_url = models.URLField(max_length=500)
-    thumbnail_url = models.URLField(max_length=500)
+    image_url = models.URLField(max_length=LONG_URL_LENGTH)
+    thumbnail_url = models.URLField(max_length=LONG_URL_LENGTH)
     credit = models.CharField(max_length=255, null=True, blank=True)
     license = models.ForeignKey(ImageLicense, on_delete=models.PROTECT, related_name="images")
     single_use = models.BooleanField(default=False)
@@ -109,7 +110,7 @@ class ImageVariant(PositionedRow):
     id = models.IntegerField(primary_key=True)
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="variants")
     type = models.ForeignKey(ImageVariantType, on_delete=models.PROTECT, related_name="variants")
-    image_url = models.URLField(max_length=500)
+    image_url = models.URLField(max_length=LONG_URL_LENGTH)
 
     class Meta(PositionedRow.Meta):
         ordering = ["image", "position"]

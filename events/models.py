@@ -13,6 +13,7 @@ from launches.models import Launch
 from programs.models import Program
 from spacedevs.api.document_cache import digest_of
 from spacedevs.positions import PositionedRow, unique_position
+from spacedevs.stored_urls import LONG_URL_LENGTH
 from spacestations.models import Expedition, SpaceStation
 
 RECENT_GRACE = datetime.timedelta(hours=24)
@@ -124,7 +125,7 @@ class VidURL(EventRow):
     title = models.CharField(max_length=200, null=True, blank=True)
     description = models.CharField(max_length=800, null=True, blank=True)
     feature_image = models.URLField(max_length=200, null=True, blank=True)
-    url = models.URLField(max_length=500, db_index=True)
+    url = models.URLField(max_length=LONG_URL_LENGTH, db_index=True)
     type = models.ForeignKey(VidURLType, on_delete=models.PROTECT, related_name="+")
     language = models.ForeignKey(Language, on_delete=models.PROTECT, related_name="+")
     start_time = models.DateTimeField(null=True, blank=True)
@@ -145,7 +146,7 @@ class InfoURL(EventRow):
     title = models.CharField(max_length=200, null=True, blank=True)
     description = models.CharField(max_length=350, null=True, blank=True)
     feature_image = models.URLField(max_length=200, null=True, blank=True)
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=LONG_URL_LENGTH)
     type = models.ForeignKey(InfoURLType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     language = models.ForeignKey(Language, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
@@ -159,7 +160,7 @@ class InfoURL(EventRow):
 
 class Update(EventRow):
     id = models.IntegerField(primary_key=True)
-    profile_image = models.URLField(max_length=500, null=True, blank=True)
+    profile_image = models.URLField(max_length=LONG_URL_LENGTH, null=True, blank=True)
     comment = models.TextField(max_length=40000, null=True, blank=True)
     info_url = models.URLField(max_length=200, null=True, blank=True)
     created_by = models.CharField(max_length=255, null=True, blank=True)

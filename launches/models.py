@@ -1,6 +1,7 @@
 from django.db import models
 
 from config.models import Image, LaunchStatus, NetPrecision
+from spacedevs.stored_urls import LONG_URL_LENGTH
 
 
 class Launch(models.Model):
@@ -21,7 +22,7 @@ class Launch(models.Model):
     window_end = models.DateTimeField()
     window_start = models.DateTimeField()
     image = models.ForeignKey(Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    infographic = models.URLField(max_length=500, null=True, blank=True)
+    infographic = models.URLField(max_length=LONG_URL_LENGTH, null=True, blank=True)
 
     class Meta:
         ordering = ["net", "id"]

@@ -17,6 +17,7 @@ from ingest.records import IngestError, ingest_records, parse_document
 from ingest.synthetic import generate_events
 from launches.models import Launch
 from spacedevs.models import DataState
+from spacedevs.stored_urls import LONG_URL_LENGTH
 
 from .conftest import SEED, fixture_events, fixture_files, snapshot_tables
 from .test_stored_documents import assert_documents_current
@@ -414,6 +415,22 @@ def test_values_the_database_cannot_hold_are_clear_errors(db, tmp_path, change, 
         call_command("import_ll2", str(path))
     assert message in str(raised.value)
     assert not Event.objects.exists()
+
+
+def test_urls_the_spec_leaves_unbounded_hold_2048_characters(seeded, client):
+    # An image's URL, a video's: LL2's spec gives them no length; a longer one than a column holds would stop
+    # every sync at its record.
+    long_url = "https://example.org/" + "a" * (LONG_URL_LENGTH - 20)
+    event = copy.deepcopy(SEED_EVENT)
+    event["image"]["image_url"] = event["vid_urls"][0]["url"] = long_url
+    ingest_records([event], source="long urls")
+    served = client.get("/2.3.0/events/352/?format=json").json()
+    assert (served["image"]["image_url"], served["vid_urls"][0]["url"]) == (long_url, long_url)
+    event["vid_urls"][0]["url"] = long_url + "a"
+    with pytest.raises(
+        IngestError, match=f"field 'vid_urls\\[0\\].url': longer than {LONG_URL_LENGTH} characters"
+    ):
+        ingest_records([event], source="too long")
 
 
 def test_a_slug_another_event_holds_is_a_clear_error(seeded, tmp_path):
