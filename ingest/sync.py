@@ -109,10 +109,14 @@ def events_url(upstream, since, offset=0):
     return upstream.url(f"events/?{urlencode(query)}")
 
 
-def record_error(checkpoint, message):
-    if checkpoint.pk is not None:
-        checkpoint.last_error, checkpoint.last_error_at = message, timezone.now()
-        checkpoint.save(update_fields=["last_error", "last_error_at"])
+def record_error(checkpoint, message, answered):
+    """Note the error on the checkpoint (`sync_ll2 --status` shows it): saved, when the upstream `answered`
+    with an LL2 page (a page whose record fails validation, say) though none was imported yet; not for a URL
+    where no LL2 answered."""
+    if checkpoint.pk is None and not answered:
+        return
+    checkpoint.last_error, checkpoint.last_error_at = message, timezone.now()
+    checkpoint.save(update_fields=None if checkpoint.pk is None else ["last_error", "last_error_at"])
 
 
 def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: False):
@@ -152,7 +156,8 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     `on_page(page, summary)` follows each committed page. Returns the SyncSummary; SyncStopped when
     `should_stop()` before a page, or a stop is asked for during a call (the pages before it are in).
     """
-    # A checkpoint is saved with the first page that arrives, not for a URL that never answered.
+    # A checkpoint is saved with the first page imported, or with an error once an LL2 page arrived
+    # (record_error): not for a URL where no LL2 answered.
     checkpoint = SyncCheckpoint.objects.filter(upstream=upstream.base_url).first()
     checkpoint = checkpoint or SyncCheckpoint(upstream=upstream.base_url)
     stored = checkpoint.last_updated
@@ -228,7 +233,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
         except SyncStopped:
             raise
         except Exception as error:
-            record_error(checkpoint, str(error))
+            record_error(checkpoint, str(error), upstream.answered)
             raise
         imported.update(keys)
         summary.pages += 1

@@ -280,8 +280,14 @@ def test_a_bad_record_on_the_first_page_changes_nothing(fake_ll2, connect):
         sync_events(connect(fake), since="auto")
     assert str(stopped.value) == f"{page_url(fake)}: record 1 (id 138): field 'slug': is missing"
     assert stored_ids() == []
-    # A checkpoint is saved with the first page that arrives: none did, so none holds the error.
-    assert not SyncCheckpoint.objects.exists()
+    # The upstream answered as LL2 does: its checkpoint holds the error (`--status`), and nothing else.
+    checkpoint = SyncCheckpoint.objects.get()
+    assert (checkpoint.upstream, checkpoint.last_updated, checkpoint.last_success) == (
+        fake.base_url,
+        None,
+        None,
+    )
+    assert checkpoint.last_error == str(stopped.value)
 
 
 def drop_last_updated(record):
@@ -1009,6 +1015,18 @@ def test_command_html_after_the_first_page_exits_1_and_status_shows_it(fake_ll2,
     assert status.splitlines()[0] == fake.base_url
     assert status.splitlines()[1] == "  last_updated: 2022-12-14 06:26:02+00:00 (event 165)"
     assert status.splitlines()[3].startswith(f"  last error:   {message} (")
+
+
+def test_a_first_page_refused_shows_in_the_status(fake_ll2, sync_ll2):
+    # An LL2 page arrived (its record failing validation): the upstream is known, and its error shown.
+    fake = fake_ll2(THIN)
+    fake.script(("bad_record", 0, lambda record: record.update(name=None)))
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", fake.base_url, *FAST)
+    status = sync_ll2("--status").splitlines()
+    assert status[:3] == [fake.base_url, "  last_updated: - (event -)", "  last success: -"]
+    assert status[3].startswith(f"  last error:   {failed.value} (")
+    assert not Event.objects.exists()
 
 
 def test_responses_say_when_and_from_where_the_mirror_synced(fake_ll2, sync_ll2, client, monkeypatch):
