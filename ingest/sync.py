@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from events.models import Event
@@ -77,9 +77,12 @@ def exclusive_sync():
                 raise SyncBusy("another sync_ll2 is running on this database")
         try:
             yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        except BaseException:
+            # A session gone took its lock with it: the unlock's error would hide the one that ended it.
+            with contextlib.suppress(DatabaseError):
+                _advisory_unlock(key)
+            raise
+        _advisory_unlock(key)
         return
     name = str(connection.settings_dict["NAME"])
     if not Path(name).is_file():  # an in-memory database (tests): its process's alone, and so its lock
@@ -97,6 +100,11 @@ def exclusive_sync():
         except BlockingIOError:
             raise SyncBusy("another sync_ll2 is running on this database") from None
         yield
+
+
+def _advisory_unlock(key):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 def events_url(upstream, since, offset=0):

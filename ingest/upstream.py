@@ -283,6 +283,8 @@ class Upstream:
             wait = self.budget.delay(self.clock())
             if wait > 0:
                 self.sleep(wait)
+            if self.stopped():  # asked for since the caller looked: no call made, none of the budget spent
+                raise SyncStopped()
             self.budget.spend(self.clock())
             try:
                 page = self._fetch(url)

@@ -87,12 +87,23 @@ def parse_iso_duration(value):
     return parsed
 
 
-def text_parser(max_length, pattern=None):
+# What a text column with an index may hold, as UTF-8: an entry of PostgreSQL's btree holds 2,704 bytes, its
+# own header included. (A URL of 2,048 characters is 2,048 bytes; one of non-ASCII letters, up to four times.)
+INDEXED_TEXT_BYTES = 2600
+
+
+def text_parser(max_length, pattern=None, max_bytes=None):
     def parse_text(value):
         if not isinstance(value, str):
             raise IngestError(f"expected a string, got {_describe(value)}")
         if max_length is not None and len(value) > max_length:
             raise IngestError(f"longer than {max_length} characters ({len(value)})")
+        if (
+            max_bytes is not None
+            and len(value) > max_bytes // 4
+            and len(value.encode(errors="replace")) > max_bytes
+        ):
+            raise IngestError(f"longer than {max_bytes} bytes as UTF-8, more than an index holds")
         if pattern is not None and not pattern.fullmatch(value):
             raise IngestError(f"{_describe(value)} does not match {pattern.pattern}")
         if "\x00" in value:
@@ -129,5 +140,6 @@ def parser_for(field):
     if isinstance(field, models.SlugField):
         return text_parser(field.max_length, slug_re)  # what SlugField's validator takes
     if isinstance(field, models.CharField | models.TextField):
-        return text_parser(field.max_length)
+        indexed = field.db_index or field.unique
+        return text_parser(field.max_length, max_bytes=INDEXED_TEXT_BYTES if indexed else None)
     raise TypeError(f"no LL2 parser for {field!r}")

@@ -426,6 +426,14 @@ def test_urls_the_spec_leaves_unbounded_hold_2048_characters(seeded, client):
     ingest_records([event], source="long urls")
     served = client.get("/2.3.0/events/352/?format=json").json()
     assert (served["image"]["image_url"], served["vid_urls"][0]["url"]) == (long_url, long_url)
+    # Indexed (the `video_url` filter), a video's URL is bounded in bytes too: an index entry holds 2,704.
+    wide = "https://example.org/" + "é" * 1400  # 1,420 characters, 2,820 bytes as UTF-8
+    event["image"]["image_url"] = event["vid_urls"][0]["url"] = wide
+    with pytest.raises(IngestError, match=r"field 'vid_urls\[0\]\.url': longer than 2600 bytes as UTF-8"):
+        ingest_records([event], source="wide")
+    event["vid_urls"][0]["url"] = long_url
+    ingest_records([event], source="wide image")
+    assert client.get("/2.3.0/events/352/?format=json").json()["image"]["image_url"] == wide
     event["vid_urls"][0]["url"] = long_url + "a"
     with pytest.raises(
         IngestError, match=f"field 'vid_urls\\[0\\].url': longer than {LONG_URL_LENGTH} characters"

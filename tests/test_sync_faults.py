@@ -1092,15 +1092,17 @@ def test_command_malformed_base_url_exits_2_with_one_line(sync_ll2):
 def test_watch_outlives_a_database_gone_and_takes_the_sync_lock_again(fake_ll2, sync_ll2, monkeypatch):
     """A service: a poll that finds the database gone (a restart, a failover; SQLite's lock held past its
     timeout) is logged, and the next connects again and takes the sync lock again (PostgreSQL's goes with
-    its session)."""
+    its session), waiting out a sync that took it meanwhile."""
     fake = fake_ll2(SMALL, page_size=10)
     locks = []
     real_lock, real_sync = sync_command.exclusive_sync, sync_command.sync_events
 
     @contextlib.contextmanager
-    def counted_lock():
+    def lock_another_takes_once():
+        locks.append("asked")
+        if len(locks) == 2:
+            raise SyncBusy("another sync_ll2 is running on this database")
         with real_lock():
-            locks.append(len(locks) + 1)
             yield
 
     # The first pass, a poll whose database is gone, and a poll during which SIGTERM comes.
@@ -1114,21 +1116,57 @@ def test_watch_outlives_a_database_gone_and_takes_the_sync_lock_again(fake_ll2, 
             os.kill(os.getpid(), signal.SIGTERM)
         return real_sync(*args, **kwargs)
 
-    monkeypatch.setattr(sync_command, "exclusive_sync", counted_lock)
+    monkeypatch.setattr(sync_command, "exclusive_sync", lock_another_takes_once)
     monkeypatch.setattr(sync_command, "sync_events", sync_of_the_pass)
     with sync_log() as logged:
         call_command("sync_ll2", "--base-url", fake.base_url, "--watch", "0.05", *FAST)
     lines = logged.getvalue().splitlines()
-    gone = "database error: server closed the connection unexpectedly; trying again in 0.05 s"
-    assert (lines.count(gone), lines[-1], locks) == (1, "stopped", [1, 2])
+    assert [line for line in lines if "trying again" in line] == [
+        "database error: server closed the connection unexpectedly; trying again in 0.05 s",
+        "another sync_ll2 is running on this database; trying again in 0.05 s",
+    ]
+    assert (len(locks), lines[-1]) == (3, "stopped")
     assert Event.objects.count() == len(SMALL)
+
+
+def test_watch_stops_at_data_the_database_refuses(fake_ll2, monkeypatch):
+    # Not the database gone: every poll would meet it again, as a record that fails validation.
+    refused = OperationalError("index row size 6120 exceeds btree version 4 maximum 2704\nDETAIL:  Values...")
+    refused.__cause__ = type("ProgramLimitExceeded", (Exception,), {"sqlstate": "54000"})()  # as psycopg's
+    real_sync, passes = sync_command.sync_events, iter([None, refused])
+
+    def sync_of_the_pass(*args, **kwargs):
+        step = next(passes)
+        if step is not None:
+            raise step
+        return real_sync(*args, **kwargs)
+
+    monkeypatch.setattr(sync_command, "sync_events", sync_of_the_pass)
+    with pytest.raises(CommandError) as stopped:
+        call_command("sync_ll2", "--base-url", fake_ll2(SMALL).base_url, "--watch", "0.05", *FAST)
+    message = "database error: index row size 6120 exceeds btree version 4 maximum 2704"
+    assert (str(stopped.value), stopped.value.returncode) == (message, 1)
+
+
+def test_a_stop_asked_for_before_a_call_sends_none(fake_ll2):
+    # SIGTERM after sync_events looked, with no wait for the budget due: no call, none of the budget spent.
+    fake = fake_ll2()
+    stop = threading.Event()
+    upstream = Upstream(fake.base_url, fallback_budget=Budget(1000, 1), stopped=stop.is_set)
+    stop.set()
+    try:
+        with pytest.raises(SyncStopped):
+            upstream.get_page(page_url(fake))
+    finally:
+        upstream.close()
+    assert (fake.calls(), list(upstream.budget.made)) == ([], [])
 
 
 @pytest.mark.parametrize(
     ("raised", "message", "status"),
     [
         (OperationalError("no such table: ingest_synccheckpoint"), "database error: no such table", 1),
-        (KeyboardInterrupt(), "interrupted: the page under way was not imported", 130),
+        (KeyboardInterrupt(), "interrupted: the pages imported before are whole", 130),
     ],
 )
 def test_a_run_ended_by_the_database_or_ctrl_c_says_so_in_a_line(

@@ -34,6 +34,7 @@ from ingest.upstream import (
     without_credentials,
 )
 from ingest.values import parse_datetime
+from spacedevs.faults import is_database_unavailable
 from spacedevs.models import DataState
 
 USAGE = 2
@@ -107,6 +108,12 @@ def budget_eta(total, budget):
         return datetime.timedelta(seconds=round(max(0, pages - 1) * budget.interval))
     except OverflowError:
         return None
+
+
+def first_line(error):
+    """A database error (PostgreSQL's has DETAIL, HINT and CONTEXT lines) or another, in a line."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"database error: {text}" if isinstance(error, DatabaseError) else text
 
 
 class Command(BaseCommand):
@@ -196,7 +203,8 @@ class Command(BaseCommand):
                 raise CommandError("stopped (SIGTERM) before the sync was done", returncode=STOPPED) from None
         except KeyboardInterrupt:
             raise CommandError(
-                "interrupted: the page under way was not imported", returncode=INTERRUPTED
+                "interrupted: the pages imported before are whole (a page under way is not)",
+                returncode=INTERRUPTED,
             ) from None
         except SyncBusy as error:
             raise CommandError(str(error)) from None
@@ -205,7 +213,7 @@ class Command(BaseCommand):
         except (UpstreamError, IngestError, PruneRefused) as error:
             raise CommandError(str(error)) from None
         except DatabaseError as error:
-            raise CommandError(f"database error: {error}") from None
+            raise CommandError(first_line(error)) from None
         finally:
             if upstream is not None:
                 upstream.close()
@@ -226,10 +234,12 @@ class Command(BaseCommand):
                     while options["watch"] and not self.stopping.wait(options["watch"]):
                         self.poll(upstream, options)
                 return
-            except DatabaseError as error:
-                if first:
-                    raise
-                logger.warning("database error: %s; trying again in %g s", error, options["watch"])
+            except (DatabaseError, SyncBusy) as error:
+                if first or (isinstance(error, DatabaseError) and not is_database_unavailable(error)):
+                    raise  # data the database refuses stops the service, as data that fails validation does
+                # Without the lock meanwhile: a sync that took it (a run by hand; a session of ours that
+                # PostgreSQL has not yet seen gone) is waited out, poll after poll.
+                logger.warning("%s; trying again in %g s", first_line(error), options["watch"])
                 with contextlib.suppress(DatabaseError):
                     connection.close()
                 if self.stopping.wait(options["watch"]):
