@@ -3,7 +3,7 @@
 from django.db import models
 
 from config.models import AgencyType
-from spacedevs.stored_urls import LONG_URL_LENGTH
+from spacedevs.text_bounds import LONG_URL_LENGTH
 
 
 class Agency(models.Model):

@@ -3,7 +3,7 @@
 from django.db import models
 
 from spacedevs.positions import PositionedRow, unique_position
-from spacedevs.stored_urls import LONG_URL_LENGTH
+from spacedevs.text_bounds import LONG_URL_LENGTH
 
 
 class Lookup(models.Model):

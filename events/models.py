@@ -13,7 +13,7 @@ from launches.models import Launch
 from programs.models import Program
 from spacedevs.api.document_cache import digest_of
 from spacedevs.positions import PositionedRow, unique_position
-from spacedevs.stored_urls import LONG_URL_LENGTH
+from spacedevs.text_bounds import LONG_URL_LENGTH
 from spacestations.models import Expedition, SpaceStation
 
 RECENT_GRACE = datetime.timedelta(hours=24)

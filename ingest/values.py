@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.dateparse import parse_duration
 
 from spacedevs.api.numbers import MAX_DURATION, value_range
+from spacedevs.text_bounds import INDEXED_TEXT_BYTES
 
 from .errors import IngestError, shortened
 
@@ -85,11 +86,6 @@ def parse_iso_duration(value):
     if abs(parsed) > MAX_DURATION:
         raise IngestError(f"{_describe(value)} is longer than a database stores (about 292,000 years)")
     return parsed
-
-
-# What a text column with an index may hold, as UTF-8: an entry of PostgreSQL's btree holds 2,704 bytes, its
-# own header included. (A URL of 2,048 characters is 2,048 bytes; one of non-ASCII letters, up to four times.)
-INDEXED_TEXT_BYTES = 2600
 
 
 def text_parser(max_length, pattern=None, max_bytes=None):

@@ -1,7 +1,7 @@
 from django.db import models
 
 from config.models import Image, LaunchStatus, NetPrecision
-from spacedevs.stored_urls import LONG_URL_LENGTH
+from spacedevs.text_bounds import LONG_URL_LENGTH
 
 
 class Launch(models.Model):

@@ -8,13 +8,20 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList as DjangoChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import BadRequest, ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
+from django.core.validators import (
+    BaseValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
+from django.db import models
 from django.utils import timezone
 from django.utils.text import smart_split
 
 from .api.filters import BoundedSearchFilter
 from .api.numbers import value_range
 from .models import APIKey, APITier
+from .text_bounds import INDEXED_TEXT_BYTES
 
 
 class RefusedInput(IncorrectLookupParameters, BadRequest):
@@ -32,6 +39,19 @@ def holds(field, text):
         return False
     bounds = value_range(field)
     return bounds is None or bounds[0] <= value <= bounds[1]
+
+
+class MaxUTF8BytesValidator(BaseValidator):
+    """At most `limit_value` bytes as UTF-8: what an indexed text column holds (text_bounds)."""
+
+    message = "Ensure this value is at most %(limit_value)d bytes as UTF-8 (it has %(show_value)d)."
+    code = "max_bytes"
+
+    def compare(self, a, b):
+        return a > b
+
+    def clean(self, x):
+        return len(str(x).encode(errors="replace"))
 
 
 def keep_within(formfield, minimum=None, maximum=None):
@@ -81,6 +101,13 @@ class BoundedFormFields:
         bounds = None if db_field.is_relation else value_range(db_field)
         if formfield is not None and bounds is not None:
             keep_within(formfield, *bounds)
+        if (
+            formfield is not None
+            and isinstance(db_field, models.CharField)
+            and (db_field.db_index or db_field.unique)
+        ):
+            # What an entry of the column's index holds on PostgreSQL (ingest refuses the same bytes).
+            formfield.validators.append(MaxUTF8BytesValidator(INDEXED_TEXT_BYTES))
         return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

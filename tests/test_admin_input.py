@@ -13,6 +13,7 @@ from events.models import Event, VidURL
 from spacedevs.api.filters import BoundedSearchFilter
 from spacedevs.api.numbers import MAX_INTEGER
 from spacedevs.models import APITier
+from spacedevs.text_bounds import INDEXED_TEXT_BYTES
 
 from .conftest import PROJECT_APPS
 from .test_admin import change_form_data, listed
@@ -189,6 +190,16 @@ PAST_INTEGER = f"Ensure this value is less than or equal to {MAX_INTEGER}."
 )
 def test_a_number_past_its_columns_range_is_a_form_error(staff_client, changes, message):
     unchanged(lambda: assert_form_error(change_event(staff_client, **changes), message))
+
+
+def test_an_indexed_text_past_what_its_index_holds_is_a_form_error(staff_client):
+    # A video's URL is indexed (the video_url filter): 2,020 characters, but 6,020 bytes as UTF-8, past what a
+    # PostgreSQL index entry holds (a 500 there; SQLite would have taken it: the same refusal on both).
+    wide = "https://example.com/" + "界" * 2000
+    message = (
+        f"Ensure this value is at most {INDEXED_TEXT_BYTES} bytes as UTF-8 (it has {len(wide.encode())})."
+    )
+    unchanged(lambda: assert_form_error(change_event(staff_client, **{"vid_urls-0-url": wide}), message))
 
 
 def test_the_ends_of_the_ranges_are_taken(staff_client):

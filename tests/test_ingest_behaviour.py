@@ -17,7 +17,7 @@ from ingest.records import IngestError, ingest_records, parse_document
 from ingest.synthetic import generate_events
 from launches.models import Launch
 from spacedevs.models import DataState
-from spacedevs.stored_urls import LONG_URL_LENGTH
+from spacedevs.text_bounds import LONG_URL_LENGTH
 
 from .conftest import SEED, fixture_events, fixture_files, snapshot_tables
 from .test_stored_documents import assert_documents_current
