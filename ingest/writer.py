@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import CharField
 
 from spacedevs.bulk import bulk_delete, bulk_insert, bulk_update
-from spacedevs.idquery import IdQuery
+from spacedevs.idquery import IdQuery, run_together
 
 from .errors import IngestError
 from .schema import EVENT, KIND_LIST, ChildList
@@ -58,10 +58,13 @@ class Tally:
 
 
 def write_batch(batch, tally):
+    kinds = [kind for kind in KIND_LIST if kind in batch.rows]
+    # Each kind's stored rows, read together before any is written: a kind's writes change no other's rows.
+    stored = run_together([(_stored_rows(kind), batch.rows[kind]) for kind in kinds])
     created = {}
-    for kind in KIND_LIST:
-        if kind in batch.rows:
-            created[kind] = _upsert_rows(kind, batch.rows[kind], tally)
+    for kind, rows in zip(kinds, stored, strict=True):
+        stored_by_pk = {row[kind.pk_attname]: row for row in rows}
+        created[kind] = _upsert_rows(kind, batch.rows[kind], stored_by_pk, tally)
     for lists in (batch.links, batch.claimed_children()):
         for slot, wanted in lists.items():
             for owner in _replace_changed(slot, wanted, created.get(slot.owner_kind, set())):
@@ -145,13 +148,13 @@ def _stored_items(slot):
     return IdQuery(rows.values_list(slot.owner_attname, *slot.item_columns), slot.owner_attname)
 
 
-def _upsert_rows(kind, rows, tally):
-    """Insert the new rows, update the changed ones; return the pks of those created.
+def _upsert_rows(kind, rows, stored, tally):
+    """Insert the new rows, update the changed ones (`stored` holds those there are, by pk); return the pks
+    of those created.
 
     A unique value another row takes (a slug freed by one event and taken by another, two events swapping
     theirs) is first moved out of its way, to a temporary value, so that no order of the writes collides."""
     model = kind.model
-    stored = {row[kind.pk_attname]: row for row in _stored_rows(kind)(rows)}
     parked = _check_unique_values(kind, rows, stored)
     if parked:
         columns = sorted({attname for values in parked.values() for attname in values})

@@ -1,7 +1,9 @@
-"""The hottest reads, made on libpq itself: every request's first (the data state) and a page's documents.
-psycopg's cursor and Django's cost more than the database's answer, and a page's documents would be
-decoded from UTF-8 only to be encoded again. They are still made as Django makes its queries: under the
-connection's execute wrappers, its error wrapping and its query log, and within the query deadline in force.
+"""The hottest reads, made on libpq itself: every request's first (the data state), a page's documents, and
+many statements at once (the rows of a batch of documents). psycopg's cursor and Django's cost more than the
+database's answer, a page's documents would be decoded from UTF-8 only to be encoded again, and statements
+sent one by one each wait for their own answer. They are still made as Django makes its queries: under the
+connection's execute wrappers, its error wrapping and its query log (an entry for each round trip), and
+within the query deadline in force.
 """
 
 import functools
@@ -28,6 +30,18 @@ def fetch_first_rows(connection, statements):
     what was committed before it began, at the default isolation level)."""
     connection.ensure_connection()
     return _run(connection, "; ".join(statements), functools.partial(_first_rows, count=len(statements)))
+
+
+def fetch_all_rows(connection, statements):
+    """Every row, typed, of each of `statements` ((sql, params), merged as Django's backend merges them):
+    sent together, in one round trip, where each would wait for its own answer. They run in order, each
+    seeing what was committed before it began (at the default isolation level), in the transaction of an
+    atomic block, or else in one of their own."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors:  # a value psycopg cannot adapt is a Django error, as for a query
+        merge = _Kept.of(connection).client_cursor.mogrify
+        sql = "; ".join(merge(sql, params) for sql, params in statements)
+    return _run(connection, sql, functools.partial(_all_rows, count=len(statements)))
 
 
 def fetch_texts(connection, sql, params):
@@ -93,19 +107,34 @@ def _run_prepared(exchange, driver, kept, sql, params):
 
 
 def _first_rows(exchange, driver, sql, count):
-    driver.pgconn.send_query(sql.encode())
     kept = _Kept.of(exchange.connection)
     rows = []
+    for result in _results_of_each(exchange, driver, sql, count):
+        kept.transformer.set_pgresult(result)
+        rows.append(kept.transformer.load_row(0, tuple) if result.ntuples else None)
+    return rows
+
+
+def _all_rows(exchange, driver, sql, count):
+    kept = _Kept.of(exchange.connection)
+    rows = []
+    for result in _results_of_each(exchange, driver, sql, count):
+        kept.transformer.set_pgresult(result)
+        rows.append(kept.transformer.load_rows(0, result.ntuples, tuple))
+    return rows
+
+
+def _results_of_each(exchange, driver, sql, count):
+    """The results of `sql`, `count` statements sent as one command, each checked."""
+    driver.pgconn.send_query(sql.encode())
     results = exchange.results(driver)
     for result in results:
         _check(result, pq.ExecStatus.TUPLES_OK, driver)
-        kept.transformer.set_pgresult(result)
-        rows.append(kept.transformer.load_row(0, tuple) if result.ntuples else None)
     if len(results) < count:
         # The connection ended after the first answers (results() stops there): no SQLSTATE, so the database
         # is unavailable, as when it ends before the first.
         raise errors.OperationalError("the server closed the connection before answering every statement")
-    return rows
+    return results
 
 
 def _check(result, expected, driver):

@@ -11,11 +11,12 @@ from django.urls import get_script_prefix
 from django.utils import timezone
 from rest_framework import serializers
 
-from config.models import Image
+from config.models import Image, ImageVariantType
 from events.models import Event, EventAgency, VidURL
 from events.serializers import EVENT_MODES, EventListSerializer
 from spacedevs.api.compiled import Link, NotCompilable, compiled
 from spacedevs.api.queryplan import plan_of
+from spacedevs.api.rowset import ReadPlan, RowSet
 from spacedevs.api.stored import render_stored, stored_renderings
 
 
@@ -108,6 +109,37 @@ def test_rows_are_read_by_pk_without_joins():
     reads = [query["sql"] for query in captured]
     assert any('FROM "events_update"' in sql for sql in reads)
     assert [sql for sql in reads if " JOIN " in sql] == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statements sent together")
+@pytest.mark.usefixtures("generated")
+def test_the_rows_are_read_in_a_round_trip_per_step_from_the_events():
+    forms = tuple(compiled(serializer_class) for serializer_class in EVENT_MODES.values())
+    with CaptureQueriesContext(connection) as captured:
+        rows = RowSet.read(forms, Event.objects.all())
+    assert rows.rows[ImageVariantType]  # at the end of the longest chain
+    # The events; their lists (and types); the launches, updates, programs… they list; the launches' statuses,
+    # the programs' mission patches…; the patches' images, the agencies; the images' variants; their types.
+    assert len(captured) == 7
+
+
+def test_a_cycle_of_models_is_read_a_model_at_a_time():
+    # As a serializer showing its own model, nested (none does yet): neither model is read before the other.
+    plan = ReadPlan(
+        columns={},
+        queries={},
+        references={},
+        relations={},
+        reaches={"A": {"A", "B"}, "B": {"A", "B"}, "C": set()},
+        order=("A", "B", "C"),
+        links=(),
+    )
+    pending = {"A": {1}, "B": {2}, "C": {3}}
+    rows = RowSet(plan, link_prefix="")
+    assert rows._step(pending, listed={}) == {"C": {3}}
+    assert rows._step(pending, listed={}) == {"A": {1}}
+    assert rows._step(pending, listed={}) == {"B": {2}}
+    assert rows._step(pending, listed={}) == {}
 
 
 class ShoutingSerializer(EventListSerializer):

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from psycopg import IsolationLevel, pq
 
 from spacedevs import driver
-from spacedevs.driver import fetch_first_rows, fetch_one, fetch_texts
+from spacedevs.driver import fetch_all_rows, fetch_first_rows, fetch_one, fetch_texts
 from spacedevs.faults import DatabaseTimedOut, QueryDeadline, is_database_unavailable
 
 from .tcp_relay import Relay
@@ -112,20 +112,55 @@ def test_statements_sent_together_give_the_first_row_of_each_in_one_transaction(
     assert own.connection.info.transaction_status == pq.TransactionStatus.IDLE
 
 
-def test_an_error_among_statements_sent_together_is_djangos_and_ends_their_transaction(own):
+def test_statements_sent_together_give_every_row_of_each_typed_with_parameters_merged(own):
+    statements = [
+        ("SELECT x, x::text FROM generate_series(1, %s) AS x", [3]),
+        (
+            "SELECT %s::text, NULL::timestamptz, %s::timestamptz",
+            ["l'Île; “quoted” %s", datetime.datetime(2031, 1, 2, tzinfo=datetime.UTC)],
+        ),
+        ("SELECT 1 WHERE false", []),
+    ]
+    with CaptureQueriesContext(own) as queries:
+        rows = fetch_all_rows(own, statements)
+    assert rows == [
+        [(1, "1"), (2, "2"), (3, "3")],
+        [("l'Île; “quoted” %s", None, datetime.datetime(2031, 1, 2, tzinfo=datetime.UTC))],
+        [],
+    ]
+    assert len(queries) == 1  # one round trip
+
+
+@pytest.mark.parametrize(
+    "read_together",
+    [
+        lambda connection, statements: fetch_first_rows(connection, statements),
+        lambda connection, statements: fetch_all_rows(connection, [(sql, []) for sql in statements]),
+    ],
+)
+def test_an_error_among_statements_sent_together_is_djangos_and_ends_their_transaction(own, read_together):
     with pytest.raises(ProgrammingError, match='relation "no_such_table" does not exist'):
-        fetch_first_rows(own, ["SELECT pg_advisory_xact_lock(7)", "SELECT * FROM no_such_table"])
+        read_together(own, ["SELECT pg_advisory_xact_lock(7)", "SELECT * FROM no_such_table"])
     assert own.connection.info.transaction_status == pq.TransactionStatus.IDLE
     held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
     assert fetch_first_rows(own, [held]) == [(0,)]
 
 
-def test_a_connection_ended_before_every_statement_is_answered_is_the_database_unavailable(own, monkeypatch):
+@pytest.mark.parametrize(
+    "read_two",
+    [
+        lambda connection: fetch_first_rows(connection, ["SELECT 1", "SELECT 2"]),
+        lambda connection: fetch_all_rows(connection, [("SELECT 1", []), ("SELECT 2", [])]),
+    ],
+)
+def test_a_connection_ended_before_every_statement_is_answered_is_the_database_unavailable(
+    own, monkeypatch, read_two
+):
     every_result = driver._Exchange.results
     # As _Exchange.results() gives what came before the server closed the connection.
     monkeypatch.setattr(driver._Exchange, "results", lambda exchange, pg: every_result(exchange, pg)[:1])
     with pytest.raises(OperationalError) as raised:
-        fetch_first_rows(own, ["SELECT 1", "SELECT 2"])
+        read_two(own)
     assert is_database_unavailable(raised.value)
 
 
@@ -184,12 +219,13 @@ def relayed_connection(db):
     relay.stop()
 
 
-# Both reads on libpq, each with its own way to the server (a prepared statement, a simple query).
+# The reads on libpq, each with its own way to the server (a prepared statement, a simple query, several).
 READS = pytest.mark.parametrize(
     "read",
     [
         lambda connection: fetch_one(connection, "SELECT 1"),
         lambda connection: fetch_texts(connection, "SELECT %s", [1]),
+        lambda connection: fetch_all_rows(connection, [("SELECT %s", [1]), ("SELECT 2", [])]),
     ],
 )
 

@@ -1,4 +1,5 @@
-"""IdQuery: the rows its queryset gives for any ids, in one statement, compiled once on PostgreSQL."""
+"""IdQuery: the rows its queryset gives for any ids, in one statement, compiled once on PostgreSQL; several
+sent together in one round trip."""
 
 import pytest
 from django.db import connection
@@ -7,7 +8,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from events.models import Event, EventAgency
-from spacedevs.idquery import IdQuery
+from spacedevs.idquery import IdQuery, run_together
 
 EVENT_COLUMNS = ("id", "name", "date", "duration", "image_id")
 
@@ -65,3 +66,21 @@ def test_a_query_the_driver_cannot_answer_alone_runs_as_a_queryset():
 def test_only_values_querysets():
     with pytest.raises(TypeError, match="values"):
         IdQuery(Event.objects.all(), "pk")
+
+
+@pytest.mark.usefixtures("all_fixtures")
+def test_queries_run_together_give_what_each_gives_in_one_round_trip():
+    events = IdQuery(Event.objects.order_by("pk").values(*EVENT_COLUMNS), "pk")
+    links = IdQuery(
+        EventAgency.objects.order_by("event_id", "position").values_list("event_id", "agency_id"), "event_id"
+    )
+    shouting = IdQuery(Event.objects.annotate(shout=Upper("name")).order_by("pk").values("id", "shout"), "pk")
+    ids = id_choices()[1]
+    calls = [(events, ids), (links, []), (links, ids), (shouting, ids), (events, [10**9])]
+    expected = [query(call_ids) for query, call_ids in calls]
+    assert expected[2] and expected[3] and not expected[4]
+    with CaptureQueriesContext(connection) as captured:
+        assert run_together(calls) == expected
+    # Those IdQuery compiled go as one command (one entry in the log), the queryset it could not on its own.
+    assert len(captured) == (2 if connection.vendor == "postgresql" else 4)
+    assert run_together([]) == []

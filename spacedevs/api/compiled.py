@@ -77,12 +77,9 @@ class ToMany:
     def related_model(self):
         return self._field.related_model
 
-    def pairs(self, owners):
-        """(owner pk, related pk) for `owners`, each owner's in order."""
-        return self._pairs(owners)
-
     @cached_property
-    def _pairs(self):
+    def query(self):
+        """The IdQuery of the (owner pk, related pk) pairs of some owners, each owner's in order."""
         relation = self._field
         if isinstance(relation, models.ManyToManyField):
             through = relation.remote_field.through

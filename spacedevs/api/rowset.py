@@ -2,7 +2,9 @@
 
 Each model's rows are read in one query, with every column any compiled serializer of that model needs,
 once the rows that lead to them are read; each to-many relation's pairs in one more. The number of queries
-depends on which relations the rows fill, not on the number of rows.
+depends on which relations the rows fill, not on the number of rows. They are sent in steps, each step's
+together (idquery.run_together): the rows of every model that nothing still to read leads to, and the pairs
+of their lists, so that the round trips are as many as the steps from the roots to the farthest model.
 """
 
 from collections import defaultdict
@@ -11,19 +13,20 @@ from functools import cache
 
 from django.utils import timezone
 
-from spacedevs.idquery import IdQuery
+from spacedevs.idquery import IdQuery, run_together
 
 
 @dataclass(frozen=True)
 class ReadPlan:
     """Per model: the columns to read, the query of its rows by pk, the (attname, model) of its references
-    and (ToMany, model) of its lists; `order` puts each model before those it leads to; `links`, every Link
-    the serializers fill in."""
+    and (ToMany, model) of its lists, and the models it leads to, at any remove; `order` puts each model
+    before those it leads to; `links`, every Link the serializers fill in."""
 
     columns: dict
     queries: dict
     references: dict
     relations: dict
+    reaches: dict
     order: tuple
     links: tuple
 
@@ -58,9 +61,21 @@ def read_plan(roots):
         },
         references=dict(references),
         relations=dict(relations),
+        reaches={model: _reached(model, leads_to) for model in columns},
         order=_leaders_first({root.model for root in roots}, leads_to),
         links=tuple(links),
     )
+
+
+def _reached(start, leads_to):
+    """The models `start` leads to, at any remove (itself only through a cycle)."""
+    reached, pending = set(), list(leads_to[start])
+    while pending:
+        model = pending.pop()
+        if model not in reached:
+            reached.add(model)
+            pending += leads_to[model]
+    return reached
 
 
 def _leaders_first(starts, leads_to):
@@ -98,13 +113,49 @@ class RowSet:
         """The rows of `queryset` and all the compiled serializers `roots` show of them; links are rendered
         behind `link_prefix`."""
         rowset = cls(read_plan(tuple(roots)), link_prefix)
-        pending = defaultdict(set)
-        rowset._add(queryset.model, queryset.values(*rowset.plan.columns[queryset.model]), pending)
-        while model := next((model for model in rowset.plan.order if pending[model]), None):
-            wanted = pending.pop(model) - rowset.rows[model].keys()
-            if wanted:
-                rowset._add(model, rowset.plan.queries[model](wanted), pending)
+        pending = defaultdict(set)  # model -> pks to read
+        root = queryset.model
+        rowset._add(root, queryset.values(*rowset.plan.columns[root]), pending)
+        listed = {root: set(rowset.rows[root])}  # model -> pks read whose lists are still to read
+        while pending or listed:
+            step = rowset._step(pending, listed)
+            # The lists of the rows read in this step are read with them.
+            lists = [
+                (model, pks, *relation)
+                for model, pks in (listed | step).items()
+                for relation in rowset.plan.relations.get(model, ())
+            ]
+            found = run_together(
+                [(rowset.plan.queries[model], pks) for model, pks in step.items()]
+                + [(relation.query, pks) for _, pks, relation, _ in lists]
+            )
+            for model, rows in zip(step, found[: len(step)], strict=True):
+                rowset._add(model, rows, pending)
+            for (model, _, relation, target), pairs in zip(lists, found[len(step) :], strict=True):
+                rowset._add_members(model, relation, target, pairs, pending)
+            listed = {}
         return rowset
+
+    def _step(self, pending, listed):
+        """{model: pks} of the rows to read in the next step, taken out of `pending`: those of the models
+        that nothing else still to read can lead to (else the first in the plan's order: a cycle), when
+        `listed`'s lists are read."""
+        for model in list(pending):
+            pending[model] -= self.rows[model].keys()
+            if not pending[model]:
+                del pending[model]
+        # The models whose rows are still to read: those pending, and those the lists to read lead to.
+        unread = set(pending)
+        unread.update(target for model in listed for _, target in self.plan.relations.get(model, ()))
+        ready = [
+            model
+            for model in self.plan.order
+            if model in pending
+            and not any(model in self.plan.reaches[other] for other in unread if other is not model)
+        ]
+        if not ready and pending and not listed:
+            ready = [next(model for model in self.plan.order if model in pending)]
+        return {model: pending.pop(model) for model in ready}
 
     def _add(self, model, rows, pending):
         pk = model._meta.pk.attname
@@ -112,12 +163,15 @@ class RowSet:
         self.rows[model].update(added)
         for attname, target in self.plan.references.get(model, ()):
             pending[target].update(row[attname] for row in added.values() if row[attname] is not None)
-        for relation, target in self.plan.relations.get(model, ()):
-            if added:
-                members = self._members[relation]
-                for owner, item in relation.pairs(added):
-                    members.setdefault(owner, []).append(item)
-                    pending[target].add(item)
+
+    def _add_members(self, model, relation, target, pairs, pending):
+        """The pairs (owner pk, `target` pk) of a to-many `relation` of `model`'s rows, in order: those of
+        the owners read (pairs were asked for every pk asked for)."""
+        members, owners = self._members[relation], self.rows[model]
+        for owner, item in pairs:
+            if owner in owners:
+                members.setdefault(owner, []).append(item)
+                pending[target].add(item)
 
     def render(self, serializer, pk):
         """The representation of one root row by a compiled serializer."""
