@@ -12,7 +12,7 @@ from spacedevs.bulk import bulk_delete, bulk_insert, bulk_update
 from spacedevs.idquery import IdQuery, run_together
 
 from .errors import IngestError
-from .schema import EVENT, KIND_LIST, ChildList
+from .schema import EVENT, KIND_LIST, ChildList, OrderedRows
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -65,10 +65,34 @@ def write_batch(batch, tally):
     for kind, rows in zip(kinds, stored, strict=True):
         stored_by_pk = {row[kind.pk_attname]: row for row in rows}
         created[kind] = _upsert_rows(kind, batch.rows[kind], stored_by_pk, tally)
-    for lists in (batch.links, batch.claimed_children()):
-        for slot, wanted in lists.items():
-            for owner in _replace_changed(slot, wanted, created.get(slot.owner_kind, set())):
-                tally.record(slot.owner_kind, owner, UPDATED)
+    lists = [*batch.links.items(), *batch.claimed_children().items()]
+    # Each list's stored rows, read together before any list is replaced: no list's rows are in the table of
+    # another (_check_lists_apart).
+    _check_lists_apart()
+    new_owners = [created.get(slot.owner_kind, set()) for slot, _ in lists]
+    current = run_together(
+        [
+            (_stored_items(slot), [owner for owner in wanted if owner not in new])
+            for (slot, wanted), new in zip(lists, new_owners, strict=True)
+        ]
+    )
+    for (slot, wanted), new, current_rows in zip(lists, new_owners, current, strict=True):
+        for owner in _replace_changed(slot, wanted, current_rows, new):
+            tally.record(slot.owner_kind, owner, UPDATED)
+
+
+@cache
+def _check_lists_apart():
+    """Refuse lists whose rows share a table (none do): replacing one would change what was read of the
+    other."""
+    tables = defaultdict(list)
+    for kind in KIND_LIST:
+        for key, slot in kind.slots.items():
+            if isinstance(slot, OrderedRows):
+                tables[slot.row_model].append(f"{kind} {key}")
+    shared = [names for names in tables.values() if len(names) > 1]
+    if shared:
+        raise ImproperlyConfigured(f"ingest writes lists whose rows share a table: {shared}")
 
 
 @cache
@@ -183,11 +207,10 @@ def _owners_of(slot):
     return IdQuery(slot.row_model.objects.order_by().values_list(slot.owner_attname), "pk")
 
 
-def _replace_changed(slot, wanted, new_owners):
-    """Replace the rows of each owner whose list differs from `wanted`; return those owners, and the others
-    whose children (with their own LL2 id) moved to them. Owners in `new_owners` were created by this write:
-    they have no rows yet."""
-    current_rows = _stored_items(slot)([owner for owner in wanted if owner not in new_owners])
+def _replace_changed(slot, wanted, current_rows, new_owners):
+    """Replace the rows of each owner whose list differs from `wanted` (`current_rows` are the stored ones,
+    as _stored_items reads them); return those owners, and the others whose children (with their own LL2
+    id) moved to them. Owners in `new_owners` were created by this write: they have no rows yet."""
     current = {
         owner: [slot.item_of(row[1:]) for row in rows]
         for owner, rows in groupby(current_rows, key=itemgetter(0))

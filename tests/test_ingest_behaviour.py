@@ -6,14 +6,17 @@ import json
 import sys
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command, execute_from_command_line
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+import ingest.writer
 from config.models import Image, ImageVariant
 from events.models import Event, EventAgency, Update, VidURL
 from ingest.management.commands import import_ll2 as import_ll2_command
 from ingest.records import IngestError, ingest_records, parse_document
+from ingest.schema import KINDS
 from ingest.synthetic import generate_events
 from launches.models import Launch
 from spacedevs.models import DataState
@@ -608,3 +611,28 @@ def test_a_file_that_starts_with_a_byte_order_mark_imports(db, tmp_path, import_
     output = import_ll2(path)
     assert "  event                       1        0          0" in output
     assert list(Event.objects.values_list("id", "name")) == [(352, SEED_EVENT["name"])]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statements sent together")
+def test_an_unchanged_import_reads_in_the_same_round_trips_for_1_and_all_events(db):
+    events = list(fixture_events().values())
+    ingest_records(events, source="test")
+    counts = []
+    for records in (events[:1], events):
+        with CaptureQueriesContext(connection) as captured:
+            tally = ingest_records(records, source="test")
+        assert not tally.changed
+        counts.append([query["sql"].split()[0] for query in captured])
+    # The writers' turn; every kind's stored rows; the events holding the slugs; every list's stored rows (in
+    # a savepoint: the test's transaction is open).
+    assert counts[0] == counts[1] == ["SAVEPOINT", "WITH", "SELECT", "SELECT", "SELECT", "RELEASE"]
+
+
+def test_lists_whose_rows_share_a_table_are_refused(monkeypatch):
+    monkeypatch.setattr(ingest.writer, "KIND_LIST", (*ingest.writer.KIND_LIST, KINDS[Event]))
+    ingest.writer._check_lists_apart.cache_clear()
+    try:
+        with pytest.raises(ImproperlyConfigured, match="ingest writes lists whose rows share a table: "):
+            ingest.writer._check_lists_apart()
+    finally:
+        ingest.writer._check_lists_apart.cache_clear()
