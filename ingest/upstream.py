@@ -1,11 +1,15 @@
 """An LL2-compatible upstream, called within its rate budget: spaced calls, bounded retries, checked JSON."""
 
+import contextlib
 import email.utils
+import functools
 import itertools
 import json
 import math
 import random
+import signal
 import sys
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -185,6 +189,34 @@ def _asked_wait(response, body):
         return None
 
 
+class _CallEnded(BaseException):
+    """A call's time is up (_ended_at). Not an Exception: no handler on the way out of httpx takes it for
+    one of its own errors."""
+
+
+@contextlib.contextmanager
+def _ended_at(deadline):
+    """Ends the call made inside at `deadline` (a time.monotonic()) with _CallEnded, whatever it waits for:
+    its connection, its headers, its body. By a timer's signal, which reaches the main thread alone (the
+    commands'): elsewhere, only the body's reads are checked (Upstream._get)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def end(signum, frame):
+        raise _CallEnded()
+
+    previous = signal.signal(signal.SIGALRM, end)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 0.001))
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)  # inside: a timer that fires as it returns is caught
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
 class Upstream:
     """GETs JSON from an LL2-compatible server, spacing the calls to stay within its budget.
 
@@ -215,7 +247,10 @@ class Upstream:
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Token {token}"
-        self.client = httpx.Client(headers=headers, auth=auth, timeout=timeout, follow_redirects=True)
+        self._new_client = functools.partial(
+            httpx.Client, headers=headers, auth=auth, timeout=timeout, follow_redirects=True
+        )
+        self.client = self._new_client()
         self.timeout = timeout  # httpx's is per read: the whole call's is `_get`'s
         self.retry = retry or Retry()
         self.answered = False  # whether an LL2 page ever arrived: until then, a wrong URL is the likely cause
@@ -307,18 +342,25 @@ class Upstream:
 
     def _get(self, url):
         """(response, body) of a GET of `url`, within `timeout` for the whole call (httpx's is per read: a
-        body sent a byte at a time would take as long as its server liked), and ended by a stop asked for
-        meanwhile. Only a 200's body, or a 429's (which may say how long to wait), is read."""
+        body, or headers, sent a byte at a time would take as long as its server liked), and ended by a stop
+        asked for while the body arrives. Only a 200's body, or a 429's (which may say how long to wait), is
+        read."""
         deadline = time.monotonic() + self.timeout
-        with self.client.stream("GET", url) as response:
-            chunks = []
-            if response.status_code in (200, 429):
-                for chunk in response.iter_bytes():
-                    chunks.append(chunk)
-                    if self.stopped():
-                        raise SyncStopped()
-                    if time.monotonic() > deadline:
-                        raise TransientError(f"{url}: timed out")
+        try:
+            with _ended_at(deadline), self.client.stream("GET", url) as response:
+                chunks = []
+                if response.status_code in (200, 429):
+                    for chunk in response.iter_bytes():
+                        chunks.append(chunk)
+                        if self.stopped():
+                            raise SyncStopped()
+                        if time.monotonic() > deadline:
+                            raise TransientError(f"{url}: timed out")
+        except _CallEnded:
+            # Raised wherever the call was, perhaps in the middle of httpx's own bookkeeping: its connections
+            # are left to the collector, and the next call has new ones.
+            self.client = self._new_client()
+            raise TransientError(f"{url}: timed out") from None
         return response, b"".join(chunks)
 
     def _fetch(self, url):

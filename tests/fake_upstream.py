@@ -34,6 +34,8 @@ normally; once the script is empty, `always` (a fault or None) applies. Faults:
 - `("redirect",)`: `302` to the same URL (set as `always`, a loop).
 - `("gzip_garbage",)`: the page, said to be gzip (`Content-Encoding: gzip`) but sent as it is.
 - `("drip", seconds)`: the page's headers, then a byte of its body every 0.05 s for `seconds`, then the rest.
+- `("drip_headers", seconds)`: the page's status line and headers a byte every 0.05 s for `seconds`, then
+  the rest and the page.
 
 Rate limiting (`rate=(calls, seconds)`): a sliding window on `clock` (shared with the client under test
 when the test fakes time): a call at time t counts while `now - t < seconds`, the same boundary as
@@ -288,6 +290,8 @@ class FakeLL2:
             return self._send(handler, call, 200, body, headers={"Content-Encoding": "gzip"})
         if kind == "drip":
             return self._drip(handler, call, body, fault[1])
+        if kind == "drip_headers":
+            return self._drip_headers(handler, call, body, fault[1])
         return self._send(handler, call, 200, body)
 
     def _drip(self, handler, call, body, seconds):
@@ -302,6 +306,20 @@ class FakeLL2:
             handler.wfile.flush()
             sent += 1
         handler.wfile.write(body[sent:])
+        handler.close_connection = True
+
+    def _drip_headers(self, handler, call, body, seconds):
+        head = (
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"X-Padding: {'x' * 1000}\r\n\r\n"
+        ).encode()
+        sent, until = 0, time.monotonic() + seconds
+        while time.monotonic() < until and sent < len(head) and not self._stopping.wait(0.05):
+            handler.wfile.write(head[sent : sent + 1])
+            handler.wfile.flush()
+            sent += 1
+        handler.wfile.write(head[sent:] + body)
+        call.status = 200
         handler.close_connection = True
 
     def _page(self, query):

@@ -137,6 +137,23 @@ def test_a_redirect_loop_stops_the_sync_naming_the_url(fake_ll2, connect):
     assert_stopped_after_first_page(fake, message)
 
 
+def test_headers_sent_a_byte_at_a_time_end_the_call_at_its_timeout(fake_ll2, connect):
+    fake = fake_ll2()
+    fake.script(("drip_headers", 3))
+    messages = []
+    upstream = connect(fake, log=messages.append)
+    url = page_url(fake)
+    started = time.monotonic()
+    page = upstream.get_page(url)
+    assert time.monotonic() - started < 2.5  # the call given up after 0.5 s, not after the 3 s of its headers
+    assert [event["id"] for event in page["results"]] == FIRST_PAGE
+    assert [call.fault for call in fake.calls()] == [("drip_headers", 3), None]
+    assert [line.rsplit("; retrying in ", 1)[0] for line in messages] == [f"{url}: timed out"]
+    # The timer and its signal's handler as they were.
+    assert signal.getitimer(signal.ITIMER_REAL) == (0, 0)
+    assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
+
+
 def test_a_stop_asked_for_during_a_slow_answer_ends_the_call(fake_ll2):
     fake = fake_ll2()
     fake.script(("drip", 10))
