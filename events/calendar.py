@@ -19,8 +19,9 @@ from spacedevs.held_bytes import HeldBytes
 # The events of a feed: the first this many of its route, whatever `limit` says.
 FEED_SIZE = 250
 # What RFC 5545 allows in no TEXT value (§3.3.11): the control characters but the tab and line breaks (which
-# icalendar escapes).
+# Text escapes, each kind of them as `\n`).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 # LL2's date precisions (NetPrecision ids) that give an event's time of day: the second, the minute, the
 # hour. A coarser one (a local morning or afternoon, a day, a week, a month, a quarter, a half, a year) gives
 # its date at most: such an event is one of a day (RFC 5545 §3.6.1), on its date in UTC, not a moment at
@@ -60,7 +61,7 @@ class ICalendarRenderer(BaseRenderer):
         calendar.add("prodid", "-//spacedevs-events//LL2 events replica//EN")
         calendar.add("version", "2.0")
         # As text: escaped, whatever the parameters hold (line breaks, commas, semicolons).
-        calendar.add("x-wr-calname", vText(text(calendar_name(view, request))))
+        calendar.add("x-wr-calname", text(calendar_name(view, request)))
         events = data.get("results", [data])
         if not events:
             # RFC 5545 wants a calendar of at least one component (§3.6): a filter that matches nothing yet
@@ -167,8 +168,17 @@ def end_of(start, duration):
 
 
 def text(value):
-    """`value` without the control characters a TEXT value cannot hold (a search for `ISS\\x0b`)."""
-    return CONTROL_CHARACTERS.sub("", value)
+    """`value` as a TEXT value, without the control characters one cannot hold (a search for `ISS\\x0b`)."""
+    return Text(CONTROL_CHARACTERS.sub("", value))
+
+
+class Text(vText):
+    """A TEXT value escaped as RFC 5545 says (§3.3.11), each backslash as `\\\\`: icalendar's own escaping
+    takes a `\\N` in the text (`C:\\Nodes`) for a line break. Line breaks, of any kind, are `\\n`."""
+
+    def to_ical(self):
+        escaped = str(self).replace("\\", "\\\\").replace(";", r"\;").replace(",", r"\,")
+        return LINE_BREAKS.sub(r"\\n", escaped).encode(self.encoding)
 
 
 def is_timed(event):

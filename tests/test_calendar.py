@@ -264,6 +264,18 @@ def test_text_holds_no_control_character(client):
     assert re.findall(rb"[\x00-\x08\x0a-\x1f\x7f]", response.content.replace(b"\r\n", b"")) == []
 
 
+def test_text_is_escaped_as_rfc_5545_says_a_backslash_and_n_included(client):
+    name = "Dragon C:\\Nodes; test, \\n"
+    ingest_records([fixture_events()[352] | {"name": name, "location": "a\r\nb\rc\nd"}], source="test")
+    response = client.get("/2.3.0/events/?format=ics&search=%5CNodes")
+    _, [by_icalendar], [by_vobject] = parsed(response)
+    assert str(by_icalendar["SUMMARY"]) == by_vobject.summary.value == name
+    assert by_vobject.location.value == "a\nb\nc\nd"
+    assert vobject.readOne(response.content.decode()).x_wr_calname.value == "Space events (search=\\Nodes)"
+    assert b"\r\nSUMMARY:Dragon C:\\\\Nodes\\; test\\, \\\\n\r\n" in response.content
+    assert b"\r\nLOCATION:a\\nb\\nc\\nd\r\n" in response.content
+
+
 def test_a_feed_by_format_suffix_links_each_event_itself(client):
     for path in ("/2.3.0/events/352.ics", "/2.3.0/events.ics"):
         _, events, others = parsed(client.get(path))
