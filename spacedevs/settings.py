@@ -3,7 +3,7 @@
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import environ
 from corsheaders.defaults import default_headers as corsheaders_default_headers
@@ -29,6 +29,11 @@ def switch(name, default):
     text = os.environ.get(name)
     if text is None:
         return default
+    return switch_value(name, text)
+
+
+def switch_value(name, text):
+    """`text`, the value of `name`, as true or false (see switch())."""
     return SWITCH_VALUES[checked(name, text.strip().lower(), SWITCH_VALUES.__contains__, "true or false")]
 
 
@@ -51,7 +56,29 @@ def database(name, url):
     expected = (
         "a database URL like postgres://user:password@host:5432/name (a password's / ? % as %2F %3F %25)"
     )
-    return checked(name, config, bool, expected, shown=False)
+    return checked(name, config, bool, expected, shown=False) | url_options(name, url)
+
+
+# Django's own settings of a database that its URL may set, read as the variables of the same kind are:
+# django-environ takes them as Python literals and keeps any other text as it is (`conn_max_age=600s` failed
+# every request, `conn_health_checks=false` was true).
+URL_SWITCHES = {"ATOMIC_REQUESTS", "AUTOCOMMIT", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"}
+
+
+def url_options(name, url):
+    """{setting: value} of the options Django's (CONN_MAX_AGE and URL_SWITCHES) in the database `url` of the
+    variable `name`, each checked (the first, where one is given twice, as django-environ takes it)."""
+    options = {}
+    for key, values in parse_qs(urlsplit(url).query).items():
+        setting, text, label = key.upper(), values[0], f"{name}'s {key}"
+        if setting == "CONN_MAX_AGE":
+            if text.strip().lower() == "none":  # Django's: kept for ever
+                options[setting] = None
+            else:
+                options[setting] = numeric(label, text, lambda v: v >= 0, "0 seconds or more, or None")
+        elif setting in URL_SWITCHES:
+            options[setting] = switch_value(label, text)
+    return options
 
 
 def is_redis_url(location):

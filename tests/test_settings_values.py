@@ -3,6 +3,7 @@ them (not as django-environ's casts, which drop what is not a digit), within wha
 lists without their items' spaces; URLs that their clients read; gunicorn's own variables too. The composed
 deployment takes any database password."""
 
+import ast
 import os
 import re
 import socket
@@ -200,6 +201,38 @@ def test_a_database_urls_connect_timeout_is_held_to_the_variables_rule(timeout):
         "DATABASE_URL's connect_timeout must be a whole number, 2 seconds or more "
         f"(libpq reads 1 as 2), not {timeout!r}"
     )
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("conn_max_age=600s", "conn_max_age must be a whole number, 0 seconds or more, or None, not '600s'"),
+        ("conn_max_age=-1", "conn_max_age must be a whole number, 0 seconds or more, or None, not '-1'"),
+        ("conn_health_checks=maybe", "conn_health_checks must be true or false, not 'maybe'"),
+        ("ATOMIC_REQUESTS=2", "ATOMIC_REQUESTS must be true or false, not '2'"),
+    ],
+)
+def test_djangos_options_in_a_database_url_stop_the_start_unless_they_are_what_they_take(query, expected):
+    # django-environ kept `600s` as it was: every request failed (a number plus a text).
+    result = start("DATABASES", SECRET_KEY=KEY, DATABASE_REPLICA_URLS=f"{POSTGRESQL}?{query}")
+    assert refusal(result) == f"DATABASE_REPLICA_URLS's {expected}"
+
+
+@pytest.mark.parametrize(
+    ("query", "read"),
+    [
+        ("conn_max_age=600&conn_health_checks=false", (600, False, False)),
+        ("CONN_MAX_AGE=none&conn_health_checks=Yes&atomic_requests=on", (None, True, True)),
+        ("", (60, False, False)),  # Django's defaults, but the variable CONN_MAX_AGE's
+    ],
+)
+def test_djangos_options_in_a_database_url_are_read_as_the_variables_are(query, read):
+    result = start(
+        "DATABASES['default']", SECRET_KEY=KEY, DATABASE_URL=f"{POSTGRESQL}?{query}", CONN_MAX_AGE="60"
+    )
+    settings = ast.literal_eval(result.stdout)
+    keys = ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "ATOMIC_REQUESTS")
+    assert tuple(settings.get(key, False) for key in keys) == read
 
 
 @pytest.mark.parametrize(
