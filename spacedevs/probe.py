@@ -1,29 +1,54 @@
 """The container's health check: `python -m spacedevs.probe` exits 0 when the server on BIND is ready
 (`/ready/` answers 200: it serves and reaches its database), 1 otherwise."""
 
+import http.client
 import os
+import socket
 import sys
-import urllib.request
+
+from gunicorn.util import parse_address
 
 TIMEOUT_SECONDS = 4
+# The address a server listening on every interface is asked on.
+LOOPBACK = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}
 
 
-def ready_url(bind):
-    """The /ready/ URL of a server bound to `bind` (host:port; all interfaces are asked on loopback)."""
-    host, _, port = bind.rpartition(":")
-    if host in ("0.0.0.0", "", "[::]"):
-        host = "127.0.0.1"
-    return f"http://{host}:{port}/ready/"
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """HTTP over the Unix socket at `path`."""
+
+    def __init__(self, path, timeout):
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.path)
+
+
+def connection_to(bind):
+    """A connection to the server bound to `bind`, read as gunicorn reads it (host, host:port, [v6]:port,
+    unix:path), made directly: not through a proxy the environment names for the sync's calls."""
+    address = parse_address(bind)
+    if isinstance(address, str):
+        return UnixHTTPConnection(address, TIMEOUT_SECONDS)
+    host, port = address
+    return http.client.HTTPConnection(LOOPBACK.get(host, host), port, timeout=TIMEOUT_SECONDS)
+
+
+def is_ready(bind):
+    connection = connection_to(bind)
+    try:
+        connection.request("GET", "/ready/")
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
 
 
 def main():
-    url = ready_url(os.environ.get("BIND", "127.0.0.1:8000"))
-    try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
-            ready = response.status == 200
-    except OSError:
-        ready = False
-    sys.exit(0 if ready else 1)
+    sys.exit(0 if is_ready(os.environ.get("BIND", "127.0.0.1:8000")) else 1)
 
 
 if __name__ == "__main__":

@@ -79,6 +79,10 @@ def test_the_compose_file_runs_the_whole_service():
     assert services["web"]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
     assert services["migrate"]["depends_on"]["db"] == {"condition": "service_healthy"}
     assert all("healthcheck" in services[name] for name in ("db", "redis", "web"))
+    # PostgreSQL is ready when it answers over TCP, as the others connect (not on its socket alone, as during
+    # the image's first start); the image's check asks the web server, which the others do not run.
+    assert services["db"]["healthcheck"]["test"][:4] == ["CMD", "pg_isready", "--host", "127.0.0.1"]
+    assert services["migrate"]["healthcheck"] == services["sync"]["healthcheck"] == {"disable": True}
     assert "postgres-data:/var/lib/postgresql/data" in services["db"]["volumes"]
 
 
