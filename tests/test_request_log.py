@@ -26,7 +26,7 @@ def test_a_request_is_logged_once_under_the_proxys_id(client, caplog):
     assert response["X-Request-ID"] == "lb-7f3a.42"
     [line] = request_lines(caplog)
     assert (line.method, line.path, line.status, line.client) == ("GET", "/health/?probe=1", 200, "127.0.0.1")
-    assert line.getMessage() == f"GET /health/?probe=1 200 {line.duration_ms}ms"
+    assert line.getMessage() == f"GET /health/?probe=1 200 {line.duration_ms}ms 127.0.0.1"
     assert 0 < line.duration_ms < 10_000
 
 
@@ -59,6 +59,7 @@ def test_a_request_from_no_address_is_logged_from_none(caplog):
     assert Client(REMOTE_ADDR=None).get("/health/").status_code == 200
     [line] = request_lines(caplog)
     assert line.client == ""
+    assert line.getMessage().endswith("ms -")
 
 
 def test_the_client_logged_is_the_one_the_throttle_counts(client, caplog, settings):
