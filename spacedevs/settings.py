@@ -370,8 +370,8 @@ if switch("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Production switches, off for a local run: HTTPS only (the probes are answered before the redirect), HSTS,
-# cookies over HTTPS only (the admin's). With SECURE_SSL_REDIRECT=true, SECURE_HSTS_SECONDS=31536000 and
-# SECURE_COOKIES=true, `check --deploy` finds nothing (README: Deploying).
+# cookies over HTTPS only (the admin's). With production.env's (SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS and
+# its two HSTS switches, SECURE_COOKIES), `check --deploy` finds nothing (README: Deploying).
 SECURE_SSL_REDIRECT = switch("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = number("SECURE_HSTS_SECONDS", 0, lambda v: v >= 0, "0 (off) or more seconds")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = switch("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
