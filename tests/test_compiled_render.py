@@ -2,6 +2,7 @@
 compiler does not know is rendered by DRF."""
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -14,6 +15,7 @@ from rest_framework import serializers
 from config.models import Image, ImageVariantType
 from events.models import Event, EventAgency, VidURL
 from events.serializers import EVENT_MODES, EventListSerializer
+from spacedevs.api import rowset
 from spacedevs.api.compiled import Link, NotCompilable, compiled
 from spacedevs.api.queryplan import plan_of
 from spacedevs.api.rowset import ReadPlan, RowSet
@@ -140,6 +142,42 @@ def test_a_cycle_of_models_is_read_a_model_at_a_time():
     assert rows._step(pending, listed={}) == {"A": {1}}
     assert rows._step(pending, listed={}) == {"B": {2}}
     assert rows._step(pending, listed={}) == {}
+
+
+class Rows:
+    """A query's stand-in, over `rows` found by their item `key`: run as a queryset would be."""
+
+    def __init__(self, rows, key):
+        self.rows, self.key = rows, key
+
+    def _bound(self, ids):
+        return None
+
+    def _filtered(self, ids):
+        return [row for row in self.rows if row[self.key] in ids]
+
+
+def test_the_lists_of_rows_whose_own_model_is_nested_in_them_are_read(monkeypatch):
+    # As a serializer showing its own model nested (an event's parent event; none does yet): the roots'
+    # lists are read in the step that reads their parents, and theirs with them.
+    events, links = type("Events", (), {}), type("Links", (), {})
+    for model in (events, links):
+        model._meta = SimpleNamespace(pk=SimpleNamespace(attname="id"))
+    listed = type("Listed", (), {"query": Rows([(1, 10), (2, 20)], 0)})()  # a to-many relation
+    plan = ReadPlan(
+        columns={events: ("id", "parent_id"), links: ("id",)},
+        queries={events: Rows([{"id": 1, "parent_id": 2}, {"id": 2, "parent_id": None}], "id")},
+        references={events: {("parent_id", events)}},
+        relations={events: {(listed, links)}},
+        reaches={events: {events, links}, links: set()},
+        order=(events, links),
+        links=(),
+    )
+    plan.queries[links] = Rows([{"id": 10}, {"id": 20}], "id")
+    monkeypatch.setattr(rowset, "read_plan", lambda roots: plan)
+    rows = RowSet.read((), SimpleNamespace(model=events, values=lambda *columns: [{"id": 1, "parent_id": 2}]))
+    assert set(rows.rows[events]) == {1, 2} and set(rows.rows[links]) == {10, 20}
+    assert (list(rows.members(listed, 1)), list(rows.members(listed, 2))) == ([10], [20])
 
 
 class ShoutingSerializer(EventListSerializer):

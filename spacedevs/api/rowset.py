@@ -119,10 +119,14 @@ class RowSet:
         listed = {root: set(rowset.rows[root])}  # model -> pks read whose lists are still to read
         while pending or listed:
             step = rowset._step(pending, listed)
-            # The lists of the rows read in this step are read with them.
+            # The lists of the rows read in this step are read with them (a model's rows listed, and read
+            # again in this step: its own rows nested, as a parent).
+            owners = defaultdict(set)
+            for model, pks in (*listed.items(), *step.items()):
+                owners[model] |= pks
             lists = [
                 (model, pks, *relation)
-                for model, pks in (listed | step).items()
+                for model, pks in owners.items()
                 for relation in rowset.plan.relations.get(model, ())
             ]
             found = run_together(
