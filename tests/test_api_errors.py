@@ -250,3 +250,35 @@ def test_a_limit_of_any_length_is_clamped(client):
 def test_an_id_of_any_length_is_not_found(client, path):
     response = client.get(path, HTTP_ACCEPT="application/json")
     assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type"),
+    [
+        ("text/html;q=0, */*", "application/json"),  # anything but HTML
+        ("text/html;q=0.1, text/calendar", "text/calendar; charset=utf-8"),
+        ("text/calendar;q=0, */*;q=0.1", "application/json"),
+        ("application/json;q=0.5, text/html;q=0.9", "text/html; charset=utf-8"),
+        ("*/*;q=0, application/json", "application/json"),  # the most specific range counts
+        ("application/json;q=abc, text/html;q=0.5", "application/json"),  # a q that is no number: ignored
+        # A browser's, as before.
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html; charset=utf-8"),
+    ],
+)
+def test_accepts_q_values_choose_the_representation(client, accept, content_type):
+    response = client.get("/2.3.0/events/?limit=1", HTTP_ACCEPT=accept)
+    assert (response.status_code, response["Content-Type"]) == (200, content_type)
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [("/2.3.0/events/?day=0", 400), ("/2.3.0/events/99999/", 404), ("/no/such/path", 404)]
+)
+def test_an_error_is_json_for_a_client_that_refuses_html(client, path, status):
+    response = client.get(path, HTTP_ACCEPT="text/html;q=0, */*")
+    assert (response.status_code, response["Content-Type"]) == (status, "application/json")
+
+
+def test_a_request_that_accepts_nothing_is_a_406(client):
+    response = client.get("/2.3.0/events/", HTTP_ACCEPT="*/*;q=0")
+    assert (response.status_code, response["Content-Type"]) == (406, "application/json")
+    assert response.json() == {"detail": "Could not satisfy the request Accept header."}
