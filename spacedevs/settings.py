@@ -146,6 +146,7 @@ MIDDLEWARE = [
     "spacedevs.faults.QueryDeadlineMiddleware",
     "spacedevs.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "spacedevs.api.errors.BodilessErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "spacedevs.middleware.PrivateCookiesMiddleware",

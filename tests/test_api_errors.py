@@ -282,3 +282,47 @@ def test_a_request_that_accepts_nothing_is_a_406(client):
     response = client.get("/2.3.0/events/", HTTP_ACCEPT="*/*;q=0")
     assert (response.status_code, response["Content-Type"]) == (406, "application/json")
     assert response.json() == {"detail": "Could not satisfy the request Accept header."}
+
+
+@pytest.mark.parametrize(
+    ("signed_in", "method", "path"), [(False, "TRACE", "/admin/login/"), (True, "GET", "/admin/logout/")]
+)
+def test_a_method_a_django_view_does_not_take_is_a_json_405(
+    client, django_user_model, signed_in, method, path
+):
+    if signed_in:
+        client.force_login(django_user_model.objects.create_superuser("admin", "admin@example.com", None))
+    response = client.generic(method, path)
+    assert (response.status_code, response["Content-Type"]) == (405, "application/json")
+    assert response.json() == {"detail": f'Method "{method}" not allowed.'}
+    assert "POST" in response["Allow"]
+    assert response["Content-Length"] == str(len(response.content))
+
+
+@pytest.fixture
+def static_client(settings):
+    """A client of a server whose WhiteNoise serves the apps' static files (no collectstatic)."""
+    settings.WHITENOISE_USE_FINDERS = True
+    return Client()
+
+
+STATIC_FILE = "/static/rest_framework/css/bootstrap.min.css"
+
+
+def test_a_static_file_posted_is_a_json_405(static_client):
+    assert static_client.get(STATIC_FILE).status_code == 200
+    response = static_client.post(STATIC_FILE)
+    assert (response.status_code, response["Content-Type"], response["Allow"]) == (
+        405,
+        "application/json",
+        "GET, HEAD",
+    )
+    assert response.json() == {"detail": 'Method "POST" not allowed.'}
+    assert response["Content-Length"] == str(len(response.content))
+
+
+def test_a_range_a_static_file_does_not_have_is_a_json_416(static_client):
+    response = static_client.get(STATIC_FILE, HTTP_RANGE="bytes=99999999-")
+    assert (response.status_code, response["Content-Type"]) == (416, "application/json")
+    assert response.json() == {"detail": "Requested range not satisfiable."}
+    assert response["Content-Range"].startswith("bytes */")

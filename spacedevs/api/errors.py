@@ -20,6 +20,33 @@ class CompactJsonResponse(JsonResponse):
         super().__init__(data, json_dumps_params={"separators": (",", ":")}, **kwargs)
 
 
+class BodilessErrorsMiddleware:
+    """The errors that Django's own views and WhiteNoise answer with no body of theirs, as JSON, in DRF's
+    words: a method a view does not take (405: the admin's sign-in page asked TRACE, a static file POSTed),
+    a range a static file does not have (416). Their headers (`Allow`, `Content-Range`, CORS…) and cookies
+    stay. Outside WhiteNoise, which answers before the rest."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code not in (405, 416) or response.get("Content-Type") == "application/json":
+            return response
+        if response.status_code == 405:
+            detail = str(MethodNotAllowed(request.method).detail)
+        else:
+            detail = "Requested range not satisfiable."
+        replaced = CompactJsonResponse({"detail": detail}, status=response.status_code)
+        for header, value in response.items():
+            if header.lower() not in ("content-type", "content-length", "content-encoding"):
+                replaced[header] = value
+        replaced.cookies = response.cookies
+        # Not closed: it holds no file, and closing a response signals the request's end (request_finished:
+        # the database's connections closed, in the middle of it).
+        return replaced
+
+
 def json_bad_request(request, exception=None):
     return CompactJsonResponse({"detail": "Bad request."}, status=400)
 
