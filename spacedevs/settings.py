@@ -75,7 +75,7 @@ def url_options(name, url):
             if text.strip().lower() == "none":  # Django's: kept for ever
                 options[setting] = None
             else:
-                options[setting] = numeric(label, text, lambda v: v >= 0, "0 seconds or more, or None")
+                options[setting] = numeric(label, text, lambda v: v >= 0, "0 seconds or more, or None", float)
         elif setting in URL_SWITCHES:
             options[setting] = switch_value(label, text)
     return options

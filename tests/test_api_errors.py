@@ -256,6 +256,9 @@ def test_an_id_of_any_length_is_not_found(client, path):
     ("accept", "content_type"),
     [
         ("text/html;q=0, */*", "application/json"),  # anything but HTML
+        ("text/html;Q=0, */*", "application/json"),  # a parameter's name in any case
+        ("application/json;indent=4;q=0, application/json", "application/json"),  # a variant refused
+        ("application/json;indent=4;q=0.3, application/json;q=0.9, text/html;q=0.5", "application/json"),
         ("text/html;q=0.1, text/calendar", "text/calendar; charset=utf-8"),
         ("text/calendar;q=0, */*;q=0.1", "application/json"),
         ("application/json;q=0.5, text/html;q=0.9", "text/html; charset=utf-8"),
@@ -268,6 +271,20 @@ def test_an_id_of_any_length_is_not_found(client, path):
 def test_accepts_q_values_choose_the_representation(client, accept, content_type):
     response = client.get("/2.3.0/events/?limit=1", HTTP_ACCEPT=accept)
     assert (response.status_code, response["Content-Type"]) == (200, content_type)
+
+
+@pytest.mark.parametrize(
+    ("accept", "indented"),
+    [
+        ("application/json;indent=4;q=0.9, application/json;q=0.3", True),
+        ("application/json;indent=4;q=0.3, application/json;q=0.9", False),
+        ("application/json;indent=4;q=0, application/json", False),
+    ],
+)
+def test_a_variant_with_parameters_is_weighed_on_its_own(client, accept, indented):
+    response = client.get("/2.3.0/events/?limit=1", HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert (b'\n    "count"' in response.content) is indented
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,10 @@ class NamedFormatNegotiation(DefaultContentNegotiation):
 
     DRF ranks the media types of `Accept` by how specific they are and never reads their q-values: a client
     saying `text/html;q=0, */*` (anything but HTML) got the browsable page. Where `Accept` gives q-values,
-    each renderer takes the q of the most specific range that matches its type (RFC 9110 §12.5.1): those
-    given 0 are not acceptable, and DRF chooses among those given the highest. A `?format=` or a suffix
-    chooses as before."""
+    each renderer takes the highest q of its variants (RFC 9110 §12.5.1): its plain type weighed by the
+    most specific range without parameters that matches it, each range with parameters (`indent=4`) a
+    variant of its own. Those at 0 are not acceptable, and DRF chooses among the renderers, and the ranges,
+    of the highest q. A `?format=` or a suffix chooses as before."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
         name = self.settings.URL_FORMAT_OVERRIDE
@@ -25,23 +26,33 @@ class NamedFormatNegotiation(DefaultContentNegotiation):
             raise ValidationError(
                 {name: [f"'{asked}' is not a valid format; valid formats are: {', '.join(formats)}."]}
             )
-        if not (format_suffix or asked) and "q=" in request.META.get("HTTP_ACCEPT", ""):
+        if not (format_suffix or asked) and "q=" in request.META.get("HTTP_ACCEPT", "").lower():
             renderers = self._most_wanted(request, renderers)
         return super().select_renderer(request, renderers, format_suffix)
 
     def _most_wanted(self, request, renderers):
-        """The renderers whose type `Accept` gives the highest q-value, above 0 (NotAcceptable if none)."""
+        """The renderers whose variants `Accept` gives the highest q-value, above 0 (NotAcceptable if none);
+        the ranges of that q are the ones DRF then reads (its parsed `Accept`, kept on the request)."""
         ranges = [_MediaType(token) for token in self.get_accept_list(request)]
         wanted = {}
         for renderer in renderers:
             own = _MediaType(renderer.media_type)
             matching = [media_range for media_range in ranges if own.match(media_range)]
-            if matching:
-                wanted[renderer] = _quality(max(matching, key=lambda media_range: media_range.precedence))
+            plain = [media_range for media_range in matching if not _has_parameters(media_range)]
+            qualities = [_quality(media_range) for media_range in matching if _has_parameters(media_range)]
+            if plain:
+                qualities.append(_quality(max(plain, key=lambda media_range: media_range.precedence)))
+            if qualities:
+                wanted[renderer] = max(qualities)
         best = max(wanted.values(), default=0)
         if best <= 0:
             raise NotAcceptable(available_renderers=renderers)
+        request._parsed_accept_list = [media_range for media_range in ranges if _quality(media_range) == best]
         return [renderer for renderer in renderers if wanted.get(renderer) == best]
+
+
+def _has_parameters(media_range):
+    return any(name != "q" for name in media_range.params)
 
 
 def _quality(media_range):
