@@ -9,7 +9,7 @@ import environ
 from corsheaders.defaults import default_headers as corsheaders_default_headers
 from django.core.management.utils import get_random_secret_key
 
-from spacedevs.refused import RefusedSetting, checked, number, numeric
+from spacedevs.refused import RefusedSetting, as_number, checked, number, numeric
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -65,6 +65,15 @@ def database(name, url):
 URL_SWITCHES = {"ATOMIC_REQUESTS", "AUTOCOMMIT", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"}
 
 
+def url_max_age(label, text):
+    """A database URL's `conn_max_age` (`label` names it): None (Django's: kept for ever), or seconds, 0 or
+    more, a whole number kept as one (as django-environ read it)."""
+    if text.strip().lower() == "none":
+        return None
+    seconds = numeric(label, text, lambda v: v >= 0, "0 seconds or more, or None", float)
+    return int(seconds) if as_number(text, int) is not None else seconds
+
+
 def url_options(name, url):
     """{setting: value} of the options Django's (CONN_MAX_AGE and URL_SWITCHES) in the database `url` of the
     variable `name`, each checked (the first, where one is given twice, as django-environ takes it)."""
@@ -72,10 +81,7 @@ def url_options(name, url):
     for key, values in parse_qs(urlsplit(url).query).items():
         setting, text, label = key.upper(), values[0], f"{name}'s {key}"
         if setting == "CONN_MAX_AGE":
-            if text.strip().lower() == "none":  # Django's: kept for ever
-                options[setting] = None
-            else:
-                options[setting] = numeric(label, text, lambda v: v >= 0, "0 seconds or more, or None", float)
+            options[setting] = url_max_age(label, text)
         elif setting in URL_SWITCHES:
             options[setting] = switch_value(label, text)
     return options
