@@ -29,7 +29,8 @@ def fetch_first_rows(connection, statements):
     row: sent together, in one round trip, and run by PostgreSQL as one transaction (each statement seeing
     what was committed before it began, at the default isolation level)."""
     connection.ensure_connection()
-    return _run(connection, "; ".join(statements), functools.partial(_first_rows, count=len(statements)))
+    every = _run(connection, "; ".join(statements), functools.partial(_all_rows, count=len(statements)))
+    return [rows[0] if rows else None for rows in every]
 
 
 def fetch_all_rows(connection, statements):
@@ -106,35 +107,21 @@ def _run_prepared(exchange, driver, kept, sql, params):
     return exchange.result(driver, pq.ExecStatus.TUPLES_OK)
 
 
-def _first_rows(exchange, driver, sql, count):
-    kept = _Kept.of(exchange.connection)
-    rows = []
-    for result in _results_of_each(exchange, driver, sql, count):
-        kept.transformer.set_pgresult(result)
-        rows.append(kept.transformer.load_row(0, tuple) if result.ntuples else None)
-    return rows
-
-
 def _all_rows(exchange, driver, sql, count):
-    kept = _Kept.of(exchange.connection)
-    rows = []
-    for result in _results_of_each(exchange, driver, sql, count):
-        kept.transformer.set_pgresult(result)
-        rows.append(kept.transformer.load_rows(0, result.ntuples, tuple))
-    return rows
-
-
-def _results_of_each(exchange, driver, sql, count):
-    """The results of `sql`, `count` statements sent as one command, each checked."""
+    """Every row, typed, of each of the `count` statements of `sql`, sent as one command."""
     driver.pgconn.send_query(sql.encode())
     results = exchange.results(driver)
+    kept = _Kept.of(exchange.connection)
+    rows = []
     for result in results:
         _check(result, pq.ExecStatus.TUPLES_OK, driver)
+        kept.transformer.set_pgresult(result)
+        rows.append(kept.transformer.load_rows(0, result.ntuples, tuple))
     if len(results) < count:
         # The connection ended after the first answers (results() stops there): no SQLSTATE, so the database
         # is unavailable, as when it ends before the first.
         raise errors.OperationalError("the server closed the connection before answering every statement")
-    return results
+    return rows
 
 
 def _check(result, expected, driver):

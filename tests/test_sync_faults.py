@@ -109,19 +109,26 @@ def assert_stopped_after_first_page(fake, message):
     assert checkpoint.last_success is not None
 
 
+def first_page_through(fake, connect, *faults):
+    """Page 1 asked of `fake` through `faults`, then answered: (the seconds it took, the page, what each
+    retry logged, without its wait)."""
+    fake.script(*faults)
+    messages = []
+    upstream = connect(fake, log=messages.append)
+    started = time.monotonic()
+    page = upstream.get_page(page_url(fake))
+    return time.monotonic() - started, page, [line.rsplit("; retrying in ", 1)[0] for line in messages]
+
+
 def test_an_answer_past_the_calls_timeout_and_an_undecodable_one_are_retried(fake_ll2, connect):
     # httpx's timeout bounds each read: a body sent a byte at a time took as long as its server liked.
     fake = fake_ll2()
-    fake.script(("drip", 3), ("gzip_garbage",))
-    messages = []
-    upstream = connect(fake, log=messages.append)
-    url = page_url(fake)
-    started = time.monotonic()
-    page = upstream.get_page(url)
-    assert time.monotonic() - started < 2.5  # the call given up after 0.5 s, not after the 3 s of its body
+    seconds, page, messages = first_page_through(fake, connect, ("drip", 3), ("gzip_garbage",))
+    assert seconds < 2.5  # the call given up after 0.5 s, not after the 3 s of its body
     assert [event["id"] for event in page["results"]] == FIRST_PAGE
     assert [call.fault for call in fake.calls()] == [("drip", 3), ("gzip_garbage",), None]
-    timed_out, undecodable = (line.rsplit("; retrying in ", 1)[0] for line in messages)
+    url = page_url(fake)
+    timed_out, undecodable = messages
     assert timed_out == f"{url}: timed out"
     assert undecodable.startswith(f"{url}: unreadable body (")
 
@@ -139,16 +146,11 @@ def test_a_redirect_loop_stops_the_sync_naming_the_url(fake_ll2, connect):
 
 def test_headers_sent_a_byte_at_a_time_end_the_call_at_its_timeout(fake_ll2, connect):
     fake = fake_ll2()
-    fake.script(("drip_headers", 3))
-    messages = []
-    upstream = connect(fake, log=messages.append)
-    url = page_url(fake)
-    started = time.monotonic()
-    page = upstream.get_page(url)
-    assert time.monotonic() - started < 2.5  # the call given up after 0.5 s, not after the 3 s of its headers
+    seconds, page, messages = first_page_through(fake, connect, ("drip_headers", 3))
+    assert seconds < 2.5  # the call given up after 0.5 s, not after the 3 s of its headers
     assert [event["id"] for event in page["results"]] == FIRST_PAGE
     assert [call.fault for call in fake.calls()] == [("drip_headers", 3), None]
-    assert [line.rsplit("; retrying in ", 1)[0] for line in messages] == [f"{url}: timed out"]
+    assert messages == [f"{page_url(fake)}: timed out"]
     # The timer and its signal's handler as they were.
     assert signal.getitimer(signal.ITIMER_REAL) == (0, 0)
     assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
