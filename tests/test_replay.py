@@ -8,7 +8,7 @@ import logging
 import time
 
 import pytest
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.utils import timezone
 
@@ -301,20 +301,31 @@ def test_a_response_made_for_one_client_is_not_replayed_to_others(wsgi_client):
 
 
 @pytest.mark.usefixtures("seeded")
-def test_a_replay_starts_a_request_as_django_does(wsgi_client):
-    # Among request_started's receivers: Django's, closing connections past CONN_MAX_AGE or that failed.
-    started = []
+def test_a_replay_starts_and_finishes_a_request_as_django_does(wsgi_client):
+    # Among the receivers of both: Django's, closing connections past CONN_MAX_AGE or that failed.
+    signals = []
 
-    def receiver(**kwargs):
-        started.append(kwargs["environ"]["QUERY_STRING"])
+    def started(**kwargs):
+        signals.append(("started", kwargs["environ"]["QUERY_STRING"]))
 
-    request_started.connect(receiver)
+    def finished(**kwargs):
+        signals.append(("finished", kwargs["sender"].__name__))
+
+    request_started.connect(started)
+    request_finished.connect(finished)
     try:
         for _ in range(2):
             wsgi_client.get("/2.3.0/events/?limit=1", **JSON)
     finally:
-        request_started.disconnect(receiver)
-    assert (started, wsgi_client.django_calls) == (["limit=1", "limit=1"], 1)
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+    assert wsgi_client.django_calls == 1
+    assert signals == [
+        ("started", "limit=1"),
+        ("finished", "WSGIHandler"),
+        ("started", "limit=1"),
+        ("finished", "ReplayedResponses"),
+    ]
 
 
 @pytest.mark.usefixtures("seeded")
