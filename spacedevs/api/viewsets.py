@@ -1,5 +1,7 @@
 """The base viewsets every LL2 resource is served by."""
 
+import copy
+
 from django.db import models
 from rest_framework import viewsets
 from rest_framework.settings import api_settings
@@ -51,7 +53,44 @@ class ReadOnlyViewSet(MethodFirstMixin, viewsets.ReadOnlyModelViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        check_query_parameters(request, self.query_parameter_names())
+        names = self.query_parameter_names()
+        check_query_parameters(request, names)
+        self.check_earlier_values(request, names)
+
+    def check_earlier_values(self, request, names):
+        """A parameter given more than once is read as its last value, as LL2 reads it (but for a filter that
+        reads them all, `program`): each earlier value is checked in the last one's place, as the view checks
+        that one, so that a bad value is a 400 there too, never left out unseen."""
+        if self.action not in ("list", "retrieve"):
+            return  # the parameters are read by these alone
+        for name, values in request.query_params.lists():
+            if name not in names or self._reads_every_value(name):
+                continue
+            for value in dict.fromkeys(values[:-1]):
+                if value != values[-1]:
+                    self._with_value(request, name, value).check_query()
+
+    def _reads_every_value(self, name):
+        filter_ = self.filterset_class.base_filters.get(name) if self.filterset_class else None
+        return filter_ is not None and getattr(filter_.field.widget, "allow_multiple_selected", False)
+
+    def _with_value(self, request, name, value):
+        """A copy of this view serving a copy of `request` whose `name` is `value` alone."""
+        query = request.query_params.copy()
+        query.setlist(name, [value])
+        django_request = copy.copy(request._request)
+        django_request.GET = query
+        view = copy.copy(self)
+        view.request = view.initialize_request(django_request)
+        return view
+
+    def check_query(self):
+        """Every check of its query parameters that the view's action makes before it reads a row."""
+        self.perform_content_negotiation(self.request)
+        self.filter_queryset(self.get_queryset())
+        if self.action == "list" and self.paginator is not None:
+            self.paginator.get_limit(self.request)
+            self.paginator.get_offset(self.request)
 
     def query_parameter_names(self):
         names = {api_settings.URL_FORMAT_OVERRIDE}
