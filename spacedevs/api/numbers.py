@@ -38,8 +38,10 @@ SIGNIFICANT_DIGITS = 21
 
 def whole_number(text):
     """The whole number `text` spells in plain ASCII digits, after a `-` if it is below zero, or None for any
-    other text (`int()` would also take `+1`, ` 1`, `1_0` or other scripts' digits). Past SIGNIFICANT_DIGITS
-    digits, a number of that many: past every bound just the same."""
+    other text (`int()` would also take `+1`, `1_0` or other scripts' digits). Whitespace around it is cut,
+    as LL2's fields cut it (`id=352, 101`, a list joined with ", "). Past SIGNIFICANT_DIGITS digits, a
+    number of that many: past every bound just the same."""
+    text = text.strip()
     negative = text.startswith("-")
     digits = text[negative:]
     if not (digits.isascii() and digits.isdigit()):
