@@ -10,7 +10,8 @@ under the request's every input that can shape it (scheme, host, path, query, `A
 deadline, from the primary: spacedevs/replicas.py), and replays the response when the state's tag is the
 one the response was computed from and its time window has not ended;
 `If-None-Match` and `If-Modified-Since` get their 304 the same way, and HEAD the headers alone. A hit
-counts towards the client's limit, is logged like any request, and ends as Django's requests end.
+counts towards the client's limit, is logged like any request, and one that read the state ends as
+Django's requests end.
 Anything else goes to Django, with the data state already read (DataStateMiddleware).
 Requests with an `Authorization: Token` header go to Django: their key is checked there.
 """
@@ -90,9 +91,11 @@ def kept_headers(headers):
     return [(name, value) for name, value in headers if name.lower() not in PER_REQUEST_HEADERS]
 
 
-class ReplayedBody(list):
-    """A replayed response's body, which the server closes once it is sent: that ends the request as Django's
-    responses end theirs (`request_finished`: among others, connections past CONN_MAX_AGE are closed)."""
+class FinishingBody(list):
+    """The body of a replay that started its request as Django starts one (it read the data state), which the
+    server closes once it is sent: that ends the request as Django's responses end theirs
+    (`request_finished`: among others, connections past CONN_MAX_AGE are closed). A replay of a leased state
+    starts nothing, and touches no connection, to finish."""
 
     def close(self):
         request_finished.send(sender=ReplayedResponses)
@@ -207,7 +210,8 @@ class ReplayedResponses:
             headers.append(("X-Mirror-Synced-At", iso_utc(state.synced_at)))
         start_response(status, headers)
         log_request(environ["REQUEST_METHOD"], replayable.path, int(status[:3]), started, environ)
-        return ReplayedBody([body])
+        # Read here (_read_state): the request was started as Django starts one.
+        return FinishingBody([body]) if DATA_STATE_KEY in environ else [body]
 
     def _record(self, key, environ, start_response):
         """Django's response to the request, kept for replay when the response cache marked it so."""

@@ -3,6 +3,7 @@ HEAD as Django would give them, one read of the data state per request (none und
 response the database no longer agrees with (tests/test_response_cache.py runs its write paths through this
 client too)."""
 
+import contextlib
 import datetime
 import logging
 import time
@@ -86,8 +87,9 @@ def test_between_writers_turns_a_replay_reads_nothing_and_a_write_is_seen_at_onc
     url = "/2.3.0/events/?mode=list"
     with leases_of(60):
         first = wsgi_client.get(url, **JSON)
-        with django_assert_num_queries(0):
+        with django_assert_num_queries(0), request_signals() as sent:
             assert wsgi_client.get(url, **JSON).content == first.content
+        assert sent == []  # nor does it start a request, or end one: it touches no connection
         # The page's first read of the state leased it: the read again once it was computed took the lease.
         assert (len(state_reads), wsgi_client.django_calls) == (1, 1)
     writer = WriterElsewhere()
@@ -300,27 +302,35 @@ def test_a_response_made_for_one_client_is_not_replayed_to_others(wsgi_client):
     assert not_modified["Cache-Control"] == "public, max-age=30"
 
 
-@pytest.mark.usefixtures("seeded")
-def test_a_replay_starts_and_finishes_a_request_as_django_does(wsgi_client):
-    # Among the receivers of both: Django's, closing connections past CONN_MAX_AGE or that failed.
-    signals = []
+@contextlib.contextmanager
+def request_signals():
+    """The request_started and request_finished signals sent meanwhile: ("started", query) and ("finished",
+    the sender's name)."""
+    sent = []
 
     def started(**kwargs):
-        signals.append(("started", kwargs["environ"]["QUERY_STRING"]))
+        sent.append(("started", kwargs["environ"]["QUERY_STRING"]))
 
     def finished(**kwargs):
-        signals.append(("finished", kwargs["sender"].__name__))
+        sent.append(("finished", kwargs["sender"].__name__))
 
     request_started.connect(started)
     request_finished.connect(finished)
     try:
-        for _ in range(2):
-            wsgi_client.get("/2.3.0/events/?limit=1", **JSON)
+        yield sent
     finally:
         request_started.disconnect(started)
         request_finished.disconnect(finished)
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_replay_starts_and_finishes_a_request_as_django_does(wsgi_client):
+    # Among the receivers of both: Django's, closing connections past CONN_MAX_AGE or that failed.
+    with request_signals() as sent:
+        for _ in range(2):
+            wsgi_client.get("/2.3.0/events/?limit=1", **JSON)
     assert wsgi_client.django_calls == 1
-    assert signals == [
+    assert sent == [
         ("started", "limit=1"),
         ("finished", "WSGIHandler"),
         ("started", "limit=1"),
