@@ -905,6 +905,50 @@ def test_prune_asks_again_about_an_event_the_walk_missed(fake_ll2, connect):
     assert deleted not in stored_ids() and len(stored_ids()) == 113
 
 
+@pytest.mark.parametrize("change", ["added", "moved"])
+def test_a_prune_walk_the_upstream_changed_under_still_prunes(fake_ll2, connect, change):
+    fake = fake_ll2(THIN, page_size=10)
+    upstream = connect(fake)
+    sync_events(upstream, since=None)
+    by_date = sorted(fake.events, key=lambda event: (stamp(event["date"]), event["id"]))
+    dropped, last = by_date[50]["id"], by_date[-1]
+    fake.events = [event for event in fake.events if event["id"] != dropped]
+
+    def between_pages(page):
+        # After page 1, an event comes upstream before every other (the count grows by one), or the last
+        # event moves there (the walk, past that date, never sees it): offsets shift either way.
+        if page["previous"] is None:
+            if change == "added":
+                fake.events.append(copy.deepcopy(last) | {"id": 999777, "slug": "added-999777"})
+            moving = fake.events[-1] if change == "added" else next(e for e in fake.events if e is last)
+            moving["date"] = "1900-01-01T00:00:00Z"
+            fake.events.sort(key=sort_key)
+
+    found = upstream_event_ids(upstream, on_page=between_pages)
+
+    missed = {"added": {dropped}, "moved": {dropped, last["id"]}}[change]
+    assert set(stored_ids()) - found == missed
+    assert prune_events(found, max_fraction=0.1) == 1
+    assert stored_ids() == sorted(event["id"] for event in THIN if event["id"] != dropped)
+    asked = fake.calls()[-1]
+    assert (asked.query["mode"], asked.query["id"]) == ("list", ",".join(map(str, sorted(missed))))
+
+
+def test_a_slug_holder_a_page_deletes_counts_as_pruned_with_the_walk(fake_ll2, sync_ll2):
+    fake = fake_ll2(SMALL, page_size=10)
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    deleted = fake.events[3]
+    taker = copy.deepcopy(SMALL[7]) | {
+        "id": 99001,
+        "slug": deleted["slug"],
+        "last_updated": "2030-01-01T00:00:00Z",
+    }
+    fake.events = sorted([event for event in fake.events if event is not deleted] + [taker], key=sort_key)
+    output = sync_ll2("--base-url", fake.base_url, "--prune", *FAST)
+    assert output == f"{fake.base_url}: 1 page: 1 created, 0 updated, 1 unchanged, 1 pruned\n"
+    assert stored_ids() == sorted(event["id"] for event in fake.events)
+
+
 def test_the_prune_walk_asks_its_upstream_alone(fake_ll2, connect, monkeypatch):
     # A `next` naming another host (an upstream behind a proxy it does not know of, or a hostile one) would
     # send it the API key: the walk asks for its pages itself.

@@ -278,7 +278,7 @@ class Command(BaseCommand):
         if options["prune"]:
             if self.stopping.is_set():
                 raise SyncStopped()
-            summary.pruned = prune_events(
+            summary.pruned += prune_events(
                 upstream_event_ids(upstream),
                 max_fraction=options["max_prune_fraction"],
                 force=options["force"],
