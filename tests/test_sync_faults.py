@@ -918,9 +918,10 @@ def test_a_prune_walk_the_upstream_changed_under_still_prunes(fake_ll2, connect,
         # After page 1, an event comes upstream before every other (the count grows by one), or the last
         # event moves there (the walk, past that date, never sees it): offsets shift either way.
         if page["previous"] is None:
+            moving = last  # the fake's own copy
             if change == "added":
-                fake.events.append(copy.deepcopy(last) | {"id": 999777, "slug": "added-999777"})
-            moving = fake.events[-1] if change == "added" else next(e for e in fake.events if e is last)
+                moving = copy.deepcopy(last) | {"id": 999777, "slug": "added-999777"}
+                fake.events.append(moving)
             moving["date"] = "1900-01-01T00:00:00Z"
             fake.events.sort(key=sort_key)
 
