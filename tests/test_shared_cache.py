@@ -1,5 +1,5 @@
-"""Two servers sharing one Redis share their cached responses, a write shows at once on both, and they
-enforce one request limit together."""
+"""Two servers sharing one Redis share their cached responses, a write (an import, a sync page, an admin save
+or delete) shows at once on both, and they enforce one request limit together."""
 
 import copy
 import fcntl
@@ -11,6 +11,7 @@ import pytest
 import redis
 
 from .conftest import fixture_events
+from .fake_upstream import FakeLL2
 from .instances import Instance
 
 REDIS_URL = os.environ.get("REDIS_TEST_URL")
@@ -93,3 +94,93 @@ def test_servers_enforce_one_limit_together(two_limited_servers):
         assert refused.status_code == 429
         assert 3590 < int(refused.headers["Retry-After"]) <= 3600  # counted from the first request
         assert get(server, "/2.3.0/api-throttle/").json()["current_use"] == 6
+
+
+# Routes showing the seed event (352) among the fixtures': pages of each mode, its own in two, a search.
+SEED_ROUTES = [
+    "/2.3.0/events/?mode=detailed&id=352",
+    "/2.3.0/events/?mode=list&id=352",
+    "/2.3.0/events/352/",
+    "/2.3.0/events/previous/?mode=normal&id=352",
+    "/2.3.0/events/previous/352/?mode=list",
+    "/events/?search=HTV-X1",
+]
+ENCODINGS = [{}, {"Accept-Encoding": "gzip"}]
+
+
+def warm(servers, routes):
+    """Each route asked of each server twice, in each encoding (the second a hit, replayed): {(route,
+    encoding's index): (ETag, body)}, the same from both."""
+    seen = {}
+    for route in routes:
+        for index, headers in enumerate(ENCODINGS):
+            answers = [get(server, route, **headers) for server in servers for _ in range(2)]
+            assert {answer.status_code for answer in answers} == {200}, route
+            assert len({(answer.headers["ETag"], answer.content) for answer in answers}) == 1, route
+            seen[route, index] = (answers[0].headers["ETag"], answers[0].content)
+    return seen
+
+
+def assert_changed_on_both(servers, before):
+    """The next answer of each server to each route is the data as written: another body under another ETag,
+    whether the client holds the old one or not."""
+    for server in servers:
+        for (route, index), (etag, content) in before.items():
+            for headers in (ENCODINGS[index], {**ENCODINGS[index], "If-None-Match": etag}):
+                answer = get(server, route, **headers)
+                assert answer.status_code in (200, 404), (server.base_url, route, headers)
+                assert answer.content != content, (server.base_url, route, headers)
+                assert answer.headers.get("ETag") != etag, (server.base_url, route, headers)
+
+
+def sync_a_page(first):
+    moved = copy.deepcopy(fixture_events()[352]) | {
+        "name": "Moved upstream",
+        "last_updated": "2031-01-01T00:00:00Z",
+    }
+    with FakeLL2([moved], page_size=10) as fake:
+        first.manage("sync_ll2", "--base-url", fake.base_url, "--rate", "1000/1", "--no-progress")
+    return "/2.3.0/events/352/", "Moved upstream"
+
+
+def admin_post(server, path, data):
+    """POST `data` to the admin page `path` of `server`, signed in as a superuser made for it."""
+    server.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import User; "
+        "User.objects.create_superuser('admin', 'admin@example.com', 'test-password')",
+    )
+    base = server.base_url.removesuffix("/2.3.0")
+    with httpx.Client(base_url=base, headers={"Host": "127.0.0.1"}) as browser:
+        browser.get("/admin/login/")
+        credentials = {"username": "admin", "password": "test-password", "next": "/admin/"}
+        signed_in = browser.post("/admin/login/", data=_with_token(browser, credentials))
+        assert signed_in.status_code == 302, signed_in.text
+        browser.get(path)
+        done = browser.post(path, data=_with_token(browser, data))
+        assert done.status_code == 302, done.text
+
+
+def _with_token(browser, data):
+    return {**data, "csrfmiddlewaretoken": browser.cookies["csrftoken"]}
+
+
+def save_in_the_admin(first):
+    admin_post(first, "/admin/config/eventtype/13/change/", {"id": 13, "name": "Moved in the admin"})
+    return "/2.3.0/events/352/", "Moved in the admin"
+
+
+def delete_in_the_admin(first):
+    admin_post(first, "/admin/events/event/352/delete/", {"post": "yes"})
+    return "/2.3.0/events/?mode=list&id=352", '"count":0'
+
+
+@pytest.mark.parametrize("write", [sync_a_page, save_in_the_admin, delete_in_the_admin])
+def test_every_path_of_writing_shows_at_once_on_both_servers(two_servers, write):
+    first, second, _ = two_servers
+    before = warm((first, second), SEED_ROUTES)
+    shown_at, written = write(first)
+    assert_changed_on_both((first, second), before)
+    for server in (first, second):
+        assert written in get(server, shown_at).text
