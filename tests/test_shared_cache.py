@@ -5,10 +5,15 @@ import copy
 import fcntl
 import json
 import os
+import threading
 
 import httpx
 import pytest
 import redis
+from django.db import connection
+
+from events.models import Event
+from ingest.records import ingest_records
 
 from .conftest import fixture_events
 from .fake_upstream import FakeLL2
@@ -55,10 +60,10 @@ def two_limited_servers(tmp_path, sqlite_databases, redis_url):
     yield from servers_sharing_redis(tmp_path, sqlite_databases, redis_url, ANONYMOUS_THROTTLE_RATE="6/hour")
 
 
-def get(server, path, **headers):
+def get(server, path, client=httpx, **headers):
     """GET from `server` as a load balancer in front of both would: under one host name."""
     url = f"{server.base_url.removesuffix('/2.3.0')}{path}"
-    return httpx.get(url, headers={"Host": "127.0.0.1", **headers})
+    return client.get(url, headers={"Host": "127.0.0.1", **headers})
 
 
 def test_servers_share_cached_responses_and_see_every_write_at_once(two_servers):
@@ -108,26 +113,26 @@ SEED_ROUTES = [
 ENCODINGS = [{}, {"Accept-Encoding": "gzip"}]
 
 
-def warm(servers, routes):
+def warm(servers, routes, client):
     """Each route asked of each server twice, in each encoding (the second a hit, replayed): {(route,
     encoding's index): (ETag, body)}, the same from both."""
     seen = {}
     for route in routes:
         for index, headers in enumerate(ENCODINGS):
-            answers = [get(server, route, **headers) for server in servers for _ in range(2)]
+            answers = [get(server, route, client, **headers) for server in servers for _ in range(2)]
             assert {answer.status_code for answer in answers} == {200}, route
             assert len({(answer.headers["ETag"], answer.content) for answer in answers}) == 1, route
             seen[route, index] = (answers[0].headers["ETag"], answers[0].content)
     return seen
 
 
-def assert_changed_on_both(servers, before):
+def assert_changed_on_both(servers, before, client):
     """The next answer of each server to each route is the data as written: another body under another ETag,
     whether the client holds the old one or not."""
     for server in servers:
         for (route, index), (etag, content) in before.items():
             for headers in (ENCODINGS[index], {**ENCODINGS[index], "If-None-Match": etag}):
-                answer = get(server, route, **headers)
+                answer = get(server, route, client, **headers)
                 assert answer.status_code in (200, 404), (server.base_url, route, headers)
                 assert answer.content != content, (server.base_url, route, headers)
                 assert answer.headers.get("ETag") != etag, (server.base_url, route, headers)
@@ -179,8 +184,70 @@ def delete_in_the_admin(first):
 @pytest.mark.parametrize("write", [sync_a_page, save_in_the_admin, delete_in_the_admin])
 def test_every_path_of_writing_shows_at_once_on_both_servers(two_servers, write):
     first, second, _ = two_servers
-    before = warm((first, second), SEED_ROUTES)
-    shown_at, written = write(first)
-    assert_changed_on_both((first, second), before)
+    with httpx.Client() as client:
+        before = warm((first, second), SEED_ROUTES, client)
+        shown_at, written = write(first)
+        assert_changed_on_both((first, second), before, client)
     for server in (first, second):
         assert written in get(server, shown_at).text
+
+
+def import_renamed(name):
+    ingest_records([copy.deepcopy(fixture_events()[352]) | {"name": name}], source="test")
+
+
+def save_renamed(name):
+    event = Event.objects.get(pk=352)
+    event.name = name
+    event.save()  # outside a transaction, as a shell's
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="leases of the data state are PostgreSQL's")
+@pytest.mark.parametrize("write", [import_renamed, save_renamed])
+def test_on_postgresql_each_write_shows_at_once_on_both_servers_while_others_read(
+    transactional_db, tmp_path, redis_url, write
+):
+    """Servers of production's two workers on PostgreSQL, where a worker leases the data state between
+    writers' turns: clients reading all along keep the workers' leases, replays and cached responses warm,
+    and the answer after each write is still the data as written."""
+    redis.Redis.from_url(redis_url).flushdb()
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    import_renamed("HTV-X1 as first written")
+    servers = []
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        servers.append(Instance(tmp_path / name, DATABASE_URL=url, REDIS_URL=redis_url, WEB_CONCURRENCY="2"))
+    reading = threading.Event()
+
+    def read_all_along():
+        with httpx.Client() as client:
+            while not reading.is_set():
+                for server in servers:
+                    for route in SEED_ROUTES:
+                        for headers in ENCODINGS:
+                            get(server, route, client, **headers)
+
+    reader = threading.Thread(target=read_all_along)
+    client = httpx.Client()
+    try:
+        for server in servers:
+            server.launch()  # both start at once
+        for server in servers:
+            server.ready()
+        reader.start()
+        before = warm(servers, SEED_ROUTES, client)
+        for number in range(4):
+            name = f"HTV-X1 written {number}"
+            write(name)
+            assert_changed_on_both(servers, before, client)
+            before = warm(servers, SEED_ROUTES, client)
+            assert all(name.encode() in content for _, content in before.values())
+    finally:
+        client.close()
+        reading.set()
+        if reader.is_alive():
+            reader.join()
+        for server in servers:
+            server.stop()
+        redis.Redis.from_url(redis_url).flushdb()
