@@ -1,4 +1,5 @@
-"""The admin serves every model: list, search and the change form with its inlines."""
+"""The admin serves every model: list, search and the change form with its inlines; what it changes, every
+event showing it shows at once (its stored documents)."""
 
 import re
 
@@ -7,10 +8,15 @@ from django.contrib import admin
 from django.forms.widgets import SplitDateTimeWidget
 from django.urls import reverse
 
+from astronauts.models import Astronaut
 from events.models import Event
+from launches.models import Launch
+from programs.models import Program
 from spacedevs.changes import data_models
+from spacestations.models import Expedition
 
 from .conftest import PROJECT_APPS, fixture_events
+from .test_stored_documents import assert_documents_current
 
 # The served data's models (the service's own, API keys and tiers, are tested in test_throttling.py).
 MODELS = [model for model in admin.site._registry if model in data_models()]
@@ -145,3 +151,34 @@ def test_a_place_past_where_rows_are_parked_is_a_form_error(staff_client):
     assert response.status_code == 200
     assert "Ensure this value is less than or equal to 999999999." in response.content.decode()
     assert list(event.updates.order_by("position").values_list("pk", "position")) == positions
+
+
+def test_inline_rows_deleted_and_the_event_renamed_in_one_save_are_in_its_documents(staff_client):
+    url = reverse("admin:events_event_change", args=[352])
+    data = change_form_data(staff_client.get(url))
+    data |= {"name": "Renamed with its rows", "agencies-0-DELETE": "on", "vid_urls-0-DELETE": "on"}
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert_documents_current()
+
+
+@pytest.mark.parametrize("model", [Astronaut, Launch, Program, Expedition])
+def test_delete_selected_of_objects_events_show_renders_those_events(staff_client, model):
+    shown = list(model.objects.filter(events__isnull=False).order_by("pk").values_list("pk", flat=True))[:3]
+    assert shown
+    changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    response = staff_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": shown, "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not model.objects.filter(pk__in=shown).exists()
+    assert_documents_current()
+
+
+def test_a_launch_changed_in_the_admin_renders_the_events_showing_it(staff_client):
+    launch = Launch.objects.filter(events__isnull=False).first()
+    url = reverse("admin:launches_launch_change", args=[launch.pk])
+    data = change_form_data(staff_client.get(url)) | {"name": "Renamed in the admin"}
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert_documents_current()
