@@ -39,8 +39,8 @@ from spacedevs.gzip_parts import parts_held
 from spacedevs.sources import project_app_configs
 from spacedevs.turns import end_lease
 
-# The sync tests' fixtures (fake_ll2, sync_ll2), shared by their modules.
-pytest_plugins = ["tests.sync_fixtures"]
+# The sync tests' fixtures (fake_ll2, sync_ll2), shared by their modules; transactional tests' quicker end.
+pytest_plugins = ["tests.sync_fixtures", "tests.emptied_tables"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
