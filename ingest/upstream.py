@@ -217,6 +217,14 @@ def _ended_at(deadline):
         signal.signal(signal.SIGALRM, previous)
 
 
+@functools.cache
+def tls_context():
+    """httpx's default TLS context (certifi's certificates, or those SSL_CERT_FILE or SSL_CERT_DIR name), made
+    once per process: loading the certificates takes some 20 ms, which every client made after a call's
+    timeout, and every sync run in one process (the tests'), would spend again."""
+    return httpx.create_ssl_context()
+
+
 class Upstream:
     """GETs JSON from an LL2-compatible server, spacing the calls to stay within its budget.
 
@@ -248,7 +256,12 @@ class Upstream:
         if token:
             headers["Authorization"] = f"Token {token}"
         self._new_client = functools.partial(
-            httpx.Client, headers=headers, auth=auth, timeout=timeout, follow_redirects=True
+            httpx.Client,
+            headers=headers,
+            auth=auth,
+            timeout=timeout,
+            follow_redirects=True,
+            verify=tls_context(),
         )
         self.client = self._new_client()
         self.timeout = timeout  # httpx's is per read: the whole call's is `_get`'s

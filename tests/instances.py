@@ -13,9 +13,21 @@ import time
 import httpx
 
 from bench.servers import free_port
+from ingest.upstream import tls_context
 from spacedevs.changes import data_models
 
 from .conftest import ROOT, fixture_files
+
+
+def http_client(**kwargs):
+    """An httpx client for the servers the tests start, with the process's one TLS context: httpx makes a new
+    one for every client, and for every `httpx.get`, loading the certificates (20 ms) for plain HTTP."""
+    return httpx.Client(verify=tls_context(), **kwargs)
+
+
+def http_get(url, **kwargs):
+    """`httpx.get` with the process's one TLS context (http_client)."""
+    return httpx.get(url, verify=tls_context(), **kwargs)
 
 
 class Instance:
@@ -91,7 +103,7 @@ class Instance:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.base_url}/events/?limit=1").status_code == 200:
+                if http_get(f"{self.base_url}/events/?limit=1").status_code == 200:
                     return self
             except httpx.TransportError:
                 time.sleep(0.1)

@@ -5,7 +5,6 @@ import json
 import os
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -14,7 +13,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from .conftest import ROOT
-from .instances import Instance
+from .instances import Instance, http_get
 
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER")
 pytestmark = pytest.mark.skipif(
@@ -100,7 +99,7 @@ def test_the_filter_form_gives_the_filtered_list(server, browser):
     field.send_keys("2")
     field.submit()
     WebDriverWait(browser, 10).until(expected_conditions.url_contains("type__ids=2"))
-    expected = httpx.get(f"{server}/2.3.0/events/?type__ids=2").json()["count"]
+    expected = http_get(f"{server}/2.3.0/events/?type__ids=2").json()["count"]
     assert f'"count": {expected},' in browser.find_element(By.CSS_SELECTOR, ".response-info pre").text
     if os.environ.get("UPDATE_SCREENSHOT"):
         browser.get(f"{server}/2.3.0/events/?mode=list&limit=3")

@@ -5,11 +5,10 @@ import json
 import os
 import subprocess
 
-import httpx
 import pytest
 
 from .conftest import ROOT
-from .instances import Instance
+from .instances import Instance, http_get
 
 CLIENTS_PYTHON = os.environ.get("CLIENTS_PYTHON")
 pytestmark = pytest.mark.skipif(
@@ -26,7 +25,7 @@ def server(tmp_path_factory, sqlite_databases):
 
 
 def names(server, path):
-    return [event["name"] for event in httpx.get(f"{server.base_url}{path}").json()["results"]]
+    return [event["name"] for event in http_get(f"{server.base_url}{path}").json()["results"]]
 
 
 def test_pylaunches_nextinspace_and_skylab_get_this_apis_events(server):

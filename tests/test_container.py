@@ -8,14 +8,13 @@ import shutil
 import subprocess
 import sys
 
-import httpx
 import pytest
 import yaml
 
 from bench.servers import free_port
 
 from .conftest import ROOT
-from .instances import Instance
+from .instances import Instance, http_get
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -54,7 +53,7 @@ def test_the_images_server_and_health_check_run_as_written(instance):
                 break
         else:
             pytest.fail("the image's health check never passed")
-        assert httpx.get(f"http://127.0.0.1:{port}/ready/").json() == {"status": "ok"}
+        assert http_get(f"http://127.0.0.1:{port}/ready/").json() == {"status": "ok"}
     finally:
         server.terminate()
         server.wait(10)

@@ -11,14 +11,13 @@ import subprocess
 import sys
 import types
 
-import httpx
 import pytest
 from django.urls import reverse
 
 from spacedevs import gunicorn_config
 
 from .conftest import ROOT
-from .instances import Instance
+from .instances import Instance, http_get
 
 LOCAL_WARNINGS = ["security.W004", "security.W008", "security.W012", "security.W016"]
 
@@ -68,21 +67,21 @@ def server(tmp_path_factory, sqlite_databases):
 
 
 def test_gunicorn_believes_no_forwarded_scheme(server):
-    response = httpx.get(f"{server.base_url}/events/352/", headers={"X-Forwarded-Proto": "https"})
+    response = http_get(f"{server.base_url}/events/352/", headers={"X-Forwarded-Proto": "https"})
     assert response.json()["url"].startswith("http://127.0.0.1:")
 
 
 def test_long_request_lines_reach_the_apis_own_check(server):
     # Over gunicorn's default limit (4,094 bytes), under its longest (8,190).
-    response = httpx.get(f"{server.base_url}/events/", params={"search": "x" * 6000})
+    response = http_get(f"{server.base_url}/events/", params={"search": "x" * 6000})
     assert (response.status_code, response.json()["count"]) == (200, 0)
-    response = httpx.get(f"{server.base_url}/events/", params={"slug": "x" * 8_001})
+    response = http_get(f"{server.base_url}/events/", params={"slug": "x" * 8_001})
     assert response.status_code == 400
     assert response.json() == {"slug": ["Ensure this value has at most 8000 characters (it has 8001)."]}
 
 
 def test_json_logs_are_json_lines_whoever_writes_them(server):
-    httpx.get(f"{server.base_url}/events/352/", headers={"X-Request-ID": "json-lines"})
+    http_get(f"{server.base_url}/events/352/", headers={"X-Request-ID": "json-lines"})
     entries = {
         stream: [json.loads(line) for line in server.output(stream).read_text().splitlines()]
         for stream in ("stdout", "stderr")
@@ -125,7 +124,7 @@ def test_gunicorn_takes_its_settings_from_the_dotenv_file_too(tmp_path):
 
 
 def test_the_admin_can_be_left_out(server):
-    response = httpx.get(f"{server.base_url.removesuffix('/2.3.0')}/admin/")
+    response = http_get(f"{server.base_url.removesuffix('/2.3.0')}/admin/")
     assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
 
 

@@ -4,13 +4,12 @@ from the replica, imports write (and read) on the primary, and the replica's ans
 import os
 import time
 
-import httpx
 import psycopg
 import pytest
 from django.db import connection
 
 from .conftest import fixture_events, fixture_files
-from .instances import Instance
+from .instances import Instance, http_get
 
 REPLICA_URL = os.environ.get("DATABASE_REPLICA_TEST_URL")
 pytestmark = pytest.mark.skipif(
@@ -69,8 +68,8 @@ def test_a_write_is_seen_at_once_and_the_replica_read_once_it_holds_it(replicate
         counts = [ask(url, "SELECT count(*) FROM events_event") for url in (primary, replica)]
         assert counts == [imported, 0]
         # The very next requests see it: their replica is behind, so they read from the primary.
-        assert httpx.get(f"{server.base_url}/events/?format=json").json()["count"] == imported
-        assert httpx.get(f"{server.base_url}/events/352/").status_code == 200
+        assert http_get(f"{server.base_url}/events/?format=json").json()["count"] == imported
+        assert http_get(f"{server.base_url}/events/352/").status_code == 200
     finally:
         ask(replica, "SELECT pg_wal_replay_resume()")
     deadline = time.monotonic() + 10
@@ -84,7 +83,7 @@ def test_a_write_is_seen_at_once_and_the_replica_read_once_it_holds_it(replicate
     try:
         write(primary, "UPDATE events_event SET name = 'Seen on the primary only' WHERE id = 352")
         on_primary = ask(primary, "SELECT count(*) FROM events_event WHERE name = 'Seen on the primary only'")
-        found = httpx.get(f"{server.base_url}/events/?search=primary%20only&format=json").json()
+        found = http_get(f"{server.base_url}/events/?search=primary%20only&format=json").json()
         assert (on_primary, found["count"]) == (1, 0)  # read on the replica
     finally:
         ask(replica, "SELECT pg_wal_replay_resume()")

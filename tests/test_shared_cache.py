@@ -7,7 +7,6 @@ import json
 import os
 import threading
 
-import httpx
 import pytest
 import redis
 from django.db import connection
@@ -17,7 +16,7 @@ from ingest.records import ingest_records
 
 from .conftest import fixture_events
 from .fake_upstream import FakeLL2
-from .instances import Instance
+from .instances import Instance, http_client, http_get
 
 REDIS_URL = os.environ.get("REDIS_TEST_URL")
 pytestmark = pytest.mark.skipif(
@@ -60,10 +59,10 @@ def two_limited_servers(tmp_path, sqlite_databases, redis_url):
     yield from servers_sharing_redis(tmp_path, sqlite_databases, redis_url, ANONYMOUS_THROTTLE_RATE="6/hour")
 
 
-def get(server, path, client=httpx, **headers):
+def get(server, path, client=None, **headers):
     """GET from `server` as a load balancer in front of both would: under one host name."""
     url = f"{server.base_url.removesuffix('/2.3.0')}{path}"
-    return client.get(url, headers={"Host": "127.0.0.1", **headers})
+    return (client.get if client else http_get)(url, headers={"Host": "127.0.0.1", **headers})
 
 
 def test_servers_share_cached_responses_and_see_every_write_at_once(two_servers):
@@ -157,7 +156,7 @@ def admin_post(server, path, data):
         "User.objects.create_superuser('admin', 'admin@example.com', 'test-password')",
     )
     base = server.base_url.removesuffix("/2.3.0")
-    with httpx.Client(base_url=base, headers={"Host": "127.0.0.1"}) as browser:
+    with http_client(base_url=base, headers={"Host": "127.0.0.1"}) as browser:
         browser.get("/admin/login/")
         credentials = {"username": "admin", "password": "test-password", "next": "/admin/"}
         signed_in = browser.post("/admin/login/", data=_with_token(browser, credentials))
@@ -184,7 +183,7 @@ def delete_in_the_admin(first):
 @pytest.mark.parametrize("write", [sync_a_page, save_in_the_admin, delete_in_the_admin])
 def test_every_path_of_writing_shows_at_once_on_both_servers(two_servers, write):
     first, second, _ = two_servers
-    with httpx.Client() as client:
+    with http_client() as client:
         before = warm((first, second), SEED_ROUTES, client)
         shown_at, written = write(first)
         assert_changed_on_both((first, second), before, client)
@@ -221,7 +220,7 @@ def test_on_postgresql_each_write_shows_at_once_on_both_servers_while_others_rea
     reading = threading.Event()
 
     def read_all_along():
-        with httpx.Client() as client:
+        with http_client() as client:
             while not reading.is_set():
                 for server in servers:
                     for route in SEED_ROUTES:
@@ -229,7 +228,7 @@ def test_on_postgresql_each_write_shows_at_once_on_both_servers_while_others_rea
                             get(server, route, client, **headers)
 
     reader = threading.Thread(target=read_all_along)
-    client = httpx.Client()
+    client = http_client()
     try:
         for server in servers:
             server.launch()  # both start at once

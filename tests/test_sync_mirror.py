@@ -8,12 +8,11 @@ import signal
 import sqlite3
 import time
 
-import httpx
 import pytest
 from django.core.management import call_command
 
 from .conftest import fixture_events
-from .instances import Instance
+from .instances import Instance, http_get
 
 ROUTES = ["events/", "events/upcoming/", "events/previous/"]
 FAST = ["--rate", "1000/1", "--no-progress"]
@@ -50,7 +49,7 @@ def assert_same_routes(client, upstream):
             url = f"/2.3.0/{route}?mode={mode}&limit=100"
             while url:
                 local = client.get(url, HTTP_ACCEPT="application/json").json()
-                remote = httpx.get(f"{upstream.base_url.removesuffix('/2.3.0')}{url}").json()
+                remote = http_get(f"{upstream.base_url.removesuffix('/2.3.0')}{url}").json()
                 assert hostless(local) == hostless(remote), url
                 url = local["next"] and "/" + local["next"].split("/", 3)[3]
 
