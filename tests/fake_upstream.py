@@ -371,8 +371,14 @@ class FakeLL2:
         sent = {"Content-Type": content_type, "Content-Length": str(length or len(body))} | (headers or {})
         for name, value in sent.items():
             handler.send_header(name, value)
-        handler.end_headers()
+        # Noted before the headers leave: the client may act on them, and its test read the calls, before this
+        # thread runs again.
         call.status, call.headers = status, sent
+        try:
+            handler.end_headers()
+        except OSError:
+            call.status, call.headers = 0, {}
+            raise
         handler.wfile.write(body)
         handler.wfile.flush()
         handler.close_connection = True
