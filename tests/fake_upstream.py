@@ -48,6 +48,7 @@ Every request is logged in `requests` (a `Call`: path, query, url, real monotoni
 fault, status sent; 0 while nothing was, or if nothing ever is: a drop, or a sleep still under way).
 """
 
+import contextlib
 import copy
 import datetime
 import email.utils
@@ -145,6 +146,17 @@ class Call:
     status: int = 0  # what was sent; 0: nothing (dropped, or the client had gone)
     headers: dict = field(default_factory=dict)
     authorization: str | None = None  # the request's header
+
+    @contextlib.contextmanager
+    def sending(self, status, headers=None):
+        """Notes `status` (and `headers`) as sent before the write that sends them, taken back if the write
+        fails: the client may act on them, and its test read the calls, before this thread runs again."""
+        self.status, self.headers = status, headers or {}
+        try:
+            yield
+        except OSError:
+            self.status, self.headers = 0, {}
+            raise
 
 
 class FakeLL2:
@@ -298,8 +310,8 @@ class FakeLL2:
         handler.send_response(200)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        call.status = 200
+        with call.sending(200):
+            handler.end_headers()
         sent, until = 0, time.monotonic() + seconds
         while time.monotonic() < until and not self._stopping.wait(0.05):
             handler.wfile.write(body[sent : sent + 1])
@@ -318,8 +330,8 @@ class FakeLL2:
             handler.wfile.write(head[sent : sent + 1])
             handler.wfile.flush()
             sent += 1
-        handler.wfile.write(head[sent:] + body)
-        call.status = 200
+        with call.sending(200):
+            handler.wfile.write(head[sent:] + body)
         handler.close_connection = True
 
     def _page(self, query):
@@ -371,14 +383,8 @@ class FakeLL2:
         sent = {"Content-Type": content_type, "Content-Length": str(length or len(body))} | (headers or {})
         for name, value in sent.items():
             handler.send_header(name, value)
-        # Noted before the headers leave: the client may act on them, and its test read the calls, before this
-        # thread runs again.
-        call.status, call.headers = status, sent
-        try:
+        with call.sending(status, sent):
             handler.end_headers()
-        except OSError:
-            call.status, call.headers = 0, {}
-            raise
         handler.wfile.write(body)
         handler.wfile.flush()
         handler.close_connection = True

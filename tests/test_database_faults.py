@@ -148,6 +148,12 @@ def relayed_server(db, tmp_path, request):
     relay.stop()
 
 
+def wait_out_leases():
+    """Until every lease of the data state a worker holds has ended: under one, a worker replays a page it
+    served without asking the database (spacedevs/turns.py)."""
+    time.sleep(2 * LEASE_SECONDS)
+
+
 def timed_get(server, path):
     started = time.monotonic()
     response = http_get(f"{server.base_url.removesuffix('/2.3.0')}{path}", timeout=30)
@@ -172,7 +178,7 @@ def test_a_hung_database_is_a_503_within_the_deadline_and_no_worker_dies(relayed
     assert timed_get(server, "/2.3.0/events/")[0].status_code == 200  # the worker now keeps a connection
     serving = workers(server)
     relay.hang()
-    time.sleep(2 * LEASE_SECONDS)  # under its lease of the data state, the worker replays the page unasked
+    wait_out_leases()
     # The kept connection's query: the 1 s deadline (not gunicorn's 30 s worker timeout).
     response, seconds = timed_get(server, "/2.3.0/events/")
     assert_unavailable(response)
@@ -197,7 +203,7 @@ def test_a_request_of_slow_queries_answers_within_one_deadline(relayed_server):
     # unshared and unvalidated: nothing says it is still the data's.
     server, relay = relayed_server
     assert timed_get(server, "/2.3.0/events/")[0].status_code == 200  # the worker now keeps a connection
-    time.sleep(2 * LEASE_SECONDS)
+    wait_out_leases()
     relay.withhold_ready(0.9)
     response, seconds = timed_get(server, "/2.3.0/events/?mode=detailed")
     assert (response.status_code, "ETag" in response.headers, seconds < 1.4) == (200, False, True)
@@ -282,7 +288,7 @@ def test_a_stopped_database_is_a_503_at_once_and_the_service_recovers_by_itself(
     server, relay = relayed_server
     assert timed_get(server, "/2.3.0/events/")[0].status_code == 200
     relay.stop()
-    time.sleep(2 * LEASE_SECONDS)  # under its lease of the data state, the worker replays the page unasked
+    wait_out_leases()
     for path in ("/2.3.0/events/", "/2.3.0/events/352/", "/2.3.0/events/previous/?mode=detailed"):
         response, seconds = timed_get(server, path)
         assert_unavailable(response)
