@@ -58,7 +58,7 @@ import math
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 API = "/2.3.0"
@@ -144,18 +144,17 @@ class Call:
     clock: float  # the limiter's clock when the request arrived
     fault: tuple | None = None
     status: int = 0  # what was sent; 0: nothing (dropped, or the client had gone)
-    headers: dict = field(default_factory=dict)
     authorization: str | None = None  # the request's header
 
     @contextlib.contextmanager
-    def sending(self, status, headers=None):
-        """Notes `status` (and `headers`) as sent before the write that sends them, taken back if the write
-        fails: the client may act on them, and its test read the calls, before this thread runs again."""
-        self.status, self.headers = status, headers or {}
+    def sending(self, status):
+        """Notes `status` as sent before the write that sends it, taken back if the write fails: the client
+        may act on it, and its test read the calls, before this thread runs again."""
+        self.status = status
         try:
             yield
         except OSError:
-            self.status, self.headers = 0, {}
+            self.status = 0
             raise
 
 
@@ -383,7 +382,7 @@ class FakeLL2:
         sent = {"Content-Type": content_type, "Content-Length": str(length or len(body))} | (headers or {})
         for name, value in sent.items():
             handler.send_header(name, value)
-        with call.sending(status, sent):
+        with call.sending(status):
             handler.end_headers()
         handler.wfile.write(body)
         handler.wfile.flush()
