@@ -26,8 +26,9 @@ def http_client(**kwargs):
 
 
 def http_get(url, **kwargs):
-    """`httpx.get` with the process's one TLS context (http_client)."""
-    return httpx.get(url, verify=tls_context(), **kwargs)
+    """One GET on a client of its own, as `httpx.get` makes one, but through http_client."""
+    with http_client() as client:
+        return client.get(url, **kwargs)
 
 
 class Instance:
