@@ -177,6 +177,42 @@ def test_each_bad_parameter_is_reported(client):
     assert sorted(body) == ["day", "id", "month"]
 
 
+# A bad value for each of the view's checks, in the order the view makes them: the format, a raw value, an
+# earlier value of a repeated parameter, the mode, a filter, the search, the ordering, the page.
+EVERY_STAGE = {
+    "format": ("xml", "'xml' is not a valid format; valid formats are: json, api, ics."),
+    "slug": ("%00", "Null characters are not allowed."),
+    "type": ("abc&type=1", "Enter a whole number."),
+    "mode": ("full", "'full' is not a valid mode; valid modes are: list, normal, detailed."),
+    "day": ("32", "Ensure this value is less than or equal to 31."),
+    "search": ("a+" * 21, "Enter at most 20 search terms (got 21)."),
+    "ordering": ("name", "Unknown ordering field(s): name. Valid: date, -date, last_updated, -last_updated."),
+    "limit": ("x", "A whole number is required."),
+    "offset": ("-1", "Ensure this value is between 0 and 2147483647."),
+}
+
+
+@pytest.mark.parametrize("order", ["as-checked", "reversed"])
+def test_every_bad_parameter_is_named_in_the_querys_order_whichever_check_finds_it(client, order):
+    """The checks stop at the first that refuses a parameter; the others are named too, each checked alone."""
+    names = list(EVERY_STAGE) if order == "as-checked" else list(reversed(EVERY_STAGE))
+    query = "&".join(f"{name}={EVERY_STAGE[name][0]}" for name in names) + "&unknown=%00"
+    for route in ROUTES:
+        body = bad_request(client, route, query)
+        assert list(body.items()) == [(name, [EVERY_STAGE[name][1]]) for name in names], route
+    # An event's route reads no page: its limit and offset are left unread, as when they are alone.
+    body = bad_request(client, "/2.3.0/events/352/", query)
+    assert list(body) == [name for name in names if name not in ("limit", "offset")]
+    # An `Accept` no renderer answers is no reason to leave the others unchecked: the format decides.
+    response = client.get(f"/2.3.0/events/?{query}", HTTP_ACCEPT="text/csv")
+    assert (response.status_code, list(response.json())) == (400, names)
+
+
+def test_good_parameters_beside_a_bad_one_are_not_named(client):
+    body = bad_request(client, "/2.3.0/events/", "limit=5&mode=list&ordering=-date&day=40&search=a&type=1")
+    assert body == {"day": ["Ensure this value is less than or equal to 31."]}
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -3,7 +3,9 @@
 import copy
 
 from django.db import models
+from django.http import QueryDict
 from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 from rest_framework.utils import formatting
 
@@ -68,7 +70,37 @@ class ReadOnlyViewSet(MethodFirstMixin, viewsets.ReadOnlyModelViewSet):
                 continue
             for value in dict.fromkeys(values[:-1]):
                 if value != values[-1]:
-                    self._with_value(request, name, value).check_query()
+                    self._with_value(request, name, value).check_parameter(name)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, ValidationError) and isinstance(exc.detail, dict):
+            exc = ValidationError(self.bad_parameters(exc.detail))
+        return super().handle_exception(exc)
+
+    def bad_parameters(self, found):
+        """Every bad parameter of the request, with what is wrong, in the query's order, once a check found
+        `found` ({name: messages}). The checks stop at the first stage with a bad parameter (the format, the
+        raw values, the earlier values, then the mode, filters, search and ordering, then the page): each
+        other parameter the view knows is checked alone, as the view checks it. Only a bad request pays."""
+        names = self.query_parameter_names()
+        errors = {}
+        for name in dict.fromkeys(self.request.query_params):
+            if name in found:
+                errors[name] = found[name]
+            elif name in names:
+                errors |= self._errors_of(name)
+        return errors | found
+
+    def _errors_of(self, name):
+        """{name: messages} if parameter `name`, given alone, is refused; {} if not."""
+        alone = self._with_values(self.request, name, self.request.query_params.getlist(name))
+        try:
+            check_query_parameters(alone.request, {name})
+            alone.check_earlier_values(alone.request, {name})
+            alone.check_parameter(name)
+        except ValidationError as error:
+            return error.detail if isinstance(error.detail, dict) else {}
+        return {}
 
     def _reads_every_value(self, name):
         filter_ = self.filterset_class.base_filters.get(name) if self.filterset_class else None
@@ -78,15 +110,29 @@ class ReadOnlyViewSet(MethodFirstMixin, viewsets.ReadOnlyModelViewSet):
         """A copy of this view serving a copy of `request` whose `name` is `value` alone."""
         query = request.query_params.copy()
         query.setlist(name, [value])
+        return self._serving(request, query)
+
+    def _with_values(self, request, name, values):
+        """A copy of this view serving a copy of `request` whose only parameter is `name`, as `values`."""
+        query = QueryDict(mutable=True)
+        query.setlist(name, values)
+        return self._serving(request, query)
+
+    def _serving(self, request, query):
+        """A copy of this view serving a copy of `request` whose query parameters are `query`."""
         django_request = copy.copy(request._request)
         django_request.GET = query
         view = copy.copy(self)
         view.request = view.initialize_request(django_request)
         return view
 
-    def check_query(self):
-        """Every check of its query parameters that the view's action makes before it reads a row."""
-        self.perform_content_negotiation(self.request)
+    def check_parameter(self, name):
+        """The checks the view's action makes of query parameter `name` before it reads a row: the content
+        negotiation for the format, else those of the mode, filters, search, ordering and page (which read
+        no format)."""
+        if name == api_settings.URL_FORMAT_OVERRIDE:
+            self.perform_content_negotiation(self.request)
+            return
         self.filter_queryset(self.get_queryset())
         if self.action == "list" and self.paginator is not None:
             self.paginator.get_limit(self.request)
