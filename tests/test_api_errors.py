@@ -53,6 +53,14 @@ def test_a_past_event_is_found_under_previous(client):
     assert client.get("/2.3.0/events/previous/352/?format=json").json()["id"] == 352
 
 
+@pytest.mark.parametrize("path", ["/2.3.0/events/", "/2.3.0/events/352/"])
+def test_a_read_says_get_head_and_options_are_allowed_and_answers_each(client, path):
+    # LL2's pages show `Allow: GET`; HEAD and OPTIONS are answered here, and `Allow` says so.
+    for method in ("get", "head", "options"):
+        response = getattr(client, method)(path, HTTP_ACCEPT="application/json")
+        assert (response.status_code, response["Allow"]) == (200, "GET, HEAD, OPTIONS"), method
+
+
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 @pytest.mark.parametrize("path", ["/2.3.0/events/", "/2.3.0/events/352/", "/2.3.0/config/languages/"])
 def test_writes_are_not_allowed(client, method, path):
