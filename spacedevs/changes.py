@@ -88,14 +88,24 @@ def track_writes():
         )
 
 
-def deployed_after_migrate(sender, using, apps=global_apps, **kwargs):
+def deployed_after_migrate(sender, using, apps=global_apps, plan=None, **kwargs):
     """Every deploy migrates (bin/serve, the image's migrate service): the code it brings is noted then
     (DataState.deployed), on a database that migrate writes to (not a replica) and whose data state, as the
-    migrations left it, has the column (not one migrated back before it). A flush sends the signal too,
-    with the models as they are."""
+    migrations left it, has the column (not one migrated back before it), with whether its migrations
+    changed served tables (`plan`). A flush sends the signal too, with the models as they are and no plan."""
     try:
         state = apps.get_model("spacedevs", "DataState")
     except LookupError:
         return
     if router.allow_migrate_model(using, state) and "served_by" in {f.name for f in state._meta.fields}:
-        DataState.deployed(response_code(), using=using)
+        DataState.deployed(response_code(), using=using, data_migrated=migrated_served_tables(plan or []))
+
+
+def migrated_served_tables(plan):
+    """Whether migrate's `plan` [(migration, backwards)] applied, or unapplied, a migration of an app whose
+    rows are served, on a database that had a data state before it (the plan does not create it: on a new
+    database, nothing was served from those tables yet)."""
+    served = {model._meta.app_label for model in data_models()}
+    state_app = DataState._meta.app_label
+    creates_state = any(step.app_label == state_app and step.initial for step, back in plan if not back)
+    return not creates_state and any(step.app_label in served for step, _ in plan)

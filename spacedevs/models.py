@@ -168,10 +168,11 @@ class DataState(models.Model):
         return type(self).current().tag == self.tag
 
     @classmethod
-    def _update(cls, **values):
-        if not cls.objects.filter(pk=THE_ROW).update(**values):
-            cls.objects.get_or_create(pk=THE_ROW)
-            cls.objects.filter(pk=THE_ROW).update(**values)
+    def _update(cls, using=None, **values):
+        rows = cls.objects.using(using)
+        if not rows.filter(pk=THE_ROW).update(**values):
+            rows.get_or_create(pk=THE_ROW)
+            rows.filter(pk=THE_ROW).update(**values)
 
     @classmethod
     def bump(cls):
@@ -179,12 +180,17 @@ class DataState(models.Model):
         cls._update(**cls._change())
 
     @classmethod
-    def deployed(cls, code, using=None):
+    def deployed(cls, code, using=None, data_migrated=False):
         """A deploy of `code` (spacedevs.sources.response_code), as its migrate reports it. Code other than
         the one that served the data before changes what is served (a page's template, the schema, a
         feed's format…) as a write would: the version moves, and with it `Last-Modified`, which would
         otherwise let `If-Modified-Since` keep a response of the code before. (The ETag names the code
-        already.) With no data served yet, there is nothing to tell."""
+        already.) With no data served yet, there is nothing to tell. A migrate that changed served tables
+        itself (`data_migrated`: a data migration writes rows no signal reports) is a write, whatever the
+        code and whether or not anything was written before."""
+        if data_migrated:
+            cls._update(using, **cls._change(), served_by=code)
+            return
         rows = cls.objects.using(using).filter(pk=THE_ROW, changed_at__isnull=False).exclude(served_by=code)
         rows.update(**cls._change(), served_by=code)
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +28,7 @@ from events.models import RECENT_GRACE, Event
 from events.views import EventViewSet
 from ingest.records import ingest_records
 from spacedevs.api.stored_pages import StoredPage
+from spacedevs.changes import deployed_after_migrate
 from spacedevs.encoding import negotiated_coding
 from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import DataState
@@ -473,6 +475,43 @@ def test_a_deploy_of_other_code_is_a_change_for_if_modified_since(client, monkey
     after = client.get("/2.3.0/schema/?format=json", **since)
     assert after.status_code == 200
     assert parsedate_to_datetime(after["Last-Modified"]) > parsedate_to_datetime(first["Last-Modified"])
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize(
+    ("steps", "backwards", "moves"),
+    [
+        # A migration of an app whose rows are served, applied or unapplied: a data migration writes rows
+        # that no signal reports.
+        (["config:0003_longer_urls"], False, True),
+        (["events:0012_longer_urls"], True, True),
+        # Of the bookkeeping's apps alone: nothing served changed.
+        (["ingest:0001_sync_checkpoint", "spacedevs:0002_api_keys"], False, False),
+        # A new database's: nothing was served from it before.
+        (["spacedevs:0001_data_state", "config:0001_initial"], False, False),
+        (None, False, False),  # a flush: no plan
+    ],
+    ids=["served", "served-backwards", "bookkeeping", "new-database", "flush"],
+)
+def test_a_migrate_that_changed_served_tables_is_a_change(steps, backwards, moves):
+    on_disk = MigrationLoader(None).disk_migrations
+    plan = None if steps is None else [(on_disk[tuple(step.split(":"))], backwards) for step in steps]
+    deployed_after_migrate(sender=None, using="default", plan=[])  # this code noted as deployed
+    before = DataState.current()
+    deployed_after_migrate(sender=None, using="default", plan=plan)
+    assert DataState.current().version == before.version + moves
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason=SCHEMA_IN_TRANSACTION)
+def test_a_migrate_of_a_served_app_changes_what_is_cached_with_no_event_stored(db, client):
+    # No event: no document to render again after the migrate, which would move the version too.
+    cached = client.get("/2.3.0/config/event_types/", **JSON)
+    version = DataState.current().version
+    call_command("migrate", "config", "0002", verbosity=0)
+    call_command("migrate", "config", verbosity=0)
+    assert DataState.current().version == version + 2
+    again = client.get("/2.3.0/config/event_types/", HTTP_IF_NONE_MATCH=cached["ETag"], **JSON)
+    assert (again.status_code, again.json()) == (200, cached.json())
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason=SCHEMA_IN_TRANSACTION)
