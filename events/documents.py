@@ -70,13 +70,15 @@ def fingerprint():
 
 def fingerprinted_files():
     """The files of the code the documents are rendered by (fingerprint): the models and migrations of the
-    apps whose rows they show (not a migration of the API's keys, say)."""
+    apps whose rows they show (not a migration of the API's keys, say), and the reads of their rows by id
+    that the compiled render makes."""
     folders = [Path(config.path) for config in apps.get_app_configs()]
     files = [folder / name for folder in folders for name in ("serializers.py", "routes.py", "urls.py")]
     shown = sorted({Path(model._meta.app_config.path) for model in {Event, *embedded_paths()}})
     files += [folder / "models.py" for folder in shown]
     files += [path for folder in shown for path in sorted((folder / "migrations").glob("*.py"))]
-    return files + sorted((Path(settings.BASE_DIR) / "spacedevs" / "api").glob("*.py"))
+    shared = Path(settings.BASE_DIR) / "spacedevs"
+    return files + sorted((shared / "api").glob("*.py")) + [shared / "idquery.py", shared / "lookups.py"]
 
 
 def events_showing(model, pks):

@@ -338,8 +338,11 @@ def test_the_fingerprint_follows_what_shapes_a_document(settings):
             *(folder / "migrations").glob("0*.py"),
         } <= files
     # The shared serializer bases and fields, and the compiled render, shape every document too.
-    api = Path(django_apps.get_app_config("spacedevs").path) / "api"
+    shared = Path(django_apps.get_app_config("spacedevs").path)
+    api = shared / "api"
     assert {api / "serializers.py", api / "fields.py", api / "compiled.py"} <= files
+    # And the reads of rows by id it makes (IdQuery, the lookups it filters by).
+    assert {shared / "idquery.py", shared / "lookups.py"} <= files
     # Not the migrations of what no document shows (the mirror's checkpoint, the API's keys).
     for app in ("ingest", "spacedevs"):
         assert not set(Path(django_apps.get_app_config(app).path).glob("migrations/0*.py")) & files
