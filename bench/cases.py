@@ -123,10 +123,11 @@ def page_statements(case):
     ids_sql, params = compiled(ids[start:stop])
     # The API's own statement of a page's ids and their documents (rows of id, document).
     relation = queryset.model._meta.get_field(view.documents_relation)
-    ids_first = StoredPage(queryset, relation, mode, splice=None).joined(ids_sql, [mode])
+    fingerprint = view.documents_fingerprint()
+    ids_first = StoredPage(queryset, relation, mode, None, fingerprint).joined(ids_sql, [mode])
     all_sql, all_params = compiled(ids.order_by())
     return (
-        [compiled(page), (ids_first, params)],
+        [compiled(page), (ids_first, (*params, fingerprint))],
         len(page),
         (f"SELECT COUNT(*) FROM ({all_sql}) ids", all_params),
     )

@@ -8,6 +8,7 @@ from spacedevs.response_cache import cache_derived
 from spacedevs.sources import response_code
 
 from .calendar import ICalendarRenderer
+from .documents import fingerprint
 from .filters import EventFilterSet, UpcomingEventFilterSet, request_now
 from .models import Event
 from .serializers import EVENT_MODES
@@ -26,6 +27,7 @@ class EventViewSet(StoredDocumentsMixin, ModeViewSet):
     polymorphic_component_name = "PolymorphicEventsEndpoint"
     serializer_classes = EVENT_MODES
     documents_relation = "document"
+    documents_fingerprint = staticmethod(fingerprint)
     # `?format=ics`: the route as a calendar feed (events/calendar.py).
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, ICalendarRenderer]
     feed_title = "Space events"

@@ -15,6 +15,8 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.db.migrations.loader import MigrationLoader
+from django.db.models import Value
+from django.db.models.functions import Replace
 from django.test.utils import CaptureQueriesContext, override_script_prefix
 from django.urls import reverse
 
@@ -22,7 +24,7 @@ import events.documents
 import ingest.records
 from agencies.models import Agency
 from config.models import Image, ImageVariant
-from events.documents import fingerprint, fingerprinted_files, render_documents
+from events.documents import fingerprint, fingerprinted_files, render_documents, render_outdated_documents
 from events.models import Event, EventAgency, EventDocument, Update, VidURL
 from events.serializers import EVENT_MODES
 from ingest.records import ingest_records
@@ -154,6 +156,21 @@ def test_links_follow_the_script_prefix_of_the_request(monkeypatch):
         urls = {event["id"]: event["url"] for event in page}
         assert {saved.pk, 352, imported} <= urls.keys()
         assert urls == {pk: f"{origin}/2.3.0/events/{pk}/?format=json" for pk in urls}
+
+
+@pytest.mark.usefixtures("all_fixtures")
+def test_documents_another_code_rendered_are_not_served(client, monkeypatch):
+    """A writer of the code before, still running through a deploy once this code's migrate has rendered
+    every event again, stores documents of its own: their events are rendered live, as this code renders
+    them, until migrate (or their next write) renders them again."""
+    before = {mode: Replace(mode, Value('"name":"'), Value('"name":"Before: ')) for mode in EVENT_MODES}
+    EventDocument.objects.filter(pk=352).update(fingerprint="the code before", **before)
+    for mode in EVENT_MODES:
+        for url in (f"/2.3.0/events/352/?mode={mode}", f"/2.3.0/events/?mode={mode}&limit=100"):
+            served = assert_served_as_rendered(client, monkeypatch, url, **JSON)
+            assert b"Before: " not in served.content, url
+    render_outdated_documents()  # as migrate does
+    assert not EventDocument.objects.exclude(fingerprint=fingerprint()).exists()
 
 
 @pytest.mark.usefixtures("seeded")

@@ -139,12 +139,13 @@ def as_array(documents):
 
 
 def first_document(documents):
-    """The document of the first row of `documents` (a queryset of one text column) as UTF-8 bytes, None if
-    it is not rendered; Http404 if there is no row. On PostgreSQL, the bytes PostgreSQL sent (driver.py): no
-    cursor, and no text decoded only to be encoded again."""
+    """The first row of `documents` (a queryset of two text columns: a document and the fingerprint of the
+    code that rendered it), each as UTF-8 bytes or None where the row has no documents; Http404 if there is
+    no row. On PostgreSQL, the bytes PostgreSQL sent (driver.py): no cursor, and no text decoded only to be
+    encoded again."""
     connection = connections[documents.db]
     if connection.vendor != "postgresql":
-        rows = [(None if document is None else document.encode(),) for document in documents]
+        rows = [tuple(None if text is None else text.encode() for text in row) for row in documents]
     else:
         try:
             rows = fetch_texts(connection, *documents.query.sql_with_params())
@@ -152,19 +153,27 @@ def first_document(documents):
             rows = []
     if not rows:
         raise Http404
-    return rows[0][0]
+    return rows[0]
 
 
 class StoredDocumentsMixin:
     """Serves a mode viewset's rows from stored documents instead of rendering them per request.
 
-    `documents_relation` names the one-to-one relation from the model to its documents, one text field per
-    mode. Filters, search and ordering run on the model as before; the page is read as its documents
-    (StoredPage). A request with a format suffix in its path (`.json`), whose
-    links DRF renders with that suffix, is rendered by the serializer.
+    `documents_relation` names the one-to-one relation from the model to its documents: one text field per
+    mode, each with its digest (`<mode>_digest`), and `fingerprint`, of the code that rendered them, which
+    `documents_fingerprint()` gives for this code. Filters, search and ordering run on the model as before;
+    the page is read as its documents (StoredPage). A request with a format suffix in its path (`.json`),
+    whose links DRF renders with that suffix, is rendered by the serializer, as are the rows whose documents
+    another code rendered (a writer of the code before, still running through a deploy, after this code's
+    migrate rendered them all again).
     """
 
     documents_relation: str
+
+    @staticmethod
+    def documents_fingerprint():
+        """The fingerprint of the code the documents served are rendered by."""
+        raise NotImplementedError
 
     def _stored(self):
         return self.format_kwarg is None
@@ -182,7 +191,8 @@ class StoredDocumentsMixin:
         if not self._stored():
             return super().list(request, *args, **kwargs)
         relation = self.queryset.model._meta.get_field(self.documents_relation)
-        stored = StoredPage(self._stored_queryset(), relation, self.get_mode(), LinkSplicer(request))
+        mode, fingerprint = self.get_mode(), self.documents_fingerprint()
+        stored = StoredPage(self._stored_queryset(), relation, mode, LinkSplicer(request), fingerprint)
         page = self.paginate_queryset(stored)
         if any(document is None for _, _, document in page):
             return super().list(request, *args, **kwargs)  # not rendered yet: see render_documents
@@ -204,11 +214,11 @@ class StoredDocumentsMixin:
         try:
             # Unordered: the lookup finds one row at most, which the ordering would only cost compiling.
             rows = self._stored_queryset().filter(**lookup).order_by()
-            found = rows.values_list(self._document_field(), flat=True)[:1]
+            found = rows.values_list(self._document_field(), f"{self.documents_relation}__fingerprint")[:1]
         except (TypeError, ValueError, ValidationError):
             raise Http404 from None  # an id no row can have, as DRF's get_object_or_404 answers it
-        document = first_document(found)
-        if document is None:
+        document, rendered_by = first_document(found)
+        if document is None or rendered_by != self.documents_fingerprint().encode():
             return super().retrieve(request, *args, **kwargs)
         return Response(self._results([LinkSplicer(request)(document)]))
 

@@ -18,8 +18,9 @@ class StoredPage:
     """The rows of a filtered, ordered `queryset` as their stored documents in `mode` (a text column of the
     one-to-one `relation`'s model) spliced by `splice` (a LinkSplicer): what LL2Pagination asks of a
     queryset, `count()` and a slice, the slice giving [(pk, digest of its document, the document), both
-    UTF-8 bytes] in the queryset's order (the document None where it is not rendered, or was written again
-    since its digest was read).
+    UTF-8 bytes] in the queryset's order (the document None where it is not rendered, was rendered by code
+    other than the one of `fingerprint` (the documents' `fingerprint` column), or was written again since
+    its digest was read).
 
     The ids' statement is compiled once, for the count's cache key and the slice. On PostgreSQL the slice is
     the page's ids, in order, as an array joined to their documents' digests (a join below the `OFFSET`
@@ -35,11 +36,12 @@ class StoredPage:
     of 100,000 costs what the first does.
     """
 
-    def __init__(self, queryset, relation, mode, splice):
+    def __init__(self, queryset, relation, mode, splice, fingerprint):
         self.ids = queryset.values_list("pk", flat=True)
         self.relation = relation
         self.mode = mode
         self.splice = splice
+        self.fingerprint = fingerprint
         self.connection = connections[self.ids.db]
         self.known_count = None
 
@@ -73,6 +75,7 @@ class StoredPage:
     def _page(self, sql, params, start, stop):
         sql = f"{sql} {self.connection.ops.limit_offset_sql(start, stop)}"
         if self.connection.vendor == "postgresql":
+            params = [*params, self.fingerprint]  # the join's, after the ids'
             if documents_held.expects_held(self._kind):
                 read = fetch_texts(self.connection, self.joined(sql, [self._digest]), params)
                 rows = [(self._pk_of(pk), digest) for pk, digest in read]
@@ -89,7 +92,7 @@ class StoredPage:
         found = {
             pk: (digest, document)
             for pk, digest, document in self.relation.related_model._default_manager.using(self.ids.db)
-            .filter(**{f"{owner}__in": ids})
+            .filter(**{f"{owner}__in": ids, "fingerprint": self.fingerprint})
             .values_list(owner, self._digest, self.mode)
         }
         page = []
@@ -102,12 +105,14 @@ class StoredPage:
         return page
 
     def joined(self, ids_sql, columns):
-        """The page's ids, in order, with `columns` of their documents (NULL for those not rendered)."""
+        """The page's ids, in order, with `columns` of their documents (NULL for those not rendered, or
+        rendered by other code): its parameters are the ids', then the fingerprint."""
         selected = ", ".join(f"documents.{self._quote(column)}" for column in columns)
         return (
             f"SELECT page.id, {selected} "
             f"FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS page (id, position) "
             f"LEFT JOIN {self._documents_table} documents ON documents.{self._owner} = page.id "
+            f"AND documents.{self._quote('fingerprint')} = %s "
             "ORDER BY page.position"
         )
 
