@@ -138,7 +138,7 @@ def as_array(documents):
     return pieces
 
 
-def first_document(documents):
+def first_row(documents):
     """The first row of `documents` (a queryset of two text columns: a document and the fingerprint of the
     code that rendered it), each as UTF-8 bytes or None where the row has no documents; Http404 if there is
     no row. On PostgreSQL, the bytes PostgreSQL sent (driver.py): no cursor, and no text decoded only to be
@@ -217,7 +217,7 @@ class StoredDocumentsMixin:
             found = rows.values_list(self._document_field(), f"{self.documents_relation}__fingerprint")[:1]
         except (TypeError, ValueError, ValidationError):
             raise Http404 from None  # an id no row can have, as DRF's get_object_or_404 answers it
-        document, rendered_by = first_document(found)
+        document, rendered_by = first_row(found)
         if document is None or rendered_by != self.documents_fingerprint().encode():
             return super().retrieve(request, *args, **kwargs)
         return Response(self._results([LinkSplicer(request)(document)]))
