@@ -118,13 +118,14 @@ def events_url(upstream, since, offset=0):
 
 
 def record_error(checkpoint, message, answered):
-    """Note the error on the checkpoint (`sync_ll2 --status` shows it): saved, when the upstream `answered`
-    with an LL2 page (a page whose record fails validation, say) though none was imported yet; not for a URL
-    where no LL2 answered."""
-    if checkpoint.pk is None and not answered:
-        return
-    checkpoint.last_error, checkpoint.last_error_at = message, timezone.now()
-    checkpoint.save(update_fields=None if checkpoint.pk is None else ["last_error", "last_error_at"])
+    """Note the error on the upstream's checkpoint (`sync_ll2 --status` shows it), and nothing else: what
+    the failed page moved in `checkpoint` (its progress, even the id of a row whose insert was rolled back)
+    was rolled back with it. A checkpoint is made for the error when the upstream `answered` with an LL2
+    page (a page whose record fails validation, say) though none was imported yet; not for a URL where no
+    LL2 answered."""
+    error = {"last_error": message, "last_error_at": timezone.now()}
+    if not SyncCheckpoint.objects.filter(upstream=checkpoint.upstream).update(**error) and answered:
+        SyncCheckpoint.objects.create(upstream=checkpoint.upstream, **error)
 
 
 def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: False):

@@ -309,6 +309,25 @@ def test_a_bad_record_on_the_first_page_changes_nothing(fake_ll2, connect):
     assert checkpoint.last_error == str(stopped.value)
 
 
+def test_a_database_error_on_the_first_pages_checkpoint_is_the_error_reported(fake_ll2, connect, monkeypatch):
+    """The page and its checkpoint's insert are rolled back: the error is noted on a checkpoint of its own,
+    and none of the page's progress, which the rolled-back checkpoint held in memory."""
+    fake = fake_ll2()
+    locked = OperationalError("database is locked")
+
+    def synced(upstream, at):  # the page's last write, after its checkpoint's insert
+        raise locked
+
+    monkeypatch.setattr(DataState, "synced", synced)
+    with pytest.raises(OperationalError) as stopped:
+        sync_events(connect(fake), since="auto")
+    assert stopped.value is locked
+    assert stored_ids() == []
+    checkpoint = SyncCheckpoint.objects.get()
+    assert (checkpoint.last_updated, checkpoint.last_id, checkpoint.last_success) == (None, None, None)
+    assert checkpoint.last_error == "database is locked"
+
+
 def drop_last_updated(record):
     del record["last_updated"]
 
