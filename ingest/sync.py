@@ -210,6 +210,12 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
             ]
             # A slug the page takes from a local event (deleted, or renamed, upstream) would stop every run.
             renamed, deleted = slug_holders_upstream(upstream, fresh)
+            raced = slugs_given_twice(fresh, renamed)
+            if raced:
+                raise UpstreamError(
+                    f"{url}: the upstream gave slug {raced[0]!r} to two events in answers minutes apart "
+                    "(it changed between them); the next run reads them again"
+                )
             with transaction.atomic():
                 if deleted:
                     delete_events(deleted)
@@ -386,6 +392,14 @@ def slug_holders_upstream(upstream, records):
         gone |= holders - current.keys()
         ids |= holders
         taking = list(current.values())
+
+
+def slugs_given_twice(records, holders):
+    """The slugs that one of `holders` (the records slug_holders_upstream asked for after `records`) shares
+    with another record: slugs are unique upstream, so the upstream changed between the answers, and both
+    records cannot be imported together. A fault of the moment, not data that fails validation."""
+    given = Counter(record.get("slug") for record in [*records, *holders])
+    return sorted({holder.get("slug") for holder in holders if given[holder.get("slug")] > 1})
 
 
 def delete_events(ids):

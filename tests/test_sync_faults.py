@@ -619,6 +619,27 @@ def change_upstream(fake, event_id, change):
     fake.events.sort(key=sort_key)
 
 
+def test_a_slug_the_upstream_moved_between_its_answers_is_a_fault_to_try_again(fake_ll2, connect):
+    """The page gives an event the slug of a local one; asked about that one, the upstream still gives it the
+    slug (it changed between the two answers, minutes apart at LL2's rate): a fault of the upstream's moment,
+    which --watch tries again at its next poll, not data that fails validation, which stops it."""
+    fake = fake_ll2(SMALL, page_size=10)
+    sync_events(connect(fake), since="auto")
+    holder, taker = (copy.deepcopy(event) for event in SMALL[3:5])
+    taker |= {"slug": holder["slug"], "last_updated": "2030-01-02T00:00:00Z"}
+    fake.events = sorted(
+        [event for event in fake.events if event["id"] != taker["id"]] + [taker], key=sort_key
+    )
+    before = sorted(Event.objects.values_list("id", "slug"))
+    with pytest.raises(UpstreamError) as stopped:
+        sync_events(connect(fake), since="auto")
+    assert str(stopped.value).endswith(
+        f": the upstream gave slug {holder['slug']!r} to two events in answers minutes apart (it changed "
+        "between them); the next run reads them again"
+    )
+    assert sorted(Event.objects.values_list("id", "slug")) == before
+
+
 def test_a_slug_a_stale_local_event_holds_is_taken_from_it(fake_ll2, connect):
     # Upstream, one event was deleted and its slug given to a new one; another renamed (its update on a
     # page after the event that takes its old slug). Refused, either would stop every run for good.
