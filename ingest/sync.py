@@ -38,6 +38,7 @@ _MEMORY_LOCKS = {}  # {in-memory database's name: its sync lock}
 # events it already served.
 CHECKPOINT_OVERLAP = datetime.timedelta(minutes=5)
 EARLIEST = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+MICROSECOND = datetime.timedelta(microseconds=1)  # the finest step of a last_updated, here and in LL2
 
 
 class SyncBusy(Exception):
@@ -107,11 +108,14 @@ def _advisory_unlock(key):
         cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
-def events_url(upstream, since, offset=0):
-    """The page of detailed events updated at or after `since` (all of them without one), oldest first."""
-    query = {"mode": "detailed", "limit": PAGE_SIZE, "ordering": "last_updated"}
+def events_url(upstream, since, offset=0, until=None):
+    """The page of detailed events updated at or after `since` (all of them without one), oldest first; with
+    `until`, those updated from `since` to `until` (a group sharing a `last_updated`), by date."""
+    query = {"mode": "detailed", "limit": PAGE_SIZE, "ordering": "last_updated" if until is None else "date"}
     if since is not None:
         query["last_updated__gte"] = _text(since)
+    if until is not None:
+        query["last_updated__lte"] = _text(until)
     if offset:
         query["offset"] = offset
     return upstream.url(f"events/?{urlencode(query)}")
@@ -149,18 +153,17 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     costs a call per page of events (99 new events a page of 100, when their `last_updated` differ).
 
     A page all at one T, with more to come, would come again from T at offset 0 (more events share T than
-    a page holds): that group is read by offset, each page asked for at one event before the end of the
-    page before and required to start with that event (the anchor: one event of overlap). If the anchor is
-    not there, the group changed before it (an event of it updated or deleted upstream), the offset may
-    have skipped one, and the group is read again from offset 0; after MAX_TIE_RESTARTS in one run, the sync
-    stops with an error rather than risk a skip (a group that keeps changing, or comes in a different order
-    each time). This needs a second premise: (P2) the upstream serves the events sharing a `last_updated`
-    in one order from one request to the next (any order, not necessarily by id), except that events leave
-    the group (updated or deleted) and, while it is the newest `last_updated` upstream, join it after those
-    in it. Then an anchor in its place means the events before it are those read before it, and the group
-    has been read whole when the cursor moves past T. (Were ties broken by id, an event written at T while
-    T is the newest could land before the anchor; with one leaving from before it between the same two
-    pages, that would go unnoticed.)
+    a page holds). That group is read on its own: the events updated from T to the last moment T stands for
+    (`last_moment`: LL2 shows whole seconds), by `date`, so that no page rests on the order the upstream
+    gives events sharing a `last_updated` (SQL gives ties none: PostgreSQL can return them in another order
+    for each LIMIT and OFFSET, so that offsets would skip one for good). Its pages are asked for by offset,
+    each at one event before the end of the page before and required to start with that event (the anchor:
+    one event of overlap) and to count the group as its first page did; and the ids read must come to that
+    count. Otherwise the group changed during its pages (an event of it updated or deleted upstream: it
+    comes again at its new `last_updated`; one that joins it after S is the next run's, by P1), or came in
+    another order (events sharing their date as well): an offset may have skipped one, and the group is
+    read again from offset 0. After MAX_TIE_RESTARTS for one group, the sync stops with an error rather than
+    risk a skip. Once the group is in, whole, the run goes on from the moment after it, at offset 0.
 
     `on_page(page, summary)` follows each committed page. Returns the SyncSummary; SyncStopped when
     `should_stop()` before a page, or a stop is asked for during a call (the pages before it are in).
@@ -178,30 +181,40 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     # for a run from the checkpoint, and so leaves it alone.
     moves_checkpoint = cursor is None or (stored is not None and cursor <= overlapped(stored))
     began = None  # S
+    group = None  # while a group sharing a last_updated is read: the last moment it stands for
     offset, anchor, restarts = 0, None, 0  # anchor: the (id, last_updated) a page at `offset` starts with
+    counted, read = None, set()  # the group's count on its first page, and the ids read of it since
     imported = {}  # id -> last_updated of the events this run imported: a page that repeats them skips them
     previous_ids = None
     summary = SyncSummary()
     while True:
         if should_stop():
             raise SyncStopped()
-        url = events_url(upstream, cursor, offset)
+        url = events_url(upstream, cursor, offset, group)
+        in_group = group is not None
         try:
             asked = timezone.now() if began is None else None  # S, if the upstream gives no Date
             page = upstream.get_page(url)
             began = began or upstream.served_at or asked
-            keys = _read_page(page["results"], url, cursor)
+            keys = _read_page(page["results"], url, cursor, group)
             ids = [event_id for event_id, _ in keys]
             if offset and ids and ids == previous_ids:
                 raise UpstreamError(f"{url}: the same events as the page before (is offset ignored?)")
             previous_ids = ids
-            consistent = anchor is None or keys[:1] == [anchor]
+            consistent = True
+            if in_group:
+                counted = page["count"] if counted is None else counted
+                read.update(ids)
+                consistent = (anchor is None or keys[:1] == [anchor]) and page["count"] == counted
+                if consistent and page["next"] is None and len(read) < counted:
+                    consistent = False  # one was skipped: the group came in another order
             if not consistent:
                 restarts += 1
                 if restarts > MAX_TIE_RESTARTS:
                     raise UpstreamError(
-                        f"{url}: the events sharing last_updated {_text(cursor)} changed between pages "
-                        f"{restarts} times; stopping rather than risk skipping one (run the sync again)"
+                        f"{url}: the events sharing last_updated {_text(cursor)} changed, or came in "
+                        f"another order, between pages {restarts} times; stopping rather than risk "
+                        "skipping one (run the sync again)"
                     )
             fresh = [
                 record
@@ -221,21 +234,19 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                     delete_events(deleted)
                 tally = ingest_records(fresh + renamed, source=url)
                 if not consistent:
-                    offset, anchor = 0, None  # read the group again; the checkpoint stays at the cursor
+                    offset, anchor, counted, read = 0, None, None, set()  # the group again, from its start
+                elif in_group and page["next"] is None:  # the group is in, whole: on from after it
+                    cursor, group, offset, anchor = group + MICROSECOND, None, 0, None
+                elif in_group:
+                    if len(keys) < 2:
+                        raise UpstreamError(
+                            f"{url}: pages of one event cannot be read by overlapping offsets"
+                        )
+                    offset, anchor = offset + len(keys) - 1, keys[-1]
                 elif keys:
                     last_id, newest = keys[-1]
-                    if newest != cursor:
-                        restarts = 0
                     if keys[0][1] == newest and page["next"] is not None:
-                        # All of the page at `newest`, and the page starts at `offset` among the events at
-                        # or after it (at the anchor; or at 0, nothing older being left): on by offset.
-                        if len(keys) < 2:
-                            raise UpstreamError(
-                                f"{url}: pages of one event cannot be read by overlapping offsets"
-                            )
-                        offset, anchor = offset + len(keys) - 1, keys[-1]
-                    else:
-                        offset, anchor = 0, None
+                        group, restarts, counted, read = last_moment(newest), 0, None, set()
                     cursor = newest
                     mark = min(newest, began)
                     if moves_checkpoint and (
@@ -256,7 +267,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
         summary.add(tally)
         if on_page is not None:
             on_page(page, summary)
-        if consistent and (page["next"] is None or not page["results"]):
+        if not in_group and (page["next"] is None or not page["results"]):
             break
     return summary
 
@@ -266,16 +277,23 @@ def overlapped(checkpoint):
     return max(checkpoint, EARLIEST + CHECKPOINT_OVERLAP) - CHECKPOINT_OVERLAP
 
 
+def last_moment(stamp):
+    """The last moment a `last_updated` read as `stamp` can be: LL2 shows whole seconds of stamps that may
+    hold a fraction, so a whole second stands for all of it (an upstream that shows the fraction has a
+    group's own moment, or a second of events read as one group)."""
+    return stamp if stamp.microsecond else stamp + datetime.timedelta(seconds=1) - MICROSECOND
+
+
 def _text(moment):
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def _read_page(records, url, cursor):
+def _read_page(records, url, cursor, until=None):
     """The (id, last_updated) of each record, once every record of the page has passed validation (an
     invalid one is an IngestError naming the page, the record and the field, as for any import).
 
-    Records out of order, or older than the cursor, mean the upstream ignores the query: without this
-    check the sync would ask for the same page for ever.
+    Records out of order, older than the cursor, or (for a group's page) newer than `until`, mean the
+    upstream ignores the query: without this check the sync would ask for the same page for ever.
     """
     keys = []
     batch = Batch()
@@ -292,7 +310,9 @@ def _read_page(records, url, cursor):
             record_id = record.get("id") if isinstance(record, dict) else None
             raise error.located(source=url, record=number, record_id=record_id) from None
     stamps = [stamp for _, stamp in keys]
-    if stamps != sorted(stamps):
+    if until is not None and stamps and max(stamps) > until:
+        raise UpstreamError(f"{url}: events updated after last_updated__lte (is the filter ignored?)")
+    if until is None and stamps != sorted(stamps):
         raise UpstreamError(f"{url}: events not in last_updated order (is ordering ignored?)")
     if cursor is not None and stamps and stamps[0] < cursor:
         raise UpstreamError(f"{url}: events updated before last_updated__gte (is the filter ignored?)")

@@ -7,9 +7,9 @@
 It is a `ThreadingHTTPServer` on 127.0.0.1 (a free port) in a daemon thread, serving:
 
 - `GET /2.3.0/events/`: the events sorted by `last_updated` then `id` when asked `ordering=last_updated`
-  (by `date` then `id` otherwise, LL2's default), filtered by `last_updated__gte` and `id` (a comma
-  list), paged by `offset` and `limit` (at most 100; `page_size` overrides the asked limit), with
-  `count`, absolute `next` and `previous` links keeping the other parameters, and `results` in
+  (by `date` then `id` otherwise, LL2's default), filtered by `last_updated__gte`, `last_updated__lte`
+  and `id` (a comma list), paged by `offset` and `limit` (at most 100; `page_size` overrides the asked
+  limit), with `count`, absolute `next` and `previous` links keeping the other parameters, and `results` in
   `mode=detailed` (the events as given), `normal` or `list` (the keys of those modes, `response_mode` set
   accordingly).
 - `GET /2.3.0/api-throttle/` when `throttle` is given: `{your_request_limit, limit_frequency_secs,
@@ -42,6 +42,9 @@ when the test fakes time): a call at time t counts while `now - t < seconds`, th
 `ingest.upstream.Budget`; calls beyond `calls` in the window get `429` with `Retry-After` (whole seconds,
 rounded up) and do not count. Only events requests are limited (`/api-throttle/` calls are not counted).
 `ignore_query=True` makes a broken upstream that ignores `last_updated__gte`, `id` and `offset`.
+`tie_order(ids, offset, limit)`, when given, is the order (of every id, sorted) in which events sharing the
+ordering's field come on the page at `offset` and `limit`, in place of `id`'s: SQL gives ties no order, and
+PostgreSQL may give them another for each LIMIT and OFFSET (`shuffled_by_page` does so).
 `served_at` (an aware datetime) is the `Date` of its answers, for a test that fakes the upstream's time.
 
 Every request is logged in `requests` (a `Call`: path, query, url, real monotonic time, `clock` time,
@@ -55,6 +58,7 @@ import email.utils
 import http.server
 import json
 import math
+import random
 import threading
 import time
 from collections import deque
@@ -77,6 +81,11 @@ def stamp(text):
     """A `last_updated` (or `last_updated__gte`) value as an aware datetime."""
     value = datetime.datetime.fromisoformat(text.strip().replace(" ", "+"))
     return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+
+
+def shuffled_by_page(ids, offset, limit):
+    """A `tie_order`: another order of `ids` for each LIMIT plus OFFSET (as a top-N sort's could be)."""
+    return random.Random(offset + limit).sample(ids, len(ids))
 
 
 def sort_key(event):
@@ -168,6 +177,7 @@ class FakeLL2:
         rate=None,
         clock=time.monotonic,
         ignore_query=False,
+        tie_order=None,
     ):
         self.events = sorted((copy.deepcopy(event) for event in events), key=sort_key)
         self.page_size = page_size
@@ -175,6 +185,7 @@ class FakeLL2:
         self.clock = clock
         self.limiter = RateLimiter(*rate, clock) if rate else None
         self.ignore_query = ignore_query  # ignore last_updated__gte, id and offset: always the first page
+        self.tie_order = tie_order
         self.served_at = None
         self.faults = deque()
         self.always = None
@@ -338,21 +349,24 @@ class FakeLL2:
             query = {
                 key: value for key, value in query.items() if key not in ("last_updated__gte", "offset", "id")
             }
-        ordering = query.get("ordering", "")
-        if ordering == "last_updated":
-            events = self.events
-        elif ordering == "":
-            events = sorted(self.events, key=lambda event: (stamp(event["date"]), event["id"]))
-        else:
-            raise ValueError(f"ordering {ordering!r} not supported by the fake")
+        limit = self.page_size or min(int(query.get("limit", 10)), 100)
+        offset = int(query.get("offset", 0))
+        field = {"last_updated": "last_updated", "": "date", "date": "date"}.get(query.get("ordering", ""))
+        if field is None:
+            raise ValueError(f"ordering {query['ordering']!r} not supported by the fake")
+        ids = sorted(event["id"] for event in self.events)
+        ties = self.tie_order(ids, offset, limit) if self.tie_order else ids
+        place = {event_id: number for number, event_id in enumerate(ties)}
+        events = sorted(self.events, key=lambda event: (stamp(event[field]), place[event["id"]]))
         if query.get("last_updated__gte"):
             since = stamp(query["last_updated__gte"])
             events = [event for event in events if stamp(event["last_updated"]) >= since]
+        if query.get("last_updated__lte"):
+            until = stamp(query["last_updated__lte"])
+            events = [event for event in events if stamp(event["last_updated"]) <= until]
         if query.get("id"):
             wanted = {int(value) for value in query["id"].split(",")}
             events = [event for event in events if event["id"] in wanted]
-        limit = self.page_size or min(int(query.get("limit", 10)), 100)
-        offset = int(query.get("offset", 0))
         mode = query.get("mode", "normal").lower()
         results = [self._render(event, mode) for event in events[offset : offset + limit]]
         next_url = previous_url = None

@@ -42,7 +42,7 @@ from ingest.sync import (
 from ingest.upstream import Budget, Retry, SyncStopped, UnreachableError, Upstream, UpstreamError
 from spacedevs.models import DataState
 
-from .fake_upstream import FakeClock, sort_key, stamp
+from .fake_upstream import FakeClock, shuffled_by_page, sort_key, stamp
 from .sync_fixtures import FAST, ORDERED, PAGE, THIN, closed_port_url, sync_log
 
 pytestmark = pytest.mark.django_db
@@ -76,12 +76,21 @@ def connect():
         upstream.close()
 
 
-def page_url(fake, since=None, offset=0):
+def page_url(fake, since=None, offset=0, until=None):
     """The URL the sync asks for (written out here rather than taken from ingest.sync)."""
-    url = f"{fake.base_url}/events/?mode=detailed&limit=100&ordering=last_updated"
+    ordering = "last_updated" if until is None else "date"
+    url = f"{fake.base_url}/events/?mode=detailed&limit=100&ordering={ordering}"
     if since is not None:
         url += "&last_updated__gte=" + since.replace(":", "%3A")
+    if until is not None:
+        url += "&last_updated__lte=" + until.replace(":", "%3A")
     return url + (f"&offset={offset}" if offset else "")
+
+
+def pages_asked(fake):
+    """(last_updated__gte, last_updated__lte, offset) of each page of events the sync asked for."""
+    keys = ("last_updated__gte", "last_updated__lte", "offset")
+    return [tuple(call.query.get(key) for key in keys) for call in fake.calls()]
 
 
 def iso(moment):
@@ -453,10 +462,19 @@ def test_ties_across_pages_are_neither_skipped_nor_repeated(fake_ll2, connect):
 
     summary = sync_events(upstream, since=None)
 
-    assert str(summary) == "5 pages: 30 created, 0 updated, 0 unchanged, 0 pruned"
+    assert str(summary) == "6 pages: 30 created, 0 updated, 0 unchanged, 0 pruned"
     assert stored_ids() == sorted(event["id"] for event in events)
-    # Page 2 starts again at the 3 ties of page 1 and holds only ties: on by offset, overlapping by one.
-    assert [call.query.get("offset") for call in fake.calls()] == [None, None, "7", "14", None]
+    # Page 2 starts again at the 3 ties of page 1 and holds only ties: the 20 are read as a group (by date,
+    # by offset, overlapping by one), then the events from the second after theirs.
+    tie, until = "2024-01-01T00:00:00Z", "2024-01-01T00:00:00.999999Z"
+    assert pages_asked(fake) == [
+        (None, None, None),
+        (tie, None, None),
+        (tie, until, None),
+        (tie, until, "7"),
+        (tie, until, "14"),
+        ("2024-01-01T00:00:01Z", None, None),
+    ]
     # The next run asks again from the newest last_updated, where the newest event imports as unchanged.
     assert str(sync_events(upstream, since="auto")) == "1 page: 0 created, 0 updated, 1 unchanged, 0 pruned"
 
@@ -592,20 +610,26 @@ def test_an_upstream_that_ignores_the_keyset_is_refused(fake_ll2, connect):
         sync_events(upstream, since="auto", should_stop=lambda: len(fake.calls()) >= 5)
 
 
-def with_ties(count, *, before=1, after=2):
-    """Thin events: `before` of them, then `count` sharing TIE (in id order, as the fake serves ties), then
-    `after`, each at its own later last_updated. Returns (events, the tied ones)."""
+def with_ties(count, *, before=1, after=2, date=None):
+    """Thin events: `before` of them, then `count` sharing TIE, then `after`, each at its own later
+    last_updated. The tied ones are dated in id order (the order the fake serves ties in), or all at `date`.
+    Returns (events, the tied ones, in id order)."""
     events = copy.deepcopy(THIN[: before + count + after])
     for number, event in enumerate(events[:before]):
         event["last_updated"] = f"2024-01-{number + 1:02}T00:00:00Z"
-    for event in events[before : before + count]:
+    tied = sorted(events[before : before + count], key=lambda event: event["id"])
+    for number, event in enumerate(tied):
         event["last_updated"] = TIE
+        event["date"] = date or iso(datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC) + number * HOUR)
     for number, event in enumerate(events[before + count :]):
         event["last_updated"] = f"2024-03-{number + 1:02}T00:00:00Z"
-    return events, sorted(events[before : before + count], key=lambda event: event["id"])
+    return events, tied
 
 
 TIE = "2024-02-01T00:00:00Z"
+TIE_UNTIL = "2024-02-01T00:00:00.999999Z"  # the last moment TIE, a whole second, stands for
+AFTER_TIE = "2024-02-01T00:00:01Z"
+HOUR = datetime.timedelta(hours=1)
 
 
 def change_upstream(fake, event_id, change):
@@ -682,7 +706,7 @@ def test_a_slug_a_stale_local_event_holds_is_taken_from_it(fake_ll2, connect):
 @pytest.mark.parametrize("change", ["updated", "deleted"])
 def test_an_event_leaving_a_tie_during_the_sync_hides_none_of_the_others(fake_ll2, connect, change):
     # Six events in pages of two, three sharing TIE: page 1 ends on the first of them, which is then
-    # updated (or deleted) upstream. Offset 1 from TIE would now skip the second one, for good.
+    # updated (or deleted) upstream. Page 2, from TIE, holds the other two alone: read as a group, whole.
     events, tied = with_ties(3)
     fake = fake_ll2(events, page_size=2)
 
@@ -694,41 +718,77 @@ def test_an_event_leaving_a_tie_during_the_sync_hides_none_of_the_others(fake_ll
     summary = sync_events(connect(fake), since=None, on_page=on_page)
 
     assert stored_ids() == sorted(event["id"] for event in events)
-    offsets = [call.query.get("offset") for call in fake.calls()]
+    asked = [(None, None, None), (TIE, None, None), (TIE, TIE_UNTIL, None), (AFTER_TIE, None, None)]
     if change == "updated":
         assert Event.objects.get(id=tied[0]["id"]).name == "Updated during the sync"
         assert str(summary) == "5 pages: 6 created, 1 updated, 0 unchanged, 0 pruned"
-        assert offsets == [None, None, "1", None, None]
+        assert pages_asked(fake) == [*asked, ("2024-03-02T00:00:00Z", None, None)]
     else:
         assert str(summary) == "4 pages: 6 created, 0 updated, 0 unchanged, 0 pruned"
-        assert offsets == [None, None, "1", None]
+        assert pages_asked(fake) == asked
 
 
-def test_a_tie_group_that_changes_under_its_offsets_is_read_again(fake_ll2, connect):
-    # Eight events share TIE, in pages of three: the group is read by offset. Once the first three of them
-    # are in (page 2), the second is updated upstream: the next page's offset would skip one, so the page
-    # does not start with the event it should, and the group is read again from its start.
+@pytest.mark.parametrize(("changed", "updated"), [(1, 1), (6, 0)])
+def test_a_tie_group_that_changes_under_its_offsets_is_read_again(fake_ll2, connect, changed, updated):
+    # Eight events share TIE, in pages of three: the group is read by offset. Once its first page is in
+    # (page 3), the second (or the seventh) is updated upstream: the next page's offset would skip one (the
+    # page does not start with the event it should), or the group counts one fewer, and the group is read
+    # again from its start.
     events, tied = with_ties(8, after=1)
     fake = fake_ll2(events, page_size=3)
-    first_three = {event["id"] for event in tied[:3]}
 
     def on_page(page, summary):
-        if summary.pages == 2:
-            assert first_three <= set(stored_ids())
-            change_upstream(fake, tied[1]["id"], "updated")
+        if summary.pages == 3:
+            assert [event["id"] for event in page["results"]] == [event["id"] for event in tied[:3]]
+            change_upstream(fake, tied[changed]["id"], "updated")
 
     summary = sync_events(connect(fake), since=None, on_page=on_page)
 
     assert stored_ids() == sorted(event["id"] for event in events)
-    assert Event.objects.get(id=tied[1]["id"]).name == "Updated during the sync"
-    assert str(summary) == "7 pages: 10 created, 1 updated, 0 unchanged, 0 pruned"
-    # Page 3 (offset 2) does not start with page 2's last event: the group again, from offset 0.
-    offsets = [call.query.get("offset") for call in fake.calls()]
-    assert offsets == [None, None, "2", None, "2", "4", "6"]
+    assert Event.objects.get(id=tied[changed]["id"]).name == "Updated during the sync"
+    # (The seventh had not been read: it comes once, updated.)
+    assert str(summary) == f"8 pages: 10 created, {updated} updated, 0 unchanged, 0 pruned"
+    group = [(TIE, TIE_UNTIL, offset) for offset in (None, "2", None, "2", "4")]
+    assert pages_asked(fake) == [(None, None, None), (TIE, None, None), *group, (AFTER_TIE, None, None)]
+
+
+def test_ties_in_another_order_on_each_page_are_read_by_date(fake_ll2, connect):
+    # 100 events share TIE, in pages of 30, and the upstream gives them in another order for each LIMIT
+    # and OFFSET (as PostgreSQL may): read by offset in that order, pages would skip some. By date, none.
+    events, _ = with_ties(100)
+    fake = fake_ll2(events, page_size=30, tie_order=shuffled_by_page)
+
+    summary = sync_events(connect(fake), since=None)
+
+    assert str(summary) == "7 pages: 103 created, 0 updated, 0 unchanged, 0 pruned"
+    assert stored_ids() == sorted(event["id"] for event in events)
+    group = [(TIE, TIE_UNTIL, offset) for offset in (None, "29", "58", "87")]
+    assert pages_asked(fake) == [(None, None, None), (TIE, None, None), *group, (AFTER_TIE, None, None)]
+
+
+def test_ties_sharing_a_date_in_another_order_on_each_page_stop_the_sync(fake_ll2, connect):
+    # Five events share TIE and a date; the page at offset 2 gives the second and fourth in each other's
+    # place. It starts with the event it should, yet the fourth is never read: the group does not come to
+    # its count, and is read again, until the sync stops rather than skip it.
+    events, tied = with_ties(5, before=0, after=0, date="2030-01-01T00:00:00Z")
+    swapped = [event["id"] for event in tied]
+    swapped[1], swapped[3] = swapped[3], swapped[1]
+    fake = fake_ll2(events, page_size=3, tie_order=lambda ids, offset, limit: swapped if offset else ids)
+
+    with pytest.raises(UpstreamError) as stopped:
+        sync_events(connect(fake), since=None)
+
+    assert str(stopped.value) == (
+        f"{page_url(fake, TIE, offset=2, until=TIE_UNTIL)}: the events sharing last_updated {TIE} changed, "
+        "or came in another order, between pages 6 times; stopping rather than risk skipping one (run the "
+        "sync again)"
+    )
+    assert tied[3]["id"] not in stored_ids()
+    assert SyncCheckpoint.objects.get().last_updated == stamp(TIE)
 
 
 def test_a_tie_group_that_keeps_changing_stops_the_sync(fake_ll2, connect):
-    events, _ = with_ties(14)
+    events, _ = with_ties(20)
     fake = fake_ll2(events, page_size=3)
 
     def on_page(page, summary):
@@ -739,8 +799,9 @@ def test_a_tie_group_that_keeps_changing_stops_the_sync(fake_ll2, connect):
         sync_events(connect(fake), since=None, on_page=on_page)
 
     assert str(stopped.value) == (
-        f"{page_url(fake, TIE, offset=2)}: the events sharing last_updated {TIE} changed between pages 6 "
-        "times; stopping rather than risk skipping one (run the sync again)"
+        f"{page_url(fake, TIE, offset=2, until=TIE_UNTIL)}: the events sharing last_updated {TIE} changed, "
+        "or came in another order, between pages 6 times; stopping rather than risk skipping one (run the "
+        "sync again)"
     )
     assert SyncCheckpoint.objects.get().last_updated == stamp(TIE)
 
@@ -791,12 +852,16 @@ def test_a_run_from_the_overlap_never_moves_the_checkpoint_back(fake_ll2, connec
     assert {checkpoint for _, checkpoint in seen} == {stamp("2024-05-01T11:00:00Z")}
 
 
-def test_pages_of_one_event_are_refused(fake_ll2, connect):
-    fake = fake_ll2(SMALL, page_size=1)
+def test_pages_of_one_event_are_refused_for_a_group(fake_ll2, connect):
+    # Each page of one event might begin a group; the first is alone at its last_updated, the second not.
+    events, tied = with_ties(2, after=0)
+    fake = fake_ll2(events, page_size=1)
     with pytest.raises(UpstreamError) as stopped:
         sync_events(connect(fake), since=None)
-    assert str(stopped.value) == f"{page_url(fake)}: pages of one event cannot be read by overlapping offsets"
-    assert stored_ids() == []
+    assert str(stopped.value) == (
+        f"{page_url(fake, TIE, until=TIE_UNTIL)}: pages of one event cannot be read by overlapping offsets"
+    )
+    assert stored_ids() == sorted([events[0]["id"], tied[0]["id"]])
 
 
 # --- The rate budget, on a fake clock ----------------------------------------------------------------------

@@ -75,6 +75,20 @@ def test_the_mirror_follows_its_upstream(upstream, client, capsys):
     sync("--base-url", upstream.base_url)
     assert "1 page: 0 created, 0 updated, 2 unchanged, 0 pruned" in capsys.readouterr().out
 
+    # A bulk update upstream: 101 events share a last_updated, more than a page holds. A page of them alone
+    # (the second) has the sync read them as a group, by date, in two pages; then the moment after them.
+    later = (now + datetime.timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
+    bulk = [
+        copy.deepcopy(events[128])
+        | {"id": 99100 + number, "slug": f"bulk-{number}", "last_updated": later}
+        | {"date": f"2032-01-01T00:{number // 60:02}:{number % 60:02}Z"}
+        for number in range(101)
+    ]
+    upstream.change(imported=bulk, deleted=[])
+    sync("--base-url", upstream.base_url)
+    assert "5 pages: 101 created, 0 updated, 2 unchanged, 0 pruned" in capsys.readouterr().out
+    assert_same_routes(client, upstream)
+
 
 def event_count(instance):
     with sqlite3.connect(instance.database) as database:
