@@ -752,6 +752,29 @@ def test_a_tie_group_that_changes_under_its_offsets_is_read_again(fake_ll2, conn
     assert pages_asked(fake) == [(None, None, None), (TIE, None, None), *group, (AFTER_TIE, None, None)]
 
 
+def test_events_joining_a_group_between_its_pages_are_not_taken_for_an_ignored_offset(fake_ll2, connect):
+    # Five events share TIE, in pages of three. After the group's first page, two join it, dated before
+    # the others: the page at offset 2 holds the same three events, but the group counts two more. It is
+    # read again from its start, not refused as an upstream that ignores offset.
+    events, _ = with_ties(5, before=0, after=1)
+    joining = [
+        copy.deepcopy(event) | {"last_updated": TIE, "date": f"2029-12-31T0{hour}:00:00Z"}
+        for hour, event in enumerate(THIN[6:8])
+    ]
+    fake = fake_ll2(events, page_size=3)
+
+    def on_page(page, summary):
+        if summary.pages == 2:
+            fake.events = sorted([*fake.events, *joining], key=sort_key)
+
+    summary = sync_events(connect(fake), since=None, on_page=on_page)
+
+    assert str(summary) == "7 pages: 8 created, 0 updated, 0 unchanged, 0 pruned"
+    assert stored_ids() == sorted(event["id"] for event in [*events, *joining])
+    group = [(TIE, TIE_UNTIL, offset) for offset in (None, "2", None, "2", "4")]
+    assert pages_asked(fake) == [(None, None, None), *group, (AFTER_TIE, None, None)]
+
+
 def test_ties_in_another_order_on_each_page_are_read_by_date(fake_ll2, connect):
     # 100 events share TIE, in pages of 30, and the upstream gives them in another order for each LIMIT
     # and OFFSET (as PostgreSQL may): read by offset in that order, pages would skip some. By date, none.
