@@ -298,6 +298,8 @@ class Upstream:
             return None
         if state is None:
             return None
+        if isinstance(state, list) and len(state) == 1:  # the array LL2's schema declares; its API gives one
+            state = state[0]
         try:
             if state["your_request_limit"] is None:  # none (this project's answer to an unthrottled client)
                 self.log("upstream budget: unlimited" + (f"; keeping to {unlimited}" if unlimited else ""))

@@ -13,7 +13,8 @@ It is a `ThreadingHTTPServer` on 127.0.0.1 (a free port) in a daemon thread, ser
   `mode=detailed` (the events as given), `normal` or `list` (the keys of those modes, `response_mode` set
   accordingly).
 - `GET /2.3.0/api-throttle/` when `throttle` is given: `{your_request_limit, limit_frequency_secs,
-  current_use, next_use_secs, ident}` (current_use counts the calls in the rate limiter's window).
+  current_use, next_use_secs, ident}` (current_use counts the calls in the rate limiter's window), as LL2
+  answers; in an array of one, as its schema declares, when `throttle_array`.
 - anything else: `404 {"detail": "Not found."}`.
 
 Faults are scripted per events request (`script(...)`), consumed in order; `None` serves the request
@@ -178,10 +179,12 @@ class FakeLL2:
         clock=time.monotonic,
         ignore_query=False,
         tie_order=None,
+        throttle_array=False,
     ):
         self.events = sorted((copy.deepcopy(event) for event in events), key=sort_key)
         self.page_size = page_size
         self.throttle = throttle  # None: no /api-throttle/ (404); else a dict of the fields to state
+        self.throttle_array = throttle_array
         self.clock = clock
         self.limiter = RateLimiter(*rate, clock) if rate else None
         self.ignore_query = ignore_query  # ignore last_updated__gte, id and offset: always the first page
@@ -255,7 +258,8 @@ class FakeLL2:
             self.requests.append(call)
         try:
             if parts.path == THROTTLE_PATH and self.throttle is not None:
-                self._send_json(handler, call, 200, self._throttle_state())
+                state = self._throttle_state()
+                self._send_json(handler, call, 200, [state] if self.throttle_array else state)
             elif parts.path == EVENTS_PATH:
                 self._events(handler, call)
             else:

@@ -167,6 +167,16 @@ def test_a_throttle_stating_no_finite_limit_is_ignored(fake_ll2, throttle):
     assert messages == [THROTTLE_IGNORED]
 
 
+def test_a_throttle_answered_as_the_schemas_array_of_one_is_read(fake_ll2):
+    throttle = {"your_request_limit": 15, "limit_frequency_secs": 3600, "current_use": 4}
+    budget, _, messages = read_budget(fake_ll2(throttle=throttle, throttle_array=True))
+    assert (budget.calls, budget.seconds, messages) == (
+        15,
+        3600,
+        ["upstream budget: 15 calls per 3600 s (4 used)"],
+    )
+
+
 @pytest.mark.parametrize(("next_use_secs", "first_wait"), [(None, 3600.0), ("soon", 3600.0), (1800, 1800.0)])
 def test_a_throttle_counting_more_calls_than_memory_holds_is_waited_out(fake_ll2, next_use_secs, first_wait):
     # Its window full: the oldest call leaves it when next_use_secs says (else in a whole window); the
