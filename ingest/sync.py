@@ -316,7 +316,7 @@ def _read_page(records, url, cursor, until=None):
         raise UpstreamError(f"{url}: events updated after last_updated__lte (is the filter ignored?)")
     if until is None and stamps != sorted(stamps):
         raise UpstreamError(f"{url}: events not in last_updated order (is ordering ignored?)")
-    if cursor is not None and stamps and stamps[0] < cursor:
+    if cursor is not None and stamps and min(stamps) < cursor:
         raise UpstreamError(f"{url}: events updated before last_updated__gte (is the filter ignored?)")
     return keys
 

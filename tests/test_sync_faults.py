@@ -775,6 +775,23 @@ def test_events_joining_a_group_between_its_pages_are_not_taken_for_an_ignored_o
     assert pages_asked(fake) == [(None, None, None), *group, (AFTER_TIE, None, None)]
 
 
+@pytest.mark.parametrize(
+    ("stamp_given", "refused"),
+    [
+        ("2024-01-31T23:59:59Z", "events updated before last_updated__gte"),
+        (AFTER_TIE, "events updated after last_updated__lte"),
+    ],
+)
+def test_a_group_page_outside_its_second_is_refused(fake_ll2, connect, stamp_given, refused):
+    # The group's first page gives its second event another last_updated than the query allows.
+    events, _ = with_ties(5, before=0, after=1)
+    fake = fake_ll2(events, page_size=3)
+    fake.script(None, ("bad_record", 1, lambda record: record.update(last_updated=stamp_given)))
+    with pytest.raises(UpstreamError) as stopped:
+        sync_events(connect(fake), since=None)
+    assert str(stopped.value) == f"{page_url(fake, TIE, until=TIE_UNTIL)}: {refused} (is the filter ignored?)"
+
+
 def test_ties_in_another_order_on_each_page_are_read_by_date(fake_ll2, connect):
     # 100 events share TIE, in pages of 30, and the upstream gives them in another order for each LIMIT
     # and OFFSET (as PostgreSQL may): read by offset in that order, pages would skip some. By date, none.
