@@ -108,17 +108,30 @@ def _advisory_unlock(key):
         cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
-def events_url(upstream, since, offset=0, until=None):
-    """The page of detailed events updated at or after `since` (all of them without one), oldest first; with
-    `until`, those updated from `since` to `until` (a group sharing a `last_updated`), by date."""
-    query = {"mode": "detailed", "limit": PAGE_SIZE, "ordering": "last_updated" if until is None else "date"}
+def events_url(upstream, since, offset=0, group=None):
+    """The page of detailed events updated at or after `since` (all of them without one), oldest first; in
+    a `group`, its events from `since` on, by date."""
+    query = {"mode": "detailed", "limit": PAGE_SIZE, "ordering": "last_updated" if group is None else "date"}
     if since is not None:
         query["last_updated__gte"] = _text(since)
-    if until is not None:
-        query["last_updated__lte"] = _text(until)
+    if group is not None:
+        query |= group.query()
     if offset:
         query["offset"] = offset
     return upstream.url(f"events/?{urlencode(query)}")
+
+
+@dataclass(frozen=True)
+class Group:
+    """Where a run stands in a group of events sharing a `last_updated` (see sync_events)."""
+
+    until: datetime.datetime  # the group's last moment (last_updated__lte)
+    dated: datetime.datetime | None = None  # date__gte: the newest date of the page before
+    tied: datetime.datetime | None = None  # date__lte, while more events share a date than a page holds
+
+    def query(self):
+        bounds = {"last_updated__lte": self.until, "date__gte": self.dated, "date__lte": self.tied}
+        return {name: _text(moment) for name, moment in bounds.items() if moment is not None}
 
 
 def record_error(checkpoint, message, answered):
@@ -138,32 +151,39 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
 
     Pages are asked for by `last_updated`, oldest first (a keyset: `next`'s offsets shift when the upstream
     changes during the run), each from the newest `last_updated` T of the page before and at offset 0: the
-    events of that page sharing T come again (this run does not import them twice). Why no event is
-    skipped, whatever order the upstream gives events sharing a `last_updated`: the one premise is the
-    keyset's own, (P1) an event written upstream at a moment M gets a `last_updated` of M -
+    events of that page sharing T come again (this run does not import them twice). Why no event is skipped,
+    whatever order the upstream gives events sharing a `last_updated`: the one premise is the keyset's own
+    (P1; and P2, below, in one rare case): an event written upstream at a moment M gets a stamp of M -
     CHECKPOINT_OVERLAP or later (a stamp is taken before its write commits, and hosts' clocks differ). A page
     at offset 0 is the start of the events at or after its cursor C, so it holds every event then at [C, T);
     one written later, after the upstream served the run's first page at S (its `Date`, on the clock that
-    stamps; this host's when it gives none), is at S - CHECKPOINT_OVERLAP or after (P1). So once a page
-    is in, every event older than both T and S - CHECKPOINT_OVERLAP has been imported as it now is: the
-    checkpoint, saved with the page, moves to the earlier of T and S (never back), and a later run, which
-    starts CHECKPOINT_OVERLAP before it, misses nothing either; the events it reads again import as
+    stamps; this host's, cut to the second, when it gives none), is at S - CHECKPOINT_OVERLAP or after (P1).
+    So once a page is in, every event older than both T and S - CHECKPOINT_OVERLAP has been imported as it now
+    is: the checkpoint, saved with the page, moves to the earlier of T and S (never back), and a later run,
+    which starts CHECKPOINT_OVERLAP before it, misses nothing either; the events it reads again import as
     unchanged. (Near the upstream's newest events, a run's later pages, read minutes apart within its call
     budget, come after S: an event written meanwhile with a stamp before the cursor is the next run's.) It
     costs a call per page of events (99 new events a page of 100, when their `last_updated` differ).
 
-    A page all at one T, with more to come, would come again from T at offset 0 (more events share T than
-    a page holds). That group is read on its own: the events updated from T to the last moment T stands for
-    (`last_moment`: LL2 shows whole seconds), by `date`, so that no page rests on the order the upstream
-    gives events sharing a `last_updated` (SQL gives ties none: PostgreSQL can return them in another order
-    for each LIMIT and OFFSET, so that offsets would skip one for good). Its pages are asked for by offset,
-    each at one event before the end of the page before and required to start with that event (the anchor:
-    one event of overlap) and to count the group as its first page did; and the ids read must come to that
-    count. Otherwise the group changed during its pages (an event of it updated or deleted upstream: it
-    comes again at its new `last_updated`; one that joins it after S is the next run's, by P1), or came in
-    another order (events sharing their date as well): an offset may have skipped one, and the group is
-    read again from offset 0. After MAX_TIE_RESTARTS for one group, the sync stops with an error rather than
-    risk a skip. Once the group is in, whole, the run goes on from the moment after it, at offset 0.
+    A page all at one T, with more to come, would come again from T at offset 0 (more events share T than a
+    page holds). That group is read on its own, by a keyset on `date`: the events updated from T to the end of
+    T's second (`last_moment`: LL2 shows whole seconds of stamps that may hold a fraction), by date, each page
+    at offset 0 from the newest date D of the page before (`date__gte`; the events of that page at D come
+    again; a date shown cut to the second stands for all of it). A page holds every event of the group then
+    dated from D to before the page's last date, so no page rests on the order the upstream gives events
+    sharing a `last_updated` (SQL gives ties none: PostgreSQL can return them in another order for each LIMIT
+    and OFFSET, so that offsets would skip one for good), nor on the group staying as it was: an event leaving
+    it (updated, or deleted, upstream) comes again at its new `last_updated`; one joining it is written after
+    S, and is the next run's (P1). Once a page ends the group, the run goes on from the moment after it, at
+    offset 0.
+
+    Only a page all at one date as well, with more to come, is read by offset: those events (the group's,
+    within D's second) are asked for by `date__lte` too, each page at one event before the end of the page
+    before and required to start with that event (the anchor: one event of overlap), and their ids read must
+    come to their count. Otherwise they changed during their pages, or came in another order, an offset may
+    have skipped one, and they are read again from offset 0; after MAX_TIE_RESTARTS for one date, the sync
+    stops with an error rather than risk a skip. This needs (P2): the upstream gives events sharing a
+    `last_updated` and a `date` in one order from one request to the next (this server breaks ties by id).
 
     `on_page(page, summary)` follows each committed page. Returns the SyncSummary; SyncStopped when
     `should_stop()` before a page, or a stop is asked for during a call (the pages before it are in).
@@ -181,9 +201,10 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     # for a run from the checkpoint, and so leaves it alone.
     moves_checkpoint = cursor is None or (stored is not None and cursor <= overlapped(stored))
     began = None  # S
-    group = None  # while a group sharing a last_updated is read: the last moment it stands for
-    offset, anchor, restarts = 0, None, 0  # anchor: the (id, last_updated) a page at `offset` starts with
-    counted, read = None, set()  # the group's count on its first page, and the ids read of it since
+    group = None  # a Group while events sharing a last_updated are read
+    # While events sharing a date in a group are read by offset: the (id, last_updated) a page at `offset`
+    # starts with, how many times they were read again, and the ids read of them since.
+    offset, anchor, restarts, read = 0, None, 0, set()
     imported = {}  # id -> last_updated of the events this run imported: a page that repeats them skips them
     previous_ids = None
     summary = SyncSummary()
@@ -191,32 +212,30 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
         if should_stop():
             raise SyncStopped()
         url = events_url(upstream, cursor, offset, group)
-        in_group = group is not None
+        in_group, by_offset = group is not None, group is not None and group.tied is not None
         try:
-            asked = timezone.now() if began is None else None  # S, if the upstream gives no Date
+            # S, if the upstream gives no Date: to the second as a Date is, so that the checkpoint and the
+            # next run's cursor fall on the stamps an upstream showing whole seconds shows.
+            asked = timezone.now().replace(microsecond=0) if began is None else None
             page = upstream.get_page(url)
             began = began or upstream.served_at or asked
-            keys = _read_page(page["results"], url, cursor, group)
+            keys, dates = _read_page(page["results"], url, cursor, group)
             ids = [event_id for event_id, _ in keys]
             consistent = True
-            if in_group:
-                counted = page["count"] if counted is None else counted
-                # (Events joining the group before the anchor between two pages can give the same ids too;
-                # they change its count.)
-                if offset and ids and ids == previous_ids and page["count"] == counted:
-                    raise UpstreamError(f"{url}: the same events as the page before (is offset ignored?)")
+            if by_offset:
                 read.update(ids)
-                consistent = (anchor is None or keys[:1] == [anchor]) and page["count"] == counted
-                if consistent and page["next"] is None and len(read) < counted:
-                    consistent = False  # one was skipped: the group came in another order
+                moved = offset and ids == previous_ids  # (also an upstream that ignores offset)
+                consistent = (anchor is None or keys[:1] == [anchor]) and not moved
+                if consistent and page["next"] is None and len(read) < page["count"]:
+                    consistent = False  # one was skipped
             previous_ids = ids
             if not consistent:
                 restarts += 1
                 if restarts > MAX_TIE_RESTARTS:
                     raise UpstreamError(
-                        f"{url}: the events sharing last_updated {_text(cursor)} changed, or came in "
-                        f"another order, between pages {restarts} times; stopping rather than risk "
-                        "skipping one (run the sync again)"
+                        f"{url}: the events sharing last_updated {_text(cursor)} and date "
+                        f"{_text(group.dated)} changed, or came in another order, between pages {restarts} "
+                        "times; stopping rather than risk skipping one (run the sync again)"
                     )
             fresh = [
                 record
@@ -236,19 +255,25 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                     delete_events(deleted)
                 tally = ingest_records(fresh + renamed, source=url)
                 if not consistent:
-                    offset, anchor, counted, read = 0, None, None, set()  # the group again, from its start
-                elif in_group and page["next"] is None:  # the group is in, whole: on from after it
-                    cursor, group, offset, anchor = group + MICROSECOND, None, 0, None
-                elif in_group:
+                    offset, anchor, read = 0, None, set()  # those events again, from their start
+                elif by_offset and page["next"] is not None:
                     if len(keys) < 2:
                         raise UpstreamError(
                             f"{url}: pages of one event cannot be read by overlapping offsets"
                         )
                     offset, anchor = offset + len(keys) - 1, keys[-1]
+                elif by_offset:  # the events sharing that date are in: on from the moment after it
+                    group, offset, anchor = Group(group.until, dated=group.tied + MICROSECOND), 0, None
+                elif in_group and (page["next"] is None or not keys):  # the group is in: on from after it
+                    cursor, group = group.until + MICROSECOND, None
+                elif in_group:
+                    tied = dates[0] == dates[-1]  # a page all at one date, with more to come
+                    group = Group(group.until, dates[-1], last_moment(dates[-1]) if tied else None)
+                    restarts, read = 0, set()
                 elif keys:
                     last_id, newest = keys[-1]
                     if keys[0][1] == newest and page["next"] is not None:
-                        group, restarts, counted, read = last_moment(newest), 0, None, set()
+                        group = Group(last_moment(newest))
                     cursor = newest
                     mark = min(newest, began)
                     if moves_checkpoint and (
@@ -280,45 +305,57 @@ def overlapped(checkpoint):
 
 
 def last_moment(stamp):
-    """The last moment a `last_updated` read as `stamp` can be: LL2 shows whole seconds of stamps that may
-    hold a fraction, so a whole second stands for all of it (an upstream that shows the fraction has a
-    group's own moment, or a second of events read as one group)."""
-    return stamp if stamp.microsecond else stamp + datetime.timedelta(seconds=1) - MICROSECOND
+    """The last moment of `stamp`'s second: LL2 shows whole seconds of moments that may hold a fraction
+    (and an upstream may show a part of the fraction), so a moment read stands for the rest of its second."""
+    return stamp.replace(microsecond=0) + datetime.timedelta(seconds=1) - MICROSECOND
 
 
 def _text(moment):
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def _read_page(records, url, cursor, until=None):
-    """The (id, last_updated) of each record, once every record of the page has passed validation (an
-    invalid one is an IngestError naming the page, the record and the field, as for any import).
+def _read_page(records, url, cursor, group=None):
+    """The (id, last_updated) and the date of each record, once every record of the page has passed
+    validation (an invalid one is an IngestError naming the page, the record and the field, as for any
+    import).
 
-    Records out of order, older than the cursor, or (for a group's page) newer than `until`, mean the
-    upstream ignores the query: without this check the sync would ask for the same page for ever.
+    Records out of the order asked for, or outside the bounds asked for, mean the upstream ignores the
+    query: without this check the sync would ask for the same page for ever.
     """
-    keys = []
+    keys, dates = [], []
     batch = Batch()
     for number, record in enumerate(records, 1):
         try:
             event_id = batch.add_event(record)
-            if "last_updated" not in record:  # optional in list mode, not here
-                raise IngestError("is missing", field="last_updated")
-            try:
-                keys.append((event_id, parse_datetime(record["last_updated"])))
-            except IngestError as error:
-                raise IngestError(error.message, field="last_updated") from None
+            keys.append((event_id, _moment(record, "last_updated")))
+            dates.append(_moment(record, "date"))
         except IngestError as error:
             record_id = record.get("id") if isinstance(record, dict) else None
             raise error.located(source=url, record=number, record_id=record_id) from None
     stamps = [stamp for _, stamp in keys]
-    if until is not None and stamps and max(stamps) > until:
-        raise UpstreamError(f"{url}: events updated after last_updated__lte (is the filter ignored?)")
-    if until is None and stamps != sorted(stamps):
-        raise UpstreamError(f"{url}: events not in last_updated order (is ordering ignored?)")
-    if cursor is not None and stamps and min(stamps) < cursor:
-        raise UpstreamError(f"{url}: events updated before last_updated__gte (is the filter ignored?)")
-    return keys
+    order, field = (stamps, "last_updated") if group is None else (dates, "date")
+    if order != sorted(order):
+        raise UpstreamError(f"{url}: events not in {field} order (is ordering ignored?)")
+    bounds = [("last_updated", stamps, cursor, None)]
+    if group is not None:
+        bounds = [("last_updated", stamps, cursor, group.until), ("date", dates, group.dated, group.tied)]
+    for field, values, low, high in bounds:
+        if values and low is not None and min(values) < low:
+            raise UpstreamError(f"{url}: events with a {field} before {field}__gte (is the filter ignored?)")
+        if values and high is not None and max(values) > high:
+            raise UpstreamError(f"{url}: events with a {field} after {field}__lte (is the filter ignored?)")
+    return keys, dates
+
+
+def _moment(record, field):
+    """The record's `field` as a datetime (an IngestError naming the field if it is missing, as
+    `last_updated` may be in list mode, or not a moment)."""
+    if field not in record:
+        raise IngestError("is missing", field=field)
+    try:
+        return parse_datetime(record[field])
+    except IngestError as error:
+        raise IngestError(error.message, field=field) from None
 
 
 class UpstreamIds(frozenset):

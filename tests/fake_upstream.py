@@ -7,9 +7,10 @@
 It is a `ThreadingHTTPServer` on 127.0.0.1 (a free port) in a daemon thread, serving:
 
 - `GET /2.3.0/events/`: the events sorted by `last_updated` then `id` when asked `ordering=last_updated`
-  (by `date` then `id` otherwise, LL2's default), filtered by `last_updated__gte`, `last_updated__lte`
-  and `id` (a comma list), paged by `offset` and `limit` (at most 100; `page_size` overrides the asked
-  limit), with `count`, absolute `next` and `previous` links keeping the other parameters, and `results` in
+  (by `date` then `id` otherwise, LL2's default), filtered by `last_updated__gte` and `__lte`, `date__gte`
+  and `__lte`, and `id` (a comma list), paged by `offset` and `limit` (at most 100; `page_size` overrides
+  the asked limit), with `count`, absolute `next` and `previous` links keeping the other parameters, and
+  `results` in
   `mode=detailed` (the events as given), `normal` or `list` (the keys of those modes, `response_mode` set
   accordingly).
 - `GET /2.3.0/api-throttle/` when `throttle` is given: `{your_request_limit, limit_frequency_secs,
@@ -46,7 +47,9 @@ rounded up) and do not count. Only events requests are limited (`/api-throttle/`
 `tie_order(ids, offset, limit)`, when given, is the order (of every id, sorted) in which events sharing the
 ordering's field come on the page at `offset` and `limit`, in place of `id`'s: SQL gives ties no order, and
 PostgreSQL may give them another for each LIMIT and OFFSET (`shuffled_by_page` does so).
-`served_at` (an aware datetime) is the `Date` of its answers, for a test that fakes the upstream's time.
+`served_at` (an aware datetime) is the `Date` of its answers, for a test that fakes the upstream's time;
+`served_at = False` sends no `Date`. `shows=N` shows `last_updated` and `date` with N digits of their
+fraction (LL2 shows none: `shows=0`), cut, not rounded; its filters read them whole, as a database does.
 
 Every request is logged in `requests` (a `Call`: path, query, url, real monotonic time, `clock` time,
 fault, status sent; 0 while nothing was, or if nothing ever is: a drop, or a sleep still under way).
@@ -59,6 +62,7 @@ import email.utils
 import http.server
 import json
 import math
+import operator
 import random
 import threading
 import time
@@ -180,11 +184,13 @@ class FakeLL2:
         ignore_query=False,
         tie_order=None,
         throttle_array=False,
+        shows=None,
     ):
         self.events = sorted((copy.deepcopy(event) for event in events), key=sort_key)
         self.page_size = page_size
         self.throttle = throttle  # None: no /api-throttle/ (404); else a dict of the fields to state
         self.throttle_array = throttle_array
+        self.shows = shows
         self.clock = clock
         self.limiter = RateLimiter(*rate, clock) if rate else None
         self.ignore_query = ignore_query  # ignore last_updated__gte, id and offset: always the first page
@@ -227,8 +233,12 @@ class FakeLL2:
             def log_message(self, *args):
                 pass
 
+            def send_header(self, keyword, value):
+                if keyword != "Date" or fake.served_at is not False:
+                    super().send_header(keyword, value)
+
             def date_time_string(self, timestamp=None):
-                if fake.served_at is None:
+                if not fake.served_at:
                     return super().date_time_string(timestamp)
                 return email.utils.format_datetime(fake.served_at, usegmt=True)
 
@@ -365,9 +375,14 @@ class FakeLL2:
         if query.get("last_updated__gte"):
             since = stamp(query["last_updated__gte"])
             events = [event for event in events if stamp(event["last_updated"]) >= since]
-        if query.get("last_updated__lte"):
-            until = stamp(query["last_updated__lte"])
-            events = [event for event in events if stamp(event["last_updated"]) <= until]
+        for name, field, within in (
+            ("last_updated__lte", "last_updated", operator.le),
+            ("date__gte", "date", operator.ge),
+            ("date__lte", "date", operator.le),
+        ):
+            if query.get(name):
+                bound = stamp(query[name])
+                events = [event for event in events if within(stamp(event[field]), bound)]
         if query.get("id"):
             wanted = {int(value) for value in query["id"].split(",")}
             events = [event for event in events if event["id"] in wanted]
@@ -383,12 +398,18 @@ class FakeLL2:
             previous_url = self.url(EVENTS_PATH, back)
         return {"count": len(events), "next": next_url, "previous": previous_url, "results": results}
 
-    @staticmethod
-    def _render(event, mode):
+    def _render(self, event, mode):
+        if self.shows is not None:
+            event = event | {field: self._shown(event[field]) for field in ("last_updated", "date")}
         if mode == "detailed":
             return event
         keys = LIST_KEYS if mode == "list" else NORMAL_KEYS
         return {key: event[key] for key in keys if key in event} | {"response_mode": mode}
+
+    def _shown(self, text):
+        moment = stamp(text)
+        fraction = f"{moment.microsecond:06}"[: self.shows]
+        return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
 
     def _send_json(self, handler, call, status, document, headers=None):
         self._send(handler, call, status, json.dumps(document).encode(), headers=headers)

@@ -35,6 +35,7 @@ from ingest.sync import (
     PruneRefused,
     SyncBusy,
     exclusive_sync,
+    overlapped,
     prune_events,
     sync_events,
     upstream_event_ids,
@@ -76,21 +77,30 @@ def connect():
         upstream.close()
 
 
-def page_url(fake, since=None, offset=0, until=None):
-    """The URL the sync asks for (written out here rather than taken from ingest.sync)."""
+def page_url(fake, since=None, offset=0, until=None, dated=None):
+    """The URL the sync asks for (written out here rather than taken from ingest.sync): from `since`, or in
+    a group to `until`, by date, from `dated` (a date, or the (first, last) moments of a shared one)."""
     ordering = "last_updated" if until is None else "date"
     url = f"{fake.base_url}/events/?mode=detailed&limit=100&ordering={ordering}"
-    if since is not None:
-        url += "&last_updated__gte=" + since.replace(":", "%3A")
-    if until is not None:
-        url += "&last_updated__lte=" + until.replace(":", "%3A")
+    bounds = [since, until, *([dated] if isinstance(dated, str) else dated or [])]
+    names = ("last_updated__gte", "last_updated__lte", "date__gte", "date__lte")
+    for name, bound in zip(names, bounds, strict=False):
+        if bound is not None:
+            url += f"&{name}=" + bound.replace(":", "%3A")
     return url + (f"&offset={offset}" if offset else "")
 
 
+KEYSET = ("last_updated__gte", "last_updated__lte", "date__gte", "date__lte", "offset")
+
+
 def pages_asked(fake):
-    """(last_updated__gte, last_updated__lte, offset) of each page of events the sync asked for."""
-    keys = ("last_updated__gte", "last_updated__lte", "offset")
-    return [tuple(call.query.get(key) for key in keys) for call in fake.calls()]
+    """Where each page of events the sync asked for stands: its KEYSET parameters, those given."""
+    return [{key: call.query[key] for key in KEYSET if key in call.query} for call in fake.calls()]
+
+
+def asked(*values):
+    """A page asked for, as pages_asked gives it: KEYSET's values, in order (None: not given)."""
+    return {key: value for key, value in zip(KEYSET, values, strict=False) if value is not None}
 
 
 def iso(moment):
@@ -453,8 +463,8 @@ def test_a_connect_timeout_on_the_first_call_is_unreachable(connect):
 
 def test_ties_across_pages_are_neither_skipped_nor_repeated(fake_ll2, connect):
     events = copy.deepcopy(SMALL)
-    for event in events[5:25]:
-        event["last_updated"] = "2024-01-01T00:00:00Z"
+    for number, event in enumerate(events[5:25]):
+        event["last_updated"], event["date"] = "2024-01-01T00:00:00Z", tie_date(number)
     for number, event in enumerate(events[25:]):
         event["last_updated"] = f"2024-06-0{number + 1}T00:00:00Z"
     fake = fake_ll2(events, page_size=8)
@@ -464,16 +474,16 @@ def test_ties_across_pages_are_neither_skipped_nor_repeated(fake_ll2, connect):
 
     assert str(summary) == "6 pages: 30 created, 0 updated, 0 unchanged, 0 pruned"
     assert stored_ids() == sorted(event["id"] for event in events)
-    # Page 2 starts again at the 3 ties of page 1 and holds only ties: the 20 are read as a group (by date,
-    # by offset, overlapping by one), then the events from the second after theirs.
+    # Page 2 starts again at the 3 ties of page 1 and holds only ties: the 20 are read as a group, by date
+    # (each page from the newest date of the page before), then the events from the second after theirs.
     tie, until = "2024-01-01T00:00:00Z", "2024-01-01T00:00:00.999999Z"
     assert pages_asked(fake) == [
-        (None, None, None),
-        (tie, None, None),
-        (tie, until, None),
-        (tie, until, "7"),
-        (tie, until, "14"),
-        ("2024-01-01T00:00:01Z", None, None),
+        asked(),
+        asked(tie),
+        asked(tie, until),
+        asked(tie, until, tie_date(7)),
+        asked(tie, until, tie_date(14)),
+        asked("2024-01-01T00:00:01Z"),
     ]
     # The next run asks again from the newest last_updated, where the newest event imports as unchanged.
     assert str(sync_events(upstream, since="auto")) == "1 page: 0 created, 0 updated, 1 unchanged, 0 pruned"
@@ -619,17 +629,20 @@ def with_ties(count, *, before=1, after=2, date=None):
         event["last_updated"] = f"2024-01-{number + 1:02}T00:00:00Z"
     tied = sorted(events[before : before + count], key=lambda event: event["id"])
     for number, event in enumerate(tied):
-        event["last_updated"] = TIE
-        event["date"] = date or iso(datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC) + number * HOUR)
+        event["last_updated"], event["date"] = TIE, date or tie_date(number)
     for number, event in enumerate(events[before + count :]):
         event["last_updated"] = f"2024-03-{number + 1:02}T00:00:00Z"
     return events, tied
 
 
 TIE = "2024-02-01T00:00:00Z"
-TIE_UNTIL = "2024-02-01T00:00:00.999999Z"  # the last moment TIE, a whole second, stands for
+TIE_UNTIL = "2024-02-01T00:00:00.999999Z"  # the last moment of TIE's second
 AFTER_TIE = "2024-02-01T00:00:01Z"
-HOUR = datetime.timedelta(hours=1)
+
+
+def tie_date(number):
+    """The date with_ties gives the tied event `number` (in id order)."""
+    return iso(datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC) + number * datetime.timedelta(hours=1))
 
 
 def change_upstream(fake, event_id, change):
@@ -718,22 +731,21 @@ def test_an_event_leaving_a_tie_during_the_sync_hides_none_of_the_others(fake_ll
     summary = sync_events(connect(fake), since=None, on_page=on_page)
 
     assert stored_ids() == sorted(event["id"] for event in events)
-    asked = [(None, None, None), (TIE, None, None), (TIE, TIE_UNTIL, None), (AFTER_TIE, None, None)]
+    pages = [asked(), asked(TIE), asked(TIE, TIE_UNTIL), asked(AFTER_TIE)]
     if change == "updated":
         assert Event.objects.get(id=tied[0]["id"]).name == "Updated during the sync"
         assert str(summary) == "5 pages: 6 created, 1 updated, 0 unchanged, 0 pruned"
-        assert pages_asked(fake) == [*asked, ("2024-03-02T00:00:00Z", None, None)]
+        assert pages_asked(fake) == [*pages, asked("2024-03-02T00:00:00Z")]
     else:
         assert str(summary) == "4 pages: 6 created, 0 updated, 0 unchanged, 0 pruned"
-        assert pages_asked(fake) == asked
+        assert pages_asked(fake) == pages
 
 
-@pytest.mark.parametrize(("changed", "updated"), [(1, 1), (6, 0)])
-def test_a_tie_group_that_changes_under_its_offsets_is_read_again(fake_ll2, connect, changed, updated):
-    # Eight events share TIE, in pages of three: the group is read by offset. Once its first page is in
-    # (page 3), the second (or the seventh) is updated upstream: the next page's offset would skip one (the
-    # page does not start with the event it should), or the group counts one fewer, and the group is read
-    # again from its start.
+@pytest.mark.parametrize(("changed", "pages"), [(1, 7), (6, 6)])
+def test_a_group_changing_during_its_pages_is_read_on_by_date(fake_ll2, connect, changed, pages):
+    # Eight events share TIE, in pages of three: the group is read by date, each page from the newest date
+    # of the page before. Once its first page is in (page 3), the second (read) or the seventh (not yet
+    # read) is updated upstream: it comes again at its new last_updated, and the group goes on.
     events, tied = with_ties(8, after=1)
     fake = fake_ll2(events, page_size=3)
 
@@ -747,49 +759,131 @@ def test_a_tie_group_that_changes_under_its_offsets_is_read_again(fake_ll2, conn
     assert stored_ids() == sorted(event["id"] for event in events)
     assert Event.objects.get(id=tied[changed]["id"]).name == "Updated during the sync"
     # (The seventh had not been read: it comes once, updated.)
-    assert str(summary) == f"8 pages: 10 created, {updated} updated, 0 unchanged, 0 pruned"
-    group = [(TIE, TIE_UNTIL, offset) for offset in (None, "2", None, "2", "4")]
-    assert pages_asked(fake) == [(None, None, None), (TIE, None, None), *group, (AFTER_TIE, None, None)]
+    assert str(summary) == f"{pages} pages: 10 created, {int(changed == 1)} updated, 0 unchanged, 0 pruned"
+    dated = [tie_date(2), tie_date(4), tie_date(6)][: pages - 4]
+    group = [asked(TIE, TIE_UNTIL, date) for date in [None, *dated]]
+    assert pages_asked(fake) == [asked(), asked(TIE), *group, asked(AFTER_TIE)]
 
 
-def test_events_joining_a_group_between_its_pages_are_not_taken_for_an_ignored_offset(fake_ll2, connect):
-    # Five events share TIE, in pages of three. After the group's first page, two join it, dated before
-    # the others: the page at offset 2 holds the same three events, but the group counts two more. It is
-    # read again from its start, not refused as an upstream that ignores offset.
+def test_a_group_changing_after_every_page_is_read_whole(fake_ll2, connect):
+    # Twenty events share TIE, in pages of three; after each page, the first of them still at TIE is
+    # updated upstream (to one last_updated, where they form another group). No restart, nothing lost.
+    events, _ = with_ties(20)
+    fake = fake_ll2(events, page_size=3)
+
+    def on_page(page, summary):
+        still_tied = [event["id"] for event in fake.events if event["last_updated"] == TIE]
+        if summary.pages >= 2 and still_tied:
+            change_upstream(fake, still_tied[0], "updated")
+
+    sync_events(connect(fake), since=None, on_page=on_page)
+
+    upstream = {event["id"]: (event["name"], stamp(event["last_updated"])) for event in fake.events}
+    assert {event.id: (event.name, event.last_updated) for event in Event.objects.all()} == upstream
+    assert sum(name == "Updated during the sync" for name, _ in upstream.values()) > 5
+
+
+def test_an_event_joining_a_group_behind_its_pages_is_the_next_runs(fake_ll2, connect):
+    # An event joins a group upstream only while the group's second is recent (P1): the upstream served
+    # the run's first page a minute after TIE. Two join behind the page read (dated before the others):
+    # this run does not see them; the checkpoint stays at the moment it began, and the next run reads them.
     events, _ = with_ties(5, before=0, after=1)
     joining = [
         copy.deepcopy(event) | {"last_updated": TIE, "date": f"2029-12-31T0{hour}:00:00Z"}
         for hour, event in enumerate(THIN[6:8])
     ]
     fake = fake_ll2(events, page_size=3)
+    fake.served_at = stamp(TIE) + datetime.timedelta(minutes=1)
 
     def on_page(page, summary):
         if summary.pages == 2:
             fake.events = sorted([*fake.events, *joining], key=sort_key)
 
-    summary = sync_events(connect(fake), since=None, on_page=on_page)
-
-    assert str(summary) == "7 pages: 8 created, 0 updated, 0 unchanged, 0 pruned"
+    assert str(sync_events(connect(fake), since=None, on_page=on_page)) == (
+        "4 pages: 6 created, 0 updated, 0 unchanged, 0 pruned"
+    )
+    assert pages_asked(fake) == [
+        asked(),
+        asked(TIE, TIE_UNTIL),
+        asked(TIE, TIE_UNTIL, tie_date(2)),
+        asked(AFTER_TIE),
+    ]
+    assert SyncCheckpoint.objects.get().last_updated == fake.served_at
+    sync_events(connect(fake), since="auto")
     assert stored_ids() == sorted(event["id"] for event in [*events, *joining])
-    group = [(TIE, TIE_UNTIL, offset) for offset in (None, "2", None, "2", "4")]
-    assert pages_asked(fake) == [(None, None, None), *group, (AFTER_TIE, None, None)]
 
 
 @pytest.mark.parametrize(
-    ("stamp_given", "refused"),
+    ("page", "field", "value", "refused"),
     [
-        ("2024-01-31T23:59:59Z", "events updated before last_updated__gte"),
-        (AFTER_TIE, "events updated after last_updated__lte"),
+        (2, "last_updated", "2024-01-31T23:59:59Z", "a last_updated before last_updated__gte"),
+        (2, "last_updated", AFTER_TIE, "a last_updated after last_updated__lte"),
+        (3, "date", "2029-01-01T00:00:00Z", "a date before date__gte"),
     ],
 )
-def test_a_group_page_outside_its_second_is_refused(fake_ll2, connect, stamp_given, refused):
-    # The group's first page gives its second event another last_updated than the query allows.
+def test_a_group_page_outside_its_bounds_is_refused(fake_ll2, connect, page, field, value, refused):
+    # A page of the group gives its first event another last_updated, or date, than the query allows.
     events, _ = with_ties(5, before=0, after=1)
     fake = fake_ll2(events, page_size=3)
-    fake.script(None, ("bad_record", 1, lambda record: record.update(last_updated=stamp_given)))
+    fake.script(*[None] * (page - 1), ("bad_record", 0, lambda record: record.update({field: value})))
     with pytest.raises(UpstreamError) as stopped:
         sync_events(connect(fake), since=None)
-    assert str(stopped.value) == f"{page_url(fake, TIE, until=TIE_UNTIL)}: {refused} (is the filter ignored?)"
+    url = full_url(fake, fake.calls()[-1])
+    assert str(stopped.value) == f"{url}: events with {refused} (is the filter ignored?)"
+    assert fake.calls()[-1].query.get("ordering") == "date"
+
+
+@pytest.mark.parametrize("shows", [0, 3])
+def test_a_group_stands_for_the_rest_of_its_second(fake_ll2, connect, shows):
+    # Three events stored at 12:00:00.0661 to .0663, shown as 12:00:00Z (as LL2 shows stamps) or as
+    # 12:00:00.066Z: in pages of two, the first is all at one shown stamp, and the group read from it runs
+    # to the end of its second, whatever the upstream shows of the fraction, not to the moment shown.
+    events = copy.deepcopy(THIN[:4])
+    for number, event in enumerate(events):
+        event["last_updated"] = (
+            f"2024-06-01T12:00:00.0661{number}0Z" if number < 3 else "2024-06-01T12:00:01Z"
+        )
+        event["date"] = tie_date(number)
+    fake = fake_ll2(events, page_size=2, shows=shows)
+    shown = "2024-06-01T12:00:00" + (".066000" if shows else "") + "Z"  # as the sync asks for it
+
+    assert (
+        str(sync_events(connect(fake), since=None)) == "4 pages: 4 created, 0 updated, 0 unchanged, 0 pruned"
+    )
+    until = "2024-06-01T12:00:00.999999Z"
+    assert pages_asked(fake) == [
+        asked(),
+        asked(shown, until),
+        asked(shown, until, tie_date(1)),
+        asked("2024-06-01T12:00:01Z"),
+    ]
+    assert stored_ids() == sorted(event["id"] for event in events)
+    # The next run, from five minutes before 12:00:01, reads them again the same way.
+    summary = sync_events(connect(fake), since="auto")
+    assert str(summary) == "4 pages: 0 created, 0 updated, 4 unchanged, 0 pruned"
+
+
+def test_a_checkpoint_taken_from_this_hosts_clock_falls_on_a_whole_second(fake_ll2, connect):
+    # With no Date from the upstream, the moment it served the run's first page is this host's, cut to
+    # the second as a Date is: the checkpoint stands there (events are stamped later), and the next run's
+    # cursor falls on a stamp that an upstream showing whole seconds shows whole.
+    now = timezone.now()
+    events = copy.deepcopy(THIN[:3])
+    for number, event in enumerate(events):
+        event["last_updated"] = iso(now + datetime.timedelta(minutes=number + 1, microseconds=800_000))
+    fake = fake_ll2(events, page_size=2, shows=0)
+    fake.served_at = False
+    sync_events(connect(fake), since=None)
+    checkpoint = SyncCheckpoint.objects.get().last_updated
+    assert now - datetime.timedelta(seconds=1) < checkpoint <= timezone.now()
+    assert checkpoint.microsecond == 0
+    # An event stored just after the next run's cursor, with a fraction: shown as its whole second.
+    late = copy.deepcopy(THIN[3]) | {
+        "last_updated": iso(overlapped(checkpoint) + datetime.timedelta(microseconds=1))
+    }
+    fake.events = sorted([*fake.events, late], key=sort_key)
+    sync_events(connect(fake), since="auto")
+    assert stored_ids() == sorted(event["id"] for event in [*events, late])
 
 
 def test_ties_in_another_order_on_each_page_are_read_by_date(fake_ll2, connect):
@@ -802,15 +896,49 @@ def test_ties_in_another_order_on_each_page_are_read_by_date(fake_ll2, connect):
 
     assert str(summary) == "7 pages: 103 created, 0 updated, 0 unchanged, 0 pruned"
     assert stored_ids() == sorted(event["id"] for event in events)
-    group = [(TIE, TIE_UNTIL, offset) for offset in (None, "29", "58", "87")]
-    assert pages_asked(fake) == [(None, None, None), (TIE, None, None), *group, (AFTER_TIE, None, None)]
+    group = [asked(TIE, TIE_UNTIL, date) for date in (None, tie_date(29), tie_date(58), tie_date(87))]
+    assert pages_asked(fake) == [asked(), asked(TIE), *group, asked(AFTER_TIE)]
+
+
+SAME_DATE, AFTER_SAME_DATE = "2030-01-01T00:00:00Z", "2030-01-01T00:00:01Z"
+SAME_DATE_UNTIL = "2030-01-01T00:00:00.999999Z"
+
+
+def test_a_date_shared_in_a_group_by_more_than_a_page_is_read_by_offset_and_again_when_it_changes(
+    fake_ll2, connect
+):
+    # Eight events share TIE and their date, in pages of three: read by offset, overlapping by an event.
+    # After the first of those pages, the second event is updated upstream: the next page does not start
+    # with the event it should, and they are read again from their start.
+    events, tied = with_ties(8, after=1, date=SAME_DATE)
+    fake = fake_ll2(events, page_size=3)
+
+    def on_page(page, summary):
+        if summary.pages == 4:
+            change_upstream(fake, tied[1]["id"], "updated")
+
+    summary = sync_events(connect(fake), since=None, on_page=on_page)
+
+    assert stored_ids() == sorted(event["id"] for event in events)
+    assert str(summary) == "10 pages: 10 created, 1 updated, 0 unchanged, 0 pruned"
+    shared = [
+        asked(TIE, TIE_UNTIL, SAME_DATE, SAME_DATE_UNTIL, offset) for offset in (None, "2", None, "2", "4")
+    ]
+    assert pages_asked(fake) == [
+        asked(),
+        asked(TIE),
+        asked(TIE, TIE_UNTIL),
+        *shared,
+        asked(TIE, TIE_UNTIL, AFTER_SAME_DATE),
+        asked(AFTER_TIE),
+    ]
 
 
 def test_ties_sharing_a_date_in_another_order_on_each_page_stop_the_sync(fake_ll2, connect):
     # Five events share TIE and a date; the page at offset 2 gives the second and fourth in each other's
-    # place. It starts with the event it should, yet the fourth is never read: the group does not come to
-    # its count, and is read again, until the sync stops rather than skip it.
-    events, tied = with_ties(5, before=0, after=0, date="2030-01-01T00:00:00Z")
+    # place. It starts with the event it should, yet the fourth is never read: the ids read fall short of
+    # the count, and they are read again, until the sync stops rather than skip it.
+    events, tied = with_ties(5, before=0, after=0, date=SAME_DATE)
     swapped = [event["id"] for event in tied]
     swapped[1], swapped[3] = swapped[3], swapped[1]
     fake = fake_ll2(events, page_size=3, tie_order=lambda ids, offset, limit: swapped if offset else ids)
@@ -818,38 +946,19 @@ def test_ties_sharing_a_date_in_another_order_on_each_page_stop_the_sync(fake_ll
     with pytest.raises(UpstreamError) as stopped:
         sync_events(connect(fake), since=None)
 
+    url = page_url(fake, TIE, offset=2, until=TIE_UNTIL, dated=(SAME_DATE, SAME_DATE_UNTIL))
     assert str(stopped.value) == (
-        f"{page_url(fake, TIE, offset=2, until=TIE_UNTIL)}: the events sharing last_updated {TIE} changed, "
-        "or came in another order, between pages 6 times; stopping rather than risk skipping one (run the "
-        "sync again)"
+        f"{url}: the events sharing last_updated {TIE} and date {SAME_DATE} changed, or came in another "
+        "order, between pages 6 times; stopping rather than risk skipping one (run the sync again)"
     )
     assert tied[3]["id"] not in stored_ids()
     assert SyncCheckpoint.objects.get().last_updated == stamp(TIE)
 
 
-def test_a_tie_group_that_keeps_changing_stops_the_sync(fake_ll2, connect):
-    events, _ = with_ties(20)
-    fake = fake_ll2(events, page_size=3)
-
-    def on_page(page, summary):
-        if summary.pages >= 2:  # after every page, the first event still sharing TIE is updated
-            change_upstream(fake, next(e["id"] for e in fake.events if e["last_updated"] == TIE), "updated")
-
-    with pytest.raises(UpstreamError) as stopped:
-        sync_events(connect(fake), since=None, on_page=on_page)
-
-    assert str(stopped.value) == (
-        f"{page_url(fake, TIE, offset=2, until=TIE_UNTIL)}: the events sharing last_updated {TIE} changed, "
-        "or came in another order, between pages 6 times; stopping rather than risk skipping one (run the "
-        "sync again)"
-    )
-    assert SyncCheckpoint.objects.get().last_updated == stamp(TIE)
-
-
-def test_each_tie_group_has_its_own_restarts(fake_ll2, connect):
-    # Two groups of eight, each changing under its offsets three times: six restarts in the run, but never
-    # more than MAX_TIE_RESTARTS (5) for one group, so the sync goes through.
-    events, _ = with_ties(16, after=1)
+def test_each_shared_date_has_its_own_restarts(fake_ll2, connect):
+    # Two groups of eight, each sharing a date, each changing under its offsets three times: six restarts
+    # in the run, but never more than MAX_TIE_RESTARTS (5) for one, so the sync goes through.
+    events, _ = with_ties(16, after=1, date=SAME_DATE)
     later_tie = "2024-02-15T00:00:00Z"
     for event in events[9:17]:
         event["last_updated"] = later_tie
@@ -857,17 +966,21 @@ def test_each_tie_group_has_its_own_restarts(fake_ll2, connect):
     changed = {TIE: 0, later_tie: 0}
 
     def on_page(page, summary):
-        # After a group's first page, from its start: the next page, by offset, is then the group again.
-        from_start = fake.calls()[-1].query.get("offset") is None
-        stamps = {event["last_updated"] for event in page["results"]}
-        if from_start and len(stamps) == 1 and (tie := stamps.pop()) in changed and changed[tie] < 3:
+        # After a shared date's first page: the next page, by offset, is then read again from its start.
+        query = fake.calls()[-1].query
+        tie = query.get("last_updated__gte")
+        if "date__lte" in query and "offset" not in query and tie in changed and changed[tie] < 3:
             changed[tie] += 1
             change_upstream(fake, min(e["id"] for e in fake.events if e["last_updated"] == tie), "updated")
 
     sync_events(connect(fake), since=None, on_page=on_page)
 
-    offsets = [call.query.get("offset") for call in fake.calls()]
-    restarts = sum(1 for before, after in itertools.pairwise(offsets) if before == "2" and after is None)
+    pages = pages_asked(fake)
+    restarts = sum(
+        1
+        for before, after in itertools.pairwise(pages)
+        if "date__lte" in after and "offset" not in after and before.get("date__lte") == after["date__lte"]
+    )
     assert (changed, restarts) == ({TIE: 3, later_tie: 3}, 6)
     assert stored_ids() == sorted(event["id"] for event in events)
     assert Event.objects.filter(name="Updated during the sync").count() == 6
@@ -892,15 +1005,15 @@ def test_a_run_from_the_overlap_never_moves_the_checkpoint_back(fake_ll2, connec
     assert {checkpoint for _, checkpoint in seen} == {stamp("2024-05-01T11:00:00Z")}
 
 
-def test_pages_of_one_event_are_refused_for_a_group(fake_ll2, connect):
-    # Each page of one event might begin a group; the first is alone at its last_updated, the second not.
-    events, tied = with_ties(2, after=0)
+def test_pages_of_one_event_are_refused_for_a_shared_date(fake_ll2, connect):
+    # Each page of one event begins a group, read by date; the first two are alone at their date, the
+    # third not: it cannot be read by overlapping offsets.
+    events, tied = with_ties(2, after=0, date=SAME_DATE)
     fake = fake_ll2(events, page_size=1)
     with pytest.raises(UpstreamError) as stopped:
         sync_events(connect(fake), since=None)
-    assert str(stopped.value) == (
-        f"{page_url(fake, TIE, until=TIE_UNTIL)}: pages of one event cannot be read by overlapping offsets"
-    )
+    url = page_url(fake, TIE, until=TIE_UNTIL, dated=(SAME_DATE, SAME_DATE_UNTIL))
+    assert str(stopped.value) == f"{url}: pages of one event cannot be read by overlapping offsets"
     assert stored_ids() == sorted([events[0]["id"], tied[0]["id"]])
 
 
