@@ -35,7 +35,6 @@ def test_not_found_is_json(client, path):
     ("method", "query", "accept"),
     [
         ("get", "?format=json", "text/html"),
-        ("get", "?format=api", "application/json"),
         ("get", "", "application/xml"),
         ("head", "", "application/xml"),
         ("options", "", "application/json"),
@@ -47,6 +46,13 @@ def test_an_unknown_path_is_a_404_whatever_is_asked_of_it(client, method, query,
     assert (response.status_code, response["Content-Type"]) == (404, "application/json")
     if method != "head":
         assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize("path", ["/no/such/path", "/2.3.0/events/999999/"])
+def test_an_unknown_path_or_id_asked_for_the_browsable_api_is_its_404_page(client, path):
+    response = client.get(f"{path}?format=api", HTTP_ACCEPT="application/json")
+    assert (response.status_code, response["Content-Type"]) == (404, "text/html; charset=utf-8")
+    assert b"Not found." in response.content
 
 
 def test_a_past_event_is_found_under_previous(client):
@@ -301,6 +307,30 @@ def test_a_variant_with_parameters_is_weighed_on_its_own(client, accept, indente
 def test_an_error_is_json_for_a_client_that_refuses_html(client, path, status):
     response = client.get(path, HTTP_ACCEPT="text/html;q=0, */*")
     assert (response.status_code, response["Content-Type"]) == (status, "application/json")
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize(
+    ("path", "accept", "content_type"),
+    [
+        ("/2.3.0/events/?format=ics", "application/json", "text/calendar"),
+        ("/2.3.0/events.ics", "application/json", "text/calendar"),
+        ("/2.3.0/events/352/?format=ics", "text/html", "text/calendar"),
+        ("/2.3.0/events/?format=json", "text/html", "application/json"),
+        ("/2.3.0/events/upcoming/?format=api", "application/json", "text/html; charset=utf-8"),
+        ("/2.3.0/events/?format=json", "*/*;q=0", "application/json"),
+        ("/2.3.0/events/?format=json", "", "application/json"),
+    ],
+)
+def test_the_format_a_url_names_is_given_whatever_accept_leaves_out(client, path, accept, content_type):
+    response = client.get(path, HTTP_ACCEPT=accept)
+    assert (response.status_code, response["Content-Type"].split(";")[0]) == (200, content_type.split(";")[0])
+    assert response["Content-Type"] == client.get(path)["Content-Type"]
+
+
+def test_accept_still_picks_a_variant_of_the_format_a_url_names(client):
+    response = client.get("/2.3.0/events/?format=json&limit=1", HTTP_ACCEPT="application/json;indent=4")
+    assert b'\n    "count"' in response.content
 
 
 def test_a_request_that_accepts_nothing_is_a_406(client):

@@ -16,7 +16,11 @@ class NamedFormatNegotiation(DefaultContentNegotiation):
     each renderer takes the highest q of its variants (RFC 9110 §12.5.1): its plain type weighed by the
     most specific range without parameters that matches it, each range with parameters (`indent=4`) a
     variant of its own. Those at 0 are not acceptable, and DRF chooses among the renderers, and the ranges,
-    of the highest q. A `?format=` or a suffix chooses as before."""
+    of the highest q.
+
+    A `?format=` or a suffix chooses: DRF still reads `Accept` among the renderers of that format (for a
+    variant such as `indent=4`), but where `Accept` names none of them (`Accept: application/json` on
+    `?format=ics`), DRF's 406 becomes that format, as the URL asked for."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
         name = self.settings.URL_FORMAT_OVERRIDE
@@ -26,7 +30,13 @@ class NamedFormatNegotiation(DefaultContentNegotiation):
             raise ValidationError(
                 {name: [f"'{asked}' is not a valid format; valid formats are: {', '.join(formats)}."]}
             )
-        if not (format_suffix or asked) and "q=" in request.META.get("HTTP_ACCEPT", "").lower():
+        if format_suffix or asked:
+            try:
+                return super().select_renderer(request, renderers, format_suffix)
+            except NotAcceptable:
+                chosen = self.filter_renderers(renderers, format_suffix or asked)[0]
+                return chosen, chosen.media_type
+        if "q=" in request.META.get("HTTP_ACCEPT", "").lower():
             renderers = self._most_wanted(request, renderers)
         return super().select_renderer(request, renderers, format_suffix)
 
