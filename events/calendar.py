@@ -143,8 +143,8 @@ def vevent(event, request):
         end = end_of(start, event["duration"])
         if end is not None:
             item.add("dtend", end)
-    else:  # a day's event: one day long without an end (RFC 5545 §3.6.1)
-        item.add("dtstart", start.astimezone(datetime.UTC).date())
+    else:
+        item.add("dtstart", day_of(start))
     item.add("summary", text(event["name"]))
     item.add("description", text(description(event, timed)))
     if event["location"]:
@@ -152,6 +152,14 @@ def vevent(event, request):
     # The event itself, not this feed: its `url` has the feed's format (`?format=ics`, or `.ics` in a path).
     item.add("url", request.build_absolute_uri(reverse("event-detail", args=[event["id"]])))
     return item
+
+
+def day_of(start):
+    """The start of a day's event: its date in UTC, one day long without an end (RFC 5545 §3.6.1); but the
+    last day of 9999, whose day would end in the year 10000, where calendars' dates fail (icalendar's own
+    end of it overflows), is its first moment, with no end."""
+    day = start.astimezone(datetime.UTC).date()
+    return day if day < datetime.date.max else datetime.datetime.combine(day, datetime.time(), datetime.UTC)
 
 
 def end_of(start, duration):

@@ -163,6 +163,21 @@ def test_an_event_whose_date_is_coarser_than_the_hour_is_a_days(client, precisio
     assert f"{line}\r\n".encode() in response.content
 
 
+def test_a_days_event_on_the_last_day_of_9999_is_its_first_moment(client):
+    # One day long, it would end in the year 10000, where calendars' dates fail.
+    year = {"id": 14, "name": "Year", "abbrev": "YEAR", "description": "To the year."}
+    ingest_records(
+        [fixture_events()[352] | {"date": "9999-12-31T23:59:59Z", "date_precision": year}], source="test"
+    )
+    response = client.get("/2.3.0/events/352/?format=ics")
+    _, [by_icalendar], [by_vobject] = parsed(response)
+    midnight = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+    assert (by_icalendar.start, by_icalendar.end, by_vobject.dtstart.value) == (midnight, midnight, midnight)
+    assert b"DTSTART:99991231T000000Z\r\n" in response.content
+    assert b"DTEND" not in response.content
+    assert by_vobject.description.value.split("\n")[0] == "To the year."
+
+
 def test_an_events_uid_is_the_same_in_any_spelling_of_the_host(client):
     uids = {
         str(event["UID"])
