@@ -38,6 +38,7 @@ _MEMORY_LOCKS = {}  # {in-memory database's name: its sync lock}
 # events it already served.
 CHECKPOINT_OVERLAP = datetime.timedelta(minutes=5)
 EARLIEST = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+LATEST = datetime.datetime.max.replace(tzinfo=datetime.UTC)  # the end of the year 9999: nothing after it
 MICROSECOND = datetime.timedelta(microseconds=1)  # the finest step of a last_updated, here and in LL2
 
 
@@ -207,6 +208,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     offset, anchor, restarts, read = 0, None, 0, set()
     imported = {}  # id -> last_updated of the events this run imported: a page that repeats them skips them
     previous_ids = None
+    over = False  # a group at the end of time read: nothing can follow it
     summary = SyncSummary()
     while True:
         if should_stop():
@@ -262,10 +264,11 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                             f"{url}: pages of one event cannot be read by overlapping offsets"
                         )
                     offset, anchor = offset + len(keys) - 1, keys[-1]
-                elif by_offset:  # the events sharing that date are in: on from the moment after it
+                elif by_offset and group.tied < LATEST:  # those events are in: on from the moment after
                     group, offset, anchor = Group(group.until, dated=group.tied + MICROSECOND), 0, None
                 elif in_group and (page["next"] is None or not keys):  # the group is in: on from after it
-                    cursor, group = group.until + MICROSECOND, None
+                    over = group.until == LATEST
+                    cursor, group = cursor if over else group.until + MICROSECOND, None
                 elif in_group:
                     tied = dates[0] == dates[-1]  # a page all at one date, with more to come
                     group = Group(group.until, dates[-1], last_moment(dates[-1]) if tied else None)
@@ -294,7 +297,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
         summary.add(tally)
         if on_page is not None:
             on_page(page, summary)
-        if not in_group and (page["next"] is None or not page["results"]):
+        if over or (not in_group and (page["next"] is None or not page["results"])):
             break
     return summary
 
@@ -307,7 +310,7 @@ def overlapped(checkpoint):
 def last_moment(stamp):
     """The last moment of `stamp`'s second: LL2 shows whole seconds of moments that may hold a fraction
     (and an upstream may show a part of the fraction), so a moment read stands for the rest of its second."""
-    return stamp.replace(microsecond=0) + datetime.timedelta(seconds=1) - MICROSECOND
+    return stamp.replace(microsecond=999_999)
 
 
 def _text(moment):

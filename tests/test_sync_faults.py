@@ -934,6 +934,20 @@ def test_a_date_shared_in_a_group_by_more_than_a_page_is_read_by_offset_and_agai
     ]
 
 
+@pytest.mark.parametrize("shared", ["date", "last_updated"])
+def test_a_group_in_the_last_second_of_9999_ends_the_run(fake_ll2, connect, shared):
+    # Five events share the last second there is, in their date (read by offset) or their last_updated
+    # (the group, read by date), in pages of three: nothing can come after it.
+    events, tied = with_ties(5, before=1, after=0, date="9999-12-31T23:59:59Z" if shared == "date" else None)
+    if shared == "last_updated":
+        for event in tied:
+            event["last_updated"] = "9999-12-31T23:59:59Z"
+    fake = fake_ll2(events, page_size=3)
+    sync_events(connect(fake), since=None)
+    assert stored_ids() == sorted(event["id"] for event in events)
+    assert SyncCheckpoint.objects.get().last_error == ""
+
+
 def test_ties_sharing_a_date_in_another_order_on_each_page_stop_the_sync(fake_ll2, connect):
     # Five events share TIE and a date; the page at offset 2 gives the second and fourth in each other's
     # place. It starts with the event it should, yet the fourth is never read: the ids read fall short of
