@@ -29,8 +29,8 @@ from .upstream import SyncStopped, UpstreamError
 from .values import parse_datetime
 
 PAGE_SIZE = 100
-# How many times one run reads a group of events sharing a last_updated again because it changed under its
-# offsets (see sync_events), before it stops.
+# How many times one run reads again the events of a group sharing a date as well, read by offset, because
+# they changed under its offsets or came in another order (see sync_events), before it stops.
 MAX_TIE_RESTARTS = 5
 _MEMORY_LOCKS = {}  # {in-memory database's name: its sync lock}
 # How long before its checkpoint a run starts (see sync_events): an upstream stamps an event's last_updated
@@ -174,17 +174,20 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     dated from D to before the page's last date, so no page rests on the order the upstream gives events
     sharing a `last_updated` (SQL gives ties none: PostgreSQL can return them in another order for each LIMIT
     and OFFSET, so that offsets would skip one for good), nor on the group staying as it was: an event leaving
-    it (updated, or deleted, upstream) comes again at its new `last_updated`; one joining it is written after
-    S, and is the next run's (P1). Once a page ends the group, the run goes on from the moment after it, at
+    it (updated, or deleted, upstream) comes again at its new `last_updated` (in this run, or, stamped before
+    the cursor, in the next); one joining it is written after S, and is the next run's (P1: S is cut to the
+    second, as the group's span is). Once a page ends the group, the run goes on from the moment after it, at
     offset 0.
 
     Only a page all at one date as well, with more to come, is read by offset: those events (the group's,
     within D's second) are asked for by `date__lte` too, each page at one event before the end of the page
-    before and required to start with that event (the anchor: one event of overlap), and their ids read must
-    come to their count. Otherwise they changed during their pages, or came in another order, an offset may
-    have skipped one, and they are read again from offset 0; after MAX_TIE_RESTARTS for one date, the sync
-    stops with an error rather than risk a skip. This needs (P2): the upstream gives events sharing a
-    `last_updated` and a `date` in one order from one request to the next (this server breaks ties by id).
+    before and required to start with that event (the anchor: one event of overlap), and as many of the ids
+    read must still be there as there are events (asked for by `id`, a call per 100 ids read). Otherwise they
+    changed during their pages, or came in another order, an offset may have skipped one, and they are read
+    again from offset 0; after MAX_TIE_RESTARTS for one date, the sync stops with an error rather than risk a
+    skip. Reading them to the end needs (P2): the upstream gives events sharing a `last_updated` and a `date`
+    in one order from one request to the next (this server breaks ties by id; whether LL2 does is unknown).
+    Without it the sync stops; it skips none: those still there of the ids read tell a skip from a change.
 
     `on_page(page, summary)` follows each committed page. Returns the SyncSummary; SyncStopped when
     `should_stop()` before a page, or a stop is asked for during a call (the pages before it are in).
@@ -228,8 +231,10 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                 read.update(ids)
                 moved = offset and ids == previous_ids  # (also an upstream that ignores offset)
                 consistent = (anchor is None or keys[:1] == [anchor]) and not moved
-                if consistent and page["next"] is None and len(read) < page["count"]:
-                    consistent = False  # one was skipped
+                if consistent and page["next"] is None:
+                    # One was skipped if fewer of those read are still there than there are (the ids read
+                    # alone would not tell, when some of them have left meanwhile).
+                    consistent = still_there(upstream, cursor, group, read) >= page["count"]
             previous_ids = ids
             if not consistent:
                 restarts += 1
@@ -266,7 +271,9 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                     offset, anchor = offset + len(keys) - 1, keys[-1]
                 elif by_offset and group.tied < LATEST:  # those events are in: on from the moment after
                     group, offset, anchor = Group(group.until, dated=group.tied + MICROSECOND), 0, None
-                elif in_group and (page["next"] is None or not keys):  # the group is in: on from after it
+                elif in_group and not keys and page["next"] is not None:
+                    raise UpstreamError(f"{url}: no events, and a next page (is the filter ignored?)")
+                elif in_group and page["next"] is None:  # the group is in: on from after it
                     over = group.until == LATEST
                     cursor, group = cursor if over else group.until + MICROSECOND, None
                 elif in_group:
@@ -305,6 +312,17 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
 def overlapped(checkpoint):
     """CHECKPOINT_OVERLAP before `checkpoint`, or the earliest time there is (a checkpoint in year 1)."""
     return max(checkpoint, EARLIEST + CHECKPOINT_OVERLAP) - CHECKPOINT_OVERLAP
+
+
+def still_there(upstream, since, group, ids):
+    """How many of the event ids `ids` the upstream has in `group` (from `since`) now, asked for by LL2's `id`
+    filter, a call per page of ids. (An upstream that ignores the filter counts the whole group.)"""
+    count, ids = 0, sorted(ids)
+    for start in range(0, len(ids), PAGE_SIZE):
+        query = {"mode": "list", "limit": 1, "last_updated__gte": _text(since)} | group.query()
+        query["id"] = ",".join(map(str, ids[start : start + PAGE_SIZE]))
+        count += upstream.get_page(upstream.url(f"events/?{urlencode(query, safe=',')}"))["count"]
+    return count
 
 
 def last_moment(stamp):

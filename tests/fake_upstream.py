@@ -29,6 +29,7 @@ normally; once the script is empty, `always` (a fault or None) applies. Faults:
 - `("drop",)`: close the connection without answering.
 - `("html",)`: `200 text/html`.
 - `("content_type", value)`: the page as usual, as `Content-Type: value`.
+- `("empty",)`: the page as usual, but with no `results` (its `count` and `next` kept).
 - `("bad_record", index, mutate)`: the page as usual, but `mutate(record)` is applied to a copy of its
   record at `index` first.
 - `("call", function)`: `function()` as the request arrives, then the page as usual (a signal to the
@@ -308,6 +309,8 @@ class FakeLL2:
             page = self._page(call.query)
         except ValueError as error:
             return self._send_json(handler, call, 400, {"detail": str(error)})
+        if kind == "empty":
+            page["results"] = []
         if kind == "bad_record":
             index, mutate = fault[1], fault[2]
             page["results"][index] = record = copy.deepcopy(page["results"][index])
