@@ -200,6 +200,8 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     cursor = since
     if since == "auto":
         cursor = None if stored is None else overlapped(stored)
+    elif since is not None:  # from its whole second, which an upstream showing whole seconds shows
+        cursor = since.replace(microsecond=0)
     # The checkpoint says that every event older than CHECKPOINT_OVERLAP before it is in: a run from a later
     # moment (a `since` past that, or any `since` before there is a checkpoint) leaves the events before it
     # for a run from the checkpoint, and so leaves it alone.

@@ -592,6 +592,16 @@ def test_an_event_written_between_a_runs_pages_is_the_next_runs(fake_ll2, connec
     assert stored_ids() == sorted(event["id"] for event in [*events, late])
 
 
+def test_a_run_from_a_moment_with_a_fraction_reads_from_its_whole_second(fake_ll2, connect):
+    # Stored at 12:00:00.7, shown as 12:00:00Z: a run from 12:00:00.5 asks from 12:00:00 and reads it.
+    events = copy.deepcopy(THIN[:2])
+    events[0]["last_updated"], events[1]["last_updated"] = "2024-06-01T12:00:00.7Z", "2024-06-01T12:00:05Z"
+    fake = fake_ll2(events, shows=0)
+    summary = sync_events(connect(fake), since=stamp("2024-06-01T12:00:00.5Z"))
+    assert str(summary) == "1 page: 2 created, 0 updated, 0 unchanged, 0 pruned"
+    assert pages_asked(fake) == [asked("2024-06-01T12:00:00Z")]
+
+
 def test_a_first_run_from_a_date_leaves_the_events_before_it_to_the_next(fake_ll2, connect):
     fake = fake_ll2(SMALL, page_size=10)
     upstream = connect(fake)
