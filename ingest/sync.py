@@ -319,12 +319,18 @@ def overlapped(checkpoint):
 def still_there(upstream, since, group, ids):
     """How many of the event ids `ids` the upstream has in `group` (from `since`) now, asked for by LL2's `id`
     filter, a call per page of ids. (An upstream that ignores the filter counts the whole group.)"""
-    count, ids = 0, sorted(ids)
-    for start in range(0, len(ids), PAGE_SIZE):
+    count = 0
+    for page_of_ids in pages_of_ids(ids):
         query = {"mode": "list", "limit": 1, "last_updated__gte": _text(since)} | group.query()
-        query["id"] = ",".join(map(str, ids[start : start + PAGE_SIZE]))
+        query["id"] = ",".join(map(str, page_of_ids))
         count += upstream.get_page(upstream.url(f"events/?{urlencode(query, safe=',')}"))["count"]
     return count
+
+
+def pages_of_ids(ids):
+    """`ids` in order, a page of them (PAGE_SIZE) at a time: what one call by LL2's `id` filter asks for."""
+    ids = sorted(ids)
+    return [ids[start : start + PAGE_SIZE] for start in range(0, len(ids), PAGE_SIZE)]
 
 
 def last_moment(stamp):
@@ -429,9 +435,8 @@ def upstream_events(upstream, candidates, mode="list"):
     the ids not found yet are asked for again. An id left out of a whole answer was not upstream then.
     """
     found = {}
-    candidates = sorted(candidates)
-    for start in range(0, len(candidates), PAGE_SIZE):
-        asked = set(candidates[start : start + PAGE_SIZE])
+    for page_of_ids in pages_of_ids(candidates):
+        asked = set(page_of_ids)
         while asked:
             query = {"mode": mode, "limit": PAGE_SIZE, "id": ",".join(map(str, sorted(asked)))}
             url = upstream.url(f"events/?{urlencode(query, safe=',')}")
