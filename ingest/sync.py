@@ -29,9 +29,9 @@ from .upstream import SyncStopped, UpstreamError
 from .values import parse_datetime
 
 PAGE_SIZE = 100
-# How many times one run reads again the events of a group sharing a date as well, read by offset, because
-# they changed under its offsets or came in another order (see sync_events), before it stops.
-MAX_TIE_RESTARTS = 5
+# How many rounds of pages of the events of a group sharing a date as well, read by offset, may be fruitless
+# (see SharedDate) before the run stops: they come in another order from page to page.
+MAX_FRUITLESS_ROUNDS = 5
 _MEMORY_LOCKS = {}  # {in-memory database's name: its sync lock}
 # How long before its checkpoint a run starts (see sync_events): an upstream stamps an event's last_updated
 # before its write commits, and its hosts' clocks differ, so an event can come in stamped a little before
@@ -135,6 +135,58 @@ class Group:
         return {name: _text(moment) for name, moment in bounds.items() if moment is not None}
 
 
+@dataclass
+class SharedDate:
+    """Where a run stands in the events of a group that share a date as well, read by offset (see
+    sync_events).
+
+    A page is taken when it starts at offset 0 or with an event of the pages taken since (under P2 none lies
+    between them then); the page after it starts at its last event. A page that starts elsewhere (events
+    before it left them, and the offsets shifted down) is followed by the page taken before it, again, which
+    now reaches further. A last page taken when fewer of the ids read are still there than there are events
+    is followed by the first. Events leave once each, so any number of them is read through; what could go
+    on for ever is a round of pages (from one of those steps back to the next) that brings no event unread
+    and takes none further than before: an order that differs from page to page, or an upstream ignoring
+    offset. Those rounds are counted (`fruitless`).
+    """
+
+    offset: int = 0
+    back: list[int] = field(default_factory=list)  # the offsets of the pages taken, to step back to
+    covered: set[int] = field(default_factory=set)  # the ids of the pages taken since offset 0
+    reached: set[int] = field(default_factory=set)  # the ids of the pages taken in this run
+    read: set[int] = field(default_factory=set)  # the ids read of those events in this run
+    previous: list[int] | None = None  # the ids of the page before
+    grown: bool = False  # whether this round brought an event unread, or took one further
+    fruitless: int = 0  # the rounds that did neither
+
+    def take(self, ids):
+        """Whether the page of `ids` at `offset` follows on from the pages taken."""
+        moved = self.offset and ids == self.previous  # (also an upstream that ignores offset)
+        taken = not moved and (self.offset == 0 or (bool(ids) and ids[0] in self.covered))
+        self.grown |= not self.read.issuperset(ids) or (taken and not self.reached.issuperset(ids))
+        self.read.update(ids)
+        if taken:
+            self.covered.update(ids)
+            self.reached.update(ids)
+        self.previous = ids
+        return taken
+
+    def step(self, taken, more):
+        """Set the next page: the one after a taken page with `more` to come; otherwise, a round ending,
+        the page taken before, or the first. Returns how many rounds were fruitless."""
+        if taken and more:
+            self.back.append(self.offset)
+            self.offset += len(self.previous) - 1
+            return self.fruitless
+        self.fruitless += not self.grown
+        self.grown = False
+        if taken:
+            self.offset, self.back, self.covered = 0, [], set()
+        else:
+            self.offset = self.back.pop()
+        return self.fruitless
+
+
 def record_error(checkpoint, message, answered):
     """Note the error on the upstream's checkpoint (`sync_ll2 --status` shows it), and nothing else: what
     the failed page moved in `checkpoint` (its progress, even the id of a row whose insert was rolled back)
@@ -179,15 +231,16 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     second, as the group's span is). Once a page ends the group, the run goes on from the moment after it, at
     offset 0.
 
-    Only a page all at one date as well, with more to come, is read by offset: those events (the group's,
-    within D's second) are asked for by `date__lte` too, each page at one event before the end of the page
-    before and required to start with that event (the anchor: one event of overlap), and as many of the ids
-    read must still be there as there are events (asked for by `id`, a call per 100 ids read). Otherwise they
-    changed during their pages, or came in another order, an offset may have skipped one, and they are read
-    again from offset 0; after MAX_TIE_RESTARTS for one date, the sync stops with an error rather than risk a
-    skip. Reading them to the end needs (P2): the upstream gives events sharing a `last_updated` and a `date`
-    in one order from one request to the next (this server breaks ties by id; whether LL2 does is unknown).
-    Without it the sync stops; it skips none: those still there of the ids read tell a skip from a change.
+    Only a page all at one date as well, with more to come, is read by offset (SharedDate): those events (the
+    group's, within D's second) are asked for by `date__lte` too, each page at one event before the end of
+    the page before. A page that does not start with an event of the pages taken since offset 0 (events
+    before it left them: the offsets shifted down) is followed by the page taken before it, again. At their
+    last page, as many of the ids read must still be there as there are events (asked for by `id`, a call
+    per 100 ids read): then every event there now was read, whatever order they came in. Otherwise they are
+    read again from offset 0. Reading them to the end needs (P2): the upstream gives events sharing a
+    `last_updated` and a `date` in one order from one request to the next (this server breaks ties by id;
+    whether LL2 does is unknown). Without it, rounds of pages bring nothing new, and after
+    MAX_FRUITLESS_ROUNDS of them for one date the sync stops with an error; it skips none.
 
     `on_page(page, summary)` follows each committed page. Returns the SyncSummary; SyncStopped when
     `should_stop()` before a page, or a stop is asked for during a call (the pages before it are in).
@@ -208,18 +261,15 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     moves_checkpoint = cursor is None or (stored is not None and cursor <= overlapped(stored))
     began = None  # S
     group = None  # a Group while events sharing a last_updated are read
-    # While events sharing a date in a group are read by offset: the (id, last_updated) a page at `offset`
-    # starts with, how many times they were read again, and the ids read of them since.
-    offset, anchor, restarts, read = 0, None, 0, set()
+    shared = None  # a SharedDate while events sharing a date in a group are read by offset
     imported = {}  # id -> last_updated of the events this run imported: a page that repeats them skips them
-    previous_ids = None
     over = False  # a group at the end of time read: nothing can follow it
     summary = SyncSummary()
     while True:
         if should_stop():
             raise SyncStopped()
-        url = events_url(upstream, cursor, offset, group)
         in_group, by_offset = group is not None, group is not None and group.tied is not None
+        url = events_url(upstream, cursor, shared.offset if by_offset else 0, group)
         try:
             # S, if the upstream gives no Date: to the second as a Date is, so that the checkpoint and the
             # next run's cursor fall on the stamps an upstream showing whole seconds shows.
@@ -227,24 +277,22 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
             page = upstream.get_page(url)
             began = began or upstream.served_at or asked
             keys, dates = _read_page(page["results"], url, cursor, group)
-            ids = [event_id for event_id, _ in keys]
-            consistent = True
+            reading_on = False  # more pages of events sharing a date to read
             if by_offset:
-                read.update(ids)
-                moved = offset and ids == previous_ids  # (also an upstream that ignores offset)
-                consistent = (anchor is None or keys[:1] == [anchor]) and not moved
-                if consistent and page["next"] is None:
-                    # One was skipped if fewer of those read are still there than there are (the ids read
-                    # alone would not tell, when some of them have left meanwhile).
-                    consistent = still_there(upstream, cursor, group, read) >= page["count"]
-            previous_ids = ids
-            if not consistent:
-                restarts += 1
-                if restarts > MAX_TIE_RESTARTS:
+                taken, more = shared.take([event_id for event_id, _ in keys]), page["next"] is not None
+                if taken and more and len(keys) < 2:
+                    raise UpstreamError(f"{url}: pages of one event cannot be read by overlapping offsets")
+                # A last page ends them when as many of those read are still there as there are events
+                # (the ids read alone would not tell, when some of them have left meanwhile).
+                reading_on = (
+                    not taken or more or still_there(upstream, cursor, group, shared.read) < page["count"]
+                )
+                if reading_on and (fruitless := shared.step(taken, more)) > MAX_FRUITLESS_ROUNDS:
                     raise UpstreamError(
                         f"{url}: the events sharing last_updated {_text(cursor)} and date "
-                        f"{_text(group.dated)} changed, or came in another order, between pages {restarts} "
-                        "times; stopping rather than risk skipping one (run the sync again)"
+                        f"{_text(group.dated)} were read again {fruitless} times with nothing new (do they "
+                        "come in another order from page to page?); stopping rather than risk skipping one "
+                        "(run the sync again)"
                     )
             fresh = [
                 record
@@ -263,16 +311,10 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                 if deleted:
                     delete_events(deleted)
                 tally = ingest_records(fresh + renamed, source=url)
-                if not consistent:
-                    offset, anchor, read = 0, None, set()  # those events again, from their start
-                elif by_offset and page["next"] is not None:
-                    if len(keys) < 2:
-                        raise UpstreamError(
-                            f"{url}: pages of one event cannot be read by overlapping offsets"
-                        )
-                    offset, anchor = offset + len(keys) - 1, keys[-1]
+                if reading_on:
+                    pass  # shared.step has set the next of those pages
                 elif by_offset and group.tied < LATEST:  # those events are in: on from the moment after
-                    group, offset, anchor = Group(group.until, dated=group.tied + MICROSECOND), 0, None
+                    group, shared = Group(group.until, dated=group.tied + MICROSECOND), None
                 elif in_group and not keys and page["next"] is not None:
                     raise UpstreamError(f"{url}: no events, and a next page (is the filter ignored?)")
                 elif in_group and page["next"] is None:  # the group is in: on from after it
@@ -281,7 +323,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                 elif in_group:
                     tied = dates[0] == dates[-1]  # a page all at one date, with more to come
                     group = Group(group.until, dates[-1], last_moment(dates[-1]) if tied else None)
-                    restarts, read = 0, set()
+                    shared = SharedDate() if tied else None
                 elif keys:
                     last_id, newest = keys[-1]
                     if keys[0][1] == newest and page["next"] is not None:
