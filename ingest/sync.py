@@ -209,8 +209,9 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     (P1; and P2, below, in one rare case): an event written upstream at a moment M gets a stamp of M -
     CHECKPOINT_OVERLAP or later (a stamp is taken before its write commits, and hosts' clocks differ). A page
     at offset 0 is the start of the events at or after its cursor C, so it holds every event then at [C, T);
-    one written later, after the upstream served the run's first page at S (its `Date`, on the clock that
-    stamps; this host's, cut to the second, when it gives none), is at S - CHECKPOINT_OVERLAP or after (P1).
+    one written later, after the upstream read the run's first page at S or after (its `Date`, on the clock
+    that stamps, less the time the call took, for a `Date` is set once the page is ready; this host's clock
+    as the call began when it gives none; cut to the second), is at S - CHECKPOINT_OVERLAP or after (P1).
     So once a page is in, every event older than both T and S - CHECKPOINT_OVERLAP has been imported as it now
     is: the checkpoint, saved with the page, moves to the earlier of T and S (never back), and a later run,
     which starts CHECKPOINT_OVERLAP before it, misses nothing either; the events it reads again import as
@@ -271,11 +272,12 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
         in_group, by_offset = group is not None, group is not None and group.tied is not None
         url = events_url(upstream, cursor, shared.offset if by_offset else 0, group)
         try:
-            # S, if the upstream gives no Date: to the second as a Date is, so that the checkpoint and the
-            # next run's cursor fall on the stamps an upstream showing whole seconds shows.
-            asked = timezone.now().replace(microsecond=0) if began is None else None
+            asked = timezone.now() if began is None else None
             page = upstream.get_page(url)
-            began = began or upstream.served_at or asked
+            if began is None:
+                # S, to the second, so that the checkpoint and the next run's cursor fall on the stamps an
+                # upstream showing whole seconds shows.
+                began = (upstream.read_from or asked).replace(microsecond=0)
             keys, dates = _read_page(page["results"], url, cursor, group)
             reading_on = False  # more pages of events sharing a date to read
             if by_offset:

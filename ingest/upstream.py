@@ -1,6 +1,7 @@
 """An LL2-compatible upstream, called within its rate budget: spaced calls, bounded retries, checked JSON."""
 
 import contextlib
+import datetime
 import email.utils
 import functools
 import itertools
@@ -267,7 +268,10 @@ class Upstream:
         self.timeout = timeout  # httpx's is per read: the whole call's is `_get`'s
         self.retry = retry or Retry()
         self.answered = False  # whether an LL2 page ever arrived: until then, a wrong URL is the likely cause
-        self.served_at = None  # when the upstream served the last page, by its clock (answered_at)
+        # The earliest moment, by the upstream's clock, at which it can have read the last page: its Date
+        # (answered_at: set once the page is ready, and cut to the second) less the time the call took here.
+        # None without a Date.
+        self.read_from = None
         self.clock, self.sleep, self.stopped = clock, sleep, stopped
         self.log = log or (lambda message: None)
         self.budget = self._read_budget(unlimited_budget) or fallback_budget
@@ -379,6 +383,7 @@ class Upstream:
         return response, b"".join(chunks)
 
     def _fetch(self, url):
+        started = time.monotonic()
         try:
             response, body = self._get(url)
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
@@ -406,7 +411,9 @@ class Upstream:
             page = json_document(body)
         except (ValueError, UnicodeDecodeError, RecursionError) as error:  # the last: nested too deeply
             raise TransientError(f"{url}: truncated or malformed JSON ({error})") from None
-        self.served_at = answered_at(response)
+        served_at = answered_at(response)
+        took = datetime.timedelta(seconds=time.monotonic() - started)
+        self.read_from = None if served_at is None else served_at - took
         if not (
             isinstance(page, dict)
             and isinstance(page.get("results"), list)

@@ -59,13 +59,13 @@ def connect():
     generous fallback budget."""
     opened = []
 
-    def open_upstream(fake_or_url, *, attempts=9, budget=None, **options):
+    def open_upstream(fake_or_url, *, attempts=9, budget=None, timeout=0.5, **options):
         base_url = getattr(fake_or_url, "base_url", fake_or_url)
         upstream = Upstream(
             base_url,
             fallback_budget=budget or Budget(1000, 1),
             retry=Retry(attempts=attempts, base=0.01, cap=0.05),
-            timeout=0.5,
+            timeout=timeout,
             **options,
         )
         opened.append(upstream)
@@ -560,11 +560,14 @@ def test_a_run_reads_again_the_minutes_before_its_checkpoint(fake_ll2, connect):
     assert SyncCheckpoint.objects.values_list("last_updated", "last_id").get() == checkpoint
 
 
+SECOND = datetime.timedelta(seconds=1)  # a Date less a call of a fraction of a second, cut to the second
+
+
 def test_an_event_written_between_a_runs_pages_is_the_next_runs(fake_ll2, connect):
     # Near the upstream's newest events a run reads its pages minutes apart (its call budget): an event
     # written between two of them, stamped before the cursor, is not in the run's later pages. The checkpoint
-    # stays at the moment the upstream served the run's first page (its Date), so that the next run, from
-    # CHECKPOINT_OVERLAP before it, reads that event.
+    # stays at the moment the upstream read the run's first page from (its Date, less the call's fraction of
+    # a second, cut to the second), so that the next run, from CHECKPOINT_OVERLAP before it, reads that event.
     served = datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC)
     events = copy.deepcopy(SMALL[:20])
     for number, event in enumerate(events):
@@ -581,12 +584,33 @@ def test_an_event_written_between_a_runs_pages_is_the_next_runs(fake_ll2, connec
 
     sync_events(upstream, since="auto", on_page=write_late)
     assert late["id"] not in stored_ids()
-    assert SyncCheckpoint.objects.values_list("last_updated", flat=True).get() == served
+    assert SyncCheckpoint.objects.values_list("last_updated", flat=True).get() == served - SECOND
     # A run from a moment within CHECKPOINT_OVERLAP before the checkpoint does not vouch for what is before
     # it: the checkpoint stays.
     fake.served_at = served + datetime.timedelta(minutes=20)
     sync_events(upstream, since=served)
-    assert SyncCheckpoint.objects.values_list("last_updated", flat=True).get() == served
+    assert SyncCheckpoint.objects.values_list("last_updated", flat=True).get() == served - SECOND
+    sync_events(upstream, since="auto")
+    assert stored_ids() == sorted(event["id"] for event in [*events, late])
+
+
+def test_an_event_written_while_the_first_page_was_made_is_the_next_runs(fake_ll2, connect):
+    # An upstream sets its Date once a page is ready: one taking 1.2 s read its data up to 1.2 s before
+    # its Date. An event written meanwhile, 1 s before the Date, stamped CHECKPOINT_OVERLAP before that, is
+    # not on the page, and would be before the next run had its checkpoint been the Date. It stands the
+    # call's time before the Date, cut to the second, and the next run reads that event.
+    served = datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC)
+    events = copy.deepcopy(THIN[:2])
+    for number, event in enumerate(events):
+        event["last_updated"] = iso(served + datetime.timedelta(minutes=number + 1))
+    late = copy.deepcopy(THIN[2]) | {"last_updated": iso(served - SECOND - CHECKPOINT_OVERLAP)}
+    fake = fake_ll2(events)
+    fake.served_at = served
+    fake.script(("sleep", 1.2))
+    upstream = connect(fake, timeout=5)
+    sync_events(upstream, since=None)
+    assert SyncCheckpoint.objects.get().last_updated == served - 2 * SECOND
+    fake.events = sorted([*fake.events, late], key=sort_key)
     sync_events(upstream, since="auto")
     assert stored_ids() == sorted(event["id"] for event in [*events, late])
 
@@ -819,7 +843,7 @@ def test_an_event_joining_a_group_behind_its_pages_is_the_next_runs(fake_ll2, co
         asked(TIE, TIE_UNTIL, tie_date(2)),
         asked(AFTER_TIE),
     ]
-    assert SyncCheckpoint.objects.get().last_updated == fake.served_at
+    assert SyncCheckpoint.objects.get().last_updated == fake.served_at - SECOND
     sync_events(connect(fake), since="auto")
     assert stored_ids() == sorted(event["id"] for event in [*events, *joining])
 
