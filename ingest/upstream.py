@@ -274,13 +274,23 @@ class Upstream:
         self.read_from = None
         self.clock, self.sleep, self.stopped = clock, sleep, stopped
         self.log = log or (lambda message: None)
-        self.budget = self._read_budget(unlimited_budget) or fallback_budget
+        self.unlimited_budget = unlimited_budget
+        self.budget = fallback_budget
+        self.read_budget()
 
     def close(self):
         self.client.close()
 
     def url(self, path):
         return f"{self.base_url}/{path.lstrip('/')}"
+
+    def read_budget(self):
+        """Keep to the budget `/api-throttle/` states now, if it states one: the calls the upstream counts
+        include those of other clients sharing the limit, and the limit itself can change (a key's tier)
+        while a service runs."""
+        budget = self._read_budget(self.unlimited_budget)
+        if budget is not None:
+            self.budget = budget
 
     def _read_budget(self, unlimited):
         """The budget `/api-throttle/` states, with the calls already used counted as just made (but the

@@ -1636,6 +1636,29 @@ def test_a_run_ended_by_the_database_or_ctrl_c_says_so_in_a_line(
     assert ended.value.returncode == status
 
 
+def test_watch_keeps_to_the_budget_the_upstream_states_at_each_poll(fake_ll2):
+    """A service reads /api-throttle/ again before each poll: the limit can change while it runs (a key's
+    tier), and the calls counted against it include other clients' sharing it."""
+    fake = fake_ll2(SMALL, page_size=10, rate=(50, 3600), throttle={"your_request_limit": 40})
+    fake.throttle["limit_frequency_secs"] = 3600
+
+    def raised():  # during the first pass: another client's three calls, and a key allowing more
+        fake.limiter.spend(3)
+        fake.throttle["your_request_limit"] = 45
+
+    # The first pass is four pages; the poll's first call ends the service.
+    stop = ("call", lambda: os.kill(os.getpid(), signal.SIGTERM))
+    fake.script(None, ("call", raised), None, None, stop)
+    with sync_log() as logged:
+        call_command("sync_ll2", "--base-url", fake.base_url, "--watch", "0.05", *FAST)
+    budgets = [line for line in logged.getvalue().splitlines() if line.startswith("upstream budget")]
+    assert budgets == [
+        "upstream budget: 40 calls per 3600 s (0 used)",
+        "upstream budget: 45 calls per 3600 s (7 used)",  # its own four calls, and the three others
+    ]
+    assert len(fake.calls("/2.3.0/api-throttle/")) == 2
+
+
 def test_watch_outlives_an_upstream_down_past_its_retries(fake_ll2, sync_ll2):
     """A service: the poll that finds the upstream down (past the retries) is logged, the next one syncs."""
     fake = fake_ll2(SMALL, page_size=10)

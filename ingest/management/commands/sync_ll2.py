@@ -248,8 +248,10 @@ class Command(BaseCommand):
     def poll(self, upstream, options):
         """One more pass of --watch: a fault of the upstream (down past the retries, answering with
         something else than LL2) or a prune refused is logged, and the next poll tries again; data that
-        fails validation stops the service, as it would stop any sync."""
+        fails validation stops the service, as it would stop any sync. Each poll keeps to the budget the
+        upstream states then."""
         try:
+            upstream.read_budget()
             self.run_once(upstream, "auto", options)
         except (UpstreamError, PruneRefused) as error:
             logger.warning("%s; trying again in %g s", error, options["watch"])
