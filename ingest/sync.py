@@ -140,30 +140,39 @@ class SharedDate:
     """Where a run stands in the events of a group that share a date as well, read by offset (see
     sync_events).
 
-    A page is taken when it starts at offset 0 or with an event of the pages taken since (under P2 none lies
-    between them then); the page after it starts at its last event. A page that starts elsewhere (events
-    before it left them, and the offsets shifted down) is followed by the page taken before it, again, which
-    now reaches further. A last page taken when fewer of the ids read are still there than there are events
-    is followed by the first. Events leave once each, so any number of them is read through; what could go
-    on for ever is a round of pages (from one of those steps back to the next) that brings no event unread
-    and takes none further than before: an order that differs from page to page, or an upstream ignoring
-    offset. Those rounds are counted (`fruitless`).
+    A page is taken when it starts at offset 0 or with an event of the pages taken since (under P2, none lies
+    between them then, but one that joined); the page after it starts at its last event. A page that starts
+    elsewhere (events before it left, and the offsets shifted down) is followed by the page taken before it,
+    again, which now reaches further. A last page taken when fewer of the ids read are still there than there
+    are events is followed by the first. Each of those steps back ends a round of pages, which made progress
+    if it read an event unread, took a page further than any before, or counted fewer events than ever
+    before (one left: events leave once each, and join only near the run's start, by P1). A round without
+    progress could come again for ever: events in another order from page to page, or an upstream that
+    ignores offset. After MAX_FRUITLESS_ROUNDS of them, the run stops.
     """
 
+    last_updated: datetime.datetime  # the group's, and the date those events share (for messages)
+    date: datetime.datetime
     offset: int = 0
     back: list[int] = field(default_factory=list)  # the offsets of the pages taken, to step back to
     covered: set[int] = field(default_factory=set)  # the ids of the pages taken since offset 0
-    reached: set[int] = field(default_factory=set)  # the ids of the pages taken in this run
-    read: set[int] = field(default_factory=set)  # the ids read of those events in this run
+    reached: set[int] = field(default_factory=set)  # the ids of every page taken
+    read: set[int] = field(default_factory=set)  # the ids of every page read
+    fewest: int | None = None  # the fewest events a page counted
     previous: list[int] | None = None  # the ids of the page before
-    grown: bool = False  # whether this round brought an event unread, or took one further
-    fruitless: int = 0  # the rounds that did neither
+    progress: bool = False  # whether this round made progress
+    fruitless: int = 0  # the rounds that made none
 
-    def take(self, ids):
-        """Whether the page of `ids` at `offset` follows on from the pages taken."""
-        moved = self.offset and ids == self.previous  # (also an upstream that ignores offset)
+    def take(self, ids, count):
+        """Whether the page of `ids` at `offset`, counting `count` events, follows on from the pages taken."""
+        moved = self.offset > 0 and ids == self.previous  # (an upstream that ignores offset)
         taken = not moved and (self.offset == 0 or (bool(ids) and ids[0] in self.covered))
-        self.grown |= not self.read.issuperset(ids) or (taken and not self.reached.issuperset(ids))
+        self.progress |= (
+            not self.read.issuperset(ids)
+            or (taken and not self.reached.issuperset(ids))
+            or (self.fewest is not None and count < self.fewest)
+        )
+        self.fewest = count if self.fewest is None else min(self.fewest, count)
         self.read.update(ids)
         if taken:
             self.covered.update(ids)
@@ -171,20 +180,29 @@ class SharedDate:
         self.previous = ids
         return taken
 
-    def step(self, taken, more):
-        """Set the next page: the one after a taken page with `more` to come; otherwise, a round ending,
-        the page taken before, or the first. Returns how many rounds were fruitless."""
+    def step(self, url, taken, more):
+        """Set the next page after the page at `url`: the one after a taken page with `more` to come;
+        otherwise, a round ending, the page taken before, or the first. An UpstreamError after too many
+        fruitless rounds, or for a page of one event, which cannot overlap the next."""
         if taken and more:
+            if len(self.previous) < 2:
+                raise UpstreamError(f"{url}: pages of one event cannot be read by overlapping offsets")
             self.back.append(self.offset)
             self.offset += len(self.previous) - 1
-            return self.fruitless
-        self.fruitless += not self.grown
-        self.grown = False
+            return
+        self.fruitless += not self.progress
+        if self.fruitless > MAX_FRUITLESS_ROUNDS:
+            raise UpstreamError(
+                f"{url}: the events sharing last_updated {_text(self.last_updated)} and date "
+                f"{_text(self.date)} were read in {self.fruitless} rounds of pages that brought nothing "
+                "new (do they come in another order from page to page, or is offset ignored?); stopping "
+                "rather than risk skipping one (run the sync again)"
+            )
+        self.progress = False
         if taken:
             self.offset, self.back, self.covered = 0, [], set()
         else:
             self.offset = self.back.pop()
-        return self.fruitless
 
 
 def record_error(checkpoint, message, answered):
@@ -241,7 +259,11 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     read again from offset 0. Reading them to the end needs (P2): the upstream gives events sharing a
     `last_updated` and a `date` in one order from one request to the next (this server breaks ties by id;
     whether LL2 does is unknown). Without it, rounds of pages bring nothing new, and after
-    MAX_FRUITLESS_ROUNDS of them for one date the sync stops with an error; it skips none.
+    MAX_FRUITLESS_ROUNDS of them for one date the sync stops with an error, skipping none; but for one case,
+    where the next run reads the event: an event read that leaves and comes back during the reading stands,
+    at the end, for one another order hid. Stamped again within T's second, it was written after S and at
+    most CHECKPOINT_OVERLAP after that second (P1), so S, and the checkpoint, are too, and the next run
+    starts within T's second or before.
 
     `on_page(page, summary)` follows each committed page. Returns the SyncSummary; SyncStopped when
     `should_stop()` before a page, or a stop is asked for during a call (the pages before it are in).
@@ -281,21 +303,13 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
             keys, dates = _read_page(page["results"], url, cursor, group)
             reading_on = False  # more pages of events sharing a date to read
             if by_offset:
-                taken, more = shared.take([event_id for event_id, _ in keys]), page["next"] is not None
-                if taken and more and len(keys) < 2:
-                    raise UpstreamError(f"{url}: pages of one event cannot be read by overlapping offsets")
-                # A last page ends them when as many of those read are still there as there are events
-                # (the ids read alone would not tell, when some of them have left meanwhile).
-                reading_on = (
-                    not taken or more or still_there(upstream, cursor, group, shared.read) < page["count"]
-                )
-                if reading_on and (fruitless := shared.step(taken, more)) > MAX_FRUITLESS_ROUNDS:
-                    raise UpstreamError(
-                        f"{url}: the events sharing last_updated {_text(cursor)} and date "
-                        f"{_text(group.dated)} were read again {fruitless} times with nothing new (do they "
-                        "come in another order from page to page?); stopping rather than risk skipping one "
-                        "(run the sync again)"
-                    )
+                taken = shared.take([event_id for event_id, _ in keys], page["count"])
+                more = page["next"] is not None
+                reading_on = not taken or more
+                if not reading_on:
+                    # A last page ends them when as many of those read are still there as there are events
+                    # (the ids read alone would not tell, when some of them have left meanwhile).
+                    reading_on = still_there(upstream, cursor, group, shared.read) < page["count"]
             fresh = [
                 record
                 for record, key in zip(page["results"], keys, strict=True)
@@ -314,7 +328,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                     delete_events(deleted)
                 tally = ingest_records(fresh + renamed, source=url)
                 if reading_on:
-                    pass  # shared.step has set the next of those pages
+                    shared.step(url, taken, more)
                 elif by_offset and group.tied < LATEST:  # those events are in: on from the moment after
                     group, shared = Group(group.until, dated=group.tied + MICROSECOND), None
                 elif in_group and not keys and page["next"] is not None:
@@ -325,7 +339,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                 elif in_group:
                     tied = dates[0] == dates[-1]  # a page all at one date, with more to come
                     group = Group(group.until, dates[-1], last_moment(dates[-1]) if tied else None)
-                    shared = SharedDate() if tied else None
+                    shared = SharedDate(cursor, dates[-1]) if tied else None
                 elif keys:
                     last_id, newest = keys[-1]
                     if keys[0][1] == newest and page["next"] is not None:

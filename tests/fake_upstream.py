@@ -48,7 +48,9 @@ rounded up) and do not count. Only events requests are limited (`/api-throttle/`
 `tie_order(ids, offset, limit)`, when given, is the order (of every id, sorted) in which events sharing the
 ordering's field come on the page at `offset` and `limit`, in place of `id`'s: SQL gives ties no order, and
 PostgreSQL may give them another for each LIMIT and OFFSET (`shuffled_by_page` does so).
-`served_at` (an aware datetime) is the `Date` of its answers, for a test that fakes the upstream's time;
+`arriving(query)`, when set, is called as each events request arrives, before its fault and its page (a
+change to the upstream just before it answers, whichever question it is). `served_at` (an aware datetime)
+is the `Date` of its answers, for a test that fakes the upstream's time;
 `served_at = False` sends no `Date`. `shows=N` shows `last_updated` and `date` with N digits of their
 fraction (LL2 shows none: `shows=0`), cut, not rounded; its filters read them whole, as a database does.
 
@@ -197,6 +199,7 @@ class FakeLL2:
         self.ignore_query = ignore_query  # ignore last_updated__gte, id and offset: always the first page
         self.tie_order = tie_order
         self.served_at = None
+        self.arriving = None
         self.faults = deque()
         self.always = None
         self.requests = []
@@ -284,6 +287,8 @@ class FakeLL2:
         return state
 
     def _events(self, handler, call):
+        if self.arriving is not None:
+            self.arriving(call.query)
         if self.limiter is not None:
             wait = self.limiter.admit()
             if wait is not None:

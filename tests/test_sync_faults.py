@@ -1008,9 +1008,9 @@ def test_ties_sharing_a_date_in_another_order_on_each_page_stop_the_sync(fake_ll
 
     url = page_url(fake, TIE, offset=2, until=TIE_UNTIL, dated=(SAME_DATE, SAME_DATE_UNTIL))
     assert str(stopped.value) == (
-        f"{url}: the events sharing last_updated {TIE} and date {SAME_DATE} were read again 6 times with "
-        "nothing new (do they come in another order from page to page?); stopping rather than risk skipping "
-        "one (run the sync again)"
+        f"{url}: the events sharing last_updated {TIE} and date {SAME_DATE} were read in 6 rounds of pages "
+        "that brought nothing new (do they come in another order from page to page, or is offset ignored?); "
+        "stopping rather than risk skipping one (run the sync again)"
     )
     assert tied[3]["id"] not in stored_ids()
     assert SyncCheckpoint.objects.get().last_updated == stamp(TIE)
@@ -1085,6 +1085,42 @@ def test_events_leaving_a_shared_date_under_its_offsets_never_stop_the_sync(fake
         page for page in pages_asked(fake) if page.get("date__lte") and page["last_updated__gte"] == TIE
     ]
     assert [page.get("offset", "0") for page in shared] == ["0", *["2", "4"] * 7, "2"]
+    assert SyncCheckpoint.objects.get().last_error == ""
+
+
+@pytest.mark.parametrize("shifts", [0, 6])
+def test_events_leaving_as_their_ids_are_asked_about_never_stop_the_sync(fake_ll2, connect, shifts):
+    # Sixteen events share TIE and a date, in pages of three. Just before each question about the ids read,
+    # the newest of them leaves: fewer of those read are still there than the last page counted, and they
+    # are read again from their start, seven times; then (with shifts) the first leaves after each page at
+    # offset 2, as above. Each round counts fewer events than any before: none is fruitless (before, a
+    # round made progress only by reading an event unread, and every later change stopped the run: a
+    # review's finding).
+    events, _ = with_ties(16, after=1, date=SAME_DATE)
+    fake = fake_ll2(events, page_size=3)
+    changes = []
+
+    def group():
+        return sorted(event["id"] for event in fake.events if event["last_updated"] == TIE)
+
+    def leave(event_id):
+        changes.append(event_id)
+        change_upstream(fake, event_id, "updated")
+
+    def arriving(query):
+        if "id" in query and len(changes) < 7:
+            leave(group()[-1])
+
+    def on_page(page, summary):
+        if fake.calls()[-1].query.get("offset") == "2" and 7 <= len(changes) < 7 + shifts:
+            leave(group()[0])
+
+    fake.arriving = arriving
+    sync_events(connect(fake), since=None, on_page=on_page)
+
+    assert len(changes) == 7 + shifts
+    assert stored_ids() == sorted(event["id"] for event in events)
+    assert Event.objects.filter(name="Updated during the sync").count() == 7 + shifts
     assert SyncCheckpoint.objects.get().last_error == ""
 
 
