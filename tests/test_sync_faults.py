@@ -595,9 +595,9 @@ def test_an_event_written_between_a_runs_pages_is_the_next_runs(fake_ll2, connec
 
 
 def test_an_event_written_while_the_first_page_was_made_is_the_next_runs(fake_ll2, connect):
-    # An upstream sets its Date once a page is ready: one taking 1.2 s read its data up to 1.2 s before
-    # its Date. An event written meanwhile, 1 s before the Date, stamped CHECKPOINT_OVERLAP before that, is
-    # not on the page, and would be before the next run had its checkpoint been the Date. It stands the
+    # An upstream sets its Date once a page is ready: one taking a second read its data up to a second
+    # before its Date. An event written meanwhile, stamped CHECKPOINT_OVERLAP and a second before the Date,
+    # is not on the page, and would be before the next run had the checkpoint been the Date. It stands the
     # call's time before the Date, cut to the second, and the next run reads that event.
     served = datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC)
     events = copy.deepcopy(THIN[:2])
@@ -606,7 +606,7 @@ def test_an_event_written_while_the_first_page_was_made_is_the_next_runs(fake_ll
     late = copy.deepcopy(THIN[2]) | {"last_updated": iso(served - SECOND - CHECKPOINT_OVERLAP)}
     fake = fake_ll2(events)
     fake.served_at = served
-    fake.script(("sleep", 1.2))
+    fake.script(("sleep", 1.0))
     upstream = connect(fake, timeout=5)
     sync_events(upstream, since=None)
     assert SyncCheckpoint.objects.get().last_updated == served - 2 * SECOND
