@@ -142,31 +142,33 @@ class SharedDate:
 
     A page is taken when it starts at offset 0 or with an event of the pages taken since (under P2, none lies
     between them then, but one that joined); the page after it starts at its last event. A page that starts
-    elsewhere (events before it left, and the offsets shifted down) is followed by the page taken before it,
-    again, which now reaches further. A last page taken when fewer of the ids read are still there than there
-    are events is followed by the first. Each of those steps back ends a round of pages, which made progress
-    if it read an event unread, took a page further than any before, or counted fewer events than ever
-    before (one left: events leave once each, and join only near the run's start, by P1). A round without
-    progress could come again for ever: events in another order from page to page, or an upstream that
-    ignores offset. After MAX_FRUITLESS_ROUNDS of them, the run stops.
+    elsewhere (events before it left, and the offsets shifted down) is followed by a page taken before it,
+    again, which now reaches further: the page before, or one as far back as the count fell since, for that
+    many may have left. A last page taken when fewer of the ids read are still there than there are events
+    is followed by the first. Each of those steps back ends a round of pages, which made progress if it read
+    an event unread, took a page further than any before, or counted fewer events than any page before:
+    each can happen only so many times (as many as there were events, and joined). A round without progress
+    could come again for ever (events in another order from page to page), and after MAX_FRUITLESS_ROUNDS
+    of them the run stops.
     """
 
-    last_updated: datetime.datetime  # the group's, and the date those events share (for messages)
-    date: datetime.datetime
+    last_updated: datetime.datetime  # the group's
+    date: datetime.datetime  # the date its events share
     offset: int = 0
     back: list[int] = field(default_factory=list)  # the offsets of the pages taken, to step back to
     covered: set[int] = field(default_factory=set)  # the ids of the pages taken since offset 0
     reached: set[int] = field(default_factory=set)  # the ids of every page taken
     read: set[int] = field(default_factory=set)  # the ids of every page read
     fewest: int | None = None  # the fewest events a page counted
-    previous: list[int] | None = None  # the ids of the page before
+    held: int = 0  # how many events the page read last held,
+    counted: int = 0  # and how many it counted in all;
+    counted_taken: int = 0  # how many the page taken last counted
     progress: bool = False  # whether this round made progress
     fruitless: int = 0  # the rounds that made none
 
     def take(self, ids, count):
         """Whether the page of `ids` at `offset`, counting `count` events, follows on from the pages taken."""
-        moved = self.offset > 0 and ids == self.previous  # (an upstream that ignores offset)
-        taken = not moved and (self.offset == 0 or (bool(ids) and ids[0] in self.covered))
+        taken = self.offset == 0 or (bool(ids) and ids[0] in self.covered)
         self.progress |= (
             not self.read.issuperset(ids)
             or (taken and not self.reached.issuperset(ids))
@@ -177,32 +179,36 @@ class SharedDate:
         if taken:
             self.covered.update(ids)
             self.reached.update(ids)
-        self.previous = ids
+            self.counted_taken = count
+        self.held, self.counted = len(ids), count
         return taken
 
     def step(self, url, taken, more):
         """Set the next page after the page at `url`: the one after a taken page with `more` to come;
-        otherwise, a round ending, the page taken before, or the first. An UpstreamError after too many
+        otherwise, a round ending, a page taken before, or the first. An UpstreamError after too many
         fruitless rounds, or for a page of one event, which cannot overlap the next."""
         if taken and more:
-            if len(self.previous) < 2:
+            if self.held < 2:
                 raise UpstreamError(f"{url}: pages of one event cannot be read by overlapping offsets")
             self.back.append(self.offset)
-            self.offset += len(self.previous) - 1
+            self.offset += self.held - 1
             return
         self.fruitless += not self.progress
         if self.fruitless > MAX_FRUITLESS_ROUNDS:
             raise UpstreamError(
                 f"{url}: the events sharing last_updated {_text(self.last_updated)} and date "
                 f"{_text(self.date)} were read in {self.fruitless} rounds of pages that brought nothing "
-                "new (do they come in another order from page to page, or is offset ignored?); stopping "
-                "rather than risk skipping one (run the sync again)"
+                "new (do they come in another order from page to page?); stopping rather than risk skipping "
+                "one (run the sync again)"
             )
         self.progress = False
         if taken:
             self.offset, self.back, self.covered = 0, [], set()
-        else:
-            self.offset = self.back.pop()
+            return
+        lowest = self.offset - max(self.counted_taken - self.counted, 0)
+        while len(self.back) > 1 and self.back[-1] > lowest:
+            self.back.pop()
+        self.offset = self.back.pop()
 
 
 def record_error(checkpoint, message, answered):
@@ -229,7 +235,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     at offset 0 is the start of the events at or after its cursor C, so it holds every event then at [C, T);
     one written later, after the upstream read the run's first page at S or after (its `Date`, on the clock
     that stamps, less the time the call took, for a `Date` is set once the page is ready; this host's clock
-    as the call began when it gives none; cut to the second), is at S - CHECKPOINT_OVERLAP or after (P1).
+    before the call when it gives none; cut to the second), is at S - CHECKPOINT_OVERLAP or after (P1).
     So once a page is in, every event older than both T and S - CHECKPOINT_OVERLAP has been imported as it now
     is: the checkpoint, saved with the page, moves to the earlier of T and S (never back), and a later run,
     which starts CHECKPOINT_OVERLAP before it, misses nothing either; the events it reads again import as
@@ -253,7 +259,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     Only a page all at one date as well, with more to come, is read by offset (SharedDate): those events (the
     group's, within D's second) are asked for by `date__lte` too, each page at one event before the end of
     the page before. A page that does not start with an event of the pages taken since offset 0 (events
-    before it left them: the offsets shifted down) is followed by the page taken before it, again. At their
+    before it left them: the offsets shifted down) is followed by a page taken before it, again. At their
     last page, as many of the ids read must still be there as there are events (asked for by `id`, a call
     per 100 ids read): then every event there now was read, whatever order they came in. Otherwise they are
     read again from offset 0. Reading them to the end needs (P2): the upstream gives events sharing a
@@ -303,6 +309,8 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
             keys, dates = _read_page(page["results"], url, cursor, group)
             reading_on = False  # more pages of events sharing a date to read
             if by_offset:
+                if keys and shared.offset >= page["count"]:
+                    raise UpstreamError(f"{url}: events at an offset past their count (is offset ignored?)")
                 taken = shared.take([event_id for event_id, _ in keys], page["count"])
                 more = page["next"] is not None
                 reading_on = not taken or more

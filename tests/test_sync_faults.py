@@ -13,6 +13,7 @@ import datetime
 import io
 import json
 import os
+import random
 import re
 import signal
 import threading
@@ -1009,8 +1010,8 @@ def test_ties_sharing_a_date_in_another_order_on_each_page_stop_the_sync(fake_ll
     url = page_url(fake, TIE, offset=2, until=TIE_UNTIL, dated=(SAME_DATE, SAME_DATE_UNTIL))
     assert str(stopped.value) == (
         f"{url}: the events sharing last_updated {TIE} and date {SAME_DATE} were read in 6 rounds of pages "
-        "that brought nothing new (do they come in another order from page to page, or is offset ignored?); "
-        "stopping rather than risk skipping one (run the sync again)"
+        "that brought nothing new (do they come in another order from page to page?); stopping rather than "
+        "risk skipping one (run the sync again)"
     )
     assert tied[3]["id"] not in stored_ids()
     assert SyncCheckpoint.objects.get().last_updated == stamp(TIE)
@@ -1124,11 +1125,52 @@ def test_events_leaving_as_their_ids_are_asked_about_never_stop_the_sync(fake_ll
     assert SyncCheckpoint.objects.get().last_error == ""
 
 
+@pytest.mark.parametrize("change", ["updated", "deleted"])
+@pytest.mark.parametrize("left", [0, 2])
+def test_a_bulk_departure_steps_back_as_far_as_the_count_fell(fake_ll2, connect, change, left):
+    # Twenty events share TIE and a date, in pages of three. Just before the page at offset 14, one write
+    # takes all but `left` of them out: that page holds none, and the count fell by 18 or 20 since the page
+    # before, so the next is at offset 0, not at each offset before it in turn, every one of them empty or
+    # read and each a fruitless round (the run stopped after six: a review's finding).
+    events, _ = with_ties(20, after=1, date=SAME_DATE)
+    fake = fake_ll2(events, page_size=3)
+
+    def arriving(query):
+        if query.get("offset") == "14" and query.get("date__lte"):
+            for event_id in sorted(e["id"] for e in fake.events if e["last_updated"] == TIE)[left:]:
+                change_upstream(fake, event_id, change)
+
+    fake.arriving = arriving
+    sync_events(connect(fake), since=None)
+
+    shared = [
+        page for page in pages_asked(fake) if page.get("date__lte") and page["last_updated__gte"] == TIE
+    ]
+    assert [page.get("offset", "0") for page in shared] == ["0", "2", "4", "6", "8", "10", "12", "14", "0"]
+    stored = dict(Event.objects.values_list("id", "name"))
+    assert {event["id"]: event["name"] for event in fake.events}.items() <= stored.items()
+    assert SyncCheckpoint.objects.get().last_error == ""
+
+
+def test_an_upstream_ignoring_offset_for_a_shared_date_is_refused(fake_ll2, connect):
+    # Five events share TIE and a date, in pages of three, in another order for each request; the upstream
+    # ignores offset on their pages (the first three, and a next page, each time). Once all five have been
+    # read, every page starts with one read: without this refusal the offsets grew for ever.
+    events, _ = with_ties(5, after=1, date=SAME_DATE)
+    order = random.Random(0)
+    fake = fake_ll2(events, page_size=3, tie_order=lambda ids, offset, limit: order.sample(ids, len(ids)))
+    fake.arriving = lambda query: query.pop("offset", None) if "date__lte" in query else None
+    with pytest.raises(UpstreamError) as stopped:
+        sync_events(connect(fake), since=None, should_stop=lambda: len(fake.calls()) > 100)
+    assert str(stopped.value).endswith(": events at an offset past their count (is offset ignored?)")
+
+
 def test_each_shared_date_has_its_own_count_of_fruitless_rounds(fake_ll2, connect):
     # Two groups of five, each sharing a date, in pages of three. The page at offset 2 of each gives the
-    # second and fourth in each other's place its first four times: the fourth unread, the ids read fall
-    # short of the count, and three rounds after the first bring nothing new. The fifth time it comes in
-    # its place. Six fruitless rounds in the run, but never more than MAX_FRUITLESS_ROUNDS (5) for one date.
+    # second and fourth in each other's place its first six times: the fourth unread, the ids read fall
+    # short of the count, and the five rounds after the first bring nothing new (the first read them all
+    # but the fourth). The seventh time it comes in its place. Ten fruitless rounds in the run, but never
+    # more than MAX_FRUITLESS_ROUNDS (5) for one date.
     events, tied = with_ties(10, after=1, date=SAME_DATE)
     later_tie = "2024-02-15T00:00:00Z"
     for event in tied[5:]:
@@ -1140,7 +1182,7 @@ def test_each_shared_date_has_its_own_count_of_fruitless_rounds(fake_ll2, connec
     def tie_order(ids, offset, limit):
         if offset:
             asked_at_2.append(offset)
-            if len(asked_at_2) % 5:
+            if len(asked_at_2) % 7:
                 return [swaps.get(event_id, event_id) for event_id in ids]
         return ids
 
@@ -1148,9 +1190,9 @@ def test_each_shared_date_has_its_own_count_of_fruitless_rounds(fake_ll2, connec
 
     sync_events(connect(fake), since=None)
 
-    assert asked_at_2 == [2] * 10
+    assert asked_at_2 == [2] * 14
     offsets = [page.get("offset", "0") for page in pages_asked(fake) if "date__lte" in page]
-    assert offsets == ["0", "2"] * 10
+    assert offsets == ["0", "2"] * 14
     assert stored_ids() == sorted(event["id"] for event in events)
 
 
