@@ -1280,6 +1280,29 @@ def test_the_api_throttle_current_use_counts_as_spent(fake_ll2, connect):
     assert run.messages == ["upstream budget: 5 calls per 10 s (3 used)"]
 
 
+@pytest.mark.parametrize(("others", "sleeps"), [(0, [9, 1.0]), (2, [9, 1.0, 9.0])])
+def test_a_budget_read_again_keeps_the_moments_of_this_clients_calls(fake_ll2, connect, others, sleeps):
+    # 5 calls per 10 s. Two calls at t=0; at t=9, `others` calls of another client, and the budget read
+    # again (as --watch does before each poll), counting 2 + `others` used. This client's two leave the
+    # window at t=10, as it recorded, not at t=19 (had they counted as made at t=9): of four calls more,
+    # the fourth (or, after another client's two, the second) waits until t=10. Another client's two count
+    # as made at t=9, and the fourth then waits until they leave.
+    clock = FakeClock()
+    throttle = {"your_request_limit": 5, "limit_frequency_secs": 10}
+    fake = fake_ll2(THIN[:5], page_size=2, rate=(5, 10), clock=clock, throttle=throttle)
+    upstream = connect(fake, clock=clock, sleep=clock.sleep)
+    url = upstream.url("events/?mode=list&limit=2")
+    for _ in range(2):
+        upstream.get_page(url)
+    clock.sleep(9)
+    fake.limiter.spend(others)
+    upstream.read_budget()
+    for _ in range(4):
+        upstream.get_page(url)
+    assert clock.sleeps == sleeps
+    assert [call.status for call in fake.calls("/2.3.0/events/")] == [200] * 6
+
+
 def test_an_upstream_without_a_limit_is_not_spaced(fake_ll2, connect):
     # This project's own /api-throttle/ to a client it does not limit: nulls. Not the fallback's 1 an hour.
     throttle = {"your_request_limit": None, "limit_frequency_secs": None}
