@@ -143,13 +143,14 @@ class SharedDate:
     A page is taken when it starts at offset 0 or with an event of the pages taken since (under P2, none lies
     between them then, but one that joined); the page after it starts at its last event. A page that starts
     elsewhere (events before it left, and the offsets shifted down) is followed by a page taken before it,
-    again, which now reaches further: the page before, or one as far back as the count fell since, for that
-    many may have left. A last page taken when fewer of the ids read are still there than there are events
-    is followed by the first. Each of those steps back ends a round of pages, which made progress if it read
-    an event unread, took a page further than any before, or counted fewer events than any page before:
-    each can happen only so many times (as many as there were events, and joined). A round without progress
-    could come again for ever (events in another order from page to page), and after MAX_FRUITLESS_ROUNDS
-    of them the run stops.
+    again, which now reaches further: the page before, or one as far back as the count fell since the page
+    taken last, for that many may have left (after pages not taken in a row, a fall is counted again: a page
+    or so more read, none skipped). A last page taken when fewer of the ids read are still there than there
+    are events is followed by the first. Each of those steps back ends a round of pages, which made progress
+    if it read an event unread, took a page further than any before, or counted fewer events than any page
+    before: each can happen only so many times (as many as there were events, and joined). A round without
+    progress could come again for ever (events in another order from page to page), and after
+    MAX_FRUITLESS_ROUNDS of them the run stops.
     """
 
     last_updated: datetime.datetime  # the group's
@@ -309,7 +310,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
             keys, dates = _read_page(page["results"], url, cursor, group)
             reading_on = False  # more pages of events sharing a date to read
             if by_offset:
-                if keys and shared.offset >= page["count"]:
+                if keys and shared.offset > page["count"]:
                     raise UpstreamError(f"{url}: events at an offset past their count (is offset ignored?)")
                 taken = shared.take([event_id for event_id, _ in keys], page["count"])
                 more = page["next"] is not None

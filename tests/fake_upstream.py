@@ -49,7 +49,9 @@ rounded up) and do not count. Only events requests are limited (`/api-throttle/`
 ordering's field come on the page at `offset` and `limit`, in place of `id`'s: SQL gives ties no order, and
 PostgreSQL may give them another for each LIMIT and OFFSET (`shuffled_by_page` does so).
 `arriving(query)`, when set, is called as each events request arrives, before its fault and its page (a
-change to the upstream just before it answers, whichever question it is). `served_at` (an aware datetime)
+change to the upstream just before it answers, whichever question it is); `counted(query)`, when set, is
+called between counting the events and slicing the page from them (DRF's two statements: a write committed
+between them shows on the page, not in its `count` nor `next`). `served_at` (an aware datetime)
 is the `Date` of its answers, for a test that fakes the upstream's time;
 `served_at = False` sends no `Date`. `shows=N` shows `last_updated` and `date` with N digits of their
 fraction (LL2 shows none: `shows=0`), cut, not rounded; its filters read them whole, as a database does.
@@ -200,6 +202,7 @@ class FakeLL2:
         self.tie_order = tie_order
         self.served_at = None
         self.arriving = None
+        self.counted = None
         self.faults = deque()
         self.always = None
         self.requests = []
@@ -373,6 +376,25 @@ class FakeLL2:
             }
         limit = self.page_size or min(int(query.get("limit", 10)), 100)
         offset = int(query.get("offset", 0))
+        events = self._matching(query, offset, limit)
+        count = len(events)
+        if self.counted is not None:
+            self.counted(query)
+            events = self._matching(query, offset, limit)
+        mode = query.get("mode", "normal").lower()
+        results = [self._render(event, mode) for event in events[offset : offset + limit]]
+        next_url = previous_url = None
+        if offset + limit < count:
+            next_url = self.url(EVENTS_PATH, query | {"limit": limit, "offset": offset + limit})
+        if offset > 0:
+            back = {key: value for key, value in query.items() if key != "offset"} | {"limit": limit}
+            if offset - limit > 0:
+                back["offset"] = offset - limit
+            previous_url = self.url(EVENTS_PATH, back)
+        return {"count": count, "next": next_url, "previous": previous_url, "results": results}
+
+    def _matching(self, query, offset, limit):
+        """The events `query` asks for, in its order (ties as `tie_order` gives them for that page)."""
         field = {"last_updated": "last_updated", "": "date", "date": "date"}.get(query.get("ordering", ""))
         if field is None:
             raise ValueError(f"ordering {query['ordering']!r} not supported by the fake")
@@ -394,17 +416,7 @@ class FakeLL2:
         if query.get("id"):
             wanted = {int(value) for value in query["id"].split(",")}
             events = [event for event in events if event["id"] in wanted]
-        mode = query.get("mode", "normal").lower()
-        results = [self._render(event, mode) for event in events[offset : offset + limit]]
-        next_url = previous_url = None
-        if offset + limit < len(events):
-            next_url = self.url(EVENTS_PATH, query | {"limit": limit, "offset": offset + limit})
-        if offset > 0:
-            back = {key: value for key, value in query.items() if key != "offset"} | {"limit": limit}
-            if offset - limit > 0:
-                back["offset"] = offset - limit
-            previous_url = self.url(EVENTS_PATH, back)
-        return {"count": len(events), "next": next_url, "previous": previous_url, "results": results}
+        return events
 
     def _render(self, event, mode):
         if self.shows is not None:

@@ -1165,6 +1165,33 @@ def test_an_upstream_ignoring_offset_for_a_shared_date_is_refused(fake_ll2, conn
     assert str(stopped.value).endswith(": events at an offset past their count (is offset ignored?)")
 
 
+def test_an_event_joining_between_a_pages_count_and_its_events_is_no_ignored_offset(fake_ll2, connect):
+    # Six events share TIE and a date, in pages of three. Just before the page at offset 4, two read ones
+    # are deleted; between its count (4) and its events, one joins (DRF counts, then slices): the page at
+    # offset 4 holds it. An upstream honouring offset can give events at an offset equal to their count
+    # (DRF gives none only past it), so that page is one not taken, not a refusal (a review's finding).
+    events, tied = with_ties(6, after=1, date=SAME_DATE)
+    joiner = copy.deepcopy(THIN[8]) | {"id": 99_000, "last_updated": TIE, "date": SAME_DATE}
+    fake = fake_ll2(events, page_size=3)
+
+    def arriving(query):
+        if query.get("offset") == "4" and query.get("date__lte"):
+            fake.events = [
+                event for event in fake.events if event["id"] not in {tied[0]["id"], tied[1]["id"]}
+            ]
+
+    def counted(query):
+        if query.get("offset") == "4" and joiner not in fake.events:
+            fake.events = sorted([*fake.events, joiner], key=sort_key)
+
+    fake.arriving, fake.counted = arriving, counted
+    sync_events(connect(fake), since=None)
+
+    shared = [page for page in pages_asked(fake) if page.get("date__lte")]
+    assert [page.get("offset", "0") for page in shared] == ["0", "2", "4", "2"]
+    assert stored_ids() == sorted(event["id"] for event in [*events, joiner])
+
+
 def test_each_shared_date_has_its_own_count_of_fruitless_rounds(fake_ll2, connect):
     # Two groups of five, each sharing a date, in pages of three. The page at offset 2 of each gives the
     # second and fourth in each other's place its first six times: the fourth unread, the ids read fall
