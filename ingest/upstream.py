@@ -102,15 +102,11 @@ class Budget:
     def usable(self):
         return self.calls >= 1 and 0 < self.seconds < math.inf
 
-    def in_use(self, now):
-        """How many calls are in the window at `now`."""
-        while self.made and self.made[0][0] <= now - self.seconds:
-            self.in_window -= self.made.popleft()[1]
-        return self.in_window
-
     def delay(self, now):
         """How long to wait before the next call may be made."""
-        leaving = self.in_use(now) - self.calls + 1  # the calls to leave the window before the next
+        while self.made and self.made[0][0] <= now - self.seconds:
+            self.in_window -= self.made.popleft()[1]
+        leaving = self.in_window - self.calls + 1  # the calls to leave the window before the next
         if leaving <= 0:
             return 0.0
         totals = itertools.accumulate(count for _, count in self.made)
@@ -279,7 +275,8 @@ class Upstream:
         self.clock, self.sleep, self.stopped = clock, sleep, stopped
         self.log = log or (lambda message: None)
         self.unlimited_budget = unlimited_budget
-        self.budget = self._read_budget(unlimited_budget) or fallback_budget
+        self.budget = fallback_budget
+        self.read_budget()
 
     def close(self):
         self.client.close()
@@ -288,19 +285,13 @@ class Upstream:
         return f"{self.base_url}/{path.lstrip('/')}"
 
     def read_budget(self):
-        """Keep to the budget `/api-throttle/` states now, if it states one: the limit can change (a key's
-        tier) while a service runs, and other clients sharing it spend it. Under the same limit, with calls
-        of this client's in the window, only those it counts beyond them (other clients') count as just
-        made: this client's keep the moments they were made at, which the upstream does not say."""
+        """Keep to the budget `/api-throttle/` states now, if it states one: the calls the upstream counts
+        include those of other clients sharing the limit, and the limit itself can change (a key's tier)
+        while a service runs. Those calls count as just made, this client's too (the upstream does not say
+        when each was made, nor which are whose): a wait may be longer than needed, never too short."""
         budget = self._read_budget(self.unlimited_budget)
-        if budget is None or budget is self.budget:
-            return
-        now = self.clock()
-        own = self.budget.in_use(now)
-        if (budget.calls, budget.seconds) != (self.budget.calls, self.budget.seconds) or not own:
+        if budget is not None:
             self.budget = budget
-        elif (others := budget.in_use(now) - own) > 0:
-            self.budget.spend(now, others)
 
     def _read_budget(self, unlimited):
         """The budget `/api-throttle/` states, with the calls already used counted as just made (but the
