@@ -681,6 +681,18 @@ def tie_date(number):
     return iso(datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC) + number * datetime.timedelta(hours=1))
 
 
+def still_tied(fake):
+    """The ids of the upstream's events still at TIE, in order."""
+    return sorted(event["id"] for event in fake.events if event["last_updated"] == TIE)
+
+
+def shared_offsets(fake, tie=None):
+    """The offsets of the pages asked for of events sharing a date in a group (the group at `tie`, or any),
+    in order."""
+    pages = [page for page in pages_asked(fake) if "date__lte" in page]
+    return [page.get("offset", "0") for page in pages if tie in (None, page["last_updated__gte"])]
+
+
 def change_upstream(fake, event_id, change):
     """Update an event upstream (a new name and last_updated: it moves to the end), or delete it."""
     if change == "deleted":
@@ -808,9 +820,9 @@ def test_a_group_changing_after_every_page_is_read_whole(fake_ll2, connect):
     fake = fake_ll2(events, page_size=3)
 
     def on_page(page, summary):
-        still_tied = [event["id"] for event in fake.events if event["last_updated"] == TIE]
-        if summary.pages >= 2 and still_tied:
-            change_upstream(fake, still_tied[0], "updated")
+        tied = still_tied(fake)
+        if summary.pages >= 2 and tied:
+            change_upstream(fake, tied[0], "updated")
 
     sync_events(connect(fake), since=None, on_page=on_page)
 
@@ -1074,7 +1086,7 @@ def test_events_leaving_a_shared_date_under_its_offsets_never_stop_the_sync(fake
 
     def on_page(page, summary):
         if fake.calls()[-1].query.get("offset") == "2" and len(changes) < 7:
-            changes.append(min(e["id"] for e in fake.events if e["last_updated"] == TIE))
+            changes.append(still_tied(fake)[0])
             change_upstream(fake, changes[-1], "updated")
 
     sync_events(connect(fake), since=None, on_page=on_page)
@@ -1082,10 +1094,7 @@ def test_events_leaving_a_shared_date_under_its_offsets_never_stop_the_sync(fake
     assert changes == [event["id"] for event in tied[:7]]
     assert stored_ids() == sorted(event["id"] for event in events)
     assert Event.objects.filter(name="Updated during the sync").count() == 7
-    shared = [
-        page for page in pages_asked(fake) if page.get("date__lte") and page["last_updated__gte"] == TIE
-    ]
-    assert [page.get("offset", "0") for page in shared] == ["0", *["2", "4"] * 7, "2"]
+    assert shared_offsets(fake, TIE) == ["0", *["2", "4"] * 7, "2"]
     assert SyncCheckpoint.objects.get().last_error == ""
 
 
@@ -1101,20 +1110,17 @@ def test_events_leaving_as_their_ids_are_asked_about_never_stop_the_sync(fake_ll
     fake = fake_ll2(events, page_size=3)
     changes = []
 
-    def group():
-        return sorted(event["id"] for event in fake.events if event["last_updated"] == TIE)
-
     def leave(event_id):
         changes.append(event_id)
         change_upstream(fake, event_id, "updated")
 
     def arriving(query):
         if "id" in query and len(changes) < 7:
-            leave(group()[-1])
+            leave(still_tied(fake)[-1])
 
     def on_page(page, summary):
         if fake.calls()[-1].query.get("offset") == "2" and 7 <= len(changes) < 7 + shifts:
-            leave(group()[0])
+            leave(still_tied(fake)[0])
 
     fake.arriving = arriving
     sync_events(connect(fake), since=None, on_page=on_page)
@@ -1137,16 +1143,13 @@ def test_a_bulk_departure_steps_back_as_far_as_the_count_fell(fake_ll2, connect,
 
     def arriving(query):
         if query.get("offset") == "14" and query.get("date__lte"):
-            for event_id in sorted(e["id"] for e in fake.events if e["last_updated"] == TIE)[left:]:
+            for event_id in still_tied(fake)[left:]:
                 change_upstream(fake, event_id, change)
 
     fake.arriving = arriving
     sync_events(connect(fake), since=None)
 
-    shared = [
-        page for page in pages_asked(fake) if page.get("date__lte") and page["last_updated__gte"] == TIE
-    ]
-    assert [page.get("offset", "0") for page in shared] == ["0", "2", "4", "6", "8", "10", "12", "14", "0"]
+    assert shared_offsets(fake, TIE) == ["0", "2", "4", "6", "8", "10", "12", "14", "0"]
     stored = dict(Event.objects.values_list("id", "name"))
     assert {event["id"]: event["name"] for event in fake.events}.items() <= stored.items()
     assert SyncCheckpoint.objects.get().last_error == ""
@@ -1187,8 +1190,7 @@ def test_an_event_joining_between_a_pages_count_and_its_events_is_no_ignored_off
     fake.arriving, fake.counted = arriving, counted
     sync_events(connect(fake), since=None)
 
-    shared = [page for page in pages_asked(fake) if page.get("date__lte")]
-    assert [page.get("offset", "0") for page in shared] == ["0", "2", "4", "2"]
+    assert shared_offsets(fake) == ["0", "2", "4", "2"]
     assert stored_ids() == sorted(event["id"] for event in [*events, joiner])
 
 
@@ -1218,8 +1220,7 @@ def test_each_shared_date_has_its_own_count_of_fruitless_rounds(fake_ll2, connec
     sync_events(connect(fake), since=None)
 
     assert asked_at_2 == [2] * 14
-    offsets = [page.get("offset", "0") for page in pages_asked(fake) if "date__lte" in page]
-    assert offsets == ["0", "2"] * 14
+    assert shared_offsets(fake) == ["0", "2"] * 14
     assert stored_ids() == sorted(event["id"] for event in events)
 
 
