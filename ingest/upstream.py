@@ -77,7 +77,9 @@ class Budget:
 
     calls: int
     seconds: float
-    # (when, how many calls): an upstream can say it has counted more calls than a list of them could hold
+    # (when, how many calls, whether stated): an upstream can say it has counted more calls than a list of
+    # them could hold, and not when it counted them (stated calls count as made when it said so, the latest
+    # they can have been)
     made: deque = field(default_factory=deque)
     in_window: int = 0  # the calls in `made`
 
@@ -104,17 +106,28 @@ class Budget:
 
     def delay(self, now):
         """How long to wait before the next call may be made."""
+        awaited = self._awaited(now)
+        return 0.0 if awaited is None else awaited[0] + self.seconds - now
+
+    def waits_on_stated(self, now):
+        """Whether the next call waits for calls the upstream stated, counted as made when it stated them:
+        they may leave its window sooner, which the upstream, asked again, can say."""
+        awaited = self._awaited(now)
+        return awaited is not None and awaited[2]
+
+    def _awaited(self, now):
+        """The entry of `made` whose leaving the window lets the next call be made, or None if it may be
+        made now."""
         while self.made and self.made[0][0] <= now - self.seconds:
             self.in_window -= self.made.popleft()[1]
         leaving = self.in_window - self.calls + 1  # the calls to leave the window before the next
         if leaving <= 0:
-            return 0.0
-        totals = itertools.accumulate(count for _, count in self.made)
-        when = next(when for (when, _), total in zip(self.made, totals, strict=True) if total >= leaving)
-        return when + self.seconds - now
+            return None
+        totals = itertools.accumulate(count for _, count, _ in self.made)
+        return next(entry for entry, total in zip(self.made, totals, strict=True) if total >= leaving)
 
-    def spend(self, now, count=1):
-        self.made.append((now, count))
+    def spend(self, now, count=1, *, stated=False):
+        self.made.append((now, count, stated))
         self.in_window += count
 
     def __str__(self):
@@ -288,7 +301,8 @@ class Upstream:
         """Keep to the budget `/api-throttle/` states now, if it states one: the calls the upstream counts
         include those of other clients sharing the limit, and the limit itself can change (a key's tier)
         while a service runs. Those calls count as just made, this client's too (the upstream does not say
-        when each was made, nor which are whose): a wait may be longer than needed, never too short."""
+        when each was made, nor which are whose): never too soon. A call that would wait for them asks again
+        first (get_page), so that the wait is the upstream's, not a whole window from the last reading."""
         budget = self._read_budget(self.unlimited_budget)
         if budget is not None:
             self.budget = budget
@@ -332,9 +346,9 @@ class Upstream:
             # A full window: LL2's next_use_secs says when its oldest call leaves it, not an hour from now.
             # (When the others were made it does not say: they count as just made.)
             budget.spend(now - budget.seconds + oldest_leaves)
-            budget.spend(now, used - 1)
+            budget.spend(now, used - 1, stated=True)
         else:
-            budget.spend(now, used)
+            budget.spend(now, used, stated=True)
         self.log(f"upstream budget: {budget} ({used} used)")
         return budget
 
@@ -345,6 +359,8 @@ class Upstream:
         UnreachableError at once.
         """
         for attempt in range(self.retry.attempts):
+            if self.budget.waits_on_stated(self.clock()):
+                self.read_budget()
             wait = self.budget.delay(self.clock())
             if wait > 0:
                 self.sleep(wait)

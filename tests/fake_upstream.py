@@ -14,8 +14,9 @@ It is a `ThreadingHTTPServer` on 127.0.0.1 (a free port) in a daemon thread, ser
   `mode=detailed` (the events as given), `normal` or `list` (the keys of those modes, `response_mode` set
   accordingly).
 - `GET /2.3.0/api-throttle/` when `throttle` is given: `{your_request_limit, limit_frequency_secs,
-  current_use, next_use_secs, ident}` (current_use counts the calls in the rate limiter's window), as LL2
-  answers; in an array of one, as its schema declares, when `throttle_array`.
+  current_use, next_use_secs, ident}` (current_use counts the calls in the rate limiter's window,
+  next_use_secs the whole seconds until the next is allowed), as LL2 answers; in an array of one, as its
+  schema declares, when `throttle_array`.
 - anything else: `404 {"detail": "Not found."}`.
 
 Faults are scripted per events request (`script(...)`), consumed in order; `None` serves the request
@@ -142,6 +143,15 @@ class RateLimiter:
         with self._lock:
             self._expire(self.clock())
             return len(self.made)
+
+    def next_use(self):
+        """Whole seconds (rounded up) until a call may be made, as LL2 states them: 0 while one may."""
+        with self._lock:
+            now = self.clock()
+            self._expire(now)
+            if len(self.made) < self.calls:
+                return 0
+            return math.ceil(self.made[-self.calls] + self.seconds - now)
 
     def admit(self):
         """None if the call may go ahead (and count it), else the seconds until it may."""
@@ -285,7 +295,9 @@ class FakeLL2:
             pass  # the client gave up (a timeout): nothing more to send
 
     def _throttle_state(self):
-        state = {"current_use": self.limiter.in_use() if self.limiter else 0, "next_use_secs": 0}
+        state = {"current_use": 0, "next_use_secs": 0}
+        if self.limiter:
+            state = {"current_use": self.limiter.in_use(), "next_use_secs": self.limiter.next_use()}
         state |= {"ident": "127.0.0.1"} | self.throttle
         return state
 

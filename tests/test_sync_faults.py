@@ -1305,7 +1305,12 @@ def test_the_api_throttle_current_use_counts_as_spent(fake_ll2, connect):
     run = sync_on_fake_clock(fake_ll2, connect, throttle=throttle, budget=Budget(1000, 1), used=3)
     assert [call.status for call in run.fake.calls()] == [200] * 12
     assert run.times == [0] * 2 + [10] * 5 + [20] * 5
-    assert run.messages == ["upstream budget: 5 calls per 10 s (3 used)"]
+    # The third call would wait for the three stated: the upstream, asked again, says its window is full
+    # until t=10. From then on the calls waited for are this client's own, whose times it knows.
+    assert run.messages == [
+        "upstream budget: 5 calls per 10 s (3 used)",
+        "upstream budget: 5 calls per 10 s (5 used)",
+    ]
 
 
 def test_a_budget_read_again_counts_every_call_stated_as_just_made(fake_ll2, connect):
@@ -1327,6 +1332,29 @@ def test_a_budget_read_again_counts_every_call_stated_as_just_made(fake_ll2, con
         upstream.get_page(upstream.url("events/?mode=list&limit=2"))
     assert clock.sleeps == [9, 2, 10.0]
     assert [call.status for call in fake.calls("/2.3.0/events/")] == [200] * 3
+
+
+def test_a_call_waiting_for_calls_stated_asks_the_upstream_again(fake_ll2, connect):
+    # 5 calls per 10 s. Another client's three calls at t=0; this client starts at t=9, counting them as
+    # made then, the latest they can have been. Its third call would wait until t=19 for them; asked again,
+    # the upstream says its window is full until t=10, and at t=10 that its oldest calls have left: the
+    # third, fourth and fifth calls go then, not an hour (here 10 s) after the reading.
+    clock = FakeClock()
+    throttle = {"your_request_limit": 5, "limit_frequency_secs": 10}
+    fake = fake_ll2(THIN[:5], page_size=2, rate=(5, 10), clock=clock, throttle=throttle)
+    fake.limiter.spend(3)
+    clock.sleep(9)
+    messages = []
+    upstream = connect(fake, clock=clock, sleep=clock.sleep, log=messages.append)
+    for _ in range(5):
+        upstream.get_page(upstream.url("events/?mode=list&limit=2"))
+    assert clock.sleeps == [9, 1.0]
+    assert [(call.clock - 1000.0, call.status) for call in fake.calls()] == [(9, 200)] * 2 + [(10, 200)] * 3
+    assert messages == [
+        "upstream budget: 5 calls per 10 s (3 used)",
+        "upstream budget: 5 calls per 10 s (5 used)",
+        "upstream budget: 5 calls per 10 s (3 used)",
+    ]
 
 
 def test_an_upstream_without_a_limit_is_not_spaced(fake_ll2, connect):
