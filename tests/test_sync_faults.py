@@ -1313,18 +1313,24 @@ def test_the_api_throttle_current_use_counts_as_spent(fake_ll2, connect):
     ]
 
 
+def after_another_clients_calls(fake_ll2, connect, **options):
+    """(fake, clock, upstream): a fake allowing 5 calls per 10 s, stated at /api-throttle/, of which another
+    client made three at t=0; an Upstream on it from t=9."""
+    clock = FakeClock()
+    throttle = {"your_request_limit": 5, "limit_frequency_secs": 10}
+    fake = fake_ll2(THIN[:5], page_size=2, rate=(5, 10), clock=clock, throttle=throttle)
+    fake.limiter.spend(3)
+    clock.sleep(9)
+    return fake, clock, connect(fake, clock=clock, sleep=clock.sleep, **options)
+
+
 def test_a_budget_read_again_counts_every_call_stated_as_just_made(fake_ll2, connect):
     # 5 calls per 10 s. Another client's three calls at t=0; this client starts at t=9 (counting them as
     # made then), and another three of the other client's come at t=11, when the budget is read again. The
     # three it states count as made at t=11: two calls then, and the third waits until t=21. Keeping this
     # client's record and adding only the calls beyond it let the third go at t=19, into a 429 (a review's
     # finding); this client's own calls count as just made too, a wait longer than needed, never too short.
-    clock = FakeClock()
-    throttle = {"your_request_limit": 5, "limit_frequency_secs": 10}
-    fake = fake_ll2(THIN[:5], page_size=2, rate=(5, 10), clock=clock, throttle=throttle)
-    fake.limiter.spend(3)
-    clock.sleep(9)
-    upstream = connect(fake, clock=clock, sleep=clock.sleep)
+    fake, clock, upstream = after_another_clients_calls(fake_ll2, connect)
     clock.sleep(2)
     fake.limiter.spend(3)
     upstream.read_budget()
@@ -1339,13 +1345,8 @@ def test_a_call_waiting_for_calls_stated_asks_the_upstream_again(fake_ll2, conne
     # made then, the latest they can have been. Its third call would wait until t=19 for them; asked again,
     # the upstream says its window is full until t=10, and at t=10 that its oldest calls have left: the
     # third, fourth and fifth calls go then, not an hour (here 10 s) after the reading.
-    clock = FakeClock()
-    throttle = {"your_request_limit": 5, "limit_frequency_secs": 10}
-    fake = fake_ll2(THIN[:5], page_size=2, rate=(5, 10), clock=clock, throttle=throttle)
-    fake.limiter.spend(3)
-    clock.sleep(9)
     messages = []
-    upstream = connect(fake, clock=clock, sleep=clock.sleep, log=messages.append)
+    fake, clock, upstream = after_another_clients_calls(fake_ll2, connect, log=messages.append)
     for _ in range(5):
         upstream.get_page(upstream.url("events/?mode=list&limit=2"))
     assert clock.sleeps == [9, 1.0]
