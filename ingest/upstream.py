@@ -1,5 +1,6 @@
 """An LL2-compatible upstream, called within its rate budget: spaced calls, bounded retries, checked JSON."""
 
+import bisect
 import contextlib
 import datetime
 import email.utils
@@ -7,6 +8,7 @@ import functools
 import itertools
 import json
 import math
+import operator
 import random
 import signal
 import sys
@@ -65,10 +67,11 @@ class UnreachableError(UpstreamError):
 class TransientError(UpstreamError):
     """A failure worth retrying: a timeout, a lost connection, a 5xx, a 429 or a truncated body."""
 
-    def __init__(self, message, wait=None, unreachable=False):
+    def __init__(self, message, wait=None, unreachable=False, unanswered=False):
         super().__init__(message)
         self.wait = wait  # seconds the upstream asked us to wait, if it said
         self.unreachable = unreachable
+        self.unanswered = unanswered  # sent, perhaps, but no answer came: the upstream may count it later
 
 
 @dataclass
@@ -127,7 +130,8 @@ class Budget:
         return next(entry for entry, total in zip(self.made, totals, strict=True) if total >= leaving)
 
     def spend(self, now, count=1, *, stated=False):
-        self.made.append((now, count, stated))
+        # In the order made (_awaited reads it so): a call made before a reading is spent after it.
+        bisect.insort(self.made, (now, count, stated), key=operator.itemgetter(0))
         self.in_window += count
 
     def __str__(self):
@@ -289,6 +293,9 @@ class Upstream:
         self.log = log or (lambda message: None)
         self.unlimited_budget = unlimited_budget
         self.budget = fallback_budget
+        self.states_next_use = False  # whether the last reading said when the next call may be made
+        # When this client made the calls that got no answer: the upstream may count them after a reading.
+        self.unanswered = deque()
         self.read_budget()
 
     def close(self):
@@ -301,10 +308,17 @@ class Upstream:
         """Keep to the budget `/api-throttle/` states now, if it states one: the calls the upstream counts
         include those of other clients sharing the limit, and the limit itself can change (a key's tier)
         while a service runs. Those calls count as just made, this client's too (the upstream does not say
-        when each was made, nor which are whose): never too soon. A call that would wait for them asks again
-        first (get_page), so that the wait is the upstream's, not a whole window from the last reading."""
+        when each was made, nor which are whose): never too soon. This client's calls in the window that got
+        no answer (a timeout, a lost connection) count as well: the upstream may count one after the reading
+        (held in a queue on the way), or it counts twice here (a wait longer than needed). A call that would
+        wait for the calls stated asks again first (get_page), so that the wait is the upstream's, not a whole
+        window from the last reading."""
         budget = self._read_budget(self.unlimited_budget)
+        since = self.clock() - (budget or self.budget).seconds
+        self.unanswered = deque(made for made in self.unanswered if made > since)
         if budget is not None:
+            for made in self.unanswered:
+                budget.spend(made)
             self.budget = budget
 
     def _read_budget(self, unlimited):
@@ -342,6 +356,7 @@ class Upstream:
             self.log("upstream budget: ignoring /api-throttle/, which states no usable limit")
             return None
         now, oldest_leaves = self.clock(), _seconds_within(state.get("next_use_secs"), budget.seconds)
+        self.states_next_use = oldest_leaves is not None
         if used >= budget.calls and oldest_leaves is not None:
             # A full window: LL2's next_use_secs says when its oldest call leaves it, not an hour from now.
             # (When the others were made it does not say: they count as just made.)
@@ -359,17 +374,22 @@ class Upstream:
         UnreachableError at once.
         """
         for attempt in range(self.retry.attempts):
-            if self.budget.waits_on_stated(self.clock()):
+            # Asked again, an upstream that does not say when the next call may be made would leave a full
+            # window's calls counted as made then: a whole window from now, longer than from the reading.
+            if self.states_next_use and self.budget.waits_on_stated(self.clock()):
                 self.read_budget()
             wait = self.budget.delay(self.clock())
             if wait > 0:
                 self.sleep(wait)
             if self.stopped():  # asked for since the caller looked: no call made, none of the budget spent
                 raise SyncStopped()
-            self.budget.spend(self.clock())
+            made = self.clock()
+            self.budget.spend(made)
             try:
                 page = self._fetch(url)
             except TransientError as error:
+                if error.unanswered:
+                    self.unanswered.append(made)
                 if error.unreachable and not self.answered:
                     raise UnreachableError(str(error)) from None
                 if attempt + 1 == self.retry.attempts:
@@ -406,7 +426,7 @@ class Upstream:
             # Raised wherever the call was, perhaps in the middle of httpx's own bookkeeping: its connections
             # are left to the collector, and the next call has new ones.
             self.client = self._new_client()
-            raise TransientError(f"{url}: timed out") from None
+            raise TransientError(f"{url}: timed out", unanswered=True) from None
         return response, b"".join(chunks)
 
     def _fetch(self, url):
@@ -418,9 +438,9 @@ class Upstream:
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:
             raise TransientError(f"{url}: cannot connect ({error})", unreachable=True) from None
         except httpx.TimeoutException:
-            raise TransientError(f"{url}: timed out") from None
+            raise TransientError(f"{url}: timed out", unanswered=True) from None
         except httpx.TransportError as error:
-            raise TransientError(f"{url}: {error or type(error).__name__}") from None
+            raise TransientError(f"{url}: {error or type(error).__name__}", unanswered=True) from None
         except httpx.TooManyRedirects:
             raise UpstreamError(f"{url}: redirected too many times") from None
         except httpx.DecodingError as error:  # a body its Content-Encoding does not describe

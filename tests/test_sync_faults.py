@@ -1358,6 +1358,61 @@ def test_a_call_waiting_for_calls_stated_asks_the_upstream_again(fake_ll2, conne
     ]
 
 
+def test_an_upstream_not_saying_when_the_next_call_may_be_made_is_not_asked_again(fake_ll2, connect):
+    # 2 calls per 10 s, stated without next_use_secs; another client's call at t=0. This client reads the
+    # budget at t=0 and calls at t=5; its next call waits for the call stated, until t=10. Asked again, the
+    # upstream would say its window is full, and not until when: both calls counted as made at t=5, and a
+    # wait until t=15.
+    clock = FakeClock()
+    throttle = {"your_request_limit": 2, "limit_frequency_secs": 10, "next_use_secs": None}
+    fake = fake_ll2(THIN[:5], page_size=2, rate=(2, 10), clock=clock, throttle=throttle)
+    fake.limiter.spend(1)
+    upstream = connect(fake, clock=clock, sleep=clock.sleep)
+    clock.sleep(5)
+    for _ in range(2):
+        upstream.get_page(upstream.url("events/?mode=list&limit=2"))
+    assert clock.sleeps == [5, 5.0]
+    assert [call.status for call in fake.calls()] == [200, 200]
+    assert len(fake.calls("/2.3.0/api-throttle/")) == 1
+
+
+def test_a_call_without_an_answer_counts_in_a_budget_read_before_the_upstream_counts_it(fake_ll2, connect):
+    # This client's second call gets no answer: held on the way past its timeout, it reaches the upstream,
+    # which counts it, only after the client read the budget again (its retry waiting for the three calls
+    # stated), so that the reading leaves it out. Counted here still, the retry waits until t=19 rather than
+    # meet a 429.
+    arrived, held, counted = [], threading.Event(), threading.Event()
+
+    def arriving(query):
+        arrived.append(query)
+        if len(arrived) == 2:
+            held.wait(5)
+
+    def log(message):
+        if message.endswith("(4 used)"):  # the reading after the timeout, made before the upstream counts it
+            held.set()
+            counted.wait(5)
+
+    fake, _, upstream = after_another_clients_calls(fake_ll2, connect, log=log)
+    admit = fake.limiter.admit
+
+    def admit_held():
+        answer = admit()
+        if held.is_set():
+            counted.set()
+        return answer
+
+    fake.arriving, fake.limiter.admit = arriving, admit_held
+    for _ in range(2):
+        upstream.get_page(upstream.url("events/?mode=list&limit=2"))
+    calls = fake.calls()
+    assert [(round(call.clock - 1000.0), call.status) for call in (calls[0], calls[2])] == [
+        (9, 200),
+        (19, 200),
+    ]
+    assert len(calls) == 3 and counted.is_set()
+
+
 def test_an_upstream_without_a_limit_is_not_spaced(fake_ll2, connect):
     # This project's own /api-throttle/ to a client it does not limit: nulls. Not the fallback's 1 an hour.
     throttle = {"your_request_limit": None, "limit_frequency_secs": None}
