@@ -1,6 +1,5 @@
 """An LL2-compatible upstream, called within its rate budget: spaced calls, bounded retries, checked JSON."""
 
-import bisect
 import contextlib
 import datetime
 import email.utils
@@ -8,7 +7,6 @@ import functools
 import itertools
 import json
 import math
-import operator
 import random
 import signal
 import sys
@@ -67,11 +65,10 @@ class UnreachableError(UpstreamError):
 class TransientError(UpstreamError):
     """A failure worth retrying: a timeout, a lost connection, a 5xx, a 429 or a truncated body."""
 
-    def __init__(self, message, wait=None, unreachable=False, unanswered=False):
+    def __init__(self, message, wait=None, unreachable=False):
         super().__init__(message)
         self.wait = wait  # seconds the upstream asked us to wait, if it said
         self.unreachable = unreachable
-        self.unanswered = unanswered  # sent, perhaps, but no answer came: the upstream may count it later
 
 
 @dataclass
@@ -130,8 +127,7 @@ class Budget:
         return next(entry for entry, total in zip(self.made, totals, strict=True) if total >= leaving)
 
     def spend(self, now, count=1, *, stated=False):
-        # In the order made (_awaited reads it so): a call made before a reading is spent after it.
-        bisect.insort(self.made, (now, count, stated), key=operator.itemgetter(0))
+        self.made.append((now, count, stated))
         self.in_window += count
 
     def __str__(self):
@@ -294,8 +290,6 @@ class Upstream:
         self.unlimited_budget = unlimited_budget
         self.budget = fallback_budget
         self.states_next_use = False  # whether the last reading said when the next call may be made
-        # When this client made the calls that got no answer: the upstream may count them after a reading.
-        self.unanswered = deque()
         self.read_budget()
 
     def close(self):
@@ -308,17 +302,14 @@ class Upstream:
         """Keep to the budget `/api-throttle/` states now, if it states one: the calls the upstream counts
         include those of other clients sharing the limit, and the limit itself can change (a key's tier)
         while a service runs. Those calls count as just made, this client's too (the upstream does not say
-        when each was made, nor which are whose): never too soon. This client's calls in the window that got
-        no answer (a timeout, a lost connection) count as well: the upstream may count one after the reading
-        (held in a queue on the way), or it counts twice here (a wait longer than needed). A call that would
-        wait for the calls stated asks again first (get_page), so that the wait is the upstream's, not a whole
-        window from the last reading."""
+        when each was made, nor which are whose): never too soon, but for a call of this client that got no
+        answer (a timeout) and reaches the upstream after the reading (held on the way), whose slot the next
+        call may take: a 429, waited out as the upstream asks. Counted here as well, that call would count
+        twice in the usual case, the upstream counting it at once, and the wait would be up to a window too
+        long. A call that would wait for the calls stated asks again first (get_page), so that the wait is
+        the upstream's, not a whole window from the last reading."""
         budget = self._read_budget(self.unlimited_budget)
-        since = self.clock() - (budget or self.budget).seconds
-        self.unanswered = deque(made for made in self.unanswered if made > since)
         if budget is not None:
-            for made in self.unanswered:
-                budget.spend(made)
             self.budget = budget
 
     def _read_budget(self, unlimited):
@@ -383,13 +374,10 @@ class Upstream:
                 self.sleep(wait)
             if self.stopped():  # asked for since the caller looked: no call made, none of the budget spent
                 raise SyncStopped()
-            made = self.clock()
-            self.budget.spend(made)
+            self.budget.spend(self.clock())
             try:
                 page = self._fetch(url)
             except TransientError as error:
-                if error.unanswered:
-                    self.unanswered.append(made)
                 if error.unreachable and not self.answered:
                     raise UnreachableError(str(error)) from None
                 if attempt + 1 == self.retry.attempts:
@@ -426,7 +414,7 @@ class Upstream:
             # Raised wherever the call was, perhaps in the middle of httpx's own bookkeeping: its connections
             # are left to the collector, and the next call has new ones.
             self.client = self._new_client()
-            raise TransientError(f"{url}: timed out", unanswered=True) from None
+            raise TransientError(f"{url}: timed out") from None
         return response, b"".join(chunks)
 
     def _fetch(self, url):
@@ -438,9 +426,9 @@ class Upstream:
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:
             raise TransientError(f"{url}: cannot connect ({error})", unreachable=True) from None
         except httpx.TimeoutException:
-            raise TransientError(f"{url}: timed out", unanswered=True) from None
+            raise TransientError(f"{url}: timed out") from None
         except httpx.TransportError as error:
-            raise TransientError(f"{url}: {error or type(error).__name__}", unanswered=True) from None
+            raise TransientError(f"{url}: {error or type(error).__name__}") from None
         except httpx.TooManyRedirects:
             raise UpstreamError(f"{url}: redirected too many times") from None
         except httpx.DecodingError as error:  # a body its Content-Encoding does not describe

@@ -192,15 +192,6 @@ def test_a_throttle_counting_more_calls_than_memory_holds_is_waited_out(fake_ll2
     assert budget.delay(clock() + 3600) == 0.0
 
 
-def test_a_budget_counts_calls_spent_out_of_order_in_the_order_made():
-    # A call without an answer, made before a reading, is spent after the reading's calls. One call per 10 s,
-    # two in the window: the next waits until both have left, the later at t=20, not the earlier at t=15.
-    budget = Budget(1, 10)
-    budget.spend(10.0)
-    budget.spend(5.0)
-    assert budget.delay(10.0) == 10.0
-
-
 def test_a_throttle_stating_no_finite_limit_falls_back_to_the_rate(fake_ll2, sync_ll2):
     fake = fake_ll2(EVENTS[:3], throttle={"your_request_limit": math.inf, "limit_frequency_secs": 3600})
     output, log = sync_ll2("--base-url", fake.base_url, *FAST, log=True)
