@@ -295,11 +295,9 @@ class FakeLL2:
             pass  # the client gave up (a timeout): nothing more to send
 
     def _throttle_state(self):
-        state = {"current_use": 0, "next_use_secs": 0}
-        if self.limiter:
-            state = {"current_use": self.limiter.in_use(), "next_use_secs": self.limiter.next_use()}
-        state |= {"ident": "127.0.0.1"} | self.throttle
-        return state
+        limiter = self.limiter
+        used = {"current_use": limiter.in_use(), "next_use_secs": limiter.next_use()} if limiter else {}
+        return {"current_use": 0, "next_use_secs": 0} | used | {"ident": "127.0.0.1"} | self.throttle
 
     def _events(self, handler, call):
         if self.arriving is not None:
