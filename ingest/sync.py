@@ -40,6 +40,8 @@ CHECKPOINT_OVERLAP = datetime.timedelta(minutes=5)
 EARLIEST = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 LATEST = datetime.datetime.max.replace(tzinfo=datetime.UTC)  # the end of the year 9999: nothing after it
 MICROSECOND = datetime.timedelta(microseconds=1)  # the finest step of a last_updated, here and in LL2
+# How far back refresh_events reads again: a launch's status changes once it has flown.
+REFRESH_FROM = datetime.timedelta(days=1)
 
 
 class SyncBusy(Exception):
@@ -58,7 +60,10 @@ class SyncSummary:
     pages: int = 0
     pruned: int = 0
 
-    def add(self, tally):
+    def add(self, tally, freed):
+        """Count a page imported: its `tally`, and the events `freed` deleted (slugs_freed)."""
+        self.pages += 1
+        self.pruned += len(freed.deleted)
         for outcome, count in tally.counts().get("event", {}).items():
             self.events[outcome] += count
 
@@ -223,6 +228,43 @@ def record_error(checkpoint, message, answered):
         SyncCheckpoint.objects.create(upstream=checkpoint.upstream, **error)
 
 
+def checkpoint_of(upstream):
+    """The upstream's checkpoint, or a new one: saved with the first page imported, or with an error once an
+    LL2 page arrived (record_error), not for a URL where no LL2 answered."""
+    checkpoint = SyncCheckpoint.objects.filter(upstream=upstream.base_url).first()
+    return checkpoint or SyncCheckpoint(upstream=upstream.base_url)
+
+
+@dataclass(frozen=True)
+class Freed:
+    """What importing a page's records takes besides them (slugs_freed)."""
+
+    renamed: list  # the records, as the upstream has them now, of local events holding a slug they take
+    deleted: set  # the ids of such events the upstream no longer serves
+
+
+def slugs_freed(upstream, url, records):
+    """The local events holding a slug one of `records` (the page at `url`) takes, as slug_holders_upstream
+    finds them: asked before the page's transaction. A slug taken from a local event (deleted, or renamed,
+    upstream) would otherwise stop every run. An UpstreamError when the answers give a slug to two events."""
+    renamed, deleted = slug_holders_upstream(upstream, records)
+    raced = slugs_given_twice(records, renamed)
+    if raced:
+        raise UpstreamError(
+            f"{url}: the upstream gave slug {raced[0]!r} to two events in answers minutes apart "
+            "(it changed between them); the next run reads them again"
+        )
+    return Freed(renamed, deleted)
+
+
+def import_page(url, records, freed):
+    """Import `records` (the page at `url`) with what `freed` found; return the tally. In the caller's
+    transaction."""
+    if freed.deleted:
+        delete_events(freed.deleted)
+    return ingest_records(records + freed.renamed, source=url)
+
+
 def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: False):
     """Fetch every event updated since `since` ("auto": CHECKPOINT_OVERLAP before the checkpoint, or the
     earliest time if that is earlier, or all without one; None: all; or a datetime).
@@ -275,10 +317,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     `on_page(page, summary)` follows each committed page. Returns the SyncSummary; SyncStopped when
     `should_stop()` before a page, or a stop is asked for during a call (the pages before it are in).
     """
-    # A checkpoint is saved with the first page imported, or with an error once an LL2 page arrived
-    # (record_error): not for a URL where no LL2 answered.
-    checkpoint = SyncCheckpoint.objects.filter(upstream=upstream.base_url).first()
-    checkpoint = checkpoint or SyncCheckpoint(upstream=upstream.base_url)
+    checkpoint = checkpoint_of(upstream)
     stored = checkpoint.last_updated
     cursor = since
     if since == "auto":
@@ -324,18 +363,9 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                 for record, key in zip(page["results"], keys, strict=True)
                 if imported.get(key[0]) != key[1]
             ]
-            # A slug the page takes from a local event (deleted, or renamed, upstream) would stop every run.
-            renamed, deleted = slug_holders_upstream(upstream, fresh)
-            raced = slugs_given_twice(fresh, renamed)
-            if raced:
-                raise UpstreamError(
-                    f"{url}: the upstream gave slug {raced[0]!r} to two events in answers minutes apart "
-                    "(it changed between them); the next run reads them again"
-                )
+            freed = slugs_freed(upstream, url, fresh)
             with transaction.atomic():
-                if deleted:
-                    delete_events(deleted)
-                tally = ingest_records(fresh + renamed, source=url)
+                tally = import_page(url, fresh, freed)
                 if reading_on:
                     shared.step(url, taken, more)
                 elif by_offset and group.tied < LATEST:  # those events are in: on from the moment after
@@ -368,14 +398,50 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
             record_error(checkpoint, str(error), upstream.answered)
             raise
         imported.update(keys)
-        summary.pages += 1
-        summary.pruned += len(deleted)
-        summary.add(tally)
+        summary.add(tally, freed)
         if on_page is not None:
             on_page(page, summary)
         if over or (not in_group and (page["next"] is None or not page["results"])):
             break
     return summary
+
+
+def refresh_events(upstream, summary):
+    """Read again the first page of the events dated from REFRESH_FROM ago on, in date order (the last day's
+    and the next to come, where a launch's status and date change), and import those of them not older
+    than the copies held; add the page to `summary`.
+
+    sync_events reads the events whose `last_updated` moved. An upstream may leave it as it was when an
+    object an event embeds changes (a launch, an astronaut; this server does): those events, and every
+    other embedding the same object, are current again once one of them is read. An event the page holds
+    in an older version than the one held (a cache in front of the upstream) is left as it is: a sync never
+    goes back. The checkpoint is not moved; an error is recorded on it, as sync_events records one.
+    """
+    checkpoint = checkpoint_of(upstream)
+    dated = (timezone.now() - REFRESH_FROM).replace(microsecond=0)
+    query = {"mode": "detailed", "limit": PAGE_SIZE, "ordering": "date", "date__gte": _text(dated)}
+    url = upstream.url(f"events/?{urlencode(query)}")
+    try:
+        page = upstream.get_page(url)
+        # Checked as a group's page is: in date order, from `dated` on (of any last_updated).
+        keys, _ = _read_page(page["results"], url, None, Group(LATEST, dated=dated))
+        held = dict(
+            Event.objects.filter(id__in=[event_id for event_id, _ in keys]).values_list("id", "last_updated")
+        )
+        fresh = [
+            record
+            for record, (event_id, stamp) in zip(page["results"], keys, strict=True)
+            if event_id not in held or stamp >= held[event_id]
+        ]
+        freed = slugs_freed(upstream, url, fresh)
+        with transaction.atomic():
+            tally = import_page(url, fresh, freed)
+    except SyncStopped:
+        raise
+    except Exception as error:
+        record_error(checkpoint, str(error), upstream.answered)
+        raise
+    summary.add(tally, freed)
 
 
 def overlapped(checkpoint):

@@ -11,6 +11,9 @@ import time
 import pytest
 from django.core.management import call_command
 
+from events.models import Event
+from ingest.sync import REFRESH_FROM
+
 from .conftest import fixture_events
 from .instances import Instance, http_get
 
@@ -74,6 +77,31 @@ def test_the_mirror_follows_its_upstream(upstream, client, capsys):
 
     sync("--base-url", upstream.base_url)
     assert "1 page: 0 created, 0 updated, 2 unchanged, 0 pruned" in capsys.readouterr().out
+
+    # Event 382 moved to the day after tomorrow, and the launch it shares with event 393 failed, their
+    # last_updated left as they were (as this server leaves them): a pass from the checkpoint does not see
+    # them, --refresh reads 382 again, and 393 shows the launch as 382 does.
+    soon = copy.deepcopy(events[382]) | {"date": (now + datetime.timedelta(days=2)).isoformat()}
+    soon["launches"][0]["status"] |= {"id": 4, "name": "Launch Failure"}
+    upstream.change(imported=[soon], deleted=[])
+    started = datetime.datetime.now(datetime.UTC)
+    sync("--base-url", upstream.base_url, "--refresh")
+    ended = datetime.datetime.now(datetime.UTC)
+    # The checkpoint's two events again, then the events dated from a day before a moment of the run on,
+    # 382 among them.
+    fewest, most = (
+        Event.objects.filter(date__gte=moment - REFRESH_FROM).count() for moment in (ended, started)
+    )
+    report = capsys.readouterr().out
+    assert any(
+        f"2 pages: 0 created, 1 updated, {count + 1} unchanged" in report for count in range(fewest, most + 1)
+    )
+    for event_id in (382, 393):
+        url = f"/2.3.0/events/{event_id}/?mode=detailed"
+        local = client.get(url, HTTP_ACCEPT="application/json").json()
+        remote = http_get(f"{upstream.base_url.removesuffix('/2.3.0')}{url}").json()
+        assert hostless(local) == hostless(remote)
+        assert local["launches"][0]["status"]["name"] == "Launch Failure"
 
     # A bulk update upstream: 101 events share a last_updated, more than a page holds. A page of them alone
     # (the second) has the sync read them as a group, by date, in two pages; then the moment after them.

@@ -20,6 +20,7 @@ from ingest.sync import (
     SyncBusy,
     exclusive_sync,
     prune_events,
+    refresh_events,
     sync_events,
     upstream_event_ids,
 )
@@ -137,6 +138,12 @@ class Command(BaseCommand):
         when = parser.add_mutually_exclusive_group()
         when.add_argument("--watch", type=float, metavar="SECONDS", help="keep polling, SECONDS apart")
         when.add_argument("--once", action="store_true", help="one pass, then exit (the default)")
+        parser.add_argument(
+            "--refresh",
+            action="store_true",
+            help="each pass, read again the events of the last day and the next (a call): what they embed "
+            "(a launch's status) can change upstream while their last_updated stays",
+        )
         parser.add_argument("--prune", action="store_true", help="delete local events gone upstream")
         parser.add_argument(
             "--max-prune-fraction",
@@ -277,6 +284,10 @@ class Command(BaseCommand):
         finally:
             if progress is not None:
                 progress.close()
+        if options["refresh"]:
+            if self.stopping.is_set():
+                raise SyncStopped()
+            refresh_events(upstream, summary)
         if options["prune"]:
             if self.stopping.is_set():
                 raise SyncStopped()
