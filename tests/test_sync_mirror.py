@@ -21,11 +21,22 @@ ROUTES = ["events/", "events/upcoming/", "events/previous/"]
 FAST = ["--rate", "1000/1", "--no-progress"]
 
 
-@pytest.fixture(scope="module")
-def upstream(tmp_path_factory, sqlite_databases):
-    instance = Instance.copy_of(sqlite_databases["imported"], tmp_path_factory.mktemp("upstream"))
+def served(database, directory):
+    instance = Instance.copy_of(database, directory)
     yield instance.serve()
     instance.stop()
+
+
+@pytest.fixture(scope="module")
+def upstream(tmp_path_factory, sqlite_databases):
+    """The fixtures served, for the tests that only read them."""
+    yield from served(sqlite_databases["imported"], tmp_path_factory.mktemp("upstream"))
+
+
+@pytest.fixture
+def changing_upstream(tmp_path, sqlite_databases):
+    """The fixtures served for one test, which changes them."""
+    yield from served(sqlite_databases["imported"], tmp_path / "upstream")
 
 
 @pytest.fixture
@@ -58,7 +69,8 @@ def assert_same_routes(client, upstream):
 
 
 @pytest.mark.django_db
-def test_the_mirror_follows_its_upstream(upstream, client, capsys):
+def test_the_mirror_follows_its_upstream(changing_upstream, client, capsys):
+    upstream = changing_upstream
     sync("--base-url", upstream.base_url, "--since", "all")
     assert "2 pages: 114 created, 0 updated, 0 unchanged, 0 pruned" in capsys.readouterr().out
     assert_same_routes(client, upstream)
