@@ -17,6 +17,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from events.models import Event
+from launches.models import Launch
 from spacedevs.changes import bulk_write
 from spacedevs.models import DataState
 from spacedevs.turns import advisory_lock_key
@@ -26,7 +27,7 @@ from .errors import IngestError
 from .models import SyncCheckpoint
 from .records import ingest_records
 from .upstream import SyncStopped, UpstreamError
-from .values import parse_datetime
+from .values import parse_datetime, parse_uuid
 
 PAGE_SIZE = 100
 # How many rounds of pages of the events of a group sharing a date as well, read by offset, may be fruitless
@@ -414,8 +415,9 @@ def refresh_events(upstream, summary):
     sync_events reads the events whose `last_updated` moved. An upstream may leave it as it was when an
     object an event embeds changes (a launch, an astronaut; this server does): those events, and every
     other embedding the same object, are current again once one of them is read. An event the page holds
-    in an older version than the one held (a cache in front of the upstream) is left as it is: a sync never
-    goes back. The checkpoint is not moved; an error is recorded on it, as sync_events records one.
+    in an older version than the one held, or with a launch older than the one held (a cache in front of
+    the upstream), is left as it is: a sync never goes back. The checkpoint is not moved; an error is
+    recorded on it, as sync_events records one.
     """
     checkpoint = checkpoint_of(upstream)
     dated = (timezone.now() - REFRESH_FROM).replace(microsecond=0)
@@ -425,14 +427,7 @@ def refresh_events(upstream, summary):
         page = upstream.get_page(url)
         # Checked as a group's page is: in date order, from `dated` on (of any last_updated).
         keys, _ = _read_page(page["results"], url, None, Group(LATEST, dated=dated))
-        held = dict(
-            Event.objects.filter(id__in=[event_id for event_id, _ in keys]).values_list("id", "last_updated")
-        )
-        fresh = [
-            record
-            for record, (event_id, stamp) in zip(page["results"], keys, strict=True)
-            if event_id not in held or stamp >= held[event_id]
-        ]
+        fresh = not_older(page["results"], keys)
         freed = slugs_freed(upstream, url, fresh)
         with transaction.atomic():
             tally = import_page(url, fresh, freed)
@@ -442,6 +437,33 @@ def refresh_events(upstream, summary):
         record_error(checkpoint, str(error), upstream.answered)
         raise
     summary.add(tally, freed)
+
+
+def not_older(records, keys):
+    """Those of `records` (validated; `keys`, their (id, last_updated)) holding neither the event nor a launch
+    (what an event embeds that carries a last_updated) in a version older than the copy here."""
+    launches = [
+        [
+            (parse_uuid(launch["id"]), parse_datetime(launch["last_updated"]))
+            for launch in record.get("launches") or []
+        ]
+        for record in records
+    ]
+    held_events = dict(
+        Event.objects.filter(id__in=[event_id for event_id, _ in keys]).values_list("id", "last_updated")
+    )
+    launch_ids = {launch_id for embedded in launches for launch_id, _ in embedded}
+    held_launches = dict(Launch.objects.filter(id__in=launch_ids).values_list("id", "last_updated"))
+    return [
+        record
+        for record, (event_id, stamp), embedded in zip(records, keys, launches, strict=True)
+        if not _older(held_events, event_id, stamp)
+        and not any(_older(held_launches, launch_id, updated) for launch_id, updated in embedded)
+    ]
+
+
+def _older(held, pk, stamp):
+    return pk in held and stamp < held[pk]
 
 
 def overlapped(checkpoint):

@@ -1,41 +1,48 @@
-"""sync_ll2 --refresh: the events of the last day and the next read again each pass, so that a change to what
+"""sync_ll2 --refresh: the first events dated from a day ago on read again each pass, so that a change to what
 they embed reaches the mirror while their last_updated stays as it was."""
 
 import copy
 import datetime
+import os
+import signal
 
 import pytest
-from django.core.management import CommandError
+from django.core.management import CommandError, call_command
 
 from events.models import Event
 from ingest.models import SyncCheckpoint
-from ingest.sync import REFRESH_FROM
 
 from .conftest import fixture_events
 from .fake_upstream import stamp
-from .sync_fixtures import FAST, THIN
+from .sync_fixtures import FAST, THIN, sync_log
 
 pytestmark = pytest.mark.django_db
 
 # Events 382 and 393 embed the same launch; 382 is moved to the day after tomorrow, within the refresh's
-# reach, 393 keeps its date, out of it. The newest event (a thin one, updated last, dated ten days ago) is the
-# one a pass from the checkpoint reads again.
+# reach, 393 keeps its date (2019), out of it. The newest event (a thin one, updated three days ago, dated ten
+# days ago) is the one a pass from the checkpoint reads again.
 SHARED_LAUNCH = "de31f576-e803-46d9-94cf-7407db474090"
-NEWEST = THIN[-1]["id"]
+DAY = datetime.timedelta(days=1)
 
 
 def text(moment):
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def now():
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+
+
 def upstream_events():
-    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-    soon = copy.deepcopy(fixture_events()[382]) | {"date": text(now + datetime.timedelta(days=2))}
-    newest = THIN[-1] | {
-        "date": text(now - datetime.timedelta(days=10)),
-        "last_updated": text(now - datetime.timedelta(days=3)),
-    }
+    soon = copy.deepcopy(fixture_events()[382]) | {"date": text(now() + 2 * DAY)}
+    newest = THIN[-1] | {"date": text(now() - 10 * DAY), "last_updated": text(now() - 3 * DAY)}
     return [soon, copy.deepcopy(fixture_events()[393]), newest]
+
+
+def upstreams(fake, event_id):
+    """The upstream's event `event_id`, to change."""
+    (event,) = [event for event in fake.events if event["id"] == event_id]
+    return event
 
 
 def launch_status(client, event_id):
@@ -44,12 +51,10 @@ def launch_status(client, event_id):
     return launch["status"]["name"]
 
 
-def set_launch_status(fake, name):
-    """The shared launch's status changed upstream, the last_updated of the events embedding it left alone."""
-    for event in fake.events:
-        for launch in event.get("launches", []):
-            if launch["id"] == SHARED_LAUNCH:
-                launch["status"] = launch["status"] | {"id": 4, "name": name}
+def set_launch(event, name, **fields):
+    """The shared launch's status (and `fields`) changed in the upstream's `event`, its last_updated left."""
+    (launch,) = event["launches"]
+    launch |= {"status": launch["status"] | {"id": 4, "name": name}, **fields}
 
 
 def test_a_launch_changed_upstream_reaches_every_event_embedding_it(fake_ll2, sync_ll2, client):
@@ -57,7 +62,8 @@ def test_a_launch_changed_upstream_reaches_every_event_embedding_it(fake_ll2, sy
     assert sync_ll2("--base-url", fake.base_url, *FAST) == (
         f"{fake.base_url}: 1 page: 3 created, 0 updated, 0 unchanged, 0 pruned\n"
     )
-    set_launch_status(fake, "Launch Failure")
+    for event_id in (382, 393):
+        set_launch(upstreams(fake, event_id), "Launch Failure")
 
     # A pass from the checkpoint reads the newest event alone: what the others embed stays as it was.
     assert sync_ll2("--base-url", fake.base_url, *FAST) == (
@@ -73,11 +79,7 @@ def test_a_launch_changed_upstream_reaches_every_event_embedding_it(fake_ll2, sy
     refresh = fake.calls()[-1]
     dated = stamp(refresh.query.pop("date__gte"))
     assert refresh.query == {"mode": "detailed", "limit": "100", "ordering": "date"}
-    assert (
-        asked - REFRESH_FROM - datetime.timedelta(seconds=1)
-        <= dated
-        <= asked - REFRESH_FROM + datetime.timedelta(seconds=5)
-    )
+    assert asked - DAY - datetime.timedelta(seconds=1) <= dated <= asked - DAY + datetime.timedelta(seconds=5)
 
 
 def test_an_event_older_upstream_than_here_is_left_as_it_is(fake_ll2, sync_ll2, client):
@@ -85,10 +87,9 @@ def test_an_event_older_upstream_than_here_is_left_as_it_is(fake_ll2, sync_ll2, 
     fake = fake_ll2(upstream_events())
     sync_ll2("--base-url", fake.base_url, *FAST)
     held = Event.objects.get(pk=382)
-    (soon,) = [event for event in fake.events if event["id"] == 382]
-    earlier = text(held.last_updated - datetime.timedelta(seconds=1))
-    soon |= {"name": "As it was", "last_updated": earlier}
-    set_launch_status(fake, "Launch Failure")
+    soon = upstreams(fake, 382)
+    soon |= {"name": "As it was", "last_updated": text(held.last_updated - datetime.timedelta(seconds=1))}
+    set_launch(soon, "Launch Failure")
 
     assert sync_ll2("--base-url", fake.base_url, "--refresh", *FAST) == (
         f"{fake.base_url}: 2 pages: 0 created, 0 updated, 1 unchanged, 0 pruned\n"
@@ -107,13 +108,89 @@ def test_an_event_older_upstream_than_here_is_left_as_it_is(fake_ll2, sync_ll2, 
     assert launch_status(client, 393) == "Launch Failure"
 
 
-def test_an_upstream_ignoring_the_date_filter_is_refused_and_the_error_recorded(fake_ll2, sync_ll2):
+def test_an_event_holding_a_launch_older_than_here_is_left_as_it_is(fake_ll2, sync_ll2, client):
+    """The launch another event brought in its update is not taken back by a cached copy of 382, whose own
+    last_updated is the one held."""
     fake = fake_ll2(upstream_events())
     sync_ll2("--base-url", fake.base_url, *FAST)
-    fake.script(None, ("bad_record", 0, lambda record: record.update(date="2020-01-01T00:00:00Z")))
+    other = upstreams(fake, 393)
+    other["last_updated"] = text(now() - datetime.timedelta(hours=1))
+    set_launch(other, "Launch Failure", last_updated=text(now() - datetime.timedelta(hours=2)))
+    upstreams(fake, 382)["name"] = "Cached as it was, with the launch as it was"
+
+    assert sync_ll2("--base-url", fake.base_url, "--refresh", *FAST) == (
+        f"{fake.base_url}: 2 pages: 0 created, 1 updated, 1 unchanged, 0 pruned\n"
+    )
+    assert {launch_status(client, 382), launch_status(client, 393)} == {"Launch Failure"}
+    assert Event.objects.get(pk=382).name == fixture_events()[382]["name"]
+
+
+def test_a_refresh_taking_a_slug_asks_about_the_event_holding_it(fake_ll2, sync_ll2):
+    """Slugs swapped upstream, the events' last_updated left as they were (an admin's edit, on an upstream
+    that is this server): the refresh imports the holder as the upstream has it now, with the page."""
+    fake = fake_ll2(upstream_events())
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    soon, other = upstreams(fake, 382), upstreams(fake, 393)
+    soon["slug"], other["slug"] = other["slug"], "renamed-upstream"
+
+    assert sync_ll2("--base-url", fake.base_url, "--refresh", *FAST) == (
+        f"{fake.base_url}: 2 pages: 0 created, 2 updated, 1 unchanged, 0 pruned\n"
+    )
+    assert Event.objects.get(pk=382).slug == fixture_events()[393]["slug"]
+    assert Event.objects.get(pk=393).slug == "renamed-upstream"
+    assert fake.calls()[-1].query["id"] == "393"
+
+
+@pytest.mark.parametrize(
+    ("date", "refused"),
+    [
+        ("2020-01-01T00:00:00Z", "events with a date before date__gte (is the filter ignored?)"),
+        (text(now() + 3 * DAY), "events not in date order (is ordering ignored?)"),
+    ],
+)
+def test_an_upstream_ignoring_the_date_filter_or_order_is_refused_and_the_error_recorded(
+    fake_ll2, sync_ll2, date, refused
+):
+    events = upstream_events()
+    events[1]["date"] = text(now() + DAY)  # 393 as well as 382 within the refresh's reach, first
+    fake = fake_ll2(events)
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    fake.script(None, ("bad_record", 0, lambda record: record.update(date=date)))
     with pytest.raises(CommandError) as stopped:
         sync_ll2("--base-url", fake.base_url, "--refresh", *FAST)
-    refused = "events with a date before date__gte (is the filter ignored?)"
     assert str(stopped.value).endswith(refused)
     assert SyncCheckpoint.objects.get().last_error.endswith(refused)
-    assert Event.objects.get(pk=382).date.year > 2025
+    assert Event.objects.get(pk=393).date.year > 2025
+
+
+def test_a_refresh_that_fails_leaves_the_prune_to_run_first(fake_ll2, sync_ll2):
+    fake = fake_ll2(upstream_events())
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    fake.events.remove(upstreams(fake, 393))
+    fake.script(None, ("status", 503), ("status", 503))  # the refresh's two attempts
+    with pytest.raises(CommandError) as stopped:
+        sync_ll2("--base-url", fake.base_url, "--refresh", "--prune", "--max-prune-fraction", "1", *FAST)
+    assert str(stopped.value).endswith(": 503 Service Unavailable (gave up after 2 attempts)")
+    assert not Event.objects.filter(pk=393).exists()
+    asked = [call.query.get("ordering") or call.query["mode"] for call in fake.calls()[1:]]
+    assert asked == ["last_updated", "date", "date", "list", "list"]  # the pass, the refresh, the prune
+
+
+def test_watch_logs_a_refresh_that_failed_and_stops_during_one(fake_ll2):
+    fake = fake_ll2(upstream_events())
+    stop = ("call", lambda: os.kill(os.getpid(), signal.SIGTERM))
+    # The first pass, its page and refresh; a poll, its page and a refresh failing twice; a poll, its page
+    # and a refresh during which SIGTERM comes.
+    fake.script(None, None, None, ("status", 503), ("status", 503), None, stop)
+    handler = signal.getsignal(signal.SIGTERM)
+    try:
+        with sync_log() as logged:
+            call_command("sync_ll2", "--base-url", fake.base_url, "--watch", "0.05", "--refresh", *FAST)
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+    log = logged.getvalue()
+    assert "503 Service Unavailable (gave up after 2 attempts); trying again in 0.05 s" in log
+    assert log.splitlines()[-1] == "stopped"
+    assert [call.query["ordering"] for call in fake.calls()].count("date") == 4
+    checkpoint = SyncCheckpoint.objects.get()
+    assert checkpoint.last_error == "" and checkpoint.last_error_at < checkpoint.last_success

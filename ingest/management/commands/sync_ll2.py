@@ -141,8 +141,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--refresh",
             action="store_true",
-            help="each pass, read again the events of the last day and the next (a call): what they embed "
-            "(a launch's status) can change upstream while their last_updated stays",
+            help="each pass, read again the first 100 events dated from a day ago on (a call): what they "
+            "embed (a launch's status) can change upstream while their last_updated stays",
         )
         parser.add_argument("--prune", action="store_true", help="delete local events gone upstream")
         parser.add_argument(
@@ -284,10 +284,12 @@ class Command(BaseCommand):
         finally:
             if progress is not None:
                 progress.close()
+        refresh_failed = None
         if options["refresh"]:
-            if self.stopping.is_set():
-                raise SyncStopped()
-            refresh_events(upstream, summary)
+            try:
+                refresh_events(upstream, summary)
+            except UpstreamError as error:  # the prune does not rest on it: it still runs
+                refresh_failed = error
         if options["prune"]:
             if self.stopping.is_set():
                 raise SyncStopped()
@@ -296,6 +298,8 @@ class Command(BaseCommand):
                 max_fraction=options["max_prune_fraction"],
                 force=options["force"],
             )
+        if refresh_failed is not None:
+            raise refresh_failed
         report = f"{upstream.base_url}: {summary}"
         if options["watch"]:
             logger.info(report)  # a service's pass, logged as its other lines are
