@@ -10,6 +10,7 @@ import fcntl
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,6 +27,7 @@ from .batch import Batch
 from .errors import IngestError
 from .models import SyncCheckpoint
 from .records import ingest_records
+from .schema import EVENT_KEYS_BY_MODE
 from .upstream import SyncStopped, UpstreamError
 from .values import parse_datetime, parse_uuid
 
@@ -229,13 +231,6 @@ def record_error(checkpoint, message, answered):
         SyncCheckpoint.objects.create(upstream=checkpoint.upstream, **error)
 
 
-def checkpoint_of(upstream):
-    """The upstream's checkpoint, or a new one: saved with the first page imported, or with an error once an
-    LL2 page arrived (record_error), not for a URL where no LL2 answered."""
-    checkpoint = SyncCheckpoint.objects.filter(upstream=upstream.base_url).first()
-    return checkpoint or SyncCheckpoint(upstream=upstream.base_url)
-
-
 @dataclass(frozen=True)
 class Freed:
     """What importing a page's records takes besides them (slugs_freed)."""
@@ -318,7 +313,10 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     `on_page(page, summary)` follows each committed page. Returns the SyncSummary; SyncStopped when
     `should_stop()` before a page, or a stop is asked for during a call (the pages before it are in).
     """
-    checkpoint = checkpoint_of(upstream)
+    # A checkpoint is saved with the first page imported, or with an error once an LL2 page arrived
+    # (record_error): not for a URL where no LL2 answered.
+    checkpoint = SyncCheckpoint.objects.filter(upstream=upstream.base_url).first()
+    checkpoint = checkpoint or SyncCheckpoint(upstream=upstream.base_url)
     stored = checkpoint.last_updated
     cursor = since
     if since == "auto":
@@ -415,11 +413,10 @@ def refresh_events(upstream, summary):
     sync_events reads the events whose `last_updated` moved. An upstream may leave it as it was when an
     object an event embeds changes (a launch, an astronaut; this server does): those events, and every
     other embedding the same object, are current again once one of them is read. An event the page holds
-    in an older version than the one held, or with a launch older than the one held (a cache in front of
-    the upstream), is left as it is: a sync never goes back. The checkpoint is not moved; an error is
-    recorded on it, as sync_events records one.
+    in a copy older than another, or with a launch older than another copy (not_older), is left as it is: a
+    sync never goes back. The checkpoint is not moved; an error is recorded on it, as sync_events records
+    one.
     """
-    checkpoint = checkpoint_of(upstream)
     dated = (timezone.now() - REFRESH_FROM).replace(microsecond=0)
     query = {"mode": "detailed", "limit": PAGE_SIZE, "ordering": "date", "date__gte": _text(dated)}
     url = upstream.url(f"events/?{urlencode(query)}")
@@ -434,36 +431,42 @@ def refresh_events(upstream, summary):
     except SyncStopped:
         raise
     except Exception as error:
-        record_error(checkpoint, str(error), upstream.answered)
+        record_error(SyncCheckpoint(upstream=upstream.base_url), str(error), upstream.answered)
         raise
     summary.add(tally, freed)
 
 
 def not_older(records, keys):
     """Those of `records` (validated; `keys`, their (id, last_updated)) holding neither the event nor a launch
-    (what an event embeds that carries a last_updated) in a version older than the copy here."""
-    launches = [
-        [
-            (parse_uuid(launch["id"]), parse_datetime(launch["last_updated"]))
-            for launch in record.get("launches") or []
-        ]
-        for record in records
+    (what an event embeds that carries a last_updated) in a copy older than another: the one held here, or
+    one the page holds (a cache in front of the upstream answers with copies as they were)."""
+    copies = [
+        [(Event, event_id, stamp), *((Launch, *launch) for launch in _launches(record))]
+        for record, (event_id, stamp) in zip(records, keys, strict=True)
     ]
-    held_events = dict(
-        Event.objects.filter(id__in=[event_id for event_id, _ in keys]).values_list("id", "last_updated")
-    )
-    launch_ids = {launch_id for embedded in launches for launch_id, _ in embedded}
-    held_launches = dict(Launch.objects.filter(id__in=launch_ids).values_list("id", "last_updated"))
+    newest = {}
+    for model in (Event, Launch):
+        pks = {pk for held in copies for kind, pk, _ in held if kind is model}
+        newest |= {
+            (model, pk): stamp
+            for pk, stamp in model.objects.filter(pk__in=pks).values_list("pk", "last_updated")
+        }
+    for kind, pk, stamp in chain.from_iterable(copies):
+        newest[kind, pk] = max(newest.get((kind, pk), stamp), stamp)
     return [
         record
-        for record, (event_id, stamp), embedded in zip(records, keys, launches, strict=True)
-        if not _older(held_events, event_id, stamp)
-        and not any(_older(held_launches, launch_id, updated) for launch_id, updated in embedded)
+        for record, held in zip(records, copies, strict=True)
+        if all(stamp >= newest[kind, pk] for kind, pk, stamp in held)
     ]
 
 
-def _older(held, pk, stamp):
-    return pk in held and stamp < held[pk]
+def _launches(record):
+    """The (id, last_updated) of the launches a validated record carries in its mode (detailed)."""
+    if "launches" not in EVENT_KEYS_BY_MODE[record["response_mode"]]:
+        return []
+    return [
+        (parse_uuid(launch["id"]), parse_datetime(launch["last_updated"])) for launch in record["launches"]
+    ]
 
 
 def overlapped(checkpoint):

@@ -3,7 +3,9 @@ they embed reaches the mirror while their last_updated stays as it was."""
 
 import copy
 import datetime
+import io
 import os
+import re
 import signal
 
 import pytest
@@ -77,6 +79,7 @@ def test_a_launch_changed_upstream_reaches_every_event_embedding_it(fake_ll2, sy
     )
     assert {launch_status(client, 382), launch_status(client, 393)} == {"Launch Failure"}
     refresh = fake.calls()[-1]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", refresh.query["date__gte"])  # a whole second
     dated = stamp(refresh.query.pop("date__gte"))
     assert refresh.query == {"mode": "detailed", "limit": "100", "ordering": "date"}
     assert asked - DAY - datetime.timedelta(seconds=1) <= dated <= asked - DAY + datetime.timedelta(seconds=5)
@@ -147,6 +150,7 @@ def test_a_refresh_taking_a_slug_asks_about_the_event_holding_it(fake_ll2, sync_
         ("2020-01-01T00:00:00Z", "events with a date before date__gte (is the filter ignored?)"),
         (text(now() + 3 * DAY), "events not in date order (is ordering ignored?)"),
     ],
+    ids=["before-date__gte", "out-of-order"],  # the same on every xdist worker, whenever it collects
 )
 def test_an_upstream_ignoring_the_date_filter_or_order_is_refused_and_the_error_recorded(
     fake_ll2, sync_ll2, date, refused
@@ -163,14 +167,26 @@ def test_an_upstream_ignoring_the_date_filter_or_order_is_refused_and_the_error_
     assert Event.objects.get(pk=393).date.year > 2025
 
 
-def test_a_refresh_that_fails_leaves_the_prune_to_run_first(fake_ll2, sync_ll2):
+def test_a_refresh_that_fails_leaves_the_prune_to_run_and_the_pass_to_be_reported_first(fake_ll2, sync_ll2):
     fake = fake_ll2(upstream_events())
     sync_ll2("--base-url", fake.base_url, *FAST)
     fake.events.remove(upstreams(fake, 393))
     fake.script(None, ("status", 503), ("status", 503))  # the refresh's two attempts
+    report = io.StringIO()
     with pytest.raises(CommandError) as stopped:
-        sync_ll2("--base-url", fake.base_url, "--refresh", "--prune", "--max-prune-fraction", "1", *FAST)
+        prune = ["--prune", "--max-prune-fraction", "1"]
+        call_command(
+            "sync_ll2",
+            "--base-url",
+            fake.base_url,
+            "--refresh",
+            *prune,
+            "--no-progress",
+            *FAST,
+            stdout=report,
+        )
     assert str(stopped.value).endswith(": 503 Service Unavailable (gave up after 2 attempts)")
+    assert report.getvalue() == f"{fake.base_url}: 1 page: 0 created, 0 updated, 1 unchanged, 1 pruned\n"
     assert not Event.objects.filter(pk=393).exists()
     asked = [call.query.get("ordering") or call.query["mode"] for call in fake.calls()[1:]]
     assert asked == ["last_updated", "date", "date", "list", "list"]  # the pass, the refresh, the prune
@@ -194,3 +210,44 @@ def test_watch_logs_a_refresh_that_failed_and_stops_during_one(fake_ll2):
     assert [call.query["ordering"] for call in fake.calls()].count("date") == 4
     checkpoint = SyncCheckpoint.objects.get()
     assert checkpoint.last_error == "" and checkpoint.last_error_at < checkpoint.last_success
+
+
+def test_a_launch_older_than_another_copy_on_the_page_is_left_as_it_is(fake_ll2, sync_ll2, client):
+    """Two events embedding the same launch, one copy of it newer than the other (one answered from a cache):
+    the launch is the newer copy, whichever event comes last."""
+    events = upstream_events()
+    events[1]["date"] = text(now() + 3 * DAY)  # 393 after 382 on the refresh's page
+    fake = fake_ll2(events)
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    set_launch(upstreams(fake, 382), "Launch Failure", last_updated=text(now() - 2 * DAY))
+    set_launch(upstreams(fake, 393), "Partial Failure", last_updated=text(now() - 3 * DAY))
+
+    assert sync_ll2("--base-url", fake.base_url, "--refresh", *FAST) == (
+        f"{fake.base_url}: 2 pages: 0 created, 0 updated, 2 unchanged, 0 pruned\n"
+    )
+    assert {launch_status(client, 382), launch_status(client, 393)} == {"Launch Failure"}
+
+
+def test_a_record_in_another_mode_is_read_for_the_keys_of_its_mode(fake_ll2, sync_ll2):
+    """A normal-mode record's launches are not read (nor imported): whatever the key holds is no error."""
+    fake = fake_ll2(upstream_events())
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    normal = {"response_mode": "normal", "name": "Read as normal", "launches": ["not a launch"]}
+    fake.script(None, ("bad_record", 0, lambda record: record.update(normal)))
+
+    assert sync_ll2("--base-url", fake.base_url, "--refresh", *FAST) == (
+        f"{fake.base_url}: 2 pages: 0 created, 1 updated, 1 unchanged, 0 pruned\n"
+    )
+    assert Event.objects.get(pk=382).name == "Read as normal"
+
+
+def test_a_record_failing_validation_in_the_refresh_stops_the_pass_before_the_prune(fake_ll2, sync_ll2):
+    fake = fake_ll2(upstream_events())
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    fake.events.remove(upstreams(fake, 393))
+    fake.script(None, ("bad_record", 0, lambda record: record.update(name=None)))
+    with pytest.raises(CommandError) as stopped:
+        sync_ll2("--base-url", fake.base_url, "--refresh", "--prune", "--max-prune-fraction", "1", *FAST)
+    assert "field 'name': must not be null" in str(stopped.value)
+    assert Event.objects.filter(pk=393).exists()
+    assert [call.query["mode"] for call in fake.calls()[1:]] == ["detailed", "detailed"]

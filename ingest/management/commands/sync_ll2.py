@@ -141,8 +141,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--refresh",
             action="store_true",
-            help="each pass, read again the first 100 events dated from a day ago on (a call): what they "
-            "embed (a launch's status) can change upstream while their last_updated stays",
+            help="each pass, read again the first 100 events dated from a day ago on (a call, and any about "
+            "slugs): what they embed (a launch's status) can change upstream while their last_updated stays",
         )
         parser.add_argument("--prune", action="store_true", help="delete local events gone upstream")
         parser.add_argument(
@@ -298,13 +298,13 @@ class Command(BaseCommand):
                 max_fraction=options["max_prune_fraction"],
                 force=options["force"],
             )
-        if refresh_failed is not None:
-            raise refresh_failed
         report = f"{upstream.base_url}: {summary}"
         if options["watch"]:
             logger.info(report)  # a service's pass, logged as its other lines are
         else:
             self.stdout.write(self.style.SUCCESS(report))  # the command's result
+        if refresh_failed is not None:  # what the pass did is reported first: the prune's deletions too
+            raise refresh_failed
 
     def progress(self, total, upstream):
         """A bar on a terminal (its ETA at least what the rate budget allows, if a timedelta can hold it);
