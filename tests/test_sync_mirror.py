@@ -62,10 +62,16 @@ def assert_same_routes(client, upstream):
         for mode in ("list", "normal", "detailed"):
             url = f"/2.3.0/{route}?mode={mode}&limit=100"
             while url:
-                local = client.get(url, HTTP_ACCEPT="application/json").json()
-                remote = http_get(f"{upstream.base_url.removesuffix('/2.3.0')}{url}").json()
-                assert hostless(local) == hostless(remote), url
+                local = same_page(client, upstream, url)
                 url = local["next"] and "/" + local["next"].split("/", 3)[3]
+
+
+def same_page(client, upstream, url):
+    """The page at `url` here, once it is found the same JSON as upstream (hosts aside)."""
+    local = client.get(url, HTTP_ACCEPT="application/json").json()
+    remote = http_get(f"{upstream.base_url.removesuffix('/2.3.0')}{url}").json()
+    assert hostless(local) == hostless(remote), url
+    return local
 
 
 @pytest.mark.django_db
@@ -109,10 +115,7 @@ def test_the_mirror_follows_its_upstream(changing_upstream, client, capsys):
         f"2 pages: 0 created, 1 updated, {count + 1} unchanged" in report for count in range(fewest, most + 1)
     )
     for event_id in (382, 393):
-        url = f"/2.3.0/events/{event_id}/?mode=detailed"
-        local = client.get(url, HTTP_ACCEPT="application/json").json()
-        remote = http_get(f"{upstream.base_url.removesuffix('/2.3.0')}{url}").json()
-        assert hostless(local) == hostless(remote)
+        local = same_page(client, upstream, f"/2.3.0/events/{event_id}/?mode=detailed")
         assert local["launches"][0]["status"]["name"] == "Launch Failure"
 
     # A bulk update upstream: 101 events share a last_updated, more than a page holds. A page of them alone

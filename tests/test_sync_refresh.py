@@ -41,6 +41,13 @@ def upstream_events():
     return [soon, copy.deepcopy(fixture_events()[393]), newest]
 
 
+def synced(fake_ll2, sync_ll2, events):
+    """A fake upstream of `events`, synced once."""
+    fake = fake_ll2(events)
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    return fake
+
+
 def upstreams(fake, event_id):
     """The upstream's event `event_id`, to change."""
     (event,) = [event for event in fake.events if event["id"] == event_id]
@@ -87,8 +94,7 @@ def test_a_launch_changed_upstream_reaches_every_event_embedding_it(fake_ll2, sy
 
 def test_an_event_older_upstream_than_here_is_left_as_it_is(fake_ll2, sync_ll2, client):
     """A cache in front of the upstream can serve an event as it was: the refresh never takes it back."""
-    fake = fake_ll2(upstream_events())
-    sync_ll2("--base-url", fake.base_url, *FAST)
+    fake = synced(fake_ll2, sync_ll2, upstream_events())
     held = Event.objects.get(pk=382)
     soon = upstreams(fake, 382)
     soon |= {"name": "As it was", "last_updated": text(held.last_updated - datetime.timedelta(seconds=1))}
@@ -114,8 +120,7 @@ def test_an_event_older_upstream_than_here_is_left_as_it_is(fake_ll2, sync_ll2, 
 def test_an_event_holding_a_launch_older_than_here_is_left_as_it_is(fake_ll2, sync_ll2, client):
     """The launch another event brought in its update is not taken back by a cached copy of 382, whose own
     last_updated is the one held."""
-    fake = fake_ll2(upstream_events())
-    sync_ll2("--base-url", fake.base_url, *FAST)
+    fake = synced(fake_ll2, sync_ll2, upstream_events())
     other = upstreams(fake, 393)
     other["last_updated"] = text(now() - datetime.timedelta(hours=1))
     set_launch(other, "Launch Failure", last_updated=text(now() - datetime.timedelta(hours=2)))
@@ -131,8 +136,7 @@ def test_an_event_holding_a_launch_older_than_here_is_left_as_it_is(fake_ll2, sy
 def test_a_refresh_taking_a_slug_asks_about_the_event_holding_it(fake_ll2, sync_ll2):
     """Slugs swapped upstream, the events' last_updated left as they were (an admin's edit, on an upstream
     that is this server): the refresh imports the holder as the upstream has it now, with the page."""
-    fake = fake_ll2(upstream_events())
-    sync_ll2("--base-url", fake.base_url, *FAST)
+    fake = synced(fake_ll2, sync_ll2, upstream_events())
     soon, other = upstreams(fake, 382), upstreams(fake, 393)
     soon["slug"], other["slug"] = other["slug"], "renamed-upstream"
 
@@ -157,8 +161,7 @@ def test_an_upstream_ignoring_the_date_filter_or_order_is_refused_and_the_error_
 ):
     events = upstream_events()
     events[1]["date"] = text(now() + DAY)  # 393 as well as 382 within the refresh's reach, first
-    fake = fake_ll2(events)
-    sync_ll2("--base-url", fake.base_url, *FAST)
+    fake = synced(fake_ll2, sync_ll2, events)
     fake.script(None, ("bad_record", 0, lambda record: record.update(date=date)))
     with pytest.raises(CommandError) as stopped:
         sync_ll2("--base-url", fake.base_url, "--refresh", *FAST)
@@ -168,8 +171,7 @@ def test_an_upstream_ignoring_the_date_filter_or_order_is_refused_and_the_error_
 
 
 def test_a_refresh_that_fails_leaves_the_prune_to_run_and_the_pass_to_be_reported_first(fake_ll2, sync_ll2):
-    fake = fake_ll2(upstream_events())
-    sync_ll2("--base-url", fake.base_url, *FAST)
+    fake = synced(fake_ll2, sync_ll2, upstream_events())
     fake.events.remove(upstreams(fake, 393))
     fake.script(None, ("status", 503), ("status", 503))  # the refresh's two attempts
     report = io.StringIO()
@@ -217,8 +219,7 @@ def test_a_launch_older_than_another_copy_on_the_page_is_left_as_it_is(fake_ll2,
     the launch is the newer copy, whichever event comes last."""
     events = upstream_events()
     events[1]["date"] = text(now() + 3 * DAY)  # 393 after 382 on the refresh's page
-    fake = fake_ll2(events)
-    sync_ll2("--base-url", fake.base_url, *FAST)
+    fake = synced(fake_ll2, sync_ll2, events)
     set_launch(upstreams(fake, 382), "Launch Failure", last_updated=text(now() - 2 * DAY))
     set_launch(upstreams(fake, 393), "Partial Failure", last_updated=text(now() - 3 * DAY))
 
@@ -230,8 +231,7 @@ def test_a_launch_older_than_another_copy_on_the_page_is_left_as_it_is(fake_ll2,
 
 def test_a_record_in_another_mode_is_read_for_the_keys_of_its_mode(fake_ll2, sync_ll2):
     """A normal-mode record's launches are not read (nor imported): whatever the key holds is no error."""
-    fake = fake_ll2(upstream_events())
-    sync_ll2("--base-url", fake.base_url, *FAST)
+    fake = synced(fake_ll2, sync_ll2, upstream_events())
     normal = {"response_mode": "normal", "name": "Read as normal", "launches": ["not a launch"]}
     fake.script(None, ("bad_record", 0, lambda record: record.update(normal)))
 
@@ -242,8 +242,7 @@ def test_a_record_in_another_mode_is_read_for_the_keys_of_its_mode(fake_ll2, syn
 
 
 def test_a_record_failing_validation_in_the_refresh_stops_the_pass_before_the_prune(fake_ll2, sync_ll2):
-    fake = fake_ll2(upstream_events())
-    sync_ll2("--base-url", fake.base_url, *FAST)
+    fake = synced(fake_ll2, sync_ll2, upstream_events())
     fake.events.remove(upstreams(fake, 393))
     fake.script(None, ("bad_record", 0, lambda record: record.update(name=None)))
     with pytest.raises(CommandError) as stopped:
