@@ -21,3 +21,8 @@ def test_locks_hold_every_pinned_dependency_at_its_pin():
     assert pins("\n".join(project["dependencies"])).items() <= production.items()
     assert pins("\n".join(project["optional-dependencies"]["dev"])).items() <= development.items()
     assert production.items() <= development.items()
+
+
+def test_the_installers_lock_holds_uv_alone():
+    # bin/bootstrap installs it with pip, before uv installs the other locks.
+    assert pins((ROOT / "requirements-uv.lock").read_text()).keys() == {"uv"}
