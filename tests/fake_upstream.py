@@ -69,6 +69,7 @@ import http.server
 import json
 import math
 import operator
+import pickle
 import random
 import threading
 import time
@@ -201,7 +202,9 @@ class FakeLL2:
         throttle_array=False,
         shows=None,
     ):
-        self.events = sorted((copy.deepcopy(event) for event in events), key=sort_key)
+        # Copied through pickle: the same copy of JSON's values as deepcopy's, in half its time (a run copies
+        # some 5,000 events).
+        self.events = sorted((pickle.loads(pickle.dumps(event)) for event in events), key=sort_key)
         self.page_size = page_size
         self.throttle = throttle  # None: no /api-throttle/ (404); else a dict of the fields to state
         self.throttle_array = throttle_array
@@ -261,9 +264,11 @@ class FakeLL2:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        # shutdown() waits for the loop to look again: at 0.05 s, each of the ~144 fakes a run starts took
+        # 37 ms to stop.
         self.port = self.server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}{API}"
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05})
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.005})
         self._thread.daemon = True
         self._thread.start()
         return self

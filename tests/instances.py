@@ -107,7 +107,7 @@ class Instance:
                 if http_get(f"{self.base_url}/events/?limit=1").status_code == 200:
                     return self
             except httpx.TransportError:
-                time.sleep(0.1)
+                time.sleep(0.02)
         raise RuntimeError("the upstream instance did not start")
 
     def stop(self):
