@@ -264,10 +264,10 @@ class FakeLL2:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        # shutdown() waits for the loop to look again: at 0.05 s, each of the ~144 fakes a run starts took
-        # 37 ms to stop.
         self.port = self.server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}{API}"
+        # shutdown() waits for the loop to look again: at 0.05 s, each of the ~144 fakes a run starts took
+        # 37 ms to stop.
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.005})
         self._thread.daemon = True
         self._thread.start()
