@@ -95,10 +95,15 @@ def test_each_page_loads_everything_from_this_host_without_errors(server, browse
 
 def test_the_filter_form_gives_the_filtered_list(server, browser):
     browser.get(f"{server}/2.3.0/events/")
-    browser.find_element(By.CSS_SELECTOR, "button[data-target='#filtersModal']").click()
-    field = waiting(browser, 10).until(
-        expected_conditions.visibility_of_element_located((By.NAME, "type__ids"))
+    # Keys typed while Bootstrap fades the form in are lost: once shown, it gives the focus to the modal.
+    browser.execute_script(
+        "$('#filtersModal').one('shown.bs.modal', function () { this.dataset.shown = 'true'; });"
     )
+    browser.find_element(By.CSS_SELECTOR, "button[data-target='#filtersModal']").click()
+    waiting(browser, 10).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "#filtersModal[data-shown]"))
+    )
+    field = browser.find_element(By.NAME, "type__ids")
     field.send_keys("2")
     field.submit()
     waiting(browser, 10).until(expected_conditions.url_contains("type__ids=2"))
