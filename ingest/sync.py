@@ -21,7 +21,7 @@ from events.models import Event
 from launches.models import Launch
 from spacedevs.changes import bulk_write
 from spacedevs.models import DataState
-from spacedevs.turns import advisory_lock_key
+from spacedevs.turns import advisory_lock_key, take_writers_turn
 
 from .batch import Batch
 from .errors import IngestError
@@ -424,10 +424,13 @@ def refresh_events(upstream, summary):
         page = upstream.get_page(url)
         # Checked as a group's page is: in date order, from `dated` on (of any last_updated).
         keys, _ = _read_page(page["results"], url, None, Group(LATEST, dated=dated))
-        fresh = not_older(page["results"], keys)
-        freed = slugs_freed(upstream, url, fresh)
+        fresh = not_older(list(zip(page["results"], keys, strict=True)))
+        freed = slugs_freed(upstream, url, [record for record, _ in fresh])
         with transaction.atomic():
-            tally = import_page(url, fresh, freed)
+            # The copies held are read again in the writers' turn: a writer may have committed newer ones
+            # since (an import_ll2 run beside the watch, while the upstream was asked about slugs).
+            take_writers_turn()
+            tally = import_page(url, [record for record, _ in not_older(fresh)], freed)
     except SyncStopped:
         raise
     except Exception as error:
@@ -436,13 +439,13 @@ def refresh_events(upstream, summary):
     summary.add(tally, freed)
 
 
-def not_older(records, keys):
-    """Those of `records` (validated; `keys`, their (id, last_updated)) holding neither the event nor a launch
-    (what an event embeds that carries a last_updated) in a copy older than another: the one held here, or
-    one the page holds (a cache in front of the upstream answers with copies as they were)."""
+def not_older(records):
+    """Those of `records` (validated, each paired with its (id, last_updated)) holding neither the event nor a
+    launch (what an event embeds that carries a last_updated) in a copy older than another: the one held
+    here, or one the page holds (a cache in front of the upstream answers with copies as they were)."""
     copies = [
         [(Event, event_id, stamp), *((Launch, *launch) for launch in _launches(record))]
-        for record, (event_id, stamp) in zip(records, keys, strict=True)
+        for record, (event_id, stamp) in records
     ]
     newest = {}
     for model in (Event, Launch):

@@ -4,6 +4,7 @@ they embed reaches the mirror while their last_updated stays as it was."""
 import copy
 import datetime
 import io
+import json
 import os
 import re
 import signal
@@ -12,6 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from events.models import Event
+from ingest import sync
 from ingest.models import SyncCheckpoint
 
 from .conftest import fixture_events
@@ -115,6 +117,36 @@ def test_an_event_older_upstream_than_here_is_left_as_it_is(fake_ll2, sync_ll2, 
     )
     assert Event.objects.get(pk=382).name == "Renamed upstream"
     assert launch_status(client, 393) == "Launch Failure"
+
+
+def test_a_newer_copy_imported_while_the_refresh_asks_about_slugs_is_left_as_it_is(
+    fake_ll2, sync_ll2, monkeypatch, tmp_path
+):
+    """An import run beside the watch commits a newer copy after the refresh read the copies held and before
+    its transaction: the refresh reads them again in its turn, and does not take the event back."""
+    fake = synced(fake_ll2, sync_ll2, upstream_events())
+    held = Event.objects.get(pk=382)
+    soon = upstreams(fake, 382)
+    soon |= {
+        "name": "Older than the import",
+        "last_updated": text(held.last_updated + datetime.timedelta(seconds=1)),
+    }
+    imported = tmp_path / "newer.json"
+    newer = copy.deepcopy(soon) | {"name": "Imported", "last_updated": text(held.last_updated + 2 * DAY)}
+    imported.write_text(json.dumps([newer]))
+    asking = sync.slugs_freed
+
+    def import_while_asking(upstream, url, records):
+        freed = asking(upstream, url, records)
+        if soon in records:  # the refresh's page, not the pass's from the checkpoint before it
+            call_command("import_ll2", str(imported), "--no-progress", stdout=io.StringIO())
+        return freed
+
+    monkeypatch.setattr(sync, "slugs_freed", import_while_asking)
+    assert sync_ll2("--base-url", fake.base_url, "--refresh", *FAST) == (
+        f"{fake.base_url}: 2 pages: 0 created, 0 updated, 1 unchanged, 0 pruned\n"
+    )
+    assert Event.objects.get(pk=382).name == "Imported"
 
 
 def test_an_event_holding_a_launch_older_than_here_is_left_as_it_is(fake_ll2, sync_ll2, client):
