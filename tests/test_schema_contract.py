@@ -92,6 +92,8 @@ def differences(ours):
             if mine is None:
                 found.append(("operation", f"{method} {path}", operation, None))
                 continue
+            if operation.get("operationId") != mine.get("operationId"):
+                found.append(("operationId", path, operation.get("operationId"), mine.get("operationId")))
             theirs, own = parameters(operation), parameters(mine)
             for name in sorted(set(theirs) | set(own)):
                 if theirs.get(name) != own.get(name):

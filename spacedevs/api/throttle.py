@@ -20,7 +20,7 @@ class APIThrottleView(MethodFirstMixin, APIView):
     cache_responses = False
 
     @extend_schema(
-        operation_id="api_throttle_retrieve",
+        operation_id="api_throttle_list",  # LL2's, for clients generated from its document
         responses=inline_serializer(
             "APIThrottle",
             {
