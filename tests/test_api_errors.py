@@ -121,6 +121,9 @@ def test_a_method_not_taken_is_a_405_whatever_the_format_asked(client, method, p
         ("/2.3.0/events/?format=xml", "json, api, ics"),
         ("/2.3.0/events/upcoming/?mode=list&format=JSON", "json, api, ics"),
         ("/2.3.0/events/352/?format=%00", "json, api, ics"),
+        # A suffix chooses the format, but a bad ?format= beside it is no less bad (links would repeat it).
+        ("/2.3.0/events/352.json?format=xml", "json, api, ics"),
+        ("/2.3.0/events.json?format=xml&limit=1", "json, api, ics"),
         ("/2.3.0/?format=xml", "json, api"),
         ("/2.3.0/config/event_types/?format=ics", "json, api"),
         ("/2.3.0/schema/?format=xml", "yaml, json"),

@@ -8,8 +8,8 @@ from rest_framework.utils.mediatypes import _MediaType
 
 class NamedFormatNegotiation(DefaultContentNegotiation):
     """DRF's negotiation, but a `?format=` that none of the view's renderers gives is a 400 naming the
-    parameter and the view's formats, where DRF answers a bare 404. A format suffix in the path (`352.xml`)
-    is still a 404: no such path.
+    parameter and the view's formats, where DRF answers a bare 404, also beside a format suffix (which
+    chooses, as in DRF). A format suffix in the path (`352.xml`) is still a 404: no such path.
 
     DRF ranks the media types of `Accept` by how specific they are and never reads their q-values: a client
     saying `text/html;q=0, */*` (anything but HTML) got the browsable page. Where `Accept` gives q-values,
@@ -24,7 +24,7 @@ class NamedFormatNegotiation(DefaultContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         name = self.settings.URL_FORMAT_OVERRIDE
-        asked = None if format_suffix or not name else request.query_params.get(name)
+        asked = request.query_params.get(name) if name else None
         formats = list(dict.fromkeys(renderer.format for renderer in renderers))
         if asked and asked not in formats:
             raise ValidationError(
