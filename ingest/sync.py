@@ -255,7 +255,18 @@ def slugs_freed(upstream, url, records):
 
 def import_page(url, records, freed):
     """Import `records` (the page at `url`) with what `freed` found; return the tally. In the caller's
-    transaction."""
+    transaction, in the writers' turn, which it takes: an UpstreamError, a fault of the moment, if a local
+    event took one of the slugs after slugs_freed looked (an import_ll2 beside the sync), for the next run to
+    ask about (refused by the writer, it would stop even --watch)."""
+    take_writers_turn()
+    taking = [*records, *freed.renamed]
+    asked = {record["id"] for record in taking} | freed.deleted
+    taken = local_slug_holders(taking, asked).values_list("id", "slug").first()
+    if taken is not None:
+        raise UpstreamError(
+            f"{url}: event {taken[0]} here took slug {taken[1]!r} while the upstream was asked about the "
+            "page's slugs; the next run asks about it"
+        )
     if freed.deleted:
         delete_events(freed.deleted)
     return ingest_records(records + freed.renamed, source=url)
@@ -631,8 +642,7 @@ def slug_holders_upstream(upstream, records):
     ids = {record["id"] for record in records}
     taking = records
     while True:
-        slugs = {record.get("slug") for record in taking if isinstance(record.get("slug"), str)}
-        holders = set(Event.objects.filter(slug__in=slugs).exclude(id__in=ids).values_list("id", flat=True))
+        holders = set(local_slug_holders(taking, ids).values_list("id", flat=True))
         if not holders:
             return list(found.values()), gone
         current = upstream_events(upstream, holders, mode="detailed")
@@ -640,6 +650,12 @@ def slug_holders_upstream(upstream, records):
         gone |= holders - current.keys()
         ids |= holders
         taking = list(current.values())
+
+
+def local_slug_holders(records, others_than):
+    """The local events, but for those of the ids `others_than`, holding a slug one of `records` takes."""
+    slugs = {record.get("slug") for record in records if isinstance(record.get("slug"), str)}
+    return Event.objects.filter(slug__in=slugs).exclude(id__in=others_than)
 
 
 def slugs_given_twice(records, holders):

@@ -27,9 +27,11 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from events.models import Event
+from ingest import sync
 from ingest.errors import IngestError
 from ingest.management.commands import sync_ll2 as sync_command
 from ingest.models import SyncCheckpoint
+from ingest.records import ingest_records
 from ingest.sync import (
     CHECKPOINT_OVERLAP,
     PruneRefused,
@@ -763,6 +765,41 @@ def test_a_slug_a_stale_local_event_holds_is_taken_from_it(fake_ll2, connect):
         {"mode": "detailed", "limit": "100", "id": str(deleted["id"])},
         {"mode": "detailed", "limit": "100", "id": str(renamed["id"])},
     ]
+
+
+def test_a_slug_a_local_import_takes_while_the_upstream_is_asked_is_a_fault_to_try_again(
+    fake_ll2, connect, monkeypatch
+):
+    """An import_ll2 beside the sync commits an event holding a slug the page takes, after the sync asked
+    which local events hold the page's slugs: the page is a fault of the moment (refused by the writer, it
+    stopped --watch), and the next run asks about that event."""
+    fake = fake_ll2(SMALL, page_size=10)
+    sync_events(connect(fake), since="auto")
+    new = copy.deepcopy(SMALL[7]) | {"id": 99001, "slug": "taken-here"}
+    new["last_updated"] = "2030-01-01T00:00:00Z"
+    fake.events = sorted([*fake.events, new], key=sort_key)
+    local = copy.deepcopy(SMALL[8]) | {"id": 99002, "slug": "taken-here"}
+    asking = sync.slugs_freed
+
+    def import_while_asking(upstream, url, records):
+        freed = asking(upstream, url, records)
+        if new in records:
+            ingest_records([local], source="a local import")
+        return freed
+
+    monkeypatch.setattr(sync, "slugs_freed", import_while_asking)
+    with pytest.raises(UpstreamError) as stopped:
+        sync_events(connect(fake), since="auto")
+    assert str(stopped.value).endswith(
+        ": event 99002 here took slug 'taken-here' while the upstream was asked about the page's slugs; the "
+        "next run asks about it"
+    )
+    assert Event.objects.get(slug="taken-here").pk == 99002
+
+    monkeypatch.setattr(sync, "slugs_freed", asking)
+    summary = sync_events(connect(fake), since="auto")
+    assert Event.objects.get(slug="taken-here").pk == 99001
+    assert (summary.pruned, Event.objects.filter(pk=99002).exists()) == (1, False)
 
 
 @pytest.mark.parametrize("change", ["updated", "deleted"])
