@@ -1,5 +1,6 @@
 """The project's admin: the base every admin and inline of the apps uses, and the service's own models."""
 
+import contextlib
 import datetime
 
 from django import forms
@@ -14,7 +15,7 @@ from django.core.validators import (
     MinValueValidator,
     ProhibitNullCharactersValidator,
 )
-from django.db import models
+from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.text import smart_split
 
@@ -22,6 +23,7 @@ from .api.filters import BoundedSearchFilter
 from .api.numbers import value_range
 from .models import APIKey, APITier
 from .text_bounds import INDEXED_TEXT_BYTES
+from .turns import take_writers_turn
 
 
 class RefusedInput(IncorrectLookupParameters, BadRequest):
@@ -165,10 +167,25 @@ def _first_moment(year, month, day):
 
 class ModelAdmin(BoundedFormFields, admin.ModelAdmin):
     """The base of every admin of the project's models: bounded form fields (BoundedFormFields), the
-    ChangeList above, and a bounded search."""
+    ChangeList above, a bounded search, and writes that read what they change in the writers' turn."""
 
     def get_changelist(self, request, **kwargs):
         return ChangeList
+
+    # A POST (a save, a delete, an action, the changelist's edits) takes the writers' turn before Django
+    # reads the object and its inline rows: taken at the first save instead, an import committed between the
+    # reads and the save had the rows it dropped written back (or a position taken twice, a 500).
+    def changeform_view(self, request, *args, **kwargs):
+        with writers_turn_for(request, self.model):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        with writers_turn_for(request, self.model):
+            return super().delete_view(request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        with writers_turn_for(request, self.model):
+            return super().changelist_view(request, *args, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
         # Refused, as the API refuses them (a 400), not cut short or ignored: any other answer would list the
@@ -181,6 +198,18 @@ class ModelAdmin(BoundedFormFields, admin.ModelAdmin):
         if terms > BoundedSearchFilter.max_terms:
             raise RefusedInput(f"Enter at most {BoundedSearchFilter.max_terms} search terms (got {terms}).")
         return super().get_search_results(request, queryset, search_term)
+
+
+@contextlib.contextmanager
+def writers_turn_for(request, model):
+    """A POST's transaction, in the writers' turn, on `model`'s database; nothing for other methods."""
+    if request.method != "POST":
+        yield
+        return
+    using = router.db_for_write(model)
+    with transaction.atomic(using=using):
+        take_writers_turn(using)
+        yield
 
 
 @admin.register(APITier)

@@ -11,10 +11,10 @@ the other's uncommitted change, and the one stored last would stay stale; lockin
 instead would deadlock writers that already hold other rows. So a write waits for the one before it to
 commit, before its first row (`take_writers_turn`, spacedevs/turns.py: PostgreSQL's advisory lock, held
 until its transaction ends), and then sees everything the writers before it committed. The turn is taken by
-the first save, delete or bulk write: a script that locks a served row earlier in its transaction
-(`select_for_update()`, `update_or_create()`, a `QuerySet.update()` before a save) calls
-`take_writers_turn()` first, or it may deadlock with a writer holding the turn (PostgreSQL then cancels one
-of the two).
+the first save, delete or bulk write (by the admin's POSTs before they read: spacedevs/admin.py): a script
+that locks a served row earlier in its transaction (`select_for_update()`, `update_or_create()`, a
+`QuerySet.update()` before a save) calls `take_writers_turn()` first, or it may deadlock with a writer
+holding the turn (PostgreSQL then cancels one of the two).
 """
 
 import contextlib

@@ -1,22 +1,28 @@
 """The admin serves every model: list, search and the change form with its inlines; what it changes, every
 event showing it shows at once (its stored documents)."""
 
+import copy
 import re
+import threading
+import time
 
 import pytest
 from django.contrib import admin
+from django.db import connection
 from django.forms.widgets import SplitDateTimeWidget
 from django.urls import reverse
 
 from astronauts.models import Astronaut
-from events.models import Event
+from events.admin import EventAdmin
+from events.models import Event, VidURL
+from ingest.records import ingest_records
 from launches.models import Launch
 from programs.models import Program
 from spacedevs.changes import data_models
 from spacestations.models import Expedition
 
-from .conftest import PROJECT_APPS, fixture_events
-from .test_stored_documents import assert_documents_current
+from .conftest import CONCURRENT_WRITERS, PROJECT_APPS, fixture_events
+from .test_stored_documents import assert_documents_current, written_at_once
 
 # The served data's models (the service's own, API keys and tiers, are tested in test_throttling.py).
 MODELS = [model for model in admin.site._registry if model in data_models()]
@@ -181,4 +187,36 @@ def test_a_launch_changed_in_the_admin_renders_the_events_showing_it(staff_clien
     data = change_form_data(staff_client.get(url)) | {"name": "Renamed in the admin"}
     response = staff_client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
+    assert_documents_current()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason=CONCURRENT_WRITERS)
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_save_reads_the_rows_it_changes_in_its_turn(client, django_user_model, monkeypatch):
+    """An import dropping one of an event's videos starts while an admin save editing that video is under
+    way: the save read the rows in its turn, so the import waits for it, then drops the video. (The save
+    took its turn at its first write, the import committed in between, and the save wrote the video back.)"""
+    seed = copy.deepcopy(fixture_events()[352])
+    ingest_records([seed], source="seed")
+    client.force_login(django_user_model.objects.create_superuser("admin", "admin@example.com", None))
+    url = reverse("admin:events_event_change", args=[352])
+    data = change_form_data(client.get(url)) | {"vid_urls-1-title": "Edited in the admin"}
+    importing = seed | {"vid_urls": seed["vid_urls"][:1]}
+    read = threading.Event()
+    saving = EventAdmin.save_model
+
+    def save_once_the_import_has_begun(admin, *args):
+        read.set()
+        time.sleep(0.5)
+        saving(admin, *args)
+
+    def save():
+        assert client.post(url, data).status_code == 302
+
+    monkeypatch.setattr(EventAdmin, "save_model", save_once_the_import_has_begun)
+    assert written_at_once(importing, save, after=read) == []
+    monkeypatch.undo()
+    assert list(VidURL.objects.filter(event=352).values_list("url", flat=True)) == [
+        seed["vid_urls"][0]["url"]
+    ]
     assert_documents_current()

@@ -543,10 +543,15 @@ def test_an_import_and_an_admin_save_at_once_take_turns(monkeypatch):
     assert_documents_current()
 
 
-def written_at_once(record, save):
-    """Imports `record` and runs `save` on two threads (named "import" and "admin"), each with its own
-    database connections, closed when it ends; returns what they raised."""
+def written_at_once(record, save, after=None):
+    """Imports `record` (once `after` is set, if given) and runs `save` on two threads (named "import" and
+    "admin"), each with its own database connections, closed when it ends; returns what they raised."""
     failures = []
+
+    def import_record():
+        if after is not None:
+            after.wait(10)
+        ingest_records([record], source="import")
 
     def run(write):
         try:
@@ -558,7 +563,7 @@ def written_at_once(record, save):
 
     writers = [
         threading.Thread(target=run, args=(write,), name=name)
-        for name, write in (("import", lambda: ingest_records([record], source="import")), ("admin", save))
+        for name, write in (("import", import_record), ("admin", save))
     ]
     for writer in writers:
         writer.start()
