@@ -24,6 +24,7 @@ from .request_log import ARRIVAL_KEY
 # read a replica cancelled for its recovery (serialization_failure: nothing here runs serializable).
 UNAVAILABLE_SQLSTATES = ("08", "53", "57", "40001")
 QUERY_CANCELED = "57014"
+DEADLOCK_DETECTED = "40P01"
 
 
 class QueryDeadlineExpired(Exception):
@@ -57,6 +58,13 @@ def is_database_unavailable(exception):
     if hasattr(cause, "sqlite_errorname"):
         return cause.sqlite_errorname in ("SQLITE_BUSY", "SQLITE_LOCKED")
     return True
+
+
+def is_deadlock(exception):
+    """Whether `exception` is PostgreSQL cancelling the transaction as one of two that waited for each other:
+    the other went on, and the same work, run again, finds its rows free."""
+    cause = exception.__cause__ if isinstance(exception, OperationalError) else None
+    return getattr(cause, "sqlstate", None) == DEADLOCK_DETECTED
 
 
 def retried_if_dropped(connection, read):

@@ -1834,6 +1834,32 @@ def test_watch_outlives_a_database_gone_and_takes_the_sync_lock_again(fake_ll2, 
     assert Event.objects.count() == len(SMALL)
 
 
+@pytest.mark.django_db(transaction=True)  # the service closes its connection
+def test_watch_outlives_a_deadlock(fake_ll2, monkeypatch):
+    """PostgreSQL cancelled a poll's transaction as one of two waiting for each other (a script or a
+    migration locking rows its page writes): the page was rolled back whole, and the next poll reads it."""
+    deadlock = OperationalError("deadlock detected\nDETAIL:  Process 1 waits for ShareLock on transaction 2")
+    deadlock.__cause__ = type("DeadlockDetected", (Exception,), {"sqlstate": "40P01"})()  # as psycopg's
+    real_sync, passes = sync_command.sync_events, iter([None, deadlock, "stop"])
+
+    def sync_of_the_pass(*args, **kwargs):
+        step = next(passes)
+        if isinstance(step, Exception):
+            raise step
+        if step == "stop":
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real_sync(*args, **kwargs)
+
+    monkeypatch.setattr(sync_command, "sync_events", sync_of_the_pass)
+    with sync_log() as logged:
+        call_command("sync_ll2", "--base-url", fake_ll2(SMALL).base_url, "--watch", "0.05", *FAST)
+    lines = logged.getvalue().splitlines()
+    assert [line for line in lines if "trying again" in line] == [
+        "database error: deadlock detected; trying again in 0.05 s"
+    ]
+    assert (lines[-1], Event.objects.count()) == ("stopped", len(SMALL))
+
+
 def test_watch_stops_at_data_the_database_refuses(fake_ll2, monkeypatch):
     # Not the database gone: every poll would meet it again, as a record that fails validation.
     refused = OperationalError("index row size 6120 exceeds btree version 4 maximum 2704\nDETAIL:  Values...")

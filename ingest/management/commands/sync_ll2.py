@@ -35,7 +35,7 @@ from ingest.upstream import (
     without_credentials,
 )
 from ingest.values import parse_datetime
-from spacedevs.faults import is_database_unavailable
+from spacedevs.faults import is_database_unavailable, is_deadlock
 from spacedevs.models import DataState
 
 USAGE = 2
@@ -228,9 +228,10 @@ class Command(BaseCommand):
 
     def serve(self, upstream, since, options):
         """The first pass, then --watch's polls, holding the sync lock throughout. After the first pass, a
-        database gone (a restart, a failover) or busy past its timeout (SQLite's lock, during an import) is a
-        passing fault, as a down upstream is: the next poll connects again and takes the lock again
-        (PostgreSQL's went with the session)."""
+        database gone (a restart, a failover), busy past its timeout (SQLite's lock, during an import) or
+        cancelling the page's transaction in a deadlock (with a script or a migration locking rows it
+        writes; the page is rolled back whole) is a passing fault, as a down upstream is: the next poll
+        connects again and takes the lock again (PostgreSQL's went with the session)."""
         first = True
         while True:
             try:
@@ -242,7 +243,8 @@ class Command(BaseCommand):
                         self.poll(upstream, options)
                 return
             except (DatabaseError, SyncBusy) as error:
-                if first or (isinstance(error, DatabaseError) and not is_database_unavailable(error)):
+                passing = is_database_unavailable(error) or is_deadlock(error)
+                if first or (isinstance(error, DatabaseError) and not passing):
                     raise  # data the database refuses stops the service, as data that fails validation does
                 # Without the lock meanwhile: a sync that took it (a run by hand; a session of ours that
                 # PostgreSQL has not yet seen gone) is waited out, poll after poll.
