@@ -1793,6 +1793,22 @@ def test_command_malformed_base_url_exits_2_with_one_line(sync_ll2):
     assert "\n" not in str(failed.value) and "http://[::1" in str(failed.value)
 
 
+def synced_in_passes(*steps):
+    """A stand-in for the command's sync_events, a step a pass: None syncs, an exception is raised, "stop"
+    sends SIGTERM, then syncs (the service stops once the pass is done)."""
+    real_sync, steps = sync_command.sync_events, iter(steps)
+
+    def sync_of_the_pass(*args, **kwargs):
+        step = next(steps)
+        if isinstance(step, Exception):
+            raise step
+        if step == "stop":
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real_sync(*args, **kwargs)
+
+    return sync_of_the_pass
+
+
 @pytest.mark.django_db(transaction=True)  # the service closes its connection
 def test_watch_outlives_a_database_gone_and_takes_the_sync_lock_again(fake_ll2, sync_ll2, monkeypatch):
     """A service: a poll that finds the database gone (a restart, a failover; SQLite's lock held past its
@@ -1800,7 +1816,7 @@ def test_watch_outlives_a_database_gone_and_takes_the_sync_lock_again(fake_ll2, 
     its session), waiting out a sync that took it meanwhile."""
     fake = fake_ll2(SMALL, page_size=10)
     locks = []
-    real_lock, real_sync = sync_command.exclusive_sync, sync_command.sync_events
+    real_lock = sync_command.exclusive_sync
 
     @contextlib.contextmanager
     def lock_another_takes_once():
@@ -1811,18 +1827,9 @@ def test_watch_outlives_a_database_gone_and_takes_the_sync_lock_again(fake_ll2, 
             yield
 
     # The first pass, a poll whose database is gone, and a poll during which SIGTERM comes.
-    passes = iter([None, OperationalError("server closed the connection unexpectedly"), "stop"])
-
-    def sync_of_the_pass(*args, **kwargs):
-        step = next(passes)
-        if isinstance(step, Exception):
-            raise step
-        if step == "stop":
-            os.kill(os.getpid(), signal.SIGTERM)
-        return real_sync(*args, **kwargs)
-
+    gone = OperationalError("server closed the connection unexpectedly")
     monkeypatch.setattr(sync_command, "exclusive_sync", lock_another_takes_once)
-    monkeypatch.setattr(sync_command, "sync_events", sync_of_the_pass)
+    monkeypatch.setattr(sync_command, "sync_events", synced_in_passes(None, gone, "stop"))
     with sync_log() as logged:
         call_command("sync_ll2", "--base-url", fake.base_url, "--watch", "0.05", *FAST)
     lines = logged.getvalue().splitlines()
@@ -1840,17 +1847,7 @@ def test_watch_outlives_a_deadlock(fake_ll2, monkeypatch):
     migration locking rows its page writes): the page was rolled back whole, and the next poll reads it."""
     deadlock = OperationalError("deadlock detected\nDETAIL:  Process 1 waits for ShareLock on transaction 2")
     deadlock.__cause__ = type("DeadlockDetected", (Exception,), {"sqlstate": "40P01"})()  # as psycopg's
-    real_sync, passes = sync_command.sync_events, iter([None, deadlock, "stop"])
-
-    def sync_of_the_pass(*args, **kwargs):
-        step = next(passes)
-        if isinstance(step, Exception):
-            raise step
-        if step == "stop":
-            os.kill(os.getpid(), signal.SIGTERM)
-        return real_sync(*args, **kwargs)
-
-    monkeypatch.setattr(sync_command, "sync_events", sync_of_the_pass)
+    monkeypatch.setattr(sync_command, "sync_events", synced_in_passes(None, deadlock, "stop"))
     with sync_log() as logged:
         call_command("sync_ll2", "--base-url", fake_ll2(SMALL).base_url, "--watch", "0.05", *FAST)
     lines = logged.getvalue().splitlines()
@@ -1864,15 +1861,7 @@ def test_watch_stops_at_data_the_database_refuses(fake_ll2, monkeypatch):
     # Not the database gone: every poll would meet it again, as a record that fails validation.
     refused = OperationalError("index row size 6120 exceeds btree version 4 maximum 2704\nDETAIL:  Values...")
     refused.__cause__ = type("ProgramLimitExceeded", (Exception,), {"sqlstate": "54000"})()  # as psycopg's
-    real_sync, passes = sync_command.sync_events, iter([None, refused])
-
-    def sync_of_the_pass(*args, **kwargs):
-        step = next(passes)
-        if step is not None:
-            raise step
-        return real_sync(*args, **kwargs)
-
-    monkeypatch.setattr(sync_command, "sync_events", sync_of_the_pass)
+    monkeypatch.setattr(sync_command, "sync_events", synced_in_passes(None, refused))
     with pytest.raises(CommandError) as stopped:
         call_command("sync_ll2", "--base-url", fake_ll2(SMALL).base_url, "--watch", "0.05", *FAST)
     message = "database error: index row size 6120 exceeds btree version 4 maximum 2704"
