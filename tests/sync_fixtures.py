@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from bench.servers import free_port
+from ingest import sync
 
 from .conftest import fixture_events
 from .fake_upstream import FakeLL2, sort_key
@@ -74,3 +75,18 @@ def sync_ll2():
 
 def closed_port_url():
     return f"http://127.0.0.1:{free_port()}/2.3.0"
+
+
+def written_while_asking_about_slugs(monkeypatch, page_holding, write):
+    """Runs `write()`, a local writer beside the sync, once slugs_freed has asked about the slugs of a page
+    holding the record `page_holding`: after the sync read what is held here, before the page's
+    transaction."""
+    asking = sync.slugs_freed
+
+    def asked_then_written(upstream, url, records):
+        freed = asking(upstream, url, records)
+        if page_holding in records:
+            write()
+        return freed
+
+    monkeypatch.setattr(sync, "slugs_freed", asked_then_written)

@@ -27,7 +27,6 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from events.models import Event
-from ingest import sync
 from ingest.errors import IngestError
 from ingest.management.commands import sync_ll2 as sync_command
 from ingest.models import SyncCheckpoint
@@ -46,7 +45,15 @@ from ingest.upstream import Budget, Retry, SyncStopped, UnreachableError, Upstre
 from spacedevs.models import DataState
 
 from .fake_upstream import FakeClock, shuffled_by_page, sort_key, stamp
-from .sync_fixtures import FAST, ORDERED, PAGE, THIN, closed_port_url, sync_log
+from .sync_fixtures import (
+    FAST,
+    ORDERED,
+    PAGE,
+    THIN,
+    closed_port_url,
+    sync_log,
+    written_while_asking_about_slugs,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -779,15 +786,7 @@ def test_a_slug_a_local_import_takes_while_the_upstream_is_asked_is_a_fault_to_t
     new["last_updated"] = "2030-01-01T00:00:00Z"
     fake.events = sorted([*fake.events, new], key=sort_key)
     local = copy.deepcopy(SMALL[8]) | {"id": 99002, "slug": "taken-here"}
-    asking = sync.slugs_freed
-
-    def import_while_asking(upstream, url, records):
-        freed = asking(upstream, url, records)
-        if new in records:
-            ingest_records([local], source="a local import")
-        return freed
-
-    monkeypatch.setattr(sync, "slugs_freed", import_while_asking)
+    written_while_asking_about_slugs(monkeypatch, new, lambda: ingest_records([local], source="local"))
     with pytest.raises(UpstreamError) as stopped:
         sync_events(connect(fake), since="auto")
     assert str(stopped.value).endswith(
@@ -796,7 +795,7 @@ def test_a_slug_a_local_import_takes_while_the_upstream_is_asked_is_a_fault_to_t
     )
     assert Event.objects.get(slug="taken-here").pk == 99002
 
-    monkeypatch.setattr(sync, "slugs_freed", asking)
+    monkeypatch.undo()
     summary = sync_events(connect(fake), since="auto")
     assert Event.objects.get(slug="taken-here").pk == 99001
     assert (summary.pruned, Event.objects.filter(pk=99002).exists()) == (1, False)

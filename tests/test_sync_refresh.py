@@ -13,12 +13,11 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from events.models import Event
-from ingest import sync
 from ingest.models import SyncCheckpoint
 
 from .conftest import fixture_events
 from .fake_upstream import stamp
-from .sync_fixtures import FAST, THIN, sync_log
+from .sync_fixtures import FAST, THIN, sync_log, written_while_asking_about_slugs
 
 pytestmark = pytest.mark.django_db
 
@@ -134,15 +133,12 @@ def test_a_newer_copy_imported_while_the_refresh_asks_about_slugs_is_left_as_it_
     imported = tmp_path / "newer.json"
     newer = copy.deepcopy(soon) | {"name": "Imported", "last_updated": text(held.last_updated + 2 * DAY)}
     imported.write_text(json.dumps([newer]))
-    asking = sync.slugs_freed
 
-    def import_while_asking(upstream, url, records):
-        freed = asking(upstream, url, records)
-        if soon in records:  # the refresh's page, not the pass's from the checkpoint before it
-            call_command("import_ll2", str(imported), "--no-progress", stdout=io.StringIO())
-        return freed
+    def import_newer():
+        call_command("import_ll2", str(imported), "--no-progress", stdout=io.StringIO())
 
-    monkeypatch.setattr(sync, "slugs_freed", import_while_asking)
+    # On the refresh's page, not the pass's from the checkpoint before it.
+    written_while_asking_about_slugs(monkeypatch, soon, import_newer)
     assert sync_ll2("--base-url", fake.base_url, "--refresh", *FAST) == (
         f"{fake.base_url}: 2 pages: 0 created, 0 updated, 1 unchanged, 0 pruned\n"
     )
