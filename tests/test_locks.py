@@ -18,9 +18,11 @@ def test_locks_hold_every_pinned_dependency_at_its_pin():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     production = pins((ROOT / "requirements.lock").read_text())
     development = pins((ROOT / "requirements-dev.lock").read_text())
+    benchmark = pins((ROOT / "requirements-bench.lock").read_text())
     assert pins("\n".join(project["dependencies"])).items() <= production.items()
     assert pins("\n".join(project["optional-dependencies"]["dev"])).items() <= development.items()
-    assert production.items() <= development.items()
+    assert pins("\n".join(project["optional-dependencies"]["bench"])).items() <= benchmark.items()
+    assert production.items() <= development.items() <= benchmark.items()
 
 
 def test_the_installers_lock_holds_uv_alone():
