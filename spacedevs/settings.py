@@ -356,7 +356,7 @@ WHITENOISE_USE_FINDERS = switch("WHITENOISE_USE_FINDERS", False)
 # Plain compressed storage, not the manifest one: tests render the browsable API without collectstatic.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "spacedevs.static_storage.CompressedWhenChangedStorage"},
 }
 # Source maps, 7 of the 10 MB collected, are read by a browser's developer tools alone: compressing them was
 # 7 of collectstatic's 12 s (bin/serve, the image's build).

@@ -12,7 +12,6 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
-from whitenoise.storage import CompressedStaticFilesStorage
 
 from spacedevs.refused import RefusedSetting
 
@@ -142,22 +141,3 @@ def test_the_default_database_passes_the_system_checks(tmp_path):
         "",
         "System check identified no issues (1 silenced).\n",
     )
-
-
-def test_collected_static_files_are_compressed_but_for_source_maps(tmp_path):
-    """collectstatic's storage compresses what browsers load, and leaves source maps, which only a browser's
-    developer tools read, as they are (7 of the 10 MB collected)."""
-    text = "function f() { return 1; }\n" * 100
-    for name in ("app.js", "app.js.map", "app.css"):
-        (tmp_path / name).write_text(text)
-    storage = CompressedStaticFilesStorage(location=tmp_path)
-    list(storage.post_process({name: (storage, name) for name in ("app.js", "app.js.map", "app.css")}))
-    assert sorted(path.name for path in tmp_path.iterdir()) == [
-        "app.css",
-        "app.css.br",
-        "app.css.gz",
-        "app.js",
-        "app.js.br",
-        "app.js.gz",
-        "app.js.map",
-    ]
