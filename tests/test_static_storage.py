@@ -11,11 +11,16 @@ TEXT = "function f() { return 1; }\n" * 100
 NAMES = ("app.js", "app.js.map", "app.css")
 
 
-def collected(tmp_path, text=TEXT):
-    """The project's static storage over `tmp_path`, holding NAMES as collectstatic would have copied them."""
+def storage_at(path):
+    """The project's static storage (STORAGES["staticfiles"]) over the folder `path`."""
+    return import_string(settings.STORAGES["staticfiles"]["BACKEND"])(location=path)
+
+
+def collected(tmp_path):
+    """The storage over `tmp_path`, holding NAMES as collectstatic would have copied them."""
     for name in NAMES:
-        (tmp_path / name).write_text(text)
-    return import_string(settings.STORAGES["staticfiles"]["BACKEND"])(location=tmp_path)
+        (tmp_path / name).write_text(TEXT)
+    return storage_at(tmp_path)
 
 
 def compressed(storage, **options):
@@ -65,5 +70,5 @@ def test_a_file_with_one_copy_older_than_itself_is_compressed_again(tmp_path):
 
 
 def test_a_dry_run_reads_no_file(tmp_path):
-    storage = import_string(settings.STORAGES["staticfiles"]["BACKEND"])(location=tmp_path)
-    assert compressed(storage, dry_run=True) == []  # collectstatic --dry-run copied nothing there
+    # collectstatic --dry-run copied nothing there
+    assert compressed(storage_at(tmp_path), dry_run=True) == []
