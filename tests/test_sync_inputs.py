@@ -295,6 +295,24 @@ def test_a_user_and_password_and_a_token_exit_2(fake_ll2, sync_ll2, monkeypatch)
     assert (str(failed.value), failed.value.returncode, fake.calls()) == (message, 2, [])
 
 
+@pytest.mark.parametrize("given", ["a-key\n", " a-key\r\n", "\ta-key "])
+def test_a_token_is_sent_without_the_white_space_around_it(fake_ll2, sync_ll2, monkeypatch, given):
+    fake = fake_ll2(EVENTS[:3])
+    monkeypatch.setenv("LL2_API_TOKEN", given)  # read from a file, or from a .env written on Windows
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    assert {call.authorization for call in fake.requests} == {"Token a-key"}
+
+
+@pytest.mark.parametrize("given", ["a SECRET", "SECRET\nkey", "SECRÉT", "SECRET=key", "SECRET\x00", " "])
+def test_a_token_no_authorization_header_may_hold_exits_2_unrepeated(fake_ll2, sync_ll2, given):
+    fake = fake_ll2(EVENTS[:3])
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", fake.base_url, "--token", given, *FAST)
+    assert failed.value.returncode == 2
+    assert "SECRET" not in str(failed.value) and "(not shown: it is a secret)" in str(failed.value)
+    assert fake.calls() == []
+
+
 def test_the_url_stored_is_the_one_given_less_its_user_and_password(fake_ll2, sync_ll2):
     fake = fake_ll2(EVENTS[:3])
     given = fake.base_url.replace("http://", "HTTP://")  # as written, the scheme's case too

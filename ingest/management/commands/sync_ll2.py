@@ -3,6 +3,7 @@ import datetime
 import logging
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -42,6 +43,8 @@ USAGE = 2
 STOPPED = 128 + signal.SIGTERM
 INTERRUPTED = 128 + signal.SIGINT
 DEFAULT_RATE = "15/3600"
+# What an Authorization header's credentials may hold (RFC 9110's token68): an API key is sent as it is.
+TOKEN68 = re.compile(r"[A-Za-z0-9._~+/-]+=*")
 
 
 def since_value(text):
@@ -79,6 +82,22 @@ def check_prune_fraction(options):
     value = options["max_prune_fraction"]
     if not 0 <= value <= 1:  # NaN too, which would let any prune through
         raise ValueError(f"--max-prune-fraction: expected a number from 0 to 1, got {value:g}")
+
+
+def checked_token(token):
+    """--token (or LL2_API_TOKEN): None, or the key without the white space around it (a secret read from a
+    file or a .env written on Windows ends with a line break). Refused, and never repeated, where it holds
+    what no Authorization header may: the HTTP client's error would show it whole, in every retry's log
+    line."""
+    if token is None:
+        return None
+    key = token.strip()
+    if not TOKEN68.fullmatch(key):
+        raise ValueError(
+            "--token (LL2_API_TOKEN): expected an API key of letters, digits and - . _ ~ + / (= at its end); "
+            "it holds other characters (not shown: it is a secret)"
+        )
+    return key
 
 
 def check_base_url(options, token):
@@ -184,7 +203,7 @@ class Command(BaseCommand):
             rate = Budget.parse(options["rate"]) if options["rate"] else None
             check_seconds(options)
             check_prune_fraction(options)
-            token = options["token"] or os.environ.get("LL2_API_TOKEN")
+            token = checked_token(options["token"] or os.environ.get("LL2_API_TOKEN"))
             check_base_url(options, token)
         except ValueError as error:
             raise CommandError(str(error), returncode=USAGE) from None
