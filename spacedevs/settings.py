@@ -47,6 +47,15 @@ def items(name, default):
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
+def is_origin(text):
+    """Whether `text` is an origin as a browser sends it (a scheme and a host, perhaps a port, and nothing
+    after), or one of the values django-cors-headers takes besides (`null`, `file://`)."""
+    if text in ("null", "file://"):
+        return True
+    parts = urlsplit(text)
+    return bool(parts.scheme and parts.netloc) and not (parts.path or parts.query or parts.fragment)
+
+
 def database(name, url):
     """The settings of the database at `url`, from the variable `name`, refused without showing the URL (its
     password; a `/` or `?` in it ends the host part early, and django-environ's error quotes the rest)."""
@@ -363,7 +372,15 @@ STORAGES = {
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 
 # A public, read-only API: browser dashboards on any origin may read it (set CORS_ALLOWED_ORIGINS to narrow).
-CORS_ALLOWED_ORIGINS = items("CORS_ALLOWED_ORIGINS", [])
+CORS_ALLOWED_ORIGINS = [
+    checked(
+        "CORS_ALLOWED_ORIGINS",
+        origin,
+        is_origin,
+        "origins like https://dashboard.example.org, comma-separated",
+    )
+    for origin in items("CORS_ALLOWED_ORIGINS", [])
+]
 CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_URLS_REGEX = r"^/(?!admin/)"

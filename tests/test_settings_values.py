@@ -90,6 +90,7 @@ def test_a_value_that_is_not_what_the_variable_takes_stops_the_start(name, value
             " https://a.example.org ,https://b.example.org",
             "['https://a.example.org', 'https://b.example.org']",
         ),
+        ("CORS_ALLOWED_ORIGINS", "http://127.0.0.1:8080,null", "['http://127.0.0.1:8080', 'null']"),
         ("REDIS_URL", "unix:///run/redis.sock", "unix:///run/redis.sock"),
         (
             "REDIS_URL",
@@ -127,6 +128,23 @@ def test_no_allowed_host_stops_the_start_unless_debugging(hosts):
     )
     debugging = start("ALLOWED_HOSTS", SECRET_KEY=KEY, ALLOWED_HOSTS=hosts, DEBUG="true")
     assert debugging.stdout.strip() == "[]", debugging.stderr  # Django's local hosts, then
+
+
+@pytest.mark.parametrize(
+    ("origins", "refused"),
+    [
+        # django-cors-headers' system check refused it in a traceback, and for commands alone: gunicorn
+        # served, and let the page at `Origin: notanorigin` read the API.
+        ("notanorigin", "notanorigin"),
+        ("https://a.example.org, b.example.org", "b.example.org"),
+        ("https://a.example.org/", "https://a.example.org/"),  # a browser's Origin has no path
+        ("https://a.example.org?x", "https://a.example.org?x"),
+    ],
+)
+def test_an_origin_no_browser_sends_stops_the_start(origins, refused):
+    result = start("CORS_ALLOWED_ORIGINS", SECRET_KEY=KEY, CORS_ALLOWED_ORIGINS=origins)
+    expected = "origins like https://dashboard.example.org, comma-separated"
+    assert refusal(result) == f"CORS_ALLOWED_ORIGINS must be {expected}, not {refused!r}"
 
 
 def test_replica_urls_are_read_without_their_spaces():
