@@ -32,13 +32,15 @@ LL2_BASE_URL = f"https://ll.thespacedevs.com/{API_VERSION}"
 def without_credentials(url):
     """`url` without its user and password, cut out of it as written (the rest byte for byte: the same
     upstream is the same checkpoint with them or without), and those as httpx's Basic auth (None without a
-    user or a password, as httpx takes a bare `@`). The URL names the upstream in the log, the checkpoint
-    and the API root, where a password has no place. (ingest/migrations/0002 cuts them alike.)"""
+    user or a password, as httpx takes a bare `@`). The first `@` ends them, so that an `@` in them not
+    percent-encoded is left in the URL, which check_base_url refuses (taken at the last, as urlsplit takes
+    it, the password ran on to it). The URL names the upstream in the log, the checkpoint and the API root,
+    where a password has no place. (ingest/migrations/0002 cut them alike, at the last `@`.)"""
     try:
         parts = urlsplit(url)
     except ValueError:  # not a URL: httpx's error names it, as for any URL it cannot use
         return url, None
-    userinfo, at, _ = parts.netloc.rpartition("@")
+    userinfo, at, _ = parts.netloc.partition("@")
     start = url.find("//") + 2  # urlsplit reads past tabs and line breaks, which the text still has
     if not at or not url.startswith(f"{userinfo}@", start):
         return url, None

@@ -273,6 +273,7 @@ def test_a_password_in_the_base_url_is_sent_and_never_shown(fake_ll2, sync_ll2, 
         "mirror:ab?cdSECRET",
         "mirror:ab#cdSECRET",
         "mirror:SECRET@[::1",
+        "mirror:ab@cdSECRET",  # taken at the last @, the password ran on to it
         "mirror:SE\tCRET",
     ],
 )
