@@ -357,7 +357,17 @@ USE_TZ = True
 # Django 6's default for URL form fields (the admin), adopted now.
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
-STATIC_URL = "static/"
+# Served under a path (a proxy's /mirror/…), gunicorn takes it from SCRIPT_NAME in its environment, and Django
+# every link from the request. Not STATIC_URL's: Django prefixes a relative one with the script prefix of the
+# moment it is first read, and WhiteNoise reads it as a worker boots, before any request ("/" for good).
+SCRIPT_NAME = checked(
+    "SCRIPT_NAME",
+    os.environ.get("SCRIPT_NAME", "").rstrip("/"),
+    lambda path: not path or (path.startswith("/") and urlsplit(path).path == path),
+    "a path like /mirror (or empty)",
+)
+STATIC_URL = f"{SCRIPT_NAME}/static/"
+WHITENOISE_STATIC_PREFIX = "/static/"  # what WhiteNoise finds in a request's path, past SCRIPT_NAME
 STATIC_ROOT = os.environ.get("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 STATIC_ROOT = Path(checked("STATIC_ROOT", STATIC_ROOT, str.strip, "a directory"))
 # WhiteNoise's development mode: static files straight from the apps, no collectstatic (the browser test).

@@ -5,6 +5,7 @@ left out, and its sign-in attempts are limited."""
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -69,6 +70,30 @@ def server(tmp_path_factory, sqlite_databases):
 def test_gunicorn_believes_no_forwarded_scheme(server):
     response = http_get(f"{server.base_url}/events/352/", headers={"X-Forwarded-Proto": "https"})
     assert response.json()["url"].startswith("http://127.0.0.1:")
+
+
+def test_under_a_path_prefix_every_link_and_static_file_follows_it(tmp_path, sqlite_databases):
+    """A proxy forwarding https://example.org/mirror/… whole, gunicorn given SCRIPT_NAME (README:
+    Deploying). The browsable pages' static files were at /static/…, outside the prefix, which the proxy
+    does not forward: WhiteNoise read STATIC_URL as the worker booted, and Django prefixed it with that
+    moment's "/"."""
+    instance = Instance.copy_of(
+        sqlite_databases["imported"], tmp_path, SCRIPT_NAME="/mirror", WHITENOISE_USE_FINDERS="true"
+    ).launch()
+    origin = instance.base_url.removesuffix("/2.3.0")
+    instance.base_url = f"{origin}/mirror/2.3.0"
+    try:
+        instance.ready()
+        page = http_get(f"{instance.base_url}/events/352/", headers={"Accept": "text/html"}).text
+        stylesheets = re.findall(r'<link rel="stylesheet" type="text/css" href="([^"]+)"', page)
+        assert stylesheets and all(path.startswith("/mirror/static/") for path in stylesheets)
+        assert {http_get(f"{origin}{path}").status_code for path in stylesheets} == {200}
+        assert (
+            http_get(f"{instance.base_url}/events/352/").json()["url"] == f"{instance.base_url}/events/352/"
+        )
+        assert http_get(f"{origin}/mirror/health/").json() == {"status": "ok"}
+    finally:
+        instance.stop()
 
 
 def test_long_request_lines_reach_the_apis_own_check(server):

@@ -68,6 +68,10 @@ def refusal(result):
         ("DATABASE_CONNECT_TIMEOUT", "0", "a whole number, 2 seconds or more (libpq reads 1 as 2)"),
         ("DATABASE_STATEMENT_TIMEOUT", "-1", "a number, over 0 seconds"),
         ("DATABASE_RETRY_AFTER", "-5", "a whole number, 0 seconds or more"),
+        # gunicorn's too: a request path would never start with it (each a 500 of gunicorn's).
+        ("SCRIPT_NAME", "mirror", "a path like /mirror (or empty)"),
+        ("SCRIPT_NAME", "/mirror?x", "a path like /mirror (or empty)"),
+        ("SCRIPT_NAME", "//mirror", "a path like /mirror (or empty)"),
     ],
 )
 def test_a_value_that_is_not_what_the_variable_takes_stops_the_start(name, value, expected):
