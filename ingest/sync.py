@@ -62,6 +62,9 @@ class SyncSummary:
     events: Counter = field(default_factory=Counter)
     pages: int = 0
     pruned: int = 0
+    # Where the next page starts (sync_events): a run cut short after the pages counted, run again with it as
+    # `since`, reads on from there (those sharing its moment again, imported as unchanged).
+    resume_from: datetime.datetime | None = None
 
     def add(self, tally, freed):
         """Count a page imported: its `tally`, and the events `freed` deleted (slugs_freed)."""
@@ -409,6 +412,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
             raise
         imported.update(keys)
         summary.add(tally, freed)
+        summary.resume_from = cursor
         if on_page is not None:
             on_page(page, summary)
         if over or (not in_group and (page["next"] is None or not page["results"])):

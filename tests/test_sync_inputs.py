@@ -25,7 +25,7 @@ from ingest.models import SyncCheckpoint
 from ingest.upstream import Budget, Retry, Upstream, answered_at, retry_after
 from spacedevs.models import DataState
 
-from .fake_upstream import FakeClock, stamp
+from .fake_upstream import FakeClock, sort_key, stamp
 from .sync_fixtures import FAST, THIN, closed_port_url, sync_log
 
 pytestmark = pytest.mark.django_db
@@ -416,6 +416,26 @@ def test_a_budget_wait_longer_than_a_wait_can_take_ends_at_sigterm(fake_ll2, syn
     assert logged.getvalue() == "page 1: 10 of 15 events left\nstopped\n"
     assert Event.objects.count() == 10
     assert len(fake.calls()) == 1
+
+
+def test_a_run_from_before_the_checkpoint_cut_short_says_where_to_take_it_up(fake_ll2, sync_ll2):
+    fake = fake_ll2(EVENTS, page_size=10)
+    sync_ll2("--base-url", fake.base_url, *FAST)  # synced: the checkpoint past every event
+    Event.objects.all().delete()  # to be filled again
+    fake.script(None, ("html",))  # the second page's answer stops the run
+    with pytest.raises(CommandError) as stopped:
+        sync_ll2("--base-url", fake.base_url, "--since", "all", *FAST)
+    # The first page's newest stamp, from its whole second (a run reads from there).
+    moment = stamp(sorted(EVENTS, key=sort_key)[9]["last_updated"]).replace(microsecond=0)
+    since = moment.isoformat().replace("+00:00", "Z")
+    assert str(stopped.value).endswith(f"; `sync_ll2 --since {since}` takes the run up where it stopped")
+    # From the checkpoint, which never goes back: the newest event alone, within its overlap.
+    assert sync_ll2("--base-url", fake.base_url, *FAST).endswith(
+        ": 1 page: 1 created, 0 updated, 0 unchanged, 0 pruned\n"
+    )
+    assert Event.objects.count() == 11
+    sync_ll2("--base-url", fake.base_url, "--since", since, *FAST)
+    assert Event.objects.count() == 15
 
 
 # --- Backoff ------------------------------------------------------------------------------------------------

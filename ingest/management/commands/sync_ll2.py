@@ -208,6 +208,7 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error), returncode=USAGE) from None
         self.stopping = threading.Event()
+        self.resume_from = None
         previous_handler = signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
         upstream = None
         try:
@@ -224,26 +225,35 @@ class Command(BaseCommand):
             )
             self.serve(upstream, since, options)
         except SyncStopped:
-            self.log("stopped")
+            self.log(self.taken_up("stopped"))
             if not options["watch"]:  # a run cut short is no success: 128 + SIGTERM, as a shell has it
-                raise CommandError("stopped (SIGTERM) before the sync was done", returncode=STOPPED) from None
+                message = self.taken_up("stopped (SIGTERM) before the sync was done")
+                raise CommandError(message, returncode=STOPPED) from None
         except KeyboardInterrupt:
             raise CommandError(
-                "interrupted: the pages imported before are whole (a page under way is not)",
+                self.taken_up("interrupted: the pages imported before are whole (a page under way is not)"),
                 returncode=INTERRUPTED,
             ) from None
         except SyncBusy as error:
             raise CommandError(str(error)) from None
         except UnreachableError as error:
-            raise CommandError(str(error), returncode=USAGE) from None
+            raise CommandError(self.taken_up(str(error)), returncode=USAGE) from None
         except (UpstreamError, IngestError, PruneRefused) as error:
-            raise CommandError(str(error)) from None
+            raise CommandError(self.taken_up(str(error))) from None
         except DatabaseError as error:
-            raise CommandError(first_line(error)) from None
+            raise CommandError(self.taken_up(first_line(error))) from None
         finally:
             if upstream is not None:
                 upstream.close()
             signal.signal(signal.SIGTERM, previous_handler)
+
+    def taken_up(self, message):
+        """`message`, and how to take up a run from `--since` that was cut short: the checkpoint, which never
+        goes back, does not, when the run began before it (`--since all` on a mirror that has synced)."""
+        if self.resume_from is None:
+            return message
+        moment = self.resume_from.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return f"{message}; `sync_ll2 --since {moment}` takes the run up where it stopped"
 
     def serve(self, upstream, since, options):
         """The first pass, then --watch's polls, holding the sync lock throughout. After the first pass, a
@@ -289,6 +299,8 @@ class Command(BaseCommand):
 
         def on_page(page, summary):
             nonlocal progress
+            if since != "auto":
+                self.resume_from = summary.resume_from
             if progress is None:
                 progress = self.progress(page["count"], upstream)
             progress.update(len(page["results"]))
@@ -305,6 +317,7 @@ class Command(BaseCommand):
         finally:
             if progress is not None:
                 progress.close()
+        self.resume_from = None  # the run's pages are in
         refresh_failed = None
         if options["refresh"]:
             try:
