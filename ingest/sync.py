@@ -62,8 +62,9 @@ class SyncSummary:
     events: Counter = field(default_factory=Counter)
     pages: int = 0
     pruned: int = 0
-    # Where the next page starts (sync_events): a run cut short after the pages counted, run again with it as
-    # `since`, reads on from there (those sharing its moment again, imported as unchanged).
+    # The moment the next page reads from (sync_events; in a group of events sharing a last_updated, the
+    # group's): a run cut short after the pages counted, run again with it as `since`, reads on from there
+    # (the events of that moment, or the whole group, again: imported as unchanged).
     resume_from: datetime.datetime | None = None
 
     def add(self, tally, freed):

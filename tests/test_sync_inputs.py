@@ -304,7 +304,15 @@ def test_a_token_is_sent_without_the_white_space_around_it(fake_ll2, sync_ll2, m
     assert {call.authorization for call in fake.requests} == {"Token a-key"}
 
 
-@pytest.mark.parametrize("given", ["a SECRET", "SECRET\nkey", "SECRÉT", "SECRET=key", "SECRET\x00", " "])
+@pytest.mark.parametrize("given", ["", " \n"])
+def test_an_empty_token_is_none(fake_ll2, sync_ll2, monkeypatch, given):
+    fake = fake_ll2(EVENTS[:3])
+    monkeypatch.setenv("LL2_API_TOKEN", given)  # the Compose file's, when no key is set
+    sync_ll2("--base-url", fake.base_url, *FAST)
+    assert {call.authorization for call in fake.requests} == {None}
+
+
+@pytest.mark.parametrize("given", ["a SECRET", "SECRET\nkey", "SECRÉT", "SECRET=key", "SECRET\x00"])
 def test_a_token_no_authorization_header_may_hold_exits_2_unrepeated(fake_ll2, sync_ll2, given):
     fake = fake_ll2(EVENTS[:3])
     with pytest.raises(CommandError) as failed:

@@ -37,6 +37,7 @@ from ingest.upstream import (
 )
 from ingest.values import parse_datetime
 from spacedevs.faults import is_database_unavailable, is_deadlock
+from spacedevs.middleware import iso_utc
 from spacedevs.models import DataState
 
 USAGE = 2
@@ -85,13 +86,14 @@ def check_prune_fraction(options):
 
 
 def checked_token(token):
-    """--token (or LL2_API_TOKEN): None, or the key without the white space around it (a secret read from a
-    file or a .env written on Windows ends with a line break). Refused, and never repeated, where it holds
-    what no Authorization header may: the HTTP client's error would show it whole, in every retry's log
-    line."""
-    if token is None:
+    """--token (or LL2_API_TOKEN): the key without the white space around it (a secret read from a file or a
+    .env written on Windows ends with a line break), or None for none (the Compose file passes an empty
+    LL2_API_TOKEN when no key is set). Refused, and never repeated, unless it is a token68 (RFC 9110), what
+    an Authorization header's credentials are: a key that is no header value at all was shown whole by the
+    HTTP client's error, in every retry's log line."""
+    key = (token or "").strip()
+    if not key:
         return None
-    key = token.strip()
     if not TOKEN68.fullmatch(key):
         raise ValueError(
             "--token (LL2_API_TOKEN): expected an API key of letters, digits and - . _ ~ + / (= at its end); "
@@ -252,8 +254,7 @@ class Command(BaseCommand):
         goes back, does not, when the run began before it (`--since all` on a mirror that has synced)."""
         if self.resume_from is None:
             return message
-        moment = self.resume_from.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-        return f"{message}; `sync_ll2 --since {moment}` takes the run up where it stopped"
+        return f"{message}; `sync_ll2 --since {iso_utc(self.resume_from)}` takes the run up where it stopped"
 
     def serve(self, upstream, since, options):
         """The first pass, then --watch's polls, holding the sync lock throughout. After the first pass, a
