@@ -36,10 +36,12 @@ def connection_to(bind):
     return http.client.HTTPConnection(LOOPBACK.get(host, host), port, timeout=TIMEOUT_SECONDS)
 
 
-def is_ready(bind):
+def is_ready(bind, script_name=""):
+    """Whether the server bound to `bind` answers `/ready/` with 200, under the path gunicorn serves from
+    (`script_name`, SCRIPT_NAME: outside it, gunicorn answers every path with a 500)."""
     connection = connection_to(bind)
     try:
-        connection.request("GET", "/ready/")
+        connection.request("GET", f"{script_name}/ready/")
         return connection.getresponse().status == 200
     except (OSError, http.client.HTTPException):
         return False
@@ -48,7 +50,8 @@ def is_ready(bind):
 
 
 def main():
-    sys.exit(0 if is_ready(os.environ.get("BIND", "127.0.0.1:8000")) else 1)
+    ready = is_ready(os.environ.get("BIND", "127.0.0.1:8000"), os.environ.get("SCRIPT_NAME", ""))
+    sys.exit(0 if ready else 1)
 
 
 if __name__ == "__main__":

@@ -47,13 +47,34 @@ def items(name, default):
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def is_origin(text):
-    """Whether `text` is an origin as a browser sends it (a scheme and a host, perhaps a port, and nothing
-    after), or one of the values django-cors-headers takes besides (`null`, `file://`)."""
+    """Whether `text` is an origin as a browser sends it (RFC 6454's serialization: a scheme and a host in
+    lower case, a port unless the scheme's default, nothing else), which django-cors-headers compares as
+    written, or one of the values it takes besides (`null`, `file://`)."""
     if text in ("null", "file://"):
         return True
-    parts = urlsplit(text)
-    return bool(parts.scheme and parts.netloc) and not (parts.path or parts.query or parts.fragment)
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:  # a bracket left open, a port out of range
+        return False
+    if not (parts.scheme and parts.hostname):
+        return False
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    shown = "" if port in (None, DEFAULT_PORTS.get(parts.scheme)) else f":{port}"
+    return text == f"{parts.scheme}://{host}{shown}"
+
+
+def is_script_name(text):
+    """Whether `text` is a path gunicorn can take for SCRIPT_NAME: from `/`, without a slash at its end
+    (gunicorn strips it whole from each request's path, which must then start with one), or empty."""
+    try:
+        return not text or (text.startswith("/") and not text.endswith("/") and urlsplit(text).path == text)
+    except ValueError:
+        return False
 
 
 def database(name, url):
@@ -362,9 +383,9 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 # moment it is first read, and WhiteNoise reads it as a worker boots, before any request ("/" for good).
 SCRIPT_NAME = checked(
     "SCRIPT_NAME",
-    os.environ.get("SCRIPT_NAME", "").rstrip("/"),
-    lambda path: not path or (path.startswith("/") and urlsplit(path).path == path),
-    "a path like /mirror (or empty)",
+    os.environ.get("SCRIPT_NAME", ""),
+    is_script_name,
+    "a path like /mirror (no / at its end), or empty",
 )
 STATIC_URL = f"{SCRIPT_NAME}/static/"
 WHITENOISE_STATIC_PREFIX = "/static/"  # what WhiteNoise finds in a request's path, past SCRIPT_NAME
@@ -387,7 +408,8 @@ CORS_ALLOWED_ORIGINS = [
         "CORS_ALLOWED_ORIGINS",
         origin,
         is_origin,
-        "origins like https://dashboard.example.org, comma-separated",
+        "origins as browsers send them, comma-separated: like https://dashboard.example.org or "
+        "http://127.0.0.1:8080 (in lower case, no default port, nothing after)",
     )
     for origin in items("CORS_ALLOWED_ORIGINS", [])
 ]

@@ -92,6 +92,17 @@ def test_under_a_path_prefix_every_link_and_static_file_follows_it(tmp_path, sql
             http_get(f"{instance.base_url}/events/352/").json()["url"] == f"{instance.base_url}/events/352/"
         )
         assert http_get(f"{origin}/mirror/health/").json() == {"status": "ok"}
+        # Every path the root's page links, its help text's to the documentation too.
+        root = http_get(f"{instance.base_url}/", headers={"Accept": "text/html"}).text
+        paths = set(re.findall(r'(?:href|src)="(/[^"]*)"', root))
+        assert "/mirror/2.3.0/swagger/" in paths
+        assert [path for path in paths if not path.startswith("/mirror/")] == []
+        # The image's health check, which asked for /ready/: outside the prefix, gunicorn's 500.
+        bind = origin.removeprefix("http://")
+        probe = subprocess.run(
+            [sys.executable, "-m", "spacedevs.probe"], cwd=ROOT, env=instance.env | {"BIND": bind}
+        )
+        assert probe.returncode == 0
     finally:
         instance.stop()
 

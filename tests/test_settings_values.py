@@ -69,9 +69,13 @@ def refusal(result):
         ("DATABASE_STATEMENT_TIMEOUT", "-1", "a number, over 0 seconds"),
         ("DATABASE_RETRY_AFTER", "-5", "a whole number, 0 seconds or more"),
         # gunicorn's too: a request path would never start with it (each a 500 of gunicorn's).
-        ("SCRIPT_NAME", "mirror", "a path like /mirror (or empty)"),
-        ("SCRIPT_NAME", "/mirror?x", "a path like /mirror (or empty)"),
-        ("SCRIPT_NAME", "//mirror", "a path like /mirror (or empty)"),
+        ("SCRIPT_NAME", "mirror", "a path like /mirror (no / at its end), or empty"),
+        ("SCRIPT_NAME", "/mirror?x", "a path like /mirror (no / at its end), or empty"),
+        ("SCRIPT_NAME", "//mirror", "a path like /mirror (no / at its end), or empty"),
+        ("SCRIPT_NAME", "//[x", "a path like /mirror (no / at its end), or empty"),
+        # gunicorn strips it whole: each path was then `2.3.0/…`, or `…` (every one a 404).
+        ("SCRIPT_NAME", "/mirror/", "a path like /mirror (no / at its end), or empty"),
+        ("SCRIPT_NAME", "/", "a path like /mirror (no / at its end), or empty"),
     ],
 )
 def test_a_value_that_is_not_what_the_variable_takes_stops_the_start(name, value, expected):
@@ -94,7 +98,11 @@ def test_a_value_that_is_not_what_the_variable_takes_stops_the_start(name, value
             " https://a.example.org ,https://b.example.org",
             "['https://a.example.org', 'https://b.example.org']",
         ),
-        ("CORS_ALLOWED_ORIGINS", "http://127.0.0.1:8080,null", "['http://127.0.0.1:8080', 'null']"),
+        (
+            "CORS_ALLOWED_ORIGINS",
+            "http://127.0.0.1:8080,null,http://[::1]:8080,https://a.example.org:8443",
+            "['http://127.0.0.1:8080', 'null', 'http://[::1]:8080', 'https://a.example.org:8443']",
+        ),
         ("REDIS_URL", "unix:///run/redis.sock", "unix:///run/redis.sock"),
         (
             "REDIS_URL",
@@ -143,11 +151,22 @@ def test_no_allowed_host_stops_the_start_unless_debugging(hosts):
         ("https://a.example.org, b.example.org", "b.example.org"),
         ("https://a.example.org/", "https://a.example.org/"),  # a browser's Origin has no path
         ("https://a.example.org?x", "https://a.example.org?x"),
+        # Never what a browser sends, which django-cors-headers compares as written: they matched no one.
+        ("https://A.example.org", "https://A.example.org"),
+        ("https://a.example.org:443", "https://a.example.org:443"),
+        ("https://u@a.example.org", "https://u@a.example.org"),
+        ("https://a.example.org#", "https://a.example.org#"),
+        # A traceback, not a line.
+        ("http://[::1", "http://[::1"),
+        ("https://a.example.org:99999", "https://a.example.org:99999"),
     ],
 )
 def test_an_origin_no_browser_sends_stops_the_start(origins, refused):
     result = start("CORS_ALLOWED_ORIGINS", SECRET_KEY=KEY, CORS_ALLOWED_ORIGINS=origins)
-    expected = "origins like https://dashboard.example.org, comma-separated"
+    expected = (
+        "origins as browsers send them, comma-separated: like https://dashboard.example.org or "
+        "http://127.0.0.1:8080 (in lower case, no default port, nothing after)"
+    )
     assert refusal(result) == f"CORS_ALLOWED_ORIGINS must be {expected}, not {refused!r}"
 
 

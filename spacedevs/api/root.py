@@ -2,7 +2,7 @@
 
 import contextlib
 
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, get_script_prefix
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from rest_framework import routers
@@ -32,7 +32,8 @@ class APIRootView(MethodFirstMixin, routers.APIRootView):
         return Response(links)
 
     def get_view_description(self, html=False):
-        help_text = formatting.dedent(self.__doc__)
+        # The documentation's links are paths from the site's root: under a script prefix, from there.
+        help_text = formatting.dedent(self.__doc__).replace("](/", f"]({get_script_prefix()}")
         state = self.request.data_state
         if not html:
             return f"{help_text}\n\n{provenance(state, f'<{state.synced_from}>')}"
