@@ -1,4 +1,5 @@
-"""The client's address, as the throttle counts it and the request log names it."""
+"""The client's address, as the throttle counts it and the request log names it, and the connections whose
+forwarded headers are believed."""
 
 import functools
 import ipaddress
@@ -35,3 +36,43 @@ def address_alone(given):
         return text
     mapped = getattr(address, "ipv4_mapped", None)
     return str(mapped or address)
+
+
+FORWARDED_HEADERS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+)
+
+
+class ForwardedByProxiesAlone:
+    """WSGI middleware: a request's forwarded headers (X-Forwarded-For, -Proto, -Host, -Port) are dropped
+    unless its connection comes from one of `networks` (TRUSTED_PROXY_ADDRESSES; none given: from any), before
+    anything reads them: the throttle's and the log's client address (TRUSTED_PROXIES), the scheme
+    (TRUST_X_FORWARDED_PROTO), the replay's key. A client reaching the server past its proxy could otherwise
+    choose the address it is counted as."""
+
+    def __init__(self, application, networks):
+        self.application = application
+        self.networks = tuple(ipaddress.ip_network(network, strict=False) for network in networks)
+
+    def __call__(self, environ, start_response):
+        if self.networks and not from_proxy(environ.get("REMOTE_ADDR"), self.networks):
+            for name in FORWARDED_HEADERS:
+                environ.pop(name, None)
+        return self.application(environ, start_response)
+
+
+@functools.lru_cache(maxsize=4096)
+def from_proxy(remote_address, networks):
+    """Whether a connection from `remote_address` (REMOTE_ADDR) comes from one of `networks`; a connection
+    with no address (a Unix socket's: a proxy on the same host) does."""
+    if not remote_address:
+        return True
+    try:
+        address = ipaddress.ip_address(address_alone(remote_address))
+    except ValueError:
+        return False
+    address = getattr(address, "ipv4_mapped", None) or address
+    return any(address in network for network in networks)

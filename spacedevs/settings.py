@@ -1,5 +1,6 @@
 """Django settings, read from the environment (see README: Configuration)."""
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -75,6 +76,15 @@ def is_script_name(text):
         return not text or (text.startswith("/") and not text.endswith("/") and urlsplit(text).path == text)
     except ValueError:
         return False
+
+
+def is_network(text):
+    """Whether `text` is an IP address or network (`10.0.0.7`, `10.0.0.0/8`, `fd00::/8`)."""
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def database(name, url):
@@ -349,6 +359,14 @@ ANONYMOUS_THROTTLE_RATE = checked(
     "like 15/hour (a count per second, minute, hour or day)",
 )
 TRUSTED_PROXIES = number("TRUSTED_PROXIES", 0, lambda v: v >= 0, "0 (none) or more")
+# The addresses of the proxies in front (spacedevs.addresses.ForwardedByProxiesAlone): the forwarded headers
+# of any other connection are dropped. None: every connection's are read.
+TRUSTED_PROXY_ADDRESSES = [
+    checked(
+        "TRUSTED_PROXY_ADDRESSES", item, is_network, "addresses or networks like 10.0.0.0/8, comma-separated"
+    )
+    for item in items("TRUSTED_PROXY_ADDRESSES", [])
+]
 # Bytes of responses each process keeps to answer repeated requests before Django (spacedevs/replay.py);
 # 0 turns that off.
 REPLAY_BYTES = number("REPLAY_BYTES", 24 * 1024 * 1024, lambda v: v >= 0, "0 (none) or more")

@@ -1,10 +1,11 @@
 """The WSGI application gunicorn serves: Django's, behind the replay of cached responses
-(spacedevs/replay.py)."""
+(spacedevs/replay.py), behind the check of who may send forwarded headers (spacedevs/addresses.py)."""
 
 import logging
 import os
 
 import django
+from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spacedevs.settings")
@@ -16,6 +17,7 @@ django.setup(set_prefix=False)  # get_wsgi_application(), in two steps
 logging.captureWarnings(True)
 django_application = WSGIHandler()
 
+from .addresses import ForwardedByProxiesAlone  # noqa: E402
 from .replay import ReplayedResponses  # noqa: E402 (needs the apps loaded)
 
-application = ReplayedResponses(django_application)
+application = ForwardedByProxiesAlone(ReplayedResponses(django_application), settings.TRUSTED_PROXY_ADDRESSES)

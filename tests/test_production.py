@@ -107,6 +107,28 @@ def test_under_a_path_prefix_every_link_and_static_file_follows_it(tmp_path, sql
         instance.stop()
 
 
+def test_a_client_past_the_proxies_cannot_choose_the_address_it_is_counted_as(tmp_path, sqlite_databases):
+    """TRUSTED_PROXIES believes X-Forwarded-For; TRUSTED_PROXY_ADDRESSES, from the proxies' connections alone
+    (this test's come from loopback, which is not one of them)."""
+    instance = Instance.copy_of(
+        sqlite_databases["empty"],
+        tmp_path,
+        TRUSTED_PROXIES="1",
+        TRUSTED_PROXY_ADDRESSES="10.0.0.0/8",
+        ANONYMOUS_THROTTLE_RATE="3/hour",
+    ).serve()  # its readiness check is the first request
+    try:
+        statuses = [
+            http_get(
+                f"{instance.base_url}/events/", headers={"X-Forwarded-For": f"198.51.100.{number}"}
+            ).status_code
+            for number in range(3)
+        ]
+    finally:
+        instance.stop()
+    assert statuses == [200, 200, 429]
+
+
 def test_long_request_lines_reach_the_apis_own_check(server):
     # Over gunicorn's default limit (4,094 bytes), under its longest (8,190).
     response = http_get(f"{server.base_url}/events/", params={"search": "x" * 6000})

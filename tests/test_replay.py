@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from events.models import Event
+from spacedevs.addresses import ForwardedByProxiesAlone
 from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import DataState
 from spacedevs.replay import RECORDING_OVERHEAD, ReplayedResponses, key_size
@@ -386,8 +387,10 @@ def test_gunicorn_serves_djangos_application_behind_the_replay():
     from spacedevs import gunicorn_config, wsgi
 
     assert gunicorn_config.wsgi_app == "spacedevs.wsgi"  # its `application`
-    assert isinstance(wsgi.application, ReplayedResponses)
-    assert wsgi.application.application is wsgi.django_application
+    # Behind the check of who may send forwarded headers, which the replay's key reads.
+    assert isinstance(wsgi.application, ForwardedByProxiesAlone)
+    assert isinstance(wsgi.application.application, ReplayedResponses)
+    assert wsgi.application.application.application is wsgi.django_application
 
 
 # Each pair: a request, then one that differs from it in a single input the response depends on (a link's

@@ -60,6 +60,12 @@ def refusal(result):
         # Values that would fail later: a 500 at the first request that uses them, or a limit that is none.
         ("BROTLI_QUALITY", "12", "a whole number, 0 to 11 (Brotli's qualities)"),
         ("TRUSTED_PROXIES", "-1", "a whole number, 0 (none) or more"),
+        ("TRUSTED_PROXY_ADDRESSES", "10.0.0.0/33", "addresses or networks like 10.0.0.0/8, comma-separated"),
+        (
+            "TRUSTED_PROXY_ADDRESSES",
+            "proxy.internal",
+            "addresses or networks like 10.0.0.0/8, comma-separated",
+        ),
         ("ADMIN_LOGIN_RATE", "10 per hour", "like 10/hour (a count per second, minute, hour or day)"),
         ("ADMIN_LOGIN_RATE", "0/hour", "like 10/hour (a count per second, minute, hour or day)"),
         ("ANONYMOUS_THROTTLE_RATE", "0/hour", "like 15/hour (a count per second, minute, hour or day)"),

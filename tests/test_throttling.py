@@ -15,6 +15,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from rest_framework.exceptions import AuthenticationFailed
 
+from spacedevs.addresses import ForwardedByProxiesAlone
 from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import APIKey, APITier, DataState
 from spacedevs.throttling import KeyAuthentication, sends_key, throttle_for
@@ -111,6 +112,38 @@ def test_behind_trusted_proxies_the_address_they_report_is_counted(client, setti
     assert client.get("/2.3.0/events/", HTTP_X_FORWARDED_FOR="203.0.113.7", **JSON).status_code == 429
     assert client.get("/2.3.0/events/", HTTP_X_FORWARDED_FOR="203.0.113.8", **JSON).status_code == 200
     assert usage(client, HTTP_X_FORWARDED_FOR="x, 203.0.113.7")["ident"] == "203.0.113.7"
+
+
+FORWARDED = {
+    "HTTP_X_FORWARDED_FOR": "198.51.100.7",
+    "HTTP_X_FORWARDED_PROTO": "https",
+    "HTTP_X_FORWARDED_HOST": "mirror.example",
+    "HTTP_X_FORWARDED_PORT": "443",
+}
+
+
+@pytest.mark.parametrize(
+    ("networks", "connection", "believed"),
+    [
+        ([], "203.0.113.9", True),  # none given: every connection's
+        (["10.0.0.0/8"], "10.1.2.3", True),
+        (["10.0.0.0/8"], "203.0.113.9", False),  # a client past the proxy
+        (["10.0.0.7"], "::ffff:10.0.0.7", True),
+        (["fd00::/8", "10.0.0.7"], "fd00::1", True),
+        (["10.0.0.0/8"], "unknown", False),
+        (["10.0.0.0/8"], "", True),  # a Unix socket's: a proxy on the same host
+    ],
+)
+def test_forwarded_headers_are_read_from_the_proxies_alone(networks, connection, believed):
+    seen = {}
+
+    def application(environ, start_response):
+        seen.update(environ)
+        return []
+
+    ForwardedByProxiesAlone(application, networks)({"REMOTE_ADDR": connection, **FORWARDED}, None)
+    assert {name: seen[name] for name in FORWARDED if name in seen} == (FORWARDED if believed else {})
+    assert seen["REMOTE_ADDR"] == connection
 
 
 @pytest.mark.usefixtures("limited")
