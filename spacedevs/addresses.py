@@ -55,16 +55,19 @@ class ForwardedByProxiesAlone:
 
     def __init__(self, application, networks):
         self.application = application
-        self.networks = tuple(ipaddress.ip_network(network, strict=False) for network in networks)
+        self.networks = tuple(map(ipaddress.ip_network, networks))
+        # Keyed by the address alone: a key holding the networks would hash each of them at every request.
+        self.from_proxy = functools.lru_cache(maxsize=4096)(
+            functools.partial(from_proxy, networks=self.networks)
+        )
 
     def __call__(self, environ, start_response):
-        if self.networks and not from_proxy(environ.get("REMOTE_ADDR"), self.networks):
+        if self.networks and not self.from_proxy(environ.get("REMOTE_ADDR")):
             for name in FORWARDED_HEADERS:
                 environ.pop(name, None)
         return self.application(environ, start_response)
 
 
-@functools.lru_cache(maxsize=4096)
 def from_proxy(remote_address, networks):
     """Whether a connection from `remote_address` (REMOTE_ADDR) comes from one of `networks`; a connection
     with no address (a Unix socket's: a proxy on the same host) does."""

@@ -53,8 +53,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 def is_origin(text):
     """Whether `text` is an origin as a browser sends it (RFC 6454's serialization: a scheme and a host in
-    lower case, a port unless the scheme's default, nothing else), which django-cors-headers compares as
-    written, or one of the values it takes besides (`null`, `file://`)."""
+    lower case, an IP address in its canonical form, a port unless the scheme's default, nothing else), which
+    django-cors-headers compares as written, or one of the values it takes besides (`null`, `file://`)."""
     if text in ("null", "file://"):
         return True
     try:
@@ -62,29 +62,38 @@ def is_origin(text):
         port = parts.port
     except ValueError:  # a bracket left open, a port out of range
         return False
-    if not (parts.scheme and parts.hostname):
-        return False
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    host = parts.hostname
+    if not (parts.scheme and host and host.isascii()) or any(character.isspace() for character in host):
+        return False  # a name in Unicode goes as its punycode
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        # A name whose last label is a number is an IPv4 address to a browser (`127.1`: 127.0.0.1).
+        if re.fullmatch(r"[0-9]+|0x[0-9a-f]*", host.rsplit(".", 1)[-1]):
+            return False
+    else:
+        host = f"[{address.compressed}]" if address.version == 6 else address.compressed
     shown = "" if port in (None, DEFAULT_PORTS.get(parts.scheme)) else f":{port}"
     return text == f"{parts.scheme}://{host}{shown}"
 
 
 def is_script_name(text):
     """Whether `text` is a path gunicorn can take for SCRIPT_NAME: from `/`, without a slash at its end
-    (gunicorn strips it whole from each request's path, which must then start with one), or empty."""
-    try:
-        return not text or (text.startswith("/") and not text.endswith("/") and urlsplit(text).path == text)
-    except ValueError:
-        return False
+    (gunicorn strips it whole from each request's path, which must then start with one), of characters a
+    path holds as they are (gunicorn compares it with the path as sent, percent-encoded; Django would
+    encode a `%` in it again in every link), or empty."""
+    return not text or bool(re.fullmatch(r"(/[A-Za-z0-9._~!$&'*+,;=:@-]+)+", text))
 
 
 def is_network(text):
-    """Whether `text` is an IP address or network (`10.0.0.7`, `10.0.0.0/8`, `fd00::/8`)."""
+    """Whether `text` is an IP address or network (`10.0.0.7`, `10.0.0.0/8`, `fd00::/8`): no address bits
+    past its prefix (`10.0.0.7/8` is a typo for one of two), IPv4 written as IPv4 (a connection's address
+    mapped into IPv6 is read as IPv4)."""
     try:
-        ipaddress.ip_network(text, strict=False)
+        network = ipaddress.ip_network(text)
     except ValueError:
         return False
-    return True
+    return not (network.version == 6 and network.subnet_of(ipaddress.ip_network("::ffff:0:0/96")))
 
 
 def database(name, url):
@@ -363,7 +372,11 @@ TRUSTED_PROXIES = number("TRUSTED_PROXIES", 0, lambda v: v >= 0, "0 (none) or mo
 # of any other connection are dropped. None: every connection's are read.
 TRUSTED_PROXY_ADDRESSES = [
     checked(
-        "TRUSTED_PROXY_ADDRESSES", item, is_network, "addresses or networks like 10.0.0.0/8, comma-separated"
+        "TRUSTED_PROXY_ADDRESSES",
+        item,
+        is_network,
+        "addresses or networks like 10.0.0.0/8 (no address bits past the prefix, IPv4 as IPv4), "
+        "comma-separated",
     )
     for item in items("TRUSTED_PROXY_ADDRESSES", [])
 ]

@@ -19,6 +19,9 @@ from .conftest import ROOT
 from .test_settings import start
 
 KEY = "x" * 50
+PROXY_ADDRESSES = (
+    "addresses or networks like 10.0.0.0/8 (no address bits past the prefix, IPv4 as IPv4), comma-separated"
+)
 
 
 def refusal(result):
@@ -60,12 +63,11 @@ def refusal(result):
         # Values that would fail later: a 500 at the first request that uses them, or a limit that is none.
         ("BROTLI_QUALITY", "12", "a whole number, 0 to 11 (Brotli's qualities)"),
         ("TRUSTED_PROXIES", "-1", "a whole number, 0 (none) or more"),
-        ("TRUSTED_PROXY_ADDRESSES", "10.0.0.0/33", "addresses or networks like 10.0.0.0/8, comma-separated"),
-        (
-            "TRUSTED_PROXY_ADDRESSES",
-            "proxy.internal",
-            "addresses or networks like 10.0.0.0/8, comma-separated",
-        ),
+        ("TRUSTED_PROXY_ADDRESSES", "10.0.0.0/33", PROXY_ADDRESSES),
+        ("TRUSTED_PROXY_ADDRESSES", "proxy.internal", PROXY_ADDRESSES),
+        ("TRUSTED_PROXY_ADDRESSES", "10.0.0.7/8", PROXY_ADDRESSES),  # 10.0.0.7, or 10.0.0.0/8?
+        # Never matched: a connection's address mapped into IPv6 is read as IPv4.
+        ("TRUSTED_PROXY_ADDRESSES", "::ffff:10.0.0.7", PROXY_ADDRESSES),
         ("ADMIN_LOGIN_RATE", "10 per hour", "like 10/hour (a count per second, minute, hour or day)"),
         ("ADMIN_LOGIN_RATE", "0/hour", "like 10/hour (a count per second, minute, hour or day)"),
         ("ANONYMOUS_THROTTLE_RATE", "0/hour", "like 15/hour (a count per second, minute, hour or day)"),
@@ -82,6 +84,10 @@ def refusal(result):
         # gunicorn strips it whole: each path was then `2.3.0/…`, or `…` (every one a 404).
         ("SCRIPT_NAME", "/mirror/", "a path like /mirror (no / at its end), or empty"),
         ("SCRIPT_NAME", "/", "a path like /mirror (no / at its end), or empty"),
+        # gunicorn compares it with the path as sent, percent-encoded (a 500 each); Django encodes a % again.
+        ("SCRIPT_NAME", "/my mirror", "a path like /mirror (no / at its end), or empty"),
+        ("SCRIPT_NAME", "/é", "a path like /mirror (no / at its end), or empty"),
+        ("SCRIPT_NAME", "/a%20b", "a path like /mirror (no / at its end), or empty"),
     ],
 )
 def test_a_value_that_is_not_what_the_variable_takes_stops_the_start(name, value, expected):
@@ -106,8 +112,9 @@ def test_a_value_that_is_not_what_the_variable_takes_stops_the_start(name, value
         ),
         (
             "CORS_ALLOWED_ORIGINS",
-            "http://127.0.0.1:8080,null,http://[::1]:8080,https://a.example.org:8443",
-            "['http://127.0.0.1:8080', 'null', 'http://[::1]:8080', 'https://a.example.org:8443']",
+            "http://127.0.0.1:8080,null,http://[::1]:8080,https://a.example.org:8443,https://xn--bcher-kva.example",
+            "['http://127.0.0.1:8080', 'null', 'http://[::1]:8080', 'https://a.example.org:8443', "
+            "'https://xn--bcher-kva.example']",
         ),
         ("REDIS_URL", "unix:///run/redis.sock", "unix:///run/redis.sock"),
         (
@@ -165,6 +172,12 @@ def test_no_allowed_host_stops_the_start_unless_debugging(hosts):
         # A traceback, not a line.
         ("http://[::1", "http://[::1"),
         ("https://a.example.org:99999", "https://a.example.org:99999"),
+        # Sent as xn--bcher-kva.example, [::1], [::ffff:7f00:1] and 127.0.0.1.
+        ("https://bücher.example", "https://bücher.example"),
+        ("http://[0:0::1]:8080", "http://[0:0::1]:8080"),
+        ("http://[::ffff:127.0.0.1]", "http://[::ffff:127.0.0.1]"),
+        ("http://127.1", "http://127.1"),
+        ("http://a b", "http://a b"),
     ],
 )
 def test_an_origin_no_browser_sends_stops_the_start(origins, refused):
