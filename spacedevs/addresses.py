@@ -69,13 +69,13 @@ class ForwardedByProxiesAlone:
 
 
 def from_proxy(remote_address, networks):
-    """Whether a connection from `remote_address` (REMOTE_ADDR) comes from one of `networks`; a connection
-    with no address (a Unix socket's: a proxy on the same host) does."""
+    """Whether a connection from `remote_address` (REMOTE_ADDR, read by address_alone: IPv4 mapped into IPv6
+    as IPv4) comes from one of `networks`; a connection with no address (a Unix socket's: a proxy on the
+    same host) does."""
     if not remote_address:
         return True
     try:
         address = ipaddress.ip_address(address_alone(remote_address))
     except ValueError:
         return False
-    address = getattr(address, "ipv4_mapped", None) or address
     return any(address in network for network in networks)
