@@ -47,13 +47,18 @@ def server(tmp_path_factory, sqlite_databases):
 
 
 @pytest.fixture(scope="module")
-def browser(server):  # after the server: closed first, its idle connections do not hold up the server's stop
+def browser(server, tmp_path_factory):
+    """Headless Chromium, after the server: closed first, its idle connections do not hold up the server's
+    stop."""
     assert CHROMEDRIVER, "bin/test sets CHROMEDRIVER"
+    # Chromium leaves its singleton socket's folder in TMPDIR when it quits (one in /tmp a run, without this).
+    temporary = {"TMPDIR": str(tmp_path_factory.mktemp("chromium"))}
     options = webdriver.ChromeOptions()
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    service = Service(executable_path=CHROMEDRIVER, env=os.environ | temporary)
+    driver = webdriver.Chrome(service=service, options=options)
     yield driver
     driver.quit()
 
