@@ -1,6 +1,7 @@
 """Every event on every route, in every mode, is what LL2's OpenAPI document says it is."""
 
 import pytest
+from jsonschema import ValidationError
 
 from .spec import MODE_SCHEMAS, assert_matches_schema
 
@@ -28,3 +29,11 @@ def test_every_listed_event_matches_the_spec(fixture_event_documents, client, ro
         seen += len(page["results"])
         url = page["next"]
     assert seen == page["count"] > 0
+
+
+def test_urls_are_held_to_rfc_3986(fixture_event_documents):
+    """The checks above hold every URL to `format: uri`, which jsonschema checks only with rfc3986-validator
+    installed (without it, any string passed): an IRI, with its non-ASCII path, is no URI."""
+    event = fixture_event_documents[352] | {"url": "https://example.org/ГК/"}
+    with pytest.raises(ValidationError, match="is not a 'uri'"):
+        assert_matches_schema(event, "EventEndpointDetailed")

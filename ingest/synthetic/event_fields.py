@@ -5,6 +5,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from .constants import (
     DATE_END,
@@ -125,7 +126,8 @@ def make_vid_urls(rng: random.Random, context: EventContext, name: str, slug: st
         else:
             source, url, feature_image = (
                 "x.com",
-                f"https://x.com/{context.agency['abbrev']}/status/{rng.getrandbits(60)}",
+                # Percent-encoded: LL2's schema says `uri` (RFC 3986), and one abbreviation is Cyrillic.
+                f"https://x.com/{quote(context.agency['abbrev'])}/status/{rng.getrandbits(60)}",
                 None,
             )
         start = context.timestamp - rng.randint(5, 60) * MINUTE if rng.random() < 0.6 else None
