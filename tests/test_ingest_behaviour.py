@@ -444,6 +444,17 @@ def test_urls_the_spec_leaves_unbounded_hold_2048_characters(seeded, client):
         ingest_records([event], source="too long")
 
 
+def test_urls_are_stored_and_served_as_sent(seeded, client):
+    """Neither checked nor rewritten: LL2's data holds RFC 3986 URIs, as its schema says, but an IRI (a
+    non-ASCII path, which Django's URLValidator takes) is served as LL2 sent it, not percent-encoded."""
+    iri = "https://x.com/ГК/status/1"
+    event = copy.deepcopy(SEED_EVENT)
+    event["vid_urls"][0]["url"] = event["image"]["image_url"] = iri
+    ingest_records([event], source="iri")
+    served = client.get("/2.3.0/events/352/?format=json").json()
+    assert (served["vid_urls"][0]["url"], served["image"]["image_url"]) == (iri, iri)
+
+
 def test_a_slug_another_event_holds_is_a_clear_error(seeded, tmp_path):
     other = copy.deepcopy(SEED_EVENT) | {"id": 353}
     path = write_json(tmp_path, "slug.json", [other])
