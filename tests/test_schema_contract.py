@@ -56,7 +56,7 @@ INTENDED = {
         and len(ours.get("enum", ())) == 1
         and {key: value for key, value in ours.items() if key != "enum"} == ll2
     ),
-    # URLs LL2 documents as plain strings are stored (and checked) as URLs.
+    # URLs LL2 documents as plain strings are URLFields (the admin checks them; imports store them as sent).
     "URLs are URLs": lambda kind, where, ll2, ours: kind == "property" and ours == ll2 | {"format": "uri"},
 }
 
