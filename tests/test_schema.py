@@ -28,7 +28,7 @@ OTHERS = ["format", "limit", "mode", "offset", "ordering", "search"]
 
 
 @pytest.fixture(scope="module")
-def schema(django_db_blocker):
+def schema(django_db_setup, django_db_blocker):
     from django.test import Client
 
     with django_db_blocker.unblock():
@@ -62,6 +62,7 @@ def test_list_operations_document_every_parameter(schema, path, extra):
     assert parameters["launch__ids"]["schema"] == {
         "type": "array",
         "items": {"type": "string", "format": "uuid"},
+        "maxItems": 216,
     }
 
 
@@ -146,5 +147,47 @@ def test_parameters_read_the_same_whatever_range_the_database_gives_integers(mon
     schema = SchemaGenerator().get_schema(request=None, public=True)
     parameters = schema["paths"]["/2.3.0/events/"]["get"]["parameters"]
     program = next(parameter["schema"] for parameter in parameters if parameter["name"] == "program")
-    assert program == {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}
+    items = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+    assert program == {"type": "array", "items": items, "maxItems": 1000}
     assert not [parameter["name"] for parameter in parameters if "int64" in str(parameter["schema"])]
+
+
+def bounded_parameters(schema, path):
+    """(name, schema) of each query parameter of `path` whose schema states a bound."""
+    for parameter in schema["paths"][path]["get"]["parameters"]:
+        stated = parameter["schema"]
+        if parameter["in"] == "query" and ("maxItems" in stated or "maxLength" in stated):
+            yield parameter["name"], stated
+
+
+# An item of each kind of list, which the fixtures' data need not hold (only `program` checks its ids).
+ITEMS = {"integer": "1", "string": "a"}
+UUID_ITEM = "8c2412ae-fbef-443f-aae8-db538f38eec6"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/2.3.0/events/", "/2.3.0/config/event_types/"])
+def test_the_stated_bounds_are_where_the_server_refuses(schema, client, path):
+    """A value at a bound the schema states is taken, and one past it is a 400 naming the parameter: a
+    client, or a fuzzer, that keeps to the schema is never refused."""
+    checked = set()
+    for name, stated in bounded_parameters(schema, path):
+        if stated["type"] == "array":
+            if name == "program":
+                continue  # its ids must exist: the bound is the same field's (IdChoicesField)
+            item = UUID_ITEM if stated["items"].get("format") == "uuid" else ITEMS[stated["items"]["type"]]
+            assert stated["maxItems"] == (216 if item == UUID_ITEM else 1000)  # 216 UUIDs: 7,991 characters
+            within = [",".join([item] * stated["maxItems"])]
+            past = [",".join([item] * (stated["maxItems"] + 1))]
+            if stated["items"].get("minLength") == 1:
+                past.append(f"{item},,{item}")
+        else:
+            within = ["a" * stated["maxLength"], "a\u0001b"]
+            past = ["a" * (stated["maxLength"] + 1), "a\u0000b"]
+        for value in within:
+            assert client.get(path, {name: value, "format": "json"}).status_code == 200, (name, value[:20])
+        for value in past:
+            response = client.get(path, {name: value, "format": "json"})
+            assert (response.status_code, list(response.json())) == (400, [name]), (name, value[:20])
+        checked.add(name)
+    assert checked >= ({"search"} if "config" in path else {"slug", "search", "video_url", "agency__ids"})

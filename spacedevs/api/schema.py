@@ -14,9 +14,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from .filters import IntegerFilter, RelatedIdChoicesFilter
+from .filters import MAX_LIST_ITEMS, IntegerFilter, RelatedIdChoicesFilter
 from .modes import ModeViewSetMixin
 from .numbers import INTEGER_RANGES, MAX_INTEGER
+from .parameters import MAX_VALUE_LENGTH
 from .renderers import CALENDAR_MEDIA_TYPE, FastJSONRenderer, renders_calendars
 from .versions import CANONICAL_PREFIX
 
@@ -24,6 +25,10 @@ from .versions import CANONICAL_PREFIX
 INT32 = dict(zip(("minimum", "maximum"), INTEGER_RANGES["IntegerField"], strict=True))
 ID_BOUNDS = {"minimum": 0, "maximum": MAX_INTEGER}
 RESPONSE_MODE_MARK = "x-response-mode"
+# A regular expression of any text without a NUL character (in JSON Schema's and Python's syntax alike).
+WITHOUT_NUL = "^[^\\u0000]*$"
+# The characters of a value of each format that has one length.
+FIXED_WIDTHS = {"uuid": len("8c2412ae-fbef-443f-aae8-db538f38eec6")}
 FORMAT_DESCRIPTION = (
     "The response's format instead of the Accept header's: `json`, or `ics` for a calendar feed."
 )
@@ -170,10 +175,30 @@ def ll2_forms(result, **kwargs):
             for parameter in operation.get("parameters", ()):
                 if parameter["in"] == "query":
                     parameter["allowEmptyValue"] = True  # an empty value is no value (LL2's and DRF's way)
+                    state_bounds(parameter["schema"])
                 if parameter["name"] == "format" and "description" not in parameter:
                     parameter["description"] = FORMAT_DESCRIPTION
     page_link_examples(result, kwargs.get("request"))
     return result
+
+
+def state_bounds(schema):
+    """The bounds a query parameter's value is checked against, where its schema can state them, so that
+    a client (or a fuzzer) that keeps to the schema is never refused: text has no NUL and at most
+    MAX_VALUE_LENGTH characters (`check_query_parameters`), and a list at most MAX_LIST_ITEMS items, none
+    of them empty (`CommaListField`, `IdChoicesField`), and as many UUIDs as MAX_VALUE_LENGTH characters
+    hold. Enums and formats exclude a NUL already. (A list of long numbers or texts reaches the length
+    before the count: no schema can say so.)"""
+    if schema.get("type") == "array":
+        fixed_width = FIXED_WIDTHS.get(schema["items"].get("format"))
+        schema["maxItems"] = MAX_LIST_ITEMS
+        if fixed_width is not None:  # the items and the commas between them
+            schema["maxItems"] = min(MAX_LIST_ITEMS, (MAX_VALUE_LENGTH + 1) // (fixed_width + 1))
+        schema = schema["items"]
+        if schema.get("type") == "string" and not {"enum", "format"} & schema.keys():
+            schema["minLength"] = 1
+    if schema.get("type") == "string" and not {"enum", "format"} & schema.keys():
+        schema.update(maxLength=MAX_VALUE_LENGTH, pattern=WITHOUT_NUL)
 
 
 def page_link_examples(result, request):
