@@ -195,10 +195,14 @@ def state_bounds(schema):
         if fixed_width is not None:  # the items and the commas between them
             schema["maxItems"] = min(MAX_LIST_ITEMS, (MAX_VALUE_LENGTH + 1) // (fixed_width + 1))
         schema = schema["items"]
-        if schema.get("type") == "string" and not {"enum", "format"} & schema.keys():
+        if _is_free_text(schema):
             schema["minLength"] = 1
-    if schema.get("type") == "string" and not {"enum", "format"} & schema.keys():
+    if _is_free_text(schema):
         schema.update(maxLength=MAX_VALUE_LENGTH, pattern=WITHOUT_NUL)
+
+
+def _is_free_text(schema):
+    return schema.get("type") == "string" and not {"enum", "format"} & schema.keys()
 
 
 def page_link_examples(result, request):
