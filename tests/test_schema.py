@@ -191,3 +191,26 @@ def test_the_stated_bounds_are_where_the_server_refuses(schema, client, path):
             assert (response.status_code, list(response.json())) == (400, [name]), (name, value[:20])
         checked.add(name)
     assert checked >= ({"search"} if "config" in path else {"slug", "search", "video_url", "agency__ids"})
+
+
+@pytest.mark.django_db
+def test_every_parameter_of_every_operation_has_a_one_line_description(schema):
+    """The `{id}` of detail routes too, in LL2's words for events."""
+    undescribed = [
+        (path, parameter["name"])
+        for path, operations in schema["paths"].items()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", ())
+        if not parameter.get("description") or "\n" in parameter["description"]
+    ]
+    assert undescribed == []
+    described = {
+        path: parameter["description"]
+        for path in ("/2.3.0/events/{id}/", "/2.3.0/launches/{id}/")
+        for parameter in schema["paths"][path]["get"]["parameters"]
+        if parameter["name"] == "id"
+    }
+    assert described == {
+        "/2.3.0/events/{id}/": "A unique integer value identifying this Event.",
+        "/2.3.0/launches/{id}/": "A UUID string identifying this Launch.",
+    }

@@ -2,6 +2,7 @@
 error a client can get, and LL2's 32-bit integers whatever the database."""
 
 from django.db import models
+from django.utils.text import capfirst
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
@@ -54,18 +55,13 @@ NOT_FOUND = {404: OpenApiResponse(ERROR_DETAIL, description="No such object (in 
 class ModeAutoSchema(AutoSchema):
     """Documents `?mode=` and, where a view has several modes, a response that is one of them by
     `response_mode` (named by the view's `polymorphic_component_name`), as LL2's own schema does; the error
-    responses every API view can give; an integer `{id}` for integer primary keys."""
+    responses every API view can give; a described `{id}`, an integer within its bounds or a UUID."""
 
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
         queryset = getattr(self.view, "queryset", None)
-        if (
-            self._is_detail()
-            and queryset is not None
-            and isinstance(queryset.model._meta.pk, models.IntegerField)
-        ):
-            ids = {"type": "integer", **ID_BOUNDS}
-            parameters = [*parameters, OpenApiParameter("id", ids, OpenApiParameter.PATH)]
+        if self._is_detail() and queryset is not None:
+            parameters = [*parameters, self._id_parameter(queryset.model)]
         if not isinstance(self.view, ModeViewSetMixin):
             return parameters
         mode = OpenApiParameter(
@@ -99,6 +95,18 @@ class ModeAutoSchema(AutoSchema):
             ),
             **errors,
         }
+
+    @staticmethod
+    def _id_parameter(model):
+        """`{id}`, described in LL2's words (Django's, with the models' capitalised names): an integer
+        within its bounds, or a UUID."""
+        name = capfirst(model._meta.verbose_name)
+        if isinstance(model._meta.pk, models.IntegerField):
+            ids = {"type": "integer", **ID_BOUNDS}
+            described = f"A unique integer value identifying this {name}."
+        else:
+            ids, described = OpenApiTypes.UUID, f"A UUID string identifying this {name}."
+        return OpenApiParameter("id", ids, OpenApiParameter.PATH, description=described)
 
     def _is_detail(self):
         return getattr(self.view, "detail", False) is True
