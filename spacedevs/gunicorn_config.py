@@ -122,6 +122,14 @@ def tune_allocator(log):
         log.warning("glibc refused the allocator's thresholds: a page's buffers are mapped afresh each time")
 
 
+def pass_paths_whole():
+    """gunicorn takes SCRIPT_NAME out of each request's path when its environment has one, and answers a path
+    outside it with an HTML 500; the app takes it out instead (spacedevs/script_name.py), having read it as
+    it loaded (settings.py)."""
+    os.environ.pop("SCRIPT_NAME", None)
+
+
 def post_worker_init(worker):
+    pass_paths_whole()
     tune_garbage_collector()
     tune_allocator(worker.log)

@@ -37,8 +37,8 @@ def connection_to(bind):
 
 
 def is_ready(bind, script_name=""):
-    """Whether the server bound to `bind` answers `/ready/` with 200, under the path gunicorn serves from
-    (`script_name`, SCRIPT_NAME: outside it, gunicorn answers every path with a 500)."""
+    """Whether the server bound to `bind` answers `/ready/` with 200, under the path it is reached at
+    (`script_name`, SCRIPT_NAME), as a proxy forwarding it whole asks."""
     connection = connection_to(bind)
     try:
         connection.request("GET", f"{script_name}/ready/")

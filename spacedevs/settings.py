@@ -78,10 +78,10 @@ def is_origin(text):
 
 
 def is_script_name(text):
-    """Whether `text` is a path gunicorn can take for SCRIPT_NAME: from `/`, without a slash at its end
-    (gunicorn strips it whole from each request's path, which must then start with one), of characters a
-    path holds as they are (gunicorn compares it with the path as sent, percent-encoded; Django would
-    encode a `%` in it again in every link), or empty."""
+    """Whether `text` can be SCRIPT_NAME, the path the server is reached under: from `/`, without a slash at
+    its end (taken whole out of a request's path, which must then start with one), of characters a path
+    holds as they are (a proxy compares it with the path as sent, percent-encoded; Django would encode a
+    `%` in it again in every link), or empty."""
     return not text or bool(re.fullmatch(r"(/[A-Za-z0-9._~!$&'*+,;=:@-]+)+", text))
 
 
@@ -409,9 +409,10 @@ USE_TZ = True
 # Django 6's default for URL form fields (the admin), adopted now.
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
-# Served under a path (a proxy's /mirror/…), gunicorn takes it from SCRIPT_NAME in its environment, and Django
-# every link from the request. Not STATIC_URL's: Django prefixes a relative one with the script prefix of the
-# moment it is first read, and WhiteNoise reads it as a worker boots, before any request ("/" for good).
+# Served under a path (a proxy's /mirror/…), the WSGI app takes it out of each request's path
+# (spacedevs/script_name.py), and Django writes every link from the request. Not STATIC_URL's: Django
+# prefixes a relative one with the script prefix of the moment it is first read, and WhiteNoise reads it as
+# a worker boots, before any request ("/" for good).
 SCRIPT_NAME = checked(
     "SCRIPT_NAME",
     os.environ.get("SCRIPT_NAME", ""),

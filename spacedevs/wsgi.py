@@ -1,5 +1,6 @@
 """The WSGI application gunicorn serves: Django's, behind the replay of cached responses
-(spacedevs/replay.py), behind the check of who may send forwarded headers (spacedevs/addresses.py)."""
+(spacedevs/replay.py), behind the check of who may send forwarded headers (spacedevs/addresses.py), under
+the path the server is reached at (spacedevs/script_name.py)."""
 
 import logging
 import os
@@ -19,5 +20,9 @@ django_application = WSGIHandler()
 
 from .addresses import ForwardedByProxiesAlone  # noqa: E402
 from .replay import ReplayedResponses  # noqa: E402 (needs the apps loaded)
+from .script_name import ServedUnderScriptName  # noqa: E402
 
-application = ForwardedByProxiesAlone(ReplayedResponses(django_application), settings.TRUSTED_PROXY_ADDRESSES)
+application = ServedUnderScriptName(
+    ForwardedByProxiesAlone(ReplayedResponses(django_application), settings.TRUSTED_PROXY_ADDRESSES),
+    settings.SCRIPT_NAME,
+)

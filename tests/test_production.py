@@ -97,7 +97,13 @@ def test_under_a_path_prefix_every_link_and_static_file_follows_it(tmp_path, sql
         paths = set(re.findall(r'(?:href|src)="(/[^"]*)"', root))
         assert "/mirror/2.3.0/swagger/" in paths
         assert [path for path in paths if not path.startswith("/mirror/")] == []
-        # The image's health check, which asked for /ready/: outside the prefix, gunicorn's 500.
+        # From a proxy that strips the prefix: the same answers, their links under it. gunicorn, given the
+        # prefix, answered every path outside it with an HTML 500.
+        assert http_get(f"{origin}/2.3.0/events/352/").json()["url"] == f"{instance.base_url}/events/352/"
+        assert http_get(f"{origin}/health/").json() == {"status": "ok"}
+        missing = http_get(f"{origin}/elsewhere/")
+        assert (missing.status_code, missing.json()) == (404, {"detail": "Not found."})
+        # The image's health check, which asked for /ready/.
         bind = origin.removeprefix("http://")
         probe = subprocess.run(
             [sys.executable, "-m", "spacedevs.probe"], cwd=ROOT, env=instance.env | {"BIND": bind}

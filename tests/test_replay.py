@@ -18,6 +18,7 @@ from spacedevs.addresses import ForwardedByProxiesAlone
 from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import DataState
 from spacedevs.replay import RECORDING_OVERHEAD, ReplayedResponses, key_size
+from spacedevs.script_name import ServedUnderScriptName
 
 from .conftest import STATE_READS, leases_of
 from .writers import WriterElsewhere
@@ -387,10 +388,13 @@ def test_gunicorn_serves_djangos_application_behind_the_replay():
     from spacedevs import gunicorn_config, wsgi
 
     assert gunicorn_config.wsgi_app == "spacedevs.wsgi"  # its `application`
-    # Behind the check of who may send forwarded headers, which the replay's key reads.
-    assert isinstance(wsgi.application, ForwardedByProxiesAlone)
-    assert isinstance(wsgi.application.application, ReplayedResponses)
-    assert wsgi.application.application.application is wsgi.django_application
+    # Behind the script name's split of the path, and the check of who may send forwarded headers: the
+    # replay's key reads both.
+    assert isinstance(wsgi.application, ServedUnderScriptName)
+    forwarded = wsgi.application.application
+    assert isinstance(forwarded, ForwardedByProxiesAlone)
+    assert isinstance(forwarded.application, ReplayedResponses)
+    assert forwarded.application.application is wsgi.django_application
 
 
 # Each pair: a request, then one that differs from it in a single input the response depends on (a link's
