@@ -211,7 +211,7 @@ def test_any_origin_may_read_the_api_but_not_the_admin(client):
         "/2.3.0/events/", HTTP_ORIGIN="https://dashboard.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET"
     )
     assert preflight["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
-    # A script may revalidate, and read the validator and when to come back.
+    # A script may send its key, revalidate, and read the validator and when to come back.
     revalidating = client.options(
         "/2.3.0/events/",
         HTTP_ORIGIN="https://dashboard.example",
@@ -219,7 +219,7 @@ def test_any_origin_may_read_the_api_but_not_the_admin(client):
         HTTP_ACCESS_CONTROL_REQUEST_HEADERS="if-none-match, if-modified-since",
     )
     allowed = {name.strip() for name in revalidating["Access-Control-Allow-Headers"].split(",")}
-    assert {"if-none-match", "if-modified-since", "x-request-id"} <= allowed
+    assert {"authorization", "if-none-match", "if-modified-since", "x-request-id"} <= allowed
     exposed = {name.strip().lower() for name in response["Access-Control-Expose-Headers"].split(",")}
     assert exposed == {"etag", "retry-after", "x-mirror-synced-at", "x-request-id"}
     admin = client.get("/admin/login/", HTTP_ORIGIN="https://dashboard.example")

@@ -34,6 +34,7 @@ def usage(client, **headers):
     response = client.get("/2.3.0/api-throttle/", **JSON, **headers)
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
+    assert not response.has_header("ETag")
     return response.json()
 
 
