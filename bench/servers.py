@@ -6,6 +6,8 @@ own process group, so that stopping it (also on Ctrl-C) stops every worker.
 """
 
 import contextlib
+import ctypes
+import functools
 import http.client
 import os
 import pickle
@@ -24,6 +26,26 @@ START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 20
 # Set by gunicorn per connection, not part of the response the floor repeats.
 TRANSPORT_HEADERS = {"date", "server", "connection", "transfer-encoding", "keep-alive"}
+
+
+# Linux's prctl(), looked up before any fork; None elsewhere.
+PRCTL = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
+PR_SET_PDEATHSIG = 1
+
+
+def _end_with(parent):
+    """Run in the child between fork and exec: SIGTERM when `parent` ends (or now, if it already has)."""
+    if PRCTL is not None:
+        PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def ending_with_this_process():
+    """A `preexec_fn` for a server this process starts: the kernel ends it (SIGTERM) when this process ends,
+    however that happens. pytest-timeout ends a hung test's worker at once, and a benchmark may be killed:
+    neither leaves a server running. Only Linux does this."""
+    return functools.partial(_end_with, os.getpid())
 
 
 def free_port():
@@ -71,6 +93,7 @@ class Gunicorn:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=ending_with_this_process(),
         )
 
     def __enter__(self):

@@ -12,7 +12,7 @@ import time
 
 import httpx
 
-from bench.servers import free_port
+from bench.servers import ending_with_this_process, free_port
 from ingest.upstream import tls_context
 from spacedevs.changes import data_models
 
@@ -73,6 +73,7 @@ class Instance:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=ending_with_this_process(),
         )
 
     def serve(self):
@@ -92,6 +93,7 @@ class Instance:
                 env=env,
                 stdout=stdout,
                 stderr=stderr,
+                preexec_fn=ending_with_this_process(),
             )
         return self
 

@@ -12,6 +12,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
+from bench.servers import ending_with_this_process
+
 from .conftest import ROOT
 from .instances import Instance, http_get
 
@@ -57,7 +59,11 @@ def browser(server, tmp_path_factory):
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    service = Service(executable_path=CHROMEDRIVER, env=os.environ | temporary)
+    service = Service(
+        executable_path=CHROMEDRIVER,
+        env=os.environ | temporary,
+        popen_kw={"preexec_fn": ending_with_this_process()},
+    )
     driver = webdriver.Chrome(service=service, options=options)
     yield driver
     driver.quit()

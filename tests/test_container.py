@@ -11,7 +11,7 @@ import sys
 import pytest
 import yaml
 
-from bench.servers import free_port
+from bench.servers import ending_with_this_process, free_port
 
 from .conftest import ROOT
 from .instances import Instance, http_get
@@ -44,7 +44,11 @@ def test_the_images_server_and_health_check_run_as_written(instance):
     env = instance.env | {"BIND": f"0.0.0.0:{port}"}
     assert dockerfile_command("CMD") == ["gunicorn", "--config", "python:spacedevs.gunicorn_config"]
     server = subprocess.Popen(
-        as_run_here(dockerfile_command("CMD")), cwd=ROOT, env=env, stderr=subprocess.DEVNULL
+        as_run_here(dockerfile_command("CMD")),
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=ending_with_this_process(),
     )
     try:
         probe = as_run_here(dockerfile_command("HEALTHCHECK"))
