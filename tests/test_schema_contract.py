@@ -115,7 +115,7 @@ def differences(ours):
 
 
 @pytest.fixture(scope="module")
-def ours(django_db_blocker):
+def ours(django_db_setup, django_db_blocker):
     from django.test import Client
 
     with django_db_blocker.unblock():

@@ -157,6 +157,16 @@ def canonical_paths_only(endpoints, **kwargs):
     return [endpoint for endpoint in endpoints if endpoint[0].startswith(CANONICAL_PREFIX)]
 
 
+def served_under_script_name(result, request=None, **kwargs):
+    """Postprocessing hook: a server reached under a path (SCRIPT_NAME, a proxy's `/mirror`) is the
+    document's server, so that Swagger UI's requests, and a client made from the document, go through the
+    proxy rather than to the host's root. Served at the root, the document names no server, as LL2's."""
+    script_name = request.META.get("SCRIPT_NAME", "") if request is not None else ""
+    if script_name:
+        result["servers"] = [{"url": script_name}]
+    return result
+
+
 def ll2_forms(result, **kwargs):
     """Postprocessing hook: LL2's forms. Every integer the API serves is 32-bit (PostgreSQL `integer`
     columns, ids checked on import) on every database (on SQLite, Django reports 64-bit ranges), without a
