@@ -35,11 +35,9 @@ def schema(django_db_setup, django_db_blocker):
         return Client().get("/2.3.0/schema/?format=json").json()
 
 
-def test_under_a_path_prefix_the_document_names_it_as_its_server(schema, db):
-    from django.test import Client
-
+def test_under_a_path_prefix_the_document_names_it_as_its_server(schema, client, db):
     assert "servers" not in schema  # at the root, as LL2's
-    under = Client().get("/2.3.0/schema/?format=json", SCRIPT_NAME="/mirror").json()
+    under = client.get("/2.3.0/schema/?format=json", SCRIPT_NAME="/mirror").json()
     assert under["servers"] == [{"url": "/mirror"}]
     assert under["paths"].keys() == schema["paths"].keys()
 
