@@ -1,11 +1,14 @@
 """Per-request view of the data state, the body every response is sent with, the pages that are a client's
-own, and the hosts no link may repeat."""
+own, the hosts no link may repeat, and the redirect to a path's slash."""
 
 import datetime
 
 from django.core.exceptions import DisallowedHost
 from django.http.request import split_domain_port
+from django.http.response import HttpResponseRedirectBase
+from django.middleware.common import CommonMiddleware
 from django.utils.cache import patch_cache_control
+from django.utils.http import escape_leading_slashes
 
 from .faults import timer_bounds_queries
 from .models import DataState
@@ -93,6 +96,27 @@ class HostBoundsMiddleware:
                 f"Invalid HTTP_HOST header: {host[:100]!r}: no host name or port is that long."
             )
         return self.get_response(request)
+
+
+class HttpResponsePermanentRedirectKeepingMethod(HttpResponseRedirectBase):
+    status_code = 308
+
+
+class SlashAppendedMiddleware(CommonMiddleware):
+    """CommonMiddleware, whose unknown path that names a route once its slash is added is a redirect there:
+    LL2's `301` for GET and HEAD, a `308` for any other method. A client may follow a 301 with a GET (RFC
+    9110 §15.4.2), so a `POST /2.3.0/events` would end at the collection's 200 instead of its 405; and under
+    DEBUG, Django raises for a POST, PUT, PATCH or DELETE instead of redirecting (a 500)."""
+
+    def process_response(self, request, response):
+        if (
+            request.method not in ("GET", "HEAD")
+            and response.status_code == 404
+            and self.should_redirect_with_slash(request)
+        ):
+            path = escape_leading_slashes(request.get_full_path(force_append_slash=True))
+            return HttpResponsePermanentRedirectKeepingMethod(path)
+        return super().process_response(request, response)
 
 
 class SentBodyMiddleware:

@@ -207,9 +207,9 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "spacedevs.middleware.PrivateCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # Where the host was first read before it (CommonMiddleware): its refusal has every response's headers.
+    # Where the host was first read before it (CommonMiddleware's): its refusal has every response's headers.
     "spacedevs.middleware.HostBoundsMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "spacedevs.middleware.SlashAppendedMiddleware",
     "spacedevs.throttling.ThrottleMiddleware",
     "spacedevs.middleware.DataStateMiddleware",
     "spacedevs.middleware.ReplicaReadsMiddleware",

@@ -48,6 +48,17 @@ def test_an_unknown_path_is_a_404_whatever_is_asked_of_it(client, method, query,
         assert response.json() == {"detail": "Not found."}
 
 
+def test_an_accept_refusing_everything_is_a_routes_406_before_an_unknown_id(client):
+    # The route's negotiation comes before its lookup; an unknown path has no representations to refuse.
+    refusing = {"HTTP_ACCEPT": "*/*;q=0"}
+    response = client.get("/2.3.0/events/999999/", **refusing)
+    assert (response.status_code, response.json()) == (
+        406,
+        {"detail": "Could not satisfy the request Accept header."},
+    )
+    assert (client.get("/no/such/path", **refusing).status_code) == 404
+
+
 @pytest.mark.parametrize("path", ["/no/such/path", "/2.3.0/events/999999/"])
 def test_an_unknown_path_or_id_asked_for_the_browsable_api_is_its_404_page(client, path):
     response = client.get(f"{path}?format=api", HTTP_ACCEPT="application/json")
@@ -74,6 +85,22 @@ def test_writes_are_not_allowed(client, method, path):
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD, OPTIONS"
     assert response.json() == {"detail": f'Method "{method.upper()}" not allowed.'}
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize(
+    ("method", "status", "then"),
+    [("get", 301, 200), ("head", 301, 200), ("options", 308, 200), ("post", 308, 405), ("delete", 308, 405)],
+)
+def test_a_path_without_its_slash_redirects_keeping_any_method_but_a_read(
+    client, settings, method, status, then, debug
+):
+    # A 301 may be followed with a GET, which would answer a POST with the collection (and Django raises
+    # under DEBUG rather than give one to a write).
+    settings.DEBUG = debug
+    response = getattr(client, method)("/2.3.0/events?mode=list")
+    assert (response.status_code, response["Location"]) == (status, "/2.3.0/events/?mode=list")
+    assert getattr(client, method)(response["Location"]).status_code == then
 
 
 @pytest.mark.parametrize(
