@@ -1,6 +1,7 @@
 """The WSGI application gunicorn serves: Django's, behind the replay of cached responses
-(spacedevs/replay.py), behind the check of who may send forwarded headers (spacedevs/addresses.py), under
-the path the server is reached at (spacedevs/script_name.py)."""
+(spacedevs/replay.py), behind the check of who may send forwarded headers (spacedevs/addresses.py), for
+the host HTTP/1.1 says a request is for (spacedevs/request_host.py), under the path the server is reached
+at (spacedevs/script_name.py)."""
 
 import logging
 import os
@@ -20,9 +21,12 @@ django_application = WSGIHandler()
 
 from .addresses import ForwardedByProxiesAlone  # noqa: E402
 from .replay import ReplayedResponses  # noqa: E402 (needs the apps loaded)
+from .request_host import HostAsHTTPDefinesIt  # noqa: E402
 from .script_name import ServedUnderScriptName  # noqa: E402
 
 application = ServedUnderScriptName(
-    ForwardedByProxiesAlone(ReplayedResponses(django_application), settings.TRUSTED_PROXY_ADDRESSES),
+    HostAsHTTPDefinesIt(
+        ForwardedByProxiesAlone(ReplayedResponses(django_application), settings.TRUSTED_PROXY_ADDRESSES)
+    ),
     settings.SCRIPT_NAME,
 )

@@ -1,6 +1,6 @@
 """The production environment as the README documents it: `check --deploy` finds nothing; gunicorn believes
-no forwarded header itself and lets long request lines through to the API's own checks; the admin can be
-left out, and its sign-in attempts are limited."""
+no forwarded header itself and lets long request lines through to the API's own checks; a request's host
+is the one HTTP/1.1 defines; the admin can be left out, and its sign-in attempts are limited."""
 
 import json
 import logging
@@ -8,9 +8,11 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import types
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -142,6 +144,33 @@ def test_long_request_lines_reach_the_apis_own_check(server):
     response = http_get(f"{server.base_url}/events/", params={"slug": "x" * 8_001})
     assert response.status_code == 400
     assert response.json() == {"slug": ["Ensure this value has at most 8000 characters (it has 8001)."]}
+
+
+def raw_exchange(address, target, *headers, version="1.1"):
+    """The status and body of the answer at `address` to a GET of `target` with `headers` (lines), sent as
+    they are (httpx always sends a Host)."""
+    host, port = address.split(":")
+    request = "\r\n".join([f"GET {target} HTTP/{version}", *headers, "Connection: close", "", ""])
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(request.encode("ascii"))
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+def test_a_request_is_for_the_host_http_1_1_defines(server):
+    address = urlsplit(server.base_url).netloc
+    path, bad_request = "/2.3.0/events/352/", (400, b'{"detail":"Bad request."}')
+    # Without a Host, an HTTP/1.1 request is refused, and an HTTP/1.0 one is for the server's own address.
+    assert raw_exchange(address, path) == bad_request
+    status, body = raw_exchange(address, path, version="1.0")
+    assert (status, json.loads(body)["url"]) == (200, f"http://{address}{path}")
+    # A target in absolute form names the host, whatever Host says: that one is checked, and in the links.
+    status, body = raw_exchange(address, f"http://{address}{path}", "Host: elsewhere.test")
+    assert (status, json.loads(body)["url"]) == (200, f"http://{address}{path}")
+    assert raw_exchange(address, f"http://elsewhere.test{path}", f"Host: {address}") == bad_request
 
 
 def test_json_logs_are_json_lines_whoever_writes_them(server):

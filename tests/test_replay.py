@@ -18,6 +18,7 @@ from spacedevs.addresses import ForwardedByProxiesAlone
 from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import DataState
 from spacedevs.replay import RECORDING_OVERHEAD, ReplayedResponses, key_size
+from spacedevs.request_host import HostAsHTTPDefinesIt
 from spacedevs.script_name import ServedUnderScriptName
 
 from .conftest import STATE_READS, leases_of
@@ -388,10 +389,12 @@ def test_gunicorn_serves_djangos_application_behind_the_replay():
     from spacedevs import gunicorn_config, wsgi
 
     assert gunicorn_config.wsgi_app == "spacedevs.wsgi"  # its `application`
-    # Behind the script name's split of the path, and the check of who may send forwarded headers: the
-    # replay's key reads both.
+    # Behind the script name's split of the path, the request's host as HTTP/1.1 defines it, and the check
+    # of who may send forwarded headers: the replay's key reads all three.
     assert isinstance(wsgi.application, ServedUnderScriptName)
-    forwarded = wsgi.application.application
+    host = wsgi.application.application
+    assert isinstance(host, HostAsHTTPDefinesIt)
+    forwarded = host.application
     assert isinstance(forwarded, ForwardedByProxiesAlone)
     assert isinstance(forwarded.application, ReplayedResponses)
     assert forwarded.application.application is wsgi.django_application

@@ -1,0 +1,26 @@
+"""The host a request is for, as HTTP/1.1 defines it (RFC 9112 §3.2), settled before anything reads `Host`."""
+
+import re
+from urllib.parse import urlsplit
+
+# HTTP/1.1, or a later HTTP/1.x, which a server takes as the latest it knows (RFC 9110 §2.5).
+HTTP_1_1_OR_LATER = re.compile(r"HTTP/1\.[1-9][0-9]*")
+
+
+class HostAsHTTPDefinesIt:
+    """WSGI middleware for what gunicorn passes on as it came. An HTTP/1.1 request without `Host` gets an
+    empty one, refused as any host ALLOWED_HOSTS does not name (a JSON 400, which RFC 9112 §3.2 asks of
+    it), where Django would take the server's own name and build every link from it. A request whose
+    target is in absolute form (`GET http://example.org/2.3.0/events/`, as clients send to a proxy) is for
+    the host the target names, whatever its `Host` says (§3.2.2): that one is checked, and in the links."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        target = environ.get("RAW_URI", "")
+        if not target.startswith("/") and "://" in target:
+            environ["HTTP_HOST"] = urlsplit(target).netloc
+        elif "HTTP_HOST" not in environ and HTTP_1_1_OR_LATER.fullmatch(environ.get("SERVER_PROTOCOL", "")):
+            environ["HTTP_HOST"] = ""
+        return self.application(environ, start_response)

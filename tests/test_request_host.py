@@ -1,0 +1,51 @@
+"""The host a request is for, as HTTP/1.1 defines it (spacedevs/request_host.py); through gunicorn:
+tests/test_production.py."""
+
+import pytest
+
+from spacedevs.request_host import HostAsHTTPDefinesIt
+
+
+def host_given(environ):
+    """The `Host` the application behind HostAsHTTPDefinesIt is given (None: none)."""
+    seen = {}
+
+    def application(environ, start_response):
+        seen["host"] = environ.get("HTTP_HOST")
+        return [b""]
+
+    HostAsHTTPDefinesIt(application)(environ, None)
+    return seen["host"]
+
+
+@pytest.mark.parametrize(
+    ("environ", "host"),
+    [
+        ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "/2.3.0/", "HTTP_HOST": "example.org"}, "example.org"),
+        ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "/2.3.0/"}, ""),  # refused as an empty Host is
+        ({"SERVER_PROTOCOL": "HTTP/1.0", "RAW_URI": "/2.3.0/"}, None),  # HTTP/1.0 may leave it out
+        ({"SERVER_PROTOCOL": "HTTP/1.2", "RAW_URI": "/2.3.0/"}, ""),  # taken as HTTP/1.1
+        ({"SERVER_PROTOCOL": "HTTP/1.10", "RAW_URI": "/2.3.0/"}, ""),
+        (
+            {"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "http://example.org:8000/2.3.0/?q=1"},
+            "example.org:8000",
+        ),
+        (
+            {"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "https://example.org/", "HTTP_HOST": "elsewhere.test"},
+            "example.org",
+        ),
+        ({"SERVER_PROTOCOL": "HTTP/1.0", "RAW_URI": "http://example.org/"}, "example.org"),
+        ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "http:///2.3.0/", "HTTP_HOST": "example.org"}, ""),
+        (
+            {"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "/redirect?to=http://x/", "HTTP_HOST": "a.test"},
+            "a.test",
+        ),
+        ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "*", "HTTP_HOST": "example.org"}, "example.org"),
+    ],
+)
+def test_the_host_is_the_targets_else_the_headers_and_none_is_empty_in_http_1_1(environ, host):
+    assert host_given(environ) == host
+
+
+def test_a_server_that_gives_no_raw_target_leaves_the_host_as_it_is():
+    assert host_given({"SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "example.org"}) == "example.org"
