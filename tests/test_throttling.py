@@ -38,6 +38,13 @@ def usage(client, **headers):
     return response.json()
 
 
+@pytest.mark.parametrize(("method", "query", "status"), [("get", "?format=%00", 400), ("post", "", 405)])
+def test_the_api_throttles_errors_are_not_for_a_cache_either(client, method, query, status):
+    response = getattr(client, method)(f"/2.3.0/api-throttle/{query}", **JSON)
+    assert (response.status_code, response["Cache-Control"]) == (status, "no-store")
+    assert not response.has_header("ETag")
+
+
 @pytest.fixture
 def advanced_key():
     tier = APITier.objects.create(name="Advanced", requests_per_hour=100)

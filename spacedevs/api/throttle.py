@@ -42,4 +42,10 @@ class APIThrottleView(MethodFirstMixin, APIView):
             "next_use_secs": wait,
             "ident": throttle.ident(request),
         }
-        return Response(body, headers={"Cache-Control": "no-store"})
+        return Response(body)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Its errors too (a bad `?format=`, a method it does not take): nothing here is for a cache.
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response.headers["Cache-Control"] = "no-store"
+        return response
