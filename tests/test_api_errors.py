@@ -325,10 +325,20 @@ def test_accepts_q_values_choose_the_representation(client, accept, content_type
         ("application/json;indent=4;q=0, application/json", False),
     ],
 )
-def test_a_variant_with_parameters_is_weighed_on_its_own(client, accept, indented):
-    response = client.get("/2.3.0/events/?limit=1", HTTP_ACCEPT=accept)
-    assert response.status_code == 200
+@pytest.mark.parametrize("chosen", ["", "&format=json"])
+def test_a_variant_with_parameters_is_weighed_on_its_own(client, accept, indented, chosen):
+    # ?format= chooses the representation, Accept still its variant.
+    response = client.get(f"/2.3.0/events/?limit=1{chosen}", HTTP_ACCEPT=accept)
+    assert (response.status_code, response["Content-Type"]) == (200, "application/json")
     assert (b'\n    "count"' in response.content) is indented
+
+
+@pytest.mark.parametrize("accept", ["application/json;indent=4;q=0", "*/*;q=0", "text/html"])
+def test_a_format_in_the_url_is_served_plain_whatever_accept_refuses(client, accept):
+    for path in ("/2.3.0/events/?limit=1&format=json", "/2.3.0/events.json?limit=1"):
+        response = client.get(path, HTTP_ACCEPT=accept)
+        assert (response.status_code, response["Content-Type"]) == (200, "application/json")
+        assert response.content.startswith(b'{"count":')
 
 
 @pytest.mark.parametrize(

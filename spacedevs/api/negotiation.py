@@ -19,8 +19,9 @@ class NamedFormatNegotiation(DefaultContentNegotiation):
     of the highest q.
 
     A `?format=` or a suffix chooses: DRF still reads `Accept` among the renderers of that format (for a
-    variant such as `indent=4`), but where `Accept` names none of them (`Accept: application/json` on
-    `?format=ics`), DRF's 406 becomes that format, as the URL asked for."""
+    variant such as `indent=4`, weighed as above), but where `Accept` names none of them, or refuses them
+    all (`Accept: application/json` on `?format=ics`), DRF's 406 becomes that format, as the URL asked
+    for."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
         name = self.settings.URL_FORMAT_OVERRIDE
@@ -30,13 +31,16 @@ class NamedFormatNegotiation(DefaultContentNegotiation):
             raise ValidationError(
                 {name: [f"'{asked}' is not a valid format; valid formats are: {', '.join(formats)}."]}
             )
+        weighed = "q=" in request.META.get("HTTP_ACCEPT", "").lower()
         if format_suffix or asked:
+            of_the_format = self.filter_renderers(renderers, format_suffix or asked)
             try:
+                if weighed:  # for its variants: `indent=4;q=0` refuses the indented one
+                    self._most_wanted(request, of_the_format)
                 return super().select_renderer(request, renderers, format_suffix)
             except NotAcceptable:
-                chosen = self.filter_renderers(renderers, format_suffix or asked)[0]
-                return chosen, chosen.media_type
-        if "q=" in request.META.get("HTTP_ACCEPT", "").lower():
+                return of_the_format[0], of_the_format[0].media_type
+        if weighed:
             renderers = self._most_wanted(request, renderers)
         return super().select_renderer(request, renderers, format_suffix)
 
