@@ -80,7 +80,7 @@ LONGEST_HOST_NAME = 253
 
 class HostBoundsMiddleware:
     """Refuses, as an unknown host is refused (DisallowedHost: a JSON 400), a `Host` whose port is no TCP
-    port (more than five digits, or above 65535) or whose name is longer than any DNS name. ALLOWED_HOSTS
+    port (more than five digits, 0, or above 65535) or whose name is longer than any DNS name. ALLOWED_HOSTS
     checks the name alone (and an entry `.example.org` takes names of any length), and every link of a
     response repeats the host: a Host of 8 KB made a page of 100 detailed documents 6.7 MB, and a calendar
     feed 4.3 MB and a second of a worker's CPU."""
@@ -91,7 +91,7 @@ class HostBoundsMiddleware:
     def __call__(self, request):
         host = request.get_host()  # an unknown host is refused here, as everywhere
         name, port = split_domain_port(host)
-        if len(name) > LONGEST_HOST_NAME or len(port) > 5 or (port and int(port) > 65535):
+        if len(name) > LONGEST_HOST_NAME or len(port) > 5 or (port and not 0 < int(port) <= 65535):
             raise DisallowedHost(
                 f"Invalid HTTP_HOST header: {host[:100]!r}: no host name or port is that long."
             )

@@ -209,6 +209,8 @@ def test_a_request_for_an_unknown_host_is_a_json_400(client):
         "testserver:" + "1" * 8000,  # every link of the page repeated it: 6.7 MB for 100 detailed documents
         "testserver:65536",
         "testserver:000000080",
+        "testserver:0",  # no connection goes to port 0
+        "testserver:00000",
     ],
 )
 def test_a_host_whose_port_is_no_tcp_port_is_a_json_400(client, seeded, host):
