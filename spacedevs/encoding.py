@@ -58,9 +58,15 @@ def quality_value(text):
 def negotiated_coding(request):
     """The compression to answer `request` with (the one it prefers, by quality), or None: none accepted, or
     the body as it is preferred to all (`identity`, or `*`, weighs more; RFC 9110 §12.5.3)."""
-    qualities = accepted_codings(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    return preferred_coding(request.META.get("HTTP_ACCEPT_ENCODING", ""), COMPRESSORS)
+
+
+def preferred_coding(accept_encoding, offered):
+    """The coding among `offered` (the first of those weighed alike) that an `Accept-Encoding` header
+    prefers, or None: none accepted, or the body as it is preferred to all."""
+    qualities = accepted_codings(accept_encoding)
     wildcard = qualities.get("*", 0.0)
-    best = max(COMPRESSORS, key=lambda coding: qualities.get(coding, wildcard))
+    best = max(offered, key=lambda coding: qualities.get(coding, wildcard), default=None)
     quality = qualities.get(best, wildcard)
     return best if quality > 0 and quality >= qualities.get("identity", wildcard) else None
 

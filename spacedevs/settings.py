@@ -203,7 +203,7 @@ MIDDLEWARE = [
     "spacedevs.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "spacedevs.api.errors.BodilessErrorsMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "spacedevs.static_files.CodedStaticFilesMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "spacedevs.middleware.PrivateCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

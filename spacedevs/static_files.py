@@ -1,0 +1,88 @@
+"""Static files (the browsable API's, Swagger UI's and Redoc's, the admin's) as WhiteNoise serves them, but
+with their compressed copies told apart as HTTP asks of one resource in several content codings."""
+
+from http import HTTPStatus
+
+from django.utils.http import parse_http_date_safe
+from whitenoise.middleware import WhiteNoiseMiddleware
+from whitenoise.responders import NOT_MODIFIED_HEADERS, Response
+
+from .encoding import preferred_coding
+from .preconditions import conditional_response, is_conditional
+
+
+def coded_etag(etag, coding):
+    """A strong ETag of the file's for its copy in `coding`: `"5f3a-1c2"` → `"5f3a-1c2-br"`."""
+    return f'{etag[:-1]}-{coding}"'
+
+
+class CodedStaticFile:
+    """A static file of WhiteNoise's (`static_file`, whose 405 and ranges it answers with) and its gzip and
+    Brotli copies, each a representation of its own. Each has its own strong ETag: WhiteNoise gave the
+    copies the file's, so a cache could answer a client's ETag with bytes it cannot decode, or join a range
+    of one copy to another's (RFC 9110 §8.8.3). The copy is chosen by `Accept-Encoding`'s q-values, as the
+    API's responses are (WhiteNoise took any mention: `gzip;q=0` got gzip). Preconditions are the API's
+    (spacedevs/preconditions.py: ETag lists, `If-Match`, `If-Unmodified-Since`), and a `Range` holds only
+    for the representation its `If-Range` names (WhiteNoise read neither)."""
+
+    def __init__(self, static_file):
+        self.static_file = static_file
+        # {coding (None: the file as it is): (path, headers)}, the smallest first, as WhiteNoise orders them.
+        self.variants = {}
+        for _, path, headers in static_file.alternatives:
+            fields = dict(headers)
+            coding = fields.get("Content-Encoding")
+            if coding and "ETag" in fields:
+                fields["ETag"] = coded_etag(fields["ETag"], coding)
+            self.variants[coding] = (path, fields)
+        self.codings = [coding for coding in self.variants if coding]
+        _, fields = self.variants[None]
+        self.modified_second = parse_http_date_safe(fields.get("Last-Modified", ""))
+
+    def variant(self, meta):
+        """The (path, headers) of the copy a request's `Accept-Encoding` prefers."""
+        return self.variants[preferred_coding(meta.get("HTTP_ACCEPT_ENCODING", ""), self.codings)]
+
+    def precondition_answer(self, request):
+        """Django's 304 or 412 when the request's preconditions decide its answer, else None."""
+        if request.method not in ("GET", "HEAD") or not is_conditional(request.META):
+            return None
+        _, fields = self.variant(request.META)
+        answer = conditional_response(request, fields.get("ETag"), self.modified_second, None)
+        if answer is not None and answer.status_code == HTTPStatus.NOT_MODIFIED:
+            for name in NOT_MODIFIED_HEADERS:
+                if name in fields:
+                    answer[name] = fields[name]
+        return answer
+
+    def get_response(self, method, request_headers):
+        """WhiteNoise's answer (its Response), as WhiteNoiseMiddleware.serve asks a static file for it."""
+        if method not in ("GET", "HEAD"):
+            return self.static_file.get_response(method, request_headers)
+        path, fields = self.variant(request_headers)
+        headers = list(fields.items())
+        file_handle = open(path, "rb") if method == "GET" else None  # noqa: SIM115 (the response closes it)
+        if_range = request_headers.get("HTTP_IF_RANGE")
+        if "HTTP_RANGE" in request_headers and if_range in (
+            None,
+            fields.get("ETag"),
+            fields.get("Last-Modified"),
+        ):
+            try:
+                return self.static_file.get_range_response(
+                    request_headers["HTTP_RANGE"], headers, file_handle
+                )
+            except ValueError:  # a range it cannot read: the whole file, as RFC 9110 §14.2 allows
+                pass
+        return Response(HTTPStatus.OK, headers, file_handle)
+
+
+class CodedStaticFilesMiddleware(WhiteNoiseMiddleware):
+    """WhiteNoise's middleware, serving each static file as a CodedStaticFile."""
+
+    def get_static_file(self, path, url, stat_cache=None):
+        return CodedStaticFile(super().get_static_file(path, url, stat_cache))
+
+    def serve(self, static_file, request):
+        answer = static_file.precondition_answer(request)
+        return super().serve(static_file, request) if answer is None else answer

@@ -1,0 +1,105 @@
+"""Static files and their compressed copies, each its own representation (spacedevs/static_files.py)."""
+
+import gzip
+
+import brotli
+import pytest
+from django.test import Client
+
+TEXT = b"body { margin: 0 }\n" * 200
+PATH = "/static/site.css"
+
+
+@pytest.fixture
+def static(settings, tmp_path):
+    """A client of a server whose static root holds one file with its gzip and Brotli copies, as
+    collectstatic leaves it."""
+    (tmp_path / "site.css").write_bytes(TEXT)
+    (tmp_path / "site.css.gz").write_bytes(gzip.compress(TEXT, mtime=0))
+    (tmp_path / "site.css.br").write_bytes(brotli.compress(TEXT))
+    settings.STATIC_ROOT = tmp_path
+    settings.WHITENOISE_USE_FINDERS = False
+    return Client()
+
+
+def body_of(response):
+    decode = {"gzip": gzip.decompress, "br": brotli.decompress, None: bytes}[response.get("Content-Encoding")]
+    return decode(b"".join(response.streaming_content))
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "coding"),
+    [
+        ("", None),
+        ("gzip", "gzip"),
+        ("gzip, br", "br"),  # the smaller copy, weighed alike
+        ("br;q=0.5, gzip", "gzip"),
+        ("gzip;q=0, br;q=0", None),  # WhiteNoise sent Brotli for any mention
+        ("gzip;q=0", None),
+        ("*", "br"),
+        ("*;q=0.5, identity", None),
+        ("x-gzip", "gzip"),
+    ],
+)
+def test_the_copy_is_chosen_by_accept_encodings_q_values(static, accept_encoding, coding):
+    response = static.get(PATH, HTTP_ACCEPT_ENCODING=accept_encoding)
+    assert (response.status_code, response.get("Content-Encoding")) == (200, coding)
+    assert response["Vary"] == "Accept-Encoding"
+    assert body_of(response) == TEXT
+
+
+def test_each_copy_has_an_etag_of_its_own_and_a_304_of_its_own(static):
+    tags = {}
+    for coding in ("identity", "gzip", "br"):
+        response = static.get(PATH, HTTP_ACCEPT_ENCODING=coding)
+        tags[coding] = response["ETag"]
+        again = static.get(
+            PATH, HTTP_ACCEPT_ENCODING=coding, HTTP_IF_NONE_MATCH=f'"other", {response["ETag"]}'
+        )
+        assert (again.status_code, again["ETag"], again["Vary"]) == (304, response["ETag"], "Accept-Encoding")
+        assert again["Cache-Control"] == response["Cache-Control"]
+    assert tags["gzip"] == tags["identity"][:-1] + '-gzip"'
+    assert tags["br"] == tags["identity"][:-1] + '-br"'
+    # Another copy's tag is no match: the client gets the bytes it can decode.
+    response = static.get(PATH, HTTP_ACCEPT_ENCODING="identity", HTTP_IF_NONE_MATCH=tags["br"])
+    assert (response.status_code, body_of(response)) == (200, TEXT)
+
+
+def test_preconditions_are_the_apis(static):
+    current = static.get(PATH)["ETag"]
+    assert static.get(PATH, HTTP_IF_NONE_MATCH=f"W/{current}").status_code == 304  # weak comparison
+    assert static.get(PATH, HTTP_IF_NONE_MATCH="*").status_code == 304
+    assert static.get(PATH, HTTP_IF_MATCH=current).status_code == 200
+    refused = static.get(PATH, HTTP_IF_MATCH='"elsewhere"')
+    assert (refused.status_code, refused.json()) == (
+        412,
+        {"detail": "The If-Match precondition does not hold."},
+    )
+    refused = static.get(PATH, HTTP_IF_UNMODIFIED_SINCE="Thu, 01 Jan 1970 00:00:01 GMT")
+    assert refused.status_code == 412
+    modified = static.get(PATH)["Last-Modified"]
+    assert static.get(PATH, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+
+
+def test_a_range_holds_only_for_the_representation_if_range_names(static):
+    response = static.get(PATH, HTTP_RANGE="bytes=0-3", HTTP_ACCEPT_ENCODING="gzip")
+    gzip_tag = response["ETag"]
+    assert (response.status_code, b"".join(response.streaming_content)) == (
+        206,
+        gzip.compress(TEXT, mtime=0)[:4],
+    )
+    same = static.get(PATH, HTTP_RANGE="bytes=0-3", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_RANGE=gzip_tag)
+    assert same.status_code == 206
+    # The identity copy's range asked with the gzip copy's tag: the whole identity copy.
+    other = static.get(PATH, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE=gzip_tag)
+    assert (other.status_code, body_of(other)) == (200, TEXT)
+    modified = static.get(PATH)["Last-Modified"]
+    assert static.get(PATH, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE=modified).status_code == 206
+
+
+def test_head_and_other_methods_are_as_before(static):
+    response = static.head(PATH, HTTP_ACCEPT_ENCODING="br")
+    sent = b"".join(response.streaming_content)
+    assert (response.status_code, response["Content-Encoding"], sent) == (200, "br", b"")
+    response = static.post(PATH)
+    assert (response.status_code, response["Allow"]) == (405, "GET, HEAD")
