@@ -49,11 +49,22 @@ class CodedStaticFile:
             return None
         _, fields = self.variant(request.META)
         answer = conditional_response(request, fields.get("ETag"), self.modified_second, None)
-        if answer is not None and answer.status_code == HTTPStatus.NOT_MODIFIED:
-            for name in NOT_MODIFIED_HEADERS:
+        if answer is not None:
+            # A 412 varies with Accept-Encoding as much as a 304 does: it is one copy's precondition.
+            kept = NOT_MODIFIED_HEADERS if answer.status_code == HTTPStatus.NOT_MODIFIED else ("Vary",)
+            for name in kept:
                 if name in fields:
                     answer[name] = fields[name]
         return answer
+
+    def validates_range(self, request_headers, fields):
+        """Whether a `Range` holds under the request's `If-Range`, if any, for the copy `fields` describes.
+        A date names a copy only when the file has no other: every copy shares the file's Last-Modified,
+        so a range of one could otherwise be joined to another's bytes."""
+        if_range = request_headers.get("HTTP_IF_RANGE")
+        if if_range is None or if_range == fields.get("ETag"):
+            return True
+        return not self.codings and if_range == fields.get("Last-Modified")
 
     def get_response(self, method, request_headers):
         """WhiteNoise's answer (its Response), as WhiteNoiseMiddleware.serve asks a static file for it."""
@@ -62,12 +73,7 @@ class CodedStaticFile:
         path, fields = self.variant(request_headers)
         headers = list(fields.items())
         file_handle = open(path, "rb") if method == "GET" else None  # noqa: SIM115 (the response closes it)
-        if_range = request_headers.get("HTTP_IF_RANGE")
-        if "HTTP_RANGE" in request_headers and if_range in (
-            None,
-            fields.get("ETag"),
-            fields.get("Last-Modified"),
-        ):
+        if "HTTP_RANGE" in request_headers and self.validates_range(request_headers, fields):
             try:
                 return self.static_file.get_range_response(
                     request_headers["HTTP_RANGE"], headers, file_handle
@@ -84,5 +90,7 @@ class CodedStaticFilesMiddleware(WhiteNoiseMiddleware):
         return CodedStaticFile(super().get_static_file(path, url, stat_cache))
 
     def serve(self, static_file, request):
+        if not isinstance(static_file, CodedStaticFile):  # a Redirect (WHITENOISE_INDEX_FILE's)
+            return super().serve(static_file, request)
         answer = static_file.precondition_answer(request)
         return super().serve(static_file, request) if answer is None else answer

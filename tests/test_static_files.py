@@ -8,6 +8,7 @@ from django.test import Client
 
 TEXT = b"body { margin: 0 }\n" * 200
 PATH = "/static/site.css"
+PLAIN_PATH = "/static/plain.txt"  # a file without compressed copies
 
 
 @pytest.fixture
@@ -17,6 +18,8 @@ def static(settings, tmp_path):
     (tmp_path / "site.css").write_bytes(TEXT)
     (tmp_path / "site.css.gz").write_bytes(gzip.compress(TEXT, mtime=0))
     (tmp_path / "site.css.br").write_bytes(brotli.compress(TEXT))
+    (tmp_path / "plain.txt").write_bytes(TEXT)
+    (tmp_path / "index.html").write_bytes(b"<p>index</p>")
     settings.STATIC_ROOT = tmp_path
     settings.WHITENOISE_USE_FINDERS = False
     return Client()
@@ -75,8 +78,11 @@ def test_preconditions_are_the_apis(static):
         412,
         {"detail": "The If-Match precondition does not hold."},
     )
-    refused = static.get(PATH, HTTP_IF_UNMODIFIED_SINCE="Thu, 01 Jan 1970 00:00:01 GMT")
-    assert refused.status_code == 412
+    refused = static.get(
+        PATH, HTTP_IF_UNMODIFIED_SINCE="Thu, 01 Jan 1970 00:00:01 GMT", HTTP_ACCEPT_ENCODING="gzip"
+    )
+    # One copy's precondition: a cache must not answer another client's encoding with it.
+    assert (refused.status_code, refused["Vary"]) == (412, "Accept-Encoding")
     modified = static.get(PATH)["Last-Modified"]
     assert static.get(PATH, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
 
@@ -93,8 +99,25 @@ def test_a_range_holds_only_for_the_representation_if_range_names(static):
     # The identity copy's range asked with the gzip copy's tag: the whole identity copy.
     other = static.get(PATH, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE=gzip_tag)
     assert (other.status_code, body_of(other)) == (200, TEXT)
+    # Every copy shares the file's Last-Modified, so a date names none of them (RFC 9110 §13.1.5).
     modified = static.get(PATH)["Last-Modified"]
-    assert static.get(PATH, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE=modified).status_code == 206
+    dated = static.get(PATH, HTTP_RANGE="bytes=0-3", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_RANGE=modified)
+    assert (dated.status_code, body_of(dated)) == (200, TEXT)
+
+
+def test_a_date_in_if_range_holds_for_a_file_without_copies(static):
+    modified = static.get(PLAIN_PATH)["Last-Modified"]
+    response = static.get(PLAIN_PATH, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE=modified)
+    assert (response.status_code, b"".join(response.streaming_content)) == (206, TEXT[:4])
+    stale = static.get(PLAIN_PATH, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE="Thu, 01 Jan 1970 00:00:01 GMT")
+    assert (stale.status_code, body_of(stale)) == (200, TEXT)
+
+
+def test_an_index_files_redirect_is_whitenoises(static, settings):
+    settings.WHITENOISE_INDEX_FILE = True
+    response = Client().get("/static/index.html", HTTP_IF_NONE_MATCH="*")
+    assert (response.status_code, response["Location"]) == (302, "./")
+    assert Client().get("/static/").status_code == 200
 
 
 def test_head_and_other_methods_are_as_before(static):
