@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 # HTTP/1.1, or a later HTTP/1.x, which a server takes as the latest it knows (RFC 9110 §2.5).
 HTTP_1_1_OR_LATER = re.compile(r"HTTP/1\.[1-9][0-9]*")
+HTTP_SCHEMES = ("http", "https")
 
 
 class HostAsHTTPDefinesIt:
@@ -12,7 +13,10 @@ class HostAsHTTPDefinesIt:
     empty one, refused as any host ALLOWED_HOSTS does not name (a JSON 400, which RFC 9112 §3.2 asks of
     it), where Django would take the server's own name and build every link from it. A request whose
     target is in absolute form (`GET http://example.org/2.3.0/events/`, as clients send to a proxy) is for
-    the host the target names, whatever its `Host` says (§3.2.2): that one is checked, and in the links."""
+    the host the target names, whatever its `Host` says (§3.2.2): that one is checked, and in the links;
+    one whose scheme is not HTTP's (`ftp://…`) names no host served here, and is refused as none is. The
+    probes and static files answer before any host is read, and so for any host, or none: they build no
+    links, and a load balancer probes by address."""
 
     def __init__(self, application):
         self.application = application
@@ -20,7 +24,8 @@ class HostAsHTTPDefinesIt:
     def __call__(self, environ, start_response):
         target = environ.get("RAW_URI", "")
         if not target.startswith("/") and "://" in target:
-            environ["HTTP_HOST"] = urlsplit(target).netloc
+            parts = urlsplit(target)
+            environ["HTTP_HOST"] = parts.netloc if parts.scheme in HTTP_SCHEMES else ""
         elif "HTTP_HOST" not in environ and HTTP_1_1_OR_LATER.fullmatch(environ.get("SERVER_PROTOCOL", "")):
             environ["HTTP_HOST"] = ""
         return self.application(environ, start_response)

@@ -45,6 +45,9 @@ def test_an_unreachable_database_is_a_503_with_retry_after(monkeypatch):
 def test_health_says_the_process_serves_without_asking_the_database(client):
     response = client.get("/health/")  # this test may not use the database: a query would be an error
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    # Load balancers probe by address, which ALLOWED_HOSTS need not name; and HTTP/1.1's missing Host.
+    for host in ("10.0.0.7:8000", ""):
+        assert client.get("/health/", HTTP_HOST=host).status_code == 200
 
 
 @pytest.mark.parametrize("probe", ["/health/", "/ready/"])

@@ -35,6 +35,9 @@ def host_given(environ):
             "example.org",
         ),
         ({"SERVER_PROTOCOL": "HTTP/1.0", "RAW_URI": "http://example.org/"}, "example.org"),
+        ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "HTTPS://example.org/"}, "example.org"),
+        # Another scheme's target names no host served here (the empty Host's 400).
+        ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "ftp://example.org/", "HTTP_HOST": "example.org"}, ""),
         ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "http:///2.3.0/", "HTTP_HOST": "example.org"}, ""),
         (
             {"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "/redirect?to=http://x/", "HTTP_HOST": "a.test"},

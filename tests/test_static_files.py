@@ -120,6 +120,11 @@ def test_an_index_files_redirect_is_whitenoises(static, settings):
     assert Client().get("/static/").status_code == 200
 
 
+def test_static_files_answer_whatever_the_host(static):
+    for host in ("10.0.0.7", ""):  # one ALLOWED_HOSTS does not name; HTTP/1.1's missing Host
+        assert body_of(static.get(PATH, HTTP_HOST=host)) == TEXT
+
+
 def test_head_and_other_methods_are_as_before(static):
     response = static.head(PATH, HTTP_ACCEPT_ENCODING="br")
     sent = b"".join(response.streaming_content)
