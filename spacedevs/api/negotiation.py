@@ -35,7 +35,9 @@ class NamedFormatNegotiation(DefaultContentNegotiation):
         if format_suffix or asked:
             of_the_format = self.filter_renderers(renderers, format_suffix or asked)
             try:
-                if weighed:  # for its variants: `indent=4;q=0` refuses the indented one
+                if weighed:
+                    # Only for what it leaves DRF to read (the ranges of the highest q: `indent=4;q=0`
+                    # refuses the indented variant) or its NotAcceptable: the renderers are the format's.
                     self._most_wanted(request, of_the_format)
                 return super().select_renderer(request, renderers, format_suffix)
             except NotAcceptable:
