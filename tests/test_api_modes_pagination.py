@@ -158,6 +158,27 @@ def test_a_query_whose_next_link_a_request_could_not_hold_is_a_400(client):
     assert found and int(found[1]) > int(found[2]) == LONGEST_TARGET, message
 
 
+def test_a_next_link_as_long_as_a_request_line_can_hold_is_answered_and_one_longer_is_a_400(client):
+    clone_seed(1)
+    path = "/2.3.0/events/"
+    # The next link adds `offset=1`: exactly as long as a request line holds.
+    filler = "a" * (LONGEST_TARGET - len(f"{path}?limit=1&offset=1&x="))
+    page = client.get(f"{path}?limit=1&x={filler}", HTTP_ACCEPT="application/json")
+    assert page.status_code == 200
+    link = urlsplit(page.json()["next"])
+    assert len(f"{link.path}?{link.query}") == LONGEST_TARGET
+    longer = client.get(f"{path}?limit=1&x={filler}a", HTTP_ACCEPT="application/json")
+    assert (longer.status_code, longer.json()) == (
+        400,
+        {
+            "x": [
+                f"Too long for the page's links: they would be {LONGEST_TARGET + 1} characters, past the "
+                f"{LONGEST_TARGET} of a request."
+            ]
+        },
+    )
+
+
 def test_a_query_of_few_characters_but_many_bytes_is_measured_as_its_links_write_it(client):
     # 1,350 characters, sent as 2,700 bytes of UTF-8, each of which Django's links write as two escapes (it
     # takes the WSGI query string's characters, one a byte received, for text): 16,200 characters.

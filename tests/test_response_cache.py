@@ -19,6 +19,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
+from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -27,9 +28,10 @@ from django.utils.http import http_date
 from events.models import RECENT_GRACE, Event
 from events.views import EventViewSet
 from ingest.records import ingest_records
+from spacedevs.api.root import APIRootView
 from spacedevs.api.stored_pages import StoredPage
 from spacedevs.changes import deployed_after_migrate
-from spacedevs.encoding import negotiated_coding
+from spacedevs.encoding import MIN_COMPRESSED_SIZE, encode, negotiated_coding
 from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import DataState
 from spacedevs.response_cache import ResponseCacheMiddleware, is_personal
@@ -55,6 +57,7 @@ SEED_ROUTES = [
 MICROSECOND = datetime.timedelta(microseconds=1)
 FUTURE = "Fri, 01 Jan 2100 00:00:00 GMT"
 PAST = "Mon, 01 Jan 1990 00:00:00 GMT"
+EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
 @pytest.fixture(params=["django", "wsgi"])
@@ -187,6 +190,27 @@ def test_a_response_is_computed_from_one_version_of_the_data(client, monkeypatch
 
 
 @pytest.mark.usefixtures("seeded")
+def test_a_sync_during_the_compute_of_a_page_that_shows_it_is_shown(client, monkeypatch):
+    """A sync that changes no data keeps the version, but not the root's help text, which says when the
+    mirror last synced: a root computed across one is computed again."""
+    synced_at = datetime.datetime(2026, 11, 30, 12, 0, 5, tzinfo=datetime.UTC)
+    pending = iter([synced_at])
+    answered = APIRootView.get
+
+    def sync_then_get(self, *args, **kwargs):
+        for at in itertools.islice(pending, 1):
+            DataState.synced("https://upstream.example/", at)
+        return answered(self, *args, **kwargs)
+
+    monkeypatch.setattr(APIRootView, "get", sync_then_get)
+    root = client.get("/2.3.0/?format=api")
+    assert (root.status_code, root.get("X-Mirror-Synced-At")) == (200, "2026-11-30T12:00:05Z")
+    assert "Mirrored from" in root.content.decode()
+    again = client.get("/2.3.0/?format=api")
+    assert (again.content, again["ETag"]) == (root.content, root["ETag"])  # cached as the synced state's
+
+
+@pytest.mark.usefixtures("seeded")
 def test_a_response_whose_data_keeps_changing_is_neither_cached_nor_validated(client, monkeypatch):
     attempts = ResponseCacheMiddleware.COMPUTE_ATTEMPTS
     write_before_each_page_read(monkeypatch, copies_of_the_seed(*range(1001, 1001 + attempts)))
@@ -308,6 +332,8 @@ def test_conditional_get(client):
     not_modified = client.get("/2.3.0/events/", HTTP_IF_NONE_MATCH=etag, **JSON)
     assert (not_modified.status_code, not_modified.content, not_modified["ETag"]) == (304, b"", etag)
     assert "Content-Length" not in not_modified  # only the 200's may be (RFC 9110 §8.6)
+    # The 200's Vary too (RFC 9110 §15.4.5), though no page was read to give it.
+    assert not_modified["Vary"] == first["Vary"] == "Accept, Accept-Encoding, origin"
     assert client.get("/2.3.0/events/", HTTP_IF_NONE_MATCH=f'"other", {etag}', **JSON).status_code == 304
     assert client.get("/2.3.0/events/", HTTP_IF_NONE_MATCH='"other"', **JSON).status_code == 200
     assert client.get("/2.3.0/events/", HTTP_IF_MODIFIED_SINCE=modified, **JSON).status_code == 304
@@ -344,17 +370,23 @@ def test_preconditions_are_tested_in_rfc_9110s_order_on_the_response_they_concer
         ("If-Unmodified-Since", {"HTTP_IF_UNMODIFIED_SINCE": PAST}),
         ("If-Unmodified-Since", {"HTTP_IF_MATCH": "unreadable", "HTTP_IF_UNMODIFIED_SINCE": PAST}),
         # The epoch itself, second 0, which Django takes for no date.
-        ("If-Unmodified-Since", {"HTTP_IF_UNMODIFIED_SINCE": "Thu, 01 Jan 1970 00:00:00 GMT"}),
+        ("If-Unmodified-Since", {"HTTP_IF_UNMODIFIED_SINCE": EPOCH}),
+        # Tested before If-None-Match: naming the current tag there cannot make it a 304.
+        ("If-Unmodified-Since", {"HTTP_IF_UNMODIFIED_SINCE": PAST, "HTTP_IF_NONE_MATCH": etag}),
     ]
     for header, conditions in failed:
         answer = client.get("/2.3.0/events/", **conditions, **JSON)
         assert answer.status_code == 412, header
         assert answer.json() == {"detail": f"The {header} precondition does not hold."}
+        # Nothing in it for a cache to keep, or to validate with.
+        assert ("ETag" in answer, "Cache-Control" in answer) == (False, False), conditions
     for conditions in (
         {"HTTP_IF_MATCH": etag},
         {"HTTP_IF_MATCH": "*"},
         {"HTTP_IF_UNMODIFIED_SINCE": modified},
+        # If-Match tested, If-Unmodified-Since is not (RFC 9110 §13.2.2), even the epoch.
         {"HTTP_IF_MATCH": etag, "HTTP_IF_UNMODIFIED_SINCE": PAST},
+        {"HTTP_IF_MATCH": etag, "HTTP_IF_UNMODIFIED_SINCE": EPOCH},
     ):
         assert client.get("/2.3.0/events/", **conditions, **JSON).content == current.content, conditions
     both = client.get("/2.3.0/events/", HTTP_IF_MATCH=etag, HTTP_IF_NONE_MATCH=etag, **JSON)
@@ -617,6 +649,14 @@ def test_a_body_too_small_to_gain_from_compression_is_sent_as_it_is(client):
     assert "accept-encoding" in small["Vary"].lower()
 
 
+@pytest.mark.parametrize(("size", "coding"), [(MIN_COMPRESSED_SIZE - 1, None), (MIN_COMPRESSED_SIZE, "gzip")])
+def test_a_body_is_compressed_from_the_smallest_size_worth_it(size, coding):
+    response = HttpResponse(b"x" * size)
+    encode(RequestFactory().get("/", HTTP_ACCEPT_ENCODING="gzip"), response)
+    assert response.get("Content-Encoding") == coding
+    assert body(response) == b"x" * size
+
+
 @pytest.mark.parametrize(
     ("header", "coding"),
     [
@@ -624,6 +664,7 @@ def test_a_body_too_small_to_gain_from_compression_is_sent_as_it_is(client):
         ("br;q=0.5, gzip", "gzip"),
         ("GZIP", "gzip"),
         ("gzip;q=0, *", "br"),
+        ("gzip;Q=0", None),  # parameter names are case-insensitive (RFC 9110 §5.6.6)
         ("*;q=0.3, gzip;q=0.2", "br"),
         ("*;q=0", None),
         ("identity", None),
@@ -758,6 +799,22 @@ def test_windows_that_move_with_time_are_not_served_past_their_end(client, monke
     after = client.get("/2.3.0/events/upcoming/", HTTP_IF_NONE_MATCH=inside["ETag"], **JSON)
     assert after.status_code == 200
     assert after.json()["count"] == 0
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_page_whose_window_ended_while_it_was_computed_has_max_age_0(client, monkeypatch):
+    leaves_upcoming = Event.objects.get(pk=352).date + datetime.timedelta(hours=24)
+    clock = [leaves_upcoming - datetime.timedelta(seconds=5)]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])
+    read = StoredPage.__getitem__
+
+    def slow_read(self, *args):
+        clock[0] = leaves_upcoming + datetime.timedelta(seconds=5)
+        return read(self, *args)
+
+    monkeypatch.setattr(StoredPage, "__getitem__", slow_read)
+    page = client.get("/2.3.0/events/upcoming/", **JSON)
+    assert (page.status_code, page.json()["count"], page["Cache-Control"]) == (200, 1, "public, max-age=0")
 
 
 @pytest.mark.usefixtures("seeded")

@@ -61,6 +61,9 @@ def test_list_operations_document_every_parameter(schema, path, extra):
         "enum": ["detailed", "list", "normal"],
         "default": "normal",
     }
+    # The bounds the server enforces: a limit above 100 is clamped, not refused.
+    assert parameters["limit"]["schema"] == {"type": "integer", "minimum": 1}
+    assert parameters["offset"]["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
     assert parameters["program"]["explode"] is True
     assert (
         parameters["program"]["schema"]["items"] | {"minimum": 0} == parameters["program"]["schema"]["items"]
