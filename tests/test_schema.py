@@ -25,6 +25,9 @@ FILTERS = [
     "year",
 ]
 OTHERS = ["format", "limit", "mode", "offset", "ordering", "search"]
+# The document is a request's, which reads the data state: pytest-django sets up the test database only for
+# a run whose tests ask for one, and a test run alone would otherwise read the project's own.
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
