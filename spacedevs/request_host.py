@@ -10,22 +10,22 @@ HTTP_SCHEMES = ("http", "https")
 
 class HostAsHTTPDefinesIt:
     """WSGI middleware for what gunicorn passes on as it came. An HTTP/1.1 request without `Host` gets an
-    empty one, refused as any host ALLOWED_HOSTS does not name (a JSON 400, which RFC 9112 §3.2 asks of
-    it), where Django would take the server's own name and build every link from it. A request whose
-    target is in absolute form (`GET http://example.org/2.3.0/events/`, as clients send to a proxy) is for
-    the host the target names, whatever its `Host` says (§3.2.2): that one is checked, and in the links;
-    one whose scheme is not HTTP's (`ftp://…`) names no host served here, and is refused as none is. The
-    probes and static files answer before any host is read, and so for any host, or none: they build no
-    links, and a load balancer probes by address."""
+    empty one, even when its target names a host, refused as any host ALLOWED_HOSTS does not name (a JSON
+    400, which RFC 9112 §3.2 asks of it), where Django would take the server's own name and build every
+    link from it. A request whose target is in absolute form (`GET http://example.org/2.3.0/events/`, as
+    clients send to a proxy) is for the host the target names, whatever its `Host` says (§3.2.2): that one
+    is checked, and in the links; one whose scheme is not HTTP's (`ftp://…`) names no host served here,
+    and is refused as none is. The probes and static files answer before any host is read, and so for any
+    host, or none: they build no links, and a load balancer probes by address."""
 
     def __init__(self, application):
         self.application = application
 
     def __call__(self, environ, start_response):
         target = environ.get("RAW_URI", "")
-        if not target.startswith("/") and "://" in target:
+        if "HTTP_HOST" not in environ and HTTP_1_1_OR_LATER.fullmatch(environ.get("SERVER_PROTOCOL", "")):
+            environ["HTTP_HOST"] = ""  # whatever the target names (§3.2)
+        elif not target.startswith("/") and "://" in target:
             parts = urlsplit(target)
             environ["HTTP_HOST"] = parts.netloc if parts.scheme in HTTP_SCHEMES else ""
-        elif "HTTP_HOST" not in environ and HTTP_1_1_OR_LATER.fullmatch(environ.get("SERVER_PROTOCOL", "")):
-            environ["HTTP_HOST"] = ""
         return self.application(environ, start_response)

@@ -27,15 +27,21 @@ def host_given(environ):
         ({"SERVER_PROTOCOL": "HTTP/1.2", "RAW_URI": "/2.3.0/"}, ""),  # taken as HTTP/1.1
         ({"SERVER_PROTOCOL": "HTTP/1.10", "RAW_URI": "/2.3.0/"}, ""),
         (
-            {"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "http://example.org:8000/2.3.0/?q=1"},
+            {
+                "SERVER_PROTOCOL": "HTTP/1.1",
+                "RAW_URI": "http://example.org:8000/2.3.0/?q=1",
+                "HTTP_HOST": "a",
+            },
             "example.org:8000",
         ),
+        # HTTP/1.1 without Host is refused, even when its target names one (RFC 9112 §3.2).
+        ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "http://example.org/2.3.0/"}, ""),
         (
             {"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "https://example.org/", "HTTP_HOST": "elsewhere.test"},
             "example.org",
         ),
         ({"SERVER_PROTOCOL": "HTTP/1.0", "RAW_URI": "http://example.org/"}, "example.org"),
-        ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "HTTPS://example.org/"}, "example.org"),
+        ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "HTTPS://example.org/", "HTTP_HOST": "x"}, "example.org"),
         # Another scheme's target names no host served here (the empty Host's 400).
         ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "ftp://example.org/", "HTTP_HOST": "example.org"}, ""),
         ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "http:///2.3.0/", "HTTP_HOST": "example.org"}, ""),
