@@ -204,10 +204,13 @@ def data_set_of(item):
 
 
 def pytest_xdist_auto_num_workers(config):
-    """One worker more than the CPUs (`--numprocesses=auto`): a fair share of the suite waits on the
-    servers its tests start (gunicorn, PostgreSQL, Chromium), and a third worker on two CPUs cut a run by a
-    tenth, where a fourth gained nothing."""
-    return (os.cpu_count() or 1) + 1
+    """One worker more than the CPUs this process may use (`--numprocesses=auto`): a fair share of the
+    suite waits on the servers its tests start (gunicorn, PostgreSQL, Chromium), and a third worker on two
+    CPUs cut a run by a tenth, where a fourth gained nothing. xdist's own count (None) where it is asked
+    for: `PYTEST_XDIST_AUTO_NUM_WORKERS` or `--numprocesses=logical`."""
+    if "PYTEST_XDIST_AUTO_NUM_WORKERS" in os.environ or config.option.numprocesses == "logical":
+        return None
+    return len(os.sched_getaffinity(0)) + 1
 
 
 def pytest_collection_modifyitems(items):
