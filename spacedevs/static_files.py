@@ -5,8 +5,9 @@ from http import HTTPStatus
 
 from django.utils.http import parse_http_date_safe
 from whitenoise.middleware import WhiteNoiseMiddleware
-from whitenoise.responders import NOT_MODIFIED_HEADERS, Response
+from whitenoise.responders import NOT_MODIFIED_HEADERS, Response, SlicedFile
 
+from .byte_ranges import UnsatisfiableRange, requested_span
 from .encoding import preferred_coding
 from .preconditions import conditional_response, is_conditional
 
@@ -17,13 +18,14 @@ def coded_etag(etag, coding):
 
 
 class CodedStaticFile:
-    """A static file of WhiteNoise's (`static_file`, whose 405 and ranges it answers with) and its gzip and
+    """A static file of WhiteNoise's (`static_file`, whose 405 it answers with) and its gzip and
     Brotli copies, each a representation of its own. Each has its own strong ETag: WhiteNoise gave the
     copies the file's, so a cache could answer a client's ETag with bytes it cannot decode, or join a range
     of one copy to another's (RFC 9110 §8.8.3). The copy is chosen by `Accept-Encoding`'s q-values, as the
     API's responses are (WhiteNoise took any mention: `gzip;q=0` got gzip). Preconditions are the API's
     (spacedevs/preconditions.py: ETag lists, `If-Match`, `If-Unmodified-Since`), and a `Range` holds only
-    for the representation its `If-Range` names (WhiteNoise read neither)."""
+    for the representation its `If-Range` names (WhiteNoise read neither), read as RFC 9110 reads it
+    (spacedevs/byte_ranges.py)."""
 
     def __init__(self, static_file):
         self.static_file = static_file
@@ -71,16 +73,28 @@ class CodedStaticFile:
         if method not in ("GET", "HEAD"):
             return self.static_file.get_response(method, request_headers)
         path, fields = self.variant(request_headers)
-        headers = list(fields.items())
-        file_handle = open(path, "rb") if method == "GET" else None  # noqa: SIM115 (the response closes it)
+        size = int(fields["Content-Length"])
+        span = None
         if "HTTP_RANGE" in request_headers and self.validates_range(request_headers, fields):
             try:
-                return self.static_file.get_range_response(
-                    request_headers["HTTP_RANGE"], headers, file_handle
-                )
-            except ValueError:  # a range it cannot read: the whole file, as RFC 9110 §14.2 allows
-                pass
-        return Response(HTTPStatus.OK, headers, file_handle)
+                span = requested_span(request_headers["HTTP_RANGE"], size)
+            except UnsatisfiableRange:
+                # The copy's own refusal: a cache must not answer another encoding's client with it.
+                refusal = [("Content-Range", f"bytes */{size}")]
+                refusal += [("Vary", fields["Vary"])] if "Vary" in fields else []
+                return Response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, refusal, None)
+        file_handle = open(path, "rb") if method == "GET" else None  # noqa: SIM115 (the response closes it)
+        if span is None:
+            return Response(HTTPStatus.OK, list(fields.items()), file_handle)
+        first, last = span
+        headers = [(name, value) for name, value in fields.items() if name != "Content-Length"]
+        headers += [
+            ("Content-Range", f"bytes {first}-{last}/{size}"),
+            ("Content-Length", str(last - first + 1)),
+        ]
+        if file_handle is not None:
+            file_handle = SlicedFile(file_handle, first, last)
+        return Response(HTTPStatus.PARTIAL_CONTENT, headers, file_handle)
 
 
 class CodedStaticFilesMiddleware(WhiteNoiseMiddleware):

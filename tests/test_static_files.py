@@ -6,6 +6,8 @@ import brotli
 import pytest
 from django.test import Client
 
+from spacedevs.byte_ranges import UnsatisfiableRange, requested_span
+
 TEXT = b"body { margin: 0 }\n" * 200
 PATH = "/static/site.css"
 PLAIN_PATH = "/static/plain.txt"  # a file without compressed copies
@@ -113,6 +115,81 @@ def test_a_date_in_if_range_holds_for_a_file_without_copies(static):
     assert (stale.status_code, body_of(stale)) == (200, TEXT)
 
 
+SIZE = len(TEXT)
+
+
+@pytest.mark.parametrize(
+    ("range_header", "span"),
+    [
+        ("bytes=0-3", (0, 3)),
+        ("bytes=0-0", (0, 0)),  # one byte: WhiteNoise's 416
+        ("bytes=5-5", (5, 5)),
+        ("bytes=-1", (SIZE - 1, SIZE - 1)),
+        ("bytes=-10", (SIZE - 10, SIZE - 1)),
+        (f"bytes=-{SIZE + 5}", (0, SIZE - 1)),
+        (f"bytes={SIZE - 1}-", (SIZE - 1, SIZE - 1)),
+        (f"bytes=10-{SIZE * 9}", (10, SIZE - 1)),
+        ("BYTES=2-4", (2, 4)),  # the unit's name is case-insensitive
+        (" bytes= 2-4 ", (2, 4)),
+    ],
+)
+def test_a_range_is_read_as_http_defines_it(static, range_header, span):
+    response = static.get(PLAIN_PATH, HTTP_RANGE=range_header)
+    first, last = span
+    assert (response.status_code, response["Content-Range"], response["Content-Length"]) == (
+        206,
+        f"bytes {first}-{last}/{SIZE}",
+        str(last - first + 1),
+    )
+    assert b"".join(response.streaming_content) == TEXT[first : last + 1]
+
+
+@pytest.mark.parametrize(
+    "range_header",
+    [
+        "bytes=4-2",  # a last byte before the first: invalid (RFC 9110 §14.1.1)
+        "bytes=0-1,4-5",  # several ranges are not served
+        "bytes=+1-2",
+        "bytes=1_0-20",
+        "bytes=1 -2",
+        "bytes=--1",
+        "bytes=",
+        "items=0-3",
+        "bytes 0-3",
+    ],
+)
+def test_a_range_not_read_here_is_the_whole_file(static, range_header):
+    response = static.get(PLAIN_PATH, HTTP_RANGE=range_header)
+    assert (response.status_code, response["Content-Length"]) == (200, str(SIZE))
+    assert "Content-Range" not in response
+    assert body_of(response) == TEXT
+
+
+@pytest.mark.parametrize("range_header", [f"bytes={SIZE}-", f"bytes={SIZE}-{SIZE + 9}", "bytes=-0"])
+def test_a_range_of_no_bytes_of_the_copy_is_its_own_416(static, range_header):
+    for path, accept_encoding, size, vary in (
+        (PLAIN_PATH, "gzip", SIZE, None),
+        (PATH, "gzip", len(gzip.compress(TEXT, mtime=0)), "Accept-Encoding"),
+    ):
+        response = static.get(path, HTTP_RANGE=range_header, HTTP_ACCEPT_ENCODING=accept_encoding)
+        assert (response.status_code, response["Content-Range"], response.get("Vary")) == (
+            416,
+            f"bytes */{size}",
+            vary,
+        )
+        assert response.json() == {"detail": "Requested range not satisfiable."}
+
+
+def test_a_range_of_a_head_request_is_its_headers(static):
+    response = static.head(PLAIN_PATH, HTTP_RANGE="bytes=-1")
+    assert (response.status_code, response["Content-Range"], response["Content-Length"]) == (
+        206,
+        f"bytes {SIZE - 1}-{SIZE - 1}/{SIZE}",
+        "1",
+    )
+    assert b"".join(response.streaming_content) == b""
+
+
 def test_an_index_files_redirect_is_whitenoises(static, settings):
     settings.WHITENOISE_INDEX_FILE = True
     response = Client().get("/static/index.html", HTTP_IF_NONE_MATCH="*")
@@ -131,3 +208,10 @@ def test_head_and_other_methods_are_as_before(static):
     assert (response.status_code, response["Content-Encoding"], sent) == (200, "br", b"")
     response = static.post(PATH)
     assert (response.status_code, response["Allow"]) == (405, "GET, HEAD")
+
+
+def test_an_empty_file_has_no_range_to_give():
+    # Its only satisfiable range is a suffix (RFC 9110 §14.1.3), which no 206 can hold: the whole, empty file.
+    assert requested_span("bytes=-5", 0) is None
+    with pytest.raises(UnsatisfiableRange):
+        requested_span("bytes=0-", 0)
