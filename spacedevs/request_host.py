@@ -3,9 +3,17 @@
 import re
 from urllib.parse import urlsplit
 
+from django.http.request import split_domain_port
+
 # HTTP/1.1, or a later HTTP/1.x, which a server takes as the latest it knows (RFC 9110 §2.5).
 HTTP_1_1_OR_LATER = re.compile(r"HTTP/1\.[1-9][0-9]*")
 HTTP_SCHEMES = ("http", "https")
+
+
+def is_invalid_host(host):
+    """Whether a `Host` is one §3.2 refuses whatever the target: not empty, and not a host and port as
+    Django reads them."""
+    return bool(host) and not split_domain_port(host)[0]
 
 
 class HostAsHTTPDefinesIt:
@@ -14,9 +22,11 @@ class HostAsHTTPDefinesIt:
     400, which RFC 9112 §3.2 asks of it), where Django would take the server's own name and build every
     link from it. A request whose target is in absolute form (`GET http://example.org/2.3.0/events/`, as
     clients send to a proxy) is for the host the target names, whatever its `Host` says (§3.2.2): that one
-    is checked, and in the links; one whose scheme is not HTTP's (`ftp://…`) names no host served here,
-    and is refused as none is. The probes and static files answer before any host is read, and so for any
-    host, or none: they build no links, and a load balancer probes by address."""
+    is checked, and in the links, unless the `Host` it came with is invalid, which §3.2 refuses whatever
+    the target. One whose scheme is not HTTP's (`ftp://…`) names no host served here, and is refused as
+    none is. Only what reads the host refuses it: the probes answer for any host or none, and any target
+    (they build no links, and a load balancer probes by address), and so do static files, but for a plain
+    HTTP request under SECURE_SSL_REDIRECT, whose redirect to https:// is built from its host."""
 
     def __init__(self, application):
         self.application = application
@@ -27,5 +37,6 @@ class HostAsHTTPDefinesIt:
             environ["HTTP_HOST"] = ""  # whatever the target names (§3.2)
         elif not target.startswith("/") and "://" in target:
             parts = urlsplit(target)
-            environ["HTTP_HOST"] = parts.netloc if parts.scheme in HTTP_SCHEMES else ""
+            named = parts.scheme in HTTP_SCHEMES and not is_invalid_host(environ.get("HTTP_HOST", ""))
+            environ["HTTP_HOST"] = parts.netloc if named else ""
         return self.application(environ, start_response)

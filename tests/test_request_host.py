@@ -50,6 +50,14 @@ def host_given(environ):
             "a.test",
         ),
         ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "*", "HTTP_HOST": "example.org"}, "example.org"),
+        # An invalid Host is refused whatever the target (§3.2); an empty one is valid, and for the target.
+        ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "http://example.org/", "HTTP_HOST": "a b"}, ""),
+        ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "http://example.org/", "HTTP_HOST": ":80"}, ""),
+        ({"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "http://example.org/", "HTTP_HOST": ""}, "example.org"),
+        (
+            {"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "http://example.org/", "HTTP_HOST": "[::1]:8"},
+            "example.org",
+        ),
     ],
 )
 def test_the_host_is_the_targets_else_the_headers_and_none_is_empty_in_http_1_1(environ, host):
@@ -58,3 +66,15 @@ def test_the_host_is_the_targets_else_the_headers_and_none_is_empty_in_http_1_1(
 
 def test_a_server_that_gives_no_raw_target_leaves_the_host_as_it_is():
     assert host_given({"SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "example.org"}) == "example.org"
+
+
+def test_the_links_scheme_is_the_connections_not_the_targets():
+    seen = {}
+
+    def application(environ, start_response):
+        seen["scheme"] = environ["wsgi.url_scheme"]
+        return [b""]
+
+    environ = {"SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "https://example.org/", "wsgi.url_scheme": "http"}
+    HostAsHTTPDefinesIt(application)(environ | {"HTTP_HOST": "x"}, None)
+    assert seen["scheme"] == "http"

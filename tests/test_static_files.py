@@ -215,3 +215,11 @@ def test_an_empty_file_has_no_range_to_give():
     assert requested_span("bytes=-5", 0) is None
     with pytest.raises(UnsatisfiableRange):
         requested_span("bytes=0-", 0)
+
+
+def test_under_ssl_redirect_plain_http_reads_the_host_for_its_redirect(static, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = static.get(PATH)
+    assert (response.status_code, response["Location"]) == (301, f"https://testserver{PATH}")
+    assert static.get(PATH, HTTP_HOST="10.0.0.7").status_code == 400
+    assert body_of(static.get(PATH, HTTP_HOST="10.0.0.7", secure=True)) == TEXT
