@@ -18,6 +18,7 @@ import datetime
 import gc
 import io
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -210,7 +211,18 @@ def pytest_xdist_auto_num_workers(config):
     for: `PYTEST_XDIST_AUTO_NUM_WORKERS` or `--numprocesses=logical`."""
     if "PYTEST_XDIST_AUTO_NUM_WORKERS" in os.environ or config.option.numprocesses == "logical":
         return None
-    return len(os.sched_getaffinity(0)) + 1
+    return usable_cpus() + 1
+
+
+def usable_cpus():
+    """The CPUs this process may run on, fewer where its cgroup's quota (v2's `cpu.max`: `max` or
+    `<quota> <period>`, as a container's CPU limit sets it) allows less of them."""
+    count = len(os.sched_getaffinity(0))
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        return min(count, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):  # no cgroup v2, or no quota (`max`)
+        return count
 
 
 def pytest_collection_modifyitems(items):
