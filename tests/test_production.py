@@ -172,6 +172,8 @@ def test_a_request_is_for_the_host_http_1_1_defines(server):
     assert (status, json.loads(body)["url"]) == (200, f"http://{address}{path}")
     assert raw_exchange(address, f"http://elsewhere.test{path}", f"Host: {address}") == bad_request
     assert raw_exchange(address, f"ftp://{address}{path}", f"Host: {address}") == bad_request
+    # An invalid Host is refused whatever the target names.
+    assert raw_exchange(address, f"http://{address}{path}", "Host: a b") == bad_request
 
 
 def test_json_logs_are_json_lines_whoever_writes_them(server):
