@@ -266,6 +266,18 @@ def _django_db_helper(_data_set, _django_db_helper):
     the database (`db`, `transactional_db`, the `django_db` mark) goes through this fixture."""
 
 
+@pytest.fixture(scope="session")
+def served_openapi_document(django_db_setup, django_db_blocker):
+    """The OpenAPI document as `/2.3.0/schema/?format=json` serves it. A test using it asks for the database
+    too (`pytest.mark.django_db`): the document is a request's, which reads the data state, and pytest-django
+    sets up the test database only for a run whose tests ask for one (run alone, it read the project's own).
+    """
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        return Client().get("/2.3.0/schema/?format=json").json()
+
+
 @pytest.fixture
 def seeded(db):
     """The seed event alone (fixtures/seed-event-352.json), as `import_ll2` stores it."""

@@ -25,17 +25,12 @@ FILTERS = [
     "year",
 ]
 OTHERS = ["format", "limit", "mode", "offset", "ordering", "search"]
-# The document is a request's, which reads the data state: pytest-django sets up the test database only for
-# a run whose tests ask for one, and a test run alone would otherwise read the project's own.
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db  # for served_openapi_document
 
 
-@pytest.fixture(scope="module")
-def schema(django_db_setup, django_db_blocker):
-    from django.test import Client
-
-    with django_db_blocker.unblock():
-        return Client().get("/2.3.0/schema/?format=json").json()
+@pytest.fixture
+def schema(served_openapi_document):
+    return served_openapi_document
 
 
 def test_under_a_path_prefix_the_document_names_it_as_its_server(schema, client, db):

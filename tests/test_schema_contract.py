@@ -9,9 +9,7 @@ import pytest
 from .conftest import ROOT
 
 LL2 = json.loads((ROOT / "tests/contract/ll2-2.3.0-events-openapi-2026.json").read_text())
-# The document is a request's, which reads the data state: pytest-django sets up the test database only for
-# a run whose tests ask for one, and a test run alone would otherwise read the project's own.
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db  # for served_openapi_document
 
 # Each intended difference: a name, and whether a difference (kind, where, LL2's, ours) is one of it.
 INTENDED = {
@@ -117,12 +115,9 @@ def differences(ours):
     return found
 
 
-@pytest.fixture(scope="module")
-def ours(django_db_setup, django_db_blocker):
-    from django.test import Client
-
-    with django_db_blocker.unblock():
-        return Client().get("/2.3.0/schema/?format=json").json()
+@pytest.fixture
+def ours(served_openapi_document):
+    return served_openapi_document
 
 
 def test_our_document_differs_from_ll2s_only_as_intended(ours):
