@@ -7,6 +7,10 @@ import re
 ONE_BYTE_RANGE = re.compile(r"bytes=[ \t]*(?:([0-9]+)-([0-9]*)|-([0-9]+))[ \t]*", re.IGNORECASE)
 
 
+# Past any file's size: a position of more digits is read as this (Python refuses to read past 4,300).
+BEYOND_ANY_FILE = 10**18
+
+
 class UnsatisfiableRange(Exception):
     """A range that holds none of the representation's bytes: a 416 (§15.5.17)."""
 
@@ -20,15 +24,20 @@ def requested_span(range_header, size):
     found = ONE_BYTE_RANGE.fullmatch(range_header.strip())
     if found is None:
         return None
-    first, last, suffix = found.groups()
+    first, last, suffix = (None if digits in (None, "") else position(digits) for digits in found.groups())
     if suffix is not None:
-        if int(suffix) == 0:
+        if suffix == 0:
             raise UnsatisfiableRange
         # An empty representation's only satisfiable range is a suffix (§14.1.3), yet no 206 can hold it.
-        return (max(size - int(suffix), 0), size - 1) if size else None
-    first = int(first)
-    if last and int(last) < first:
+        return (max(size - suffix, 0), size - 1) if size else None
+    if last is not None and last < first:
         return None
     if first >= size:
         raise UnsatisfiableRange
-    return first, min(int(last), size - 1) if last else size - 1
+    return first, size - 1 if last is None else min(last, size - 1)
+
+
+def position(digits):
+    """A byte position written in `digits`, any number of them."""
+    significant = digits.lstrip("0")
+    return int(significant or "0") if len(significant) < len(str(BEYOND_ANY_FILE)) else BEYOND_ANY_FILE

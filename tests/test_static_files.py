@@ -223,3 +223,12 @@ def test_under_ssl_redirect_plain_http_reads_the_host_for_its_redirect(static, s
     assert (response.status_code, response["Location"]) == (301, f"https://testserver{PATH}")
     assert static.get(PATH, HTTP_HOST="10.0.0.7").status_code == 400
     assert body_of(static.get(PATH, HTTP_HOST="10.0.0.7", secure=True)) == TEXT
+
+
+def test_a_position_of_any_length_is_read():
+    many = "9" * 5000  # past what Python's int() reads
+    assert requested_span(f"bytes=2-{many}", SIZE) == (2, SIZE - 1)
+    assert requested_span(f"bytes=-{many}", SIZE) == (0, SIZE - 1)
+    assert requested_span(f"bytes={'0' * 5000}7-8", SIZE) == (7, 8)
+    with pytest.raises(UnsatisfiableRange):
+        requested_span(f"bytes={many}-", SIZE)
