@@ -21,23 +21,32 @@ def requested_span(range_header, size):
     or a last position before its first, which §14.1.1 makes invalid). Raises UnsatisfiableRange for a
     first position at or past the end, or a suffix of no bytes. WhiteNoise refused a range of one byte
     (`bytes=0-0`, `bytes=-1`) and answered `bytes=-0` with the whole file."""
-    found = ONE_BYTE_RANGE.fullmatch(range_header.strip())
+    found = ONE_BYTE_RANGE.fullmatch(range_header.strip(" \t"))  # HTTP's whitespace, not Unicode's
     if found is None:
         return None
-    first, last, suffix = (None if digits in (None, "") else position(digits) for digits in found.groups())
-    if suffix is not None:
+    first_digits, last_digits, suffix_digits = found.groups()
+    if suffix_digits is not None:
+        suffix = position(suffix_digits)
         if suffix == 0:
             raise UnsatisfiableRange
         # An empty representation's only satisfiable range is a suffix (§14.1.3), yet no 206 can hold it.
         return (max(size - suffix, 0), size - 1) if size else None
-    if last is not None and last < first:
+    if last_digits and magnitude(last_digits) < magnitude(first_digits):
         return None
+    first = position(first_digits)
     if first >= size:
         raise UnsatisfiableRange
-    return first, size - 1 if last is None else min(last, size - 1)
+    return first, min(position(last_digits), size - 1) if last_digits else size - 1
+
+
+def magnitude(digits):
+    """`digits` as a key that orders numbers of any length as their values: (length, digits), without
+    leading zeros."""
+    significant = digits.lstrip("0")
+    return len(significant), significant
 
 
 def position(digits):
-    """A byte position written in `digits`, any number of them."""
-    significant = digits.lstrip("0")
-    return int(significant or "0") if len(significant) < len(str(BEYOND_ANY_FILE)) else BEYOND_ANY_FILE
+    """The byte position written in `digits` (of any length), or BEYOND_ANY_FILE when that is less."""
+    length, significant = magnitude(digits)
+    return int(significant or "0") if length < len(str(BEYOND_ANY_FILE)) else BEYOND_ANY_FILE

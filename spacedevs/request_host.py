@@ -3,17 +3,23 @@
 import re
 from urllib.parse import urlsplit
 
-from django.http.request import split_domain_port
-
 # HTTP/1.1, or a later HTTP/1.x, which a server takes as the latest it knows (RFC 9110 §2.5).
 HTTP_1_1_OR_LATER = re.compile(r"HTTP/1\.[1-9][0-9]*")
 HTTP_SCHEMES = ("http", "https")
+# `Host = uri-host [ ":" port ]` (RFC 9112 §3.2; RFC 3986 §3.2.2, §3.2.3): an IP literal (v6, or
+# IPvFuture), or a registered name (an IPv4 address among them) of unreserved characters, sub-delims and
+# %-escapes, which may be empty; a port of any digits, or none.
+URI_HOST = re.compile(
+    r"(?:\[(?:[0-9A-Fa-f:.]+|[vV][0-9A-Fa-f]+\.[A-Za-z0-9._~!$&'()*+,;=:-]+)\]"
+    r"|(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*)"
+    r"(?::[0-9]*)?"
+)
 
 
 def is_invalid_host(host):
-    """Whether a `Host` is one §3.2 refuses whatever the target: not empty, and not a host and port as
-    Django reads them."""
-    return bool(host) and not split_domain_port(host)[0]
+    """Whether a `Host` is one §3.2 refuses whatever the target: not HTTP's grammar of one (which is wider
+    than the names Django serves: `my_host`, `example.org:`)."""
+    return not URI_HOST.fullmatch(host)
 
 
 class HostAsHTTPDefinesIt:

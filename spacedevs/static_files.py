@@ -11,6 +11,9 @@ from .byte_ranges import UnsatisfiableRange, requested_span
 from .encoding import preferred_coding
 from .preconditions import conditional_response, is_conditional
 
+# The fields of a copy's 200 that its 416 keeps.
+REFUSAL_FIELDS = ("Vary", "Access-Control-Allow-Origin")
+
 
 def coded_etag(etag, coding):
     """A strong ETag of the file's for its copy in `coding`: `"5f3a-1c2"` → `"5f3a-1c2-br"`."""
@@ -59,10 +62,13 @@ class CodedStaticFile:
                     answer[name] = fields[name]
         return answer
 
-    def validates_range(self, request_headers, fields):
-        """Whether a `Range` holds under the request's `If-Range`, if any, for the copy `fields` describes.
-        A date names a copy only when the file has no other: every copy shares the file's Last-Modified,
-        so a range of one could otherwise be joined to another's bytes."""
+    def asks_range(self, method, request_headers, fields):
+        """Whether the request asks a range of the copy `fields` describes: a GET (HTTP defines ranges for no
+        other method, and a server ignores them there, RFC 9110 §14.2) with a `Range` that holds under its
+        `If-Range`, if any. A date names a copy only when the file has no other: every copy shares the
+        file's Last-Modified, so a range of one could otherwise be joined to another's bytes."""
+        if method != "GET" or "HTTP_RANGE" not in request_headers:
+            return False
         if_range = request_headers.get("HTTP_IF_RANGE")
         if if_range is None or if_range == fields.get("ETag"):
             return True
@@ -73,28 +79,30 @@ class CodedStaticFile:
         if method not in ("GET", "HEAD"):
             return self.static_file.get_response(method, request_headers)
         path, fields = self.variant(request_headers)
-        size = int(fields["Content-Length"])
         span = None
-        if "HTTP_RANGE" in request_headers and self.validates_range(request_headers, fields):
+        if self.asks_range(method, request_headers, fields):
             try:
-                span = requested_span(request_headers["HTTP_RANGE"], size)
+                span = requested_span(request_headers["HTTP_RANGE"], int(fields["Content-Length"]))
             except UnsatisfiableRange:
-                # The copy's own refusal: a cache must not answer another encoding's client with it.
-                refusal = [("Content-Range", f"bytes */{size}")]
-                refusal += [("Vary", fields["Vary"])] if "Vary" in fields else []
-                return Response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, refusal, None)
+                return self.range_refusal(fields)
         file_handle = open(path, "rb") if method == "GET" else None  # noqa: SIM115 (the response closes it)
         if span is None:
             return Response(HTTPStatus.OK, list(fields.items()), file_handle)
         first, last = span
         headers = [(name, value) for name, value in fields.items() if name != "Content-Length"]
         headers += [
-            ("Content-Range", f"bytes {first}-{last}/{size}"),
+            ("Content-Range", f"bytes {first}-{last}/{fields['Content-Length']}"),
             ("Content-Length", str(last - first + 1)),
         ]
-        if file_handle is not None:
-            file_handle = SlicedFile(file_handle, first, last)
-        return Response(HTTPStatus.PARTIAL_CONTENT, headers, file_handle)
+        return Response(HTTPStatus.PARTIAL_CONTENT, headers, SlicedFile(file_handle, first, last))
+
+    @staticmethod
+    def range_refusal(fields):
+        """The 416 of the copy `fields` describes: its own (a cache must not answer another encoding's
+        client with it), and one a page of another origin may read, as it reads the file."""
+        refusal = [("Content-Range", f"bytes */{fields['Content-Length']}")]
+        refusal += [(name, fields[name]) for name in REFUSAL_FIELDS if name in fields]
+        return Response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, refusal, None)
 
 
 class CodedStaticFilesMiddleware(WhiteNoiseMiddleware):

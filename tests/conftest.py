@@ -215,14 +215,25 @@ def pytest_xdist_auto_num_workers(config):
 
 
 def usable_cpus():
-    """The CPUs this process may run on, fewer where its cgroup's quota (v2's `cpu.max`: `max` or
-    `<quota> <period>`, as a container's CPU limit sets it) allows less of them."""
+    """The CPUs this process may run on, fewer where a CPU quota of its cgroup, or of one above it, allows
+    less of them (cgroup v2's `cpu.max`, `<quota> <period>` or `max`: a container's CPU limit, systemd's
+    `CPUQuota=`)."""
     count = len(os.sched_getaffinity(0))
     try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
-        return min(count, max(1, math.ceil(int(quota) / int(period))))
-    except (OSError, ValueError):  # no cgroup v2, or no quota (`max`)
+        own = next(
+            line[3:] for line in Path("/proc/self/cgroup").read_text().splitlines() if line[:3] == "0::"
+        )
+    except (OSError, StopIteration):  # no cgroup v2
         return count
+    below_root = Path(own.strip().lstrip("/"))
+    group = Path("/sys/fs/cgroup", below_root)
+    for folder in [group, *group.parents][: len(below_root.parts) + 1]:  # up to the root, not past it
+        try:
+            quota, period = (folder / "cpu.max").read_text().split()
+            count = min(count, max(1, math.ceil(int(quota) / int(period))))
+        except (OSError, ValueError):  # no quota here (`max`), or no such file (the root has none)
+            continue
+    return count
 
 
 def pytest_collection_modifyitems(items):

@@ -172,8 +172,13 @@ def test_a_request_is_for_the_host_http_1_1_defines(server):
     assert (status, json.loads(body)["url"]) == (200, f"http://{address}{path}")
     assert raw_exchange(address, f"http://elsewhere.test{path}", f"Host: {address}") == bad_request
     assert raw_exchange(address, f"ftp://{address}{path}", f"Host: {address}") == bad_request
-    # An invalid Host is refused whatever the target names.
+    # An invalid Host is refused whatever the target names; a valid one, even one not served, is ignored.
     assert raw_exchange(address, f"http://{address}{path}", "Host: a b") == bad_request
+    status, body = raw_exchange(address, f"http://{address}{path}", "Host: my_host")
+    assert (status, json.loads(body)["url"]) == (200, f"http://{address}{path}")
+    # The links' scheme is the connection's, not the target's.
+    status, body = raw_exchange(address, f"https://{address}{path}", f"Host: {address}")
+    assert (status, json.loads(body)["url"]) == (200, f"http://{address}{path}")
 
 
 def test_json_logs_are_json_lines_whoever_writes_them(server):

@@ -148,6 +148,9 @@ def test_a_range_is_read_as_http_defines_it(static, range_header, span):
     "range_header",
     [
         "bytes=4-2",  # a last byte before the first: invalid (RFC 9110 §14.1.1)
+        "bytes=20000000000000000000-10000000000000000000",  # so, past any file's size
+        "bytes=0-3\xa0",  # whitespace that is not HTTP's
+        "\x85bytes=0-3",
         "bytes=0-1,4-5",  # several ranges are not served
         "bytes=+1-2",
         "bytes=1_0-20",
@@ -178,16 +181,31 @@ def test_a_range_of_no_bytes_of_the_copy_is_its_own_416(static, range_header):
             vary,
         )
         assert response.json() == {"detail": "Requested range not satisfiable."}
+        # As readable by a page of another origin as the file is.
+        assert response["Access-Control-Allow-Origin"] == "*"
 
 
-def test_a_range_of_a_head_request_is_its_headers(static):
-    response = static.head(PLAIN_PATH, HTTP_RANGE="bytes=-1")
+def test_a_head_request_ignores_a_range(static):
+    # HTTP defines ranges for GET alone, and a server ignores them for other methods (RFC 9110 §14.2).
+    for range_header in ("bytes=-1", "bytes=-0", f"bytes={SIZE}-"):
+        response = static.head(PLAIN_PATH, HTTP_RANGE=range_header)
+        assert (response.status_code, response["Content-Length"]) == (200, str(SIZE))
+        assert "Content-Range" not in response
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br"])
+def test_a_copys_range_has_the_copys_fields(static, coding):
+    whole = static.get(PATH, HTTP_ACCEPT_ENCODING=coding)
+    size = int(whole["Content-Length"])
+    response = static.get(PATH, HTTP_ACCEPT_ENCODING=coding, HTTP_RANGE="bytes=-5")
     assert (response.status_code, response["Content-Range"], response["Content-Length"]) == (
         206,
-        f"bytes {SIZE - 1}-{SIZE - 1}/{SIZE}",
-        "1",
+        f"bytes {size - 5}-{size - 1}/{size}",
+        "5",
     )
-    assert b"".join(response.streaming_content) == b""
+    for name in ("ETag", "Vary", "Content-Encoding", "Content-Type", "Cache-Control", "Last-Modified"):
+        assert response[name] == whole[name]
+    assert b"".join(response.streaming_content) == b"".join(whole.streaming_content)[-5:]
 
 
 def test_an_index_files_redirect_is_whitenoises(static, settings):
