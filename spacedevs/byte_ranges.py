@@ -5,8 +5,6 @@ import re
 # One range-spec of the bytes unit (case-insensitive, §14.1): `first-last`, `first-` or `-suffix`. A list of
 # several is not served (a multipart answer); a server may ignore any Range (§14.2).
 ONE_BYTE_RANGE = re.compile(r"bytes=[ \t]*(?:([0-9]+)-([0-9]*)|-([0-9]+))[ \t]*", re.IGNORECASE)
-
-
 # Past any file's size: a position of more digits is read as this (Python refuses to read past 4,300).
 BEYOND_ANY_FILE = 10**18
 

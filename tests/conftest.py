@@ -232,7 +232,7 @@ def usable_cpus():
             quota, period = (folder / "cpu.max").read_text().split()
             count = min(count, max(1, math.ceil(int(quota) / int(period))))
         except (OSError, ValueError):  # no quota here (`max`), or no such file (the root has none)
-            continue
+            pass
     return count
 
 
