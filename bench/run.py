@@ -7,11 +7,14 @@ bin/bench installs wrk and the benchmark's dependencies, starts PostgreSQL and r
 DATABASE_URL set. For each size in turn, it imports synthetic events (`generate_events`, a fixed seed, ids
 1…N) up to that size through `ingest_records`, 100 records a call, timing the import; then starts gunicorn
 as production does and measures each case (bench/cases.py) uncached, cached and as a 304 with wrk, each
-case's transport floor right after it, then the database floors (bench/measure.py). It prints the tables
-and the targets (bench/targets.py) and writes bench/results/latest.md, latest.json and latency.png.
+case's transport floor right after it, then the database floors (bench/measure.py). When the sizes
+include 1,000 and 100,000, the database at 1,000 is kept, and at 100,000 the first pages are measured on
+both side by side (bench/growth.py). It prints the tables and the targets (bench/targets.py) and writes
+bench/results/latest.md, latest.json and latency.png.
 """
 
 import argparse
+import contextlib
 import datetime
 import os
 import platform
@@ -140,6 +143,29 @@ def progress(count, size, rate):
         say(f"  imported {count:,} of {size:,} ({rate:,.0f} events/s)")
 
 
+def import_up_to(size, fill, results):
+    """Imports (`fill`) up to `size` events, reporting the step and recording it in `results`."""
+    from bench.dataset import SETTLED_SHARE
+
+    say(f"Importing up to {size:,} events")
+    step = fill.grow_to(size, on_progress=progress)
+    results["imports"].append(step.as_dict())
+    say(f"  {step.added:,} events in {step.seconds:.1f} s: {step.events_per_second:,.0f} events/s")
+    database_cpu = step.database_cpu_ms_per_100
+    say(
+        f"  CPU per 100 events: the importer {step.importer_cpu_ms_per_100:.0f} ms, PostgreSQL "
+        + ("unseen" if database_cpu is None else f"{database_cpu:.0f} ms")
+    )
+    say(f"  {step.reimported:,} again, unchanged: {step.reimport_events_per_second:,.0f} events/s")
+    if step.all_visible is not None:
+        say(f"  vacuumed: {step.all_visible:.0%} of the events' tables' pages all-visible (least)")
+        if step.all_visible < SETTLED_SHARE:
+            say("  WARNING: index-only scans will read the table for the pages left unmarked")
+    if fill.reimport_changes:
+        say(f"  WARNING: importing the same events again changed rows: {fill.reimport_changes[-1]}")
+        results["reimport_changes"] = fill.reimport_changes
+
+
 def main(argv=None):
     arguments = parse_arguments(argv)
     database_url = os.environ.get("DATABASE_URL", "")
@@ -153,10 +179,11 @@ def main(argv=None):
     from django.core.management import call_command
 
     from bench.cases import build_cases
-    from bench.dataset import SETTLED_SHARE, SyntheticFill, filter_values
+    from bench.dataset import SyntheticFill, filter_values
+    from bench.growth import kept_copy, measure_growth, with_database
     from bench.measure import measure_size
     from bench.report import results_tables, verdict_table, write_chart, write_json, write_markdown
-    from bench.targets import evaluate
+    from bench.targets import FIRST_PAGES, GROWTH_SIZES, evaluate
     from bench.wrk import Wrk
     from spacedevs.gunicorn_config import workers
 
@@ -188,38 +215,36 @@ def main(argv=None):
     }
     fill = SyntheticFill(arguments.sizes[-1], arguments.seed)
     wrk = Wrk(arguments.duration, headers, arguments.quiet_wait)
+    growth_measured = set(GROWTH_SIZES) <= set(arguments.sizes)
     try:
-        for size in arguments.sizes:
-            say(f"Importing up to {size:,} events")
-            step = fill.grow_to(size, on_progress=progress)
-            results["imports"].append(step.as_dict())
-            say(f"  {step.added:,} events in {step.seconds:.1f} s: {step.events_per_second:,.0f} events/s")
-            database_cpu = step.database_cpu_ms_per_100
-            say(
-                f"  CPU per 100 events: the importer {step.importer_cpu_ms_per_100:.0f} ms, PostgreSQL "
-                + ("unseen" if database_cpu is None else f"{database_cpu:.0f} ms")
-            )
-            say(f"  {step.reimported:,} again, unchanged: {step.reimport_events_per_second:,.0f} events/s")
-            if step.all_visible is not None:
-                say(f"  vacuumed: {step.all_visible:.0%} of the events' tables' pages all-visible (least)")
-                if step.all_visible < SETTLED_SHARE:
-                    say("  WARNING: index-only scans will read the table for the pages left unmarked")
-            if fill.reimport_changes:
-                say(f"  WARNING: importing the same events again changed rows: {fill.reimport_changes[-1]}")
-                results["reimport_changes"] = fill.reimport_changes
-            values = filter_values()
-            results["filter_values"][str(size)] = values.as_dict()
-            say(f"Measuring at {size:,} events")
-            note_code_changes(results, size)
-            results["sizes"][str(size)] = measure_size(
-                size,
-                build_cases(size, values),
-                wrk,
-                database_url=database_url,
-                server_database_url=server_database_url,
-                database_floor_runs=arguments.database_floor_runs,
-                say=say,
-            )
+        with contextlib.ExitStack() as kept:
+            for size in arguments.sizes:
+                import_up_to(size, fill, results)
+                values = filter_values()
+                results["filter_values"][str(size)] = values.as_dict()
+                say(f"Measuring at {size:,} events")
+                note_code_changes(results, size)
+                cases = build_cases(size, values)
+                results["sizes"][str(size)] = measure_size(
+                    size,
+                    cases,
+                    wrk,
+                    database_url=database_url,
+                    server_database_url=server_database_url,
+                    database_floor_runs=arguments.database_floor_runs,
+                    say=say,
+                )
+                if growth_measured and size == GROWTH_SIZES[0]:
+                    kept_name = kept.enter_context(kept_copy(database_url, size))
+                if growth_measured and size == GROWTH_SIZES[1]:
+                    say(f"Measuring the first pages at {GROWTH_SIZES[0]:,} and {size:,} events side by side")
+                    results["growth"] = measure_growth(
+                        GROWTH_SIZES,
+                        (with_database(server_database_url, kept_name), server_database_url),
+                        [case for case in cases if case.name in FIRST_PAGES],
+                        wrk,
+                        say,
+                    )
     finally:
         wrk.close()
     results["elapsed_seconds"] = round(time.monotonic() - started)

@@ -10,6 +10,7 @@ DATABASE_FLOOR_FACTOR = 3
 CACHED_FLOOR_SHARE = 0.6
 NOT_MODIFIED_MS = 2
 GROWTH_FACTOR = 1.5
+GROWTH_SIZES = (1_000, 100_000)  # measured side by side (growth.py)
 DEEP_OFFSET_FACTOR = 3
 IMPORT_EVENTS_PER_SECOND = 2000
 WORKER_RSS_MB = 200
@@ -50,13 +51,9 @@ def over_database_floor(case, variant):
     return case[variant]["latency"]["p50_ms"] / case["database_floor"]["median_ms"]
 
 
-def machine_speed(figures):
-    """How fast the machine served one size's run: the median of its transport floor's cached requests/s.
-    It drifts by tens of percent over a run's minutes, and sizes are measured minutes apart."""
-    return statistics.median(
-        case["transport_floor"]["cached"]["throughput"]["requests_per_second"]
-        for case in figures["cases"].values()
-    )
+def growth_medians(figures):
+    """(median p50 at the smaller size, at the larger) of one case's side-by-side `figures` (growth.py)."""
+    return statistics.median(figures["small_p50_ms"]), statistics.median(figures["large_p50_ms"])
 
 
 def evaluate(results):
@@ -151,27 +148,22 @@ def evaluate(results):
             )
         )
 
-    growth_measured = 1_000 in sizes and 100_000 in sizes
-    if growth_measured:
-        # Each ratio also with its p50s counted in the machine's speed at their sizes (a slower machine
-        # while 1,000 ran would flatter it): held only if both hold.
-        drift = machine_speed(sizes[100_000]) / machine_speed(sizes[1_000])
+    growth = results.get("growth")
+    small_size, large_size = GROWTH_SIZES
     for name in FIRST_PAGES:
-        target = f"uncached `{name}` p50 at 100,000 ≤ {GROWTH_FACTOR}x at 1,000"
-        if not growth_measured:
-            add(Verdict(target, "1,000 → 100,000", "not measured", None))
+        target = f"uncached `{name}` p50 at {large_size:,} ≤ {GROWTH_FACTOR}x at {small_size:,}"
+        where = f"{small_size:,} → {large_size:,}"
+        if growth is None:
+            add(Verdict(target, where, "not measured", None))
             continue
-        small, large = (
-            uncached_p50(sizes[1_000]["cases"][name]),
-            uncached_p50(sizes[100_000]["cases"][name]),
-        )
+        small, large = growth_medians(growth["cases"][name])
         add(
             Verdict(
                 target,
-                "1,000 → 100,000",
-                f"{large / small:.2f}x ({large:.1f} ÷ {small:.1f} ms); "
-                f"{large / small * drift:.2f}x with the machine's drift out",
-                max(large / small, large / small * drift) <= GROWTH_FACTOR,
+                where,
+                f"{large / small:.2f}x ({large:.1f} ÷ {small:.1f} ms, side by side, "
+                f"medians of {growth['rounds']} rounds)",
+                large / small <= GROWTH_FACTOR,
             )
         )
 

@@ -30,7 +30,14 @@ def size(p50_ms, floor_rps, offset):
     return {"cases": cases, "worker_rss_mb": {"1": 150.0}}
 
 
-def verdicts(small_p50, large_p50, small_speed, large_speed):
+def side_by_side(small_p50s, large_p50s):
+    """growth.py's figures: each first page's p50s, round by round, at 1,000 and 100,000 events."""
+    pages = ("list 100", "normal 100", "detailed 100")
+    cases = {name: {"small_p50_ms": small_p50s, "large_p50_ms": large_p50s} for name in pages}
+    return {"sizes": [1000, 100000], "rounds": len(small_p50s), "cases": cases}
+
+
+def verdicts(small_p50, large_p50, small_speed, large_speed, growth=None):
     results = {
         "sizes": {
             "1000": size(small_p50, small_speed, 900),
@@ -39,21 +46,26 @@ def verdicts(small_p50, large_p50, small_speed, large_speed):
         },
         "imports": [],
     }
+    if growth is not None:
+        results["growth"] = growth
     return {(verdict.target, verdict.where): verdict for verdict in evaluate(results)}
 
 
 GROWTH = ("uncached `list 100` p50 at 100,000 ≤ 1.5x at 1,000", "1,000 → 100,000")
 
 
-def test_growth_holds_only_with_the_machines_drift_taken_out_too():
-    # 1.2x as measured, but the machine ran 1.5x faster at 100,000 than at 1,000: 1.8x at one speed.
-    drifted = verdicts(small_p50=2.0, large_p50=2.4, small_speed=1000.0, large_speed=1500.0)[GROWTH]
-    assert (drifted.held, drifted.value) == (
-        False,
-        "1.20x (2.4 ÷ 2.0 ms); 1.80x with the machine's drift out",
-    )
-    steady = verdicts(small_p50=2.0, large_p50=2.4, small_speed=1000.0, large_speed=1000.0)[GROWTH]
-    assert (steady.held, steady.value) == (True, "1.20x (2.4 ÷ 2.0 ms); 1.20x with the machine's drift out")
+def test_growth_is_the_ratio_of_the_medians_measured_side_by_side():
+    # A slow round on either side moves no median: 3.2 ÷ 2.0.
+    missed = verdicts(2.0, 2.0, 1000.0, 1000.0, side_by_side([2.0, 9.0, 1.9], [3.3, 3.2, 1.0]))[GROWTH]
+    assert (missed.held, missed.value) == (False, "1.60x (3.2 ÷ 2.0 ms, side by side, medians of 3 rounds)")
+    held = verdicts(2.0, 2.0, 1000.0, 1000.0, side_by_side([2.0, 2.1, 1.9], [2.9, 3.0, 2.8]))[GROWTH]
+    assert (held.held, held.value) == (True, "1.45x (2.9 ÷ 2.0 ms, side by side, medians of 3 rounds)")
+
+
+def test_growth_is_not_judged_from_sizes_measured_minutes_apart():
+    # Each size's own p50s (4x apart here) say nothing of it without the side-by-side run.
+    found = verdicts(small_p50=1.0, large_p50=4.0, small_speed=1000.0, large_speed=1000.0)[GROWTH]
+    assert (found.held, found.value) == (None, "not measured")
 
 
 def test_each_modes_pages_of_10_and_100_are_held_to_their_database_floor_and_without_held_documents():
