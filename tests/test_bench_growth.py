@@ -1,13 +1,15 @@
 """The benchmark's growth measured side by side (bench/growth.py): the database kept as it was at the smaller
-size, and the report's table of the two sizes' p50s."""
+size, the two sizes' servers taking turns, and the report's table of their p50s."""
 
 import os
+from types import SimpleNamespace
 
 import psycopg
 import pytest
 from django.db import connection
 from psycopg.conninfo import make_conninfo
 
+from bench import growth
 from bench.dataset import SyntheticFill
 from bench.growth import kept_copy, with_database
 from bench.report import growth_tables
@@ -57,3 +59,53 @@ def test_the_report_gives_each_round_and_the_ratio_of_the_medians():
         "|---|---|---|---|",
         "| `list 100` | 2.00, 9.00, 1.90 | 3.30, 3.20, 1.00 | 1.60x |",
     ]
+
+
+class FakeServer:
+    """Stands for a gunicorn server of growth.py: its URL names its database."""
+
+    def __init__(self, database_url, log_path):
+        self.base_url = f"http://{database_url}"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        pass
+
+    def wait_until_answering(self):
+        pass
+
+
+class FakeWrk:
+    """Answers each latency run with the next p50 of `p50s`, noting the URL it was for."""
+
+    def __init__(self, p50s):
+        self.p50s, self.urls = iter(p50s), []
+
+    def latency(self, url, *, unique, headers):
+        assert unique  # every request a new URL: uncached
+        self.urls.append(url)
+        figures = {"p50_ms": next(self.p50s)}
+        return SimpleNamespace(as_dict=lambda: figures)
+
+
+def test_the_two_sizes_take_turns_the_first_alternating_by_round(monkeypatch):
+    monkeypatch.setattr(growth, "Gunicorn", FakeServer)
+    monkeypatch.setattr(growth, "warm_up", lambda server, cases, wrk: None)
+    monkeypatch.setattr(growth, "ROUNDS", 2)
+    cases = [SimpleNamespace(name=name, url_path=f"/{name}", headers=()) for name in ("a", "b")]
+    wrk = FakeWrk([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
+    figures = growth.measure_growth((1000, 100000), ("small", "large"), cases, wrk, say=lambda message: None)
+    assert wrk.urls == [
+        "http://small/a", "http://large/a", "http://small/b", "http://large/b",  # round 1
+        "http://large/a", "http://small/a", "http://large/b", "http://small/b",  # round 2: the other first
+    ]  # fmt: skip
+    assert figures == {
+        "sizes": [1000, 100000],
+        "rounds": 2,
+        "cases": {
+            "a": {"small_p50_ms": [1.0, 6.0], "large_p50_ms": [2.0, 5.0]},
+            "b": {"small_p50_ms": [3.0, 8.0], "large_p50_ms": [4.0, 7.0]},
+        },
+    }
