@@ -1,72 +1,99 @@
-"""The first pages at the largest size against the same pages at the smallest, measured side by side.
+"""The first pages at 100,000 events against the same pages at 1,000 (targets.GROWTH_SIZES), side by side.
 
 The sizes are measured minutes apart, and an uncached page's p50 on one connection moves by a third between
 runs of the same code on this machine (`detailed&limit=100` at 1,000 events: 2.9 ms in one run, 3.9 in the
 next): a ratio of two sizes' p50s measured minutes apart said more of that noise than of growth. So the
 database as it stood at the smaller size is kept (`kept_copy`: a copy made with PostgreSQL's CREATE
 DATABASE … TEMPLATE, before the import grows it), and at the larger size two servers run at once, one on
-each database, taking turns at each page: ROUNDS rounds, the first to go alternating, the median of each
-side's p50s.
+each database, taking turns at each page: ROUNDS rounds (an even number, each size going first in half of
+them), each round's two p50s measured seconds apart; the verdict is the median of the rounds' ratios
+(targets.growth_ratio).
 """
 
 import contextlib
 import time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from bench.cases import close_django_connection
 from bench.measure import LOGS, warm_up
 from bench.servers import Gunicorn
 
-ROUNDS = 5
-# CREATE DATABASE … TEMPLATE refuses while another session is connected to the template: autovacuum may be,
-# for a moment.
-COPY_ATTEMPTS = 20
-COPY_RETRY_SECONDS = 0.5
+ROUNDS = 6
+# CREATE DATABASE … TEMPLATE refuses while another session is connected to the template (PostgreSQL waits
+# 5 s for them to leave first): a session this process left would be named.
+COPY_ATTEMPTS = 3
+COPY_RETRY_SECONDS = 1
+
+
+def database_name(url):
+    """The name of the database `url` connects to (percent-decoded, as libpq reads it)."""
+    return conninfo_to_dict(url)["dbname"]
 
 
 def with_database(url, name):
-    """`url` naming the database `name` instead (its options kept)."""
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
+    """`url` naming the database `name` instead (its host, or its socket, and its options kept)."""
+    parts = urlsplit(url)  # rebuilt by hand: urlunsplit() drops the "//" of a URL with no host (a socket's)
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.scheme}://{parts.netloc}/{quote(name)}{query}"
 
 
 def _maintenance(database_url):
     return psycopg.connect(make_conninfo(database_url, dbname="postgres"), autocommit=True)
 
 
+def _drop(connection, name):
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    connection.execute(drop)
+
+
+def _sessions_on(connection, name):
+    rows = connection.execute(
+        "SELECT pid, backend_type, application_name FROM pg_stat_activity WHERE datname = %s", [name]
+    )
+    return [f"{pid} ({kind}, {application or 'no name'})" for pid, kind, application in rows]
+
+
 @contextlib.contextmanager
 def kept_copy(database_url, size):
     """A copy of the database of `database_url` as it is now (at `size` events), yielding the copy's name;
-    dropped on the way out."""
-    name = f"{urlsplit(database_url).path.lstrip('/')}_at_{size}"
+    dropped on the way out (and first, if a run that was killed left one)."""
+    template = database_name(database_url)
+    name = f"{template}_at_{size}"
     close_django_connection()  # a session on the template would refuse the copy
     with _maintenance(database_url) as connection:
-        template = sql.Identifier(urlsplit(database_url).path.lstrip("/"))
+        _drop(connection, name)
+        create = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template)
+        )
         for attempt in range(COPY_ATTEMPTS):
             try:
-                connection.execute(
-                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), template)
-                )
+                connection.execute(create)
                 break
             except psycopg.errors.ObjectInUse:
                 if attempt == COPY_ATTEMPTS - 1:
-                    raise
+                    sessions = ", ".join(_sessions_on(connection, template))
+                    message = f"{template} could not be copied: sessions on it: {sessions}"
+                    raise RuntimeError(message) from None
                 time.sleep(COPY_RETRY_SECONDS)
     try:
         yield name
     finally:
-        with _maintenance(database_url) as connection:
-            drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            connection.execute(drop)
+        try:
+            with _maintenance(database_url) as connection:
+                _drop(connection, name)
+        except psycopg.Error as error:  # not in place of the error that ends the run, if any
+            print(f"WARNING: the copy {name} was not dropped: {error}", flush=True)
 
 
 def measure_growth(sizes, server_urls, cases, wrk, say):
-    """{"sizes": [small, large], "cases": {name: {"small_p50_ms": [...], "large_p50_ms": [...]}}}: each of
-    `cases` uncached (every URL new) on one connection, on a server of each of `server_urls` (the smaller
-    size's database, then the larger's), in turns, ROUNDS times."""
+    """{"sizes": [small, large], "rounds": ROUNDS, "cases": {name: {"small_p50_ms": [...], "large_p50_ms":
+    [...]}}}: each of `cases` uncached (every URL new) on one connection, on a server of each of
+    `server_urls` (the smaller size's database, then the larger's), in turns, ROUNDS times. A run with
+    errors (a server answering other than 200) is refused."""
     small, large = sizes
     close_django_connection()
     rounds = {case.name: {"small_p50_ms": [], "large_p50_ms": []} for case in cases}
@@ -85,6 +112,8 @@ def measure_growth(sizes, server_urls, cases, wrk, say):
                 turn = servers if number % 2 == 0 else servers[::-1]
                 for side, server in turn:
                     url = server.base_url + case.url_path
-                    measurement = wrk.latency(url, unique=True, headers=dict(case.headers))
-                    rounds[case.name][side].append(measurement.as_dict()["p50_ms"])
+                    figures = wrk.latency(url, unique=True, headers=dict(case.headers)).as_dict()
+                    if figures.get("errors"):
+                        raise RuntimeError(f"{url}: {figures['errors']} requests failed")
+                    rounds[case.name][side].append(figures["p50_ms"])
     return {"sizes": [small, large], "rounds": ROUNDS, "cases": rounds}

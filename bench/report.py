@@ -3,7 +3,7 @@
 import json
 
 from bench.quiet import QUIET_CPUS
-from bench.targets import FIRST_PAGES, growth_medians, over_database_floor, share_of_floor
+from bench.targets import FIRST_PAGES, growth_ratio, growth_ratios, over_database_floor, share_of_floor
 
 COLUMNS = [
     "case",
@@ -185,18 +185,17 @@ def results_tables(results):
 def growth_tables(growth):
     """Markdown: the first pages' p50s at two sizes, measured side by side (growth.py), round by round."""
     small_size, large_size = growth["sizes"]
-    rows = []
-    for name, figures in growth["cases"].items():
-        small, large = growth_medians(figures)
-        rows.append(
-            [
-                f"`{name}`",
-                ", ".join(f"{p50:.2f}" for p50 in figures["small_p50_ms"]),
-                ", ".join(f"{p50:.2f}" for p50 in figures["large_p50_ms"]),
-                f"{large / small:.2f}x",
-            ]
-        )
-    header = ["case", f"p50 ms at {small_size:,}, by round", f"at {large_size:,}", "ratio of the medians"]
+    rows = [
+        [
+            f"`{name}`",
+            ", ".join(f"{p50:.2f}" for p50 in figures["small_p50_ms"]),
+            ", ".join(f"{p50:.2f}" for p50 in figures["large_p50_ms"]),
+            ", ".join(f"{ratio:.2f}" for ratio in growth_ratios(figures)),
+            f"{growth_ratio(figures):.2f}x",
+        ]
+        for name, figures in growth["cases"].items()
+    ]
+    header = ["case", f"p50 ms at {small_size:,}, by round", f"at {large_size:,}", "ratio", "median ratio"]
     return [
         f"### The first pages at {small_size:,} and {large_size:,} events, side by side",
         f"Uncached, one connection, on two servers running at once (one on a copy of the database as it was "
@@ -240,8 +239,8 @@ def write_markdown(path, results, verdicts):
   `bench/floor_app.py` under the same gunicorn settings, the same wrk commands, before and after the API's
   in turns (ratios: uncached ÷ floor with unique URLs, cached ÷ floor with one URL, "floor req/s, one
   URL"). The sizes run one after the other, minutes apart, as the machine's speed drifts: the growth from
-  1,000 to 100,000 events is measured side by side instead, on two servers at once (one on a copy of the
-  database as it was at 1,000 events), taking turns (`bench/growth.py`).
+  1,000 to 100,000 events, when the run has both, is measured side by side instead, on two servers at once
+  (one on a copy of the database as it was at 1,000 events), taking turns (`bench/growth.py`).
 - PostgreSQL runs as `bin/postgres` starts it, without durability (`fsync`, `synchronous_commit` and
   `full_page_writes` off): imports and writes are faster than on a durable server.
 

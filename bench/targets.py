@@ -56,6 +56,18 @@ def growth_medians(figures):
     return statistics.median(figures["small_p50_ms"]), statistics.median(figures["large_p50_ms"])
 
 
+def growth_ratios(figures):
+    """Each round's p50 at the larger size ÷ its p50 at the smaller, measured seconds apart (growth.py)."""
+    pairs = zip(figures["small_p50_ms"], figures["large_p50_ms"], strict=True)
+    return [large / small for small, large in pairs]
+
+
+def growth_ratio(figures):
+    """The growth of one case's side-by-side `figures`: the median of its rounds' ratios (each a pair
+    measured seconds apart, where the medians of each side's p50s could come from different rounds)."""
+    return statistics.median(growth_ratios(figures))
+
+
 def evaluate(results):
     """Every target at every size it applies to, as Verdicts."""
     sizes = {int(size): figures for size, figures in results["sizes"].items()}
@@ -154,16 +166,18 @@ def evaluate(results):
         target = f"uncached `{name}` p50 at {large_size:,} ≤ {GROWTH_FACTOR}x at {small_size:,}"
         where = f"{small_size:,} → {large_size:,}"
         if growth is None:
-            add(Verdict(target, where, "not measured", None))
+            error = results.get("growth_error")
+            add(Verdict(target, where, "not measured" + (f": {error}" if error else ""), None))
             continue
-        small, large = growth_medians(growth["cases"][name])
+        figures = growth["cases"][name]
+        ratio, (small, large) = growth_ratio(figures), growth_medians(figures)
         add(
             Verdict(
                 target,
                 where,
-                f"{large / small:.2f}x ({large:.1f} ÷ {small:.1f} ms, side by side, "
-                f"medians of {growth['rounds']} rounds)",
-                large / small <= GROWTH_FACTOR,
+                f"{ratio:.2f}x (the median of {growth['rounds']} rounds' ratios, side by side; "
+                f"p50s {large:.1f} and {small:.1f} ms)",
+                ratio <= GROWTH_FACTOR,
             )
         )
 

@@ -11,15 +11,28 @@ from psycopg.conninfo import make_conninfo
 
 from bench import growth
 from bench.dataset import SyntheticFill
-from bench.growth import kept_copy, with_database
+from bench.growth import database_name, kept_copy, with_database
 from bench.report import growth_tables
 
 
-def test_another_database_keeps_the_urls_options():
-    url = "postgres://postgres@127.0.0.1:5432/spacedevs?conn_max_age=60"
-    assert with_database(url, "spacedevs_at_1000") == (
-        "postgres://postgres@127.0.0.1:5432/spacedevs_at_1000?conn_max_age=60"
-    )
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "postgres://postgres@127.0.0.1:5432/spacedevs?conn_max_age=60",
+            "postgres://postgres@127.0.0.1:5432/spacedevs_at_1000?conn_max_age=60",
+        ),
+        ("postgres:///spacedevs?host=/run/postgresql", "postgres:///spacedevs_at_1000?host=/run/postgresql"),
+    ],
+)
+def test_another_database_keeps_the_urls_host_or_socket_and_options(url, expected):
+    assert with_database(url, "spacedevs_at_1000") == expected
+
+
+def test_a_database_name_is_read_and_written_percent_encoded():
+    url = "postgres://postgres@127.0.0.1/my%20data"
+    assert database_name(url) == "my data"
+    assert with_database(url, "my data_at_1000") == "postgres://postgres@127.0.0.1/my%20data_at_1000"
 
 
 def event_count(url):
@@ -46,7 +59,7 @@ def test_a_kept_copy_holds_the_database_as_it_was_until_it_is_dropped():
     assert name not in database_names(url)
 
 
-def test_the_report_gives_each_round_and_the_ratio_of_the_medians():
+def test_the_report_gives_each_round_and_the_median_of_their_ratios():
     growth = {
         "sizes": [1000, 100000],
         "rounds": 3,
@@ -55,9 +68,9 @@ def test_the_report_gives_each_round_and_the_ratio_of_the_medians():
     title, _explanation, table = growth_tables(growth)
     assert title == "### The first pages at 1,000 and 100,000 events, side by side"
     assert table.splitlines() == [
-        "| case | p50 ms at 1,000, by round | at 100,000 | ratio of the medians |",
-        "|---|---|---|---|",
-        "| `list 100` | 2.00, 9.00, 1.90 | 3.30, 3.20, 1.00 | 1.60x |",
+        "| case | p50 ms at 1,000, by round | at 100,000 | ratio | median ratio |",
+        "|---|---|---|---|---|",
+        "| `list 100` | 2.00, 9.00, 1.90 | 3.30, 3.20, 1.00 | 1.65, 0.36, 0.53 | 0.53x |",
     ]
 
 
@@ -109,3 +122,13 @@ def test_the_two_sizes_take_turns_the_first_alternating_by_round(monkeypatch):
             "b": {"small_p50_ms": [3.0, 8.0], "large_p50_ms": [4.0, 7.0]},
         },
     }
+
+
+def test_a_round_with_failed_requests_is_refused(monkeypatch):
+    monkeypatch.setattr(growth, "Gunicorn", FakeServer)
+    monkeypatch.setattr(growth, "warm_up", lambda server, cases, wrk: None)
+    wrk = FakeWrk([1.0])
+    wrk.latency = lambda url, **options: SimpleNamespace(as_dict=lambda: {"p50_ms": 1.0, "errors": 3})
+    cases = [SimpleNamespace(name="a", url_path="/a", headers=())]
+    with pytest.raises(RuntimeError, match="http://small/a: 3 requests failed"):
+        growth.measure_growth((1000, 100000), ("small", "large"), cases, wrk, say=lambda message: None)
