@@ -166,6 +166,23 @@ def import_up_to(size, fill, results):
         results["reimport_changes"] = fill.reimport_changes
 
 
+def record_growth(results, server_urls, cases, wrk):
+    """The first of `cases` measured side by side on the servers of `server_urls` (bench/growth.py), in
+    `results`: "growth", or "growth_error", so that a failure there still leaves the run's other figures
+    written."""
+    from bench.growth import measure_growth
+    from bench.targets import FIRST_PAGES, GROWTH_SIZES
+
+    small, large = GROWTH_SIZES
+    say(f"Measuring the first pages at {small:,} and {large:,} events side by side")
+    first_pages = [case for case in cases if case.name in FIRST_PAGES]
+    try:
+        results["growth"] = measure_growth(GROWTH_SIZES, server_urls, first_pages, wrk, say)
+    except Exception as error:
+        say(f"  WARNING: the growth was not measured: {error}")
+        results["growth_error"] = str(error)
+
+
 def main(argv=None):
     arguments = parse_arguments(argv)
     database_url = os.environ.get("DATABASE_URL", "")
@@ -180,10 +197,10 @@ def main(argv=None):
 
     from bench.cases import build_cases
     from bench.dataset import SyntheticFill, filter_values
-    from bench.growth import kept_copy, measure_growth, with_database
+    from bench.growth import kept_copy, with_database
     from bench.measure import measure_size
     from bench.report import results_tables, verdict_table, write_chart, write_json, write_markdown
-    from bench.targets import FIRST_PAGES, GROWTH_SIZES, evaluate
+    from bench.targets import GROWTH_SIZES, evaluate
     from bench.wrk import Wrk
     from spacedevs.gunicorn_config import workers
 
@@ -239,18 +256,7 @@ def main(argv=None):
                     copy = kept.enter_context(kept_copy(database_url, size))
                     smaller = with_database(server_database_url, copy)
                 if growth_measured and size == GROWTH_SIZES[1]:
-                    say(f"Measuring the first pages at {GROWTH_SIZES[0]:,} and {size:,} events side by side")
-                    try:
-                        results["growth"] = measure_growth(
-                            GROWTH_SIZES,
-                            (smaller, server_database_url),
-                            [case for case in cases if case.name in FIRST_PAGES],
-                            wrk,
-                            say,
-                        )
-                    except Exception as error:  # the run's other figures are written all the same
-                        say(f"  WARNING: the growth was not measured: {error}")
-                        results["growth_error"] = str(error)
+                    record_growth(results, (smaller, server_database_url), cases, wrk)
                     kept.close()  # the copy: done with
     finally:
         wrk.close()

@@ -91,15 +91,16 @@ class FakeServer:
 
 
 class FakeWrk:
-    """Answers each latency run with the next p50 of `p50s`, noting the URL it was for."""
+    """Answers each latency run with the next p50 of `p50s` (and `errors` failed requests), noting the URL
+    it was for."""
 
-    def __init__(self, p50s):
-        self.p50s, self.urls = iter(p50s), []
+    def __init__(self, p50s, errors=0):
+        self.p50s, self.errors, self.urls = iter(p50s), errors, []
 
     def latency(self, url, *, unique, headers):
         assert unique  # every request a new URL: uncached
         self.urls.append(url)
-        figures = {"p50_ms": next(self.p50s)}
+        figures = {"p50_ms": next(self.p50s), "errors": self.errors}
         return SimpleNamespace(as_dict=lambda: figures)
 
 
@@ -127,8 +128,7 @@ def test_the_two_sizes_take_turns_the_first_alternating_by_round(monkeypatch):
 def test_a_round_with_failed_requests_is_refused(monkeypatch):
     monkeypatch.setattr(growth, "Gunicorn", FakeServer)
     monkeypatch.setattr(growth, "warm_up", lambda server, cases, wrk: None)
-    wrk = FakeWrk([1.0])
-    wrk.latency = lambda url, **options: SimpleNamespace(as_dict=lambda: {"p50_ms": 1.0, "errors": 3})
+    wrk = FakeWrk([1.0], errors=3)
     cases = [SimpleNamespace(name="a", url_path="/a", headers=())]
     with pytest.raises(RuntimeError, match="http://small/a: 3 requests failed"):
         growth.measure_growth((1000, 100000), ("small", "large"), cases, wrk, say=lambda message: None)
