@@ -12,7 +12,7 @@ them), each round's two p50s measured seconds apart; the verdict is the median o
 
 import contextlib
 import time
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import psycopg
 from psycopg import sql
@@ -36,9 +36,23 @@ def database_name(url):
 
 def with_database(url, name):
     """`url` naming the database `name` instead (its host, or its socket, and its options kept)."""
-    parts = urlsplit(url)  # rebuilt by hand: urlunsplit() drops the "//" of a URL with no host (a socket's)
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{parts.scheme}://{parts.netloc}/{quote(name)}{query}"
+    parts = urlsplit(url)
+    return _rebuilt(parts, f"/{quote(name)}", parts.query)
+
+
+def with_options(url, **options):
+    """`url` with each of `options` in its query, in place of any value the query gave it."""
+    parts = urlsplit(url)
+    query = [
+        (key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key not in options
+    ]
+    query += [(key, str(value)) for key, value in options.items()]
+    return _rebuilt(parts, parts.path, urlencode(query, safe="/"))
+
+
+def _rebuilt(parts, path, query):
+    # By hand: urlunsplit() drops the "//" of a URL with no host (a socket's).
+    return f"{parts.scheme}://{parts.netloc}{path}" + (f"?{query}" if query else "")
 
 
 def _maintenance(database_url):

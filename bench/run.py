@@ -197,7 +197,7 @@ def main(argv=None):
 
     from bench.cases import build_cases
     from bench.dataset import SyntheticFill, filter_values
-    from bench.growth import kept_copy, with_database
+    from bench.growth import kept_copy, with_database, with_options
     from bench.measure import measure_size
     from bench.report import results_tables, verdict_table, write_chart, write_json, write_markdown
     from bench.targets import GROWTH_SIZES, evaluate
@@ -208,8 +208,7 @@ def main(argv=None):
     call_command("migrate", verbosity=0)
     server_database_url = database_url
     if arguments.conn_max_age is not None:
-        separator = "&" if "?" in database_url else "?"
-        server_database_url = f"{database_url}{separator}conn_max_age={arguments.conn_max_age}"
+        server_database_url = with_options(database_url, conn_max_age=arguments.conn_max_age)
     headers = {"Accept-Encoding": arguments.accept_encoding} if arguments.accept_encoding else {}
     results = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -11,7 +11,7 @@ from psycopg.conninfo import make_conninfo
 
 from bench import growth
 from bench.dataset import SyntheticFill
-from bench.growth import database_name, kept_copy, with_database
+from bench.growth import database_name, kept_copy, with_database, with_options
 from bench.report import growth_tables
 
 
@@ -33,6 +33,24 @@ def test_a_database_name_is_read_and_written_percent_encoded():
     url = "postgres://postgres@127.0.0.1/my%20data"
     assert database_name(url) == "my data"
     assert with_database(url, "my data_at_1000") == "postgres://postgres@127.0.0.1/my%20data_at_1000"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://postgres@127.0.0.1/spacedevs", "postgres://postgres@127.0.0.1/spacedevs?conn_max_age=0"),
+        (
+            "postgres://postgres@127.0.0.1/spacedevs?conn_max_age=60&sslmode=disable",
+            "postgres://postgres@127.0.0.1/spacedevs?sslmode=disable&conn_max_age=0",
+        ),
+        (
+            "postgres:///spacedevs?host=/run/postgresql",
+            "postgres:///spacedevs?host=/run/postgresql&conn_max_age=0",
+        ),
+    ],
+)
+def test_an_option_given_to_a_url_replaces_its_own_and_keeps_the_rest(url, expected):
+    assert with_options(url, conn_max_age=0) == expected
 
 
 def event_count(url):

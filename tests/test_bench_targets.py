@@ -68,6 +68,13 @@ def test_growth_is_the_median_of_the_rounds_ratios_measured_side_by_side():
     )
 
 
+def test_growth_of_exactly_its_factor_holds_and_a_hair_more_misses():
+    # "≤ 1.5x": 3.0 ÷ 2.0 is 1.5 exactly in binary floating point.
+    at = verdicts(growth=side_by_side([2.0, 2.0, 2.0], [3.0, 3.0, 3.0]))[GROWTH]
+    past = verdicts(growth=side_by_side([2.0, 2.0, 2.0], [3.0, 3.001, 3.001]))[GROWTH]
+    assert (at.held, past.held) == (True, False)
+
+
 def test_growth_is_not_judged_from_sizes_measured_minutes_apart():
     # Each size's own p50s (4x apart here) say nothing of it without the side-by-side run.
     found = verdicts(small_p50=1.0, large_p50=4.0)[GROWTH]
