@@ -1841,6 +1841,29 @@ def test_watch_outlives_a_database_gone_and_takes_the_sync_lock_again(fake_ll2, 
 
 
 @pytest.mark.django_db(transaction=True)  # the service closes its connection
+def test_watch_polls_once_its_wait_after_a_fault_is_over(fake_ll2, monkeypatch):
+    """ "trying again in N s" is when the next poll comes: one wait of --watch after a fault, not two."""
+    happened = []
+
+    class Stopping(threading.Event):
+        def wait(self, timeout=None):
+            happened.append("wait")
+            return super().wait(timeout)
+
+    passes = synced_in_passes(None, OperationalError("server closed the connection unexpectedly"), "stop")
+
+    def sync_of_the_pass(*args, **kwargs):
+        happened.append("pass")
+        return passes(*args, **kwargs)
+
+    monkeypatch.setattr(sync_command, "threading", SimpleNamespace(Event=Stopping, TIMEOUT_MAX=1e9))
+    monkeypatch.setattr(sync_command, "sync_events", sync_of_the_pass)
+    call_command("sync_ll2", "--base-url", fake_ll2(SMALL).base_url, "--watch", "0.05", *FAST)
+    # The first pass; a poll the database fails; the poll after one wait, which SIGTERM stops.
+    assert happened == ["pass", "wait", "pass", "wait", "pass"]
+
+
+@pytest.mark.django_db(transaction=True)  # the service closes its connection
 def test_watch_outlives_a_deadlock(fake_ll2, monkeypatch):
     """PostgreSQL cancelled a poll's transaction as one of two waiting for each other (a script or a
     migration locking rows its page writes): the page was rolled back whole, and the next poll reads it."""

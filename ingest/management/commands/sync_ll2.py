@@ -263,13 +263,15 @@ class Command(BaseCommand):
         writes; the page is rolled back whole) is a passing fault, as a down upstream is: the next poll
         connects again and takes the lock again (PostgreSQL's went with the session)."""
         first = True
+        waited = False  # the wait after a passing fault: the next poll is due at once
         while True:
             try:
                 with exclusive_sync():
                     if first:
                         self.run_once(upstream, since, options)
                         first = False
-                    while options["watch"] and not self.stopping.wait(options["watch"]):
+                    while options["watch"] and (waited or not self.stopping.wait(options["watch"])):
+                        waited = False
                         self.poll(upstream, options)
                 return
             except (DatabaseError, SyncBusy) as error:
@@ -283,6 +285,7 @@ class Command(BaseCommand):
                     connection.close()
                 if self.stopping.wait(options["watch"]):
                     return
+                waited = True
 
     def poll(self, upstream, options):
         """One more pass of --watch: a fault of the upstream (down past the retries, answering with
