@@ -384,7 +384,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                     shared.step(url, taken, more)
                 elif by_offset and group.tied < LATEST:  # those events are in: on from the moment after
                     group, shared = Group(group.until, dated=group.tied + MICROSECOND), None
-                elif in_group and not keys and page["next"] is not None:
+                elif not keys and page["next"] is not None:
                     raise UpstreamError(f"{url}: no events, and a next page (is the filter ignored?)")
                 elif in_group and page["next"] is None:  # the group is in: on from after it
                     over = group.until == LATEST

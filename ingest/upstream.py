@@ -7,6 +7,7 @@ import functools
 import itertools
 import json
 import math
+import os
 import random
 import signal
 import sys
@@ -237,8 +238,14 @@ def _ended_at(deadline):
 def tls_context():
     """httpx's default TLS context (certifi's certificates, or those SSL_CERT_FILE or SSL_CERT_DIR name), made
     once per process: loading the certificates takes some 20 ms, which every client made after a call's
-    timeout, and every sync run in one process (the tests'), would spend again."""
-    return httpx.create_ssl_context()
+    timeout, and every sync run in one process (the tests'), would spend again. ValueError when the
+    certificates named cannot be loaded."""
+    try:
+        return httpx.create_ssl_context()
+    except OSError as error:  # ssl.SSLError too: a file that holds no certificate
+        variable = "SSL_CERT_FILE" if os.environ.get("SSL_CERT_FILE") else "SSL_CERT_DIR"
+        named = f"{variable} {os.environ.get(variable)}"
+        raise ValueError(f"{named}: its certificates cannot be loaded ({error.strerror or error})") from None
 
 
 class Upstream:

@@ -41,7 +41,7 @@ from ingest.sync import (
     sync_events,
     upstream_event_ids,
 )
-from ingest.upstream import Budget, Retry, SyncStopped, UnreachableError, Upstream, UpstreamError
+from ingest.upstream import Budget, Retry, SyncStopped, UnreachableError, Upstream, UpstreamError, tls_context
 from spacedevs.models import DataState
 
 from .fake_upstream import FakeClock, shuffled_by_page, sort_key, stamp
@@ -971,6 +971,18 @@ def test_a_checkpoint_taken_from_this_hosts_clock_falls_on_a_whole_second(fake_l
     assert stored_ids() == sorted(event["id"] for event in [*events, late])
 
 
+def test_an_empty_page_with_more_to_come_is_refused_not_taken_for_the_end(fake_ll2, connect):
+    # Outside a group too: a run that stopped there would say it is done, a mirror filled to one page.
+    fake = fake_ll2(page_size=3)
+    fake.script(None, ("empty",))
+    with pytest.raises(UpstreamError) as stopped:
+        sync_events(connect(fake), since=None)
+    url = page_url(fake, fake.events[2]["last_updated"])
+    assert str(stopped.value) == f"{url}: no events, and a next page (is the filter ignored?)"
+    assert Event.objects.count() == 3
+    assert SyncCheckpoint.objects.get().last_error == str(stopped.value)
+
+
 def test_an_empty_group_page_with_more_to_come_is_refused(fake_ll2, connect):
     events, _ = with_ties(5, before=0, after=1)
     fake = fake_ll2(events, page_size=3)
@@ -1790,6 +1802,26 @@ def test_command_malformed_base_url_exits_2_with_one_line(sync_ll2):
         sync_ll2("--base-url", "http://[::1", *FAST)
     assert failed.value.returncode == 2
     assert "\n" not in str(failed.value) and "http://[::1" in str(failed.value)
+
+
+@pytest.mark.parametrize(
+    ("contents", "reason"),
+    [(None, "No such file or directory"), ("no certificate here\n", "no certificate or crl found")],
+    ids=["missing", "no-certificate"],
+)
+def test_certificates_that_cannot_be_loaded_exit_2_naming_the_variable(
+    sync_ll2, monkeypatch, tmp_path, contents, reason
+):
+    path = tmp_path / "ca.pem"
+    if contents is not None:
+        path.write_text(contents)
+    monkeypatch.setenv("SSL_CERT_FILE", str(path))
+    tls_context.cache_clear()  # made with the process's own certificates, by a test before
+    with pytest.raises(CommandError) as failed:
+        sync_ll2("--base-url", closed_port_url(), *FAST)
+    assert failed.value.returncode == 2
+    assert str(failed.value).startswith(f"SSL_CERT_FILE {path}: its certificates cannot be loaded (")
+    assert reason in str(failed.value) and "\n" not in str(failed.value)
 
 
 def synced_in_passes(*steps):

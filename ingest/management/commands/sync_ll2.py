@@ -33,6 +33,7 @@ from ingest.upstream import (
     UnreachableError,
     Upstream,
     UpstreamError,
+    tls_context,
     without_credentials,
 )
 from ingest.values import parse_datetime
@@ -207,6 +208,7 @@ class Command(BaseCommand):
             check_prune_fraction(options)
             token = checked_token(options["token"] or os.environ.get("LL2_API_TOKEN"))
             check_base_url(options, token)
+            tls_context()
         except ValueError as error:
             raise CommandError(str(error), returncode=USAGE) from None
         self.stopping = threading.Event()
