@@ -1956,6 +1956,19 @@ def test_a_run_ended_by_the_database_or_ctrl_c_says_so_in_a_line(
     assert ended.value.returncode == status
 
 
+def test_status_of_a_database_not_migrated_says_so_in_a_line(monkeypatch):
+    def not_migrated():
+        raise OperationalError("no such table: ingest_synccheckpoint")
+
+    monkeypatch.setattr(sync_command.SyncCheckpoint.objects, "all", not_migrated)
+    with pytest.raises(CommandError) as ended:
+        call_command("sync_ll2", "--status")
+    assert (str(ended.value), ended.value.returncode) == (
+        "database error: no such table: ingest_synccheckpoint",
+        1,
+    )
+
+
 def test_watch_keeps_to_the_budget_the_upstream_states_at_each_poll(fake_ll2):
     """A service reads /api-throttle/ again before each poll: the limit can change while it runs (a key's
     tier), and the calls counted against it include other clients' sharing it."""

@@ -200,7 +200,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.options = options
         if options["status"]:
-            return self.print_status()
+            try:
+                return self.print_status()
+            except DatabaseError as error:  # a database not migrated, or not there
+                raise CommandError(first_line(error)) from None
         try:
             since = since_value(options["since"])
             rate = Budget.parse(options["rate"]) if options["rate"] else None
