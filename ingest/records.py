@@ -51,28 +51,32 @@ def parse_document(text, *, source):
     return document
 
 
-def ingest_records(records, *, source, on_progress=None):
+def ingest_records(records, *, source, on_progress=None, places=None):
     """Validate and write `records` in one transaction; return the Tally of what changed.
 
-    `on_progress(count)` is called with the number of records written after each batch of them.
+    An error in a record names where it was read: `source` and its number among `records` (from 1), or
+    `places[i]`, the (source, number) of record i, for records the caller read from several answers, or
+    took from some. `on_progress(count)` is called with the number of records written after each batch.
     """
     tally = Tally()
     with _without_cycle_collection(), transaction.atomic(), bulk_write():
         for start in range(0, len(records), RECORDS_PER_BATCH):
             chunk = records[start : start + RECORDS_PER_BATCH]
             batch = Batch()
-            numbers = {}  # event id -> the number of its record (the last one, which the batch keeps)
-            for number, record in enumerate(chunk, start + 1):
+            read_at = {}  # event id -> the place of its record (the last one, which the batch keeps)
+            for index, record in enumerate(chunk, start):
+                place = places[index] if places is not None else (source, index + 1)
                 try:
-                    numbers[batch.add_event(record)] = number
+                    read_at[batch.add_event(record)] = place
                 except IngestError as error:
                     record_id = record.get("id") if isinstance(record, dict) else None
-                    raise error.located(source=source, record=number, record_id=record_id) from None
+                    raise error.located(source=place[0], record=place[1], record_id=record_id) from None
             try:
                 write_batch(batch, tally)
             except IngestError as error:
                 # An error of the writer's names the event it is about, if any (a slug taken).
-                raise error.located(source=source, record=numbers.get(error.record_id)) from None
+                where, number = read_at.get(error.record_id, (source, None))
+                raise error.located(source=where, record=number) from None
             except (IntegrityError, DataError) as error:
                 raise IngestError(f"conflicts with the stored data: {error}", source=source) from None
             if on_progress is not None:

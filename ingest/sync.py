@@ -239,16 +239,33 @@ def record_error(checkpoint, message, answered):
 class Freed:
     """What importing a page's records takes besides them (slugs_freed)."""
 
-    renamed: list  # the records, as the upstream has them now, of local events holding a slug they take
+    # The records (Answered), as the upstream has them now, of local events holding a slug they take.
+    renamed: list
     deleted: set  # the ids of such events the upstream no longer serves
 
 
+@dataclass(frozen=True)
+class Answered:
+    """A record as the upstream gave it, and where: its answer's URL and its number there (from 1), which an
+    error in it names."""
+
+    record: dict
+    url: str
+    number: int
+
+
+def answered(url, records):
+    """`records`, the answer at `url`, as Answered records."""
+    return [Answered(record, url, number) for number, record in enumerate(records, 1)]
+
+
 def slugs_freed(upstream, url, records):
-    """The local events holding a slug one of `records` (the page at `url`) takes, as slug_holders_upstream
-    finds them: asked before the page's transaction. A slug taken from a local event (deleted, or renamed,
-    upstream) would otherwise stop every run. An UpstreamError when the answers give a slug to two events."""
-    renamed, deleted = slug_holders_upstream(upstream, records)
-    raced = slugs_given_twice(records, renamed)
+    """The local events holding a slug one of `records` (Answered, of the page at `url`) takes, as
+    slug_holders_upstream finds them: asked before the page's transaction. A slug taken from a local event
+    (deleted, or renamed, upstream) would otherwise stop every run. An UpstreamError when the answers give a
+    slug to two events."""
+    renamed, deleted = slug_holders_upstream(upstream, [item.record for item in records])
+    raced = slugs_given_twice([item.record for item in records], [item.record for item in renamed])
     if raced:
         raise UpstreamError(
             f"{url}: the upstream gave slug {raced[0]!r} to two events in answers minutes apart "
@@ -258,12 +275,13 @@ def slugs_freed(upstream, url, records):
 
 
 def import_page(url, records, freed):
-    """Import `records` (the page at `url`) with what `freed` found; return the tally. In the caller's
-    transaction, in the writers' turn, which it takes: an UpstreamError, a fault of the moment, if a local
-    event took one of the slugs after slugs_freed looked (an import_ll2 beside the sync), for the next run to
-    ask about (refused by the writer, it would stop even --watch)."""
+    """Import `records` (Answered, of the page at `url`) with what `freed` found; return the tally. In the
+    caller's transaction, in the writers' turn, which it takes: an UpstreamError, a fault of the moment, if a
+    local event took one of the slugs after slugs_freed looked (an import_ll2 beside the sync), for the next
+    run to ask about (refused by the writer, it would stop even --watch)."""
     take_writers_turn()
-    taking = [*records, *freed.renamed]
+    items = [*records, *freed.renamed]
+    taking = [item.record for item in items]
     asked = {record["id"] for record in taking} | freed.deleted
     taken = local_slug_holders(taking, asked).values_list("id", "slug").first()
     if taken is not None:
@@ -273,7 +291,7 @@ def import_page(url, records, freed):
         )
     if freed.deleted:
         delete_events(freed.deleted)
-    return ingest_records(records + freed.renamed, source=url)
+    return ingest_records(taking, source=url, places=[(item.url, item.number) for item in items])
 
 
 def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: False):
@@ -373,8 +391,8 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                     # (the ids read alone would not tell, when some of them have left meanwhile).
                     reading_on = still_there(upstream, cursor, group, shared.read) < page["count"]
             fresh = [
-                record
-                for record, key in zip(page["results"], keys, strict=True)
+                item
+                for item, key in zip(answered(url, page["results"]), keys, strict=True)
                 if imported.get(key[0]) != key[1]
             ]
             freed = slugs_freed(upstream, url, fresh)
@@ -440,13 +458,13 @@ def refresh_events(upstream, summary):
         page = upstream.get_page(url)
         # Checked as a group's page is: in date order, from `dated` on (of any last_updated).
         keys, _ = _read_page(page["results"], url, None, Group(LATEST, dated=dated))
-        fresh = not_older(list(zip(page["results"], keys, strict=True)))
-        freed = slugs_freed(upstream, url, [record for record, _ in fresh])
+        fresh = not_older(list(zip(answered(url, page["results"]), keys, strict=True)))
+        freed = slugs_freed(upstream, url, [item for item, _ in fresh])
         with transaction.atomic():
             # The copies held are read again in the writers' turn: a writer may have committed newer ones
             # since (an import_ll2 run beside the watch, while the upstream was asked about slugs).
             take_writers_turn()
-            tally = import_page(url, [record for record, _ in not_older(fresh)], freed)
+            tally = import_page(url, [item for item, _ in not_older(fresh)], freed)
     except SyncStopped:
         raise
     except Exception as error:
@@ -456,12 +474,13 @@ def refresh_events(upstream, summary):
 
 
 def not_older(records):
-    """Those of `records` (validated, each paired with its (id, last_updated)) holding neither the event nor a
-    launch (what an event embeds that carries a last_updated) in a copy older than another: the one held
-    here, or one the page holds (a cache in front of the upstream answers with copies as they were)."""
+    """Those of `records` (Answered, validated, each paired with its (id, last_updated)) holding neither the
+    event nor a launch (what an event embeds that carries a last_updated) in a copy older than another: the
+    one held here, or one the page holds (a cache in front of the upstream answers with copies as they
+    were)."""
     copies = [
-        [(Event, event_id, stamp), *((Launch, *launch) for launch in _launches(record))]
-        for record, (event_id, stamp) in records
+        [(Event, event_id, stamp), *((Launch, *launch) for launch in _launches(item.record))]
+        for item, (event_id, stamp) in records
     ]
     newest = {}
     for model in (Event, Launch):
@@ -605,8 +624,9 @@ class IdFilterIgnored(UpstreamError):
 
 
 def upstream_events(upstream, candidates, mode="list"):
-    """{id: record in `mode`} of those of the event ids `candidates` the upstream serves now, asked for by
-    LL2's `id` filter, up to a page of ids a call (through `upstream`, so within its budget like every call).
+    """{id: Answered record in `mode`} of those of the event ids `candidates` the upstream serves now, asked
+    for by LL2's `id` filter, up to a page of ids a call (through `upstream`, so within its budget like every
+    call).
 
     No offsets: while an answer holds fewer events than its count says (a page smaller than asked for),
     the ids not found yet are asked for again. An id left out of a whole answer was not upstream then.
@@ -619,7 +639,7 @@ def upstream_events(upstream, candidates, mode="list"):
             url = upstream.url(f"events/?{urlencode(query, safe=',')}")
             page = upstream.get_page(url)
             try:
-                present = {record["id"]: record for record in page["results"]}
+                present = {item.record["id"]: item for item in answered(url, page["results"])}
             except (KeyError, TypeError):
                 raise UpstreamError(f"{url}: an event without an id") from None
             if not present.keys() <= asked or (not present and page["count"]):
@@ -640,9 +660,9 @@ def still_upstream(upstream, candidates):
 def slug_holders_upstream(upstream, records):
     """The local events, other than `records`' own, that hold a slug one of `records` takes: upstream, where
     slugs are unique, each was given another (its update comes on a later page) or deleted. Returns (their
-    records as the upstream has them now, detailed, to import with `records`; the ids of those it no longer
-    serves, to delete). A record so found may take the slug of yet another local event: that one is asked
-    about too."""
+    records as the upstream has them now, detailed, Answered, to import with `records`; the ids of those it
+    no longer serves, to delete). A record so found may take the slug of yet another local event: that one
+    is asked about too."""
     found, gone = {}, set()
     ids = {record["id"] for record in records}
     taking = records
@@ -654,7 +674,7 @@ def slug_holders_upstream(upstream, records):
         found |= current
         gone |= holders - current.keys()
         ids |= holders
-        taking = list(current.values())
+        taking = [item.record for item in current.values()]
 
 
 def local_slug_holders(records, others_than):

@@ -85,7 +85,7 @@ def written_while_asking_about_slugs(monkeypatch, page_holding, write):
 
     def asked_then_written(upstream, url, records):
         freed = asking(upstream, url, records)
-        if page_holding in records:
+        if page_holding in [item.record for item in records]:
             write()
         return freed
 

@@ -774,6 +774,42 @@ def test_a_slug_a_stale_local_event_holds_is_taken_from_it(fake_ll2, connect):
     ]
 
 
+def test_a_slug_holder_that_fails_validation_is_named_by_the_answer_it_came_in(fake_ll2, connect):
+    fake = fake_ll2(SMALL, page_size=10)
+    sync_events(connect(fake), since="auto")
+    renamed, taker = (copy.deepcopy(event) for event in SMALL[4:6])
+    taker |= {"slug": renamed["slug"], "last_updated": "2030-01-02T00:00:00Z"}
+    renamed |= {"slug": "renamed-upstream", "last_updated": "2030-01-03T00:00:00Z"}
+    renamed["type"] = renamed["type"] | {"id": "x"}
+    fake.events = sorted(
+        [event for event in fake.events if event["id"] not in (renamed["id"], taker["id"])]
+        + [taker, renamed],
+        key=sort_key,
+    )
+    fake.page_size = 2  # the renamed event on a page after its slug's taker, which asks about it first
+    with pytest.raises(IngestError) as stopped:
+        sync_events(connect(fake), since="auto")
+    asked = f"{fake.base_url}/events/?mode=detailed&limit=100&id={renamed['id']}"
+    assert str(stopped.value) == (
+        f"{asked}: record 1 (id {renamed['id']}): field 'type.id': expected an integer, got 'x'"
+    )
+
+
+def test_a_record_the_writer_refuses_is_numbered_as_its_page_holds_it(fake_ll2, connect):
+    # The second page starts with the first's last event again, which the run does not import twice: the
+    # records after it keep their numbers.
+    events = copy.deepcopy(SMALL[:6])
+    events[4]["slug"] = events[3]["slug"]
+    fake = fake_ll2(events, page_size=3)
+    with pytest.raises(IngestError) as stopped:
+        sync_events(connect(fake), since=None)
+    url = page_url(fake, events[2]["last_updated"])
+    assert str(stopped.value) == (
+        f"{url}: record 3 (id {events[4]['id']}): field 'slug': event {events[4]['id']}: slug "
+        f"{events[3]['slug']!r} already belongs to event {events[3]['id']} in this import"
+    )
+
+
 def test_a_slug_a_local_import_takes_while_the_upstream_is_asked_is_a_fault_to_try_again(
     fake_ll2, connect, monkeypatch
 ):
