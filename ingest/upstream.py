@@ -392,7 +392,10 @@ class Upstream:
                 if attempt + 1 == self.retry.attempts:
                     raise UpstreamError(f"{error} (gave up after {self.retry.attempts} attempts)") from None
                 delay = error.wait if error.wait is not None else self.retry.delay(attempt)
-                self.log(f"{str(error).rstrip('.')}; retrying in {delay:.1f} s")
+                # The budget's wait, which the loop adds after the delay, told too (at LL2's 15 calls an
+                # hour, minutes where the backoff is a second).
+                retried_in = delay + self.budget.delay(self.clock() + delay)
+                self.log(f"{str(error).rstrip('.')}; retrying in {retried_in:.1f} s")
                 self.sleep(delay)
             except UpstreamError as error:
                 if not self.answered:

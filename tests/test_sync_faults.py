@@ -435,6 +435,17 @@ def test_a_429_waits_as_long_as_it_asks_within_an_hour(fake_ll2, connect, header
     assert [call.status for call in fake.calls()] == [429, 200]
 
 
+def test_a_retry_says_when_it_comes_the_budgets_wait_included(fake_ll2, connect):
+    # One call a minute: the backoff's hundredth of a second is not when the call after a 500 comes.
+    clock, messages = FakeClock(), []
+    fake = fake_ll2(clock=clock)
+    fake.script(("status", 500))
+    upstream = connect(fake, budget=Budget(1, 60), clock=clock, sleep=clock.sleep, log=messages.append)
+    upstream.get_page(page_url(fake))
+    assert messages == [f"{page_url(fake)}: 500 Internal Server Error; retrying in 60.0 s"]
+    assert (sum(clock.sleeps), [call.status for call in fake.calls()]) == (pytest.approx(60.0), [500, 200])
+
+
 def test_the_first_call_to_no_server_is_unreachable_at_once(connect):
     url = closed_port_url()
     upstream = connect(url)
