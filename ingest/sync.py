@@ -64,7 +64,8 @@ class SyncSummary:
     pruned: int = 0
     # The moment the next page reads from (sync_events; in a group of events sharing a last_updated, the
     # group's): a run cut short after the pages counted, run again with it as `since`, reads on from there
-    # (the events of that moment, or the whole group, again: imported as unchanged).
+    # (the events of that moment, or the whole group, again: imported as unchanged; a run from the
+    # checkpoint takes a group up at its page).
     resume_from: datetime.datetime | None = None
 
     def add(self, tally, freed):
@@ -343,6 +344,11 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     most CHECKPOINT_OVERLAP after that second (P1), so S, and the checkpoint, are too, and the next run
     starts within T's second or before.
 
+    A run from the checkpoint ("auto") takes up a group where a run cut short left it (the checkpoint holds
+    T, the date of the group's next page, and that run's S): an event that joined the group among the dates
+    read before was written after that S, and the run keeps that S for the checkpoint, so that the next run
+    starts before the event's stamp (P1). Events sharing a date are read from offset 0 again.
+
     `on_page(page, summary)` follows each committed page. Returns the SyncSummary; SyncStopped when
     `should_stop()` before a page, or a stop is asked for during a call (the pages before it are in).
     """
@@ -362,6 +368,9 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     moves_checkpoint = cursor is None or (stored is not None and cursor <= overlapped(stored))
     began = None  # S
     group = None  # a Group while events sharing a last_updated are read
+    if since == "auto" and checkpoint.group_from is not None:  # a run cut short in a group: taken up there
+        cursor, began = checkpoint.group_from, checkpoint.group_began
+        group = Group(last_moment(cursor), dated=checkpoint.group_dated)
     shared = None  # a SharedDate while events sharing a date in a group are read by offset
     imported = {}  # id -> last_updated of the events this run imported: a page that repeats them skips them
     over = False  # a group at the end of time read: nothing can follow it
@@ -421,6 +430,9 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                         checkpoint.last_updated is None or mark >= checkpoint.last_updated
                     ):
                         checkpoint.last_updated, checkpoint.last_id = mark, last_id
+                if moves_checkpoint:
+                    held = (cursor, group.dated, began) if group is not None else (None, None, None)
+                    checkpoint.group_from, checkpoint.group_dated, checkpoint.group_began = held
                 checkpoint.last_success, checkpoint.last_error = timezone.now(), ""
                 checkpoint.save()
                 DataState.synced(upstream.base_url, checkpoint.last_success)

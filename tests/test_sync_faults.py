@@ -945,6 +945,57 @@ def test_an_event_joining_a_group_behind_its_pages_is_the_next_runs(fake_ll2, co
     assert stored_ids() == sorted(event["id"] for event in [*events, *joining])
 
 
+def test_a_run_cut_short_in_a_group_is_taken_up_at_its_page_keeping_its_start(fake_ll2, connect):
+    # Eight events share TIE, in pages of three; the run stops once two of the group's pages are in (at
+    # LL2's 15 calls an hour, a group of 1,500 events is an hour of calls: read again whole after each
+    # interruption, it might never be passed). The next run reads on from the group's next page.
+    events, _ = with_ties(8, before=0, after=1)
+    fake = fake_ll2(events, page_size=3)
+    fake.served_at = stamp(TIE) + datetime.timedelta(minutes=1)
+    pages = []
+    with pytest.raises(SyncStopped):
+        sync_events(
+            connect(fake),
+            since=None,
+            on_page=lambda page, summary: pages.append(page),
+            should_stop=lambda: len(pages) == 3,
+        )
+    checkpoint = SyncCheckpoint.objects.get()
+    assert (checkpoint.group_from, checkpoint.group_dated, checkpoint.group_began) == (
+        stamp(TIE),
+        stamp(tie_date(4)),
+        fake.served_at - SECOND,
+    )
+    output = io.StringIO()
+    call_command("sync_ll2", "--status", stdout=output)
+    assert (
+        f"  in a group:   the events updated at {stamp(TIE)}, read on from date {stamp(tie_date(4))}\n"
+        in (output.getvalue())
+    )
+
+    # Meanwhile an event joins the group behind the pages read (dated before them), as it can only while
+    # TIE is recent (P1), and the upstream's clock moves on an hour.
+    joining = copy.deepcopy(THIN[10]) | {"last_updated": TIE, "date": "2029-12-31T00:00:00Z"}
+    fake.events = sorted([*fake.events, joining], key=sort_key)
+    fake.served_at += datetime.timedelta(hours=1)
+    before = len(pages_asked(fake))
+    summary = sync_events(connect(fake), since="auto")
+    assert pages_asked(fake)[before:] == [
+        asked(TIE, TIE_UNTIL, tie_date(4)),
+        asked(TIE, TIE_UNTIL, tie_date(6)),
+        asked(AFTER_TIE),
+    ]
+    assert str(summary) == "3 pages: 4 created, 0 updated, 1 unchanged, 0 pruned"
+    checkpoint = SyncCheckpoint.objects.get()
+    # The checkpoint keeps the first run's start: the next run reads the group's second again, and the event
+    # that joined it.
+    assert checkpoint.last_updated == stamp(TIE) + datetime.timedelta(minutes=1) - SECOND
+    assert (checkpoint.group_from, checkpoint.group_dated, checkpoint.group_began) == (None, None, None)
+    assert joining["id"] not in stored_ids()
+    sync_events(connect(fake), since="auto")
+    assert stored_ids() == sorted(event["id"] for event in [*events, joining])
+
+
 @pytest.mark.parametrize(
     ("page", "field", "value", "refused"),
     [

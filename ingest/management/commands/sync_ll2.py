@@ -139,6 +139,12 @@ def first_line(error):
     return f"database error: {text}" if isinstance(error, DatabaseError) else text
 
 
+def group_status(checkpoint):
+    """Where the checkpoint's run stands in a group of events sharing a last_updated (sync_events)."""
+    dated = f"from date {checkpoint.group_dated}" if checkpoint.group_dated else "from its first page"
+    return f"the events updated at {checkpoint.group_from}, read on {dated}"
+
+
 class Command(BaseCommand):
     help = (
         "Fill and keep current this mirror from LL2 (or any LL2-compatible server), within its rate limit. "
@@ -379,4 +385,5 @@ class Command(BaseCommand):
                 f"  last success: {checkpoint.last_success or '-'}\n"
                 f"  last error:   {checkpoint.last_error or '-'}"
                 + (f" ({checkpoint.last_error_at})" if checkpoint.last_error_at else "")
+                + (f"\n  in a group:   {group_status(checkpoint)}" if checkpoint.group_from else "")
             )
