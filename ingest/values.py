@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import math
 import uuid
 
 from django.core.validators import slug_re
@@ -16,12 +17,20 @@ from .errors import IngestError, shortened
 
 def json_document(text):
     """`text` (str or bytes) read as JSON, strictly: the `NaN` and `Infinity` Python's parser takes are no
-    JSON, and a copy holding one would pass for one holding null (orjson writes them so: batch.as_json)."""
-    return json.loads(text, parse_constant=_not_json)
+    JSON, and a copy holding one would pass for one holding null (orjson writes them so: batch.as_json); nor
+    is a number past a double's range (`1e400`), which Python reads as infinity."""
+    return json.loads(text, parse_constant=_not_json, parse_float=_finite_number)
 
 
 def _not_json(name):
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite_number(text):
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"the number {shortened(text)} is past a double's range")
+    return number
 
 
 def _describe(value):

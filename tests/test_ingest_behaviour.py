@@ -234,6 +234,18 @@ def test_numbers_that_are_not_json_are_malformed_json(db, tmp_path, constant):
     assert_refused(path, f"malformed JSON: {constant} is not JSON")
 
 
+@pytest.mark.parametrize("number", ["1e400", "-1.5E+309"])
+def test_numbers_past_a_doubles_range_are_malformed_json(db, tmp_path, number):
+    # Python reads them as infinity, and orjson writes that as null: a copy holding one passed for a copy
+    # holding null, unread.
+    path = tmp_path / "overflowing.json"
+    first = json.dumps(SEED_EVENT)
+    second = first.replace('"credit": null', f'"credit": {number}', 1)
+    assert second != first
+    path.write_text(f"[{first}, {second}]")
+    assert_refused(path, f"malformed JSON: the number {number} is past a double's range")
+
+
 def test_documents_may_be_an_event_a_list_or_a_page():
     assert parse_document(json.dumps(SEED_EVENT), source="-") == [SEED_EVENT]
     assert parse_document(json.dumps([SEED_EVENT]), source="-") == [SEED_EVENT]
@@ -381,6 +393,17 @@ def test_short_inputs_no_progress_and_no_terminal_show_none(
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)  # a pipe, a file, a container's log
     call_command("import_ll2", str(path))
     assert capsys.readouterr().err == ""
+
+
+def test_an_import_with_stderr_closed_imports_without_progress(
+    db, tmp_path, capsys, progress_threshold, monkeypatch
+):
+    # `import_ll2 … 2>&-`: Python's sys.stderr is None.
+    path = write_json(tmp_path, "many.json", list(generate_events(progress_threshold, seed=1, start_id=1)))
+    monkeypatch.setattr(sys, "stderr", None)
+    call_command("import_ll2", str(path))
+    assert "  event                      20        0          0" in capsys.readouterr().out
+    assert Event.objects.count() == progress_threshold
 
 
 @pytest.mark.parametrize(

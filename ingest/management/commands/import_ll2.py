@@ -33,8 +33,10 @@ class Command(BaseCommand):
                 raise CommandError(f"{source}: cannot read: {error.strerror}") from None
             try:
                 records = parse_document(text, source=source)
-                # On a terminal: into a pipe or a file, its redrawn frames are a log's garbage.
-                show_progress = not no_progress and sys.stderr.isatty() and len(records) >= PROGRESS_THRESHOLD
+                # On a terminal: into a pipe or a file, its redrawn frames are a log's garbage (and with
+                # stderr closed, `2>&-`, Python's is None).
+                on_terminal = sys.stderr is not None and sys.stderr.isatty()
+                show_progress = not no_progress and on_terminal and len(records) >= PROGRESS_THRESHOLD
                 with tqdm(
                     total=len(records), unit="event", desc=source, disable=not show_progress
                 ) as progress:
