@@ -61,7 +61,7 @@ class EventQuerySet(models.QuerySet):
 class Event(models.Model):
     id = models.IntegerField(primary_key=True, help_text="A unique integer value identifying this Event.")
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=255, unique=True)
+    slug = models.SlugField(max_length=2048, unique=True)
     type = models.ForeignKey(EventType, on_delete=models.PROTECT, related_name="events")
     description = models.CharField(max_length=2048, blank=True, default="")
     webcast_live = models.BooleanField(default=False)

@@ -467,6 +467,16 @@ def test_urls_the_spec_leaves_unbounded_hold_2048_characters(seeded, client):
         ingest_records([event], source="too long")
 
 
+def test_an_event_slug_the_spec_leaves_unbounded_holds_2048_characters(seeded, client):
+    # As a launch's: LL2's spec gives neither a length (a slug is ASCII: 2,048 bytes, within an index entry).
+    event = SEED_EVENT | {"slug": "a" * LONG_URL_LENGTH}
+    ingest_records([event], source="long slug")
+    assert client.get("/2.3.0/events/352/?format=json").json()["slug"] == event["slug"]
+    assert client.get(f"/2.3.0/events/?slug={event['slug']}&format=json").json()["count"] == 1
+    with pytest.raises(IngestError, match=f"field 'slug': longer than {LONG_URL_LENGTH} characters"):
+        ingest_records([event | {"slug": "a" * (LONG_URL_LENGTH + 1)}], source="too long")
+
+
 def test_urls_are_stored_and_served_as_sent(seeded, client):
     """Neither checked nor rewritten: LL2's data holds RFC 3986 URIs, as its schema says, but an IRI (a
     non-ASCII path, which Django's URLValidator takes) is served as LL2 sent it, not percent-encoded."""
