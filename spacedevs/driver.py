@@ -77,12 +77,18 @@ def _first_row(exchange, driver, sql, params):
     kept = _Kept.of(exchange.connection)
     try:
         result = _run_prepared(exchange, driver, kept, sql, params)
-    except errors.InvalidSqlStatementName:
-        # The server forgot the connection's statements (DISCARD ALL, DEALLOCATE): prepared again, unless
-        # in a transaction, which the failure has aborted.
+    except (errors.InvalidSqlStatementName, errors.FeatureNotSupported) as error:
+        # The server forgot the connection's statements (DISCARD ALL, DEALLOCATE), or a column the statement
+        # returns has changed type since it was prepared (ALTER … TYPE: a deploy's migrate), which PostgreSQL
+        # refuses to run ("cached plan must not change result type") however often it is asked: prepared
+        # again, unless in a transaction, which the failure has aborted.
         if driver.pgconn.transaction_status != pq.TransactionStatus.IDLE:
             raise
-        kept.prepared.clear()
+        if isinstance(error, errors.FeatureNotSupported):
+            driver.pgconn.send_query(b"DEALLOCATE " + kept.prepared.pop(sql))
+            exchange.result(driver, pq.ExecStatus.COMMAND_OK)
+        else:
+            kept.prepared.clear()
         result = _run_prepared(exchange, driver, kept, sql, params)
     if not result.ntuples:
         return None

@@ -83,6 +83,21 @@ def test_statements_the_server_forgot_are_prepared_again(own):
         assert prepared_count(own, sql) == 1
 
 
+def test_a_statement_whose_columns_changed_type_is_prepared_again(own):
+    # PostgreSQL refuses to run it again ("cached plan must not change result type"), on every request of
+    # every kept connection, once a migrate (or psql) has changed the type of a column it returns.
+    with own.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE widened (name varchar(10))")
+        cursor.execute("INSERT INTO widened VALUES ('short')")
+    sql = "SELECT name FROM widened"
+    assert fetch_one(own, sql) == ("short",)
+    with own.cursor() as cursor:
+        cursor.execute("ALTER TABLE widened ALTER COLUMN name TYPE varchar(200)")
+    assert fetch_one(own, sql) == ("short",)
+    assert fetch_one(own, sql) == ("short",)
+    assert prepared_count(own, sql) == 1
+
+
 def test_a_forgotten_statement_in_a_transaction_is_the_databases_error(own):
     sql = "SELECT 8 WHERE true"
     assert fetch_one(own, sql) == (8,)
