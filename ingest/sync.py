@@ -344,10 +344,11 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     most CHECKPOINT_OVERLAP after that second (P1), so S, and the checkpoint, are too, and the next run
     starts within T's second or before.
 
-    A run from the checkpoint ("auto") takes up a group where a run cut short left it (the checkpoint holds
-    T, the date of the group's next page, and that run's S): an event that joined the group among the dates
-    read before was written after that S, and the run keeps that S for the checkpoint, so that the next run
-    starts before the event's stamp (P1). Events sharing a date are read from offset 0 again.
+    A run from the checkpoint ("auto") takes up a group where such a run cut short left it (the checkpoint
+    holds T, the date of the group's next page, and that run's S): an event that joined the group among the
+    dates read before was written after that S, and the run keeps that S for the checkpoint, so that the next
+    run starts before the event's stamp (P1). Events sharing a date are read from offset 0 again. A run
+    given a `since` leaves that alone, as the README says (its own error says how to take it up).
 
     `on_page(page, summary)` follows each committed page. Returns the SyncSummary; SyncStopped when
     `should_stop()` before a page, or a stop is asked for during a call (the pages before it are in).
@@ -368,8 +369,12 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
     moves_checkpoint = cursor is None or (stored is not None and cursor <= overlapped(stored))
     began = None  # S
     group = None  # a Group while events sharing a last_updated are read
-    if since == "auto" and checkpoint.group_from is not None:  # a run cut short in a group: taken up there
-        cursor, began = checkpoint.group_from, checkpoint.group_began
+    # A run from the checkpoint cut short in a group is taken up there by the next (unless a run given a
+    # `since` has moved the checkpoint past it since).
+    from_checkpoint = since == "auto"
+    resumed = checkpoint.group_from
+    if from_checkpoint and resumed is not None and (cursor is None or resumed >= cursor):
+        cursor, began = resumed, checkpoint.group_began
         group = Group(last_moment(cursor), dated=checkpoint.group_dated)
     shared = None  # a SharedDate while events sharing a date in a group are read by offset
     imported = {}  # id -> last_updated of the events this run imported: a page that repeats them skips them
@@ -430,7 +435,7 @@ def sync_events(upstream, *, since="auto", on_page=None, should_stop=lambda: Fal
                         checkpoint.last_updated is None or mark >= checkpoint.last_updated
                     ):
                         checkpoint.last_updated, checkpoint.last_id = mark, last_id
-                if moves_checkpoint:
+                if from_checkpoint:
                     held = (cursor, group.dated, began) if group is not None else (None, None, None)
                     checkpoint.group_from, checkpoint.group_dated, checkpoint.group_began = held
                 checkpoint.last_success, checkpoint.last_error = timezone.now(), ""

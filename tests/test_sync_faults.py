@@ -956,7 +956,7 @@ def test_a_run_cut_short_in_a_group_is_taken_up_at_its_page_keeping_its_start(fa
     with pytest.raises(SyncStopped):
         sync_events(
             connect(fake),
-            since=None,
+            since="auto",  # a first fill, from the checkpoint there is not yet
             on_page=lambda page, summary: pages.append(page),
             should_stop=lambda: len(pages) == 3,
         )
@@ -994,6 +994,46 @@ def test_a_run_cut_short_in_a_group_is_taken_up_at_its_page_keeping_its_start(fa
     assert joining["id"] not in stored_ids()
     sync_events(connect(fake), since="auto")
     assert stored_ids() == sorted(event["id"] for event in [*events, joining])
+
+
+def cut_after(fake, connect, pages, since):
+    """A run stopped once `pages` pages are in."""
+    done = []
+    with pytest.raises(SyncStopped):
+        sync_events(
+            connect(fake),
+            since=since,
+            on_page=lambda page, summary: done.append(page),
+            should_stop=lambda: len(done) == pages,
+        )
+
+
+def test_a_run_cut_short_among_events_sharing_a_date_is_taken_up_without_a_skip(fake_ll2, connect):
+    # Nine events share TIE and a date: read by offset, in pages of three. The run stops among them; the
+    # next reads that date again from offset 0, and every event is in.
+    events, _ = with_ties(9, before=0, after=1, date="2030-01-01T00:00:00Z")
+    fake = fake_ll2(events, page_size=3)
+    cut_after(fake, connect, 4, since="auto")
+    checkpoint = SyncCheckpoint.objects.get()
+    assert (checkpoint.group_from, checkpoint.group_dated) == (stamp(TIE), stamp("2030-01-01T00:00:00Z"))
+    sync_events(connect(fake), since="auto")
+    assert stored_ids() == sorted(event["id"] for event in events)
+    assert SyncCheckpoint.objects.get().group_from is None
+
+
+def test_a_run_given_since_cut_short_in_a_group_is_not_taken_up(fake_ll2, connect):
+    # As the README says of a run given --since: the next run from the checkpoint reads from it, not from
+    # that run's group (here one long before the checkpoint).
+    events, _ = with_ties(8, before=0, after=5)
+    fake = fake_ll2(events, page_size=3)
+    fake.served_at = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    sync_events(connect(fake), since="auto")
+    checkpoint = SyncCheckpoint.objects.get().last_updated
+    cut_after(fake, connect, 3, since=None)
+    assert SyncCheckpoint.objects.get().group_from is None
+    before = len(pages_asked(fake))
+    sync_events(connect(fake), since="auto")
+    assert pages_asked(fake)[before:] == [asked(iso(checkpoint - CHECKPOINT_OVERLAP))]
 
 
 @pytest.mark.parametrize(
