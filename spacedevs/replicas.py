@@ -67,6 +67,16 @@ class ReplicaRouter:
         return db == PRIMARY
 
 
+def reads_a_replica():
+    """Whether this request's reads go to a replica (or are to, once it holds their data)."""
+    return READS_FROM.get() != PRIMARY
+
+
+def read_from_the_primary():
+    """This request's later reads go to the primary."""
+    READS_FROM.set(PRIMARY)
+
+
 def _holds(candidate):
     """Whether the candidate replica holds the request's data. One that cannot say (down, too slow) does not,
     and is left to rest for DATABASE_RETRY_AFTER seconds: the primary, which has just answered, serves."""

@@ -30,6 +30,7 @@ from .api.resolving import api_view_class
 from .encoding import VARY, encode, negotiated_coding
 from .models import DataState
 from .preconditions import conditional_response, is_conditional, names_etag
+from .replicas import read_from_the_primary, reads_a_replica
 from .sources import response_code
 
 # The errors of a GET that are a function of the request and the data alone (a bad parameter, an unknown id,
@@ -219,6 +220,12 @@ class ResponseCacheMiddleware:
                 return self._answered_otherwise(request, response, entry), None
             try:
                 latest = DataState.current()
+                if latest.tag_for(entry.shows_sync) != entry.tag and reads_a_replica():
+                    # A replica's state moved under the page: replication went on, or its connection,
+                    # dropped, came back on a server further behind (a reader endpoint's). The primary,
+                    # never behind the state the request arrived with, says which data to compute from.
+                    read_from_the_primary()
+                    latest = DataState.current()
             except Error:
                 entry = None  # the response stands, but nothing says which data it came from
                 break

@@ -28,6 +28,7 @@ from django.utils.http import http_date
 from events.models import RECENT_GRACE, Event
 from events.views import EventViewSet
 from ingest.records import ingest_records
+from spacedevs import response_cache
 from spacedevs.api.root import APIRootView
 from spacedevs.api.stored_pages import StoredPage
 from spacedevs.changes import deployed_after_migrate
@@ -269,6 +270,40 @@ def test_what_a_response_derives_is_filed_under_the_version_it_read(client, monk
     assert DataState.current().tag == before.tag
     page = client.get(f"{route}?mode=normal", **JSON)
     assert [page.json()["count"], ids_of(page)] == [1, [352]]
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_replica_found_behind_once_the_page_is_computed_hands_the_request_to_the_primary(
+    client, monkeypatch
+):
+    # A replica held the request's data; read again after the page, its connection (dropped, and come back
+    # on a server further behind: a reader endpoint's) gives the state before the last write. That state is
+    # not taken for the data's: the primary, which is current, says the page stands.
+    behind = DataState.current()
+    ingest_records(copies_of_the_seed(1001), source="test")
+    current = DataState.current
+    computed, answered_by = [], []
+
+    def reread_on_the_replica_then_the_primary(cls):
+        if computed and not answered_by:
+            answered_by.append("replica")
+            return behind
+        return current()
+
+    listed = EventViewSet.list
+
+    def listed_then_reread(self, request, *args, **kwargs):
+        computed.append(1)
+        return listed(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(response_cache, "reads_a_replica", lambda: True)
+    monkeypatch.setattr(DataState, "current", classmethod(reread_on_the_replica_then_the_primary))
+    monkeypatch.setattr(EventViewSet, "list", listed_then_reread)
+    response = client.get("/2.3.0/events/?mode=list&limit=5", **JSON)
+    monkeypatch.undo()
+    assert (len(computed), ids_of(response)) == (1, [352, 1001])
+    again = client.get("/2.3.0/events/?mode=list&limit=5", **JSON)
+    assert (response["ETag"], response.content) == (again["ETag"], again.content)
 
 
 @pytest.mark.usefixtures("seeded")
