@@ -56,18 +56,23 @@ class CountedInTurn:
 
     DRF reads the client's history, then writes it back with the request added: requests arriving together
     (on other threads, workers, hosts) each read it before the others' writes, and all pass. Here they take
-    turns, under a lock per client in the throttle cache (`add`: atomic in Redis and in memory). A lock that
-    cannot be had within WAIT_SECONDS (a holder gone, Redis failing) leaves the request counted as DRF
-    counts it.
+    turns, under a lock per client in the throttle cache (`add`: atomic in Redis and in memory; Redis failing,
+    it is had, and the request passes uncounted). A request whose turn does not come within WAIT_SECONDS
+    (behind many of its own client's at once, or a holder that died, until its lock ends) is refused
+    (`busy`), uncounted: let through, it would be counted as DRF counts it, and a burst would pass its limit.
     """
 
     LOCK_SECONDS = 2  # outlives a holder's cache calls (REDIS_TIMEOUT each), and ends one that died
     WAIT_SECONDS = 0.5
+    busy = False
 
     def allow_request(self, request, view):
         if self.rate is None:
             return True
-        with self._turn(request, view):
+        with self._turn(request, view) as had:
+            if not had:
+                self.busy = True
+                return False
             return super().allow_request(request, view)
 
     def throttle_success(self):
@@ -89,10 +94,12 @@ class CountedInTurn:
     def _turn(self, request, view):
         lock, token = f"{self.get_cache_key(request, view)}:lock", secrets.token_hex(8)
         deadline = time.monotonic() + self.WAIT_SECONDS
-        while not self.cache.add(lock, token, self.LOCK_SECONDS) and time.monotonic() < deadline:
+        had = self.cache.add(lock, token, self.LOCK_SECONDS)
+        while not had and time.monotonic() < deadline:
             time.sleep(0.001)
+            had = self.cache.add(lock, token, self.LOCK_SECONDS)
         try:
-            yield
+            yield had
         finally:
             if self.cache.get(lock) == token:
                 self.cache.delete(lock)
@@ -149,8 +156,9 @@ def seconds_until_allowed(throttle):
 
 
 def too_many_requests(throttle):
-    """The 429 of a throttle that refused a request: DRF's body, and `Retry-After`."""
-    wait = max(1, math.ceil(seconds_until_allowed(throttle)))
+    """The 429 of a throttle that refused a request: DRF's body, and `Retry-After` (a second for one refused
+    while its turn did not come)."""
+    wait = 1 if throttle.busy else max(1, math.ceil(seconds_until_allowed(throttle)))
     return CompactJsonResponse(
         {"detail": str(Throttled(wait).detail)}, status=429, headers={"Retry-After": str(wait)}
     )

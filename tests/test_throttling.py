@@ -18,7 +18,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from spacedevs.addresses import ForwardedByProxiesAlone
 from spacedevs.faults import DatabaseTimedOut
 from spacedevs.models import APIKey, APITier, DataState
-from spacedevs.throttling import KeyAuthentication, sends_key, throttle_for
+from spacedevs.throttling import KeyAuthentication, sends_key, throttle_for, too_many_requests
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 THROTTLED = {"detail": "Request was throttled. Expected available in 3600 seconds."}
@@ -409,6 +409,47 @@ def test_requests_arriving_together_are_counted_in_turn(settings, monkeypatch):
     for thread in threads:
         thread.join()
     assert sorted(allowed) == [False, False, False, True, True]
+
+
+def test_a_burst_longer_than_a_turns_wait_passes_no_more_than_the_limit(settings, monkeypatch):
+    """Forty requests at once from a client allowed thirty, each taking its turn for 20 ms: those whose turn
+    does not come within the wait are refused, uncounted, where they passed counted as DRF counts them (all
+    at once: more than thirty passed, and fewer were counted)."""
+    settings.ANONYMOUS_THROTTLE_RATE = "30/hour"
+    get = LocMemCache.get
+
+    def slow_history(cache, key, *args, **kwargs):
+        history = get(cache, key, *args, **kwargs)
+        if key.endswith(":address:127.0.0.1"):
+            time.sleep(0.02)
+        return history
+
+    monkeypatch.setattr(LocMemCache, "get", slow_history)
+    request = RequestFactory().get("/2.3.0/events/")
+    throttles, start = [], threading.Barrier(40)
+
+    def send():
+        throttle = throttle_for(None)
+        start.wait()
+        throttles.append((throttle.allow_request(request, None), throttle))
+
+    threads = [threading.Thread(target=send) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    monkeypatch.undo()
+    passed = [throttle for allowed, throttle in throttles if allowed]
+    refused = [throttle for allowed, throttle in throttles if not allowed]
+    counted = caches["throttle"].get("throttle:address:127.0.0.1", [])
+    assert len(passed) == len(counted) <= 30
+    assert refused and all(throttle.busy for throttle in refused)
+    busy = too_many_requests(refused[0])
+    assert (busy.status_code, busy["Retry-After"], busy.content) == (
+        429,
+        "1",
+        b'{"detail":"Request was throttled. Expected available in 1 second."}',
+    )
 
 
 @pytest.mark.usefixtures("limited")
