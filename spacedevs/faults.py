@@ -99,6 +99,10 @@ class QueryDeadline:
         self.seconds = seconds
         self.started = time.perf_counter() if started is None else started
 
+    def restart(self):
+        """The queries under it get the whole deadline again, from now."""
+        self.started = time.perf_counter()
+
     def remaining(self):
         """The seconds left for the next query; DatabaseTimedOut when none are (the query is not sent, and
         its connection stays as it is)."""

@@ -19,7 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
+
+from .faults import QueryDeadline
 
 logger = logging.getLogger(__name__)
 
@@ -79,12 +81,17 @@ def read_from_the_primary():
 
 def _holds(candidate):
     """Whether the candidate replica holds the request's data. One that cannot say (down, too slow) does not,
-    and is left to rest for DATABASE_RETRY_AFTER seconds: the primary, which has just answered, serves."""
+    and is left to rest for DATABASE_RETRY_AFTER seconds: the primary, which has just answered, serves, with
+    the request's whole deadline again (a hung replica's check spent it; a request may meet both, as
+    FAULT_WAIT allows)."""
     try:
         return candidate.holds()
     except DatabaseError as error:
         _resting[candidate.alias] = time.monotonic() + settings.DATABASE_RETRY_AFTER
         logger.warning("replica %s failed, reading from the primary: %s", candidate.alias, error)
+        for wrapper in connections[PRIMARY].execute_wrappers:
+            if isinstance(wrapper, QueryDeadline):
+                wrapper.restart()
         return False
 
 

@@ -22,6 +22,7 @@ from spacedevs.models import DataState
 from spacedevs.settings import FAULT_WAIT
 from spacedevs.turns import LEASE_SECONDS
 
+from .conftest import SEED, import_files
 from .instances import Instance, http_get
 from .tcp_relay import Relay
 from .wsgi_client import WSGIClient
@@ -285,6 +286,37 @@ def test_a_replica_that_cannot_answer_leaves_the_server_ready_and_serving(db, tm
         assert timed_get(server, "/2.3.0/events/")[0].json()["count"] == 0  # read on the primary
     finally:
         server.stop()
+
+
+def test_a_replica_that_hangs_leaves_the_request_to_the_primary_with_its_whole_deadline(
+    transactional_db, tmp_path
+):
+    # The replica's check spent the request's deadline (1 s here) waiting: the primary's queries had none
+    # left, and a healthy primary answered 503.
+    if connection.vendor != "postgresql":
+        pytest.skip("read replicas are PostgreSQL's")
+    import_files(SEED)  # a page to read (none is read for a count of 0)
+    database = connection.settings_dict
+    primary = f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT']}"
+    replica = Relay((database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432)))
+    server = Instance(
+        tmp_path,
+        DATABASE_URL=f"{primary}/{database['NAME']}",
+        DATABASE_REPLICA_URLS=f"postgres://{database['USER']}@127.0.0.1:{replica.port}/{database['NAME']}",
+        DATABASE_STATEMENT_TIMEOUT="1",
+        DATABASE_CONNECT_TIMEOUT="2",
+        WEB_CONCURRENCY="1",
+    ).serve()
+    try:
+        assert timed_get(server, "/2.3.0/events/?limit=3")[0].status_code == 200  # the replica now kept
+        replica.hang()
+        wait_out_leases()
+        response, seconds = timed_get(server, "/2.3.0/events/?limit=4")
+        assert (response.status_code, seconds < 2.5) == (200, True), response.content
+        assert response.json()["count"] == 1
+    finally:
+        server.stop()
+        replica.stop()
 
 
 def test_a_stopped_database_is_a_503_at_once_and_the_service_recovers_by_itself(relayed_server):
