@@ -11,6 +11,7 @@ count by sending that header itself, nor by connecting from another port.
 
 import contextlib
 import functools
+import ipaddress
 import math
 import secrets
 import time
@@ -137,7 +138,8 @@ class ClientThrottle(CountedInTurn, ClientAddress, SimpleRateThrottle):
 
 
 class AdminLoginThrottle(CountedInTurn, ClientAddress, SimpleRateThrottle):
-    """Sign-in attempts on the admin's login page, per address (ADMIN_LOGIN_RATE)."""
+    """Sign-in attempts on the admin's login page, per address (ADMIN_LOGIN_RATE), an IPv6 address's /64:
+    any client holds one whole, and a new address for each few guesses would make the limit none."""
 
     def __init__(self):
         self.rate = settings.ADMIN_LOGIN_RATE
@@ -145,7 +147,16 @@ class AdminLoginThrottle(CountedInTurn, ClientAddress, SimpleRateThrottle):
         self.cache = caches[settings.THROTTLE_CACHE_ALIAS]
 
     def get_cache_key(self, request, view):
-        return f"throttle:admin-login:{self.get_ident(request)}"
+        return f"throttle:admin-login:{guessing_network(self.get_ident(request))}"
+
+
+def guessing_network(address):
+    """The addresses one client may hold: an IPv6 address's /64, or the IPv4 address itself."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False)) if parsed.version == 6 else address
 
 
 def seconds_until_allowed(throttle):

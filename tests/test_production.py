@@ -243,6 +243,22 @@ def test_admin_sign_in_attempts_are_limited_per_address(client, settings):
     assert client.get(login).status_code == 200  # the form itself is still shown
 
 
+@pytest.mark.django_db
+def test_admin_sign_in_attempts_from_one_ipv6_network_are_counted_together(client, settings):
+    # Any client holds a /64: an address of its own for each guess made the limit none.
+    settings.ADMIN_LOGIN_RATE = "3/hour"
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"NUM_PROXIES": 1}
+    login = reverse("admin:login")
+
+    def attempt(address):
+        guess = {"username": "admin", "password": "guess"}
+        return client.post(login, guess, HTTP_X_FORWARDED_FOR=address).status_code
+
+    assert [attempt(f"2001:db8:1:2::{n:x}") for n in range(1, 6)] == [200, 200, 200, 429, 429]
+    assert attempt("2001:db8:1:3::1") == 200  # another network
+    assert attempt("192.0.2.1") == 200 and attempt("192.0.2.2") == 200  # an IPv4 address is its own
+
+
 # A page's buffers, as a worker serving uncached pages of 100 detailed documents makes them: several of
 # 570 KB alive at once (the documents joined, the page rendered, the response kept), then all freed.
 PAGE_BUFFERS = """
