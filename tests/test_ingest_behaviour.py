@@ -223,27 +223,23 @@ def test_unreadable_documents_name_the_source(text, message):
     assert str(raised.value).startswith(f"dump.json: {message}")
 
 
-@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
-def test_numbers_that_are_not_json_are_malformed_json(db, tmp_path, constant):
-    # Python's parser takes them, and a copy holding one passed for a copy holding null.
-    path = tmp_path / "constants.json"
-    first = json.dumps(SEED_EVENT)
-    second = first.replace('"credit": null', f'"credit": {constant}', 1)
-    assert second != first
-    path.write_text(f"[{first}, {second}]")
-    assert_refused(path, f"malformed JSON: {constant} is not JSON")
-
-
-@pytest.mark.parametrize("number", ["1e400", "-1.5E+309"])
-def test_numbers_past_a_doubles_range_are_malformed_json(db, tmp_path, number):
-    # Python reads them as infinity, and orjson writes that as null: a copy holding one passed for a copy
-    # holding null, unread.
-    path = tmp_path / "overflowing.json"
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        *((constant, f"{constant} is not JSON") for constant in ("NaN", "Infinity", "-Infinity")),
+        # Past a double's range: Python reads them as infinity.
+        *((number, f"the number {number} is past a double's range") for number in ("1e400", "-1.5E+309")),
+    ],
+)
+def test_numbers_that_are_not_json_are_malformed_json(db, tmp_path, number, reason):
+    # Python's parser takes them, and orjson writes them as null: a copy holding one passed, unread, for a
+    # copy holding null.
+    path = tmp_path / "numbers.json"
     first = json.dumps(SEED_EVENT)
     second = first.replace('"credit": null', f'"credit": {number}', 1)
     assert second != first
     path.write_text(f"[{first}, {second}]")
-    assert_refused(path, f"malformed JSON: the number {number} is past a double's range")
+    assert_refused(path, f"malformed JSON: {reason}")
 
 
 def test_documents_may_be_an_event_a_list_or_a_page():
