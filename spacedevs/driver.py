@@ -81,10 +81,13 @@ def _first_row(exchange, driver, sql, params):
         # The server forgot the connection's statements (DISCARD ALL, DEALLOCATE), or a column the statement
         # returns has changed type since it was prepared (ALTER … TYPE: a deploy's migrate), which PostgreSQL
         # refuses to run ("cached plan must not change result type") however often it is asked: prepared
-        # again, unless in a transaction, which the failure has aborted.
-        if driver.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+        # again. Not in a transaction, which the failure has aborted, nor for a statement PostgreSQL
+        # refuses to prepare at all.
+        changed = isinstance(error, errors.FeatureNotSupported)
+        in_transaction = driver.pgconn.transaction_status != pq.TransactionStatus.IDLE
+        if in_transaction or (changed and sql not in kept.prepared):
             raise
-        if isinstance(error, errors.FeatureNotSupported):
+        if changed:
             driver.pgconn.send_query(b"DEALLOCATE " + kept.prepared.pop(sql))
             exchange.result(driver, pq.ExecStatus.COMMAND_OK)
         else:
