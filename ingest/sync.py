@@ -265,8 +265,9 @@ def slugs_freed(upstream, url, records):
     slug_holders_upstream finds them: asked before the page's transaction. A slug taken from a local event
     (deleted, or renamed, upstream) would otherwise stop every run. An UpstreamError when the answers give a
     slug to two events."""
-    renamed, deleted = slug_holders_upstream(upstream, [item.record for item in records])
-    raced = slugs_given_twice([item.record for item in records], [item.record for item in renamed])
+    page = [item.record for item in records]
+    renamed, deleted = slug_holders_upstream(upstream, page)
+    raced = slugs_given_twice(page, [item.record for item in renamed])
     if raced:
         raise UpstreamError(
             f"{url}: the upstream gave slug {raced[0]!r} to two events in answers minutes apart "

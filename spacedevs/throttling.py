@@ -147,11 +147,11 @@ class AdminLoginThrottle(CountedInTurn, ClientAddress, SimpleRateThrottle):
         self.cache = caches[settings.THROTTLE_CACHE_ALIAS]
 
     def get_cache_key(self, request, view):
-        return f"throttle:admin-login:{guessing_network(self.get_ident(request))}"
+        return f"throttle:admin-login:{address_block(self.get_ident(request))}"
 
 
-def guessing_network(address):
-    """The addresses one client may hold: an IPv6 address's /64, or the IPv4 address itself."""
+def address_block(address):
+    """The block of addresses a client holds whole: an IPv6 address's /64, or the IPv4 address itself."""
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:

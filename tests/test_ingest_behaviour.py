@@ -469,6 +469,7 @@ def test_an_event_slug_the_spec_leaves_unbounded_holds_2048_characters(seeded, c
     ingest_records([event], source="long slug")
     assert client.get("/2.3.0/events/352/?format=json").json()["slug"] == event["slug"]
     assert client.get(f"/2.3.0/events/?slug={event['slug']}&format=json").json()["count"] == 1
+    assert client.get(f"/2.3.0/events/?slug={event['slug']}b&format=json").json()["count"] == 0
     with pytest.raises(IngestError, match=f"field 'slug': longer than {LONG_URL_LENGTH} characters"):
         ingest_records([event | {"slug": "a" * (LONG_URL_LENGTH + 1)}], source="too long")
 
