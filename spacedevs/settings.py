@@ -358,6 +358,13 @@ CACHES[THROTTLE_CACHE_ALIAS] = (
         "OPTIONS": {"MAX_ENTRIES": THROTTLE_MEMORY_CLIENTS},
     }
 )
+# Where the admin's sign-in attempts are counted while Redis fails (each process's memory, as without it).
+THROTTLE_LOCAL_CACHE_ALIAS = "throttle-local"
+CACHES[THROTTLE_LOCAL_CACHE_ALIAS] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "throttle-local",
+    "OPTIONS": {"MAX_ENTRIES": THROTTLE_MEMORY_CLIENTS},
+}
 # Anonymous clients' limit per address, in DRF's notation (LL2: `15/hour`); empty: unlimited. Keyed clients
 # have their tier's limit. TRUSTED_PROXIES: how many proxies in front append to X-Forwarded-For (0: none, the
 # address is the connection's).

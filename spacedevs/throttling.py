@@ -63,7 +63,6 @@ class CountedInTurn:
     (`busy`), uncounted: let through, it would be counted as DRF counts it, and a burst would pass its limit.
     """
 
-    LOCK_SECONDS = 2  # outlives a holder's cache calls (REDIS_TIMEOUT each), and ends one that died
     WAIT_SECONDS = 0.5
     busy = False
 
@@ -83,6 +82,12 @@ class CountedInTurn:
             return True
         return super().throttle_success()
 
+    @property
+    def lock_seconds(self):
+        """How long a turn's lock lasts: past the calls its holder makes while it holds it (three, Redis
+        answering each within REDIS_TIMEOUT, or failing), and no longer than that ends a holder that died."""
+        return max(2, 4 * settings.REDIS_TIMEOUT)
+
     def forget(self, request, view):
         """Takes back the request that allow_request counted: it is as if it had not come."""
         with self._turn(request, view):
@@ -95,10 +100,10 @@ class CountedInTurn:
     def _turn(self, request, view):
         lock, token = f"{self.get_cache_key(request, view)}:lock", secrets.token_hex(8)
         deadline = time.monotonic() + self.WAIT_SECONDS
-        had = self.cache.add(lock, token, self.LOCK_SECONDS)
+        had = self.cache.add(lock, token, self.lock_seconds)
         while not had and time.monotonic() < deadline:
             time.sleep(0.001)
-            had = self.cache.add(lock, token, self.LOCK_SECONDS)
+            had = self.cache.add(lock, token, self.lock_seconds)
         try:
             yield had
         finally:
@@ -145,6 +150,15 @@ class AdminLoginThrottle(CountedInTurn, ClientAddress, SimpleRateThrottle):
         self.rate = settings.ADMIN_LOGIN_RATE
         self.num_requests, self.duration = self.parse_rate(self.rate)
         self.cache = caches[settings.THROTTLE_CACHE_ALIAS]
+
+    def allow_request(self, request, view):
+        allowed = super().allow_request(request, view)
+        if not getattr(self.cache, "read_failed", False):
+            return allowed
+        # Redis failing lets an API request through uncounted, but a guess at a password is never free: it
+        # is counted in this process, as without Redis.
+        self.cache = caches[settings.THROTTLE_LOCAL_CACHE_ALIAS]
+        return super().allow_request(request, view)
 
     def get_cache_key(self, request, view):
         return f"throttle:admin-login:{address_block(self.get_ident(request))}"

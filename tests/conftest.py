@@ -355,6 +355,7 @@ def _empty_response_cache():
     end_lease(connection)
     caches[settings.RESPONSE_CACHE_ALIAS].clear()
     caches[settings.THROTTLE_CACHE_ALIAS].clear()
+    caches[settings.THROTTLE_LOCAL_CACHE_ALIAS].clear()
     documents_held.clear()
     parts_held.clear()
 

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
 from django.test import RequestFactory
+from django.urls import reverse
 from redis.exceptions import RedisError
 
 from bench.servers import free_port
@@ -71,6 +72,16 @@ def test_requests_are_answered_without_redis(client, settings, hung_redis, state
         response = client.get("/2.3.0/events/upcoming/", **JSON)
         assert (response.status_code, response.json()["count"]) == (200, 0)
     assert time.monotonic() - started < 4  # a handful of calls, 0.1 s each at most
+
+
+@pytest.mark.parametrize("state", ["down", "hung"])
+def test_sign_in_attempts_are_counted_in_the_process_while_redis_fails(client, settings, hung_redis, state):
+    """An API request passes uncounted while Redis fails, but a guess at a password is counted all the same:
+    in the process, as without Redis."""
+    settings.CACHES = redis_caches(hung_redis if state == "hung" else f"redis://127.0.0.1:{free_port()}/0")
+    settings.ADMIN_LOGIN_RATE = "2/hour"
+    guess = {"username": "admin", "password": "guess"}
+    assert [client.post(reverse("admin:login"), guess).status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_a_failing_redis_is_left_alone_for_a_while(client, settings, monkeypatch):

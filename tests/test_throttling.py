@@ -5,9 +5,12 @@ import hashlib
 import io
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import caches
+from django.core.cache.backends import base as cache_base
+from django.core.cache.backends import locmem
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, OperationalError, transaction
@@ -450,6 +453,34 @@ def test_a_burst_longer_than_a_turns_wait_passes_no_more_than_the_limit(settings
         "1",
         b'{"detail":"Request was throttled. Expected available in 1 second."}',
     )
+
+
+def test_a_turn_lasts_through_its_holders_calls_at_the_longest_redis_timeout(settings, monkeypatch):
+    """A holder's three calls in its turn may each take nearly REDIS_TIMEOUT: the turn's lock lasts past
+    them. Ended before (at a fixed 2 s, where REDIS_TIMEOUT may be 15), another request of the client took
+    its turn meanwhile, read the same count, and both passed a limit of one. The caches' clock is moved
+    on by hand, as Redis's would move during the calls."""
+    settings.ANONYMOUS_THROTTLE_RATE = "1/hour"
+    settings.REDIS_TIMEOUT = 5
+    clock = SimpleNamespace(time=time.time)
+    monkeypatch.setattr(locmem, "time", clock)
+    monkeypatch.setattr(cache_base, "time", clock)
+    get = LocMemCache.get
+    request = RequestFactory().get("/2.3.0/events/")
+    second = []
+
+    def slow_history(cache, key, *args, **kwargs):
+        history = get(cache, key, *args, **kwargs)
+        if key.endswith(":address:127.0.0.1") and not second:
+            moved = time.time() + 3 * 4.9
+            clock.time = lambda: moved
+            other = throttle_for(None)
+            second.append((other.allow_request(request, None), other.busy))
+        return history
+
+    monkeypatch.setattr(LocMemCache, "get", slow_history)
+    assert throttle_for(None).allow_request(request, None)
+    assert second == [(False, True)]
 
 
 @pytest.mark.usefixtures("limited")
