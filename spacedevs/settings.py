@@ -85,6 +85,15 @@ def is_script_name(text):
     return not text or bool(re.fullmatch(r"(/[A-Za-z0-9._~!$&'*+,;=:@-]+)+", text))
 
 
+def is_host_pattern(text):
+    """Whether `text` is what ALLOWED_HOSTS takes, a host as a request's `Host` names it (Django's check of
+    that): a name or an IPv4 address, a name with a leading `.` for its subdomains too, an IPv6 address in
+    brackets, or `*`. Anything else (a comment after the value, a `;` between names, a port, a scheme)
+    matches no request: every one was refused, and the probes, which no host limits, said all was well."""
+    name = r"\.?[a-z0-9-]+(\.[a-z0-9-]+)*\.?"
+    return text == "*" or bool(re.fullmatch(rf"{name}|\[[a-f0-9:.]+\]", text, re.IGNORECASE))
+
+
 def is_network(text):
     """Whether `text` is an IP address or network (`10.0.0.7`, `10.0.0.0/8`, `fd00::/8`): no address bits
     past its prefix (`10.0.0.7/8` is a typo for one of two), IPv4 written as IPv4 (a connection's address
@@ -96,17 +105,27 @@ def is_network(text):
     return not (network.version == 6 and network.subnet_of(ipaddress.ip_network("::ffff:0:0/96")))
 
 
-def database(name, url):
-    """The settings of the database at `url`, from the variable `name`, refused without showing the URL (its
-    password; a `/` or `?` in it ends the host part early, and django-environ's error quotes the rest)."""
+# The databases the project runs on, whose drivers it installs: PostgreSQL, and SQLite for local runs.
+POSTGRESQL_ENGINE = "django.db.backends.postgresql"
+DATABASE_KINDS = {
+    POSTGRESQL_ENGINE: "a PostgreSQL URL like postgres://user:password@host:5432/name",
+    "django.db.backends.sqlite3": "or an SQLite one like sqlite:////var/lib/spacedevs/db.sqlite3",
+}
+PASSWORD_ESCAPES = "(a password's / ? % as %2F %3F %25)"
+
+
+def database(name, url, engines=tuple(DATABASE_KINDS)):
+    """The settings of the database at `url`, from the variable `name`, one of `engines`; refused without
+    showing the URL (its password; a `/` or `?` in it ends the host part early, and django-environ's error
+    quotes the rest). django-environ reads URLs of other databases too, whose drivers are not installed:
+    those failed in a traceback of Django's, once per worker."""
     try:
         config = environ.Env.db_url_config(url) if urlsplit(url).scheme in environ.Env.DB_SCHEMES else {}
     except ValueError:
         config = {}
-    expected = (
-        "a database URL like postgres://user:password@host:5432/name (a password's / ? % as %2F %3F %25)"
-    )
-    return checked(name, config, bool, expected, shown=False) | url_options(name, url)
+    expected = " ".join([*(DATABASE_KINDS[engine] for engine in engines), PASSWORD_ESCAPES])
+    checked(name, config.get("ENGINE"), engines.__contains__, expected, shown=False)
+    return config | url_options(name, url)
 
 
 # Django's own settings of a database that its URL may set, read as the variables of the same kind are:
@@ -168,7 +187,16 @@ elif not DEBUG and SECRET_KEY.startswith("django-insecure-"):
     raise RefusedSetting("SECRET_KEY is a placeholder (django-insecure-…): set a long random string.")
 ALLOWED_HOSTS = checked(
     "ALLOWED_HOSTS",
-    items("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"]),
+    [
+        checked(
+            "ALLOWED_HOSTS",
+            host,
+            is_host_pattern,
+            "host names like api.example.org, .example.org (and its subdomains), 203.0.113.7, [2001:db8::7] "
+            "or *, comma-separated",
+        )
+        for host in items("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+    ],
     lambda hosts: hosts or DEBUG,
     "comma-separated host names, at least one (none refuses every request)",
 )
@@ -248,7 +276,8 @@ DATABASES = {
 # Read replicas (PostgreSQL streaming replicas of DATABASE_URL), comma-separated: API requests read from one
 # of them (spacedevs/replicas.py).
 for index, url in enumerate(items("DATABASE_REPLICA_URLS", [])):
-    DATABASES[f"replica_{index}"] = database("DATABASE_REPLICA_URLS", url) | {"TEST": {"MIRROR": "default"}}
+    replica = database("DATABASE_REPLICA_URLS", url, engines=(POSTGRESQL_ENGINE,))
+    DATABASES[f"replica_{index}"] = replica | {"TEST": {"MIRROR": "default"}}
 if len(DATABASES) > 1:
     DATABASE_ROUTERS = ["spacedevs.replicas.ReplicaRouter"]
 # gunicorn kills a worker whose request outlasts its timeout (its default, which gunicorn_config.py keeps),
@@ -282,7 +311,7 @@ for alias, config in DATABASES.items():
         options["connect_timeout"] = numeric(
             f"{variable}'s connect_timeout", str(options["connect_timeout"]), *CONNECT_TIMEOUT_RULE
         )
-    elif config["ENGINE"] == "django.db.backends.postgresql":
+    elif config["ENGINE"] == POSTGRESQL_ENGINE:
         options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
 connect_timeouts = [config["OPTIONS"].get("connect_timeout", 0) for config in DATABASES.values()]
 checked(

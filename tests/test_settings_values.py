@@ -145,6 +145,34 @@ def test_a_secret_key_is_taken_as_written():
     assert result.stdout.strip() == f"${KEY}", result.stderr
 
 
+@pytest.mark.parametrize(
+    ("hosts", "refused"),
+    [
+        # A comment after the value (.env keeps it), another separator, a port, a scheme: each matched no
+        # request's host, and every request was refused while the probes answered that all was well.
+        ("api.example.org # the public name", "api.example.org # the public name"),
+        ("api.example.org;www.example.org", "api.example.org;www.example.org"),
+        ("localhost, api.example.org:8000", "api.example.org:8000"),
+        ("https://api.example.org", "https://api.example.org"),
+        ("::1", "::1"),
+        ("api_example.org", "api_example.org"),
+    ],
+)
+def test_a_host_no_request_can_name_stops_the_start(hosts, refused):
+    expected = (
+        "host names like api.example.org, .example.org (and its subdomains), 203.0.113.7, [2001:db8::7] "
+        "or *, comma-separated"
+    )
+    result = start("ALLOWED_HOSTS", SECRET_KEY=KEY, ALLOWED_HOSTS=hosts)
+    assert refusal(result) == f"ALLOWED_HOSTS must be {expected}, not {refused!r}"
+
+
+def test_every_kind_of_allowed_host_is_taken():
+    hosts = "api.example.org, .Example.org,example.org.,203.0.113.7,[2001:db8::7],*"
+    result = start("ALLOWED_HOSTS", SECRET_KEY=KEY, ALLOWED_HOSTS=hosts)
+    assert result.stdout.strip() == str([host.strip() for host in hosts.split(",")]), result.stderr
+
+
 @pytest.mark.parametrize("hosts", ["", " , "])
 def test_no_allowed_host_stops_the_start_unless_debugging(hosts):
     result = start("ALLOWED_HOSTS", SECRET_KEY=KEY, ALLOWED_HOSTS=hosts)
@@ -203,20 +231,33 @@ def test_a_redis_url_redis_py_cannot_read_stops_the_start(url):
     )
 
 
+POSTGRESQL_URL = "a PostgreSQL URL like postgres://user:password@host:5432/name"
+PASSWORD_ESCAPES = "(a password's / ? % as %2F %3F %25)"
+EITHER_DATABASE = (
+    f"{POSTGRESQL_URL} or an SQLite one like sqlite:////var/lib/spacedevs/db.sqlite3 {PASSWORD_ESCAPES}"
+)
+
+
 @pytest.mark.parametrize(
-    ("name", "url"),
+    ("name", "url", "expected"),
     [
-        ("DATABASE_URL", "postgres://spacedevs:s3cr/et@db:5432/spacedevs"),
-        ("DATABASE_URL", ""),
-        ("DATABASE_REPLICA_URLS", "postgres://spacedevs:s3cr?et@replica:5432/spacedevs"),
+        ("DATABASE_URL", "postgres://spacedevs:s3cr/et@db:5432/spacedevs", EITHER_DATABASE),
+        ("DATABASE_URL", "", EITHER_DATABASE),
+        # django-environ reads them, but their drivers are not installed: a traceback in every worker.
+        ("DATABASE_URL", "mysql://spacedevs:s3cret@db/spacedevs", EITHER_DATABASE),
+        ("DATABASE_URL", "postgis://spacedevs:s3cret@db/spacedevs", EITHER_DATABASE),
+        (
+            "DATABASE_REPLICA_URLS",
+            "postgres://spacedevs:s3cr?et@replica:5432/spacedevs",
+            f"{POSTGRESQL_URL} {PASSWORD_ESCAPES}",
+        ),
+        # A replica is a streaming replica of PostgreSQL.
+        ("DATABASE_REPLICA_URLS", "sqlite:////tmp/s3cret.sqlite3", f"{POSTGRESQL_URL} {PASSWORD_ESCAPES}"),
     ],
 )
-def test_a_database_url_that_cannot_be_read_stops_the_start_without_showing_it(name, url):
+def test_a_database_url_that_cannot_be_read_stops_the_start_without_showing_it(name, url, expected):
     result = start("DATABASES", SECRET_KEY=KEY, **{name: url})
-    assert refusal(result) == (
-        f"{name} must be a database URL like postgres://user:password@host:5432/name "
-        "(a password's / ? % as %2F %3F %25)"
-    )
+    assert refusal(result) == f"{name} must be {expected}"
     assert "s3cr" not in result.stderr
 
 
