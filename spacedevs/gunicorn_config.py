@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from gunicorn.glogging import Logger
+from gunicorn.util import parse_address
 
 from spacedevs.log_format import JSONFormatter
 from spacedevs.refused import RefusedSetting, checked, number
@@ -41,8 +42,15 @@ def django_settings(*names):
 
 
 def is_address(text):
-    """gunicorn listens on no empty address, and never exits; spaces it would take for part of the host."""
-    return text.split() == [text]
+    """gunicorn listens on no empty address, and never exits; spaces it would take for part of the host; a
+    port it cannot read, or past 65535, failed in a traceback."""
+    if text.split() != [text]:
+        return False
+    try:
+        address = parse_address(text)
+    except RuntimeError:  # gunicorn's word for a port that is no number
+        return False
+    return not isinstance(address, tuple) or 0 <= address[1] <= 65535
 
 
 # Taken from the settings as the app's lines take them (settings.py checked them).

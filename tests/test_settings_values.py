@@ -362,6 +362,12 @@ GUNICORN_VARIABLES = ("BIND", "WEB_CONCURRENCY", "GUNICORN_THREADS", "LOG_FORMAT
         ("GUNICORN_THREADS", "many", "a whole number, 1 or more"),
         ("BIND", "", "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock"),  # listening nowhere
         ("BIND", " 127.0.0.1:8000", "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock"),
+        # Tracebacks of gunicorn's.
+        ("BIND", "127.0.0.1:99999", "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock"),
+        ("BIND", "127.0.0.1:-1", "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock"),
+        # gunicorn's `Error: 'http' is not a valid port number.`, naming no variable.
+        ("BIND", "127.0.0.1:http", "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock"),
+        ("BIND", "[::1", "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock"),
     ],
 )
 def test_gunicorn_refuses_its_variables_in_one_line(name, value, expected):
