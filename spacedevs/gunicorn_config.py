@@ -6,18 +6,16 @@ import importlib.util
 import os
 import runpy
 import sys
-from pathlib import Path
 
-import environ
 from gunicorn.glogging import Logger
 from gunicorn.util import parse_address
 
 from spacedevs.log_format import JSONFormatter
-from spacedevs.refused import RefusedSetting, checked, number
+from spacedevs.refused import RefusedSetting, checked, number, read_env_file
 
 # The settings below come from the environment or the `.env` file beside manage.py, as Django's do
 # (settings.py): read here too, since gunicorn's master keeps no Django settings (django_settings()).
-environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env", overwrite=False)
+read_env_file()
 
 
 def one_line(read, *arguments):

@@ -1,5 +1,6 @@
 """The container's health check: `python -m spacedevs.probe` exits 0 when the server on BIND is ready
-(`/ready/` answers 200: it serves and reaches its database), 1 otherwise."""
+(`/ready/` answers 200: it serves and reaches its database), 1 otherwise; BIND and SCRIPT_NAME from the
+environment or `.env`, as the server reads them."""
 
 import http.client
 import os
@@ -7,6 +8,8 @@ import socket
 import sys
 
 from gunicorn.util import parse_address
+
+from spacedevs.refused import ENV_FILE, read_env_file
 
 TIMEOUT_SECONDS = 4
 # The address a server listening on every interface is asked on.
@@ -49,7 +52,8 @@ def is_ready(bind, script_name=""):
         connection.close()
 
 
-def main():
+def main(env_file=ENV_FILE):
+    read_env_file(env_file)  # as gunicorn's configuration reads BIND, and the settings SCRIPT_NAME
     ready = is_ready(os.environ.get("BIND", "127.0.0.1:8000"), os.environ.get("SCRIPT_NAME", ""))
     sys.exit(0 if ready else 1)
 

@@ -5,8 +5,18 @@ gunicorn's configuration say it so, not in a traceback."""
 
 import math
 import os
+from pathlib import Path
 
+import environ
 from django.core.exceptions import ImproperlyConfigured
+
+ENV_FILE = Path(__file__).resolve().parent.parent / ".env"
+
+
+def read_env_file(path=ENV_FILE):
+    """The variables of the `.env` file beside manage.py, put in the environment where it does not set them:
+    every process of the project reads its settings so (Django's settings, gunicorn's, the health probe)."""
+    environ.Env.read_env(path, overwrite=False)
 
 
 class RefusedSetting(ImproperlyConfigured):

@@ -11,14 +11,14 @@ from corsheaders.defaults import default_headers as corsheaders_default_headers
 from django.core.management.utils import get_random_secret_key
 from whitenoise.compress import Compressor
 
-from spacedevs.refused import RefusedSetting, as_number, checked, number, numeric
+from spacedevs.refused import RefusedSetting, as_number, checked, number, numeric, read_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Variables are read as written (os.environ), not through django-environ's casts: those take a value that
 # starts with `$` (as a key of Django's own generator may) for another variable's name, read `500ms` as 500
 # and `1e3` as 13, keep the spaces around a list's items, and read any word they do not know as false.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+read_env_file()
 
 
 SWITCH_VALUES = {"true": True, "on": True, "yes": True, "y": True, "ok": True, "1": True}

@@ -16,8 +16,10 @@ from .conftest import ROOT
 
 
 class Ready(http.server.BaseHTTPRequestHandler):
+    ready_path = "/ready/"
+
     def do_GET(self):
-        self.send_response(200 if self.path == "/ready/" else 404)
+        self.send_response(200 if self.path == self.ready_path else 404)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -35,9 +37,13 @@ def serving(server):
     return server
 
 
-@pytest.fixture
-def tcp_server():
-    server = serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Ready))
+class ReadyUnderMirror(Ready):
+    ready_path = "/mirror/ready/"
+
+
+@pytest.fixture(params=[Ready])
+def tcp_server(request):
+    server = serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), request.param))
     yield server
     server.shutdown()
     server.server_close()
@@ -75,3 +81,15 @@ def test_a_proxy_the_environment_names_is_not_used(tcp_server):
     environment = os.environ | {"BIND": f"127.0.0.1:{port}", "HTTP_PROXY": proxy, "http_proxy": proxy}
     probe = subprocess.run([sys.executable, "-m", "spacedevs.probe"], cwd=ROOT, env=environment)
     assert probe.returncode == 0
+
+
+@pytest.mark.parametrize("tcp_server", [ReadyUnderMirror], indirect=True)
+def test_the_server_is_asked_where_the_env_file_puts_it(tcp_server, tmp_path):
+    # As gunicorn reads BIND, and the settings SCRIPT_NAME; the environment's own values would win.
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"BIND=127.0.0.1:{tcp_server.server_address[1]}\nSCRIPT_NAME=/mirror\n")
+    environment = {name: value for name, value in os.environ.items() if name not in ("BIND", "SCRIPT_NAME")}
+    run_on = "import sys; from spacedevs.probe import main; main(sys.argv[1])"
+    probe = [sys.executable, "-c", run_on, env_file]
+    assert subprocess.run(probe, cwd=ROOT, env=environment).returncode == 0
+    assert subprocess.run(probe, cwd=ROOT, env=environment | {"SCRIPT_NAME": ""}).returncode == 1
