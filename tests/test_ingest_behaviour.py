@@ -8,7 +8,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command, execute_from_command_line
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 import ingest.writer
@@ -272,6 +272,17 @@ def test_an_unreadable_input_is_named_and_nothing_changes(db, monkeypatch, stdin
         call_command("import_ll2", path)
     assert str(raised.value) == message
     assert snapshot_tables() == before
+
+
+def test_a_database_error_is_said_in_a_line_naming_the_file(db, monkeypatch):
+    # As sync_ll2 says it: the traceback of a database not there, or not migrated, was some 70 lines.
+    def not_migrated(*args, **kwargs):
+        raise OperationalError('relation "config_agencytype" does not exist\nLINE 1: SELECT ...')
+
+    monkeypatch.setattr(import_ll2_command, "ingest_records", not_migrated)
+    with pytest.raises(CommandError) as raised:
+        call_command("import_ll2", str(SEED))
+    assert str(raised.value) == (f'{SEED}: database error: relation "config_agencytype" does not exist')
 
 
 def test_an_update_moving_to_another_event_moves(seeded):

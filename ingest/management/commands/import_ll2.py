@@ -3,9 +3,11 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.template.defaultfilters import pluralize
 from tqdm import tqdm
 
+from ingest.errors import first_line
 from ingest.records import IngestError, ingest_records, parse_document
 
 PROGRESS_THRESHOLD = 500
@@ -43,6 +45,8 @@ class Command(BaseCommand):
                     tally = ingest_records(records, source=source, on_progress=progress.update)
             except IngestError as error:
                 raise CommandError(str(error)) from None
+            except DatabaseError as error:  # a database not there, or not migrated: the file changed nothing
+                raise CommandError(f"{source}: {first_line(error)}") from None
             self._report(source, tally)
 
     def _report(self, source, tally):

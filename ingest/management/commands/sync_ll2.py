@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 from tqdm import tqdm
 
-from ingest.errors import IngestError
+from ingest.errors import IngestError, first_line
 from ingest.models import SyncCheckpoint
 from ingest.sync import (
     CHECKPOINT_OVERLAP,
@@ -131,12 +131,6 @@ def budget_eta(total, budget):
         return datetime.timedelta(seconds=round(max(0, pages - 1) * budget.interval))
     except OverflowError:
         return None
-
-
-def first_line(error):
-    """A database error (PostgreSQL's has DETAIL, HINT and CONTEXT lines) or another, in a line."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return f"database error: {text}" if isinstance(error, DatabaseError) else text
 
 
 def group_status(checkpoint):
