@@ -1927,9 +1927,11 @@ def test_the_roots_page_shows_the_upstreams_url_as_text(client):
         (["--timeout", "nan"], "--timeout: expected a positive number of seconds, got nan"),
         (["--retry-base", "-0.5"], "--retry-base: expected a number of seconds at least 0, got -0.5"),
         (["--watch", "0"], "--watch: expected a positive number of seconds, got 0"),
+        (["--retries", "0"], "--retries: expected a number of attempts at least 1, got 0"),
+        (["--retries", "-1"], "--retries: expected a number of attempts at least 1, got -1"),
     ],
 )
-def test_command_bad_seconds_exit_2(sync_ll2, arguments, message):
+def test_command_bad_numbers_exit_2(sync_ll2, arguments, message):
     with pytest.raises(CommandError) as failed:
         sync_ll2("--base-url", closed_port_url(), *arguments)
     assert (str(failed.value), failed.value.returncode) == (message, 2)

@@ -79,6 +79,12 @@ def check_seconds(options):
 logger = logging.getLogger("ingest.sync")
 
 
+def check_retries(options):
+    """--retries: the attempts at each call, the first among them (0 was taken for 1, without a word)."""
+    if options["retries"] < 1:
+        raise ValueError(f"--retries: expected a number of attempts at least 1, got {options['retries']}")
+
+
 def check_prune_fraction(options):
     """--max-prune-fraction: a fraction of the local events, from 0 to 1."""
     value = options["max_prune_fraction"]
@@ -185,7 +191,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--timeout", type=float, default=30.0, help="seconds per call, its answer included (default 30)"
         )
-        parser.add_argument("--retries", type=int, default=6, help="attempts per call (default 6)")
+        parser.add_argument(
+            "--retries", type=int, default=6, help="attempts per call, the first among them (default 6)"
+        )
         parser.add_argument(
             "--retry-base",
             type=float,
@@ -208,6 +216,7 @@ class Command(BaseCommand):
             since = since_value(options["since"])
             rate = Budget.parse(options["rate"]) if options["rate"] else None
             check_seconds(options)
+            check_retries(options)
             check_prune_fraction(options)
             token = checked_token(options["token"] or os.environ.get("LL2_API_TOKEN"))
             check_base_url(options, token)
@@ -224,7 +233,7 @@ class Command(BaseCommand):
                 token=token,
                 fallback_budget=rate or Budget.parse(DEFAULT_RATE),
                 unlimited_budget=rate,
-                retry=Retry(attempts=max(1, options["retries"]), base=options["retry_base"]),
+                retry=Retry(attempts=options["retries"], base=options["retry_base"]),
                 timeout=options["timeout"],
                 sleep=self.wait,
                 stopped=self.stopping.is_set,
