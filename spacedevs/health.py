@@ -18,6 +18,9 @@ logger = logging.getLogger(__name__)
 
 # The methods a probe answers, as every route of the API does: OPTIONS with them alone.
 PROBE_METHODS = ("GET", "HEAD", "OPTIONS")
+# Each probe at its path without the slash too: a load balancer's check is set by hand, and takes a redirect
+# (the API's answer to such a path) for a failure.
+PROBES = {"/health/": "health", "/health": "health", "/ready/": "ready", "/ready": "ready"}
 
 
 class HealthMiddleware:
@@ -25,13 +28,15 @@ class HealthMiddleware:
     `/health/` says the process serves requests; `/ready/` that it can also reach its primary database (503
     and `Retry-After` when it cannot, within the database's deadlines). Not the read replicas: requests read
     around one that cannot answer (spacedevs/replicas.py), so a replica down takes no host out of service.
-    Their paths are under the script prefix, as every route's; other methods are a 405, as everywhere."""
+    Their paths are under the script prefix, as every route's, with or without their slash; other methods
+    are a 405, as everywhere."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path_info not in ("/health/", "/ready/"):
+        probe = PROBES.get(request.path_info)
+        if probe is None:
             return self.get_response(request)
         allowed = {"Allow": ", ".join(PROBE_METHODS)}
         if request.method not in PROBE_METHODS:
@@ -41,7 +46,7 @@ class HealthMiddleware:
             )
         if request.method == "OPTIONS":
             return HttpResponse(headers=allowed)
-        if request.path_info == "/health/":
+        if probe == "health":
             return CompactJsonResponse({"status": "ok"})
         return self._ready()
 

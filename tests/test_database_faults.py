@@ -43,15 +43,16 @@ def test_an_unreachable_database_is_a_503_with_retry_after(monkeypatch):
     assert response["Content-Type"] == "application/json"
 
 
-def test_health_says_the_process_serves_without_asking_the_database(client):
-    response = client.get("/health/")  # this test may not use the database: a query would be an error
+@pytest.mark.parametrize("probe", ["/health/", "/health"])
+def test_health_says_the_process_serves_without_asking_the_database(client, probe):
+    response = client.get(probe)  # this test may not use the database: a query would be an error
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
     # Load balancers probe by address, which ALLOWED_HOSTS need not name; and HTTP/1.1's missing Host.
     for host in ("10.0.0.7:8000", ""):
         assert client.get("/health/", HTTP_HOST=host).status_code == 200
 
 
-@pytest.mark.parametrize("probe", ["/health/", "/ready/"])
+@pytest.mark.parametrize("probe", ["/health/", "/ready/", "/ready"])
 def test_the_probes_take_the_methods_every_route_takes(client, probe):
     # Before the database is asked: these tests may not use it.
     for method in ("post", "put", "patch", "delete"):
@@ -63,7 +64,7 @@ def test_the_probes_take_the_methods_every_route_takes(client, probe):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("probe", ["/health/", "/ready/"])
+@pytest.mark.parametrize("probe", ["/health/", "/ready/", "/ready"])
 def test_the_probes_are_under_the_script_prefix_and_say_their_length(probe):
     with override_script_prefix("/"):  # Django's handler leaves the request's set: restored after
         response = WSGIClient().get(probe, SCRIPT_NAME="/mirror")
