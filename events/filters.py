@@ -1,6 +1,5 @@
 """The filters of LL2's events routes: comma lists are any-of, parameters combine with AND."""
 
-import django_filters
 from django.utils import timezone
 
 from programs.models import Program
@@ -14,6 +13,7 @@ from spacedevs.api.filters import (
     RelatedTextListFilter,
     RelatedUUIDListFilter,
     StrictBooleanFilter,
+    TextFilter,
 )
 
 from .models import Event
@@ -97,7 +97,7 @@ class EventFilterSet(FilterSet):
     program__ids = RelatedIntegerListFilter(
         label="Program IDs", field_name="program", help_text="Comma-separated program IDs."
     )
-    slug = django_filters.CharFilter(label="Slug", field_name="slug", help_text="The event's slug, exactly.")
+    slug = TextFilter(label="Slug", field_name="slug", help_text="The event's slug, exactly.")
     spacestation__ids = RelatedIntegerListFilter(
         label="Space station IDs", field_name="spacestations", help_text="Comma-separated space station IDs."
     )

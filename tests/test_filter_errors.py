@@ -161,6 +161,25 @@ def test_spaces_alone_are_no_whole_number(client, query):
     assert list(bad_request(client, "/2.3.0/events/", query)) == [name]
 
 
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("slug=%20", "Enter a value, not spaces alone."),
+        ("slug=%09%20", "Enter a value, not spaces alone."),
+        ("ordering=%20", "Enter ordering fields without empty items."),
+    ],
+)
+def test_spaces_alone_are_no_text_either(client, query, error):
+    # Cut to nothing, they were left out: every event, in the default order.
+    name = query.partition("=")[0]
+    assert bad_request(client, "/2.3.0/events/", query) == {name: [error]}
+
+
+def test_a_slug_may_have_spaces_around_it(client):
+    response = client.get("/2.3.0/events/?slug=%20htv-x1-release-reentry%20", HTTP_ACCEPT="application/json")
+    assert (response.status_code, ids(response)) == (200, [352])
+
+
 def test_a_list_item_of_spaces_alone_is_an_empty_one(client):
     body = bad_request(client, "/2.3.0/events/", "video_url=a,%20%20")
     assert body == {"video_url": ["Enter comma-separated values without empty items."]}

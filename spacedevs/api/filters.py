@@ -143,6 +143,20 @@ class WholeNumberField(forms.IntegerField):
         return super().to_python(value)
 
 
+class TextField(forms.CharField):
+    """Text with the spaces around it cut, as LL2's django-filter cuts them; but spaces alone are not a value
+    left out (no filter): a client sending them most likely lost the value it meant."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value and not value.strip():
+            raise ValidationError("Enter a value, not spaces alone.", code="blank")
+        return super().to_python(value)
+
+
+class TextFilter(django_filters.CharFilter):
+    field_class = TextField
+
+
 class UTCDateTimeField(forms.DateTimeField):
     """An ISO 8601 date-time or date, in UTC; one the UTC calendar cannot hold is an error, not a crash."""
 

@@ -17,7 +17,7 @@ class StableOrderingFilter(OrderingFilter):
         if getattr(view, "ordering_fields", None) is None:
             return None  # the view offers no ordering: its queryset's own order stands
         requested = request.query_params.get(self.ordering_param, "")
-        if not requested.strip():
+        if not requested:  # left out; spaces alone are an empty item, below
             ordering = list(self.get_default_ordering(view) or ())
         else:
             ordering = [term.strip() for term in requested.split(",")]
