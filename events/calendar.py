@@ -72,8 +72,9 @@ class ICalendarRenderer(BaseRenderer):
 
 
 def calendar_name(view, request):
-    """The route's title, and the filters that chose its events (among the parameters the route knows:
-    the others chose nothing): `Upcoming events (type__ids=2)`."""
+    """The route's title, and the filters that chose its events, as the view read them (among the
+    parameters the route knows, each repeated one's last value but `program`'s, none empty: the others
+    chose nothing): `Upcoming events (type__ids=2)`."""
     paging = view.pagination_class
     # The parameters that shape a feed's page rather than choose its events.
     shaping = {api_settings.URL_FORMAT_OVERRIDE, paging.limit_query_param, paging.offset_query_param}
@@ -82,7 +83,8 @@ def calendar_name(view, request):
         f"{name}={value}"
         for name, values in sorted(request.query_params.lists())
         if name in filters
-        for value in values
+        for value in (values if view.reads_every_value(name) else values[-1:])
+        if value
     )
     return f"{view.feed_title} ({filters})" if filters else view.feed_title
 

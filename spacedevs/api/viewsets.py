@@ -66,7 +66,7 @@ class ReadOnlyViewSet(MethodFirstMixin, viewsets.ReadOnlyModelViewSet):
         if self.action not in ("list", "retrieve"):
             return  # the parameters are read by these alone
         for name, values in request.query_params.lists():
-            if name not in names or self._reads_every_value(name):
+            if name not in names or self.reads_every_value(name):
                 continue
             for value in dict.fromkeys(values[:-1]):
                 if value != values[-1]:
@@ -102,7 +102,8 @@ class ReadOnlyViewSet(MethodFirstMixin, viewsets.ReadOnlyModelViewSet):
             return error.detail if isinstance(error.detail, dict) else {}
         return {}
 
-    def _reads_every_value(self, name):
+    def reads_every_value(self, name):
+        """Whether the parameter `name` is read with all its values (`program`), not its last alone."""
         filter_ = self.filterset_class.base_filters.get(name) if self.filterset_class else None
         return filter_ is not None and getattr(filter_.field.widget, "allow_multiple_selected", False)
 
