@@ -164,6 +164,8 @@ class ResponseCacheMiddleware:
             if is_conditional(request.META):
                 response = conditional_response(request, entry.etag, entry.modified_second, response)
                 if response.status_code == 412:
+                    # Whether it holds depends on the representation chosen, as a 304 does.
+                    patch_vary_headers(response, VARY)
                     return response
         self._cache_derived(request, entry.state)
         if request.method == "GET":

@@ -412,8 +412,9 @@ def test_preconditions_are_tested_in_rfc_9110s_order_on_the_response_they_concer
         answer = client.get("/2.3.0/events/", **conditions, **JSON)
         assert answer.status_code == 412, header
         assert answer.json() == {"detail": f"The {header} precondition does not hold."}
-        # Nothing in it for a cache to keep, or to validate with.
+        # Nothing in it for a cache to keep, or to validate with; what it depends on, as a 304 says it.
         assert ("ETag" in answer, "Cache-Control" in answer) == (False, False), conditions
+        assert answer["Vary"] == current["Vary"], conditions
     for conditions in (
         {"HTTP_IF_MATCH": etag},
         {"HTTP_IF_MATCH": "*"},
