@@ -38,6 +38,9 @@ def test_under_a_path_prefix_the_document_names_it_as_its_server(schema, client,
     under = client.get("/2.3.0/schema/?format=json", SCRIPT_NAME="/mirror").json()
     assert under["servers"] == [{"url": "/mirror"}]
     assert under["paths"].keys() == schema["paths"].keys()
+    # Its examples of page links are the links the pages give, under the prefix.
+    links = under["components"]["schemas"]["PaginatedPolymorphicEventsEndpointList"]["properties"]
+    assert links["next"]["example"] == "http://testserver/mirror/2.3.0/events/?limit=10&offset=20"
 
 
 @pytest.mark.parametrize(

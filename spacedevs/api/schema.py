@@ -225,8 +225,11 @@ def _is_free_text(schema):
 
 def page_link_examples(result, request):
     """`next`/`previous` examples of each paginated component from the first route that returns it, on the
-    host serving the document (DRF's say `http://api.example.org/accounts/`)."""
-    origin = request.build_absolute_uri("/").rstrip("/") if request is not None else "http://127.0.0.1:8000"
+    host serving the document, under its path prefix (DRF's say `http://api.example.org/accounts/`)."""
+    if request is None:
+        origin = "http://127.0.0.1:8000"
+    else:
+        origin = request.build_absolute_uri(request.META.get("SCRIPT_NAME", "") + "/").rstrip("/")
     schemas, done = result["components"]["schemas"], set()
     for path, operations in result["paths"].items():
         ok = operations.get("get", {}).get("responses", {}).get("200", {})
