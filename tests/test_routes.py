@@ -3,6 +3,7 @@
 import random
 
 import pytest
+from django.test.utils import override_script_prefix
 from django.urls import Resolver404
 from django.urls.resolvers import RegexPattern, URLResolver
 
@@ -62,8 +63,8 @@ def test_upcoming_and_previous_are_never_ids():
     assert (view.__name__, actions["get"], kwargs) == ("PreviousEventViewSet", "retrieve", {"pk": "352"})
 
 
-def help_text(client, path):
-    page = client.get(f"{path}?format=api").content.decode()
+def help_text(client, path, **extra):
+    page = client.get(f"{path}?format=api", **extra).content.decode()
     return page.split('<div class="pull-left">', 1)[1].split('<div class="request-info"', 1)[0]
 
 
@@ -88,3 +89,9 @@ def test_help_text_is_built_from_each_views_own_attributes(client):
     assert '<a href="/2.3.0/events/previous/?search=Flyby">/events/previous/?search=Flyby</a>' in events
     assert "(max 100)" in events
     assert "hide_recent_previous" not in events
+    with override_script_prefix("/mirror/"):  # as Django's handler sets it from SCRIPT_NAME
+        mirrored = help_text(client, "/events/previous/", SCRIPT_NAME="/mirror")
+    assert (
+        '<a href="/mirror/2.3.0/events/previous/?search=Flyby">/mirror/events/previous/?search=Flyby</a>'
+        in mirrored
+    )

@@ -1,6 +1,6 @@
 """LL2's help text for a route (Markdown, shown on the browsable API), built from the view's attributes."""
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from rest_framework.settings import api_settings
 
 from .renderers import renders_calendars
@@ -14,9 +14,10 @@ def _codes(names):
 
 
 def _link(path, query):
-    """`path?query`, shown as LL2 shows it (unversioned) and linked absolutely: an example works from an
-    `{id}/` page and from the docs alike."""
-    return f"[{unversioned(path)}?{query}]({path}?{query})"
+    """`path?query`, shown as LL2 shows it (unversioned, under the path prefix) and linked absolutely: an
+    example works from an `{id}/` page and from the docs alike."""
+    prefix = get_script_prefix().removesuffix("/")
+    return f"[{prefix}{unversioned(path.removeprefix(prefix))}?{query}]({path}?{query})"
 
 
 def _example(path, query):
