@@ -195,9 +195,11 @@ def test_the_schemas_own_errors_are_json(client, method, path, headers, status, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("version", ["1", "%0D%0A", "%00", '"x'])
-def test_the_document_is_the_same_whatever_version_is_asked(client, ours, version):
-    response = client.get(f"/2.3.0/schema/?format=json&version={version}")
+@pytest.mark.parametrize(
+    "query", ["version=1", "version=%0D%0A", "version=%00", 'version="x', "lang=de", "lang=x"]
+)
+def test_the_document_is_the_same_whatever_version_or_language_is_asked(client, ours, query):
+    response = client.get(f"/2.3.0/schema/?format=json&{query}")
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'inline; filename="LL2 events replica.json"'
     assert response.json() == ours

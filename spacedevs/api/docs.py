@@ -29,6 +29,11 @@ class JSONBesidesTheDocumentMixin(MethodFirstMixin):
 
 
 class SchemaView(JSONBesidesTheDocumentMixin, SpectacularAPIView):
+    def get(self, request, *args, **kwargs):
+        """The one document, whatever `?lang=` asks: drf-spectacular would translate into that language DRF's
+        own texts alone (the limit's, the offset's), and leave the project's in English."""
+        return self._get_schema_response(request)
+
     def _get_version_parameter(self, request):
         """None: the API has the one version in its paths. drf-spectacular would take `?version=` as it is,
         into the document's `info.version` and its file name in `Content-Disposition` (where a line break
