@@ -205,6 +205,19 @@ def test_the_document_is_the_same_whatever_version_or_language_is_asked(client, 
     assert response.json() == ours
 
 
+def test_the_schema_route_documents_its_own_formats_and_no_language(ours):
+    [parameter] = ours["paths"]["/2.3.0/schema/"]["get"]["parameters"]
+    assert (parameter["name"], parameter["schema"]["enum"], parameter["description"]) == (
+        "format",
+        ["json", "yaml"],
+        "The response's format instead of the Accept header's: `json`, or `yaml`.",
+    )
+    event_format = [p for p in ours["paths"]["/2.3.0/events/"]["get"]["parameters"] if p["name"] == "format"]
+    assert [p["description"] for p in event_format] == [
+        "The response's format instead of the Accept header's: `json`, or `ics` for a calendar feed."
+    ]
+
+
 def test_the_one_auth_scheme_is_the_optional_token(ours):
     assert list(ours["components"]["securitySchemes"]) == ["Token"]
     assert ours["components"]["securitySchemes"]["Token"]["name"] == "Authorization"

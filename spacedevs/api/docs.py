@@ -1,5 +1,6 @@
 """The schema and its two readers (Swagger UI, Redoc), whose errors are JSON like every other response."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -29,6 +30,7 @@ class JSONBesidesTheDocumentMixin(MethodFirstMixin):
 
 
 class SchemaView(JSONBesidesTheDocumentMixin, SpectacularAPIView):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})  # drf-spectacular's, without its `lang`
     def get(self, request, *args, **kwargs):
         """The one document, whatever `?lang=` asks: drf-spectacular would translate into that language DRF's
         own texts alone (the limit's, the offset's), and leave the project's in English."""

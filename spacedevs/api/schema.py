@@ -30,9 +30,8 @@ RESPONSE_MODE_MARK = "x-response-mode"
 WITHOUT_NUL = "^[^\\u0000]*$"
 # The characters of a value of each format that has one length.
 FIXED_WIDTHS = {"uuid": len("8c2412ae-fbef-443f-aae8-db538f38eec6")}
-FORMAT_DESCRIPTION = (
-    "The response's format instead of the Accept header's: `json`, or `ics` for a calendar feed."
-)
+# What each format is, as a `format` parameter's description names it.
+FORMATS_DESCRIBED = {"json": "`json`", "yaml": "`yaml`", "ics": "`ics` for a calendar feed"}
 
 ERROR_DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
 PARAMETER_ERRORS = OpenApiResponse(
@@ -195,9 +194,15 @@ def ll2_forms(result, **kwargs):
                     parameter["allowEmptyValue"] = True  # an empty value is no value (LL2's and DRF's way)
                     state_bounds(parameter["schema"])
                 if parameter["name"] == "format" and "description" not in parameter:
-                    parameter["description"] = FORMAT_DESCRIPTION
+                    parameter["description"] = format_description(parameter["schema"]["enum"])
     page_link_examples(result, kwargs.get("request"))
     return result
+
+
+def format_description(formats):
+    """The description of a route's `format` parameter, which takes `formats`."""
+    described = [text for name, text in FORMATS_DESCRIBED.items() if name in formats]
+    return f"The response's format instead of the Accept header's: {', or '.join(described)}."
 
 
 def state_bounds(schema):
