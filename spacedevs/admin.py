@@ -172,6 +172,15 @@ class ModelAdmin(BoundedFormFields, admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return ChangeList
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        key = self.model._meta.pk
+        if obj is None or not key.editable or key.name in fields:
+            return fields
+        # LL2's key of the object, given once, when it is added: changed, Django saved the form as another
+        # row, over the object that had that key, and left this one as it was.
+        return (*fields, key.name)
+
     # A POST (a save, a delete, an action, the changelist's edits) takes the writers' turn before Django
     # reads the object and its inline rows: taken at the first save instead, an import committed between the
     # reads and the save had the rows it dropped written back (or a position taken twice, a 500).

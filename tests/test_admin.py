@@ -116,6 +116,11 @@ def change_form_data(response):
     forms = [response.context["adminform"].form]
     for inline in response.context["inline_admin_formsets"]:
         forms += [inline.formset.management_form, *inline.formset.forms]
+    return form_data(forms)
+
+
+def form_data(forms):
+    """The POST data of `forms` as they were served."""
     data = {}
     for form in forms:
         for field in form:
@@ -145,6 +150,23 @@ def test_an_inline_list_is_reordered_in_the_admin(staff_client, delete_first):
     else:
         assert updates[:2] == [(second.pk, first.position), (first.pk, second.position)]
     assert max(position for _, position in updates) < 1000
+
+
+@pytest.mark.parametrize("model", [Event, Launch, Program], ids=lambda model: model.__name__)
+def test_an_objects_key_is_given_once_and_never_changed(staff_client, model):
+    # Changed, Django saved the form as the object with the new key: over another object that had it.
+    first, other = model.objects.order_by("pk")[:2]
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk])
+    response = staff_client.get(url)
+    assert "id" not in response.context["adminform"].form.fields
+    others = model.objects.filter(pk=other.pk).values()[0]
+    data = change_form_data(response) | {"id": other.pk, "name": "Renamed"}
+    assert staff_client.post(url, data).status_code == 302
+    assert model.objects.get(pk=first.pk).name == "Renamed"
+    assert model.objects.filter(pk=other.pk).values()[0] == others
+    add = staff_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+    assert "id" in add.context["adminform"].form.fields
 
 
 def test_a_place_past_where_rows_are_parked_is_a_form_error(staff_client):
