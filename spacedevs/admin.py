@@ -5,7 +5,9 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import FieldListFilter
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.views.main import ChangeList as DjangoChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import BadRequest, ValidationError
@@ -132,8 +134,8 @@ class ChangeList(DjangoChangeList):
             raise
 
     def get_filters(self, request):
-        parts = ("year", "month", "day")
-        names = [f"{self.date_hierarchy}__{part}" for part in parts] if self.date_hierarchy else []
+        self._refuse_filters_not_offered(request)
+        names = self._hierarchy_parameters()
         given = [name for name in names if name in self.filter_params]
         if not names or names[0] not in self.filter_params:
             return super().get_filters(request)  # no year, no range: Django filters by month and day alone
@@ -155,6 +157,43 @@ class ChangeList(DjangoChangeList):
                 self.filter_params = kept
             filters[2][f"{self.date_hierarchy}__gte"] = [start]
             return filters
+
+    def _hierarchy_parameters(self):
+        parts = ("year", "month", "day")
+        return [f"{self.date_hierarchy}__{part}" for part in parts] if self.date_hierarchy else []
+
+    def _refuse_filters_not_offered(self, request):
+        """Only the filters the page offers (its list filters' parameters, the date hierarchy's), with values
+        of their fields: Django takes any lookup of the model's own fields from the URL (`name__regex=(`,
+        `id__range=1`, `date__year__gte=10000`, a NUL on PostgreSQL), and those failed as the query ran."""
+        given = self.get_filters_params()
+        if not given:
+            return
+        offered = self._offered_parameters(request)
+        for name, values in given.items():
+            if name not in offered:
+                raise RefusedInput(f"No such filter: {name}.")
+            path, _, lookup = name.rpartition("__")
+            field = get_fields_from_path(self.model, path)[-1]
+            if lookup in ("exact", "gte", "lt") and not all(holds(field, value) for value in values):
+                raise RefusedInput(f"No such value of {name}: {values[-1]}.")
+
+    def _offered_parameters(self, request):
+        """The parameters of the list filters (each made as Django makes it, given none: a filter with
+        nothing to show still takes its own), and of the date hierarchy."""
+        names = set(self._hierarchy_parameters())
+        for entry in self.list_filter:
+            if callable(entry):
+                spec = entry(request, {}, self.model, self.model_admin)
+            else:
+                field, spec_class = (
+                    entry if isinstance(entry, (list, tuple)) else (entry, FieldListFilter.create)
+                )
+                path = None if isinstance(field, models.Field) else field
+                field = field if path is None else get_fields_from_path(self.model, path)[-1]
+                spec = spec_class(field, request, {}, self.model, self.model_admin, field_path=path)
+            names.update(spec.expected_parameters())
+        return names
 
 
 def _first_moment(year, month, day):

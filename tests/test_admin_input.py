@@ -253,3 +253,41 @@ def test_an_initial_image_that_is_no_key_there_is_is_ignored(staff_client, image
 def test_an_initial_image_that_is_there_is_selected(staff_client):
     image = Event.objects.get(pk=352).image_id
     assert add_form_image(staff_client, str(image)) == [image]
+
+
+@pytest.mark.parametrize(
+    ("model", "query", "message"),
+    [
+        # Lookups no filter of the page offers: each ran as given, and failed as it ran (a 500).
+        ("events:event", {"name__regex": "("}, "No such filter: name__regex."),
+        ("events:event", {"date__year__gte": "10000"}, "No such filter: date__year__gte."),
+        ("events:event", {"id__range": "1"}, "No such filter: id__range."),
+        ("events:event", {"duration": "abc"}, "No such filter: duration."),
+        ("events:event", {"slug": "\x00"}, "No such filter: slug."),
+        ("agencies:agency", {"abbrev": "\x00"}, "No such filter: abbrev."),
+        # An offered filter's value its field cannot hold.
+        (
+            "events:event",
+            {"type__id__exact": PAST_A_C_INT},
+            f"No such value of type__id__exact: {PAST_A_C_INT}.",
+        ),
+        ("events:event", {"date__gte": "2024-01-01\x00"}, "No such value of date__gte: 2024-01-01\x00."),
+    ],
+)
+def test_a_filter_the_changelist_does_not_offer_redirects_to_its_error(staff_client, model, query, message):
+    changelist = reverse(f"admin:{model.replace(':', '_')}_changelist")
+    assert refused(staff_client, changelist, query) == [message]
+
+
+def test_the_filters_the_changelist_offers_filter(staff_client):
+    changelist = reverse("admin:events_event_changelist")
+    assert 'href="?date__gte=' in staff_client.get(changelist).content.decode()  # its own links
+    year = Event.objects.get(pk=352).date.year
+    for query, found in [
+        ({"date__gte": "2000-01-01 00:00:00+00:00"}, [352]),
+        ({"date__gte": "9000-01-01 00:00:00+00:00"}, []),
+        ({"date__year": str(year)}, [352]),
+        ({"date__year": str(year + 1)}, []),
+    ]:
+        response = staff_client.get(changelist, query)
+        assert (response.status_code, listed(response)) == (200, found), query
