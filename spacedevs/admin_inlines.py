@@ -1,6 +1,7 @@
 """Admin inlines shared by the apps."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.forms.models import BaseInlineFormSet
 
@@ -15,6 +16,21 @@ class PositionedFormSet(BaseInlineFormSet):
     per place at each write, so the rows that move or go first leave their places for ones past the list;
     each then goes where the form puts it (validation has made sure no two share one, and that none is
     past the list's end, where a parked row would be, or past the column's range once parked)."""
+
+    target_field = None  # what each row lists (an agency, a launch…): once per owner, as LL2 lists them
+
+    def clean(self):
+        super().clean()
+        if self.target_field is None:
+            return
+        listed = [
+            form.cleaned_data.get(self.target_field)
+            for form in self.forms
+            if form.cleaned_data and not self._should_delete_form(form)
+        ]
+        if len(set(listed)) < len(listed):
+            name = self.model._meta.get_field(self.target_field).verbose_name
+            raise ValidationError(f"List each {name} once.")
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
@@ -40,4 +56,7 @@ def positioned_inline(model, target_field, base=admin.TabularInline):
     options = {"model": model, "extra": 0, "ordering": ["position"], "formset": PositionedFormSet}
     if target_field:
         options["autocomplete_fields"] = [target_field]
+        options["formset"] = type(
+            f"{model.__name__}FormSet", (PositionedFormSet,), {"target_field": target_field}
+        )
     return type(f"{model.__name__}Inline", (BoundedFormFields, base), options)

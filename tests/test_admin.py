@@ -184,7 +184,7 @@ def test_a_place_past_where_rows_are_parked_is_a_form_error(staff_client):
 def test_inline_rows_deleted_and_the_event_renamed_in_one_save_are_in_its_documents(staff_client):
     url = reverse("admin:events_event_change", args=[352])
     data = change_form_data(staff_client.get(url))
-    data |= {"name": "Renamed with its rows", "agencies-0-DELETE": "on", "vid_urls-0-DELETE": "on"}
+    data |= {"name": "Renamed with its rows", "eventagency_set-0-DELETE": "on", "vid_urls-0-DELETE": "on"}
     response = staff_client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
     assert_documents_current()

@@ -206,6 +206,27 @@ def add_event(client, **changes):
     return client.post(reverse("admin:events_event_add"), data | changes)
 
 
+def test_an_object_listed_twice_in_one_list_is_a_form_error(staff_client):
+    # The API would show the agency twice in the event's list; LL2 lists each once.
+    url = reverse("admin:events_event_change", args=[352])
+    data = change_form_data(staff_client.get(url))
+    twice = {
+        "eventagency_set-TOTAL_FORMS": 2,
+        "eventagency_set-1-event": 352,
+        "eventagency_set-1-position": 1,
+    }
+    twice["eventagency_set-1-agency"] = data["eventagency_set-0-agency"]
+
+    def refused_with_its_error():
+        response = staff_client.post(url, data | twice)
+        assert (response.status_code, list(response.context["errors"])) == (200, ["List each agency once."])
+
+    unchanged(refused_with_its_error)
+    # One of the two deleted in the same save, the list holds it once.
+    once = twice | {"eventagency_set-0-DELETE": "on"}
+    assert staff_client.post(url, data | once).status_code == 302
+
+
 def test_an_indexed_text_past_what_its_index_holds_is_a_form_error(staff_client):
     # A video's URL is indexed (the video_url filter): 2,020 characters, but 6,020 bytes as UTF-8, past what a
     # PostgreSQL index entry holds (a 500 there; SQLite would have taken it: the same refusal on both).
