@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import re
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,6 +20,7 @@ from django.core.validators import (
 )
 from django.db import models, router, transaction
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import smart_split
 
 from .api.filters import BoundedSearchFilter
@@ -93,6 +95,76 @@ class BoundedAutocompleteSelect(AutocompleteSelect):
 
     def optgroups(self, name, value, attr=None):
         return super().optgroups(name, [key for key in value if holds(self.field, key)], attr)
+
+
+# A text longer than this is prose (a description) that may hold line breaks: an `<input>` drops them from
+# what a browser sends back, so it is edited in a `<textarea>`.
+LONGEST_ONE_LINE = 255
+
+
+class StoredValuesForm(forms.ModelForm):
+    """A change form that saves the fields its user changed, and leaves the others as they are stored: an
+    HTML form cannot carry every stored value back (an `<input>` drops line breaks, a `<textarea>` sends
+    them as CRLF, text is stripped, an empty text is read as null, the time has no fractions of a second),
+    and a save that changed nothing rewrote imported text and times. A text is changed when it differs from
+    the stored one as its widget shows it (its line breaks as the widget sends them), a time when it
+    differs to the second."""
+
+    @cached_property
+    def changed_data(self):
+        return [name for name in self.fields if self._has_changed(self[name])]
+
+    def _has_changed(self, bound):
+        field, initial = bound.field, bound.initial
+        if field.disabled or bound.name not in self.initial:
+            return bound._has_changed()
+        if isinstance(field, forms.CharField) and isinstance(bound.data, str):
+            return as_shown(initial or "", field.widget) != as_shown(bound.data, field.widget)
+        if isinstance(field, forms.SplitDateTimeField) and isinstance(initial, datetime.datetime):
+            return field.has_changed(initial.replace(microsecond=0), bound.data)
+        return bound._has_changed()
+
+    def _post_clean(self):
+        adding = self.instance._state.adding
+        stored = (
+            {} if adding else {field.attname: getattr(self.instance, field.attname) for field in self._kept()}
+        )
+        super()._post_clean()
+        for attname, value in stored.items():
+            setattr(self.instance, attname, value)
+
+    def _kept(self):
+        """The model's fields this form shows and its user left as they were."""
+        changed = set(self.changed_data)
+        return [
+            field
+            for field in self.instance._meta.concrete_fields
+            if field.name in self.fields and field.name not in changed
+        ]
+
+
+def as_shown(text, widget):
+    """`text` with its line breaks as `widget` sends them back: none from an `<input>`, each one from a
+    `<textarea>` (where a browser sends CRLF)."""
+    if isinstance(widget, forms.Textarea):
+        return re.sub(r"\r\n|\r", "\n", text)
+    return re.sub(r"[\r\n]", "", text)
+
+
+class StoredValuesKept:
+    """The admins' and inlines' forms save what their user changed alone (StoredValuesForm), long texts in a
+    `<textarea>`."""
+
+    form = StoredValuesForm
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if (
+            type(db_field) is models.CharField
+            and db_field.max_length > LONGEST_ONE_LINE
+            and not db_field.choices
+        ):
+            kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class BoundedFormFields:
@@ -204,7 +276,7 @@ def _first_moment(year, month, day):
         return None
 
 
-class ModelAdmin(BoundedFormFields, admin.ModelAdmin):
+class ModelAdmin(BoundedFormFields, StoredValuesKept, admin.ModelAdmin):
     """The base of every admin of the project's models: bounded form fields (BoundedFormFields), the
     ChangeList above, a bounded search, and writes that read what they change in the writers' turn."""
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.forms.models import BaseInlineFormSet
 
-from .admin import BoundedFormFields, keep_within
+from .admin import BoundedFormFields, StoredValuesKept, keep_within
 
 # Added to the place of a row that moves or goes, for the time of a save: past any list's end.
 PARKED = 1_000_000_000
@@ -52,11 +52,11 @@ class PositionedFormSet(BaseInlineFormSet):
 
 def positioned_inline(model, target_field, base=admin.TabularInline):
     """An admin inline for the rows of one owner, in their order, picking `target_field` by autocomplete, its
-    form fields bounded as the admins' are (BoundedFormFields)."""
+    forms as the admins' (BoundedFormFields, StoredValuesKept)."""
     options = {"model": model, "extra": 0, "ordering": ["position"], "formset": PositionedFormSet}
     if target_field:
         options["autocomplete_fields"] = [target_field]
         options["formset"] = type(
             f"{model.__name__}FormSet", (PositionedFormSet,), {"target_field": target_field}
         )
-    return type(f"{model.__name__}Inline", (BoundedFormFields, base), options)
+    return type(f"{model.__name__}Inline", (BoundedFormFields, StoredValuesKept, base), options)

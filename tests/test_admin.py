@@ -9,12 +9,12 @@ import time
 import pytest
 from django.contrib import admin
 from django.db import connection
-from django.forms.widgets import SplitDateTimeWidget
+from django.forms.widgets import SplitDateTimeWidget, Textarea
 from django.urls import reverse
 
 from astronauts.models import Astronaut
 from events.admin import EventAdmin
-from events.models import Event, VidURL
+from events.models import Event, Update, VidURL
 from ingest.records import ingest_records
 from launches.models import Launch
 from programs.models import Program
@@ -150,6 +150,55 @@ def test_an_inline_list_is_reordered_in_the_admin(staff_client, delete_first):
     else:
         assert updates[:2] == [(second.pk, first.position), (first.pk, second.position)]
     assert max(position for _, position in updates) < 1000
+
+
+def as_a_browser_sends(response, data):
+    """`data`, a change form's as served (change_form_data), as a browser sends it back unchanged: an
+    `<input>`'s text without line breaks, a `<textarea>`'s with CRLF, a time to the second."""
+    forms = [response.context["adminform"].form]
+    forms += [form for inline in response.context["inline_admin_formsets"] for form in inline.formset.forms]
+    sent = dict(data)
+    for form in forms:
+        for field in form:
+            widget, value = field.field.widget, sent.get(field.html_name)
+            if isinstance(widget, SplitDateTimeWidget) and f"{field.html_name}_1" in sent:
+                sent[f"{field.html_name}_1"] = sent[f"{field.html_name}_1"].strftime("%H:%M:%S")
+            elif isinstance(value, str):
+                textarea = isinstance(widget, Textarea)
+                sent[field.html_name] = (
+                    re.sub(r"\r?\n", "\r\n", value) if textarea else re.sub("[\r\n]", "", value)
+                )
+    return sent
+
+
+def test_a_save_that_changes_nothing_leaves_the_event_as_it_was(staff_client):
+    # Values an HTML form cannot carry back as they are: line breaks (dropped by an input, CRLF from a
+    # textarea), spaces around a text (stripped), an empty text (read as null), fractions of a second.
+    [event] = [copy.deepcopy(event) for event_id, event in fixture_events().items() if event_id == 352]
+    event |= {"name": f"{event['name']} ", "description": "Para one.\n\nPara two.", "location": ""}
+    event |= {"date": "2026-03-06T17:05:00.500000Z", "last_updated": "2026-03-06T17:54:47.250000Z"}
+    event["vid_urls"][0]["description"] = "Line one\nLine two"
+    event["updates"][0]["comment"] = "Line one\nLine two\n"
+    ingest_records([event], source="test")
+    document = staff_client.get("/2.3.0/events/352/?format=json").content
+    rows = [list(model.objects.filter(event=352).values()) for model in (VidURL, Update)]
+    rows.append(list(Event.objects.filter(pk=352).values()))
+    url = reverse("admin:events_event_change", args=[352])
+    served = staff_client.get(url)
+    response = staff_client.post(url, as_a_browser_sends(served, change_form_data(served)))
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert [list(model.objects.filter(event=352).values()) for model in (VidURL, Update)] == rows[:2]
+    assert list(Event.objects.filter(pk=352).values()) == rows[2]
+    assert staff_client.get("/2.3.0/events/352/?format=json").content == document
+    # A text changed is saved as sent, the others as they were.
+    served = staff_client.get(url)
+    data = as_a_browser_sends(served, change_form_data(served)) | {"vid_urls-0-description": "New\r\ntext"}
+    assert staff_client.post(url, data).status_code == 302
+    shown = staff_client.get("/2.3.0/events/352/?format=json").json()
+    assert (shown["vid_urls"][0]["description"], shown["description"]) == (
+        "New\r\ntext",
+        "Para one.\n\nPara two.",
+    )
 
 
 @pytest.mark.parametrize("model", [Event, Launch, Program], ids=lambda model: model.__name__)

@@ -37,7 +37,7 @@ def refused(client, changelist, query):
 
 
 def test_every_admin_and_inline_takes_the_shared_behaviour():
-    from spacedevs.admin import BoundedFormFields, ModelAdmin
+    from spacedevs.admin import BoundedFormFields, ModelAdmin, StoredValuesKept
 
     admins = [
         model_admin
@@ -47,7 +47,8 @@ def test_every_admin_and_inline_takes_the_shared_behaviour():
     assert {APITier, Event} <= {model_admin.model for model_admin in admins}
     assert all(isinstance(model_admin, ModelAdmin) for model_admin in admins)
     inlines = [inline for model_admin in admins for inline in model_admin.inlines]
-    assert inlines and all(issubclass(inline, BoundedFormFields) for inline in inlines)
+    shared = (BoundedFormFields, StoredValuesKept)
+    assert inlines and all(issubclass(inline, base) for inline in inlines for base in shared)
 
 
 HIERARCHIES = {"events:event": "date", "launches:launch": "net"}
