@@ -246,8 +246,10 @@ class ChangeList(DjangoChangeList):
             if name not in offered:
                 raise RefusedInput(f"No such filter: {name}.")
             path, _, lookup = name.rpartition("__")
+            if lookup not in ("exact", "gte", "lt"):
+                continue  # a filter's own parameter (`__isnull`, a SimpleListFilter's), whatever its value
             field = get_fields_from_path(self.model, path)[-1]
-            if lookup in ("exact", "gte", "lt") and not all(holds(field, value) for value in values):
+            if not all(holds(field, value) for value in values):
                 raise RefusedInput(f"No such value of {name}: {values[-1]}.")
 
     def _offered_parameters(self, request):
@@ -277,8 +279,9 @@ def _first_moment(year, month, day):
 
 
 class ModelAdmin(BoundedFormFields, StoredValuesKept, admin.ModelAdmin):
-    """The base of every admin of the project's models: bounded form fields (BoundedFormFields), the
-    ChangeList above, a bounded search, and writes that read what they change in the writers' turn."""
+    """The base of every admin of the project's models: bounded form fields (BoundedFormFields) that save what
+    their user changed (StoredValuesKept), the ChangeList above, a bounded search, ids given once, and
+    writes that read what they change in the writers' turn."""
 
     def get_changelist(self, request, **kwargs):
         return ChangeList

@@ -24,9 +24,9 @@ class PositionedFormSet(BaseInlineFormSet):
         if self.target_field is None:
             return
         listed = [
-            form.cleaned_data.get(self.target_field)
+            form.cleaned_data[self.target_field]
             for form in self.forms
-            if form.cleaned_data and not self._should_delete_form(form)
+            if form.cleaned_data.get(self.target_field) is not None and not self._should_delete_form(form)
         ]
         if len(set(listed)) < len(listed):
             name = self.model._meta.get_field(self.target_field).verbose_name
