@@ -1,6 +1,7 @@
 """A database that is down, hung or back: 503 JSON with `Retry-After` within the deadlines, never a hang, an
 HTML page or a 500, and a service that recovers by itself; `/health/` and `/ready/` for load balancers."""
 
+import logging
 import sqlite3
 import time
 
@@ -73,16 +74,32 @@ def test_the_probes_are_under_the_script_prefix_and_say_their_length(probe):
 
 
 @pytest.mark.django_db
-def test_ready_says_whether_the_database_answers(client, monkeypatch, django_assert_num_queries):
+def test_ready_says_whether_the_database_answers(client, monkeypatch, django_assert_num_queries, caplog):
     with django_assert_num_queries(1):
         response = client.get("/ready/")
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
     monkeypatch.setattr(connections["default"], "cursor", unreachable)
     monkeypatch.setattr(connections["default"], "ensure_connection", unreachable)  # PostgreSQL's read
-    response = client.get("/ready/")
+    with caplog.at_level(logging.WARNING, logger="spacedevs.health"):
+        response = client.get("/ready/")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "detail": "The database is unavailable."}
     assert response["Retry-After"] == "5"
+    # Why the host left the rotation, in the operators' log.
+    assert [record.getMessage() for record in caplog.records if record.name == "spacedevs.health"] == [
+        'not ready: connection to server at "127.0.0.1", port 5432 failed: Connection refused'
+    ]
+
+
+@pytest.mark.django_db
+def test_ready_of_a_database_that_answers_with_an_error_is_the_servers_error(monkeypatch):
+    # Not the database's being away: a deployment's bug (a table missing), a 500 as anywhere else.
+    def broken(*args, **kwargs):
+        raise ProgrammingError('relation "x" does not exist')
+
+    monkeypatch.setattr(connections["default"], "cursor", broken)
+    monkeypatch.setattr(connections["default"], "ensure_connection", broken)
+    assert Client(raise_request_exception=False).get("/ready/").status_code == 500
 
 
 @pytest.mark.django_db

@@ -98,8 +98,9 @@ def test_a_program_id_is_a_choice_compared_as_written_as_in_ll2(client, value):
 
 @pytest.mark.usefixtures("all_fixtures")
 def test_of_several_programs_that_are_none_the_first_given_is_named(client):
-    # Whatever the process's hash seed: this one's first of the ids in a set is not the first given.
-    unknown = [str(number) for number in range(9000, 9020)]
+    # Whatever the process's hash seed: this one's first of the ids in a set is not the first given, nor is
+    # the smallest (given from the largest down).
+    unknown = [str(number) for number in range(9019, 8999, -1)]
     first_in_a_set = next(iter(frozenset(unknown)))
     unknown.remove(first_in_a_set)
     given = [unknown[0], first_in_a_set, *unknown[1:], "17"]

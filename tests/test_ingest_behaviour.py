@@ -3,6 +3,7 @@
 import copy
 import io
 import json
+import re
 import sys
 
 import pytest
@@ -384,9 +385,11 @@ def progress_threshold(monkeypatch):
 def test_long_inputs_show_a_progress_bar_on_a_terminal(db, tmp_path, capsys, progress_threshold, monkeypatch):
     path = write_json(tmp_path, "many.json", list(generate_events(progress_threshold, seed=1, start_id=1)))
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setattr("ingest.records.RECORDS_PER_BATCH", 7)  # the bar moves by each batch's records
     call_command("import_ll2", str(path))
     captured = capsys.readouterr()
     assert "20/20" in captured.err
+    assert max(int(done) for done in re.findall(r"(\d+)/20\b", captured.err)) == 20
     assert "  event                      20        0          0" in captured.out
 
 

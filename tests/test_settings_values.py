@@ -103,6 +103,7 @@ def test_a_value_that_is_not_what_the_variable_takes_stops_the_start(name, value
         ("DATABASE_CONNECT_TIMEOUT", "2", "2"),
         ("RESPONSE_MAX_AGE", "0", "0"),
         ("SECURE_SSL_REDIRECT", "Yes", "True"),
+        ("SECURE_SSL_REDIRECT", "n", "False"),
         ("ALLOWED_HOSTS", "api.example.org, www.example.org", "['api.example.org', 'www.example.org']"),
         ("ALLOWED_HOSTS", "api.example.org,", "['api.example.org']"),
         (
@@ -205,6 +206,7 @@ def test_no_allowed_host_stops_the_start_unless_debugging(hosts):
         ("http://[0:0::1]:8080", "http://[0:0::1]:8080"),
         ("http://[::ffff:127.0.0.1]", "http://[::ffff:127.0.0.1]"),
         ("http://127.1", "http://127.1"),
+        ("http://a.0x7f", "http://a.0x7f"),
         ("http://a b", "http://a b"),
     ],
 )
@@ -348,7 +350,9 @@ def test_a_connect_timeout_no_database_connects_within_does_not_count(database_u
 
 
 def test_database_deadlines_up_to_half_of_what_gunicorn_waits_for_are_taken():
-    result = start("DATABASE_STATEMENT_TIMEOUT", SECRET_KEY=KEY, DATABASE_STATEMENT_TIMEOUT="12")
+    # 3 s to connect and 12 for a statement: 15, half of gunicorn's 30 exactly.
+    deadlines = {"DATABASE_CONNECT_TIMEOUT": "3", "DATABASE_STATEMENT_TIMEOUT": "12"}
+    result = start("DATABASE_STATEMENT_TIMEOUT", SECRET_KEY=KEY, DATABASE_URL=POSTGRESQL, **deadlines)
     assert result.stdout.strip() == "12.0", result.stderr
 
 

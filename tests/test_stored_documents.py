@@ -75,6 +75,13 @@ def test_pages_are_the_live_render_byte_for_byte(client, monkeypatch, route, mod
     assert https.json()["results"][0]["url"].endswith("/?format=json")
 
 
+@pytest.mark.usefixtures("seeded")
+def test_a_page_of_no_events_is_an_empty_list(client):
+    # As DRF renders it, compact: a stored page joins its documents itself.
+    response = client.get("/2.3.0/events/?type=99999", **JSON)
+    assert response.content == b'{"count":0,"next":null,"previous":null,"results":[]}'
+
+
 @pytest.mark.usefixtures("all_fixtures")
 def test_an_event_is_its_live_render_in_every_mode(client, monkeypatch):
     # The pages above hold every event's documents; these take the `{id}/` route's way to them.

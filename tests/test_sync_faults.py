@@ -38,6 +38,7 @@ from ingest.sync import (
     exclusive_sync,
     overlapped,
     prune_events,
+    still_upstream,
     sync_events,
     upstream_event_ids,
 )
@@ -1033,7 +1034,8 @@ def test_a_run_given_since_cut_short_in_a_group_is_not_taken_up(fake_ll2, connec
     assert SyncCheckpoint.objects.get().group_from is None
     before = len(pages_asked(fake))
     sync_events(connect(fake), since="auto")
-    assert pages_asked(fake)[before:] == [asked(iso(checkpoint - CHECKPOINT_OVERLAP))]
+    # The overlap the README promises, as a number: five minutes.
+    assert pages_asked(fake)[before:] == [asked(iso(checkpoint - datetime.timedelta(minutes=5)))]
 
 
 @pytest.mark.parametrize(
@@ -1723,6 +1725,15 @@ def test_a_prune_walk_the_upstream_changed_under_still_prunes(fake_ll2, connect,
     assert stored_ids() == sorted(event["id"] for event in THIN if event["id"] != dropped)
     asked = fake.calls()[-1]
     assert (asked.query["mode"], asked.query["id"]) == ("list", ",".join(map(str, sorted(missed))))
+
+
+def test_ids_asked_about_are_asked_again_while_the_answer_is_smaller_than_its_count(fake_ll2, connect):
+    # An upstream whose pages hold fewer events than asked for: the ids a page left out are still upstream,
+    # not gone (taken for gone, a prune would delete them).
+    fake = fake_ll2(THIN, page_size=3)
+    ids = sorted(event["id"] for event in THIN[:8])
+    assert still_upstream(connect(fake), ids) == set(ids)
+    assert [len(call.query["id"].split(",")) for call in fake.calls()] == [8, 5, 2]
 
 
 def test_a_slug_holder_a_page_deletes_counts_as_pruned_with_the_walk(fake_ll2, sync_ll2):
