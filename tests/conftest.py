@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 from pytest_django.fixtures import validate_django_db
 
@@ -329,6 +330,14 @@ def import_ll2(capsys):
         return capsys.readouterr().out
 
     return run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashes():
+    """Passwords hashed by a quick hasher, as Django's testing docs advise: an admin sign-in attempt, even of
+    a user that does not exist, hashes a password (a third of a second with PBKDF2)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 def pytest_collection_finish(session):
