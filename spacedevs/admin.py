@@ -6,7 +6,7 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import FieldListFilter
+from django.contrib.admin import FieldListFilter, widgets
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.views.main import ChangeList as DjangoChangeList
@@ -97,32 +97,27 @@ class BoundedAutocompleteSelect(AutocompleteSelect):
         return super().optgroups(name, [key for key in value if holds(self.field, key)], attr)
 
 
-# A text longer than this is prose (a description) that may hold line breaks: an `<input>` drops them from
-# what a browser sends back, so it is edited in a `<textarea>`.
-LONGEST_ONE_LINE = 255
-
-
 class StoredValuesForm(forms.ModelForm):
     """A change form that saves the fields its user changed, and leaves the others as they are stored: an
-    HTML form cannot carry every stored value back (an `<input>` drops line breaks, a `<textarea>` sends
-    them as CRLF, text is stripped, an empty text is read as null, the time has no fractions of a second),
-    and a save that changed nothing rewrote imported text and times. A text is changed when it differs from
-    the stored one as its widget shows it (its line breaks as the widget sends them), a time when it
-    differs to the second."""
+    HTML form cannot carry every stored text back (an `<input>` drops line breaks, a text is stripped, an
+    empty one read as null), and a save that changed nothing rewrote imported texts. A text is changed when
+    what was sent differs from the stored text as its widget shows it (without line breaks in an
+    `<input>`), and its value as the field reads it from the stored one."""
 
     @cached_property
     def changed_data(self):
         return [name for name in self.fields if self._has_changed(self[name])]
 
     def _has_changed(self, bound):
-        field, initial = bound.field, bound.initial
-        if field.disabled or bound.name not in self.initial:
+        if bound.name not in self.initial:  # a field the object does not give (an add form's)
             return bound._has_changed()
-        if isinstance(field, forms.CharField) and isinstance(bound.data, str):
-            return as_shown(initial or "", field.widget) != as_shown(bound.data, field.widget)
-        if isinstance(field, forms.SplitDateTimeField) and isinstance(initial, datetime.datetime):
-            return field.has_changed(initial.replace(microsecond=0), bound.data)
-        return bound._has_changed()
+        # Against the stored value, not a hidden copy of the one shown (Django's for a field whose default is
+        # a callable, the copy without its fractions of a second).
+        field, stored, sent = bound.field, bound.initial, bound.data
+        text = isinstance(field, forms.CharField) and isinstance(sent, str)
+        if text and as_shown(stored or "", field.widget) == as_shown(sent, field.widget):
+            return False
+        return field.has_changed(stored, sent)
 
     def _post_clean(self):
         adding = self.instance._state.adding
@@ -144,27 +139,53 @@ class StoredValuesForm(forms.ModelForm):
 
 
 def as_shown(text, widget):
-    """`text` with its line breaks as `widget` sends them back: none from an `<input>`, each one from a
-    `<textarea>` (where a browser sends CRLF)."""
-    if isinstance(widget, forms.Textarea):
-        return re.sub(r"\r\n|\r", "\n", text)
-    return re.sub(r"[\r\n]", "", text)
+    """`text` as `widget` sends it back: without line breaks from an `<input>`."""
+    return text if isinstance(widget, forms.Textarea) else re.sub(r"[\r\n]", "", text)
+
+
+class LineBreaksTextarea(forms.Textarea):
+    """A `<textarea>` whose line breaks are read as LF, as they are stored (a browser sends CRLF, which
+    counted twice against the field's length and was stored as sent)."""
+
+    def value_from_datadict(self, data, files, name):
+        value = super().value_from_datadict(data, files, name)
+        return re.sub(r"\r\n?", "\n", value) if isinstance(value, str) else value
+
+
+class TimeWithFractions(widgets.BaseAdminTimeWidget):
+    """The admin's time input, showing a time's fractions of a second when it has them (and so sending them
+    back): cut to the second, a save changing nothing else wrote the time without them."""
+
+    supports_microseconds = True  # Django cuts a form's initial time to the second for widgets without
+
+    def format_value(self, value):
+        if isinstance(value, datetime.time) and value.microsecond:
+            return value.isoformat()
+        return super().format_value(value)
+
+
+class SplitDateTimeWithFractions(widgets.AdminSplitDateTime):
+    supports_microseconds = True
+
+    def __init__(self, attrs=None):
+        forms.MultiWidget.__init__(self, [widgets.BaseAdminDateWidget, TimeWithFractions], attrs)
 
 
 class StoredValuesKept:
-    """The admins' and inlines' forms save what their user changed alone (StoredValuesForm), long texts in a
-    `<textarea>`."""
+    """The admins' and inlines' forms save what their user changed alone (StoredValuesForm), times with their
+    fractions of a second, and LL2's descriptions (prose, with line breaks) in a `<textarea>`."""
 
     form = StoredValuesForm
+    formfield_overrides = {models.DateTimeField: {"widget": SplitDateTimeWithFractions}}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if (
-            type(db_field) is models.CharField
-            and db_field.max_length > LONGEST_ONE_LINE
-            and not db_field.choices
-        ):
-            kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+        if isinstance(db_field, (models.CharField, models.TextField)) and db_field.name in PROSE_FIELDS:
+            kwargs.setdefault("widget", LineBreaksTextarea(attrs={"rows": 3}))
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+# LL2's texts that are prose, whose line breaks an `<input>` would drop.
+PROSE_FIELDS = {"description", "comment"}
 
 
 class BoundedFormFields:
@@ -234,6 +255,10 @@ class ChangeList(DjangoChangeList):
         parts = ("year", "month", "day")
         return [f"{self.date_hierarchy}__{part}" for part in parts] if self.date_hierarchy else []
 
+    def _hierarchy_range(self):
+        """The range Django's links keep of a date hierarchy's year, month or day ("Clear all filters")."""
+        return [f"{self.date_hierarchy}__{bound}" for bound in ("gte", "lt")] if self.date_hierarchy else []
+
     def _refuse_filters_not_offered(self, request):
         """Only the filters the page offers (its list filters' parameters, the date hierarchy's), with values
         of their fields: Django takes any lookup of the model's own fields from the URL (`name__regex=(`,
@@ -255,7 +280,7 @@ class ChangeList(DjangoChangeList):
     def _offered_parameters(self, request):
         """The parameters of the list filters (each made as Django makes it, given none: a filter with
         nothing to show still takes its own), and of the date hierarchy."""
-        names = set(self._hierarchy_parameters())
+        names = {*self._hierarchy_parameters(), *self._hierarchy_range()}
         for entry in self.list_filter:
             if callable(entry):
                 spec = entry(request, {}, self.model, self.model_admin)

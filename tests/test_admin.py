@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.forms.widgets import SplitDateTimeWidget, Textarea
 from django.urls import reverse
@@ -162,7 +163,8 @@ def as_a_browser_sends(response, data):
         for field in form:
             widget, value = field.field.widget, sent.get(field.html_name)
             if isinstance(widget, SplitDateTimeWidget) and f"{field.html_name}_1" in sent:
-                sent[f"{field.html_name}_1"] = sent[f"{field.html_name}_1"].strftime("%H:%M:%S")
+                time_input = widget.widgets[1]
+                sent[f"{field.html_name}_1"] = time_input.format_value(sent[f"{field.html_name}_1"])
             elif isinstance(value, str):
                 textarea = isinstance(widget, Textarea)
                 sent[field.html_name] = (
@@ -190,15 +192,25 @@ def test_a_save_that_changes_nothing_leaves_the_event_as_it_was(staff_client):
     assert [list(model.objects.filter(event=352).values()) for model in (VidURL, Update)] == rows[:2]
     assert list(Event.objects.filter(pk=352).values()) == rows[2]
     assert staff_client.get("/2.3.0/events/352/?format=json").content == document
-    # A text changed is saved as sent, the others as they were.
+    # A text changed is saved as sent (a textarea's line breaks as LF, as stored), a time changed to the
+    # second is; the others are as they were.
     served = staff_client.get(url)
-    data = as_a_browser_sends(served, change_form_data(served)) | {"vid_urls-0-description": "New\r\ntext"}
+    data = as_a_browser_sends(served, change_form_data(served))
+    assert (data["date_1"], data["vid_urls-0-description"]) == ("17:05:00.500000", "Line one\r\nLine two")
+    data |= {"vid_urls-0-description": "New\r\ntext", "date_1": "17:05:00"}
     assert staff_client.post(url, data).status_code == 302
     shown = staff_client.get("/2.3.0/events/352/?format=json").json()
     assert (shown["vid_urls"][0]["description"], shown["description"]) == (
-        "New\r\ntext",
+        "New\ntext",
         "Para one.\n\nPara two.",
     )
+    assert shown["date"] == "2026-03-06T17:05:00Z"
+    # Spaces the field cuts are no change (nor said to be one in its history).
+    served = staff_client.get(url)
+    data = as_a_browser_sends(served, change_form_data(served)) | {"webcast_live": "on"}
+    data["vid_urls-0-title"] += " "
+    assert staff_client.post(url, data).status_code == 302
+    assert LogEntry.objects.latest("action_time").get_change_message() == "Changed Webcast live."
 
 
 @pytest.mark.parametrize("model", [Event, Launch, Program], ids=lambda model: model.__name__)

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from events.models import Event, VidURL
+from launches.models import Launch
 from spacedevs.api.filters import BoundedSearchFilter
 from spacedevs.api.numbers import MAX_INTEGER
 from spacedevs.models import APITier
@@ -299,6 +300,16 @@ def test_an_initial_image_that_is_there_is_selected(staff_client):
 def test_a_filter_the_changelist_does_not_offer_redirects_to_its_error(staff_client, model, query, message):
     changelist = reverse(f"admin:{model.replace(':', '_')}_changelist")
     assert refused(staff_client, changelist, query) == [message]
+
+
+def test_a_date_hierarchys_range_kept_in_djangos_links_filters(staff_client):
+    # "Clear all filters" after a year and another filter keeps the year as its range (`net__gte`, `net__lt`),
+    # which no list filter of launches offers.
+    changelist = reverse("admin:launches_launch_changelist")
+    net = Launch.objects.get().net
+    year = {"net__gte": f"{net.year}-01-01 00:00:00+00:00", "net__lt": f"{net.year + 1}-01-01 00:00:00+00:00"}
+    response = staff_client.get(changelist, year)
+    assert (response.status_code, listed(response)) == (200, [Launch.objects.get().pk])
 
 
 def test_the_filters_the_changelist_offers_filter(staff_client):
