@@ -139,8 +139,11 @@ class StoredValuesForm(forms.ModelForm):
 
 
 def as_shown(text, widget):
-    """`text` as `widget` sends it back: without line breaks from an `<input>`."""
-    return text if isinstance(widget, forms.Textarea) else re.sub(r"[\r\n]", "", text)
+    """`text` as `widget` sends it back: without line breaks from an `<input>`, with LF ones from a
+    LineBreaksTextarea (a stored CRLF, LL2's own admin's, comes back as LF)."""
+    if isinstance(widget, forms.Textarea):
+        return re.sub(r"\r\n?", "\n", text)
+    return re.sub(r"[\r\n]", "", text)
 
 
 class LineBreaksTextarea(forms.Textarea):
