@@ -141,9 +141,12 @@ class StoredValuesForm(forms.ModelForm):
 def as_shown(text, widget):
     """`text` as `widget` sends it back: without line breaks from an `<input>`, with LF ones from a
     LineBreaksTextarea (a stored CRLF, LL2's own admin's, comes back as LF)."""
-    if isinstance(widget, forms.Textarea):
-        return re.sub(r"\r\n?", "\n", text)
-    return re.sub(r"[\r\n]", "", text)
+    return with_lf(text) if isinstance(widget, forms.Textarea) else re.sub(r"[\r\n]", "", text)
+
+
+def with_lf(text):
+    """`text` with each line break (CRLF, CR or LF) as LF."""
+    return re.sub(r"\r\n?", "\n", text)
 
 
 class LineBreaksTextarea(forms.Textarea):
@@ -152,7 +155,7 @@ class LineBreaksTextarea(forms.Textarea):
 
     def value_from_datadict(self, data, files, name):
         value = super().value_from_datadict(data, files, name)
-        return re.sub(r"\r\n?", "\n", value) if isinstance(value, str) else value
+        return with_lf(value) if isinstance(value, str) else value
 
 
 class TimeWithFractions(widgets.BaseAdminTimeWidget):
@@ -174,6 +177,10 @@ class SplitDateTimeWithFractions(widgets.AdminSplitDateTime):
         forms.MultiWidget.__init__(self, [widgets.BaseAdminDateWidget, TimeWithFractions], attrs)
 
 
+# LL2's texts that are prose, whose line breaks an `<input>` would drop.
+PROSE_FIELDS = {"description", "comment"}
+
+
 class StoredValuesKept:
     """The admins' and inlines' forms save what their user changed alone (StoredValuesForm), times with their
     fractions of a second, and LL2's descriptions (prose, with line breaks) in a `<textarea>`."""
@@ -185,10 +192,6 @@ class StoredValuesKept:
         if isinstance(db_field, (models.CharField, models.TextField)) and db_field.name in PROSE_FIELDS:
             kwargs.setdefault("widget", LineBreaksTextarea(attrs={"rows": 3}))
         return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-
-# LL2's texts that are prose, whose line breaks an `<input>` would drop.
-PROSE_FIELDS = {"description", "comment"}
 
 
 class BoundedFormFields:
@@ -231,7 +234,7 @@ class ChangeList(DjangoChangeList):
 
     def get_filters(self, request):
         self._refuse_filters_not_offered(request)
-        names = self._hierarchy_parameters()
+        names = self._hierarchy("year", "month", "day")
         given = [name for name in names if name in self.filter_params]
         if not names or names[0] not in self.filter_params:
             return super().get_filters(request)  # no year, no range: Django filters by month and day alone
@@ -254,13 +257,9 @@ class ChangeList(DjangoChangeList):
             filters[2][f"{self.date_hierarchy}__gte"] = [start]
             return filters
 
-    def _hierarchy_parameters(self):
-        parts = ("year", "month", "day")
-        return [f"{self.date_hierarchy}__{part}" for part in parts] if self.date_hierarchy else []
-
-    def _hierarchy_range(self):
-        """The range Django's links keep of a date hierarchy's year, month or day ("Clear all filters")."""
-        return [f"{self.date_hierarchy}__{bound}" for bound in ("gte", "lt")] if self.date_hierarchy else []
+    def _hierarchy(self, *lookups):
+        """The date hierarchy's parameters of `lookups` (none without a hierarchy)."""
+        return [f"{self.date_hierarchy}__{lookup}" for lookup in lookups] if self.date_hierarchy else []
 
     def _refuse_filters_not_offered(self, request):
         """Only the filters the page offers (its list filters' parameters, the date hierarchy's), with values
@@ -283,7 +282,8 @@ class ChangeList(DjangoChangeList):
     def _offered_parameters(self, request):
         """The parameters of the list filters (each made as Django makes it, given none: a filter with
         nothing to show still takes its own), and of the date hierarchy."""
-        names = {*self._hierarchy_parameters(), *self._hierarchy_range()}
+        # Its year, month and day, and the range Django's links keep of them ("Clear all filters").
+        names = set(self._hierarchy("year", "month", "day", "gte", "lt"))
         for entry in self.list_filter:
             if callable(entry):
                 spec = entry(request, {}, self.model, self.model_admin)

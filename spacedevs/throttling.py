@@ -100,10 +100,8 @@ class CountedInTurn:
     def _turn(self, request, view):
         lock, token = f"{self.get_cache_key(request, view)}:lock", secrets.token_hex(8)
         deadline = time.monotonic() + self.WAIT_SECONDS
-        had = self.cache.add(lock, token, self.lock_seconds)
-        while not had and time.monotonic() < deadline:
+        while not (had := self.cache.add(lock, token, self.lock_seconds)) and time.monotonic() < deadline:
             time.sleep(0.001)
-            had = self.cache.add(lock, token, self.lock_seconds)
         try:
             yield had
         finally:
