@@ -115,7 +115,7 @@ class EventDetailedSerializer(EventNormalSerializer):
         ]
 
 
-# The serializer of each mode, for the views and the stored documents.
+# The serializer of each mode, for the views, the stored documents and what an import reads.
 EVENT_MODES = {
     "list": EventListSerializer,
     "normal": EventNormalSerializer,

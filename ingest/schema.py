@@ -23,9 +23,8 @@ from astronauts.serializers import AstronautNormalSerializer
 from config.serializers import LOOKUP_SERIALIZERS, ImageSerializer, ImageVariantSerializer
 from events.models import Event
 from events.serializers import (
+    EVENT_MODES,
     EventDetailedSerializer,
-    EventListSerializer,
-    EventNormalSerializer,
     InfoURLSerializer,
     UpdateSerializer,
     VidURLSerializer,
@@ -196,9 +195,8 @@ def kind_of(serializer_class):
     return Kind(serializer_class.Meta.model, sources)
 
 
-EVENT_SERIALIZERS = (EventListSerializer, EventNormalSerializer, EventDetailedSerializer)
 # An event carries more keys the richer its mode; keys a mode lacks are left as they are in the database.
-EVENT_KEYS_BY_MODE = {serializer.mode: kind_of(serializer).keys for serializer in EVENT_SERIALIZERS}
+EVENT_KEYS_BY_MODE = {mode: kind_of(serializer).keys for mode, serializer in EVENT_MODES.items()}
 
 
 def in_write_order(kinds):
