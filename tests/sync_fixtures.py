@@ -59,14 +59,14 @@ def sync_log():
 
 @pytest.fixture
 def sync_ll2():
-    """Run the command (no progress bar); return its stdout, or (stdout, its log) with `log=True`. The
-    SIGTERM handler it sets is put back afterwards."""
+    """Run the command (no progress bar, unless `progress=True`); return its stdout, or (stdout, its log)
+    with `log=True`. The SIGTERM handler it sets is put back afterwards."""
     handler = signal.getsignal(signal.SIGTERM)
 
-    def run(*args, log=False):
+    def run(*args, log=False, progress=False):
         stdout = io.StringIO()
         with sync_log() as logged:
-            call_command("sync_ll2", *args, "--no-progress", stdout=stdout)
+            call_command("sync_ll2", *args, *([] if progress else ["--no-progress"]), stdout=stdout)
         return (stdout.getvalue(), logged.getvalue()) if log else stdout.getvalue()
 
     yield run

@@ -12,6 +12,7 @@ import math
 import os
 import random
 import signal
+import sys
 import threading
 
 import httpx
@@ -224,6 +225,15 @@ def test_a_count_too_large_for_an_eta_gets_none(fake_ll2, sync_ll2, monkeypatch)
     output, log = sync_ll2("--base-url", fake.base_url, *FAST[2:], "--rate", "15/3600", log=True)
     assert output == f"{fake.base_url}: 1 page: 3 created, 0 updated, 0 unchanged, 0 pruned\n"
     assert log == f"page 1: 3 of {10**16} events left\n"
+
+
+def test_a_sync_with_stderr_closed_syncs_without_progress(fake_ll2, sync_ll2, monkeypatch):
+    # `sync_ll2 … 2>&-`: Python's sys.stderr is None.
+    fake = fake_ll2(EVENTS[:3])
+    monkeypatch.setattr(sys, "stderr", None)
+    assert sync_ll2("--base-url", fake.base_url, *FAST, progress=True) == (
+        f"{fake.base_url}: 1 page: 3 created, 0 updated, 0 unchanged, 0 pruned\n"
+    )
 
 
 def test_the_budget_eta():

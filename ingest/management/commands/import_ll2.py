@@ -8,6 +8,7 @@ from django.template.defaultfilters import pluralize
 from tqdm import tqdm
 
 from ingest.errors import first_line
+from ingest.management.progress import on_terminal
 from ingest.records import IngestError, ingest_records, parse_document
 
 PROGRESS_THRESHOLD = 500
@@ -35,10 +36,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{source}: cannot read: {error.strerror}") from None
             try:
                 records = parse_document(text, source=source)
-                # On a terminal: into a pipe or a file, its redrawn frames are a log's garbage (and with
-                # stderr closed, `2>&-`, Python's is None).
-                on_terminal = sys.stderr is not None and sys.stderr.isatty()
-                show_progress = not no_progress and on_terminal and len(records) >= PROGRESS_THRESHOLD
+                show_progress = on_terminal(no_progress) and len(records) >= PROGRESS_THRESHOLD
                 with tqdm(
                     total=len(records), unit="event", desc=source, disable=not show_progress
                 ) as progress:

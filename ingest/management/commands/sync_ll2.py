@@ -5,7 +5,6 @@ import math
 import os
 import re
 import signal
-import sys
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
@@ -13,6 +12,7 @@ from django.db import DatabaseError, connection
 from tqdm import tqdm
 
 from ingest.errors import IngestError, first_line
+from ingest.management.progress import on_terminal
 from ingest.models import SyncCheckpoint
 from ingest.sync import (
     CHECKPOINT_OVERLAP,
@@ -361,7 +361,7 @@ class Command(BaseCommand):
     def progress(self, total, upstream):
         """A bar on a terminal (its ETA at least what the rate budget allows, if a timedelta can hold it);
         plain log lines otherwise."""
-        interactive = sys.stderr.isatty() and not self.options["no_progress"]
+        interactive = on_terminal(self.options["no_progress"])
         bar = tqdm(total=total, unit="event", desc="sync", disable=not interactive)
         eta = budget_eta(total, upstream.budget)
         if eta is not None:
