@@ -9,6 +9,7 @@ import json
 import math
 import os
 import random
+import re
 import signal
 import sys
 import threading
@@ -24,9 +25,11 @@ from spacedevs.api.versions import API_VERSION
 from .values import json_document
 
 USER_AGENT = f"spacedevs-events-mirror/{API_VERSION} (sync_ll2; an LL2 events replica)"
-# The longest wait a 429 is taken at its word for (LL2's limits are by the hour): a longer one, or one past
-# what a sleep can take, is an hour, and the retry after it counts as one of the attempts.
+# The longest wait a 429 or a 5xx is taken at its word for (LL2's limits are by the hour): a longer one, or
+# one past what a sleep can take, is an hour, and the retry after it counts as one of the attempts.
 MAX_RETRY_AFTER = 3600.0
+# DRF's text of a throttled request (LL2's 429), the wait it states once a proxy has dropped Retry-After.
+THROTTLED_WAIT = re.compile(r"\bExpected available in ([0-9]+) seconds?\.")
 LL2_BASE_URL = f"https://ll.thespacedevs.com/{API_VERSION}"
 
 
@@ -156,9 +159,9 @@ class Retry:
         return random.uniform(0, min(self.cap, self.base * doubled))
 
 
-def retry_after(response, body):
-    """The seconds to wait that a 429 (`response`, whose body is `body`) asks for, within 0…MAX_RETRY_AFTER,
-    or None when it asks for none (or for no number of seconds: NaN)."""
+def retry_after(response, body=b""):
+    """The seconds to wait that a 429 or a 5xx (`response`, whose body, if read, is `body`) asks for, within
+    0…MAX_RETRY_AFTER, or None when it asks for none (or for no number of seconds: NaN)."""
     asked = _asked_wait(response, body)
     if asked is None or math.isnan(asked):
         return None
@@ -191,7 +194,8 @@ def _http_date(text):
 
 
 def _asked_wait(response, body):
-    """Seconds from a `Retry-After` header (seconds or an HTTP date), or LL2's `next_use_secs`, or None."""
+    """Seconds from a `Retry-After` header (seconds or an HTTP date), or else from the body: LL2's
+    `next_use_secs`, or the wait its `detail` states; or None."""
     header = response.headers.get("Retry-After", "").strip()
     if header:
         if header.isascii() and header.isdigit():  # `isdigit()` alone takes "²", which float() refuses
@@ -200,10 +204,17 @@ def _asked_wait(response, body):
         if moment is not None:
             return max(0.0, moment.timestamp() - time.time())
     try:
-        return float(json.loads(body)["next_use_secs"])
-    # RecursionError: JSON nested too deeply; OverflowError: an integer past any float.
-    except (ValueError, KeyError, TypeError, RecursionError, OverflowError, UnicodeDecodeError):
+        document = json.loads(body)
+    except (ValueError, RecursionError, UnicodeDecodeError):  # RecursionError: JSON nested too deeply
         return None
+    if not isinstance(document, dict):
+        return None
+    try:
+        return float(document["next_use_secs"])
+    except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: an integer past any float
+        pass
+    stated = THROTTLED_WAIT.search(document["detail"]) if isinstance(document.get("detail"), str) else None
+    return float(stated[1]) if stated else None
 
 
 class _CallEnded(BaseException):
@@ -447,8 +458,10 @@ class Upstream:
             raise TransientError(f"{url}: unreadable body ({error})") from None
         if response.status_code == 429:
             raise TransientError(f"{url}: 429 Too Many Requests", wait=retry_after(response, body))
-        if response.status_code >= 500:
-            raise TransientError(f"{url}: {response.status_code} {response.reason_phrase}")
+        if response.status_code >= 500:  # its body unread (a proxy's page): a wait is the header's alone
+            raise TransientError(
+                f"{url}: {response.status_code} {response.reason_phrase}", wait=retry_after(response)
+            )
         if response.status_code != 200:
             raise UpstreamError(f"{url}: {response.status_code} {response.reason_phrase}")
         content_type = response.headers.get("Content-Type", "")

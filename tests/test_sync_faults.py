@@ -436,6 +436,27 @@ def test_a_429_waits_as_long_as_it_asks_within_an_hour(fake_ll2, connect, header
     assert [call.status for call in fake.calls()] == [429, 200]
 
 
+@pytest.mark.parametrize(
+    ("answer", "waits"),
+    [
+        # A proxy that dropped Retry-After: the wait stated in LL2's text.
+        ((429, {}, {"detail": "Request was throttled. Expected available in 120 seconds."}), 120.0),
+        ((503, {"Retry-After": "120"}), 120.0),  # LL2 down for maintenance, back in two minutes
+        ((502, {"Retry-After": "99999999999"}), 3600.0),
+        ((500, {}), None),  # the retry's own backoff
+    ],
+)
+def test_a_stated_wait_is_waited_whatever_the_status_says_it_for(fake_ll2, connect, answer, waits):
+    clock = FakeClock()
+    fake = fake_ll2(clock=clock)
+    fake.script(("status", *answer))
+    upstream = connect(fake, clock=clock, sleep=clock.sleep)
+    assert [event["id"] for event in upstream.get_page(page_url(fake))["results"]] == FIRST_PAGE
+    [slept] = clock.sleeps
+    assert slept == waits if waits is not None else 0 <= slept <= 0.05
+    assert [call.status for call in fake.calls()] == [answer[0], 200]
+
+
 def test_a_retry_says_when_it_comes_the_budgets_wait_included(fake_ll2, connect):
     # One call a minute: the backoff's hundredth of a second is not when the call after a 500 comes.
     clock, messages = FakeClock(), []

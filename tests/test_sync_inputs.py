@@ -91,9 +91,15 @@ def test_a_date_in_a_time_zone_still_bounds_the_checkpoint(fake_ll2, sync_ll2, m
     [
         ({"Retry-After": HUGE_OFFSET}, {"next_use_secs": 7}, 7.0),  # the unreadable header, as if absent
         ({}, {"next_use_secs": 10**400}, None),  # past any float: no number of seconds
+        ({}, {"detail": "Request was throttled. Expected available in 1 second."}, 1.0),
+        ({}, {"detail": "Expected available in 5 seconds.", "next_use_secs": 7}, 7.0),
+        ({}, {"detail": "Expected available in 5 seconds.", "next_use_secs": None}, 5.0),
+        ({}, {"detail": "Request was throttled. Expected available in soon seconds."}, None),
+        ({}, {"detail": ["Expected available in 5 seconds."]}, None),
+        ({}, ["Expected available in 5 seconds."], None),
     ],
 )
-def test_an_unreadable_wait_is_no_wait(headers, body, wait):
+def test_a_wait_is_read_from_the_header_else_the_body_and_an_unreadable_one_is_none(headers, body, wait):
     response = httpx.Response(429, headers=headers, json=body)
     assert retry_after(response, response.content) == wait
 
