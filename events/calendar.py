@@ -13,6 +13,7 @@ from icalendar import Calendar, Event, Timezone, TimezoneStandard, vText
 from rest_framework.renderers import BaseRenderer
 from rest_framework.settings import api_settings
 
+from spacedevs.api.filters import BoundedSearchFilter
 from spacedevs.api.renderers import CALENDAR_MEDIA_TYPE, FastJSONRenderer
 from spacedevs.held_bytes import HeldBytes
 
@@ -79,6 +80,8 @@ def calendar_name(view, request):
     # The parameters that shape a feed's page rather than choose its events.
     shaping = {api_settings.URL_FORMAT_OVERRIDE, paging.limit_query_param, paging.offset_query_param}
     filters = set(view.query_parameter_names()) - shaping - {view.mode_param}
+    if not BoundedSearchFilter().get_search_terms(request):  # spaces or commas alone: no terms, as none
+        filters.discard(BoundedSearchFilter.search_param)
     filters = ", ".join(
         f"{name}={value}"
         for name, values in sorted(request.query_params.lists())
@@ -147,10 +150,15 @@ def vevent(event, request):
             item.add("dtend", end)
     else:
         item.add("dtstart", day_of(start))
-    item.add("summary", text(event["name"]))
-    item.add("description", text(description(event, timed)))
-    if event["location"]:
-        item.add("location", text(event["location"]))
+    # A text with nothing to say (no description, no links) is left out, not an empty property.
+    for name, value in (
+        ("summary", event["name"]),
+        ("description", description(event, timed)),
+        ("location", event["location"]),
+    ):
+        written = text(value or "")
+        if written:
+            item.add(name, written)
     # The event itself, not this feed: its `url` has the feed's format (`?format=ics`, or `.ics` in a path).
     item.add("url", request.build_absolute_uri(reverse("event-detail", args=[event["id"]])))
     return item

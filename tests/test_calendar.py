@@ -282,6 +282,22 @@ def test_text_holds_no_control_character(client):
     assert re.findall(rb"[\x00-\x08\x0a-\x1f\x7f]", response.content.replace(b"\r\n", b"")) == []
 
 
+def test_a_text_with_nothing_to_say_is_no_property(client):
+    record = fixture_events()[352] | {"name": "\x07", "description": "", "vid_urls": [], "info_urls": []}
+    ingest_records([record], source="test")
+    response = client.get("/2.3.0/events/352/?format=ics")
+    _, [event], [other] = parsed(response)
+    assert ("SUMMARY" in event, "DESCRIPTION" in event, "LOCATION" in event) == (False, False, True)
+    assert not hasattr(other, "description")
+    assert b"\r\nDESCRIPTION" not in response.content
+
+
+@pytest.mark.parametrize("search", ["%20%20", "%2C", "%20%2C%09"])
+def test_a_search_of_no_terms_is_not_in_the_feeds_name(client, search):
+    response = client.get(f"/2.3.0/events/?format=ics&search={search}&type__ids=2")
+    assert str(parsed(response)[0]["X-WR-CALNAME"]) == "Space events (type__ids=2)"
+
+
 def test_text_is_escaped_as_rfc_5545_says_a_backslash_and_n_included(client):
     name = "Dragon C:\\Nodes; test, \\n"
     ingest_records([fixture_events()[352] | {"name": name, "location": "a\r\nb\rc\nd"}], source="test")
