@@ -1,11 +1,9 @@
 """Per-request view of the data state, the body every response is sent with, the pages that are a client's
 own, the hosts no link may repeat, and the redirect to a path's slash."""
 
-import datetime
-
 from django.core.exceptions import DisallowedHost
 from django.http.request import split_domain_port
-from django.http.response import HttpResponseRedirectBase
+from django.http.response import HttpResponsePermanentRedirect
 from django.middleware.common import CommonMiddleware
 from django.utils.cache import patch_cache_control
 from django.utils.http import escape_leading_slashes
@@ -13,14 +11,11 @@ from django.utils.http import escape_leading_slashes
 from .faults import timer_bounds_queries
 from .models import DataState
 from .replicas import PRIMARY, READS_FROM, Candidate, reads_for, replica_aliases
+from .timestamps import iso_utc
 
 # WSGI environ keys: the data state read before Django (spacedevs/replay.py), or the error reading it.
 DATA_STATE_KEY = "spacedevs.data_state"
 DATA_STATE_ERROR_KEY = "spacedevs.data_state_error"
-
-
-def iso_utc(moment):
-    return moment.astimezone(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 class DataStateMiddleware:
@@ -98,10 +93,6 @@ class HostBoundsMiddleware:
         return self.get_response(request)
 
 
-class HttpResponsePermanentRedirectKeepingMethod(HttpResponseRedirectBase):
-    status_code = 308
-
-
 class SlashAppendedMiddleware(CommonMiddleware):
     """CommonMiddleware, whose unknown path that names a route once its slash is added is a redirect there:
     LL2's `301` for GET and HEAD, a `308` for any other method. A client may follow a 301 with a GET (RFC
@@ -115,7 +106,7 @@ class SlashAppendedMiddleware(CommonMiddleware):
             and self.should_redirect_with_slash(request)
         ):
             path = escape_leading_slashes(request.get_full_path(force_append_slash=True))
-            return HttpResponsePermanentRedirectKeepingMethod(path)
+            return HttpResponsePermanentRedirect(path, preserve_request=True)  # a 308
         return super().process_response(request, response)
 
 

@@ -28,13 +28,14 @@ from django.utils import timezone
 
 from .faults import QueryDeadline
 from .held_bytes import HeldBytes
-from .middleware import DATA_STATE_ERROR_KEY, DATA_STATE_KEY, iso_utc
+from .middleware import DATA_STATE_ERROR_KEY, DATA_STATE_KEY
 from .models import DataState
 from .preconditions import conditional_response, is_conditional
 from .replicas import PRIMARY
 from .request_log import ARRIVAL_KEY, REQUEST_ID, EnvironRequest, log_request, request_id
 from .response_cache import cache_control, carries_csrf_cookie, is_personal
 from .throttling import sends_key, throttle_for
+from .timestamps import iso_utc
 
 # The request's inputs that can change a replayable response (its body or headers).
 KEY_VARIABLES = (

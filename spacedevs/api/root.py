@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.utils import formatting
 
-from ..middleware import iso_utc
+from ..timestamps import iso_utc
 from .errors import MethodFirstMixin
 
 

@@ -38,8 +38,8 @@ from ingest.upstream import (
 )
 from ingest.values import parse_datetime
 from spacedevs.faults import is_database_unavailable, is_deadlock
-from spacedevs.middleware import iso_utc
 from spacedevs.models import DataState
+from spacedevs.timestamps import iso_utc
 
 USAGE = 2
 STOPPED = 128 + signal.SIGTERM
