@@ -30,10 +30,9 @@ MODELS = [model for model in admin.site._registry if model in data_models()]
 
 
 @pytest.fixture
-def staff_client(client, django_user_model, all_fixtures):
-    # No password: hashing one takes longer than the test, and force_login needs none.
-    client.force_login(django_user_model.objects.create_superuser("admin", "admin@example.com", None))
-    return client
+def admin_client(admin_client, all_fixtures):
+    """pytest-django's client signed in as a superuser, with every fixture event imported."""
+    return admin_client
 
 
 def listed(response):
@@ -56,14 +55,14 @@ def test_project_apps_are_the_repositorys_own_apps():
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
-def test_changelist_search_and_change_form(staff_client, model):
+def test_changelist_search_and_change_form(admin_client, model):
     opts, model_admin = model._meta, admin.site._registry[model]
     changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     instance = model.objects.first()
     assert instance is not None
 
     # The list shows every object (on pages of list_per_page), each with a link to its change form.
-    response = staff_client.get(changelist)
+    response = admin_client.get(changelist)
     assert response.status_code == 200
     assert response.context["cl"].result_count == model.objects.count()
     assert set(listed(response)) <= set(model.objects.values_list("pk", flat=True))
@@ -74,7 +73,7 @@ def test_changelist_search_and_change_form(staff_client, model):
 
     # A word of the object's name finds it, and exactly the objects whose search fields hold that word.
     word = max(re.findall(r"\w+", instance.name), key=len)
-    response = staff_client.get(changelist, {"q": word})
+    response = admin_client.get(changelist, {"q": word})
     assert response.status_code == 200
     expected = [obj.pk for obj in model.objects.all() if matches(obj, [word], model_admin.search_fields)]
     assert instance.pk in expected
@@ -82,21 +81,21 @@ def test_changelist_search_and_change_form(staff_client, model):
     assert sorted(listed(response), key=str) == sorted(expected, key=str)
     if len(expected) == model.objects.count():
         # The word is in every object, so the search has not shown that it narrows: a word in none does.
-        response = staff_client.get(changelist, {"q": "qwxzj"})
+        response = admin_client.get(changelist, {"q": "qwxzj"})
         assert (response.status_code, listed(response)) == (200, [])
 
     change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[instance.pk])
-    response = staff_client.get(change)
+    response = admin_client.get(change)
     assert response.status_code == 200
     assert response.context["original"] == instance
     assert response.context["adminform"].form.initial["name"] == instance.name
 
 
-def test_event_admin_has_the_inlines_and_a_type_filter(staff_client):
-    page = staff_client.get(reverse("admin:events_event_change", args=[352])).content.decode()
+def test_event_admin_has_the_inlines_and_a_type_filter(admin_client):
+    page = admin_client.get(reverse("admin:events_event_change", args=[352])).content.decode()
     for inline in ("vid_urls", "info_urls", "updates"):
         assert f'id="{inline}-group"' in page
-    response = staff_client.get(reverse("admin:events_event_changelist"), {"type__id__exact": 13})
+    response = admin_client.get(reverse("admin:events_event_changelist"), {"type__id__exact": 13})
     spacecraft_releases = sorted(
         (event["date"], event_id) for event_id, event in fixture_events().items() if event["type"]["id"] == 13
     )
@@ -135,15 +134,15 @@ def form_data(forms):
 
 
 @pytest.mark.parametrize("delete_first", [False, True], ids=["swap", "delete-and-take-its-place"])
-def test_an_inline_list_is_reordered_in_the_admin(staff_client, delete_first):
+def test_an_inline_list_is_reordered_in_the_admin(admin_client, delete_first):
     event = Event.objects.get(pk=352)
     first, second, *_ = event.updates.order_by("position")
     url = reverse("admin:events_event_change", args=[352])
-    data = change_form_data(staff_client.get(url))
+    data = change_form_data(admin_client.get(url))
     data |= {"updates-0-position": second.position, "updates-1-position": first.position}
     if delete_first:
         data |= {"updates-1-DELETE": "on"}
-    response = staff_client.post(url, data)
+    response = admin_client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
     updates = list(event.updates.order_by("position").values_list("pk", "position"))
     if delete_first:
@@ -173,7 +172,7 @@ def as_a_browser_sends(response, data):
     return sent
 
 
-def test_a_save_that_changes_nothing_leaves_the_event_as_it_was(staff_client):
+def test_a_save_that_changes_nothing_leaves_the_event_as_it_was(admin_client):
     # Values an HTML form cannot carry back as they are: line breaks (dropped by an input, CRLF from a
     # textarea), spaces around a text (stripped), an empty text (read as null), fractions of a second.
     [event] = [copy.deepcopy(event) for event_id, event in fixture_events().items() if event_id == 352]
@@ -182,81 +181,81 @@ def test_a_save_that_changes_nothing_leaves_the_event_as_it_was(staff_client):
     event["vid_urls"][0]["description"] = "Line one\nLine two"
     event["updates"][0]["comment"] = "Line one\r\nLine two\n"  # as LL2's own admin may have stored it
     ingest_records([event], source="test")
-    document = staff_client.get("/2.3.0/events/352/?format=json").content
+    document = admin_client.get("/2.3.0/events/352/?format=json").content
     rows = [list(model.objects.filter(event=352).values()) for model in (VidURL, Update)]
     rows.append(list(Event.objects.filter(pk=352).values()))
     url = reverse("admin:events_event_change", args=[352])
-    served = staff_client.get(url)
-    response = staff_client.post(url, as_a_browser_sends(served, change_form_data(served)))
+    served = admin_client.get(url)
+    response = admin_client.post(url, as_a_browser_sends(served, change_form_data(served)))
     assert response.status_code == 302, response.context and response.context["errors"]
     assert [list(model.objects.filter(event=352).values()) for model in (VidURL, Update)] == rows[:2]
     assert list(Event.objects.filter(pk=352).values()) == rows[2]
-    assert staff_client.get("/2.3.0/events/352/?format=json").content == document
+    assert admin_client.get("/2.3.0/events/352/?format=json").content == document
     # A text changed is saved as sent (a textarea's line breaks as LF, as stored), a time changed to the
     # second is; the others are as they were.
-    served = staff_client.get(url)
+    served = admin_client.get(url)
     data = as_a_browser_sends(served, change_form_data(served))
     assert (data["date_1"], data["vid_urls-0-description"]) == ("17:05:00.500000", "Line one\r\nLine two")
     data |= {"vid_urls-0-description": "New\r\ntext", "date_1": "17:05:00"}
-    assert staff_client.post(url, data).status_code == 302
-    shown = staff_client.get("/2.3.0/events/352/?format=json").json()
+    assert admin_client.post(url, data).status_code == 302
+    shown = admin_client.get("/2.3.0/events/352/?format=json").json()
     assert (shown["vid_urls"][0]["description"], shown["description"]) == (
         "New\ntext",
         "Para one.\n\nPara two.",
     )
     assert shown["date"] == "2026-03-06T17:05:00Z"
     # Spaces the field cuts are no change (nor said to be one in its history).
-    served = staff_client.get(url)
+    served = admin_client.get(url)
     data = as_a_browser_sends(served, change_form_data(served)) | {"webcast_live": "on"}
     data["vid_urls-0-title"] += " "
-    assert staff_client.post(url, data).status_code == 302
+    assert admin_client.post(url, data).status_code == 302
     assert LogEntry.objects.latest("action_time").get_change_message() == "Changed Webcast live."
 
 
 @pytest.mark.parametrize("model", [Event, Launch, Program], ids=lambda model: model.__name__)
-def test_an_objects_key_is_given_once_and_never_changed(staff_client, model):
+def test_an_objects_key_is_given_once_and_never_changed(admin_client, model):
     # Changed, Django saved the form as the object with the new key: over another object that had it.
     first, other = model.objects.order_by("pk")[:2]
     opts = model._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk])
-    response = staff_client.get(url)
+    response = admin_client.get(url)
     assert "id" not in response.context["adminform"].form.fields
     others = model.objects.filter(pk=other.pk).values()[0]
     data = change_form_data(response) | {"id": other.pk, "name": "Renamed"}
-    assert staff_client.post(url, data).status_code == 302
+    assert admin_client.post(url, data).status_code == 302
     assert model.objects.get(pk=first.pk).name == "Renamed"
     assert model.objects.filter(pk=other.pk).values()[0] == others
-    add = staff_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+    add = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
     assert "id" in add.context["adminform"].form.fields
 
 
-def test_a_place_past_where_rows_are_parked_is_a_form_error(staff_client):
+def test_a_place_past_where_rows_are_parked_is_a_form_error(admin_client):
     # A row moved there would collide with the rows parked for the save, or overflow the column once parked.
     event = Event.objects.get(pk=352)
     positions = list(event.updates.order_by("position").values_list("pk", "position"))
     url = reverse("admin:events_event_change", args=[352])
-    data = change_form_data(staff_client.get(url)) | {"updates-0-position": 2_000_000_000}
-    response = staff_client.post(url, data)
+    data = change_form_data(admin_client.get(url)) | {"updates-0-position": 2_000_000_000}
+    response = admin_client.post(url, data)
     assert response.status_code == 200
     assert "Ensure this value is less than or equal to 999999999." in response.content.decode()
     assert list(event.updates.order_by("position").values_list("pk", "position")) == positions
 
 
-def test_inline_rows_deleted_and_the_event_renamed_in_one_save_are_in_its_documents(staff_client):
+def test_inline_rows_deleted_and_the_event_renamed_in_one_save_are_in_its_documents(admin_client):
     url = reverse("admin:events_event_change", args=[352])
-    data = change_form_data(staff_client.get(url))
+    data = change_form_data(admin_client.get(url))
     data |= {"name": "Renamed with its rows", "eventagency_set-0-DELETE": "on", "vid_urls-0-DELETE": "on"}
-    response = staff_client.post(url, data)
+    response = admin_client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
     assert_documents_current()
 
 
 @pytest.mark.parametrize("model", [Astronaut, Launch, Program, Expedition])
-def test_delete_selected_of_objects_events_show_renders_those_events(staff_client, model):
+def test_delete_selected_of_objects_events_show_renders_those_events(admin_client, model):
     shown = list(model.objects.filter(events__isnull=False).order_by("pk").values_list("pk", flat=True))[:3]
     assert shown
     changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-    response = staff_client.post(
+    response = admin_client.post(
         changelist, {"action": "delete_selected", "_selected_action": shown, "post": "yes"}
     )
     assert response.status_code == 302
@@ -264,11 +263,11 @@ def test_delete_selected_of_objects_events_show_renders_those_events(staff_clien
     assert_documents_current()
 
 
-def test_a_launch_changed_in_the_admin_renders_the_events_showing_it(staff_client):
+def test_a_launch_changed_in_the_admin_renders_the_events_showing_it(admin_client):
     launch = Launch.objects.filter(events__isnull=False).first()
     url = reverse("admin:launches_launch_change", args=[launch.pk])
-    data = change_form_data(staff_client.get(url)) | {"name": "Renamed in the admin"}
-    response = staff_client.post(url, data)
+    data = change_form_data(admin_client.get(url)) | {"name": "Renamed in the admin"}
+    response = admin_client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
     assert_documents_current()
 

@@ -25,9 +25,9 @@ NOT_A_CHOICE = "Select a valid choice. That choice is not one of the available c
 
 
 @pytest.fixture
-def staff_client(client, django_user_model, seeded):
-    client.force_login(django_user_model.objects.create_superuser("admin", "admin@example.com", None))
-    return client
+def admin_client(admin_client, seeded):
+    """pytest-django's client signed in as a superuser, with the seed event imported."""
+    return admin_client
 
 
 def refused(client, changelist, query):
@@ -62,19 +62,19 @@ PAST_A_C_INT = "1" + "0" * 20  # an OverflowError where Django expects a ValueEr
     [{"year": PAST_A_C_INT}, {"year": "10000"}, {"year": "0"}, {"year": "9999", "month": "13"}],
     ids=["past-a-c-int", "past-9999", "year-0", "month-13"],
 )
-def test_a_date_hierarchy_of_no_date_redirects_to_the_changelists_error(staff_client, model, parts):
+def test_a_date_hierarchy_of_no_date_redirects_to_the_changelists_error(admin_client, model, parts):
     field = HIERARCHIES[model]
     changelist = reverse(f"admin:{model.replace(':', '_')}_changelist")
     query = {f"{field}__{part}": value for part, value in parts.items()}
     shown = "&".join(f"{name}={value}" for name, value in query.items())
-    assert refused(staff_client, changelist, query) == [f"No such date: {shown}."]
+    assert refused(admin_client, changelist, query) == [f"No such date: {shown}."]
 
 
-def test_a_date_hierarchy_without_a_year_is_djangos_filter_by_month_and_day(staff_client):
+def test_a_date_hierarchy_without_a_year_is_djangos_filter_by_month_and_day(admin_client):
     # No range: February 29th of any year (year 1, the default of a missing part, has none).
     Event.objects.filter(pk=352).update(date=datetime.datetime(2024, 2, 29, tzinfo=datetime.UTC))
     changelist = reverse("admin:events_event_changelist")
-    response = staff_client.get(changelist, {"date__month": "2", "date__day": "29"})
+    response = admin_client.get(changelist, {"date__month": "2", "date__day": "29"})
     assert (response.status_code, listed(response)) == (200, [352])
 
 
@@ -83,33 +83,33 @@ def test_a_date_hierarchy_without_a_year_is_djangos_filter_by_month_and_day(staf
     [{"year": "9999"}, {"year": "9999", "month": "12"}, {"year": "9999", "month": "12", "day": "31"}],
     ids=["year", "month", "day"],
 )
-def test_a_date_hierarchy_range_ending_past_9999_runs_to_its_last_day(staff_client, parts):
+def test_a_date_hierarchy_range_ending_past_9999_runs_to_its_last_day(admin_client, parts):
     # Its end, the day after it, is no date: the range runs to the last one there is.
     Event.objects.filter(pk=352).update(date=datetime.datetime(9999, 12, 31, 23, tzinfo=datetime.UTC))
     changelist = reverse("admin:events_event_changelist")
-    assert 'href="?date__year=9999"' in staff_client.get(changelist).content.decode()  # the admin's own link
-    response = staff_client.get(changelist, {f"date__{part}": value for part, value in parts.items()})
+    assert 'href="?date__year=9999"' in admin_client.get(changelist).content.decode()  # the admin's own link
+    response = admin_client.get(changelist, {f"date__{part}": value for part, value in parts.items()})
     assert (response.status_code, listed(response)) == (200, [352])
     # The years before end as before.
-    response = staff_client.get(changelist, {"date__year": "9998"})
+    response = admin_client.get(changelist, {"date__year": "9998"})
     assert (response.status_code, listed(response)) == (200, [])
 
 
 @pytest.mark.parametrize("model", ["events:event", "agencies:agency", "launches:launch"])
-def test_a_search_of_too_many_terms_redirects_to_the_changelists_error(staff_client, model):
+def test_a_search_of_too_many_terms_redirects_to_the_changelists_error(admin_client, model):
     changelist = reverse(f"admin:{model.replace(':', '_')}_changelist")
     for terms in (TOO_MANY_TERMS, 1100):
-        assert refused(staff_client, changelist, {"q": " ".join(["a"] * terms)}) == [
+        assert refused(admin_client, changelist, {"q": " ".join(["a"] * terms)}) == [
             f"Enter at most {BoundedSearchFilter.max_terms} search terms (got {terms})."
         ]
     # As many as the API takes still search, each term narrowing.
-    response = staff_client.get(changelist, {"q": " ".join(["qwxzj"] * BoundedSearchFilter.max_terms)})
+    response = admin_client.get(changelist, {"q": " ".join(["qwxzj"] * BoundedSearchFilter.max_terms)})
     assert (response.status_code, listed(response)) == (200, [])
 
 
-def test_a_search_with_a_nul_is_djangos_search_form_error(staff_client):
+def test_a_search_with_a_nul_is_djangos_search_form_error(admin_client):
     # Django's own search form refuses it, showing every object: the NUL reaches no query.
-    response = staff_client.get(reverse("admin:events_event_changelist"), {"q": "Crew\x00"})
+    response = admin_client.get(reverse("admin:events_event_changelist"), {"q": "Crew\x00"})
     assert (response.status_code, listed(response)) == (200, [352])
     assert [str(message) for message in response.context["messages"]] == ["Null characters are not allowed."]
 
@@ -124,13 +124,13 @@ def autocomplete(client, term):
     ["a " * 1100, "a " * TOO_MANY_TERMS, "\x00", "a\x00b"],
     ids=["1100-terms", "21-terms", "nul", "a-nul-b"],
 )
-def test_an_autocomplete_search_too_large_or_with_a_nul_is_a_bad_request(staff_client, term):
-    response = autocomplete(staff_client, term)
+def test_an_autocomplete_search_too_large_or_with_a_nul_is_a_bad_request(admin_client, term):
+    response = autocomplete(admin_client, term)
     assert (response.status_code, response.json()) == (400, {"detail": "Bad request."})
 
 
-def test_an_autocomplete_search_of_as_many_terms_as_the_api_takes_answers(staff_client):
-    response = autocomplete(staff_client, " ".join(["qwxzj"] * BoundedSearchFilter.max_terms))
+def test_an_autocomplete_search_of_as_many_terms_as_the_api_takes_answers(admin_client):
+    response = autocomplete(admin_client, " ".join(["qwxzj"] * BoundedSearchFilter.max_terms))
     assert (response.status_code, response.json()["results"]) == (200, [])
 
 
@@ -186,16 +186,16 @@ PAST_INTEGER = f"Ensure this value is less than or equal to {MAX_INTEGER}."
         "agency",
     ],
 )
-def test_a_number_past_its_columns_range_is_a_form_error(staff_client, changes, message):
-    unchanged(lambda: assert_form_error(change_event(staff_client, **changes), message))
+def test_a_number_past_its_columns_range_is_a_form_error(admin_client, changes, message):
+    unchanged(lambda: assert_form_error(change_event(admin_client, **changes), message))
 
 
 @pytest.mark.parametrize(
     ("key", "message"), [(2**40, PAST_INTEGER), (-1, "Ensure this value is greater than or equal to 0.")]
 )
-def test_a_key_past_its_columns_range_is_a_form_error(staff_client, key, message):
+def test_a_key_past_its_columns_range_is_a_form_error(admin_client, key, message):
     # Given once, when the object is added (read-only afterwards).
-    unchanged(lambda: assert_form_error(add_event(staff_client, id=key), message))
+    unchanged(lambda: assert_form_error(add_event(admin_client, id=key), message))
 
 
 def add_event(client, **changes):
@@ -208,10 +208,10 @@ def add_event(client, **changes):
     return client.post(reverse("admin:events_event_add"), data | changes)
 
 
-def test_an_object_listed_twice_in_one_list_is_a_form_error(staff_client):
+def test_an_object_listed_twice_in_one_list_is_a_form_error(admin_client):
     # The API would show the agency twice in the event's list; LL2 lists each once.
     url = reverse("admin:events_event_change", args=[352])
-    data = change_form_data(staff_client.get(url))
+    data = change_form_data(admin_client.get(url))
     twice = {
         "eventagency_set-TOTAL_FORMS": 2,
         "eventagency_set-1-event": 352,
@@ -220,28 +220,28 @@ def test_an_object_listed_twice_in_one_list_is_a_form_error(staff_client):
     twice["eventagency_set-1-agency"] = data["eventagency_set-0-agency"]
 
     def refused_with_its_error():
-        response = staff_client.post(url, data | twice)
+        response = admin_client.post(url, data | twice)
         assert (response.status_code, list(response.context["errors"])) == (200, ["List each agency once."])
 
     unchanged(refused_with_its_error)
     # One of the two deleted in the same save, the list holds it once.
     once = twice | {"eventagency_set-0-DELETE": "on"}
-    assert staff_client.post(url, data | once).status_code == 302
+    assert admin_client.post(url, data | once).status_code == 302
 
 
-def test_an_indexed_text_past_what_its_index_holds_is_a_form_error(staff_client):
+def test_an_indexed_text_past_what_its_index_holds_is_a_form_error(admin_client):
     # A video's URL is indexed (the video_url filter): 2,020 characters, but 6,020 bytes as UTF-8, past what a
     # PostgreSQL index entry holds (a 500 there; SQLite would have taken it: the same refusal on both).
     wide = "https://example.com/" + "界" * 2000
     message = (
         f"Ensure this value is at most {INDEXED_TEXT_BYTES} bytes as UTF-8 (it has {len(wide.encode())})."
     )
-    unchanged(lambda: assert_form_error(change_event(staff_client, **{"vid_urls-0-url": wide}), message))
+    unchanged(lambda: assert_form_error(change_event(admin_client, **{"vid_urls-0-url": wide}), message))
 
 
-def test_the_ends_of_the_ranges_are_taken(staff_client):
+def test_the_ends_of_the_ranges_are_taken(admin_client):
     response = change_event(
-        staff_client, duration="106751991 04:00:54.775807", **{"vid_urls-0-priority": MAX_INTEGER}
+        admin_client, duration="106751991 04:00:54.775807", **{"vid_urls-0-priority": MAX_INTEGER}
     )
     assert response.status_code == 302, response.context and response.context["errors"]
     assert Event.objects.get(pk=352).duration == datetime.timedelta(microseconds=2**63 - 1)
@@ -249,8 +249,8 @@ def test_the_ends_of_the_ranges_are_taken(staff_client):
     assert_documents_current()
 
 
-def test_an_api_tier_past_the_columns_range_is_a_form_error(staff_client):
-    response = staff_client.post(
+def test_an_api_tier_past_the_columns_range_is_a_form_error(admin_client):
+    response = admin_client.post(
         reverse("admin:spacedevs_apitier_add"), {"name": "Huge", "requests_per_hour": 2**40}
     )
     assert_form_error(response, PAST_INTEGER)
@@ -269,13 +269,13 @@ def add_form_image(client, image):
 
 
 @pytest.mark.parametrize("image", ["99999999999999999999", str(2**40), "abc", "-1"])
-def test_an_initial_image_that_is_no_key_there_is_is_ignored(staff_client, image):
-    assert add_form_image(staff_client, image) == []
+def test_an_initial_image_that_is_no_key_there_is_is_ignored(admin_client, image):
+    assert add_form_image(admin_client, image) == []
 
 
-def test_an_initial_image_that_is_there_is_selected(staff_client):
+def test_an_initial_image_that_is_there_is_selected(admin_client):
     image = Event.objects.get(pk=352).image_id
-    assert add_form_image(staff_client, str(image)) == [image]
+    assert add_form_image(admin_client, str(image)) == [image]
 
 
 @pytest.mark.parametrize(
@@ -297,24 +297,24 @@ def test_an_initial_image_that_is_there_is_selected(staff_client):
         ("events:event", {"date__gte": "2024-01-01\x00"}, "No such value of date__gte: 2024-01-01\x00."),
     ],
 )
-def test_a_filter_the_changelist_does_not_offer_redirects_to_its_error(staff_client, model, query, message):
+def test_a_filter_the_changelist_does_not_offer_redirects_to_its_error(admin_client, model, query, message):
     changelist = reverse(f"admin:{model.replace(':', '_')}_changelist")
-    assert refused(staff_client, changelist, query) == [message]
+    assert refused(admin_client, changelist, query) == [message]
 
 
-def test_a_date_hierarchys_range_kept_in_djangos_links_filters(staff_client):
+def test_a_date_hierarchys_range_kept_in_djangos_links_filters(admin_client):
     # "Clear all filters" after a year and another filter keeps the year as its range (`net__gte`, `net__lt`),
     # which no list filter of launches offers.
     changelist = reverse("admin:launches_launch_changelist")
     net = Launch.objects.get().net
     year = {"net__gte": f"{net.year}-01-01 00:00:00+00:00", "net__lt": f"{net.year + 1}-01-01 00:00:00+00:00"}
-    response = staff_client.get(changelist, year)
+    response = admin_client.get(changelist, year)
     assert (response.status_code, listed(response)) == (200, [Launch.objects.get().pk])
 
 
-def test_the_filters_the_changelist_offers_filter(staff_client):
+def test_the_filters_the_changelist_offers_filter(admin_client):
     changelist = reverse("admin:events_event_changelist")
-    assert 'href="?date__gte=' in staff_client.get(changelist).content.decode()  # its own links
+    assert 'href="?date__gte=' in admin_client.get(changelist).content.decode()  # its own links
     year = Event.objects.get(pk=352).date.year
     for query, found in [
         ({"date__gte": "2000-01-01 00:00:00+00:00"}, [352]),
@@ -322,5 +322,5 @@ def test_the_filters_the_changelist_offers_filter(staff_client):
         ({"date__year": str(year)}, [352]),
         ({"date__year": str(year + 1)}, []),
     ]:
-        response = staff_client.get(changelist, query)
+        response = admin_client.get(changelist, query)
         assert (response.status_code, listed(response)) == (200, found), query

@@ -223,14 +223,6 @@ def test_a_long_querys_links_are_requests_that_answer(client):
     assert (following["count"], [event["id"] for event in following["results"]]) == (2, [1000])
 
 
-def test_limit_above_100_is_clamped(client):
-    clone_seed(120)
-    page = client.get("/2.3.0/events/?limit=1000&mode=list&format=json").json()
-    assert page["count"] == 121
-    assert len(page["results"]) == 100
-    assert page["next"] == "http://testserver/2.3.0/events/?format=json&limit=100&mode=list&offset=100"
-
-
 def test_default_order_is_date_then_id(client):
     clone_seed(3)
     ids = [event["id"] for event in client.get("/2.3.0/events/?mode=list&format=json").json()["results"]]

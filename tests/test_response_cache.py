@@ -122,19 +122,11 @@ def test_a_sync_page_shows_at_once(client):
     assert client.get("/2.3.0/events/352/", **JSON).json()["name"] == "Moved upstream"
 
 
-@pytest.fixture
-def staff_client(client, django_user_model):
-    staff = django_user_model.objects.create_superuser("admin", "admin@example.com", None)
-    staff_client = Client()
-    staff_client.force_login(staff)
-    return staff_client
-
-
 @pytest.mark.usefixtures("seeded")
-def test_admin_saves_and_deletes_show_at_once(client, staff_client):
+def test_admin_saves_and_deletes_show_at_once(client, admin_client):
     routes = [*SEED_ROUTES, "/2.3.0/config/event_types/13/"]
     before = warm(client, routes, **JSON)
-    response = staff_client.post(
+    response = admin_client.post(
         reverse("admin:config_eventtype_change", args=[13]), {"id": 13, "name": "Moved"}
     )
     assert response.status_code == 302
@@ -142,7 +134,7 @@ def test_admin_saves_and_deletes_show_at_once(client, staff_client):
     assert client.get("/2.3.0/events/352/", **JSON).json()["type"] == {"id": 13, "name": "Moved"}
 
     before = warm(client, SEED_ROUTES, **JSON)
-    response = staff_client.post(reverse("admin:events_event_delete", args=[352]), {"post": "yes"})
+    response = admin_client.post(reverse("admin:events_event_delete", args=[352]), {"post": "yes"})
     assert response.status_code == 302
     assert client.get("/2.3.0/events/352/", **JSON).status_code == 404
     assert client.get("/2.3.0/events/?mode=detailed", **JSON).json()["count"] == 0

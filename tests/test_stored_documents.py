@@ -577,5 +577,3 @@ def written_at_once(record, save, after=None):
     for writer in writers:
         writer.join()
     return failures
-
-    return run

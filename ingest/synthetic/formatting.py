@@ -3,9 +3,11 @@
 import random
 import re
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from .constants import API_BASE, DAY, HOUR, MINUTE, SLUG_MAX_LENGTH
+from spacedevs.api.fields import compact_iso_duration
+
+from .constants import API_BASE, SLUG_MAX_LENGTH
 
 
 def iso_datetime(timestamp: int) -> str:
@@ -14,17 +16,8 @@ def iso_datetime(timestamp: int) -> str:
 
 
 def iso_duration(seconds: int) -> str:
-    """Format a non-negative number of seconds like ``isodate.duration_isoformat`` (``"P0D"`` for zero)."""
-    days, rest = divmod(seconds, DAY)
-    hours, rest = divmod(rest, HOUR)
-    minutes, secs = divmod(rest, MINUTE)
-    date_part = f"{days}D" if days else ""
-    time_part = "".join(
-        f"{value}{unit}" for value, unit in ((hours, "H"), (minutes, "M"), (secs, "S")) if value
-    )
-    if not date_part and not time_part:
-        return "P0D"
-    return f"P{date_part}T{time_part}" if time_part else f"P{date_part}"
+    """Format a non-negative number of seconds as the API writes a duration (``"P0D"`` for zero)."""
+    return compact_iso_duration(timedelta(seconds=seconds))
 
 
 def timestamp_of(day: str) -> int:
