@@ -163,9 +163,9 @@ class Command(BaseCommand):
             help=f"auto: from the checkpoint, less {CHECKPOINT_OVERLAP.seconds // 60} minutes (default); "
             "all: everything; or an ISO date",
         )
-        when = parser.add_mutually_exclusive_group()
-        when.add_argument("--watch", type=float, metavar="SECONDS", help="keep polling, SECONDS apart")
-        when.add_argument("--once", action="store_true", help="one pass, then exit (the default)")
+        parser.add_argument(
+            "--watch", type=float, metavar="SECONDS", help="keep polling, SECONDS apart (default: one pass)"
+        )
         parser.add_argument(
             "--refresh",
             action="store_true",
