@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http.request import split_domain_port
 from django.urls import get_script_prefix, reverse
 from django.utils.dateparse import parse_datetime, parse_duration
-from icalendar import Calendar, Event, Timezone, TimezoneStandard, vText
+from icalendar import Calendar, Event, Timezone, TimezoneStandard, vDuration, vText
 from rest_framework.renderers import BaseRenderer
 from rest_framework.settings import api_settings
 
@@ -28,6 +28,10 @@ LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 # its date at most: such an event is one of a day (RFC 5545 §3.6.1), on its date in UTC, not a moment at
 # midnight, which calendars west of UTC would show on the evening before.
 TIMED_PRECISIONS = frozenset({0, 1, 2})
+# How often a subscribed calendar app is asked to read a feed again (RFC 7986's REFRESH-INTERVAL, and
+# X-PUBLISHED-TTL, which Outlook and Apple's Calendar read; each app otherwise polls at its own default):
+# hourly, one of the 15 calls an hour that LL2's anonymous limit (the image's) allows an address.
+REFRESH_INTERVAL = datetime.timedelta(hours=1)
 # What a held VEVENT costs beyond its text: its key (the event's digest, the request's host and origin) and
 # the bytes object and the dictionary's links; measured with tracemalloc.
 ENTRY_OVERHEAD = 320
@@ -44,7 +48,8 @@ class ICalendarRenderer(BaseRenderer):
     representation: UID from its id and the host, DTSTART its date (a day's, for a date coarser than the
     hour), DTEND its date plus `duration` when known, DTSTAMP and LAST-MODIFIED its `last_updated`, SUMMARY
     its name, DESCRIPTION its description and its webcast and information links, LOCATION, URL;
-    X-WR-CALNAME names the route and its filters. Errors, and OPTIONS' description of the route, stay
+    X-WR-CALNAME names the route and its filters, REFRESH-INTERVAL and X-PUBLISHED-TTL how often to read it
+    again. Errors, and OPTIONS' description of the route, stay
     JSON."""
 
     media_type = CALENDAR_MEDIA_TYPE
@@ -63,6 +68,8 @@ class ICalendarRenderer(BaseRenderer):
         calendar.add("version", "2.0")
         # As text: escaped, whatever the parameters hold (line breaks, commas, semicolons).
         calendar.add("x-wr-calname", text(calendar_name(view, request)))
+        calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
         events = data.get("results", [data])
         if not events:
             # RFC 5545 wants a calendar of at least one component (§3.6): a filter that matches nothing yet

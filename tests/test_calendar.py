@@ -209,8 +209,14 @@ def test_a_feed_stops_at_its_cap(client, monkeypatch):
     ]
 
 
-def test_calendar_apps_poll_cheaply(client):
+def test_calendar_apps_poll_hourly_and_cheaply(client):
     first = client.get("/2.3.0/events/upcoming/?format=ics")
+    calendar, _, _ = parsed(first)
+    assert (calendar["REFRESH-INTERVAL"].dt, str(calendar["X-PUBLISHED-TTL"])) == (
+        datetime.timedelta(hours=1),
+        "PT1H",
+    )
+    assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\nX-PUBLISHED-TTL:PT1H\r\n" in first.content
     again = client.get("/2.3.0/events/upcoming/?format=ics", HTTP_IF_NONE_MATCH=first["ETag"])
     assert (again.status_code, again.content) == (304, b"")
 
