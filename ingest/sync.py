@@ -51,10 +51,6 @@ class SyncBusy(Exception):
     """Another sync of this database is running."""
 
 
-class PruneRefused(Exception):
-    """Pruning would not be safe: it would remove too much, or the upstream cannot be asked by id."""
-
-
 @dataclass
 class SyncSummary:
     """What a sync did to the events: created / updated / unchanged counts, and the pages it fetched."""
@@ -601,42 +597,6 @@ def _moment(record, field):
         raise IngestError(error.message, field=field) from None
 
 
-class UpstreamIds(frozenset):
-    """The event ids a walk of the upstream found, with the upstream, to ask again about the ids it missed."""
-
-    def __new__(cls, ids, upstream):
-        self = super().__new__(cls, ids)
-        self.upstream = upstream
-        return self
-
-
-def upstream_event_ids(upstream, on_page=None):
-    """Every event id the upstream serves, as far as a walk of its cheapest pages finds them.
-
-    The walk asks for pages by offset, in date order, on the upstream's own URL (not at the `next` it
-    gives, which could name another host, where the API key would go too). It may miss events: one
-    deleted or added upstream during it, or one whose date moves past the walk, shifts the offsets of
-    others. prune_events asks about each local event the walk did not find before deleting it
-    (`still_upstream`), so a walk that changed under it need not be refused.
-    """
-    ids, offset = set(), 0
-    while True:
-        query = {"mode": "list", "limit": PAGE_SIZE} | ({"offset": offset} if offset else {})
-        url = upstream.url(f"events/?{urlencode(query)}")
-        page = upstream.get_page(url)
-        try:
-            ids.update(record["id"] for record in page["results"])
-        except (KeyError, TypeError):
-            raise UpstreamError(f"{url}: an event without an id") from None
-        if on_page is not None:
-            on_page(page)
-        if page["next"] is None:
-            return UpstreamIds(ids, upstream)
-        offset += len(page["results"])
-        if not page["results"] or offset >= page["count"]:
-            raise UpstreamError(f"{url}: a next page past the events it counts (is offset ignored?)")
-
-
 class IdFilterIgnored(UpstreamError):
     """The upstream answered a question by ids with other events: it ignores LL2's `id` filter."""
 
@@ -665,14 +625,6 @@ def upstream_events(upstream, candidates, mode="list"):
             found |= present
             asked = set() if len(present) >= page["count"] else asked - present.keys()
     return found
-
-
-def still_upstream(upstream, candidates):
-    """Those of the event ids `candidates` the upstream serves now (upstream_events)."""
-    try:
-        return set(upstream_events(upstream, candidates))
-    except IdFilterIgnored as error:
-        raise PruneRefused(f"{error}; not pruning") from None
 
 
 def slug_holders_upstream(upstream, records):
@@ -715,23 +667,3 @@ def delete_events(ids):
         Event.objects.filter(id__in=ids).delete()
         if ids:
             DataState.bump()
-
-
-def prune_events(upstream_ids, *, max_fraction, force=False):
-    """Delete the local events the upstream no longer has; refuse more than `max_fraction` unless forced.
-
-    The local events missing from `upstream_ids` are asked about again when it comes from
-    upstream_event_ids, and only those the upstream does not serve now are deleted. The refusal counts
-    them before that, spending no call on a prune it refuses.
-    """
-    local = set(Event.objects.values_list("id", flat=True))
-    gone = local - upstream_ids
-    if gone and not force and len(gone) > max_fraction * len(local):
-        raise PruneRefused(
-            f"{len(gone)} of {len(local)} local events are not upstream, more than {max_fraction:.0%}; "
-            "not pruning without --force"
-        )
-    if gone and isinstance(upstream_ids, UpstreamIds):
-        gone -= still_upstream(upstream_ids.upstream, gone)
-    delete_events(gone)
-    return len(gone)

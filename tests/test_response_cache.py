@@ -893,7 +893,7 @@ def test_every_request_in_a_window_runs_its_query_as_of_the_windows_first_moment
 
 @pytest.mark.usefixtures("seeded")
 def test_a_prune_shows_at_once(client):
-    from ingest.sync import prune_events
+    from ingest.prune import prune_events
 
     ingest_records(copies_of_the_seed(1001), source="test")
     before = warm(client, ["/2.3.0/events/?mode=list", "/2.3.0/events/1001/"], **JSON)

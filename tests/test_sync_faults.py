@@ -30,18 +30,9 @@ from events.models import Event
 from ingest.errors import IngestError
 from ingest.management.commands import sync_ll2 as sync_command
 from ingest.models import SyncCheckpoint
+from ingest.prune import PruneRefused, prune_events, still_upstream, upstream_event_ids
 from ingest.records import ingest_records
-from ingest.sync import (
-    CHECKPOINT_OVERLAP,
-    PruneRefused,
-    SyncBusy,
-    exclusive_sync,
-    overlapped,
-    prune_events,
-    still_upstream,
-    sync_events,
-    upstream_event_ids,
-)
+from ingest.sync import CHECKPOINT_OVERLAP, SyncBusy, exclusive_sync, overlapped, sync_events
 from ingest.upstream import Budget, Retry, SyncStopped, UnreachableError, Upstream, UpstreamError, tls_context
 from spacedevs.models import DataState
 

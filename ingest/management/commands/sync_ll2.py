@@ -14,16 +14,14 @@ from tqdm import tqdm
 from ingest.errors import IngestError, first_line
 from ingest.management.progress import on_terminal
 from ingest.models import SyncCheckpoint
+from ingest.prune import PruneRefused, prune_events, upstream_event_ids
 from ingest.sync import (
     CHECKPOINT_OVERLAP,
     PAGE_SIZE,
-    PruneRefused,
     SyncBusy,
     exclusive_sync,
-    prune_events,
     refresh_events,
     sync_events,
-    upstream_event_ids,
 )
 from ingest.upstream import (
     LL2_BASE_URL,
