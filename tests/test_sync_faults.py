@@ -27,6 +27,7 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from events.models import Event
+from ingest import service
 from ingest.errors import IngestError
 from ingest.management.commands import sync_ll2 as sync_command
 from ingest.models import SyncCheckpoint
@@ -1988,9 +1989,9 @@ def test_certificates_that_cannot_be_loaded_exit_2_naming_the_variable(
 
 
 def synced_in_passes(*steps):
-    """A stand-in for the command's sync_events, a step a pass: None syncs, an exception is raised, "stop"
+    """A stand-in for the service's sync_events, a step a pass: None syncs, an exception is raised, "stop"
     sends SIGTERM, then syncs (the service stops once the pass is done)."""
-    real_sync, steps = sync_command.sync_events, iter(steps)
+    real_sync, steps = service.sync_events, iter(steps)
 
     def sync_of_the_pass(*args, **kwargs):
         step = next(steps)
@@ -2010,7 +2011,7 @@ def test_watch_outlives_a_database_gone_and_takes_the_sync_lock_again(fake_ll2, 
     its session), waiting out a sync that took it meanwhile."""
     fake = fake_ll2(SMALL, page_size=10)
     locks = []
-    real_lock = sync_command.exclusive_sync
+    real_lock = service.exclusive_sync
 
     @contextlib.contextmanager
     def lock_another_takes_once():
@@ -2022,8 +2023,8 @@ def test_watch_outlives_a_database_gone_and_takes_the_sync_lock_again(fake_ll2, 
 
     # The first pass, a poll whose database is gone, and a poll during which SIGTERM comes.
     gone = OperationalError("server closed the connection unexpectedly")
-    monkeypatch.setattr(sync_command, "exclusive_sync", lock_another_takes_once)
-    monkeypatch.setattr(sync_command, "sync_events", synced_in_passes(None, gone, "stop"))
+    monkeypatch.setattr(service, "exclusive_sync", lock_another_takes_once)
+    monkeypatch.setattr(service, "sync_events", synced_in_passes(None, gone, "stop"))
     with sync_log() as logged:
         call_command("sync_ll2", "--base-url", fake.base_url, "--watch", "0.05", *FAST)
     lines = logged.getvalue().splitlines()
@@ -2052,7 +2053,7 @@ def test_watch_polls_once_its_wait_after_a_fault_is_over(fake_ll2, monkeypatch):
         return passes(*args, **kwargs)
 
     monkeypatch.setattr(sync_command, "threading", SimpleNamespace(Event=Stopping, TIMEOUT_MAX=1e9))
-    monkeypatch.setattr(sync_command, "sync_events", sync_of_the_pass)
+    monkeypatch.setattr(service, "sync_events", sync_of_the_pass)
     call_command("sync_ll2", "--base-url", fake_ll2(SMALL).base_url, "--watch", "0.05", *FAST)
     # The first pass; a poll the database fails; the poll after one wait, which SIGTERM stops.
     assert happened == ["pass", "wait", "pass", "wait", "pass"]
@@ -2064,7 +2065,7 @@ def test_watch_outlives_a_deadlock(fake_ll2, monkeypatch):
     migration locking rows its page writes): the page was rolled back whole, and the next poll reads it."""
     deadlock = OperationalError("deadlock detected\nDETAIL:  Process 1 waits for ShareLock on transaction 2")
     deadlock.__cause__ = type("DeadlockDetected", (Exception,), {"sqlstate": "40P01"})()  # as psycopg's
-    monkeypatch.setattr(sync_command, "sync_events", synced_in_passes(None, deadlock, "stop"))
+    monkeypatch.setattr(service, "sync_events", synced_in_passes(None, deadlock, "stop"))
     with sync_log() as logged:
         call_command("sync_ll2", "--base-url", fake_ll2(SMALL).base_url, "--watch", "0.05", *FAST)
     lines = logged.getvalue().splitlines()
@@ -2078,7 +2079,7 @@ def test_watch_stops_at_data_the_database_refuses(fake_ll2, monkeypatch):
     # Not the database gone: every poll would meet it again, as a record that fails validation.
     refused = OperationalError("index row size 6120 exceeds btree version 4 maximum 2704\nDETAIL:  Values...")
     refused.__cause__ = type("ProgramLimitExceeded", (Exception,), {"sqlstate": "54000"})()  # as psycopg's
-    monkeypatch.setattr(sync_command, "sync_events", synced_in_passes(None, refused))
+    monkeypatch.setattr(service, "sync_events", synced_in_passes(None, refused))
     with pytest.raises(CommandError) as stopped:
         call_command("sync_ll2", "--base-url", fake_ll2(SMALL).base_url, "--watch", "0.05", *FAST)
     message = "database error: index row size 6120 exceeds btree version 4 maximum 2704"
@@ -2112,7 +2113,7 @@ def test_a_run_ended_by_the_database_or_ctrl_c_says_so_in_a_line(
     def raising(*args, **kwargs):
         raise raised
 
-    monkeypatch.setattr(sync_command, "sync_events", raising)
+    monkeypatch.setattr(service, "sync_events", raising)
     with pytest.raises(CommandError) as ended:
         call_command("sync_ll2", "--base-url", fake_ll2().base_url, *FAST)
     assert str(ended.value).startswith(message)

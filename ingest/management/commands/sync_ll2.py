@@ -1,6 +1,4 @@
-import contextlib
 import datetime
-import logging
 import math
 import os
 import re
@@ -8,21 +6,15 @@ import signal
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from tqdm import tqdm
 
 from ingest.errors import IngestError, first_line
 from ingest.management.progress import on_terminal
 from ingest.models import SyncCheckpoint
-from ingest.prune import PruneRefused, prune_events, upstream_event_ids
-from ingest.sync import (
-    CHECKPOINT_OVERLAP,
-    PAGE_SIZE,
-    SyncBusy,
-    exclusive_sync,
-    refresh_events,
-    sync_events,
-)
+from ingest.prune import PruneRefused
+from ingest.service import Mirror, Pass, logger
+from ingest.sync import CHECKPOINT_OVERLAP, PAGE_SIZE, SyncBusy
 from ingest.upstream import (
     LL2_BASE_URL,
     Budget,
@@ -35,9 +27,7 @@ from ingest.upstream import (
     without_credentials,
 )
 from ingest.values import parse_datetime
-from spacedevs.faults import is_database_unavailable, is_deadlock
 from spacedevs.models import DataState
-from spacedevs.timestamps import iso_utc
 
 USAGE = 2
 STOPPED = 128 + signal.SIGTERM
@@ -70,11 +60,6 @@ def check_seconds(options):
             raise ValueError(f"{flag}: expected {bound}, got {value:g}")
         if positive and value > threading.TIMEOUT_MAX:
             raise ValueError(f"{flag}: expected at most {threading.TIMEOUT_MAX:.0f} seconds, got {value:g}")
-
-
-# Its lines go where the server's do (LOG_FORMAT, LOG_LEVEL): in JSON, with their time and level, for the
-# service (`--watch`) as for a run by hand.
-logger = logging.getLogger("ingest.sync")
 
 
 def check_retries(options):
@@ -222,139 +207,61 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error), returncode=USAGE) from None
         self.stopping = threading.Event()
-        self.resume_from = None
+        upstream = Upstream(
+            options["base_url"],
+            token=token,
+            fallback_budget=rate or Budget.parse(DEFAULT_RATE),
+            unlimited_budget=rate,
+            retry=Retry(attempts=options["retries"], base=options["retry_base"]),
+            timeout=options["timeout"],
+            sleep=self.wait,
+            stopped=self.stopping.is_set,
+            log=self.log,
+        )
+        mirror = Mirror(
+            upstream,
+            each_pass=Pass(
+                refresh=options["refresh"],
+                prune=options["prune"],
+                max_prune_fraction=options["max_prune_fraction"],
+                force=options["force"],
+            ),
+            watch=options["watch"],
+            stopping=self.stopping,
+            progress=lambda total: self.progress(total, upstream),
+            report=self.report,
+        )
         previous_handler = signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
-        upstream = None
         try:
-            upstream = Upstream(
-                options["base_url"],
-                token=token,
-                fallback_budget=rate or Budget.parse(DEFAULT_RATE),
-                unlimited_budget=rate,
-                retry=Retry(attempts=options["retries"], base=options["retry_base"]),
-                timeout=options["timeout"],
-                sleep=self.wait,
-                stopped=self.stopping.is_set,
-                log=self.log,
-            )
-            self.serve(upstream, since, options)
+            mirror.serve(since)
         except SyncStopped:
-            self.log(self.taken_up("stopped"))
+            self.log(mirror.taken_up("stopped"))
             if not options["watch"]:  # a run cut short is no success: 128 + SIGTERM, as a shell has it
-                message = self.taken_up("stopped (SIGTERM) before the sync was done")
+                message = mirror.taken_up("stopped (SIGTERM) before the sync was done")
                 raise CommandError(message, returncode=STOPPED) from None
         except KeyboardInterrupt:
             raise CommandError(
-                self.taken_up("interrupted: the pages imported before are whole (a page under way is not)"),
+                mirror.taken_up("interrupted: the pages imported before are whole (a page under way is not)"),
                 returncode=INTERRUPTED,
             ) from None
         except SyncBusy as error:
             raise CommandError(str(error)) from None
         except UnreachableError as error:
-            raise CommandError(self.taken_up(str(error)), returncode=USAGE) from None
+            raise CommandError(mirror.taken_up(str(error)), returncode=USAGE) from None
         except (UpstreamError, IngestError, PruneRefused) as error:
-            raise CommandError(self.taken_up(str(error))) from None
+            raise CommandError(mirror.taken_up(str(error))) from None
         except DatabaseError as error:
-            raise CommandError(self.taken_up(first_line(error))) from None
+            raise CommandError(mirror.taken_up(first_line(error))) from None
         finally:
-            if upstream is not None:
-                upstream.close()
+            upstream.close()
             signal.signal(signal.SIGTERM, previous_handler)
 
-    def taken_up(self, message):
-        """`message`, and how to take up a run from `--since` that was cut short: the checkpoint, which never
-        goes back, does not, when the run began before it (`--since all` on a mirror that has synced)."""
-        if self.resume_from is None:
-            return message
-        return f"{message}; `sync_ll2 --since {iso_utc(self.resume_from)}` takes the run up where it stopped"
-
-    def serve(self, upstream, since, options):
-        """The first pass, then --watch's polls, holding the sync lock throughout. After the first pass, a
-        database gone (a restart, a failover), busy past its timeout (SQLite's lock, during an import) or
-        cancelling the page's transaction in a deadlock (with a script or a migration locking rows it
-        writes; the page is rolled back whole) is a passing fault, as a down upstream is: the next poll
-        connects again and takes the lock again (PostgreSQL's went with the session)."""
-        first = True
-        waited = False  # the wait after a passing fault: the next poll is due at once
-        while True:
-            try:
-                with exclusive_sync():
-                    if first:
-                        self.run_once(upstream, since, options)
-                        first = False
-                    while options["watch"] and (waited or not self.stopping.wait(options["watch"])):
-                        waited = False
-                        self.poll(upstream, options)
-                return
-            except (DatabaseError, SyncBusy) as error:
-                passing = is_database_unavailable(error) or is_deadlock(error)
-                if first or (isinstance(error, DatabaseError) and not passing):
-                    raise  # data the database refuses stops the service, as data that fails validation does
-                # Without the lock meanwhile: a sync that took it (a run by hand; a session of ours that
-                # PostgreSQL has not yet seen gone) is waited out, poll after poll.
-                logger.warning("%s; trying again in %g s", first_line(error), options["watch"])
-                with contextlib.suppress(DatabaseError):
-                    connection.close()
-                if self.stopping.wait(options["watch"]):
-                    return
-                waited = True
-
-    def poll(self, upstream, options):
-        """One more pass of --watch: a fault of the upstream (down past the retries, answering with
-        something else than LL2) or a prune refused is logged, and the next poll tries again; data that
-        fails validation stops the service, as it would stop any sync. Each poll keeps to the budget the
-        upstream states then."""
-        try:
-            upstream.read_budget()
-            self.run_once(upstream, "auto", options)
-        except (UpstreamError, PruneRefused) as error:
-            logger.warning("%s; trying again in %g s", error, options["watch"])
-
-    def run_once(self, upstream, since, options):
-        progress = None
-
-        def on_page(page, summary):
-            nonlocal progress
-            if since != "auto":
-                self.resume_from = summary.resume_from
-            if progress is None:
-                progress = self.progress(page["count"], upstream)
-            progress.update(len(page["results"]))
-            if progress.disable:
-                self.log(f"page {summary.pages}: {len(page['results'])} of {page['count']} events left")
-
-        try:
-            summary = sync_events(
-                upstream,
-                since=None if since == "all" else since,
-                on_page=on_page,
-                should_stop=self.stopping.is_set,
-            )
-        finally:
-            if progress is not None:
-                progress.close()
-        self.resume_from = None  # the run's pages are in
-        refresh_failed = None
-        if options["refresh"]:
-            try:
-                refresh_events(upstream, summary)
-            except UpstreamError as error:  # the prune does not rest on it: it still runs
-                refresh_failed = error
-        if options["prune"]:
-            if self.stopping.is_set():
-                raise SyncStopped()
-            summary.pruned += prune_events(
-                upstream_event_ids(upstream),
-                max_fraction=options["max_prune_fraction"],
-                force=options["force"],
-            )
-        report = f"{upstream.base_url}: {summary}"
-        if options["watch"]:
-            logger.info(report)  # a service's pass, logged as its other lines are
+    def report(self, text):
+        """What a pass did: the command's result, on stdout; under --watch, a service's line in its log."""
+        if self.options["watch"]:
+            logger.info(text)
         else:
-            self.stdout.write(self.style.SUCCESS(report))  # the command's result
-        if refresh_failed is not None:  # what the pass did is reported first: the prune's deletions too
-            raise refresh_failed
+            self.stdout.write(self.style.SUCCESS(text))
 
     def progress(self, total, upstream):
         """A bar on a terminal (its ETA at least what the rate budget allows, if a timedelta can hold it);
