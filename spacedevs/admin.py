@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import hashlib
 import re
 
 from django import forms
@@ -102,7 +103,34 @@ class StoredValuesForm(forms.ModelForm):
     HTML form cannot carry every stored text back (an `<input>` drops line breaks, a text is stripped, an
     empty one read as null), and a save that changed nothing rewrote imported texts. A text is changed when
     what was sent differs from the stored text as its widget shows it (without line breaks in an
-    `<input>`), and its value as the field reads it from the stored one."""
+    `<input>`), and its value as the field reads it from the stored one.
+
+    An object's form carries a digest of the stored values it showed (`shown_values`): one whose values
+    were changed since (by a sync, an import, another user) is not saved, where the values of the page,
+    sent back, would have been taken for its user's changes and written over the new ones. (The save reads
+    the object in the writers' turn, so no write comes between the check and the save.)"""
+
+    shown_values = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            self.initial["shown_values"] = values_digest(
+                self.initial.get(name) for name in self.fields if name != "shown_values"
+            )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        shown = cleaned_data.get("shown_values")
+        # Not sent (a form posted by a script of its own): not checked, as before the digest.
+        if shown and "shown_values" in self.initial and shown != self.initial["shown_values"]:
+            raise ValidationError(
+                f"This {self.instance._meta.verbose_name} was changed (by a sync, an import or another "
+                "user) since this page was opened: nothing was saved. Open it again to see it as it is "
+                "now, and make the changes again.",
+                code="changed_since_shown",
+            )
+        return cleaned_data
 
     @cached_property
     def changed_data(self):
@@ -136,6 +164,18 @@ class StoredValuesForm(forms.ModelForm):
             for field in self.instance._meta.concrete_fields
             if field.name in self.fields and field.name not in changed
         ]
+
+
+def values_digest(values):
+    """A digest of a form's stored `values` (model_to_dict's: an object for each of a many-to-many's, in no
+    set order), the same in any process for the same values."""
+    shown = [
+        sorted(getattr(item, "pk", item) for item in value)
+        if isinstance(value, list)
+        else getattr(value, "pk", value)
+        for value in values
+    ]
+    return hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
 def as_shown(text, widget):

@@ -212,6 +212,57 @@ def test_a_save_that_changes_nothing_leaves_the_event_as_it_was(admin_client):
     assert LogEntry.objects.latest("action_time").get_change_message() == "Changed Webcast live."
 
 
+def changed_upstream(event):
+    event["name"] = "Renamed upstream"
+
+
+def update_changed_upstream(event):
+    event["updates"][0]["comment"] = "Changed upstream"
+
+
+@pytest.mark.parametrize(
+    ("change", "event_id", "refused"),
+    [
+        (changed_upstream, 352, "event"),
+        (update_changed_upstream, 352, "update"),  # a row of an inline list
+        (changed_upstream, 101, None),  # another event: nothing this page showed
+    ],
+    ids=["its-field", "its-inline-row", "another-event"],
+)
+def test_a_form_whose_object_changed_since_it_was_shown_saves_nothing(
+    admin_client, change, event_id, refused
+):
+    url = reverse("admin:events_event_change", args=[352])
+    served = admin_client.get(url)
+    data = change_form_data(served) | {"webcast_live": "on"}  # its user's change
+    # A sync writes between the page and its save.
+    record = copy.deepcopy(fixture_events()[event_id])
+    change(record)
+    ingest_records([record], source="sync")
+    before = admin_client.get("/2.3.0/events/352/?format=json").content
+    response = admin_client.post(url, data)
+    if refused is None:
+        assert response.status_code == 302, response.context["errors"]
+        assert admin_client.get("/2.3.0/events/352/?format=json").json()["webcast_live"] is True
+        return
+    assert response.status_code == 200
+    [message] = [str(error) for errors in response.context["errors"] for error in errors]
+    assert message == (
+        f"This {refused} was changed (by a sync, an import or another user) since this page was opened: "
+        "nothing was saved. Open it again to see it as it is now, and make the changes again."
+    )
+    assert admin_client.get("/2.3.0/events/352/?format=json").content == before
+    # Opened again, it shows the stored values, and saves the change.
+    served = admin_client.get(url)
+    assert admin_client.post(url, change_form_data(served) | {"webcast_live": "on"}).status_code == 302
+    shown = admin_client.get("/2.3.0/events/352/?format=json").json()
+    assert (shown["webcast_live"], shown["name"], shown["updates"][0]["comment"]) == (
+        True,
+        record["name"],
+        record["updates"][0]["comment"],
+    )
+
+
 @pytest.mark.parametrize("model", [Event, Launch, Program], ids=lambda model: model.__name__)
 def test_an_objects_key_is_given_once_and_never_changed(admin_client, model):
     # Changed, Django saved the form as the object with the new key: over another object that had it.
