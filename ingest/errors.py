@@ -1,6 +1,3 @@
-from django.db import DatabaseError
-
-
 def shortened(text, limit=60):
     """`text`, cut to `limit` characters with "..." when longer: a value quoted in a message."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -11,12 +8,6 @@ def described(record_id):
     escaped: a message is saved in the database, whose text cannot hold one), cut short."""
     is_number = isinstance(record_id, int) and not isinstance(record_id, bool)
     return shortened(str(record_id) if is_number else repr(record_id))
-
-
-def first_line(error):
-    """A database error (PostgreSQL's has DETAIL, HINT and CONTEXT lines) or another, in a line."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return f"database error: {text}" if isinstance(error, DatabaseError) else text
 
 
 class IngestError(Exception):

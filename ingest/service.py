@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, connection
 
-from spacedevs.faults import is_database_unavailable, is_deadlock
+from spacedevs.faults import first_line, is_database_unavailable, is_deadlock
 from spacedevs.timestamps import iso_utc
 
-from .errors import first_line
 from .prune import PruneRefused, prune_events, upstream_event_ids
 from .sync import SyncBusy, exclusive_sync, refresh_events, sync_events
 from .upstream import SyncStopped, UpstreamError

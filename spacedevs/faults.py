@@ -15,7 +15,7 @@ import time
 from contextlib import ExitStack
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.db.backends.signals import connection_created
 
 from .request_log import ARRIVAL_KEY
@@ -25,6 +25,13 @@ from .request_log import ARRIVAL_KEY
 UNAVAILABLE_SQLSTATES = ("08", "53", "57", "40001")
 QUERY_CANCELED = "57014"
 DEADLOCK_DETECTED = "40P01"
+
+
+def first_line(error):
+    """A database error (PostgreSQL's has DETAIL, HINT and CONTEXT lines) or another, in a line: what a
+    command says of it."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"database error: {text}" if isinstance(error, DatabaseError) else text
 
 
 class QueryDeadlineExpired(Exception):

@@ -1,5 +1,6 @@
 """A database that is down, hung or back: 503 JSON with `Retry-After` within the deadlines, never a hang, an
-HTML page or a 500, and a service that recovers by itself; `/health/` and `/ready/` for load balancers."""
+HTML page or a 500, and a service that recovers by itself; `/health/` and `/ready/` for load balancers; a
+`migrate` that cannot reach it says why in a line."""
 
 import logging
 import sqlite3
@@ -7,6 +8,7 @@ import time
 
 import psycopg
 import pytest
+from django.core.management import execute_from_command_line
 from django.db import InterfaceError, OperationalError, ProgrammingError, connection, connections
 from django.test import Client
 from django.test.utils import override_script_prefix
@@ -385,3 +387,22 @@ def sqlite_error(name):
 )
 def test_only_an_unreachable_slow_or_overloaded_database_is_a_503(error, unavailable):
     assert is_database_unavailable(error) is unavailable
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        'connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused\n'
+        "\tIs the server running on that host and accepting TCP/IP connections?",
+        "unable to open database file",  # SQLite's, in a folder that is not there
+    ],
+)
+def test_a_migrate_that_cannot_reach_its_database_says_why_in_a_line(monkeypatch, capsys, error):
+    def unreachable():
+        raise OperationalError(error)
+
+    monkeypatch.setattr(connections["default"], "ensure_connection", unreachable)
+    with pytest.raises(SystemExit) as exited:
+        execute_from_command_line(["manage.py", "migrate", "--no-input"])
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == f"CommandError: database error: {error.splitlines()[0]}\n"

@@ -7,9 +7,9 @@ from django.db import DatabaseError
 from django.template.defaultfilters import pluralize
 from tqdm import tqdm
 
-from ingest.errors import first_line
 from ingest.management.progress import on_terminal
 from ingest.records import IngestError, ingest_records, parse_document
+from spacedevs.faults import first_line
 
 PROGRESS_THRESHOLD = 500
 

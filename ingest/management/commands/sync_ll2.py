@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from tqdm import tqdm
 
-from ingest.errors import IngestError, first_line
+from ingest.errors import IngestError
 from ingest.management.progress import on_terminal
 from ingest.models import SyncCheckpoint
 from ingest.prune import PruneRefused
@@ -27,6 +27,7 @@ from ingest.upstream import (
     without_credentials,
 )
 from ingest.values import parse_datetime
+from spacedevs.faults import first_line
 from spacedevs.models import DataState
 
 USAGE = 2
