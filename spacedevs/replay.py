@@ -34,7 +34,7 @@ from .preconditions import conditional_response, is_conditional
 from .replicas import PRIMARY
 from .request_log import ARRIVAL_KEY, REQUEST_ID, EnvironRequest, log_request, request_id
 from .response_cache import cache_control, carries_csrf_cookie, is_personal
-from .throttling import sends_key, throttle_for
+from .throttling import REFUSED_KEY, sends_key, throttle_for
 from .timestamps import iso_utc
 
 # The request's inputs that can change a replayable response (its body or headers).
@@ -193,10 +193,14 @@ class ReplayedResponses:
     @staticmethod
     def _allowed(environ):
         """Whether the client's limit allows this request, counting it if so (as ThrottleMiddleware does; a
-        refusal is Django's to answer)."""
+        refusal is Django's to answer, handed on in `environ`)."""
         if not settings.ANONYMOUS_THROTTLE_RATE:
             return True
-        return throttle_for(None).allow_request(EnvironRequest(environ), None)
+        throttle = throttle_for(None)
+        if throttle.allow_request(EnvironRequest(environ), None):
+            return True
+        environ[REFUSED_KEY] = throttle
+        return False
 
     @staticmethod
     def _replay(replayable, state, response, environ, start_response):

@@ -27,6 +27,10 @@ from .api.errors import CompactJsonResponse
 from .api.resolving import api_view_class
 from .models import APIKey
 
+# WSGI environ key: the throttle that refused a request before Django (spacedevs/replay.py), whose refusal
+# Django sends without asking again (a refusal for a turn not had would wait for one a second time).
+REFUSED_KEY = "spacedevs.throttle_refused"
+
 
 class KeyAuthentication(TokenAuthentication):
     """DRF's reading of `Authorization: Token <key>`, as LL2 reads it (another scheme, `Basic` from a proxy
@@ -227,6 +231,9 @@ class ThrottleMiddleware:
         throttle = throttle_for(request.api_key)
         if throttle.rate is None or not getattr(view_class, "throttle_counted", True):
             return self.get_response(request)
+        refused = request.META.get(REFUSED_KEY)
+        if refused is not None:
+            return too_many_requests(refused)
         if not throttle.allow_request(request, None):
             return too_many_requests(throttle)
         response = self.get_response(request)

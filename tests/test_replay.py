@@ -9,6 +9,7 @@ import logging
 import time
 
 import pytest
+from django.core.cache import caches
 from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.utils import timezone
@@ -20,6 +21,7 @@ from spacedevs.models import DataState
 from spacedevs.replay import RECORDING_OVERHEAD, ReplayedResponses, key_size
 from spacedevs.request_host import HostAsHTTPDefinesIt
 from spacedevs.script_name import ServedUnderScriptName
+from spacedevs.throttling import ClientThrottle
 
 from .conftest import STATE_READS, leases_of
 from .writers import WriterElsewhere
@@ -191,6 +193,23 @@ def test_replays_count_towards_the_clients_limit(wsgi_client, settings):
     assert wsgi_client.django_calls == 2  # the first, and the refusal
     other_client = wsgi_client.get("/2.3.0/events/", REMOTE_ADDR="10.0.0.9", **JSON)
     assert (other_client.status_code, wsgi_client.django_calls) == (200, 2)
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_refusal_before_django_is_sent_by_django_without_asking_again(wsgi_client, settings, monkeypatch):
+    settings.ANONYMOUS_THROTTLE_RATE = "3/hour"
+    assert wsgi_client.get("/2.3.0/events/", **JSON).status_code == 200
+    asked = []
+    allow_request = ClientThrottle.allow_request
+    monkeypatch.setattr(ClientThrottle, "WAIT_SECONDS", 0.05)
+    monkeypatch.setattr(
+        ClientThrottle, "allow_request", lambda *args: asked.append("asked") or allow_request(*args)
+    )
+    # Another request of the client holds its turn: this one's does not come (busy).
+    caches[settings.THROTTLE_CACHE_ALIAS].add("throttle:address:127.0.0.1:lock", "other", 60)
+    refused = wsgi_client.get("/2.3.0/events/", **JSON)
+    assert (refused.status_code, refused["Retry-After"], asked) == (429, "1", ["asked"])
+    assert wsgi_client.django_calls == 2  # the first, and the refusal, sent by Django
 
 
 @pytest.mark.usefixtures("seeded")
