@@ -25,10 +25,10 @@ class Pass:
     """What each pass does after the changed events' pages: `refresh` the recent ones, `prune` the events
     gone upstream (no more than `max_prune_fraction` of them unless `force`)."""
 
-    refresh: bool = False
-    prune: bool = False
-    max_prune_fraction: float = 0.1
-    force: bool = False
+    refresh: bool
+    prune: bool
+    max_prune_fraction: float
+    force: bool
 
 
 class Mirror:
