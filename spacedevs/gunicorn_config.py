@@ -41,14 +41,15 @@ def django_settings(*names):
 
 def is_address(text):
     """gunicorn listens on no empty address, and never exits; spaces it would take for part of the host; a
-    port it cannot read, or past 65535, failed in a traceback."""
+    port it cannot read, or past 65535, failed in a traceback; and a descriptor (`fd://3`), which the health
+    probe cannot ask, was a traceback unless open."""
     if text.split() != [text]:
         return False
     try:
         address = parse_address(text)
     except RuntimeError:  # gunicorn's word for a port that is no number
         return False
-    return not isinstance(address, tuple) or 0 <= address[1] <= 65535
+    return isinstance(address, str) or (isinstance(address, tuple) and 0 <= address[1] <= 65535)
 
 
 # Taken from the settings as the app's lines take them (settings.py checked them).

@@ -372,6 +372,7 @@ GUNICORN_VARIABLES = ("BIND", "WEB_CONCURRENCY", "GUNICORN_THREADS", "LOG_FORMAT
         # gunicorn's `Error: 'http' is not a valid port number.`, naming no variable.
         ("BIND", "127.0.0.1:http", "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock"),
         ("BIND", "[::1", "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock"),
+        ("BIND", "fd://3", "an address like 127.0.0.1:8000 or unix:/run/spacedevs.sock"),
     ],
 )
 def test_gunicorn_refuses_its_variables_in_one_line(name, value, expected):
