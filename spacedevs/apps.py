@@ -11,7 +11,7 @@ class SpacedevsConfig(AppConfig):
     holds_served_data = False
 
     def ready(self):
-        from . import lookups  # noqa: F401 (registers them)
+        from . import checks, lookups  # noqa: F401 (registers them)
         from .changes import deployed_after_migrate, track_writes
         from .sqlite_icontains import register_on_sqlite
 

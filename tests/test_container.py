@@ -1,14 +1,17 @@
 """The container as it is deployed: the Dockerfile's and docker-compose.yml's commands, run as they are
 written (outside Docker: no image can be built or pulled here), and the compose file's shape."""
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
+import redis
 import yaml
 
 from bench.servers import ending_with_this_process, free_port
@@ -87,6 +90,29 @@ def test_the_compose_file_runs_the_whole_service():
     assert services["db"]["healthcheck"]["test"][:4] == ["CMD", "pg_isready", "--host", "127.0.0.1"]
     assert services["migrate"]["healthcheck"] == services["sync"]["healthcheck"] == {"disable": True}
     assert "postgres-data:/var/lib/postgresql/data" in services["db"]["volumes"]
+
+
+@pytest.mark.skipif(
+    not shutil.which("redis-server") and not os.environ.get("SPACEDEVS_EXPECT_REDIS"),
+    reason="needs Debian's redis-server (bin/test installs it)",
+)
+def test_the_composed_redis_is_bounded_and_lets_the_least_recently_used_keys_go(tmp_path):
+    port = free_port()
+    here = ["--bind", "127.0.0.1", "--port", str(port), "--dir", str(tmp_path), "--save", ""]
+    server = subprocess.Popen([*COMPOSE["services"]["redis"]["command"], *here], stdout=subprocess.DEVNULL)
+    client = redis.Redis(port=port, socket_timeout=5)
+    try:
+        for _ in range(100):
+            with contextlib.suppress(redis.ConnectionError):
+                client.ping()
+                break
+            time.sleep(0.05)
+        assert client.config_get("maxmemory-policy") == {"maxmemory-policy": "allkeys-lru"}
+        assert client.config_get("maxmemory") == {"maxmemory": str(256 * 1024 * 1024)}
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(10)
 
 
 def test_every_variable_the_deployment_sets_is_documented():

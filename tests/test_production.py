@@ -12,9 +12,11 @@ import socket
 import subprocess
 import sys
 import types
+from ipaddress import ip_network
 from urllib.parse import urlsplit
 
 import pytest
+from django.core import checks
 from django.urls import reverse
 
 from spacedevs import gunicorn_config
@@ -44,6 +46,27 @@ def test_check_deploy_finds_nothing_in_the_documented_production_environment():
         0,
         "System check identified no issues (0 silenced).",
     ), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("believed", "proxies", "warned"),
+    [
+        ({"TRUSTED_PROXIES": 1}, [], True),
+        ({"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https")}, [], True),
+        ({"USE_X_FORWARDED_HOST": True}, [], True),
+        ({"TRUSTED_PROXIES": 1, "USE_X_FORWARDED_HOST": True}, [ip_network("10.0.0.0/8")], False),
+        ({}, [], False),  # no forwarded header believed
+    ],
+)
+def test_forwarded_headers_believed_from_any_connection_are_a_deploy_warning(
+    settings, believed, proxies, warned
+):
+    settings.TRUSTED_PROXIES, settings.SECURE_PROXY_SSL_HEADER, settings.USE_X_FORWARDED_HOST = 0, None, False
+    for name, value in believed.items():
+        setattr(settings, name, value)
+    settings.TRUSTED_PROXY_ADDRESSES = proxies
+    found = [message.id for message in checks.run_checks(include_deployment_checks=True)]
+    assert ("spacedevs.W001" in found) is warned
 
 
 def test_a_local_run_lacks_only_the_https_switches():
