@@ -378,6 +378,17 @@ ADMIN_LOGIN_RATE = checked(
     RATE.fullmatch,
     "like 10/hour (a count per second, minute, hour or day)",
 )
+# An admin's password (createsuperuser, the admin's own forms) is refused when it is short, common, all
+# digits or like the user's name: the sign-in limit is no defence of one that is guessed at the first tries.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
 
 REST_FRAMEWORK = {
     # A public, read-only API: nobody logs in to it, and its responses are the same for everyone (so they

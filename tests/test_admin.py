@@ -9,6 +9,7 @@ import time
 import pytest
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.db import connection
 from django.forms.widgets import SplitDateTimeWidget, Textarea
 from django.urls import reverse
@@ -33,6 +34,21 @@ MODELS = [model for model in admin.site._registry if model in data_models()]
 def admin_client(admin_client, all_fixtures):
     """pytest-django's client signed in as a superuser, with every fixture event imported."""
     return admin_client
+
+
+@pytest.mark.parametrize(
+    ("password", "valid"),
+    [
+        ("rocket", False),
+        ("password123", False),
+        ("20261205143", False),
+        ("admin@example.org", False),  # like its email, admin@example.com
+        ("correct horse battery staple", True),
+    ],
+)
+def test_an_admin_password_short_common_all_digits_or_like_the_name_is_refused(admin_user, password, valid):
+    form = AdminPasswordChangeForm(admin_user, {"password1": password, "password2": password})
+    assert form.is_valid() is valid
 
 
 def listed(response):
