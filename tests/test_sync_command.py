@@ -380,6 +380,19 @@ def test_a_run_ended_by_the_database_or_ctrl_c_says_so_in_a_line(
     assert ended.value.returncode == status
 
 
+def test_a_sigterm_during_the_first_call_stops_the_command_in_a_line(fake_ll2, sync_ll2, monkeypatch):
+    # The first call, the upstream's /api-throttle/ as the command connects, can take up to --timeout: a
+    # SIGTERM then is the command's stop (its handler already set), not the end of the process.
+    def first_call(upstream):
+        os.kill(os.getpid(), signal.SIGTERM)
+        upstream.sleep(1)  # the command's wait, which a stop asked for ends
+
+    monkeypatch.setattr(Upstream, "read_budget", first_call)
+    with pytest.raises(CommandError) as ended:
+        sync_ll2("--base-url", fake_ll2().base_url, *FAST)
+    assert (str(ended.value), ended.value.returncode) == ("stopped (SIGTERM) before the sync was done", 143)
+
+
 def test_status_of_a_database_not_migrated_says_so_in_a_line(monkeypatch):
     def not_migrated():
         raise OperationalError("no such table: ingest_synccheckpoint")

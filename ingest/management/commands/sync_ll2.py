@@ -123,6 +123,11 @@ def budget_eta(total, budget):
         return None
 
 
+def taken_up(mirror, message):
+    """`message`, with how to take up the run if the mirror had begun one (Mirror.taken_up)."""
+    return message if mirror is None else mirror.taken_up(message)
+
+
 def group_status(checkpoint):
     """Where the checkpoint's run stands in a group of events sharing a last_updated (sync_events)."""
     dated = f"from date {checkpoint.group_dated}" if checkpoint.group_dated else "from its first page"
@@ -208,53 +213,54 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error), returncode=USAGE) from None
         self.stopping = threading.Event()
-        upstream = Upstream(
-            options["base_url"],
-            token=token,
-            fallback_budget=rate or Budget.parse(DEFAULT_RATE),
-            unlimited_budget=rate,
-            retry=Retry(attempts=options["retries"], base=options["retry_base"]),
-            timeout=options["timeout"],
-            sleep=self.wait,
-            stopped=self.stopping.is_set,
-            log=self.log,
-        )
-        mirror = Mirror(
-            upstream,
-            each_pass=Pass(
-                refresh=options["refresh"],
-                prune=options["prune"],
-                max_prune_fraction=options["max_prune_fraction"],
-                force=options["force"],
-            ),
-            watch=options["watch"],
-            stopping=self.stopping,
-            progress=lambda total: self.progress(total, upstream),
-            report=self.report,
-        )
+        # Before any call: the first (the upstream's /api-throttle/) can take up to --timeout.
         previous_handler = signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
+        upstream = mirror = None
         try:
+            upstream = Upstream(
+                options["base_url"],
+                token=token,
+                fallback_budget=rate or Budget.parse(DEFAULT_RATE),
+                unlimited_budget=rate,
+                retry=Retry(attempts=options["retries"], base=options["retry_base"]),
+                timeout=options["timeout"],
+                sleep=self.wait,
+                stopped=self.stopping.is_set,
+                log=self.log,
+            )
+            mirror = Mirror(
+                upstream,
+                each_pass=Pass(
+                    refresh=options["refresh"],
+                    prune=options["prune"],
+                    max_prune_fraction=options["max_prune_fraction"],
+                    force=options["force"],
+                ),
+                watch=options["watch"],
+                stopping=self.stopping,
+                progress=lambda total: self.progress(total, upstream),
+                report=self.report,
+            )
             mirror.serve(since)
         except SyncStopped:
-            self.log(mirror.taken_up("stopped"))
+            self.log(taken_up(mirror, "stopped"))
             if not options["watch"]:  # a run cut short is no success: 128 + SIGTERM, as a shell has it
-                message = mirror.taken_up("stopped (SIGTERM) before the sync was done")
+                message = taken_up(mirror, "stopped (SIGTERM) before the sync was done")
                 raise CommandError(message, returncode=STOPPED) from None
         except KeyboardInterrupt:
-            raise CommandError(
-                mirror.taken_up("interrupted: the pages imported before are whole (a page under way is not)"),
-                returncode=INTERRUPTED,
-            ) from None
+            message = "interrupted: the pages imported before are whole (a page under way is not)"
+            raise CommandError(taken_up(mirror, message), returncode=INTERRUPTED) from None
         except SyncBusy as error:
             raise CommandError(str(error)) from None
         except UnreachableError as error:
-            raise CommandError(mirror.taken_up(str(error)), returncode=USAGE) from None
+            raise CommandError(taken_up(mirror, str(error)), returncode=USAGE) from None
         except (UpstreamError, IngestError, PruneRefused) as error:
-            raise CommandError(mirror.taken_up(str(error))) from None
+            raise CommandError(taken_up(mirror, str(error))) from None
         except DatabaseError as error:
-            raise CommandError(mirror.taken_up(first_line(error))) from None
+            raise CommandError(taken_up(mirror, first_line(error))) from None
         finally:
-            upstream.close()
+            if upstream is not None:
+                upstream.close()
             signal.signal(signal.SIGTERM, previous_handler)
 
     def report(self, text):
