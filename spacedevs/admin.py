@@ -134,7 +134,8 @@ class StoredValuesForm(forms.ModelForm):
 
     @cached_property
     def changed_data(self):
-        return [name for name in self.fields if self._has_changed(self[name])]
+        # The digest is no value of the object (nor a change of it, when a script's POST leaves it out).
+        return [name for name in self.fields if name != "shown_values" and self._has_changed(self[name])]
 
     def _has_changed(self, bound):
         if bound.name not in self.initial:  # a field the object does not give (an add form's)

@@ -1,7 +1,7 @@
 """Admin inlines shared by the apps."""
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import F
 from django.forms.models import BaseInlineFormSet
 
@@ -21,6 +21,11 @@ class PositionedFormSet(BaseInlineFormSet):
 
     def clean(self):
         super().clean()
+        for form in self.forms:
+            # Django leaves a deleted row's errors out: one that changed since the page was shown is still
+            # refused (StoredValuesForm), not deleted unseen.
+            if self._should_delete_form(form) and form.has_error(NON_FIELD_ERRORS, "changed_since_shown"):
+                raise ValidationError(form.non_field_errors())
         if self.target_field is None:
             return
         listed = [
