@@ -71,10 +71,19 @@ class UnreachableError(UpstreamError):
 class TransientError(UpstreamError):
     """A failure worth retrying: a timeout, a lost connection, a 5xx, a 429 or a truncated body."""
 
-    def __init__(self, message, wait=None, unreachable=False):
+    def __init__(self, message, wait=None, unreachable=False, failing=False):
         super().__init__(message)
         self.wait = wait  # seconds the upstream asked us to wait, if it said
         self.unreachable = unreachable
+        # A server failing (a 5xx): its wait is the least, never shorter than the backoff (`Retry-After: 0`
+        # would have every retry at once); a 429's is exactly what the limit asks.
+        self.failing = failing
+
+    def delay(self, backoff):
+        """The seconds to wait before the retry, the backoff's being `backoff`."""
+        if self.wait is None:
+            return backoff
+        return max(self.wait, backoff) if self.failing else self.wait
 
 
 @dataclass
@@ -402,7 +411,7 @@ class Upstream:
                     raise UnreachableError(str(error)) from None
                 if attempt + 1 == self.retry.attempts:
                     raise UpstreamError(f"{error} (gave up after {self.retry.attempts} attempts)") from None
-                delay = error.wait if error.wait is not None else self.retry.delay(attempt)
+                delay = error.delay(self.retry.delay(attempt))
                 # The budget's wait, which the loop adds after the delay, told too (at LL2's 15 calls an
                 # hour, minutes where the backoff is a second).
                 retried_in = delay + self.budget.delay(self.clock() + delay)
@@ -460,7 +469,9 @@ class Upstream:
             raise TransientError(f"{url}: 429 Too Many Requests", wait=retry_after(response, body))
         if response.status_code >= 500:  # its body unread (a proxy's page): a wait is the header's alone
             raise TransientError(
-                f"{url}: {response.status_code} {response.reason_phrase}", wait=retry_after(response)
+                f"{url}: {response.status_code} {response.reason_phrase}",
+                wait=retry_after(response),
+                failing=True,
             )
         if response.status_code != 200:
             raise UpstreamError(f"{url}: {response.status_code} {response.reason_phrase}")
