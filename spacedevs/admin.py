@@ -114,6 +114,11 @@ class StoredValuesForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        key = self.instance._meta.pk.name
+        if not self.instance._state.adding and key in self.fields:
+            # An inline row's id, which its list finds the row by (an admin's own is read-only once added):
+            # shown read-only, and still sent (a disabled field is not, and the row would not be found).
+            self.fields[key].widget.attrs["readonly"] = True
         if not self.instance._state.adding:
             self.initial["shown_values"] = values_digest(
                 self.initial.get(name) for name in self.fields if name != "shown_values"

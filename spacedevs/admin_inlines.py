@@ -26,6 +26,15 @@ class PositionedFormSet(BaseInlineFormSet):
             # refused (StoredValuesForm), not deleted unseen.
             if self._should_delete_form(form) and form.has_error(NON_FIELD_ERRORS, "changed_since_shown"):
                 raise ValidationError(form.non_field_errors())
+        for form in self.initial_forms:
+            # A row the page showed that its list no longer holds by the id sent: its id was changed (Django
+            # then drops the row's edits, or saves them as another row), or the row went since.
+            if form.instance._state.adding and not self._should_delete_form(form):
+                rows = self.model._meta.verbose_name_plural
+                raise ValidationError(
+                    f"One of the {rows} shown on this page is not in its list by the id sent: an id cannot "
+                    "be changed, and a row removed since the page was opened is gone. Open the page again."
+                )
         if self.target_field is None:
             return
         listed = [

@@ -284,6 +284,26 @@ def test_a_form_whose_object_changed_since_it_was_shown_saves_nothing(
     )
 
 
+@pytest.mark.parametrize("how", ["its-id-changed", "removed-since"])
+def test_a_row_its_list_no_longer_holds_by_the_id_sent_saves_nothing(admin_client, how):
+    url = reverse("admin:events_event_change", args=[352])
+    served = admin_client.get(url)
+    assert re.search(r'<input [^>]*name="updates-0-id"[^>]*readonly', served.content.decode())
+    data = change_form_data(served) | {"updates-0-comment": "Edited", "webcast_live": "on"}
+    if how == "its-id-changed":
+        data["updates-0-id"] = 999_999_999
+    else:
+        Update.objects.get(pk=data["updates-0-id"]).delete()
+    before = admin_client.get("/2.3.0/events/352/?format=json").content
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert [str(error) for error in response.context["errors"]] == [
+        "One of the updates shown on this page is not in its list by the id sent: an id cannot be changed, "
+        "and a row removed since the page was opened is gone. Open the page again."
+    ]
+    assert admin_client.get("/2.3.0/events/352/?format=json").content == before
+
+
 def test_a_form_posted_without_its_digest_is_saved_and_logged_as_changed(admin_client):
     # A script's POST, which may leave the digest out: not checked, and no change of the object's.
     url = reverse("admin:events_event_change", args=[352])
