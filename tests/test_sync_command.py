@@ -82,28 +82,18 @@ def test_command_unreachable_host_exits_2_with_one_line(sync_ll2):
 
 
 @pytest.mark.parametrize(
-    ("since", "message"),
+    ("option", "value", "message"),
     [
-        ("yesterday", "--since: expected auto, all or an ISO 8601 date, got 'yesterday'"),
-        ("2024-13-01", "--since: expected auto, all or an ISO 8601 date, got '2024-13-01'"),
+        ("--since", "yesterday", "--since: expected auto, all or an ISO 8601 date, got 'yesterday'"),
+        ("--since", "2024-13-01", "--since: expected auto, all or an ISO 8601 date, got '2024-13-01'"),
+        ("--rate", "15", "--rate: expected CALLS/SECONDS such as 15/3600, got '15'"),
+        ("--rate", "15/hour", "--rate: expected CALLS/SECONDS such as 15/3600, got '15/hour'"),
+        ("--rate", "0/10", "--rate: expected at least one call per positive number of seconds, got '0/10'"),
     ],
 )
-def test_command_bad_since_exits_2(sync_ll2, since, message):
+def test_command_bad_since_or_rate_exits_2_naming_it(sync_ll2, option, value, message):
     with pytest.raises(CommandError) as failed:
-        sync_ll2("--base-url", closed_port_url(), "--since", since)
-    assert (str(failed.value), failed.value.returncode) == (message, 2)
-
-
-@pytest.mark.parametrize(
-    ("rate", "message"),
-    [
-        ("15", "expected CALLS/SECONDS such as 15/3600, got '15'"),
-        ("0/10", "expected at least one call per positive number of seconds, got '0/10'"),
-    ],
-)
-def test_command_bad_rate_exits_2(sync_ll2, rate, message):
-    with pytest.raises(CommandError) as failed:
-        sync_ll2("--base-url", closed_port_url(), "--rate", rate)
+        sync_ll2("--base-url", closed_port_url(), option, value)
     assert (str(failed.value), failed.value.returncode) == (message, 2)
 
 

@@ -48,6 +48,14 @@ def since_value(text):
         raise ValueError(f"--since: expected auto, all or an ISO 8601 date, got {text!r}") from None
 
 
+def rate_value(text):
+    """--rate: CALLS/SECONDS, as a Budget, or None when not given."""
+    try:
+        return Budget.parse(text) if text else None
+    except ValueError as error:
+        raise ValueError(f"--rate: {error}") from None
+
+
 def check_seconds(options):
     """The options that are numbers of seconds: finite, and positive (the backoff may be 0); a timeout or
     a pause between polls no longer than a wait can take."""
@@ -203,7 +211,7 @@ class Command(BaseCommand):
                 raise CommandError(first_line(error)) from None
         try:
             since = since_value(options["since"])
-            rate = Budget.parse(options["rate"]) if options["rate"] else None
+            rate = rate_value(options["rate"])
             check_seconds(options)
             check_retries(options)
             check_prune_fraction(options)
