@@ -153,6 +153,23 @@ class StoredValuesForm(forms.ModelForm):
             return False
         return field.has_changed(stored, sent)
 
+    def _clean_fields(self):
+        super()._clean_fields()
+        # A field its user left as it was is saved as stored, so its value is not judged again: an imported
+        # URL Django's validator refuses (LL2's, with a space) failed every save of its object, until its
+        # user changed a value they had not come to change.
+        self._kept_as_stored = set()
+        values = {field.name for field in self.instance._meta.concrete_fields if not field.is_relation}
+        for name in list(self._errors):
+            if name in values and name in self.initial and name not in self.changed_data:
+                del self._errors[name]
+                self.cleaned_data[name] = self.initial[name]
+                self._kept_as_stored.add(name)
+
+    def _get_validation_exclusions(self):
+        # Nor by the model: as Django leaves out a field that failed the form's validation.
+        return super()._get_validation_exclusions() | getattr(self, "_kept_as_stored", set())
+
     def _post_clean(self):
         adding = self.instance._state.adding
         stored = (
