@@ -161,6 +161,7 @@ class StoredValuesForm(forms.ModelForm):
         self._kept_as_stored = set()
         values = {field.name for field in self.instance._meta.concrete_fields if not field.is_relation}
         for name in list(self._errors):
+            # (A new object's form has no initial values: nothing of it is stored.)
             if name in values and name in self.initial and name not in self.changed_data:
                 del self._errors[name]
                 self.cleaned_data[name] = self.initial[name]

@@ -326,6 +326,17 @@ def test_a_stored_value_the_form_would_refuse_is_no_error_until_changed(admin_cl
     assert (response.status_code, error_messages(response)) == (200, ["Enter a valid URL."])
 
 
+def test_a_new_row_is_judged_whole(admin_client):
+    # Nothing of it is stored: a value left empty is none, not one kept as stored.
+    url = reverse("admin:events_event_change", args=[352])
+    data = change_form_data(admin_client.get(url))
+    data |= {"vid_urls-TOTAL_FORMS": 3, "vid_urls-2-position": 2, "vid_urls-2-title": "Only a title"}
+    response = admin_client.post(url, data)
+    # Its id, priority, URL and type.
+    assert (response.status_code, error_messages(response)) == (200, ["This field is required."] * 4)
+    assert VidURL.objects.filter(event=352).count() == 2
+
+
 def test_a_form_posted_without_its_digest_is_saved_and_logged_as_changed(admin_client):
     # A script's POST, which may leave the digest out: not checked, and no change of the object's.
     url = reverse("admin:events_event_change", args=[352])
