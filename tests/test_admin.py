@@ -332,7 +332,7 @@ def test_a_new_row_is_judged_whole(admin_client):
     data = change_form_data(admin_client.get(url))
     data |= {"vid_urls-TOTAL_FORMS": 3, "vid_urls-2-position": 2, "vid_urls-2-title": "Only a title"}
     response = admin_client.post(url, data)
-    # Its id, priority, URL and type.
+    # Its priority, URL, type and language.
     assert (response.status_code, error_messages(response)) == (200, ["This field is required."] * 4)
     assert VidURL.objects.filter(event=352).count() == 2
 
