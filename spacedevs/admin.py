@@ -372,11 +372,22 @@ def _first_moment(year, month, day):
 
 class ModelAdmin(BoundedFormFields, StoredValuesKept, admin.ModelAdmin):
     """The base of every admin of the project's models: bounded form fields (BoundedFormFields) that save what
-    their user changed (StoredValuesKept), the ChangeList above, a bounded search, ids given once, and
-    writes that read what they change in the writers' turn."""
+    their user changed (StoredValuesKept), the ChangeList above, the objects a list shows read with its rows,
+    a bounded search, ids given once, and writes that read what they change in the writers' turn."""
 
     def get_changelist(self, request, **kwargs):
         return ChangeList
+
+    def get_list_select_related(self, request):
+        """The objects its list shows joined to each row, those of keys that may be null too: Django's
+        default joins the others alone, and read each of those by a query a row (a launch's status, an
+        astronaut's agency: 100 queries a page)."""
+        shown = [
+            name
+            for name in self.get_list_display(request)
+            if any(field.name == name and field.many_to_one for field in self.model._meta.fields)
+        ]
+        return shown or super().get_list_select_related(request)
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)

@@ -12,6 +12,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.db import connection
 from django.forms.widgets import SplitDateTimeWidget, Textarea
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from astronauts.models import Astronaut
@@ -68,6 +69,20 @@ def test_project_apps_are_the_repositorys_own_apps():
     )
     assert not {"admin", "auth", "rest_framework", "django_filters"} & set(PROJECT_APPS)
     assert {"config", "events"} <= {model._meta.app_label for model in MODELS}
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
+def test_a_changelist_reads_as_many_times_for_one_row_as_for_a_page(
+    admin_client, model, monkeypatch, django_assert_max_num_queries
+):
+    model_admin = admin.site._registry[model]
+    changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    monkeypatch.setattr(model_admin, "list_per_page", 1)  # against all the fixtures' rows
+    with CaptureQueriesContext(connection) as one:
+        assert admin_client.get(changelist).status_code == 200
+    monkeypatch.setattr(model_admin, "list_per_page", 100)
+    with django_assert_max_num_queries(len(one)):
+        assert admin_client.get(changelist).status_code == 200
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
