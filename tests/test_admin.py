@@ -22,6 +22,7 @@ from ingest.records import ingest_records
 from launches.models import Launch
 from programs.models import Program
 from spacedevs.changes import data_models
+from spacedevs.models import DataState
 from spacestations.models import Expedition
 
 from .conftest import CONCURRENT_WRITERS, PROJECT_APPS, fixture_events
@@ -223,8 +224,10 @@ def test_a_save_that_changes_nothing_leaves_the_event_as_it_was(admin_client):
     rows.append(list(Event.objects.filter(pk=352).values()))
     url = reverse("admin:events_event_change", args=[352])
     served = admin_client.get(url)
+    version = DataState.current().version
     response = admin_client.post(url, as_a_browser_sends(served, change_form_data(served)))
     assert response.status_code == 302, response.context and response.context["errors"]
+    assert DataState.current().version == version  # nothing written: no cached response dropped
     assert [list(model.objects.filter(event=352).values()) for model in (VidURL, Update)] == rows[:2]
     assert list(Event.objects.filter(pk=352).values()) == rows[2]
     assert admin_client.get("/2.3.0/events/352/?format=json").content == document
