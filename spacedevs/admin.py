@@ -382,12 +382,12 @@ class ModelAdmin(BoundedFormFields, StoredValuesKept, admin.ModelAdmin):
         """The objects its list shows joined to each row, those of keys that may be null too: Django's
         default joins the others alone, and read each of those by a query a row (a launch's status, an
         astronaut's agency: 100 queries a page)."""
-        shown = [
-            name
-            for name in self.get_list_display(request)
-            if any(field.name == name and field.many_to_one for field in self.model._meta.fields)
-        ]
-        return shown or super().get_list_select_related(request)
+        if self.list_select_related:  # an admin's own choice
+            return self.list_select_related
+        keys = {field.name for field in self.model._meta.fields if field.many_to_one}
+        # A column may be a path (`agency__name`): its first key is joined.
+        shown = [name.split("__")[0] for name in self.get_list_display(request) if isinstance(name, str)]
+        return list(dict.fromkeys(name for name in shown if name in keys)) or False
 
     def save_model(self, request, obj, form, change):
         # A save that changed nothing writes nothing (its changed inline rows are theirs to save): an object

@@ -28,8 +28,9 @@ class PositionedFormSet(BaseInlineFormSet):
                 raise ValidationError(form.non_field_errors())
         for form in self.initial_forms:
             # A row the page showed that its list no longer holds by the id sent: its id was changed (Django
-            # then drops the row's edits, or saves them as another row), or the row went since.
-            if form.instance._state.adding and not self._should_delete_form(form):
+            # then drops the row's edits, or saves them as another row, or, deleting it, moves the row of
+            # another list that has that id), or the row went since.
+            if form.instance._state.adding:
                 rows = self.model._meta.verbose_name_plural
                 raise ValidationError(
                     f"One of the {rows} shown on this page is not in its list by the id sent: an id cannot "
@@ -59,7 +60,7 @@ class PositionedFormSet(BaseInlineFormSet):
                 if form.instance.pk is not None
                 and (self._should_delete_form(form) or "position" in form.changed_data)
             ]
-            rows = self.model._default_manager.filter(pk__in=leaving)
+            rows = self.get_queryset().filter(pk__in=leaving)  # this list's rows alone
             rows.update(position=F("position") + PARKED)
         return super().save_existing_objects(commit)
 

@@ -306,16 +306,19 @@ def test_a_form_whose_object_changed_since_it_was_shown_saves_nothing(
     )
 
 
-@pytest.mark.parametrize("how", ["its-id-changed", "removed-since"])
+@pytest.mark.parametrize("how", ["its-id-changed", "removed-since", "another-lists-row-deleted"])
 def test_a_row_its_list_no_longer_holds_by_the_id_sent_saves_nothing(admin_client, how):
     url = reverse("admin:events_event_change", args=[352])
     served = admin_client.get(url)
     assert re.search(r'<input [^>]*name="updates-0-id"[^>]*readonly', served.content.decode())
     data = change_form_data(served) | {"updates-0-comment": "Edited", "webcast_live": "on"}
+    others = list(Update.objects.exclude(event=352).order_by("pk").values_list("pk", "position"))
     if how == "its-id-changed":
         data["updates-0-id"] = 999_999_999
-    else:
+    elif how == "removed-since":
         Update.objects.get(pk=data["updates-0-id"]).delete()
+    else:  # deleting, by its id, a row of another event's list: that row was moved to the end of its list
+        data |= {"updates-0-id": others[0][0], "updates-0-DELETE": "on"}
     before = admin_client.get("/2.3.0/events/352/?format=json").content
     response = admin_client.post(url, data)
     assert response.status_code == 200
@@ -324,6 +327,7 @@ def test_a_row_its_list_no_longer_holds_by_the_id_sent_saves_nothing(admin_clien
         "and a row removed since the page was opened is gone. Open the page again."
     ]
     assert admin_client.get("/2.3.0/events/352/?format=json").content == before
+    assert list(Update.objects.exclude(event=352).order_by("pk").values_list("pk", "position")) == others
 
 
 def test_a_stored_value_the_form_would_refuse_is_no_error_until_changed(admin_client):
