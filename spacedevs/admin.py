@@ -114,15 +114,17 @@ class StoredValuesForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._kept_as_stored = set()  # fields whose errors were dropped (_clean_fields)
+        if self.instance._state.adding:
+            return
         key = self.instance._meta.pk.name
-        if not self.instance._state.adding and key in self.fields:
+        if key in self.fields:
             # An inline row's id, which its list finds the row by (an admin's own is read-only once added):
             # shown read-only, and still sent (a disabled field is not, and the row would not be found).
             self.fields[key].widget.attrs["readonly"] = True
-        if not self.instance._state.adding:
-            self.initial["shown_values"] = values_digest(
-                self.initial.get(name) for name in self.fields if name != "shown_values"
-            )
+        self.initial["shown_values"] = values_digest(
+            self.initial.get(name) for name in self.fields if name != "shown_values"
+        )
 
     def clean(self):
         cleaned_data = super().clean()
@@ -158,7 +160,6 @@ class StoredValuesForm(forms.ModelForm):
         # A field its user left as it was is saved as stored, so its value is not judged again: an imported
         # URL Django's validator refuses (LL2's, with a space) failed every save of its object, until its
         # user changed a value they had not come to change.
-        self._kept_as_stored = set()
         values = {field.name for field in self.instance._meta.concrete_fields if not field.is_relation}
         for name in list(self._errors):
             # (A new object's form has no initial values: nothing of it is stored.)
@@ -169,7 +170,7 @@ class StoredValuesForm(forms.ModelForm):
 
     def _get_validation_exclusions(self):
         # Nor by the model: as Django leaves out a field that failed the form's validation.
-        return super()._get_validation_exclusions() | getattr(self, "_kept_as_stored", set())
+        return super()._get_validation_exclusions() | self._kept_as_stored
 
     def _post_clean(self):
         adding = self.instance._state.adding
@@ -191,15 +192,9 @@ class StoredValuesForm(forms.ModelForm):
 
 
 def values_digest(values):
-    """A digest of a form's stored `values` (model_to_dict's: an object for each of a many-to-many's, in no
-    set order), the same in any process for the same values."""
-    shown = [
-        sorted(getattr(item, "pk", item) for item in value)
-        if isinstance(value, list)
-        else getattr(value, "pk", value)
-        for value in values
-    ]
-    return hashlib.sha256(repr(shown).encode()).hexdigest()
+    """A digest of a form's stored `values` (model_to_dict's: plain values, a foreign key's as its id; the
+    lists of the project's objects are inline rows, each with its own form), the same in any process."""
+    return hashlib.sha256(repr(list(values)).encode()).hexdigest()
 
 
 def as_shown(text, widget):

@@ -228,12 +228,12 @@ class ThrottleMiddleware:
         except AuthenticationFailed as failed:
             unauthorized = {"status": 401, "headers": {"WWW-Authenticate": KeyAuthentication.keyword}}
             return CompactJsonResponse({"detail": str(failed.detail)}, **unauthorized)
-        throttle = throttle_for(request.api_key)
-        if throttle.rate is None or not getattr(view_class, "throttle_counted", True):
-            return self.get_response(request)
         refused = request.META.get(REFUSED_KEY)
         if refused is not None:
             return too_many_requests(refused)
+        throttle = throttle_for(request.api_key)
+        if throttle.rate is None or not getattr(view_class, "throttle_counted", True):
+            return self.get_response(request)
         if not throttle.allow_request(request, None):
             return too_many_requests(throttle)
         response = self.get_response(request)
